@@ -1,0 +1,297 @@
+package io.sessionstore.backend.file;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.internal.Json;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The local file backend: a directory that holds, for every transcript, its messages as JSON Lines (one file per
+ * generation, only ever appended to) and a snapshot of its head; and one index log whose records commit every
+ * change. See {@link IndexLog} for the log and the module README for the layout and its guarantees.
+ *
+ * <p>A commit runs under the session's lock (threads and processes): it checks the version in the index, appends
+ * the messages to the data file and forces them to disk, then appends the index record and forces it — the commit
+ * point — and last refreshes the head snapshot. A crash before the index record leaves bytes past the committed
+ * length, which are never read and are cut off by the next write. Appending costs the size of the new messages.
+ */
+public final class FileBackend implements StorageBackend {
+  static final String LAYOUT = "sessionstore-file";
+  static final int LAYOUT_VERSION = 1;
+  private static final String HEAD_SNAPSHOT = "head.json";
+
+  private final Path root;
+  private final FileNames names;
+  private final FileLocks locks;
+  private final IndexLog index;
+  private volatile boolean closed;
+
+  /** A backend on a directory; nothing is touched until {@link #start()}. */
+  public FileBackend(Path dir) {
+    this.root = dir.toAbsolutePath().normalize();
+    this.names = new FileNames(root);
+    this.locks = new FileLocks(root.resolve("locks"));
+    this.index = new IndexLog(root.resolve("index.log"), locks, this::snapshotRecords);
+  }
+
+  /** The directory of the store. */
+  public Path directory() {
+    return root;
+  }
+
+  @Override
+  public void start() {
+    try {
+      SecureFiles.createDirectories(root);
+      SecureFiles.createDirectories(root.resolve("locks"));
+      checkFormat();
+      index.refresh();
+    } catch (IOException e) {
+      throw unavailable("open the file store", e);
+    }
+  }
+
+  private void checkFormat() throws IOException {
+    Path marker = root.resolve("format");
+    if (!Files.exists(marker)) {
+      String format = "{\"layout\":\"" + LAYOUT + "\",\"version\":" + LAYOUT_VERSION + "}\n";
+      try (FileLocks.Held held = locks.index()) {
+        if (!Files.exists(marker)) {
+          SecureFiles.replace(marker, format.getBytes(StandardCharsets.UTF_8), true);
+        }
+      }
+      return;
+    }
+    JsonNode n;
+    try {
+      n = Json.MAPPER.readTree(Files.readString(marker));
+    } catch (IOException e) {
+      n = null;
+    }
+    if (n == null || !LAYOUT.equals(n.path("layout").asText()) || !n.path("version").isIntegralNumber()) {
+      throw new ConfigurationException("Cannot use " + root + " as a file store: its format marker " + marker
+          + " is not one sessionstore wrote");
+    }
+    if (n.get("version").asInt() > LAYOUT_VERSION) {
+      throw new ConfigurationException("Cannot use " + root + ": it was written by a newer sessionstore (layout "
+          + "version " + n.get("version").asInt() + ", this one reads " + LAYOUT_VERSION + "); upgrade sessionstore");
+    }
+  }
+
+  @Override
+  public Optional<StoredHead> head(SessionKey key) {
+    checkOpen();
+    try {
+      IndexLog.Entry e = index.entry(key);
+      return e == null ? Optional.empty() : Optional.of(e.head());
+    } catch (IOException e) {
+      throw unavailable("read " + key, e);
+    }
+  }
+
+  @Override
+  public Stream<String> messages(StoredHead head, long from) {
+    checkOpen();
+    long count = head.messageCount() - from;
+    if (count <= 0) {
+      return Stream.empty();
+    }
+    Path data = names.transcriptDir(head.key()).resolve(FileNames.dataFileName(head.generation()));
+    long[] start = {0, 0};
+    try {
+      IndexLog.Entry e = index.entry(head.key());
+      if (e != null && e.head().generation() == head.generation()) {
+        start = e.checkpointAtOrBefore(from);
+      }
+      FileChannel ch = FileChannel.open(data, StandardOpenOption.READ);
+      ch.position(start[1]);
+      BufferedReader reader = new BufferedReader(
+          new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8), 64 * 1024);
+      return reader.lines().skip(from - start[0]).limit(count).onClose(() -> {
+        try {
+          reader.close();
+        } catch (IOException ex) {
+          throw new UncheckedIOException(ex);
+        }
+      });
+    } catch (NoSuchFileException e) {
+      throw new ConflictException("Cannot read " + head.key() + ": it was replaced or deleted while being read");
+    } catch (IOException e) {
+      throw unavailable("read " + head.key(), e);
+    }
+  }
+
+  @Override
+  public void commit(Commit commit) {
+    checkOpen();
+    SessionKey key = commit.head().key();
+    try (FileLocks.Held held = locks.session(key)) {
+      IndexLog.Entry current = index.entry(key);
+      long version = current == null ? 0 : current.head().version();
+      if (version != commit.expectedVersion()) {
+        throw new ConflictException("Cannot write " + key + ": it is at version " + version + ", not "
+            + commit.expectedVersion());
+      }
+      Path dir = names.transcriptDir(key);
+      long bytes = switch (commit.kind()) {
+        case METADATA -> current == null ? 0 : current.bytes();
+        case APPEND -> appendData(dir, commit, current);
+        case REPLACE -> writeData(dir, commit);
+      };
+      index.append(IndexLog.putRecord(commit.head(), bytes));
+      SecureFiles.replace(dir.resolve(HEAD_SNAPSHOT),
+          IndexLog.line(IndexLog.putRecord(commit.head(), bytes)).getBytes(StandardCharsets.UTF_8), false);
+      if (current == null || commit.kind() == Commit.Kind.REPLACE) {
+        removeOtherGenerations(dir, commit.head().generation());
+      }
+    } catch (IOException e) {
+      throw unavailable("write " + key, e);
+    }
+  }
+
+  /** Appends to the generation's data file after its committed bytes; returns the new committed length. */
+  private long appendData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
+    SecureFiles.createDirectories(dir);
+    Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
+    long committed = current == null ? 0 : current.bytes();
+    boolean created = !Files.exists(data);
+    try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE)) {
+      if (ch.size() != committed) {
+        // Bytes of a write that crashed before its commit: not part of the transcript.
+        ch.truncate(committed);
+      }
+      long written = write(ch, commit.messages(), committed);
+      ch.force(false);
+      if (created) {
+        SecureFiles.syncDirectory(dir);
+      }
+      return committed + written;
+    }
+  }
+
+  private long writeData(Path dir, Commit commit) throws IOException {
+    SecureFiles.createDirectories(dir);
+    Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
+    try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      long written = write(ch, commit.messages(), 0);
+      ch.force(false);
+      SecureFiles.syncDirectory(dir);
+      return written;
+    }
+  }
+
+  private static long write(FileChannel ch, List<String> messages, long position) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (String m : messages) {
+      text.append(m).append('\n');
+    }
+    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+    SecureFiles.writeFully(ch, ByteBuffer.wrap(bytes), position);
+    return bytes.length;
+  }
+
+  /** Deletes data files of other generations: replaced ones, or leftovers of a transcript deleted before. */
+  private static void removeOtherGenerations(Path dir, long generation) throws IOException {
+    String keep = FileNames.dataFileName(generation);
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "m-*.jsonl")) {
+      for (Path f : files) {
+        if (!f.getFileName().toString().equals(keep)) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  @Override
+  public Stream<StoredHead> list(Scope scope) {
+    checkOpen();
+    try {
+      return index.mainHeads().stream().filter(h -> scope.includes(h.key().project()));
+    } catch (IOException e) {
+      throw unavailable("list sessions", e);
+    }
+  }
+
+  @Override
+  public List<String> subpaths(SessionKey session) {
+    checkOpen();
+    try {
+      return index.subpaths(session.main());
+    } catch (IOException e) {
+      throw unavailable("list the sub-transcripts of " + session, e);
+    }
+  }
+
+  @Override
+  public boolean delete(SessionKey key) {
+    checkOpen();
+    try (FileLocks.Held held = locks.session(key)) {
+      boolean exists = index.entry(key) != null || (!key.isSubpath() && !index.subpaths(key).isEmpty());
+      if (exists) {
+        index.append(IndexLog.deleteRecord(key));
+      }
+      // The record committed the delete; the files go after it (a crash leaves only unreferenced files).
+      SecureFiles.deleteTree(key.isSubpath() ? names.transcriptDir(key) : names.sessionDir(key));
+      return exists;
+    } catch (IOException e) {
+      throw unavailable("delete " + key, e);
+    }
+  }
+
+  /** The head records of every transcript's snapshot, for rebuilding a lost index. */
+  private List<String> snapshotRecords() throws IOException {
+    List<String> records = new ArrayList<>();
+    Path projects = names.projects();
+    if (!Files.isDirectory(projects)) {
+      return records;
+    }
+    try (Stream<Path> snapshots = Files.find(projects, 5,
+        (p, a) -> a.isRegularFile() && p.getFileName().toString().equals(HEAD_SNAPSHOT))) {
+      for (Path p : snapshots.toList()) {
+        String record = IndexLog.record(Files.readString(p, StandardCharsets.UTF_8).strip());
+        if (record != null) {
+          records.add(record);
+        }
+      }
+    }
+    return records;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("The file backend on " + root + " is closed");
+    }
+  }
+
+  private BackendUnavailableException unavailable(String what, IOException e) {
+    return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + e, e);
+  }
+}

@@ -1,0 +1,70 @@
+package io.sessionstore.backend.file;
+
+import io.sessionstore.api.SessionKey;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Locks shared by threads and processes. A file lock alone does not exclude threads of one JVM (a second lock on
+ * the same file throws there), so each lock file is paired with an in-JVM lock held first. Lock files are never
+ * deleted: a lock on a file that another process deleted would exclude nobody. Sessions map to a fixed set of
+ * stripes.
+ */
+final class FileLocks {
+  private static final int STRIPES = 64;
+  // Static: two backends of one JVM on the same directory must exclude each other too.
+  private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private final Path dir;
+
+  FileLocks(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Holds a lock until closed. */
+  interface Held extends AutoCloseable {
+    @Override
+    void close() throws IOException;
+  }
+
+  Held session(SessionKey key) throws IOException {
+    SessionKey main = key.main();
+    // String.hashCode is specified, so every process picks the same stripe.
+    int stripe = Math.floorMod((main.project() + "/" + main.sessionId()).hashCode(), STRIPES);
+    return acquire(dir.resolve(String.format("s%02d.lock", stripe)));
+  }
+
+  Held index() throws IOException {
+    return acquire(dir.resolve("index.lock"));
+  }
+
+  private static Held acquire(Path file) throws IOException {
+    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new ReentrantLock());
+    jvm.lock();
+    FileChannel ch = null;
+    try {
+      ch = SecureFiles.open(file, StandardOpenOption.WRITE);
+      FileLock lock = ch.lock();
+      FileChannel channel = ch;
+      return () -> {
+        try {
+          lock.release();
+          channel.close();
+        } finally {
+          jvm.unlock();
+        }
+      };
+    } catch (IOException | RuntimeException e) {
+      if (ch != null) {
+        ch.close();
+      }
+      jvm.unlock();
+      throw e;
+    }
+  }
+}

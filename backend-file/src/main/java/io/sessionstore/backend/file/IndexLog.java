@@ -1,0 +1,340 @@
+package io.sessionstore.backend.file;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.internal.Json;
+import io.sessionstore.spi.HeadCodec;
+import io.sessionstore.spi.StoredHead;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's index: an append-only log whose records are the commit points of every change, and this process's
+ * view of it (the current head of every transcript), kept up to date by reading only what other processes added
+ * since the last look.
+ *
+ * <p>One record per line, {@code <crc32> P <bytes> <head json>} (a transcript's new head and how many bytes of its
+ * data file are committed) or {@code <crc32> D <key json>} (a transcript deleted; a session's main key deletes its
+ * sub-transcripts too). A line that ends without {@code \n} is a write cut off by a crash: it never counts and the
+ * next writer cuts it off. A complete line whose checksum fails means damage: the log is rebuilt from the
+ * transcripts' head snapshots. The log is rewritten without dead records once they outnumber the live ones.
+ */
+final class IndexLog {
+  private static final Logger LOG = LoggerFactory.getLogger(IndexLog.class);
+  private static final int MAX_CHECKPOINTS = 16;
+
+  /** A transcript's committed state, with recent (message count, byte offset) pairs of its data file. */
+  record Entry(StoredHead head, long bytes, long[][] checkpoints) {
+    /** The byte offset at which message {@code index} starts, when known, else the nearest known before it. */
+    long[] checkpointAtOrBefore(long index) {
+      long[] best = {0, 0};
+      for (long[] c : checkpoints) {
+        if (c[0] <= index && c[0] >= best[0]) {
+          best = c;
+        }
+      }
+      return best;
+    }
+  }
+
+  private final Path file;
+  private final FileLocks locks;
+  private final Rebuilder rebuilder;
+  private final Map<SessionKey, Entry> entries = new HashMap<>();
+  private final Map<SessionKey, TreeSet<String>> subpaths = new HashMap<>();
+  private Object fileKey;
+  private long offset;
+  private long records;
+
+  /** Reads the transcripts' head snapshots when the log is missing or damaged. */
+  interface Rebuilder {
+    List<String> snapshotRecords() throws IOException;
+  }
+
+  IndexLog(Path file, FileLocks locks, Rebuilder rebuilder) {
+    this.file = file;
+    this.locks = locks;
+    this.rebuilder = rebuilder;
+  }
+
+  /** Encodes a head record, as in the log and in head snapshots. */
+  static String putRecord(StoredHead head, long bytes) {
+    return "P " + bytes + " " + HeadCodec.encode(head);
+  }
+
+  static String deleteRecord(SessionKey key) {
+    ArrayNode a = Json.MAPPER.createArrayNode().add(key.project()).add(key.sessionId()).add(key.subpath());
+    return "D " + a;
+  }
+
+  static String line(String record) {
+    CRC32 crc = new CRC32();
+    crc.update(record.getBytes(StandardCharsets.UTF_8));
+    return String.format("%08x", crc.getValue()) + " " + record + "\n";
+  }
+
+  /** The record of a line, or null when its checksum fails. */
+  static String record(String line) {
+    if (line.length() < 10 || line.charAt(8) != ' ') {
+      return null;
+    }
+    String record = line.substring(9);
+    CRC32 crc = new CRC32();
+    crc.update(record.getBytes(StandardCharsets.UTF_8));
+    return String.format("%08x", crc.getValue()).equals(line.substring(0, 8)) ? record : null;
+  }
+
+  // ---- reading ------------------------------------------------------------------------------------------------
+
+  synchronized Entry entry(SessionKey key) throws IOException {
+    refresh();
+    return entries.get(key);
+  }
+
+  synchronized List<StoredHead> mainHeads() throws IOException {
+    refresh();
+    List<StoredHead> out = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      if (!e.head().key().isSubpath()) {
+        out.add(e.head());
+      }
+    }
+    return out;
+  }
+
+  synchronized List<String> subpaths(SessionKey main) throws IOException {
+    refresh();
+    TreeSet<String> s = subpaths.get(main);
+    return s == null ? List.of() : List.copyOf(s);
+  }
+
+  /** Reads what other processes appended since the last look; a missing or damaged log is rebuilt. */
+  synchronized void refresh() throws IOException {
+    if (!tail()) {
+      rebuild();
+    }
+  }
+
+  /**
+   * Applies the records added since the last look; a log replaced by compaction is read anew.
+   *
+   * @return false when the log is missing or damaged
+   */
+  private boolean tail() throws IOException {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    if (!Objects.equals(attrs.fileKey(), fileKey) || attrs.size() < offset) {
+      clear();
+      fileKey = attrs.fileKey();
+    }
+    if (attrs.size() == offset) {
+      return true;
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 16, Math.max(0, size - offset)));
+      long pos = offset;
+      while (buf.hasRemaining()) {
+        int n = ch.read(buf, pos);
+        if (n < 0) {
+          break;
+        }
+        pos += n;
+      }
+      byte[] bytes = buf.array();
+      int len = buf.position();
+      int start = 0;
+      for (int i = 0; i < len; i++) {
+        if (bytes[i] != '\n') {
+          continue;
+        }
+        String record = record(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+        if (record == null) {
+          // The last line may still be being written by another process: look again next time.
+          return lastLine(bytes, i, len);
+        }
+        apply(record);
+        offset += i + 1 - start;
+        start = i + 1;
+      }
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    return true;
+  }
+
+  private static boolean lastLine(byte[] bytes, int newline, int len) {
+    for (int j = newline + 1; j < len; j++) {
+      if (bytes[j] == '\n') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void clear() {
+    entries.clear();
+    subpaths.clear();
+    offset = 0;
+    records = 0;
+  }
+
+  private void apply(String record) {
+    records++;
+    if (record.startsWith("P ")) {
+      int space = record.indexOf(' ', 2);
+      long bytes = Long.parseLong(record.substring(2, space));
+      StoredHead head = HeadCodec.decode(record.substring(space + 1));
+      SessionKey key = head.key();
+      Entry old = entries.get(key);
+      long[][] checkpoints;
+      if (old != null && old.head().generation() == head.generation()) {
+        int keep = Math.min(old.checkpoints().length, MAX_CHECKPOINTS - 1);
+        checkpoints = new long[keep + 1][];
+        System.arraycopy(old.checkpoints(), old.checkpoints().length - keep, checkpoints, 0, keep);
+        checkpoints[keep] = new long[] {head.messageCount(), bytes};
+      } else {
+        checkpoints = new long[][] {{head.messageCount(), bytes}};
+      }
+      entries.put(key, new Entry(head, bytes, checkpoints));
+      if (key.isSubpath()) {
+        subpaths.computeIfAbsent(key.main(), k -> new TreeSet<>()).add(key.subpath());
+      }
+    } else if (record.startsWith("D ")) {
+      JsonNode a;
+      try {
+        a = Json.MAPPER.readTree(record.substring(2));
+      } catch (IOException e) {
+        throw new IllegalStateException("Unreadable delete record: " + record, e);
+      }
+      String sub = a.get(2).isNull() ? null : a.get(2).asText();
+      SessionKey key = new SessionKey(a.get(0).asText(), a.get(1).asText(), sub);
+      entries.remove(key);
+      if (sub == null) {
+        TreeSet<String> subs = subpaths.remove(key);
+        if (subs != null) {
+          subs.forEach(s -> entries.remove(key.withSubpath(s)));
+        }
+      } else {
+        TreeSet<String> subs = subpaths.get(key.main());
+        if (subs != null) {
+          subs.remove(sub);
+          if (subs.isEmpty()) {
+            subpaths.remove(key.main());
+          }
+        }
+      }
+    } else {
+      throw new IllegalStateException("Unknown index record: " + record);
+    }
+  }
+
+  // ---- writing ------------------------------------------------------------------------------------------------
+
+  /**
+   * Appends a record and forces it to disk: the moment the change it describes is committed. The caller holds the
+   * lock of the transcript's session, so nobody else changes that transcript meanwhile.
+   */
+  synchronized void append(String record) throws IOException {
+    try (FileLocks.Held held = locks.index()) {
+      if (!tail()) {
+        rewrite(snapshotLines());
+      }
+      try (FileChannel ch = SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        long end = validEnd(ch);
+        if (end < ch.size()) {
+          LOG.warn("Cutting off an unfinished index record at byte {} of {} (a writer crashed)", end, file);
+          ch.truncate(end);
+        }
+        SecureFiles.writeFully(ch, ByteBuffer.wrap(line(record).getBytes(StandardCharsets.UTF_8)), end);
+        ch.force(false);
+      }
+      if (!tail()) {
+        throw new IOException("The index " + file + " cannot be read back after a write");
+      }
+      if (records > 10_000 && records > 4L * entries.size()) {
+        rewrite(liveLines());
+      }
+    }
+  }
+
+  /** The length of the log without an unfinished last line. */
+  private static long validEnd(FileChannel ch) throws IOException {
+    long size = ch.size();
+    long pos = size;
+    ByteBuffer chunkBuf = ByteBuffer.allocate(4096);
+    while (pos > 0) {
+      int chunk = (int) Math.min(4096, pos);
+      chunkBuf.clear().limit(chunk);
+      ch.read(chunkBuf, pos - chunk);
+      for (int i = chunk - 1; i >= 0; i--) {
+        if (chunkBuf.get(i) == '\n') {
+          return pos - chunk + i + 1;
+        }
+      }
+      pos -= chunk;
+    }
+    return 0;
+  }
+
+  /** Rebuilds a missing or damaged log from the transcripts' head snapshots. */
+  private void rebuild() throws IOException {
+    try (FileLocks.Held held = locks.index()) {
+      // Another process may have repaired it while we waited for the lock.
+      clear();
+      fileKey = null;
+      if (tail()) {
+        return;
+      }
+      rewrite(snapshotLines());
+    }
+  }
+
+  private String liveLines() {
+    StringBuilder out = new StringBuilder();
+    for (Entry e : entries.values()) {
+      out.append(line(putRecord(e.head(), e.bytes())));
+    }
+    return out.toString();
+  }
+
+  private String snapshotLines() throws IOException {
+    LOG.warn("Rebuilding the session index {} from the sessions' head snapshots (it was missing or damaged)", file);
+    StringBuilder out = new StringBuilder();
+    for (String record : rebuilder.snapshotRecords()) {
+      out.append(line(record));
+    }
+    return out.toString();
+  }
+
+  /** Replaces the log (compaction or rebuild) and reads it anew. The caller holds the index lock. */
+  private void rewrite(String content) throws IOException {
+    SecureFiles.replace(file, content.getBytes(StandardCharsets.UTF_8), true);
+    clear();
+    fileKey = null;
+    if (!tail()) {
+      throw new IOException("The index " + file + " cannot be read back after it was rewritten");
+    }
+  }
+}

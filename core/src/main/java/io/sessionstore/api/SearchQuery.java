@@ -1,0 +1,180 @@
+package io.sessionstore.api;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Which sessions to find. Filters combine with AND; null means "no filter". Results come in order of
+ * {@code updatedAt} descending, then project, then session id ascending, a page of at most {@code limit} at a time.
+ * Searching reads metadata only, never message bodies.
+ *
+ * @param scope one project or all projects
+ * @param tags the session has every one of these tags (exact, case-sensitive)
+ * @param anyTags the session has at least one of these tags (ignored when empty)
+ * @param createdAfter created at or after
+ * @param createdBefore created before
+ * @param updatedAfter updated at or after
+ * @param updatedBefore updated before
+ * @param minCost total cost at least
+ * @param maxCost total cost at most
+ * @param text case-insensitive substring of the summary, a tag or an attribute value
+ * @param limit the largest page, 1 to {@value #MAX_LIMIT}
+ * @param cursor where the previous page ended ({@link Page#nextCursor()}), or null for the first page
+ */
+public record SearchQuery(
+    Scope scope,
+    Set<String> tags,
+    Set<String> anyTags,
+    Instant createdAfter,
+    Instant createdBefore,
+    Instant updatedAfter,
+    Instant updatedBefore,
+    BigDecimal minCost,
+    BigDecimal maxCost,
+    String text,
+    int limit,
+    String cursor) {
+
+  public static final int DEFAULT_LIMIT = 100;
+  public static final int MAX_LIMIT = 10_000;
+
+  public SearchQuery {
+    if (scope == null) {
+      throw new InvalidInputException("Invalid search: no scope (a project or all projects) given");
+    }
+    tags = Set.copyOf(tags == null ? Set.of() : tags);
+    anyTags = Set.copyOf(anyTags == null ? Set.of() : anyTags);
+    Checks.tags(tags);
+    Checks.tags(anyTags);
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new InvalidInputException("Invalid limit " + limit + ": it must be between 1 and " + MAX_LIMIT);
+    }
+    if (minCost != null && maxCost != null && minCost.compareTo(maxCost) > 0) {
+      throw new InvalidInputException("Invalid cost range: the minimum " + minCost.toPlainString()
+          + " is above the maximum " + maxCost.toPlainString());
+    }
+  }
+
+  /** A query of the given scope with no filters. */
+  public static Builder in(Scope scope) {
+    return new Builder(scope);
+  }
+
+  /** A builder starting from this query, e.g. to ask for the next page. */
+  public Builder toBuilder() {
+    Builder b = new Builder(scope);
+    b.tags.addAll(tags);
+    b.anyTags.addAll(anyTags);
+    b.createdAfter = createdAfter;
+    b.createdBefore = createdBefore;
+    b.updatedAfter = updatedAfter;
+    b.updatedBefore = updatedBefore;
+    b.minCost = minCost;
+    b.maxCost = maxCost;
+    b.text = text;
+    b.limit = limit;
+    b.cursor = cursor;
+    return b;
+  }
+
+  /** Whether the query has no filter besides its scope. */
+  public boolean hasNoFilters() {
+    return tags.isEmpty() && anyTags.isEmpty() && createdAfter == null && createdBefore == null
+        && updatedAfter == null && updatedBefore == null && minCost == null && maxCost == null
+        && (text == null || text.isEmpty());
+  }
+
+  /** Builds a {@link SearchQuery}; not thread-safe. */
+  public static final class Builder {
+    private final Scope scope;
+    private final Set<String> tags = new LinkedHashSet<>();
+    private final Set<String> anyTags = new LinkedHashSet<>();
+    private Instant createdAfter;
+    private Instant createdBefore;
+    private Instant updatedAfter;
+    private Instant updatedBefore;
+    private BigDecimal minCost;
+    private BigDecimal maxCost;
+    private String text;
+    private int limit = DEFAULT_LIMIT;
+    private String cursor;
+
+    private Builder(Scope scope) {
+      this.scope = scope;
+    }
+
+    /** Sessions with all of these tags. */
+    public Builder tags(String... tags) {
+      this.tags.addAll(java.util.Arrays.asList(tags));
+      return this;
+    }
+
+    public Builder tags(Set<String> tags) {
+      this.tags.addAll(tags);
+      return this;
+    }
+
+    /** Sessions with at least one of these tags. */
+    public Builder anyTags(String... tags) {
+      this.anyTags.addAll(java.util.Arrays.asList(tags));
+      return this;
+    }
+
+    public Builder anyTags(Set<String> tags) {
+      this.anyTags.addAll(tags);
+      return this;
+    }
+
+    public Builder createdAfter(Instant t) {
+      this.createdAfter = t;
+      return this;
+    }
+
+    public Builder createdBefore(Instant t) {
+      this.createdBefore = t;
+      return this;
+    }
+
+    public Builder updatedAfter(Instant t) {
+      this.updatedAfter = t;
+      return this;
+    }
+
+    public Builder updatedBefore(Instant t) {
+      this.updatedBefore = t;
+      return this;
+    }
+
+    public Builder minCost(BigDecimal cost) {
+      this.minCost = cost;
+      return this;
+    }
+
+    public Builder maxCost(BigDecimal cost) {
+      this.maxCost = cost;
+      return this;
+    }
+
+    public Builder text(String text) {
+      this.text = text;
+      return this;
+    }
+
+    public Builder limit(int limit) {
+      this.limit = limit;
+      return this;
+    }
+
+    public Builder cursor(String cursor) {
+      this.cursor = cursor;
+      return this;
+    }
+
+    public SearchQuery build() {
+      return new SearchQuery(scope, tags, anyTags, createdAfter, createdBefore, updatedAfter, updatedBefore,
+          minCost, maxCost, text, limit, cursor);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.sessionstore.api;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What the store knows about a session without reading its messages. Derived incrementally on every write.
+ *
+ * @param project the session's project (the key's, not any id inside the messages)
+ * @param sessionId the session's id (the key's)
+ * @param createdAt when the session was first stored (or the archive's / transcript's time on import)
+ * @param updatedAt when it last changed; never moves backwards
+ * @param messageCount number of stored messages of the main transcript (sub-transcripts not counted)
+ * @param totalCostUsd sum of the costs reported by {@code result} messages (and of the session's {@code runs/*}
+ *     sub-transcripts), exact decimal
+ * @param turns the turns reported by {@code result} messages, else the number of distinct assistant API messages
+ * @param tags sorted, unique
+ * @param summary a one-line description, or null
+ * @param attributes free-form string attributes, sorted by key; keys starting with {@code sessionstore.} are
+ *     reserved
+ * @param subpaths the session's sub-transcripts, sorted
+ * @param version increases by one with every change; the basis of optimistic concurrency
+ */
+public record SessionMetadata(
+    String project,
+    String sessionId,
+    Instant createdAt,
+    Instant updatedAt,
+    long messageCount,
+    BigDecimal totalCostUsd,
+    long turns,
+    List<String> tags,
+    String summary,
+    Map<String, String> attributes,
+    List<String> subpaths,
+    long version) {
+
+  public SessionMetadata {
+    Objects.requireNonNull(project, "project is null");
+    Objects.requireNonNull(sessionId, "sessionId is null");
+    Objects.requireNonNull(createdAt, "createdAt is null");
+    Objects.requireNonNull(updatedAt, "updatedAt is null");
+    Objects.requireNonNull(totalCostUsd, "totalCostUsd is null");
+    tags = List.copyOf(new TreeSet<>(tags));
+    attributes = sortedCopy(attributes);
+    subpaths = List.copyOf(new TreeSet<>(subpaths));
+  }
+
+  /** The key of the session's main transcript. */
+  public SessionKey key() {
+    return SessionKey.of(project, sessionId);
+  }
+
+  private static Map<String, String> sortedCopy(Map<String, String> attributes) {
+    SortedMap<String, String> copy = new TreeMap<>();
+    attributes.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "attribute key is null"),
+        Objects.requireNonNull(v, "attribute value is null")));
+    return Collections.unmodifiableSortedMap(copy);
+  }
+}

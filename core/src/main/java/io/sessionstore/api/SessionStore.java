@@ -1,0 +1,142 @@
+package io.sessionstore.api;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Keeps AI-agent conversation sessions: ordered JSON messages plus metadata, addressed by {@link SessionKey}.
+ *
+ * <p>Thread-safe, and safe when several processes share the same backend: concurrent appends to one session all
+ * land, each writer's messages in their relative order, and every reader sees one total order. Writes are durable
+ * when they return. A call that is given any invalid input throws {@link InvalidInputException} and stores nothing.
+ * Every value returned is immutable.
+ *
+ * <p>Create one with {@link #builder()} (or {@code SessionStoreModule} with Guice) and close it when done.
+ */
+public interface SessionStore extends AutoCloseable {
+
+  /** A builder that reads configuration and discovers the backend. */
+  static SessionStoreBuilder builder() {
+    return new SessionStoreBuilder();
+  }
+
+  /** The project used when none is given ({@code sessionstore.project}). */
+  String defaultProject();
+
+  /** The key of a session of the default project. */
+  default SessionKey key(String sessionId) {
+    return SessionKey.of(defaultProject(), sessionId);
+  }
+
+  /**
+   * Stores a transcript, replacing the messages it had. The session's sub-transcripts are kept.
+   *
+   * @throws ConflictException when {@link SaveOptions#expectedVersion()} is given and stale
+   */
+  WriteResult saveSession(SessionKey key, List<Message> messages, SaveOptions options);
+
+  /** Stores a transcript, replacing the messages it had, keeping its tags, summary and attributes. */
+  default WriteResult saveSession(SessionKey key, List<Message> messages) {
+    return saveSession(key, messages, SaveOptions.NONE);
+  }
+
+  /**
+   * Appends messages to a transcript, creating it when absent. A message with the same {@code uuid} and the same
+   * bytes as one already in the transcript is skipped, so a retried append never duplicates. An empty list
+   * changes nothing. Costs what the new messages cost, however long the transcript is.
+   */
+  WriteResult appendMessages(SessionKey key, List<Message> messages);
+
+  /** The transcript and its session's metadata, or empty when it does not exist. */
+  Optional<Session> loadSession(SessionKey key);
+
+  /** The session's metadata (of the sub-transcript, for a subpath key), or empty when it does not exist. */
+  Optional<SessionMetadata> getMetadata(SessionKey key);
+
+  /**
+   * The transcript's messages read as they are consumed, for transcripts larger than memory. Close the stream.
+   *
+   * @throws NotFoundException when the transcript does not exist
+   */
+  Stream<Message> streamMessages(SessionKey key);
+
+  /**
+   * Up to {@code limit} messages from position {@code from} (counting from 0).
+   *
+   * @throws NotFoundException when the transcript does not exist
+   */
+  List<Message> loadMessages(SessionKey key, long from, int limit);
+
+  /** One page of the sessions matching the query; reads metadata only. */
+  Page<SessionMetadata> search(SearchQuery query);
+
+  /** One page of the sessions in the scope, most recently updated first; never sub-transcripts. */
+  default Page<SessionMetadata> listSessions(Scope scope, int limit, String cursor) {
+    return search(SearchQuery.in(scope).limit(limit).cursor(cursor).build());
+  }
+
+  /** The subpaths of a session's sub-transcripts, sorted. */
+  List<String> listSubpaths(SessionKey session);
+
+  /**
+   * Deletes a session with its sub-transcripts, or, for a subpath key, that sub-transcript only.
+   *
+   * @return whether anything existed
+   */
+  boolean deleteSession(SessionKey key);
+
+  /**
+   * Adds and removes tags of a session.
+   *
+   * @return the metadata after the change
+   * @throws NotFoundException when the session does not exist
+   */
+  default SessionMetadata updateTags(SessionKey key, Set<String> add, Set<String> remove) {
+    return updateMetadata(key, MetadataUpdate.tags(add, remove));
+  }
+
+  /**
+   * Changes a session's tags, summary or attributes without touching its messages.
+   *
+   * @throws NotFoundException when the session does not exist
+   * @throws ConflictException when the update's expected version is given and stale
+   */
+  SessionMetadata updateMetadata(SessionKey key, MetadataUpdate update);
+
+  /**
+   * Deletes the sessions of the scope (with their sub-transcripts) last updated longer than {@code maxAge} ago.
+   *
+   * @param dryRun report what would be deleted, deleting nothing
+   */
+  CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun);
+
+  /** Deletes the default project's sessions last updated longer than {@code maxAge} ago. */
+  default CleanupResult cleanupOldSessions(Duration maxAge) {
+    return cleanupOldSessions(maxAge, Scope.project(defaultProject()), false);
+  }
+
+  /**
+   * Writes the sessions matching the query's filters (all of them, not one page) as a portable archive: JSON
+   * Lines, a header line and one line per session with its messages and sub-transcripts. The stream is not
+   * closed.
+   */
+  ExportResult exportSessions(SearchQuery query, OutputStream out);
+
+  /**
+   * Reads an archive (plain or gzip, detected) and merges it into the store: new sessions are created with the
+   * archive's timestamps, stored ones are extended when their messages are a prefix of the archive's, and a
+   * re-import changes nothing. A malformed line is reported and skipped; nothing of it is stored.
+   *
+   * @throws InvalidInputException when the input is not an archive at all (no header, or a newer version)
+   */
+  ImportResult importSessions(InputStream in, ImportOptions options);
+
+  /** Stops the scheduled cleanup and releases the cache and the backend. */
+  @Override
+  void close();
+}

@@ -1,0 +1,176 @@
+package io.sessionstore.internal;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.ExportResult;
+import io.sessionstore.api.Page;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Writes the archive format, version 1: a header line, then one line per session with its metadata, its messages
+ * (each its exact stored text) and its sub-transcripts. One session at a time is held in memory.
+ */
+final class ArchiveWriter {
+  static final String FORMAT = "sessionstore-archive";
+  static final int VERSION = 1;
+  private static final int PAGE = 1_000;
+
+  private final SessionStore store;
+  private final StorageBackend backend;
+
+  ArchiveWriter(SessionStore store, StorageBackend backend) {
+    this.store = store;
+    this.backend = backend;
+  }
+
+  ExportResult write(SearchQuery query, OutputStream target) {
+    Counting out = new Counting(target);
+    long sessions = 0;
+    long messages = 0;
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      g.setRootValueSeparator(null);
+      g.writeStartObject();
+      g.writeStringField("format", FORMAT);
+      g.writeNumberField("version", VERSION);
+      g.writeEndObject();
+      g.writeRaw('\n');
+      SearchQuery page = query.toBuilder().limit(PAGE).cursor(null).build();
+      while (true) {
+        Page<SessionMetadata> result = store.search(page);
+        for (SessionMetadata m : result.items()) {
+          long written = writeSession(g, m.key());
+          if (written >= 0) {
+            sessions++;
+            messages += written;
+          }
+        }
+        if (!result.hasNext()) {
+          break;
+        }
+        page = page.toBuilder().cursor(result.nextCursor()).build();
+      }
+      g.flush();
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot write the archive: " + e.getMessage(), e);
+    }
+    return new ExportResult(sessions, messages, out.count);
+  }
+
+  /** Writes one session line; -1 when the session was deleted meanwhile. */
+  private long writeSession(JsonGenerator g, SessionKey key) throws IOException {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      Optional<StoredHead> head = backend.head(key);
+      if (head.isEmpty()) {
+        return -1;
+      }
+      try {
+        return writeSession(g, head.get());
+      } catch (RetryRead e) {
+        // the session was replaced between reading its head and its messages: read it again
+      }
+    }
+    throw new ConflictException("Cannot export " + key + ": it kept being replaced while it was read");
+  }
+
+  private long writeSession(JsonGenerator g, StoredHead head) throws IOException {
+    SessionMetadata m = head.metadata();
+    SessionKey key = head.key();
+    // Read everything first: once the line is started it cannot be retracted.
+    List<String> main = read(head);
+    List<String> subpaths = backend.subpaths(key);
+    Map<String, List<String>> subs = new java.util.TreeMap<>();
+    for (String s : subpaths) {
+      Optional<StoredHead> sub = backend.head(key.withSubpath(s));
+      if (sub.isPresent()) {
+        subs.put(s, read(sub.get()));
+      }
+    }
+    g.writeStartObject();
+    g.writeStringField("project", m.project());
+    g.writeStringField("sessionId", m.sessionId());
+    g.writeStringField("createdAt", m.createdAt().toString());
+    g.writeStringField("updatedAt", m.updatedAt().toString());
+    g.writeArrayFieldStart("tags");
+    for (String t : m.tags()) {
+      g.writeString(t);
+    }
+    g.writeEndArray();
+    g.writeStringField("summary", m.summary());
+    g.writeObjectFieldStart("attributes");
+    for (Map.Entry<String, String> a : m.attributes().entrySet()) {
+      g.writeStringField(a.getKey(), a.getValue());
+    }
+    g.writeEndObject();
+    long count = writeMessages(g, "messages", main);
+    g.writeObjectFieldStart("subpaths");
+    for (Map.Entry<String, List<String>> s : subs.entrySet()) {
+      count += writeMessages(g, s.getKey(), s.getValue());
+    }
+    g.writeEndObject();
+    g.writeEndObject();
+    g.writeRaw('\n');
+    return count;
+  }
+
+  private List<String> read(StoredHead head) {
+    try (Stream<String> lines = backend.messages(head, 0)) {
+      return lines.toList();
+    } catch (ConflictException e) {
+      throw new RetryRead();
+    }
+  }
+
+  private static long writeMessages(JsonGenerator g, String field, List<String> messages) throws IOException {
+    g.writeArrayFieldStart(field);
+    Iterator<String> it = messages.iterator();
+    while (it.hasNext()) {
+      g.writeRawValue(it.next());
+    }
+    g.writeEndArray();
+    return messages.size();
+  }
+
+  private static final class RetryRead extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RetryRead() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final class Counting extends FilterOutputStream {
+    long count;
+
+    Counting(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package io.sessionstore.internal;
+
+import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.BackendConfig;
+import io.sessionstore.spi.ConfigKey;
+import io.sessionstore.spi.StorageBackendProvider;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The core's own keys and the checked, typed settings of a {@link SessionStoreConfig}: an unknown key in a known
+ * namespace is an error, a value that does not parse is an error naming the key.
+ */
+public final class CoreConfig {
+  private static final Logger LOG = LoggerFactory.getLogger(CoreConfig.class);
+
+  public static final String PREFIX = "sessionstore.";
+  public static final String BACKEND = "sessionstore.backend";
+  public static final String PROJECT = "sessionstore.project";
+  public static final String CACHE_ENABLED = "sessionstore.cache.enabled";
+  public static final String CACHE_HEAP_ENTRIES = "sessionstore.cache.heap-entries";
+  public static final String CACHE_OFFHEAP = "sessionstore.cache.offheap";
+  public static final String CACHE_TTL = "sessionstore.cache.ttl";
+  public static final String CLEANUP_MAX_AGE = "sessionstore.cleanup.max-age";
+  public static final String CLEANUP_INTERVAL = "sessionstore.cleanup.interval";
+  public static final String CLAUDE_COMMAND = "sessionstore.claude.command";
+  public static final String CLAUDE_CONFIG_DIR = "sessionstore.claude.config-dir";
+
+  public static final String DEFAULT_BACKEND = "file";
+  public static final String DEFAULT_PROJECT = "default";
+
+  /** The core's keys with their defaults, in the order of the documentation. */
+  public static final List<ConfigKey> KEYS = List.of(
+      ConfigKey.of("backend", DEFAULT_BACKEND, "name of the storage backend provider"),
+      ConfigKey.of("project", DEFAULT_PROJECT, "project used when none is given"),
+      ConfigKey.of("cache.enabled", "true", "whether loaded sessions and metadata are cached"),
+      ConfigKey.of("cache.heap-entries", "10000", "largest number of cached entries per cache, on the heap"),
+      ConfigKey.of("cache.offheap", null, "size of an off-heap cache tier, e.g. 64MB (off when unset)"),
+      ConfigKey.of("cache.ttl", "30s", "how long a cached entry lives: the bound on seeing other processes' writes"),
+      ConfigKey.of("cleanup.max-age", null, "scheduled cleanup: delete sessions not updated for this long"),
+      ConfigKey.of("cleanup.interval", null, "scheduled cleanup: how often it runs (default 1h when max-age is set)"),
+      ConfigKey.of("claude.command", "claude", "the Claude Code command"),
+      ConfigKey.of("claude.config-dir", null, "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"));
+
+  private static final Set<String> RESERVED_NAMESPACES = Set.of("backend", "project", "cache", "cleanup", "claude");
+
+  private final SessionStoreConfig config;
+  private final String backend;
+  private final String project;
+
+  private CoreConfig(SessionStoreConfig config, String backend, String project) {
+    this.config = config;
+    this.backend = backend;
+    this.project = project;
+  }
+
+  /** Every key the core and the registry's providers declare, full names. */
+  public static Set<String> declaredKeys(BackendRegistry registry) {
+    Set<String> keys = new TreeSet<>();
+    KEYS.forEach(k -> keys.add(PREFIX + k.name()));
+    for (StorageBackendProvider p : registry.providers()) {
+      p.configKeys().forEach(k -> keys.add(PREFIX + p.name() + "." + k.name()));
+    }
+    return keys;
+  }
+
+  public static boolean isReservedNamespace(String name) {
+    return RESERVED_NAMESPACES.contains(name);
+  }
+
+  /**
+   * Checks every {@code sessionstore.*} key: the core's must be declared, and so must those in the namespace of
+   * any provider found; keys of a namespace nobody declares (a backend not on the class path) are ignored.
+   */
+  public static CoreConfig check(SessionStoreConfig config, BackendRegistry registry) {
+    Set<String> declared = declaredKeys(registry);
+    for (String key : config.asMap().keySet()) {
+      if (!key.startsWith(PREFIX) || declared.contains(key)) {
+        continue;
+      }
+      String rest = key.substring(PREFIX.length());
+      int dot = rest.indexOf('.');
+      String namespace = dot < 0 ? rest : rest.substring(0, dot);
+      if (dot < 0 || isReservedNamespace(namespace)) {
+        throw new ConfigurationException("Unknown configuration key " + key + ": known keys are "
+            + String.join(", ", coreKeysOf(namespace, declared)));
+      }
+      Optional<StorageBackendProvider> provider = registry.find(namespace);
+      if (provider.isPresent()) {
+        throw new ConfigurationException("Unknown configuration key " + key + ": the " + namespace
+            + " backend knows " + String.join(", ", coreKeysOf(namespace, declared)));
+      }
+      LOG.debug("Ignoring {}: no backend named '{}' is installed", key, namespace);
+    }
+    String backend = value(config, BACKEND).strip();
+    String project = value(config, PROJECT).strip();
+    try {
+      SessionKey.checkName("project", project);
+    } catch (InvalidInputException e) {
+      throw new ConfigurationException("Invalid " + PROJECT + ": " + e.getMessage());
+    }
+    CoreConfig checked = new CoreConfig(config, backend, project);
+    // Parse every typed value now, so that a bad one fails at start-up, not on first use.
+    checked.cacheEnabled();
+    checked.heapEntries();
+    checked.offheapBytes();
+    checked.cacheTtl();
+    checked.cleanupMaxAge();
+    checked.cleanupInterval();
+    return checked;
+  }
+
+  private static List<String> coreKeysOf(String namespace, Set<String> declared) {
+    String prefix = PREFIX + namespace + ".";
+    List<String> keys = declared.stream().filter(k -> k.startsWith(prefix)).toList();
+    return keys.isEmpty() ? List.of(BACKEND, PROJECT) : keys;
+  }
+
+  private static String value(SessionStoreConfig config, String key) {
+    String name = key.substring(PREFIX.length());
+    String fallback = KEYS.stream().filter(k -> k.name().equals(name)).findFirst().map(ConfigKey::defaultValue)
+        .orElse(null);
+    return config.get(key).filter(v -> !v.isBlank()).orElse(fallback);
+  }
+
+  private Optional<String> optional(String key) {
+    return Optional.ofNullable(value(config, key)).map(String::strip).filter(v -> !v.isEmpty());
+  }
+
+  public String backend() {
+    return backend;
+  }
+
+  public String project() {
+    return project;
+  }
+
+  public boolean cacheEnabled() {
+    return ConfigValues.bool(CACHE_ENABLED, value(config, CACHE_ENABLED));
+  }
+
+  public int heapEntries() {
+    int n = ConfigValues.integer(CACHE_HEAP_ENTRIES, value(config, CACHE_HEAP_ENTRIES));
+    if (n < 1) {
+      throw new ConfigurationException("Invalid " + CACHE_HEAP_ENTRIES + " '" + n + "': it must be at least 1");
+    }
+    return n;
+  }
+
+  public Optional<Long> offheapBytes() {
+    return optional(CACHE_OFFHEAP).map(v -> ConfigValues.size(CACHE_OFFHEAP, v));
+  }
+
+  public Duration cacheTtl() {
+    return ConfigValues.duration(CACHE_TTL, value(config, CACHE_TTL));
+  }
+
+  public Optional<Duration> cleanupMaxAge() {
+    return optional(CLEANUP_MAX_AGE).map(v -> ConfigValues.duration(CLEANUP_MAX_AGE, v));
+  }
+
+  public Optional<Duration> cleanupInterval() {
+    Optional<Duration> interval = optional(CLEANUP_INTERVAL).map(v -> ConfigValues.duration(CLEANUP_INTERVAL, v));
+    if (interval.isPresent() && interval.get().isZero()) {
+      throw new ConfigurationException("Invalid " + CLEANUP_INTERVAL + ": it must be longer than 0");
+    }
+    return interval;
+  }
+
+  /** The configuration of one backend: the values in its namespace. */
+  public BackendConfig backendConfig(StorageBackendProvider provider) {
+    String prefix = PREFIX + provider.name() + ".";
+    Map<String, String> values = new LinkedHashMap<>();
+    config.asMap().forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        values.put(k.substring(prefix.length()), v);
+      }
+    });
+    return new BackendConfig(provider.name(), provider.configKeys(), values);
+  }
+}

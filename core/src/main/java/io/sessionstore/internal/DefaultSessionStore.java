@@ -1,0 +1,601 @@
+package io.sessionstore.internal;
+
+import io.sessionstore.api.CleanupResult;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.ExportResult;
+import io.sessionstore.api.ImportOptions;
+import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.MetadataUpdate;
+import io.sessionstore.api.NotFoundException;
+import io.sessionstore.api.Page;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.Session;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.WriteResult;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsSearch;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store: metadata derivation, idempotent appends, optimistic concurrency, caching, search, cleanup and
+ * archives, over any {@link StorageBackend}.
+ *
+ * <p>Every change is one {@link Commit}, a compare-and-set on the transcript's version. This process's writers of
+ * a session take turns on a lock; writers in other processes are detected by a lost compare-and-set, after which
+ * the head is read again and the change recomputed from it.
+ */
+public final class DefaultSessionStore implements SessionStore {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
+  private static final int MAX_ATTEMPTS = 200;
+  private static final String RUNS_PREFIX = "runs/";
+
+  private final StorageBackend backend;
+  private final String defaultProject;
+  private final Clock clock;
+  private final CacheLayer cache;
+  private final DedupIndex dedup = new DedupIndex(1_000_000);
+  private final KeyLocks locks = new KeyLocks(256);
+  private final ScheduledExecutorService cleanupScheduler;
+
+  public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
+    this.backend = backend;
+    this.defaultProject = settings.project();
+    this.clock = clock;
+    this.cache = settings.cacheEnabled()
+        ? CacheLayer.create(settings.heapEntries(), settings.offheapBytes(), settings.cacheTtl())
+        : CacheLayer.disabled();
+    this.cleanupScheduler = settings.cleanupMaxAge().map(maxAge -> scheduleCleanup(maxAge,
+        settings.cleanupInterval().orElse(Duration.ofHours(1)))).orElse(null);
+  }
+
+  @Override
+  public String defaultProject() {
+    return defaultProject;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------------------
+
+  @Override
+  public WriteResult saveSession(SessionKey key, List<Message> messages, SaveOptions options) {
+    requireKey(key);
+    if (key.isSubpath() && (options.tags() != null || options.summary() != null || options.attributes() != null)) {
+      throw new InvalidInputException("Cannot save " + key + ": tags, summary and attributes belong to the session,"
+          + " not to a sub-transcript");
+    }
+    List<MessageFacts> facts = MessageFacts.of(messages);
+    return withLock(key, () -> {
+      for (int attempt = 1; ; attempt++) {
+        Optional<StoredHead> current = backend.head(key);
+        long version = current.map(StoredHead::version).orElse(0L);
+        if (options.expectedVersion() != null && options.expectedVersion() != version) {
+          throw staleVersion("save", key, version, options.expectedVersion());
+        }
+        Instant now = now();
+        Derivation derivation = Derivation.EMPTY.plus(facts);
+        if (current.isPresent()) {
+          derivation = derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
+        }
+        SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
+        Map<String, String> attributes = new HashMap<>(old == null ? Map.of() : old.attributes());
+        if (options.attributes() != null) {
+          attributes.putAll(options.attributes());
+        }
+        SessionMetadata metadata = new SessionMetadata(key.project(), key.sessionId(),
+            old == null ? now : old.createdAt(), later(now, old), facts.size(), derivation.totalCost(),
+            derivation.turns(),
+            options.tags() != null ? List.copyOf(options.tags()) : old == null ? List.of() : old.tags(),
+            options.summary() != null ? options.summary() : old == null ? null : old.summary(),
+            attributes, subpathsFor(key, old), version + 1);
+        StoredHead head = new StoredHead(key, metadata, newGeneration(), derivation.encode());
+        try {
+          backend.commit(new Commit(Commit.Kind.REPLACE, version, texts(facts), head));
+        } catch (ConflictException e) {
+          if (options.expectedVersion() != null) {
+            throw staleVersion("save", key, backend.head(key).map(StoredHead::version).orElse(0L),
+                options.expectedVersion());
+          }
+          backOff(attempt, key, e);
+          continue;
+        }
+        cache.written(head);
+        dedup.committed(head, null, facts);
+        if (key.isSubpath()) {
+          subTranscriptChanged(key, current.orElse(null), head, now);
+        }
+        return new WriteResult(facts.size(), 0, metadata);
+      }
+    });
+  }
+
+  @Override
+  public WriteResult appendMessages(SessionKey key, List<Message> messages) {
+    requireKey(key);
+    List<MessageFacts> facts = MessageFacts.of(messages);
+    if (facts.isEmpty()) {
+      return new WriteResult(0, 0, getMetadata(key).orElse(null));
+    }
+    return withLock(key, () -> {
+      // The cached head saves a read on the hot path; if it is stale the commit fails and the head is re-read.
+      Optional<StoredHead> current = cache.head(key);
+      boolean fresh = current.isEmpty();
+      if (fresh) {
+        current = backend.head(key);
+      }
+      for (int attempt = 1; ; attempt++) {
+        DedupIndex.Entry known;
+        try {
+          known = current.map(h -> dedup.current(backend, h)).orElse(null);
+        } catch (ConflictException e) {
+          current = backend.head(key);
+          fresh = true;
+          continue;
+        }
+        List<MessageFacts> toStore = known == null ? facts
+            : facts.stream().filter(m -> !known.contains(m)).toList();
+        int skipped = facts.size() - toStore.size();
+        if (toStore.isEmpty()) {
+          if (!fresh) {
+            current = backend.head(key);
+            fresh = true;
+            continue;
+          }
+          return new WriteResult(0, skipped, current.orElseThrow().metadata());
+        }
+        StoredHead head = appended(key, current.orElse(null), toStore, now());
+        try {
+          backend.commit(new Commit(Commit.Kind.APPEND, current.map(StoredHead::version).orElse(0L),
+              texts(toStore), head));
+        } catch (ConflictException e) {
+          cache.invalidate(key);
+          backOff(attempt, key, e);
+          current = backend.head(key);
+          fresh = true;
+          continue;
+        }
+        cache.written(head);
+        dedup.committed(head, known, toStore);
+        if (key.isSubpath()) {
+          subTranscriptChanged(key, current.orElse(null), head, head.metadata().updatedAt());
+        }
+        return new WriteResult(toStore.size(), skipped, head.metadata());
+      }
+    });
+  }
+
+  /** The head after appending messages to a transcript (absent: created now). */
+  private StoredHead appended(SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
+    if (current == null) {
+      Derivation d = Derivation.EMPTY.plus(added);
+      SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), updatedAt, updatedAt, added.size(),
+          d.totalCost(), d.turns(), List.of(), null, Map.of(), subpathsFor(key, null), 1);
+      return new StoredHead(key, m, newGeneration(), d.encode());
+    }
+    Derivation d = Derivation.decode(current.derivation()).plus(added);
+    SessionMetadata o = current.metadata();
+    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(updatedAt, o),
+        o.messageCount() + added.size(), d.totalCost(), d.turns(), o.tags(), o.summary(), o.attributes(),
+        o.subpaths(), o.version() + 1);
+    return new StoredHead(key, m, current.generation(), d.encode());
+  }
+
+  @Override
+  public SessionMetadata updateMetadata(SessionKey key, MetadataUpdate update) {
+    requireKey(key);
+    if (key.isSubpath()) {
+      throw new InvalidInputException("Cannot update " + key + ": tags, summary and attributes belong to the "
+          + "session, not to a sub-transcript");
+    }
+    return withLock(key, () -> {
+      for (int attempt = 1; ; attempt++) {
+        StoredHead current = backend.head(key).orElseThrow(() -> notFound(key));
+        if (update.expectedVersion() != null && update.expectedVersion() != current.version()) {
+          throw staleVersion("update", key, current.version(), update.expectedVersion());
+        }
+        SessionMetadata o = current.metadata();
+        TreeSet<String> tags = new TreeSet<>(o.tags());
+        tags.addAll(update.addTags());
+        tags.removeAll(update.removeTags());
+        Map<String, String> attributes = new TreeMap<>(o.attributes());
+        attributes.putAll(update.putAttributes());
+        update.removeAttributes().forEach(attributes::remove);
+        String summary = update.clearSummary() ? null : update.summary() != null ? update.summary() : o.summary();
+        SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(now(), o),
+            o.messageCount(), o.totalCostUsd(), o.turns(), List.copyOf(tags), summary, attributes, o.subpaths(),
+            o.version() + 1);
+        StoredHead head = new StoredHead(key, m, current.generation(), current.derivation());
+        try {
+          backend.commit(new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
+        } catch (ConflictException e) {
+          if (update.expectedVersion() != null) {
+            throw staleVersion("update", key, backend.head(key).map(StoredHead::version).orElse(0L),
+                update.expectedVersion());
+          }
+          backOff(attempt, key, e);
+          continue;
+        }
+        cache.written(head);
+        return m;
+      }
+    });
+  }
+
+  /**
+   * Brings the session's head up to date with a sub-transcript that changed: its subpath listed, the cost of a
+   * {@code runs/*} transcript counted, {@code updatedAt} moved. A session that has no main transcript has no head
+   * to update.
+   */
+  private void subTranscriptChanged(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
+    BigDecimal costDelta = BigDecimal.ZERO;
+    if (subKey.subpath().startsWith(RUNS_PREFIX)) {
+      BigDecimal was = before == null ? BigDecimal.ZERO : Derivation.decode(before.derivation()).ownCost();
+      BigDecimal now = after == null ? BigDecimal.ZERO : Derivation.decode(after.derivation()).ownCost();
+      costDelta = now.subtract(was);
+    }
+    SessionKey mainKey = subKey.main();
+    for (int attempt = 1; ; attempt++) {
+      Optional<StoredHead> main = backend.head(mainKey);
+      if (main.isEmpty()) {
+        return;
+      }
+      SessionMetadata o = main.get().metadata();
+      TreeSet<String> subpaths = new TreeSet<>(o.subpaths());
+      if (after == null) {
+        subpaths.remove(subKey.subpath());
+      } else {
+        subpaths.add(subKey.subpath());
+      }
+      Derivation d = Derivation.decode(main.get().derivation()).withRunsCostDelta(costDelta);
+      Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
+      SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated, o.messageCount(),
+          d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(subpaths), o.version() + 1);
+      if (m.equals(new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), o.updatedAt(), o.messageCount(),
+          o.totalCostUsd(), o.turns(), o.tags(), o.summary(), o.attributes(), o.subpaths(), o.version() + 1))) {
+        return;
+      }
+      StoredHead head = new StoredHead(mainKey, m, main.get().generation(), d.encode());
+      try {
+        backend.commit(new Commit(Commit.Kind.METADATA, o.version(), List.of(), head));
+        cache.written(head);
+        return;
+      } catch (ConflictException e) {
+        backOff(attempt, mainKey, e);
+      }
+    }
+  }
+
+  @Override
+  public boolean deleteSession(SessionKey key) {
+    requireKey(key);
+    return withLock(key, () -> {
+      if (key.isSubpath()) {
+        Optional<StoredHead> before = backend.head(key);
+        boolean existed = backend.delete(key);
+        forget(key);
+        if (before.isPresent()) {
+          subTranscriptChanged(key, before.get(), null, now());
+        }
+        return existed;
+      }
+      List<String> subpaths = backend.subpaths(key);
+      boolean existed = backend.delete(key);
+      forget(key);
+      subpaths.forEach(s -> forget(key.withSubpath(s)));
+      return existed || !subpaths.isEmpty();
+    });
+  }
+
+  private void forget(SessionKey key) {
+    cache.invalidate(key);
+    dedup.forget(key);
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------------------
+
+  @Override
+  public Optional<Session> loadSession(SessionKey key) {
+    requireKey(key);
+    Optional<Session> cached = cache.session(key);
+    if (cached.isPresent()) {
+      return cached;
+    }
+    for (int attempt = 1; ; attempt++) {
+      Optional<StoredHead> head = backend.head(key);
+      if (head.isEmpty()) {
+        return Optional.empty();
+      }
+      try (Stream<String> lines = backend.messages(head.get(), 0)) {
+        Session session = new Session(head.get().metadata(), lines.map(Message::of).toList());
+        cache.loaded(head.get(), session);
+        return Optional.of(session);
+      } catch (ConflictException e) {
+        backOff(attempt, key, e);
+      }
+    }
+  }
+
+  @Override
+  public Optional<SessionMetadata> getMetadata(SessionKey key) {
+    requireKey(key);
+    Optional<StoredHead> cached = cache.head(key);
+    if (cached.isPresent()) {
+      return cached.map(StoredHead::metadata);
+    }
+    Optional<StoredHead> head = backend.head(key);
+    head.ifPresent(cache::written);
+    return head.map(StoredHead::metadata);
+  }
+
+  @Override
+  public Stream<Message> streamMessages(SessionKey key) {
+    requireKey(key);
+    StoredHead head = backend.head(key).orElseThrow(() -> notFound(key));
+    return backend.messages(head, 0).map(Message::of);
+  }
+
+  @Override
+  public List<Message> loadMessages(SessionKey key, long from, int limit) {
+    requireKey(key);
+    if (from < 0 || limit < 0) {
+      throw new InvalidInputException("Invalid range: from " + from + " and limit " + limit
+          + " must not be negative");
+    }
+    StoredHead head = backend.head(key).orElseThrow(() -> notFound(key));
+    if (from >= head.messageCount() || limit == 0) {
+      return List.of();
+    }
+    try (Stream<String> lines = backend.messages(head, from)) {
+      return lines.limit(limit).map(Message::of).toList();
+    }
+  }
+
+  @Override
+  public Page<SessionMetadata> search(SearchQuery query) {
+    if (backend instanceof SupportsSearch native_) {
+      return native_.search(query);
+    }
+    try (Stream<StoredHead> heads = backend.list(query.scope())) {
+      return Search.run(heads.map(StoredHead::metadata), query);
+    }
+  }
+
+  @Override
+  public List<String> listSubpaths(SessionKey session) {
+    requireKey(session);
+    return backend.subpaths(session.main());
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------------------------
+
+  @Override
+  public CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun) {
+    if (maxAge == null || maxAge.isNegative()) {
+      throw new InvalidInputException("Invalid maximum age " + maxAge + ": it must be a positive duration");
+    }
+    Instant cutoff = now().minus(maxAge);
+    List<SessionMetadata> old;
+    try (Stream<StoredHead> heads = backend.list(scope)) {
+      old = heads.map(StoredHead::metadata).filter(m -> m.updatedAt().isBefore(cutoff))
+          .sorted(Comparator.comparing(SessionMetadata::updatedAt)).collect(Collectors.toList());
+    }
+    if (dryRun) {
+      return new CleanupResult(old, true);
+    }
+    List<SessionMetadata> removed = new ArrayList<>();
+    for (SessionMetadata m : old) {
+      boolean deleted = withLock(m.key(), () -> {
+        // Written to since it was listed: no longer old.
+        Optional<StoredHead> now = backend.head(m.key());
+        if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
+          return false;
+        }
+        return deleteSession(m.key());
+      });
+      if (deleted) {
+        removed.add(m);
+      }
+    }
+    return new CleanupResult(removed, false);
+  }
+
+  private ScheduledExecutorService scheduleCleanup(Duration maxAge, Duration interval) {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sessionstore-cleanup");
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        CleanupResult r = cleanupOldSessions(maxAge, Scope.allProjects(), false);
+        LOG.info("Scheduled cleanup removed {} sessions not updated for {}", r.count(), maxAge);
+      } catch (RuntimeException e) {
+        LOG.warn("Scheduled cleanup failed: {}", e.getMessage(), e);
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    return scheduler;
+  }
+
+  @Override
+  public ExportResult exportSessions(SearchQuery query, OutputStream out) {
+    return new ArchiveWriter(this, backend).write(query, out);
+  }
+
+  @Override
+  public ImportResult importSessions(InputStream in, ImportOptions options) {
+    return new ArchiveImporter(this, backend).read(in, options);
+  }
+
+  @Override
+  public void close() {
+    if (cleanupScheduler != null) {
+      cleanupScheduler.shutdownNow();
+    }
+    try {
+      cache.close();
+    } finally {
+      backend.close();
+    }
+  }
+
+  // ---- used by the archive import: writes that keep the archive's timestamps -----------------------------------
+
+  /** Creates a transcript that does not exist, or replaces one, with the given metadata's user fields and times. */
+  void importReplace(SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
+    withLock(key, () -> {
+      Derivation d = Derivation.EMPTY.plus(facts);
+      if (current != null) {
+        d = d.withRunsCostOf(Derivation.decode(current.derivation()));
+      }
+      SessionMetadata o = current == null ? null : current.metadata();
+      Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
+      SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(),
+          o == null ? archived.createdAt() : o.createdAt(), updated, facts.size(), d.totalCost(), d.turns(),
+          archived.tags(), archived.summary(), archived.attributes(), subpathsFor(key, o),
+          (o == null ? 0 : o.version()) + 1);
+      StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
+      backend.commit(new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head));
+      cache.written(head);
+      dedup.forget(key);
+      if (key.isSubpath()) {
+        subTranscriptChanged(key, current, head, archived.updatedAt());
+      }
+      return null;
+    });
+  }
+
+  /** Appends an archive's missing tail as it is (no uuid check) and merges tags and times. */
+  void importExtend(StoredHead current, List<MessageFacts> tail, SessionMetadata archived) {
+    SessionKey key = current.key();
+    withLock(key, () -> {
+      SessionMetadata o = current.metadata();
+      TreeSet<String> tags = new TreeSet<>(o.tags());
+      tags.addAll(archived.tags());
+      Map<String, String> attributes = new TreeMap<>(archived.attributes());
+      attributes.putAll(o.attributes());
+      Instant updated = max(o.updatedAt(), archived.updatedAt());
+      String summary = o.summary() != null ? o.summary() : archived.summary();
+      Derivation d = Derivation.decode(current.derivation()).plus(tail);
+      SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated,
+          o.messageCount() + tail.size(), d.totalCost(), d.turns(), List.copyOf(tags), summary, attributes,
+          o.subpaths(), o.version() + 1);
+      if (tail.isEmpty() && m.equals(withVersion(o, o.version() + 1))) {
+        return null;
+      }
+      StoredHead head = new StoredHead(key, m, current.generation(), d.encode());
+      backend.commit(new Commit(tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND, o.version(),
+          texts(tail), head));
+      cache.written(head);
+      dedup.forget(key);
+      if (key.isSubpath() && !tail.isEmpty()) {
+        subTranscriptChanged(key, current, head, updated);
+      }
+      return null;
+    });
+  }
+
+  private static SessionMetadata withVersion(SessionMetadata o, long version) {
+    return new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), o.updatedAt(), o.messageCount(),
+        o.totalCostUsd(), o.turns(), o.tags(), o.summary(), o.attributes(), o.subpaths(), version);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------------
+
+  private <T> T withLock(SessionKey key, Supplier<T> work) {
+    ReentrantLock lock = locks.of(key);
+    lock.lock();
+    try {
+      return work.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The subpaths a main transcript's head lists: kept from the old head, or found when it is created. */
+  private List<String> subpathsFor(SessionKey key, SessionMetadata old) {
+    if (key.isSubpath()) {
+      return List.of();
+    }
+    return old != null ? old.subpaths() : backend.subpaths(key);
+  }
+
+  private static void requireKey(SessionKey key) {
+    if (key == null) {
+      throw new InvalidInputException("Invalid key: it is missing");
+    }
+  }
+
+  private static List<String> texts(List<MessageFacts> facts) {
+    return facts.stream().map(MessageFacts::text).toList();
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  /** {@code updatedAt} never moves backwards, even when the clock does. */
+  private static Instant later(Instant now, SessionMetadata old) {
+    return old == null ? now : max(now, old.updatedAt());
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private static long newGeneration() {
+    return ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+  }
+
+  private static NotFoundException notFound(SessionKey key) {
+    return new NotFoundException("Session " + key + " does not exist");
+  }
+
+  private static ConflictException staleVersion(String what, SessionKey key, long stored, long expected) {
+    return new ConflictException("Cannot " + what + " " + key + ": it is at version " + stored
+        + ", not the expected " + expected + " (another writer changed it); reload it and retry");
+  }
+
+  /** Waits a little before retrying a lost race with another process; gives up after many tries. */
+  private static void backOff(int attempt, SessionKey key, ConflictException cause) {
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new ConflictException("Cannot write " + key + ": it kept changing under other writers ("
+          + attempt + " attempts)", cause);
+    }
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(1, 2 + Math.min(attempt, 20) * 2L));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConflictException("Cannot write " + key + ": interrupted while retrying", cause);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.sessionstore.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionstore.api.InvalidInputException;
+
+/** The one Jackson set-up of the store: strict JSON, exact decimals, no limit on the size of a string. */
+public final class Json {
+  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder()
+              .maxStringLength(Integer.MAX_VALUE)
+              .maxNestingDepth(5_000)
+              .build())
+          .build())
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  private Json() {}
+
+  /**
+   * Parses text that must be exactly one JSON object.
+   *
+   * @param what names the text in the error, e.g. "message" or "line 3"
+   * @throws InvalidInputException when it is not valid JSON or not an object
+   */
+  public static ObjectNode parseObject(String text, String what) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException("Invalid " + what + ": not valid JSON (" + describe(e) + ")");
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new InvalidInputException("Invalid " + what + ": it is empty");
+    }
+    if (!node.isObject()) {
+      throw new InvalidInputException("Invalid " + what + ": a message must be a JSON object, this is "
+          + kind(node));
+    }
+    return (ObjectNode) node;
+  }
+
+  /** One line describing a parse failure: Jackson's reason and where, without its multi-line source excerpt. */
+  public static String describe(JsonProcessingException e) {
+    String reason = e.getOriginalMessage().replaceAll("\\s+", " ").trim();
+    if (reason.length() > 160) {
+      reason = reason.substring(0, 160) + "…";
+    }
+    return e.getLocation() == null ? reason : reason + " at column " + e.getLocation().getColumnNr();
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectReader VALUE_READER =
+      MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /** Reads the value at the parser's current token, leaving the parser after it (streaming reads). */
+  public static JsonNode readValue(JsonParser p) throws java.io.IOException {
+    return VALUE_READER.readTree(p);
+  }
+
+  public static JsonParser parser(String text) {
+    try {
+      return MAPPER.getFactory().createParser(text);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("Cannot read a string", e);
+    }
+  }
+
+  private static String kind(JsonNode node) {
+    if (node.isArray()) {
+      return "an array";
+    }
+    if (node.isTextual()) {
+      return "a string";
+    }
+    if (node.isNumber()) {
+      return "a number";
+    }
+    if (node.isBoolean()) {
+      return "a boolean";
+    }
+    return "null";
+  }
+}

@@ -1,0 +1,87 @@
+package io.sessionstore.internal;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** Helpers on a message's JSON text that never re-encode it. */
+public final class MessageText {
+  private MessageText() {}
+
+  /**
+   * The text on one line: whitespace between tokens is removed when the text spans several lines (a
+   * pretty-printed message); text already on one line is returned as it is. Strings, numbers and escapes keep
+   * their exact spelling.
+   */
+  public static String oneLine(String json) {
+    if (json.indexOf('\n') < 0 && json.indexOf('\r') < 0) {
+      return json;
+    }
+    StringBuilder out = new StringBuilder(json.length());
+    boolean inString = false;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (inString) {
+        out.append(c);
+        if (c == '\\' && i + 1 < json.length()) {
+          out.append(json.charAt(++i));
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+        out.append(c);
+      } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** The top-level {@code uuid} field when it is a non-empty string, read without building a tree. */
+  public static String uuid(String json) {
+    try (JsonParser p = Json.parser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("uuid".equals(name) && value == JsonToken.VALUE_STRING) {
+          String uuid = p.getText();
+          return uuid.isEmpty() ? null : uuid;
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** 128 bits of the SHA-256 of the text's UTF-8 bytes: identifies the exact bytes of a message. */
+  public static Digest digest(String json) {
+    byte[] d = sha256().digest(json.getBytes(StandardCharsets.UTF_8));
+    long hi = 0;
+    long lo = 0;
+    for (int i = 0; i < 8; i++) {
+      hi = (hi << 8) | (d[i] & 0xff);
+      lo = (lo << 8) | (d[i + 8] & 0xff);
+    }
+    return new Digest(hi, lo);
+  }
+
+  public static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** A 128-bit digest of a message's bytes. */
+  public record Digest(long hi, long lo) {}
+}

@@ -1,0 +1,134 @@
+package io.sessionstore.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.SessionMetadata;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON form of {@link SessionMetadata}: the keys {@code project, sessionId, createdAt, updatedAt, messageCount,
+ * totalCostUsd, turns, tags, summary, attributes, subpaths, version}, timestamps ISO-8601 UTC, cost a number.
+ */
+public final class MetadataJson {
+  private MetadataJson() {}
+
+  public static void writeFields(JsonGenerator g, SessionMetadata m) throws IOException {
+    g.writeStringField("project", m.project());
+    g.writeStringField("sessionId", m.sessionId());
+    g.writeStringField("createdAt", m.createdAt().toString());
+    g.writeStringField("updatedAt", m.updatedAt().toString());
+    g.writeNumberField("messageCount", m.messageCount());
+    g.writeFieldName("totalCostUsd");
+    g.writeNumber(m.totalCostUsd().toPlainString());
+    g.writeNumberField("turns", m.turns());
+    g.writeArrayFieldStart("tags");
+    for (String t : m.tags()) {
+      g.writeString(t);
+    }
+    g.writeEndArray();
+    g.writeStringField("summary", m.summary());
+    g.writeObjectFieldStart("attributes");
+    for (Map.Entry<String, String> e : m.attributes().entrySet()) {
+      g.writeStringField(e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
+    g.writeArrayFieldStart("subpaths");
+    for (String s : m.subpaths()) {
+      g.writeString(s);
+    }
+    g.writeEndArray();
+    g.writeNumberField("version", m.version());
+  }
+
+  public static void write(JsonGenerator g, SessionMetadata m) throws IOException {
+    g.writeStartObject();
+    writeFields(g, m);
+    g.writeEndObject();
+  }
+
+  public static SessionMetadata read(JsonNode n) {
+    return new SessionMetadata(
+        text(n, "project"),
+        text(n, "sessionId"),
+        instant(n, "createdAt"),
+        instant(n, "updatedAt"),
+        n.path("messageCount").asLong(),
+        cost(n.get("totalCostUsd")),
+        n.path("turns").asLong(),
+        strings(n.get("tags")),
+        n.hasNonNull("summary") ? n.get("summary").asText() : null,
+        stringMap(n.get("attributes")),
+        strings(n.get("subpaths")),
+        n.path("version").asLong());
+  }
+
+  static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new InvalidInputException("Invalid metadata: '" + field + "' is missing or not a string");
+    }
+    return v.textValue();
+  }
+
+  public static Instant instant(JsonNode n, String field) {
+    String v = text(n, field);
+    try {
+      return Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      throw new InvalidInputException("Invalid '" + field + "' '" + v + "': expected an ISO-8601 instant such as "
+          + "2026-01-31T12:00:00Z");
+    }
+  }
+
+  static BigDecimal cost(JsonNode v) {
+    if (v == null || v.isNull()) {
+      return BigDecimal.ZERO;
+    }
+    if (!v.isNumber()) {
+      throw new InvalidInputException("Invalid metadata: 'totalCostUsd' is not a number");
+    }
+    return v.decimalValue();
+  }
+
+  public static List<String> strings(JsonNode v) {
+    List<String> out = new ArrayList<>();
+    if (v == null || v.isNull()) {
+      return out;
+    }
+    if (!v.isArray()) {
+      throw new InvalidInputException("Invalid metadata: expected an array of strings");
+    }
+    for (JsonNode e : v) {
+      if (!e.isTextual()) {
+        throw new InvalidInputException("Invalid metadata: expected an array of strings, found " + e);
+      }
+      out.add(e.textValue());
+    }
+    return out;
+  }
+
+  public static Map<String, String> stringMap(JsonNode v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (v == null || v.isNull()) {
+      return out;
+    }
+    if (!v.isObject()) {
+      throw new InvalidInputException("Invalid metadata: 'attributes' is not an object");
+    }
+    v.fields().forEachRemaining(e -> {
+      if (!e.getValue().isTextual()) {
+        throw new InvalidInputException("Invalid attribute '" + e.getKey() + "': its value is not a string");
+      }
+      out.put(e.getKey(), e.getValue().textValue());
+    });
+    return out;
+  }
+}

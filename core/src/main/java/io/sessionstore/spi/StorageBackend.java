@@ -1,0 +1,68 @@
+package io.sessionstore.spi;
+
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SessionKey;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Where transcripts live: the small interface a backend implements. The core does everything else (metadata,
+ * idempotence, caching, search, cleanup, archives) on top of these methods.
+ *
+ * <p>A transcript is a session's main list of messages or one of its sub-transcripts, each addressed by a
+ * {@link SessionKey}, each with its own {@link StoredHead}. Implementations must be thread-safe, and safe when
+ * several processes use the same storage: a {@link #commit} is atomic (all of it or nothing, also across a crash),
+ * durable when it returns, and a compare-and-set on the transcript's version. Errors are translated into the API's
+ * exceptions: {@link io.sessionstore.api.ConflictException} for a lost compare-and-set,
+ * {@link io.sessionstore.api.BackendUnavailableException} for I/O and network failures.
+ *
+ * <p>Optional capabilities are separate interfaces a backend may also implement: {@link SupportsSearch}.
+ */
+public interface StorageBackend extends AutoCloseable {
+  /**
+   * Connects, creates or checks what the backend needs (directories, buckets, indexes). Called once before any
+   * other method.
+   *
+   * @throws io.sessionstore.api.ConfigurationException when the configuration is wrong (a missing bucket, say)
+   * @throws io.sessionstore.api.BackendUnavailableException when the storage cannot be reached
+   */
+  void start();
+
+  /** The transcript's current head, or empty when it does not exist. */
+  Optional<StoredHead> head(SessionKey key);
+
+  /**
+   * The messages {@code from} (counting from 0) up to {@code head.messageCount()} of the list identified by the
+   * head's key and generation, in the order they were committed. The caller closes the stream.
+   *
+   * @throws io.sessionstore.api.ConflictException when that generation is no longer stored (the transcript was
+   *     replaced or deleted since the head was read); the caller reads the head again
+   */
+  Stream<String> messages(StoredHead head, long from);
+
+  /**
+   * Applies the commit atomically if the transcript's stored version is {@link Commit#expectedVersion()}
+   * ({@code 0}: it does not exist). Durable when it returns.
+   *
+   * @throws io.sessionstore.api.ConflictException when the stored version is another; nothing is changed
+   */
+  void commit(Commit commit);
+
+  /** The heads of the sessions' main transcripts in the scope, in any order; never sub-transcripts. */
+  Stream<StoredHead> list(Scope scope);
+
+  /** The subpaths of a session's sub-transcripts, sorted; never the main transcript. */
+  List<String> subpaths(SessionKey session);
+
+  /**
+   * Deletes a transcript; deleting a session's main transcript deletes its sub-transcripts too.
+   *
+   * @return whether the transcript existed
+   */
+  boolean delete(SessionKey key);
+
+  /** Releases what the backend holds. Further calls fail. */
+  @Override
+  void close();
+}

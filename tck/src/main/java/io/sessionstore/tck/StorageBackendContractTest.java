@@ -1,0 +1,1068 @@
+package io.sessionstore.tck;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sessionstore.api.CleanupResult;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.ImportOptions;
+import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.MetadataUpdate;
+import io.sessionstore.api.NotFoundException;
+import io.sessionstore.api.Page;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.Session;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.api.WriteResult;
+import io.sessionstore.spi.StorageBackend;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The contract every {@link StorageBackend} must meet, tested through the public {@link SessionStore} built on it.
+ * Extend it with a few lines to test a backend:
+ *
+ * <pre>{@code
+ * class MyBackendTest extends StorageBackendContractTest {
+ *   protected StorageBackend createBackend() { return new MyBackend(freshStorage()); }
+ *   protected StorageBackend openAnother() { return new MyBackend(sameStorageAsLastCreated()); }
+ * }
+ * }</pre>
+ *
+ * It covers the contracts of the Claude Agent SDK's session-store conformance suite (append and load, absent keys,
+ * order, empty appends, isolation of projects and subpaths, listing, cascading deletes) and the store's own:
+ * lossless JSON on real Claude Code data, metadata, search, pagination, optimistic concurrency, idempotent append,
+ * cleanup, invalid names, atomic rejection of bad input, concurrent writers (threads, instances and processes),
+ * durability across reopening, and archives.
+ */
+public abstract class StorageBackendContractTest {
+  protected static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A temporary folder per test, for backends that need one. */
+  @TempDir
+  protected Path tempDir;
+
+  protected MutableClock clock;
+  protected SessionStore store;
+  private final List<SessionStore> opened = new ArrayList<>();
+
+  /** A backend (not started) on new, empty storage. Called once per test, before anything else. */
+  protected abstract StorageBackend createBackend();
+
+  /** Another backend instance (not started) on the same storage as the one {@link #createBackend()} returned. */
+  protected abstract StorageBackend openAnother();
+
+  /**
+   * The configuration ({@code sessionstore.*} keys) with which another process reaches the same storage as the
+   * one {@link #createBackend()} returned, or null when the backend cannot be shared between processes; then the
+   * two-process test is skipped.
+   */
+  protected Map<String, String> otherProcessConfig() {
+    return null;
+  }
+
+  @BeforeEach
+  void openStore() {
+    clock = new MutableClock(START);
+    store = open(createBackend(), false);
+  }
+
+  @AfterEach
+  void closeStores() {
+    opened.forEach(SessionStore::close);
+  }
+
+  /** A store on a backend, with or without the cache, on the test's clock. */
+  protected SessionStore open(StorageBackend backend, boolean cache) {
+    SessionStore s = SessionStore.builder()
+        .backend(backend)
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", Boolean.toString(cache))))
+        .clock(clock)
+        .build();
+    opened.add(s);
+    return s;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------------
+
+  protected static SessionKey key(String id) {
+    return SessionKey.of("tck", id);
+  }
+
+  protected static Message user(String uuid, String text) {
+    return Message.of("{\"type\":\"user\",\"uuid\":\"" + uuid + "\",\"message\":{\"role\":\"user\",\"content\":\""
+        + text + "\"}}");
+  }
+
+  protected static List<Message> users(String prefix, int n) {
+    return IntStream.range(0, n).mapToObj(i -> user(prefix + "-" + i, prefix + " " + i)).toList();
+  }
+
+  protected List<String> texts(SessionKey key) {
+    return store.loadSession(key).orElseThrow(() -> new AssertionError("no session " + key)).messages().stream()
+        .map(Message::json).toList();
+  }
+
+  private static List<String> texts(List<Message> messages) {
+    return messages.stream().map(Message::json).toList();
+  }
+
+  private List<String> listedIds(Scope scope) {
+    return store.listSessions(scope, SearchQuery.MAX_LIMIT, null).items().stream()
+        .map(SessionMetadata::sessionId).toList();
+  }
+
+  private List<String> ids(SearchQuery query) {
+    return store.search(query).items().stream().map(SessionMetadata::sessionId).toList();
+  }
+
+  // ---- the Claude Agent SDK session-store contracts ----------------------------------------------------------
+
+  @Test
+  void appendThenLoadGivesTheSameMessagesInTheSameOrder() {
+    List<Message> messages = users("m", 5);
+    store.appendMessages(key("s"), messages);
+    assertEquals(texts(messages), texts(key("s")));
+  }
+
+  @Test
+  void anUnknownKeyLoadsAsAbsent() {
+    assertTrue(store.loadSession(key("nope")).isEmpty());
+    assertTrue(store.getMetadata(key("nope")).isEmpty());
+    assertTrue(store.loadSession(key("nope").withSubpath("subagents/a")).isEmpty());
+    assertThrows(NotFoundException.class, () -> store.streamMessages(key("nope")));
+    assertTrue(store.listSubpaths(key("nope")).isEmpty());
+    assertFalse(store.deleteSession(key("nope")));
+  }
+
+  @Test
+  void orderHoldsAcrossManyAppends() {
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      List<Message> batch = users("b" + i, 1 + i % 3);
+      store.appendMessages(key("s"), batch);
+      expected.addAll(texts(batch));
+    }
+    assertEquals(expected, texts(key("s")));
+    assertEquals(expected.size(), store.getMetadata(key("s")).orElseThrow().messageCount());
+  }
+
+  @Test
+  void anEmptyAppendIsANoOp() {
+    WriteResult r = store.appendMessages(key("s"), List.of());
+    assertEquals(0, r.stored());
+    assertTrue(store.loadSession(key("s")).isEmpty(), "an empty append must not create the session");
+    store.appendMessages(key("s"), users("m", 2));
+    long version = store.getMetadata(key("s")).orElseThrow().version();
+    store.appendMessages(key("s"), List.of());
+    assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
+    assertEquals(2, texts(key("s")).size());
+  }
+
+  @Test
+  void projectsAreIsolated() {
+    store.appendMessages(SessionKey.of("p1", "s"), users("one", 1));
+    store.appendMessages(SessionKey.of("p2", "s"), users("two", 2));
+    assertEquals(1, store.loadSession(SessionKey.of("p1", "s")).orElseThrow().messages().size());
+    assertEquals(2, store.loadSession(SessionKey.of("p2", "s")).orElseThrow().messages().size());
+    assertEquals(List.of("s"), listedIds(Scope.project("p1")));
+    store.deleteSession(SessionKey.of("p1", "s"));
+    assertTrue(store.loadSession(SessionKey.of("p1", "s")).isEmpty());
+    assertEquals(2, store.loadSession(SessionKey.of("p2", "s")).orElseThrow().messages().size());
+  }
+
+  @Test
+  void subpathsAreIsolatedFromTheMainTranscriptAndEachOther() {
+    SessionKey main = key("s");
+    store.appendMessages(main, users("main", 2));
+    store.appendMessages(main.withSubpath("subagents/a"), users("a", 3));
+    store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
+    assertEquals(2, texts(main).size());
+    assertEquals(texts(users("a", 3)), texts(main.withSubpath("subagents/a")));
+    assertEquals(texts(users("b", 1)), texts(main.withSubpath("subagents/b")));
+    assertEquals(2, store.getMetadata(main).orElseThrow().messageCount(), "subpaths are not counted");
+  }
+
+  @Test
+  void listingSessionsNeverListsSubpaths() {
+    store.appendMessages(key("with-subs"), users("m", 1));
+    store.appendMessages(key("with-subs").withSubpath("subagents/a"), users("a", 1));
+    store.appendMessages(key("only-sub").withSubpath("subagents/a"), users("a", 1));
+    assertEquals(List.of("with-subs"), listedIds(Scope.project("tck")));
+    assertEquals(List.of("with-subs"), listedIds(Scope.allProjects()));
+  }
+
+  @Test
+  void deletingASessionDeletesItsSubpaths() {
+    SessionKey main = key("s");
+    store.appendMessages(main, users("m", 1));
+    store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
+    store.appendMessages(main.withSubpath("subagents/b/deeper"), users("b", 1));
+    assertTrue(store.deleteSession(main));
+    assertTrue(store.loadSession(main).isEmpty());
+    assertTrue(store.loadSession(main.withSubpath("subagents/a")).isEmpty());
+    assertTrue(store.loadSession(main.withSubpath("subagents/b/deeper")).isEmpty());
+    assertTrue(store.listSubpaths(main).isEmpty());
+    store.appendMessages(main, users("again", 1));
+    assertTrue(store.listSubpaths(main).isEmpty(), "a session created again starts without sub-transcripts");
+    assertEquals(texts(users("again", 1)), texts(main));
+  }
+
+  @Test
+  void deletingASubpathRemovesOnlyIt() {
+    SessionKey main = key("s");
+    store.appendMessages(main, users("m", 1));
+    store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
+    store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
+    assertTrue(store.deleteSession(main.withSubpath("subagents/a")));
+    assertTrue(store.loadSession(main.withSubpath("subagents/a")).isEmpty());
+    assertEquals(1, texts(main.withSubpath("subagents/b")).size());
+    assertEquals(1, texts(main).size());
+    assertEquals(List.of("subagents/b"), store.listSubpaths(main));
+    assertEquals(List.of("subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
+  }
+
+  @Test
+  void listingSubTranscriptsExcludesTheMainOne() {
+    SessionKey main = key("s");
+    store.appendMessages(main, users("m", 1));
+    store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
+    store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
+    assertEquals(List.of("subagents/a", "subagents/b"), store.listSubpaths(main));
+    assertEquals(List.of("subagents/a", "subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
+  }
+
+  // ---- lossless JSON ------------------------------------------------------------------------------------------
+
+  @Test
+  void realClaudeCodeTranscriptsRoundTripByteForByte() {
+    int n = 0;
+    for (String file : Fixtures.jsonLinesFiles()) {
+      SessionKey key = SessionKey.of("fixtures", "f" + n++);
+      store.saveSession(key, Fixtures.messages(file));
+      assertEquals(Fixtures.lines(file), texts(key), file);
+    }
+    assertTrue(n >= 30, "the fixtures hold at least 30 transcripts");
+  }
+
+  @Test
+  void aTranscriptWithSubagentsRoundTripsWithItsSubpaths() {
+    String transcript = Fixtures.transcriptWithSubagents();
+    SessionKey key = key("with-subagents");
+    store.saveSession(key, Fixtures.messages(transcript));
+    List<String> subpaths = new ArrayList<>();
+    for (String[] sub : Fixtures.subagentsOf(transcript)) {
+      store.saveSession(key.withSubpath(sub[0]), Fixtures.messages(sub[1]));
+      subpaths.add(sub[0]);
+    }
+    assertEquals(Fixtures.lines(transcript), texts(key));
+    for (String[] sub : Fixtures.subagentsOf(transcript)) {
+      assertEquals(Fixtures.lines(sub[1]), texts(key.withSubpath(sub[0])));
+    }
+    assertEquals(subpaths.stream().sorted().toList(), store.listSubpaths(key));
+  }
+
+  @Test
+  void prettyPrintedMessagesKeepEveryValue() throws IOException {
+    List<Message> messages = new ArrayList<>();
+    for (String file : Fixtures.singleMessages()) {
+      messages.add(Message.of(Fixtures.text(file)));
+    }
+    store.saveSession(key("pretty"), messages);
+    List<Message> loaded = store.loadSession(key("pretty")).orElseThrow().messages();
+    assertEquals(messages.size(), loaded.size());
+    for (int i = 0; i < messages.size(); i++) {
+      assertEquals(JSON.readTree(messages.get(i).json()), JSON.readTree(loaded.get(i).json()));
+      assertFalse(loaded.get(i).json().contains("\n"), "a stored message is one line");
+    }
+  }
+
+  @Test
+  void spellingsAJsonEncoderWouldChangeSurvive() {
+    String odd = "{\"type\":\"user\",\"uuid\":\"odd\",\"message\":{\"content\":\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m "
+        + "日本 🎉\",\"n\":1e2,\"f\":1.50,\"big\":123456789012345678901234567890,\"neg\":-0.0,\"esc\":\"\\\"q\\\"\\t\"},"
+        + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true }";
+    store.appendMessages(key("odd"), List.of(Message.of(odd)));
+    assertEquals(List.of(odd), texts(key("odd")));
+    assertEquals(odd, store.streamMessages(key("odd")).findFirst().orElseThrow().json());
+  }
+
+  @Test
+  void aTenMegabyteSessionRoundTrips() {
+    String chunk = "x".repeat(1000);
+    List<Message> messages = new ArrayList<>();
+    for (int i = 0; i < 10_500; i++) {
+      messages.add(Message.of("{\"type\":\"assistant\",\"uuid\":\"u" + i + "\",\"message\":{\"id\":\"m" + i
+          + "\",\"content\":\"" + chunk + "\"}}"));
+    }
+    store.saveSession(key("big"), messages);
+    store.appendMessages(key("big"), List.of(user("last", "one more")));
+    List<String> loaded = texts(key("big"));
+    assertEquals(10_501, loaded.size());
+    assertEquals(texts(messages), loaded.subList(0, 10_500));
+    assertTrue(loaded.stream().mapToLong(String::length).sum() > 10_000_000);
+    assertEquals(10_501, store.getMetadata(key("big")).orElseThrow().messageCount());
+    assertEquals(texts(messages.subList(5000, 5003)), texts(store.loadMessages(key("big"), 5000, 3)));
+    try (Stream<Message> s = store.streamMessages(key("big"))) {
+      assertEquals(10_501, s.count());
+    }
+  }
+
+  // ---- metadata -----------------------------------------------------------------------------------------------
+
+  @Test
+  void metadataIsDerivedFromStreamMessages() {
+    List<Message> run = List.of(
+        Message.of("{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"abc\",\"uuid\":\"i1\"}"),
+        Message.of("{\"type\":\"assistant\",\"uuid\":\"a1\",\"message\":{\"id\":\"msg1\",\"content\":[]}}"),
+        Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"num_turns\":2,\"total_cost_usd\":0.1}"));
+    store.saveSession(key("s"), run, SaveOptions.tags("b", "a", "b").withSummary("first run"));
+    clock.advance(Duration.ofMinutes(5));
+    store.appendMessages(key("s"), List.of(
+        Message.of("{\"type\":\"assistant\",\"uuid\":\"a2\",\"message\":{\"id\":\"msg2\"}}"),
+        Message.of("{\"type\":\"result\",\"uuid\":\"r2\",\"num_turns\":3,\"total_cost_usd\":0.2,\"cost_usd\":9}")));
+    SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
+    assertEquals("tck", m.project());
+    assertEquals("s", m.sessionId(), "the key's id, not the one inside the messages");
+    assertEquals(5, m.messageCount());
+    assertEquals(0, new BigDecimal("0.3").compareTo(m.totalCostUsd()), "exact sum of the runs' costs");
+    assertEquals(5, m.turns());
+    assertEquals(List.of("a", "b"), m.tags());
+    assertEquals("first run", m.summary());
+    assertEquals(START, m.createdAt());
+    assertEquals(START.plus(Duration.ofMinutes(5)), m.updatedAt());
+    assertEquals(2, m.version());
+  }
+
+  @Test
+  void turnsCountDistinctAssistantMessagesWhenNoResultReportsThem() {
+    store.appendMessages(key("t"), List.of(
+        Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"},\"costUSD\":0.5}"),
+        Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}"),
+        Message.of("{\"type\":\"user\",\"message\":{}}"),
+        Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"},\"costUSD\":\"<COST>\"}")));
+    store.appendMessages(key("t"), List.of(Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}"),
+        Message.of("{\"type\":\"result\",\"total_cost_usd\":\"<COST>\",\"cost_usd\":\"n/a\"}")));
+    SessionMetadata m = store.getMetadata(key("t")).orElseThrow();
+    assertEquals(2, m.turns());
+    assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "non-numbers are ignored");
+  }
+
+  @Test
+  void realStreamJsonOutputGivesItsMetadata() {
+    String file = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst()
+        .orElseThrow();
+    store.saveSession(key("stream"), Fixtures.messages(file));
+    SessionMetadata m = store.getMetadata(key("stream")).orElseThrow();
+    assertEquals(Fixtures.lines(file).size(), m.messageCount());
+    assertEquals(1, m.turns(), "num_turns of its result");
+    assertEquals(0, BigDecimal.ZERO.compareTo(m.totalCostUsd()), "its cost is a placeholder string");
+  }
+
+  @Test
+  void tagsSummaryAndAttributesChangeWithoutTouchingMessages() {
+    store.appendMessages(key("s"), users("m", 3));
+    SessionMetadata before = store.getMetadata(key("s")).orElseThrow();
+    clock.advance(Duration.ofSeconds(10));
+    SessionMetadata after = store.updateTags(key("s"), Set.of("z", "x"), Set.of());
+    assertEquals(List.of("x", "z"), after.tags());
+    assertEquals(before.version() + 1, after.version());
+    assertEquals(START.plusSeconds(10), after.updatedAt());
+    after = store.updateMetadata(key("s"), new MetadataUpdate(Set.of("y"), Set.of("z"), "sum", false,
+        Map.of("cwd", "/tmp/w", "k", "v"), Set.of(), null));
+    assertEquals(List.of("x", "y"), after.tags());
+    assertEquals("sum", after.summary());
+    assertEquals(Map.of("cwd", "/tmp/w", "k", "v"), after.attributes());
+    after = store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of(), Set.of("k")));
+    assertEquals(Map.of("cwd", "/tmp/w"), after.attributes());
+    after = store.updateMetadata(key("s"), MetadataUpdate.summary(null));
+    assertNull(after.summary());
+    assertEquals(texts(users("m", 3)), texts(key("s")));
+    assertEquals(3, after.messageCount());
+    assertEquals(after, store.getMetadata(key("s")).orElseThrow());
+    assertThrows(NotFoundException.class, () -> store.updateTags(key("none"), Set.of("a"), Set.of()));
+  }
+
+  @Test
+  void badTagsAndReservedAttributesAreRejected() {
+    store.appendMessages(key("s"), users("m", 1));
+    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of(""), Set.of()));
+    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("a\nb"), Set.of()));
+    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("t".repeat(129)), Set.of()));
+    assertThrows(InvalidInputException.class,
+        () -> store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of("sessionstore.x", "v"), Set.of())));
+    assertEquals(1, store.getMetadata(key("s")).orElseThrow().version());
+  }
+
+  @Test
+  void updatedAtNeverMovesBackwards() {
+    store.appendMessages(key("s"), users("a", 1));
+    clock.set(START.minus(Duration.ofDays(1)));
+    SessionMetadata m = store.appendMessages(key("s"), users("b", 1)).metadata();
+    assertEquals(START, m.updatedAt());
+  }
+
+  // ---- search and pagination ----------------------------------------------------------------------------------
+
+  private void session(String project, String id, Instant updated, String cost, String summary, String... tags) {
+    clock.set(updated);
+    List<Message> messages = new ArrayList<>(users(id, 1));
+    if (cost != null) {
+      messages.add(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + cost + "}"));
+    }
+    store.saveSession(SessionKey.of(project, id), messages,
+        new SaveOptions(Set.of(tags), summary, Map.of("cwd", "/work/" + id), null));
+  }
+
+  private void searchData() {
+    session("tck", "a", START.plusSeconds(10), "0.5", "Fix the LOGIN bug", "bug", "auth");
+    session("tck", "b", START.plusSeconds(20), "2", null, "feature");
+    session("tck", "c", START.plusSeconds(30), null, "refactor", "bug");
+    session("tck", "d", START.plusSeconds(20), "1.25", null);
+    session("other", "e", START.plusSeconds(40), "3", "other project", "bug");
+  }
+
+  @Test
+  void searchFiltersByAllTagsAndAnyTags() {
+    searchData();
+    Scope tck = Scope.project("tck");
+    assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).tags("bug").build()));
+    assertEquals(List.of("a"), ids(SearchQuery.in(tck).tags("bug", "auth").build()));
+    assertEquals(List.of("b", "a"), ids(SearchQuery.in(tck).anyTags("feature", "auth").build()));
+    assertEquals(List.of(), ids(SearchQuery.in(tck).tags("Bug").build()), "tags are case-sensitive");
+    assertEquals(List.of("e", "c", "a"), ids(SearchQuery.in(Scope.allProjects()).tags("bug").build()));
+  }
+
+  @Test
+  void searchFiltersByTimeAndCost() {
+    searchData();
+    Scope tck = Scope.project("tck");
+    assertEquals(List.of("c", "b", "d"), ids(SearchQuery.in(tck).updatedAfter(START.plusSeconds(20)).build()));
+    assertEquals(List.of("a"), ids(SearchQuery.in(tck).updatedBefore(START.plusSeconds(20)).build()));
+    assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).createdAfter(START.plusSeconds(15))
+        .createdBefore(START.plusSeconds(30)).build()));
+    assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1")).build()));
+    assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.5")).build()));
+    assertEquals(List.of("d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1.25"))
+        .maxCost(new BigDecimal("1.25")).build()));
+  }
+
+  @Test
+  void searchFindsTextInSummaryTagsAndAttributesIgnoringCase() {
+    searchData();
+    Scope tck = Scope.project("tck");
+    assertEquals(List.of("a"), ids(SearchQuery.in(tck).text("login").build()));
+    assertEquals(List.of("b"), ids(SearchQuery.in(tck).text("FEAT").build()));
+    assertEquals(List.of("d"), ids(SearchQuery.in(tck).text("/work/d").build()));
+    assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).text("bug").build()));
+  }
+
+  @Test
+  void searchOrdersByUpdatedTimeDescendingThenProjectThenId() {
+    clock.set(START);
+    store.appendMessages(SessionKey.of("p2", "x"), users("x", 1));
+    store.appendMessages(SessionKey.of("p1", "y"), users("y", 1));
+    store.appendMessages(SessionKey.of("p1", "x"), users("x", 1));
+    clock.set(START.plusSeconds(1));
+    store.appendMessages(SessionKey.of("p3", "a"), users("a", 1));
+    List<String> order = store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
+        .map(m -> m.project() + "/" + m.sessionId()).toList();
+    assertEquals(List.of("p3/a", "p1/x", "p1/y", "p2/x"), order);
+  }
+
+  @Test
+  void searchReturnsNothingWhenNothingMatches() {
+    searchData();
+    Page<SessionMetadata> page = store.search(SearchQuery.in(Scope.project("tck")).tags("nosuchtag").build());
+    assertTrue(page.items().isEmpty());
+    assertFalse(page.hasNext());
+    assertTrue(store.search(SearchQuery.in(Scope.project("empty")).build()).items().isEmpty());
+  }
+
+  @Test
+  void paginationVisitsEverySessionOnceInOrder() {
+    for (int i = 0; i < 23; i++) {
+      clock.set(START.plusSeconds(i % 5));
+      store.appendMessages(key(String.format("s%02d", i)), users("m", 1));
+    }
+    List<SessionMetadata> all = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
+    List<SessionMetadata> paged = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 5, cursor);
+      assertTrue(page.items().size() <= 5);
+      paged.addAll(page.items());
+      cursor = page.nextCursor();
+      pages++;
+    } while (cursor != null);
+    assertEquals(5, pages);
+    assertEquals(23, all.size());
+    assertEquals(all, paged);
+  }
+
+  @Test
+  void aCursorStaysValidWhileSessionsAreAdded() {
+    for (int i = 0; i < 10; i++) {
+      clock.set(START.plusSeconds(i));
+      store.appendMessages(key("old" + i), users("m", 1));
+    }
+    Page<SessionMetadata> first = store.listSessions(Scope.project("tck"), 4, null);
+    clock.set(START.plusSeconds(100));
+    store.appendMessages(key("new-newest"), users("m", 1));
+    clock.set(START.plusSeconds(5));
+    store.appendMessages(key("new-middle"), users("m", 1));
+    Set<String> seen = new HashSet<>(first.items().stream().map(SessionMetadata::sessionId).toList());
+    String cursor = first.nextCursor();
+    while (cursor != null) {
+      Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 4, cursor);
+      for (SessionMetadata m : page.items()) {
+        assertTrue(seen.add(m.sessionId()), "returned twice: " + m.sessionId());
+      }
+      cursor = page.nextCursor();
+    }
+    for (int i = 0; i < 10; i++) {
+      assertTrue(seen.contains("old" + i), "skipped: old" + i);
+    }
+    assertFalse(seen.contains("new-newest"), "a session added before the cursor's position is not on later pages");
+  }
+
+  @Test
+  void aMalformedCursorIsBadInput() {
+    assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 5, "not-a-cursor"));
+    assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 0, null));
+  }
+
+  // ---- optimistic concurrency and idempotence -----------------------------------------------------------------
+
+  @Test
+  void aSaveWithAStaleVersionFailsAndChangesNothing() {
+    store.saveSession(key("s"), users("v1", 2));
+    long v = store.getMetadata(key("s")).orElseThrow().version();
+    store.appendMessages(key("s"), users("other-writer", 1));
+    ConflictException e = assertThrows(ConflictException.class,
+        () -> store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(v)));
+    assertTrue(e.getMessage().contains("version"), e.getMessage());
+    assertEquals(3, texts(key("s")).size());
+    long now = store.getMetadata(key("s")).orElseThrow().version();
+    store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(now));
+    assertEquals(texts(users("v2", 1)), texts(key("s")));
+  }
+
+  @Test
+  void expectedVersionZeroMeansTheSessionMustNotExist() {
+    store.saveSession(key("s"), users("a", 1), SaveOptions.NONE.withExpectedVersion(0));
+    assertThrows(ConflictException.class,
+        () -> store.saveSession(key("s"), users("b", 1), SaveOptions.NONE.withExpectedVersion(0)));
+    assertEquals(texts(users("a", 1)), texts(key("s")));
+  }
+
+  @Test
+  void aMetadataUpdateWithAStaleVersionFails() {
+    store.appendMessages(key("s"), users("a", 1));
+    assertThrows(ConflictException.class,
+        () -> store.updateMetadata(key("s"), MetadataUpdate.summary("x").withExpectedVersion(7)));
+    assertNull(store.getMetadata(key("s")).orElseThrow().summary());
+  }
+
+  @Test
+  void aRetriedAppendStoresNothingTwice() {
+    List<Message> batch = users("m", 3);
+    assertEquals(3, store.appendMessages(key("s"), batch).stored());
+    WriteResult retry = store.appendMessages(key("s"), batch);
+    assertEquals(0, retry.stored());
+    assertEquals(3, retry.skipped());
+    WriteResult partly = store.appendMessages(key("s"), List.of(batch.get(2), user("new", "n")));
+    assertEquals(1, partly.stored());
+    assertEquals(1, partly.skipped());
+    assertEquals(4, texts(key("s")).size());
+  }
+
+  @Test
+  void sameUuidWithOtherBytesOrNoUuidIsStoredEachTime() {
+    store.appendMessages(key("s"), List.of(user("same", "first")));
+    store.appendMessages(key("s"), List.of(user("same", "second")));
+    Message noUuid = Message.of("{\"type\":\"user\",\"message\":{\"content\":\"no uuid\"}}");
+    store.appendMessages(key("s"), List.of(noUuid));
+    store.appendMessages(key("s"), List.of(noUuid));
+    Message emptyUuid = Message.of("{\"type\":\"user\",\"uuid\":\"\"}");
+    store.appendMessages(key("s"), List.of(emptyUuid, emptyUuid));
+    assertEquals(6, texts(key("s")).size());
+  }
+
+  @Test
+  void messagesOfOneCallAreNotComparedWithEachOther() {
+    Message m = user("dup", "twice in one call");
+    assertEquals(2, store.appendMessages(key("s"), List.of(m, m)).stored());
+    assertEquals(2, texts(key("s")).size());
+  }
+
+  @Test
+  void idempotenceHoldsAcrossStoreInstances() {
+    SessionStore other = open(openAnother(), false);
+    store.appendMessages(key("s"), users("m", 2));
+    assertEquals(2, other.appendMessages(key("s"), users("m", 2)).skipped());
+    other.appendMessages(key("s"), users("n", 1));
+    assertEquals(1, store.appendMessages(key("s"), users("n", 1)).skipped());
+    assertEquals(3, texts(key("s")).size());
+  }
+
+  @Test
+  void idempotenceHoldsAfterTheTranscriptWasReplaced() {
+    store.appendMessages(key("s"), users("m", 2));
+    store.saveSession(key("s"), users("x", 1));
+    assertEquals(2, store.appendMessages(key("s"), users("m", 2)).stored(), "m-* are no longer stored");
+    assertEquals(1, store.appendMessages(key("s"), users("x", 1)).skipped());
+  }
+
+  // ---- cleanup ------------------------------------------------------------------------------------------------
+
+  @Test
+  void cleanupRemovesSessionsNotUpdatedForTheMaxAgeWithTheirSubpaths() {
+    clock.set(START);
+    store.appendMessages(key("old"), users("m", 1));
+    store.appendMessages(key("old").withSubpath("subagents/a"), users("a", 1));
+    store.appendMessages(SessionKey.of("elsewhere", "old-too"), users("m", 1));
+    clock.set(START.plus(Duration.ofDays(20)));
+    store.appendMessages(key("fresh"), users("m", 1));
+    clock.set(START.plus(Duration.ofDays(31)));
+
+    CleanupResult dry = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), true);
+    assertTrue(dry.dryRun());
+    assertEquals(List.of("old"), dry.removed().stream().map(SessionMetadata::sessionId).toList());
+    assertTrue(store.loadSession(key("old")).isPresent(), "a dry run removes nothing");
+
+    CleanupResult done = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), false);
+    assertEquals(1, done.count());
+    assertTrue(store.loadSession(key("old")).isEmpty());
+    assertTrue(store.loadSession(key("old").withSubpath("subagents/a")).isEmpty());
+    assertTrue(store.loadSession(key("fresh")).isPresent());
+    assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isPresent(), "other projects untouched");
+
+    assertEquals(1, store.cleanupOldSessions(Duration.ofDays(30), Scope.allProjects(), false).count());
+    assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isEmpty());
+  }
+
+  // ---- names and bad input ------------------------------------------------------------------------------------
+
+  @Test
+  void invalidNamesAreRejectedAndNothingIsStored() {
+    List<String> bad = List.of("", ".", "..", "../../etc/x", "/abs", "a/b", "a\\b", "nul\u0000x", "tab\tx",
+        "del\u007fx", " lead", "trail ", ".sessionstore-x", "x".repeat(256), "é".repeat(128));
+    for (String id : bad) {
+      assertThrows(InvalidInputException.class, () -> store.appendMessages(SessionKey.of("tck", id),
+          users("m", 1)), "id '" + id + "'");
+      assertThrows(InvalidInputException.class, () -> SessionKey.of(id, "ok"), "project '" + id + "'");
+    }
+    List<String> badSubpaths = List.of("", "a//b", "/a", "a/", "../x", "a/./b", "1/2/3/4/5/6/7/8/9");
+    for (String sub : badSubpaths) {
+      assertThrows(InvalidInputException.class, () -> key("ok").withSubpath(sub), "subpath '" + sub + "'");
+    }
+    assertThrows(InvalidInputException.class,
+        () -> SessionKey.of("p".repeat(255), "s".repeat(255), "a".repeat(255) + "/" + "b".repeat(200)),
+        "more than 900 bytes in all");
+    assertTrue(store.search(SearchQuery.in(Scope.allProjects()).build()).items().isEmpty());
+  }
+
+  @Test
+  void unusualButValidNamesWorkAndStayDistinct() {
+    List<String> names = List.of("A", "a", "%41", "-home-me-repo", "with space", "日本語", "🎉", "x".repeat(255),
+        "é".repeat(127), "a.b", "...", "CON", "nul");
+    for (String name : names) {
+      store.appendMessages(SessionKey.of(name, name), List.of(user("u", name)));
+      store.appendMessages(key(name).withSubpath(name + "/" + name), List.of(user("u", name)));
+    }
+    for (String name : names) {
+      assertEquals(List.of(user("u", name).json()), texts(SessionKey.of(name, name)), name);
+      assertEquals(List.of(name + "/" + name), store.listSubpaths(key(name)), name);
+    }
+    assertEquals(names.size(), store.search(SearchQuery.in(Scope.allProjects()).limit(1000).build()).items()
+        .stream().filter(m -> m.project().equals(m.sessionId())).count());
+  }
+
+  @Test
+  void aCallWithOneBadMessageStoresNothingOfIt() {
+    store.appendMessages(key("s"), users("m", 2));
+    List<List<Message>> bad = List.of(
+        List.of(user("ok", "x"), Message.of("{\"type\":\"user\", broken")),
+        List.of(user("ok", "x"), Message.of("[1,2]")),
+        List.of(Message.of("\"a string\"")),
+        List.of(Message.of("{} {}")),
+        List.of(Message.of("")));
+    for (List<Message> call : bad) {
+      assertThrows(InvalidInputException.class, () -> store.appendMessages(key("s"), call));
+      assertThrows(InvalidInputException.class, () -> store.saveSession(key("s"), call));
+      assertThrows(InvalidInputException.class, () -> store.saveSession(key("new"), call));
+    }
+    assertEquals(texts(users("m", 2)), texts(key("s")));
+    assertEquals(1, store.getMetadata(key("s")).orElseThrow().version());
+    assertTrue(store.loadSession(key("new")).isEmpty());
+  }
+
+  // ---- concurrent writers and durability ----------------------------------------------------------------------
+
+  @Test
+  void manyThreadsAppendingToOneSessionAllLand() throws Exception {
+    assertAllWritersLand(List.of(store, store, store, store, store, store, store, store), 40);
+  }
+
+  @Test
+  void twoInstancesOnTheSameStorageAppendingAllLand() throws Exception {
+    SessionStore other = open(openAnother(), true);
+    SessionStore third = open(openAnother(), false);
+    assertAllWritersLand(List.of(store, other, third, other), 40);
+  }
+
+  private void assertAllWritersLand(List<SessionStore> writers, int each) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(writers.size());
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers.size(); w++) {
+        SessionStore s = writers.get(w);
+        String name = "w" + w;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            s.appendMessages(key("shared"), List.of(user(name + "-" + i, name + " " + i)));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertWritersInOrder(texts(key("shared")), writers.size(), each, "w");
+  }
+
+  private static void assertWritersInOrder(List<String> stored, int writers, int each, String prefix)
+      throws IOException {
+    assertEquals(writers * each, stored.size(), "every message of every writer is stored once");
+    Map<String, List<Integer>> byWriter = new java.util.HashMap<>();
+    for (String line : stored) {
+      String uuid = JSON.readTree(line).get("uuid").asText();
+      int dash = uuid.lastIndexOf('-');
+      byWriter.computeIfAbsent(uuid.substring(0, dash), k -> new ArrayList<>())
+          .add(Integer.parseInt(uuid.substring(dash + 1)));
+    }
+    assertEquals(writers, byWriter.size());
+    for (Map.Entry<String, List<Integer>> e : byWriter.entrySet()) {
+      assertTrue(e.getKey().startsWith(prefix), e.getKey());
+      assertEquals(IntStream.range(0, each).boxed().toList(), e.getValue(), "order of writer " + e.getKey());
+    }
+  }
+
+  @Test
+  void twoProcessesAppendingToOneSessionAllLand() throws Exception {
+    Map<String, String> config = otherProcessConfig();
+    Assumptions.assumeTrue(config != null, "the backend declares no configuration for another process");
+    Path props = tempDir.resolve("other-process.properties");
+    Properties p = new Properties();
+    p.putAll(config);
+    p.setProperty("sessionstore.cache.enabled", "false");
+    try (var out = Files.newBufferedWriter(props)) {
+      p.store(out, null);
+    }
+    Path log = tempDir.resolve("other-process.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    int each = 60;
+    Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        AppendWorker.class.getName(), props.toString(), "tck", "shared", "proc", Integer.toString(each))
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertAllLocalWritersThenProcess(each, other, log);
+    } finally {
+      other.destroyForcibly();
+    }
+  }
+
+  private void assertAllLocalWritersThenProcess(int each, Process other, Path log) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < 2; w++) {
+        String name = "thread" + w;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            store.appendMessages(key("shared"), List.of(Message.of(workerMessage(name, i))));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(other.waitFor(5, TimeUnit.MINUTES), "the other process did not finish");
+    assertEquals(0, other.exitValue(), "the other process failed: " + Files.readString(log));
+    List<String> stored = texts(key("shared"));
+    assertWritersInOrderAnyPrefix(stored, 3, each);
+  }
+
+  private static String workerMessage(String writer, int i) {
+    return AppendWorker.message(writer, i);
+  }
+
+  private static void assertWritersInOrderAnyPrefix(List<String> stored, int writers, int each) throws IOException {
+    assertEquals(writers * each, stored.size(), "every message of every writer is stored once");
+    Map<String, List<Integer>> byWriter = new java.util.HashMap<>();
+    for (String line : stored) {
+      String uuid = JSON.readTree(line).get("uuid").asText();
+      int dash = uuid.lastIndexOf('-');
+      byWriter.computeIfAbsent(uuid.substring(0, dash), k -> new ArrayList<>())
+          .add(Integer.parseInt(uuid.substring(dash + 1)));
+    }
+    assertEquals(Set.of("thread0", "thread1", "proc"), byWriter.keySet());
+    byWriter.forEach((w, seq) -> assertEquals(IntStream.range(0, each).boxed().toList(), seq, "order of " + w));
+  }
+
+  @Test
+  void everythingWrittenIsThereForAnotherInstance() {
+    store.saveSession(key("s"), users("m", 3), SaveOptions.tags("t").withSummary("sum"));
+    store.appendMessages(key("s").withSubpath("subagents/a"), users("a", 2));
+    store.updateTags(key("s"), Set.of("u"), Set.of());
+    SessionMetadata written = store.getMetadata(key("s")).orElseThrow();
+    SessionStore other = open(openAnother(), false);
+    assertEquals(written, other.getMetadata(key("s")).orElseThrow());
+    assertEquals(texts(users("m", 3)), other.loadSession(key("s")).orElseThrow().messages().stream()
+        .map(Message::json).toList());
+    assertEquals(List.of("subagents/a"), other.listSubpaths(key("s")));
+    assertEquals(List.of("s"), other.listSessions(Scope.project("tck"), 10, null).items().stream()
+        .map(SessionMetadata::sessionId).toList());
+  }
+
+  @Test
+  void aCachingStoreSeesItsOwnWritesAtOnce() {
+    SessionStore cached = open(openAnother(), true);
+    cached.appendMessages(key("s"), users("a", 1));
+    assertEquals(1, cached.loadSession(key("s")).orElseThrow().messages().size());
+    cached.appendMessages(key("s"), users("b", 1));
+    assertEquals(2, cached.loadSession(key("s")).orElseThrow().messages().size());
+    assertEquals(2, cached.getMetadata(key("s")).orElseThrow().messageCount());
+    cached.updateTags(key("s"), Set.of("x"), Set.of());
+    assertEquals(List.of("x"), cached.loadSession(key("s")).orElseThrow().metadata().tags());
+    cached.deleteSession(key("s"));
+    assertTrue(cached.loadSession(key("s")).isEmpty());
+    assertTrue(cached.getMetadata(key("s")).isEmpty());
+  }
+
+  // ---- save, sub-transcripts, ranges --------------------------------------------------------------------------
+
+  @Test
+  void saveReplacesTheMessagesAndKeepsSubpathsTagsAndCreationTime() {
+    store.saveSession(key("s"), users("first", 3), SaveOptions.tags("keep"));
+    store.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
+    clock.advance(Duration.ofHours(1));
+    WriteResult r = store.saveSession(key("s"), users("second", 2));
+    assertEquals(2, r.stored());
+    assertEquals(texts(users("second", 2)), texts(key("s")));
+    SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
+    assertEquals(2, m.messageCount());
+    assertEquals(List.of("keep"), m.tags());
+    assertEquals(START, m.createdAt());
+    assertEquals(START.plus(Duration.ofHours(1)), m.updatedAt());
+    assertEquals(List.of("subagents/a"), m.subpaths());
+    assertEquals(1, texts(key("s").withSubpath("subagents/a")).size());
+  }
+
+  @Test
+  void runsSubTranscriptsCountInTheSessionsCost() {
+    store.appendMessages(key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1}")));
+    store.appendMessages(key("s").withSubpath("runs/1"),
+        List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":0.25,\"num_turns\":1}")));
+    store.appendMessages(key("s").withSubpath("subagents/x"),
+        List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":100}")));
+    assertEquals(0, new BigDecimal("1.25").compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+    store.deleteSession(key("s").withSubpath("runs/1"));
+    assertEquals(0, BigDecimal.ONE.compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+  }
+
+  @Test
+  void messagesCanBeReadInRangesAndStreamed() {
+    List<Message> all = users("m", 20);
+    store.appendMessages(key("s"), all.subList(0, 10));
+    store.appendMessages(key("s"), all.subList(10, 20));
+    assertEquals(texts(all.subList(5, 12)), texts(store.loadMessages(key("s"), 5, 7)));
+    assertEquals(texts(all.subList(18, 20)), texts(store.loadMessages(key("s"), 18, 100)));
+    assertTrue(store.loadMessages(key("s"), 20, 5).isEmpty());
+    try (Stream<Message> s = store.streamMessages(key("s"))) {
+      assertEquals(texts(all), texts(s.toList()));
+    }
+    assertThrows(NotFoundException.class, () -> store.loadMessages(key("none"), 0, 1));
+  }
+
+  // ---- archives -----------------------------------------------------------------------------------------------
+
+  private byte[] export(Scope scope) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    store.exportSessions(SearchQuery.in(scope).build(), out);
+    return out.toByteArray();
+  }
+
+  private ImportResult importBytes(byte[] archive) {
+    return store.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS);
+  }
+
+  @Test
+  void anExportImportsBackWithTheSameMessagesAndTimestamps() {
+    String transcript = Fixtures.transcriptWithSubagents();
+    store.saveSession(key("t"), Fixtures.messages(transcript), SaveOptions.tags("x").withSummary("s"));
+    for (String[] sub : Fixtures.subagentsOf(transcript)) {
+      store.saveSession(key("t").withSubpath(sub[0]), Fixtures.messages(sub[1]));
+    }
+    clock.advance(Duration.ofDays(1));
+    store.appendMessages(key("u"), users("m", 2));
+    SessionMetadata t = store.getMetadata(key("t")).orElseThrow();
+    SessionMetadata u = store.getMetadata(key("u")).orElseThrow();
+    byte[] archive = export(Scope.project("tck"));
+    assertTrue(new String(archive, StandardCharsets.UTF_8).startsWith("{\"format\":\"sessionstore-archive\""));
+
+    store.deleteSession(key("t"));
+    store.deleteSession(key("u"));
+    clock.advance(Duration.ofDays(1));
+    ImportResult r = importBytes(archive);
+    assertEquals(2, r.created());
+    assertTrue(r.rejected().isEmpty());
+    assertEquals(Fixtures.lines(transcript), texts(key("t")));
+    for (String[] sub : Fixtures.subagentsOf(transcript)) {
+      assertEquals(Fixtures.lines(sub[1]), texts(key("t").withSubpath(sub[0])));
+    }
+    SessionMetadata t2 = store.getMetadata(key("t")).orElseThrow();
+    assertEquals(t.createdAt(), t2.createdAt());
+    assertEquals(t.updatedAt(), t2.updatedAt());
+    assertEquals(t.tags(), t2.tags());
+    assertEquals(t.summary(), t2.summary());
+    assertEquals(t.subpaths(), t2.subpaths());
+    assertEquals(u.updatedAt(), store.getMetadata(key("u")).orElseThrow().updatedAt());
+
+    long version = t2.version();
+    ImportResult again = importBytes(archive);
+    assertEquals(0, again.created());
+    assertEquals(2, again.unchanged());
+    assertEquals(0, again.messages());
+    assertEquals(version, store.getMetadata(key("t")).orElseThrow().version(), "a re-import changes nothing");
+  }
+
+  @Test
+  void anImportExtendsAStoredPrefixAndLeavesDivergedSessionsAlone() {
+    store.appendMessages(key("grow"), users("m", 5));
+    store.appendMessages(key("fork"), users("f", 3));
+    byte[] archive = export(Scope.project("tck"));
+    store.saveSession(key("grow"), users("m", 2));
+    store.saveSession(key("fork"), users("other", 3));
+    store.updateTags(key("grow"), Set.of("mine"), Set.of());
+    ImportResult r = importBytes(archive);
+    assertEquals(1, r.extended());
+    assertEquals(List.of(key("fork")), r.diverged());
+    assertEquals(3, r.messages());
+    assertEquals(texts(users("m", 5)), texts(key("grow")));
+    assertEquals(List.of("mine"), store.getMetadata(key("grow")).orElseThrow().tags());
+    assertEquals(texts(users("other", 3)), texts(key("fork")));
+    ImportResult replaced = store.importSessions(new ByteArrayInputStream(archive), new ImportOptions(true));
+    assertEquals(1, replaced.replaced());
+    assertEquals(texts(users("f", 3)), texts(key("fork")));
+  }
+
+  @Test
+  void aMalformedArchiveLineIsReportedAndTheOthersImported() {
+    String header = "{\"version\": 1, \"format\": \"sessionstore-archive\"}\n";
+    String good = "{\"sessionId\":\"good\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
+        + "\"tags\":[\"old\"],\"messages\":[" + user("g", "good").json() + "]}\n";
+    String badJson = "{\"sessionId\":\"bad\",\n";
+    String badMessage = "{\"sessionId\":\"bad2\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
+        + "\"tags\":[],\"messages\":[" + user("b", "ok").json() + ",[1]]}\n";
+    String badId = "{\"sessionId\":\"../x\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
+        + "\"tags\":[],\"messages\":[]}\n";
+    String archive = header + badJson + good + badMessage + badId;
+    ImportResult r = store.importSessions(new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
+        ImportOptions.DEFAULTS);
+    assertEquals(1, r.created());
+    assertEquals(List.of(2L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    SessionMetadata good2 = store.getMetadata(SessionKey.of(store.defaultProject(), "good")).orElseThrow();
+    assertEquals(Instant.parse("2020-01-02T00:00:00Z"), good2.updatedAt());
+    assertEquals(List.of("old"), good2.tags());
+    assertTrue(store.getMetadata(SessionKey.of(store.defaultProject(), "bad2")).isEmpty());
+  }
+
+  @Test
+  void anArchiveOfANewerVersionOrNoArchiveIsRefused() {
+    for (String text : List.of("{\"format\":\"sessionstore-archive\",\"version\":2}\n", "", "{\"a\":1}\n",
+        "not json\n")) {
+      InvalidInputException e = assertThrows(InvalidInputException.class,
+          () -> importBytes(text.getBytes(StandardCharsets.UTF_8)));
+      assertNotNull(e.getMessage());
+    }
+  }
+
+  @Test
+  void gzipArchivesAreDetectedWhateverTheirName() throws IOException {
+    store.appendMessages(key("s"), users("m", 3));
+    byte[] plain = export(Scope.project("tck"));
+    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+      gz.write(plain);
+    }
+    store.deleteSession(key("s"));
+    assertEquals(1, importBytes(zipped.toByteArray()).created());
+    assertEquals(texts(users("m", 3)), texts(key("s")));
+  }
+
+  @Test
+  void exportWritesEveryMatchingSessionAcrossPages() throws IOException {
+    for (int i = 0; i < 30; i++) {
+      store.appendMessages(key("s" + i), users("m", 1));
+    }
+    String archive = new String(export(Scope.project("tck")), StandardCharsets.UTF_8);
+    List<String> lines = archive.lines().toList();
+    assertEquals(31, lines.size());
+    Set<String> ids = new HashSet<>();
+    for (String line : lines.subList(1, lines.size())) {
+      JsonNode n = JSON.readTree(line);
+      ids.add(n.get("sessionId").asText());
+      assertEquals("tck", n.get("project").asText());
+    }
+    assertEquals(IntStream.range(0, 30).mapToObj(i -> "s" + i).collect(Collectors.toSet()), ids);
+  }
+}
