@@ -49,12 +49,18 @@ public final class FileBackend implements StorageBackend {
   private final IndexLog index;
   private volatile boolean closed;
 
+  private static final long COMPACT_AFTER = 10_000;
+
   /** A backend on a directory; nothing is touched until {@link #start()}. */
   public FileBackend(Path dir) {
+    this(dir, COMPACT_AFTER);
+  }
+
+  FileBackend(Path dir, long compactAfter) {
     this.root = dir.toAbsolutePath().normalize();
     this.names = new FileNames(root);
     this.locks = new FileLocks(root.resolve("locks"));
-    this.index = new IndexLog(root.resolve("index.log"), locks, this::snapshotRecords);
+    this.index = new IndexLog(root.resolve("index.log"), locks, this::snapshotRecords, compactAfter);
   }
 
   /** The directory of the store. */

@@ -57,6 +57,7 @@ final class IndexLog {
   private final Path file;
   private final FileLocks locks;
   private final Rebuilder rebuilder;
+  private final long compactAfter;
   private final Map<SessionKey, Entry> entries = new HashMap<>();
   private final Map<SessionKey, TreeSet<String>> subpaths = new HashMap<>();
   private Object fileKey;
@@ -68,10 +69,12 @@ final class IndexLog {
     List<String> snapshotRecords() throws IOException;
   }
 
-  IndexLog(Path file, FileLocks locks, Rebuilder rebuilder) {
+  /** @param compactAfter how many records the log may hold before it is compacted (when most are dead) */
+  IndexLog(Path file, FileLocks locks, Rebuilder rebuilder, long compactAfter) {
     this.file = file;
     this.locks = locks;
     this.rebuilder = rebuilder;
+    this.compactAfter = compactAfter;
   }
 
   /** Encodes a head record, as in the log and in head snapshots. */
@@ -273,7 +276,7 @@ final class IndexLog {
       if (!tail()) {
         throw new IOException("The index " + file + " cannot be read back after a write");
       }
-      if (records > 10_000 && records > 4L * entries.size()) {
+      if (records > compactAfter && records > 4L * entries.size()) {
         rewrite(liveLines());
       }
     }

@@ -1,0 +1,53 @@
+package io.sessionstore.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MessageTest {
+  @Test
+  void theTextIsKeptExactlyAndFieldsAreDerivedFromIt() {
+    String json = "{\"type\":\"assistant\",\"uuid\":\"u-1\",\"n\":1e2}";
+    Message m = Message.of(json);
+    assertEquals(json, m.json());
+    assertEquals("assistant", m.type());
+    assertEquals(Optional.of("u-1"), m.uuid());
+    assertEquals(Message.of(json), m);
+    assertNotEquals(Message.of("{\"type\":\"assistant\",\"uuid\":\"u-1\",\"n\":100}"), m);
+  }
+
+  @Test
+  void theTreeIsAFreshCopy() {
+    Message m = Message.of("{\"type\":\"user\"}");
+    m.tree().put("type", "changed");
+    assertEquals("user", m.type());
+    assertEquals("{\"type\":\"user\"}", m.json());
+  }
+
+  @Test
+  void parseValidatesAtOnceAndOfWhenStored() {
+    assertThrows(InvalidInputException.class, () -> Message.parse("{\"a\":"));
+    assertThrows(InvalidInputException.class, () -> Message.parse("[1]"));
+    Message lazy = Message.of("not json");
+    assertThrows(InvalidInputException.class, lazy::type);
+    Message noType = Message.parse("{\"uuid\":\"\"}");
+    assertNull(noType.type());
+    assertTrue(noType.uuid().isEmpty(), "an empty uuid is no uuid");
+  }
+
+  @Test
+  void keysValidateEveryName() {
+    SessionKey k = SessionKey.of("p", "s", "subagents/agent-1");
+    assertTrue(k.isSubpath());
+    assertEquals(SessionKey.of("p", "s"), k.main());
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "a\nb"));
+    assertTrue(e.getMessage().contains("\\u000a") && !e.getMessage().contains("\n"), e.getMessage());
+    assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "\u00a0nbsp"));
+    assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "bad\ud800"));
+  }
+}
