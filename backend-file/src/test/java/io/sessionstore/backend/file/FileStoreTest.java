@@ -201,6 +201,28 @@ class FileStoreTest {
   }
 
   @Test
+  void theScheduledCleanupRemovesOldSessionsOfEveryProject() throws InterruptedException {
+    Path dir = tmp.resolve("scheduled");
+    try (SessionStore writer = open(dir)) {
+      writer.appendMessages(SessionKey.of("p1", "old"), users("m", 1));
+      writer.appendMessages(SessionKey.of("p2", "old"), users("m", 1));
+    }
+    io.sessionstore.tck.MutableClock later = new io.sessionstore.tck.MutableClock(
+        java.time.Instant.now().plus(java.time.Duration.ofDays(40)));
+    try (SessionStore store = SessionStore.builder().clock(later).config(SessionStoreConfig.of(Map.of(
+        "sessionstore.file.dir", dir.toString(), "sessionstore.cache.enabled", "false",
+        "sessionstore.cleanup.max-age", "30d", "sessionstore.cleanup.interval", "50ms"))).build()) {
+      store.appendMessages(SessionKey.of("p1", "fresh"), users("m", 1));
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (store.listSessions(Scope.allProjects(), 10, null).items().size() > 1 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(List.of("fresh"), store.listSessions(Scope.allProjects(), 10, null).items().stream()
+          .map(SessionMetadata::sessionId).toList());
+    }
+  }
+
+  @Test
   void theDataOnDiskIsPlainJsonLines() throws IOException {
     Path dir = tmp.resolve("plain");
     try (SessionStore store = open(dir)) {
