@@ -53,6 +53,14 @@ public record SessionMetadata(
     subpaths = List.copyOf(new TreeSet<>(subpaths));
   }
 
+  /**
+   * The metadata as one JSON object with the keys {@code project, sessionId, createdAt, updatedAt, messageCount,
+   * totalCostUsd, turns, tags, summary, attributes, subpaths, version}; timestamps ISO-8601 UTC, cost a number.
+   */
+  public String toJson() {
+    return io.sessionstore.internal.MetadataJson.toJson(this);
+  }
+
   /** The key of the session's main transcript. */
   public SessionKey key() {
     return SessionKey.of(project, sessionId);

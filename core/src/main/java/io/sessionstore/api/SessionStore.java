@@ -80,6 +80,9 @@ public interface SessionStore extends AutoCloseable {
     return search(SearchQuery.in(scope).limit(limit).cursor(cursor).build());
   }
 
+  /** The sessions with this id in any project, in the search order; reads metadata only. */
+  List<SessionMetadata> findSessions(String sessionId);
+
   /** The subpaths of a session's sub-transcripts, sorted. */
   List<String> listSubpaths(SessionKey session);
 
@@ -113,7 +116,12 @@ public interface SessionStore extends AutoCloseable {
    *
    * @param dryRun report what would be deleted, deleting nothing
    */
-  CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun);
+  default CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun) {
+    return cleanupOldSessions(maxAge, scope, dryRun, ProgressListener.NONE);
+  }
+
+  /** As {@link #cleanupOldSessions(Duration, Scope, boolean)}, telling the listener after each session. */
+  CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress);
 
   /** Deletes the default project's sessions last updated longer than {@code maxAge} ago. */
   default CleanupResult cleanupOldSessions(Duration maxAge) {
@@ -125,7 +133,12 @@ public interface SessionStore extends AutoCloseable {
    * Lines, a header line and one line per session with its messages and sub-transcripts. The stream is not
    * closed.
    */
-  ExportResult exportSessions(SearchQuery query, OutputStream out);
+  default ExportResult exportSessions(SearchQuery query, OutputStream out) {
+    return exportSessions(query, out, ProgressListener.NONE);
+  }
+
+  /** As {@link #exportSessions(SearchQuery, OutputStream)}, telling the listener after each session. */
+  ExportResult exportSessions(SearchQuery query, OutputStream out, ProgressListener progress);
 
   /**
    * Reads an archive (plain or gzip, detected) and merges it into the store: new sessions are created with the

@@ -80,6 +80,7 @@ final class ArchiveImporter {
         rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
         continue;
       }
+      options.progress().progress(number, -1);
       long before = stored;
       Outcome outcome = merge(session, options);
       messages += stored - before;

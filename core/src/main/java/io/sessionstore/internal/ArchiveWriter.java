@@ -6,6 +6,7 @@ import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ExportResult;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
@@ -38,7 +39,7 @@ final class ArchiveWriter {
     this.backend = backend;
   }
 
-  ExportResult write(SearchQuery query, OutputStream target) {
+  ExportResult write(SearchQuery query, OutputStream target, ProgressListener progress) {
     Counting out = new Counting(target);
     long sessions = 0;
     long messages = 0;
@@ -58,6 +59,7 @@ final class ArchiveWriter {
           if (written >= 0) {
             sessions++;
             messages += written;
+            progress.progress(sessions, -1);
           }
         }
         if (!result.hasNext()) {

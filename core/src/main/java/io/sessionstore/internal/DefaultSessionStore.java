@@ -10,6 +10,7 @@ import io.sessionstore.api.Message;
 import io.sessionstore.api.MetadataUpdate;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
@@ -391,6 +392,15 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   @Override
+  public List<SessionMetadata> findSessions(String sessionId) {
+    SessionKey.checkName("session id", sessionId);
+    try (Stream<StoredHead> heads = backend.list(Scope.allProjects())) {
+      return heads.map(StoredHead::metadata).filter(m -> m.sessionId().equals(sessionId)).sorted(Search.ORDER)
+          .toList();
+    }
+  }
+
+  @Override
   public List<String> listSubpaths(SessionKey session) {
     requireKey(session);
     return backend.subpaths(session.main());
@@ -399,7 +409,8 @@ public final class DefaultSessionStore implements SessionStore {
   // ---- maintenance --------------------------------------------------------------------------------------------
 
   @Override
-  public CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun) {
+  public CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun,
+      ProgressListener progress) {
     if (maxAge == null || maxAge.isNegative()) {
       throw new InvalidInputException("Invalid maximum age " + maxAge + ": it must be a positive duration");
     }
@@ -425,6 +436,7 @@ public final class DefaultSessionStore implements SessionStore {
       if (deleted) {
         removed.add(m);
       }
+      progress.progress(removed.size(), old.size());
     }
     return new CleanupResult(removed, false);
   }
@@ -447,8 +459,8 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   @Override
-  public ExportResult exportSessions(SearchQuery query, OutputStream out) {
-    return new ArchiveWriter(this, backend).write(query, out);
+  public ExportResult exportSessions(SearchQuery query, OutputStream out, ProgressListener progress) {
+    return new ArchiveWriter(this, backend).write(query, out, progress);
   }
 
   @Override

@@ -54,6 +54,16 @@ public final class MetadataJson {
     g.writeEndObject();
   }
 
+  public static String toJson(SessionMetadata m) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+      write(g, m);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
   public static SessionMetadata read(JsonNode n) {
     return new SessionMetadata(
         text(n, "project"),

@@ -80,12 +80,16 @@ public final class FileBackend implements StorageBackend {
     }
   }
 
+  /** Writes the format marker and an empty index into a new store; checks the marker of an existing one. */
   private void checkFormat() throws IOException {
     Path marker = root.resolve("format");
     if (!Files.exists(marker)) {
       String format = "{\"layout\":\"" + LAYOUT + "\",\"version\":" + LAYOUT_VERSION + "}\n";
       try (FileLocks.Held held = locks.index()) {
         if (!Files.exists(marker)) {
+          if (!Files.exists(names.projects()) && !Files.exists(root.resolve("index.log"))) {
+            SecureFiles.replace(root.resolve("index.log"), new byte[0], true);
+          }
           SecureFiles.replace(marker, format.getBytes(StandardCharsets.UTF_8), true);
         }
       }

@@ -1,0 +1,74 @@
+package io.sessionstore.cli;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ExportResult;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import java.util.zip.GZIPOutputStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "export", description = "Write sessions to a portable archive (JSON Lines; gzip with --gzip or a "
+    + ".gz name).", footer = {"", "Example: sessionstore export --tag review --out reviews.jsonl.gz"})
+final class ExportCommand implements Callable<Integer> {
+  @ParentCommand
+  SessionstoreCommand root;
+
+  @Mixin
+  Filters filters;
+
+  @Option(names = "--out", paramLabel = "FILE", required = true, description = "The archive ('-': standard output).")
+  String out;
+
+  @Option(names = "--gzip", description = "Compress the archive (the default for a name ending in .gz).")
+  boolean gzip;
+
+  @Override
+  public Integer call() throws IOException {
+    boolean compress = gzip || out.endsWith(".gz");
+    ExportResult r;
+    try (TerminalProgress progress = new TerminalProgress(root.err, "exported sessions")) {
+      if (out.equals("-")) {
+        OutputStream target = new FilterOutputStream(root.out) {
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        };
+        try (OutputStream o = compress ? new GZIPOutputStream(target) : target) {
+          r = root.store().exportSessions(filters.query(root).build(), o, progress);
+        }
+      } else {
+        // Written beside the target and renamed, so a failed export never leaves half an archive under its name.
+        Path file = Path.of(out).toAbsolutePath();
+        Path tmp = file.resolveSibling(file.getFileName() + ".partial");
+        try (OutputStream o = open(tmp, compress)) {
+          r = root.store().exportSessions(filters.query(root).build(), o, progress);
+        } catch (RuntimeException | IOException e) {
+          Files.deleteIfExists(tmp);
+          throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    root.err.println("exported " + r.sessions() + " sessions, " + r.messages() + " messages ("
+        + r.bytes() + " bytes) to " + out);
+    return Main.OK;
+  }
+
+  private static OutputStream open(Path file, boolean compress) {
+    try {
+      OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+      return compress ? new GZIPOutputStream(o, 64 * 1024) : o;
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

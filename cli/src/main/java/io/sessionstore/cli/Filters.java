@@ -1,0 +1,77 @@
+package io.sessionstore.cli;
+
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The search filters shared by {@code search} and {@code export}. */
+final class Filters {
+  @Option(names = "--tag", paramLabel = "TAG", description = "Sessions with this tag (repeat: all of them).")
+  List<String> tags = new ArrayList<>();
+
+  @Option(names = "--any-tag", paramLabel = "TAG", description = "Sessions with at least one of these tags.")
+  List<String> anyTags = new ArrayList<>();
+
+  @Option(names = "--after", paramLabel = "TIME",
+      description = "Updated at or after TIME: an instant, a date (2026-11-01) or a duration ago (7d).")
+  String after;
+
+  @Option(names = "--before", paramLabel = "TIME", description = "Updated before TIME.")
+  String before;
+
+  @Option(names = "--created-after", paramLabel = "TIME", description = "Created at or after TIME.")
+  String createdAfter;
+
+  @Option(names = "--created-before", paramLabel = "TIME", description = "Created before TIME.")
+  String createdBefore;
+
+  @Option(names = "--min-cost", paramLabel = "USD", description = "Total cost at least USD.")
+  String minCost;
+
+  @Option(names = "--max-cost", paramLabel = "USD", description = "Total cost at most USD.")
+  String maxCost;
+
+  @Option(names = "--text", paramLabel = "TEXT",
+      description = "Case-insensitive text in the summary, a tag or an attribute value.")
+  String text;
+
+  @Option(names = "--all-projects", description = "Every project, not only the current one.")
+  boolean allProjects;
+
+  SearchQuery.Builder query(SessionstoreCommand root) {
+    Clock clock = Clock.systemUTC();
+    Scope scope = allProjects ? Scope.allProjects() : Scope.project(root.writeProject());
+    SearchQuery.Builder q = SearchQuery.in(scope).tags(new java.util.LinkedHashSet<>(tags))
+        .anyTags(new java.util.LinkedHashSet<>(anyTags)).text(text)
+        .minCost(cost("--min-cost", minCost)).maxCost(cost("--max-cost", maxCost));
+    if (after != null) {
+      q.updatedAfter(TimeArgs.instant("--after", after, clock));
+    }
+    if (before != null) {
+      q.updatedBefore(TimeArgs.instant("--before", before, clock));
+    }
+    if (createdAfter != null) {
+      q.createdAfter(TimeArgs.instant("--created-after", createdAfter, clock));
+    }
+    if (createdBefore != null) {
+      q.createdBefore(TimeArgs.instant("--created-before", createdBefore, clock));
+    }
+    return q;
+  }
+
+  private static BigDecimal cost(String option, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return new BigDecimal(value.strip());
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException("Invalid " + option + " '" + value + "': expected a number such as 0.5");
+    }
+  }
+}

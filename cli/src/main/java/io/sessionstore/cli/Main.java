@@ -1,0 +1,114 @@
+package io.sessionstore.cli;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.NotFoundException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/**
+ * Entry point of the {@code sessionstore} command. Exit codes: 0 success, 1 not found or conflict, 2 bad usage,
+ * input or configuration (also when some lines of an import were rejected), 3 backend unavailable. Errors are one
+ * line on standard error; {@code --verbose} adds the stack trace.
+ */
+public final class Main {
+  static final int OK = 0;
+  static final int NOT_FOUND = 1;
+  static final int BAD_INPUT = 2;
+  static final int UNAVAILABLE = 3;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+        StandardCharsets.UTF_8);
+    PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+        StandardCharsets.UTF_8);
+    int code = run(args, System.in, out, err);
+    out.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command line in this process, with the given streams; returns the exit code. */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    return commandLine(in, out, err).execute(args);
+  }
+
+  static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
+    SessionstoreCommand root = new SessionstoreCommand(in, out, err);
+    CommandLine cl = new CommandLine(root);
+    cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setParameterExceptionHandler((e, args) -> {
+      err.println("sessionstore: " + oneLine(e.getMessage()) + suggestions(e));
+      err.println("Try 'sessionstore " + commandPath(e.getCommandLine()) + "--help' for more information.");
+      return BAD_INPUT;
+    });
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      err.println("sessionstore: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+      if (root.verbose) {
+        e.printStackTrace(err);
+      }
+      return exitCode(e);
+    });
+    cl.setExecutionStrategy(parseResult -> {
+      try {
+        return new CommandLine.RunLast().execute(parseResult);
+      } finally {
+        root.close();
+      }
+    });
+    return cl;
+  }
+
+  static int exitCode(Exception e) {
+    if (e instanceof NotFoundException || e instanceof ConflictException) {
+      return NOT_FOUND;
+    }
+    if (e instanceof InvalidInputException || e instanceof ConfigurationException || e instanceof UsageException) {
+      return BAD_INPUT;
+    }
+    if (e instanceof BackendUnavailableException || e instanceof java.io.IOException
+        || e instanceof java.io.UncheckedIOException) {
+      return UNAVAILABLE;
+    }
+    return NOT_FOUND;
+  }
+
+  private static String suggestions(CommandLine.ParameterException e) {
+    if (e instanceof CommandLine.UnmatchedArgumentException u) {
+      java.util.List<String> s = u.getSuggestions();
+      if (!s.isEmpty()) {
+        return " (did you mean " + String.join(" or ", s) + "?)";
+      }
+    }
+    return "";
+  }
+
+  private static String commandPath(CommandLine cl) {
+    StringBuilder path = new StringBuilder();
+    for (CommandLine c = cl; c != null && c.getParent() != null; c = c.getParent()) {
+      path.insert(0, c.getCommandName() + " ");
+    }
+    return path.toString();
+  }
+
+  static String oneLine(String message) {
+    return message.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+  }
+
+  /** A command used wrongly: exit code 2. */
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}
