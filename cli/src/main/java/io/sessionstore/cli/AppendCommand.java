@@ -10,7 +10,8 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "append", description = "Append messages to a session, creating it when absent. A message already"
     + " stored (same uuid, same bytes) is skipped.",
-    footer = {"", "Example: tail -n 2 more.jsonl | sessionstore append review-42"})
+    footer = {"", "Example: sessionstore append review-42 --file more.jsonl",
+        "         tail -n 2 more.jsonl | sessionstore append review-42"})
 final class AppendCommand implements Callable<Integer> {
   @ParentCommand
   SessionstoreCommand root;

@@ -45,6 +45,8 @@ public final class Main {
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // Project names may start with '-' (Claude Code's encoded folders): `--project -home-me-repo` takes it as a value.
+    cl.setAllowOptionsAsOptionParameters(true);
     cl.setParameterExceptionHandler((e, args) -> {
       err.println("sessionstore: " + oneLine(e.getMessage()) + suggestions(e));
       err.println("Try 'sessionstore " + commandPath(e.getCommandLine()) + "--help' for more information.");
@@ -85,7 +87,7 @@ public final class Main {
     if (e instanceof CommandLine.UnmatchedArgumentException u) {
       java.util.List<String> s = u.getSuggestions();
       if (!s.isEmpty()) {
-        return " (did you mean " + String.join(" or ", s) + "?)";
+        return " (did you mean " + String.join(" or ", s.subList(0, Math.min(2, s.size()))) + "?)";
       }
     }
     return "";

@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
 
 /** The {@code sessionstore} command: global options, the store they configure, and the subcommands. */
 @Command(name = "sessionstore", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
-    usageHelpAutoWidth = true,
+    usageHelpAutoWidth = true, scope = ScopeType.INHERIT,
     description = "Keeps AI-agent conversation sessions: store, tag, search, show, export and clean them up.",
     footer = {"", "Exit codes: 0 success, 1 not found or conflict, 2 bad usage, input or configuration,"
         + " 3 backend unavailable.",

@@ -302,6 +302,23 @@ public final class FileBackend implements StorageBackend {
   }
 
   private BackendUnavailableException unavailable(String what, IOException e) {
-    return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + e, e);
+    return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + describe(e), e);
+  }
+
+  /** An I/O failure as a person reads it: what is wrong with which file. */
+  private static String describe(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException a) {
+      return "permission denied on " + a.getFile();
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException a) {
+      return a.getFile() + " exists and is not a directory";
+    }
+    if (e instanceof NoSuchFileException a) {
+      return a.getFile() + " does not exist";
+    }
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return (f.getReason() == null ? "failed" : f.getReason()) + " (" + f.getFile() + ")";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 }
