@@ -27,7 +27,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Path work = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "sessionstore-quickstart"));
+    Path work = Files.createTempDirectory("sessionstore-quickstart");
     Path sample = work.resolve("stream-json-session.jsonl");
     try (InputStream in = QuickstartCommand.class.getResourceAsStream("samples/stream-json-session.jsonl")) {
       if (in == null) {
