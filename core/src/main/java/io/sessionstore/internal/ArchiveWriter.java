@@ -104,21 +104,8 @@ final class ArchiveWriter {
       }
     }
     g.writeStartObject();
-    g.writeStringField("project", m.project());
-    g.writeStringField("sessionId", m.sessionId());
-    g.writeStringField("createdAt", m.createdAt().toString());
-    g.writeStringField("updatedAt", m.updatedAt().toString());
-    g.writeArrayFieldStart("tags");
-    for (String t : m.tags()) {
-      g.writeString(t);
-    }
-    g.writeEndArray();
-    g.writeStringField("summary", m.summary());
-    g.writeObjectFieldStart("attributes");
-    for (Map.Entry<String, String> a : m.attributes().entrySet()) {
-      g.writeStringField(a.getKey(), a.getValue());
-    }
-    g.writeEndObject();
+    MetadataJson.writeIdentity(g, m);
+    MetadataJson.writeUserFields(g, m);
     long count = writeMessages(g, "messages", main);
     g.writeObjectFieldStart("subpaths");
     for (Map.Entry<String, List<String>> s : subs.entrySet()) {

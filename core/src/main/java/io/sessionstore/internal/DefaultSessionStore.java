@@ -123,11 +123,7 @@ public final class DefaultSessionStore implements SessionStore {
         try {
           backend.commit(new Commit(Commit.Kind.REPLACE, version, texts(facts), head));
         } catch (ConflictException e) {
-          if (options.expectedVersion() != null) {
-            throw staleVersion("save", key, backend.head(key).map(StoredHead::version).orElse(0L),
-                options.expectedVersion());
-          }
-          backOff(attempt, key, e);
+          lostRace("save", key, options.expectedVersion(), attempt, e);
           continue;
         }
         cache.written(head);
@@ -239,11 +235,7 @@ public final class DefaultSessionStore implements SessionStore {
         try {
           backend.commit(new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
         } catch (ConflictException e) {
-          if (update.expectedVersion() != null) {
-            throw staleVersion("update", key, backend.head(key).map(StoredHead::version).orElse(0L),
-                update.expectedVersion());
-          }
-          backOff(attempt, key, e);
+          lostRace("update", key, update.expectedVersion(), attempt, e);
           continue;
         }
         cache.written(head);
@@ -595,6 +587,17 @@ public final class DefaultSessionStore implements SessionStore {
   private static ConflictException staleVersion(String what, SessionKey key, long stored, long expected) {
     return new ConflictException("Cannot " + what + " " + key + ": it is at version " + stored
         + ", not the expected " + expected + " (another writer changed it); reload it and retry");
+  }
+
+  /**
+   * After another writer's commit won: a caller who named the version it expected gets the conflict; otherwise
+   * the change is retried after a pause.
+   */
+  private void lostRace(String what, SessionKey key, Long expectedVersion, int attempt, ConflictException e) {
+    if (expectedVersion != null) {
+      throw staleVersion(what, key, backend.head(key).map(StoredHead::version).orElse(0L), expectedVersion);
+    }
+    backOff(attempt, key, e);
   }
 
   /** Waits a little before retrying a lost race with another process; gives up after many tries. */

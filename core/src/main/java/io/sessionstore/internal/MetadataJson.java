@@ -21,14 +21,30 @@ public final class MetadataJson {
   private MetadataJson() {}
 
   public static void writeFields(JsonGenerator g, SessionMetadata m) throws IOException {
-    g.writeStringField("project", m.project());
-    g.writeStringField("sessionId", m.sessionId());
-    g.writeStringField("createdAt", m.createdAt().toString());
-    g.writeStringField("updatedAt", m.updatedAt().toString());
+    writeIdentity(g, m);
     g.writeNumberField("messageCount", m.messageCount());
     g.writeFieldName("totalCostUsd");
     g.writeNumber(m.totalCostUsd().toPlainString());
     g.writeNumberField("turns", m.turns());
+    writeUserFields(g, m);
+    g.writeArrayFieldStart("subpaths");
+    for (String s : m.subpaths()) {
+      g.writeString(s);
+    }
+    g.writeEndArray();
+    g.writeNumberField("version", m.version());
+  }
+
+  /** {@code project, sessionId, createdAt, updatedAt}. */
+  public static void writeIdentity(JsonGenerator g, SessionMetadata m) throws IOException {
+    g.writeStringField("project", m.project());
+    g.writeStringField("sessionId", m.sessionId());
+    g.writeStringField("createdAt", m.createdAt().toString());
+    g.writeStringField("updatedAt", m.updatedAt().toString());
+  }
+
+  /** What a user sets: {@code tags, summary, attributes}. */
+  public static void writeUserFields(JsonGenerator g, SessionMetadata m) throws IOException {
     g.writeArrayFieldStart("tags");
     for (String t : m.tags()) {
       g.writeString(t);
@@ -40,12 +56,6 @@ public final class MetadataJson {
       g.writeStringField(e.getKey(), e.getValue());
     }
     g.writeEndObject();
-    g.writeArrayFieldStart("subpaths");
-    for (String s : m.subpaths()) {
-      g.writeString(s);
-    }
-    g.writeEndArray();
-    g.writeNumberField("version", m.version());
   }
 
   public static void write(JsonGenerator g, SessionMetadata m) throws IOException {
