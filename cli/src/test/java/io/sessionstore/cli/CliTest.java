@@ -337,6 +337,7 @@ class CliTest {
   void backendsVersionAndCompletion() {
     Result b = run("backends");
     assertTrue(b.out().startsWith("file\tio.sessionstore.backend.file\tsessionstore.file.dir="), b.out());
+    assertTrue(b.out().contains("\ns3\tio.sessionstore.backend.s3\tsessionstore.s3.bucket"), b.out());
     assertTrue(run("version").out().strip().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), run("version").out());
     Result c = run("generate-completion");
     assertEquals(0, c.code());

@@ -1,0 +1,102 @@
+package io.sessionstore.backend.s3;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.internal.Json;
+import io.sessionstore.spi.HeadCodec;
+import io.sessionstore.spi.StoredHead;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One commit of a transcript, as stored in its create-only marker object: a first line of control data (what
+ * kind of commit, the head after it, the part that holds its messages in the SDK's layout, where the current
+ * generation of messages starts), then the commit's messages, one per line. Carrying the messages makes the
+ * marker the whole commit: a writer that dies after creating it loses nothing, and anyone can write the missing
+ * part from it.
+ *
+ * @param kind APPEND, REPLACE, METADATA or DELETE
+ * @param base the marker number before this life of the transcript began (the last delete), so that the head's
+ *     version {@code v} is marker {@code base + v}
+ * @param genStart the marker number where the current generation of messages starts
+ * @param part the name of the part holding this commit's messages, or null
+ * @param partTime the time of the transcript's latest part (this one's, or an earlier one's)
+ * @param head the head after this commit, or null for a delete
+ * @param messages this commit's messages
+ */
+record Marker(String kind, long base, long genStart, String part, long partTime, StoredHead head,
+    List<String> messages) {
+
+  byte[] encode() {
+    ObjectNode c = Json.MAPPER.createObjectNode();
+    c.put("kind", kind);
+    c.put("base", base);
+    c.put("genStart", genStart);
+    c.put("part", part);
+    c.put("partTime", partTime);
+    c.put("count", messages.size());
+    if (head != null) {
+      c.set("head", read(HeadCodec.encode(head)));
+    }
+    StringBuilder out = new StringBuilder(c.toString()).append('\n');
+    for (String m : messages) {
+      out.append(m).append('\n');
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The messages of a part: the same lines. */
+  byte[] partBody() {
+    StringBuilder out = new StringBuilder();
+    for (String m : messages) {
+      out.append(m).append('\n');
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  boolean isDelete() {
+    return kind.equals("DELETE");
+  }
+
+  /** Reads a marker; with {@code withMessages} false only its control line is read. */
+  static Marker decode(InputStream in, boolean withMessages, String where) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024)) {
+      String first = r.readLine();
+      if (first == null) {
+        throw new BackendUnavailableException("Damaged commit marker " + where + ": it is empty");
+      }
+      JsonNode c = read(first);
+      List<String> messages = new ArrayList<>();
+      if (withMessages) {
+        int count = c.path("count").asInt();
+        for (int i = 0; i < count; i++) {
+          String line = r.readLine();
+          if (line == null) {
+            throw new BackendUnavailableException("Damaged commit marker " + where + ": it holds fewer messages "
+                + "than it says");
+          }
+          messages.add(line);
+        }
+      }
+      StoredHead head = c.hasNonNull("head") ? HeadCodec.decode(c.get("head").toString()) : null;
+      return new Marker(c.path("kind").asText(), c.path("base").asLong(), c.path("genStart").asLong(),
+          c.hasNonNull("part") ? c.get("part").asText() : null, c.path("partTime").asLong(), head, messages);
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot read commit marker " + where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode read(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Damaged commit marker: " + e.getMessage(), e);
+    }
+  }
+}

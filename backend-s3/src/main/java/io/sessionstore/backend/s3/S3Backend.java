@@ -1,0 +1,455 @@
+package io.sessionstore.backend.s3;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterators;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * Sessions in an S3 bucket (or any S3-compatible store), safe with many writers on many machines, readable by the
+ * Claude Agent SDK's S3 session store. See the module README for the layout and the commit protocol.
+ *
+ * <p>Every commit of a transcript claims the next number of its marker log with a create-only PUT
+ * ({@code If-None-Match: *}), which exactly one writer wins: that is the compare-and-set the SPI asks for, and it
+ * is atomic on S3 and on S3Proxy alike. The marker holds the new head and the commit's messages; the messages are
+ * then also written as a part in the SDK's layout, named with a time later than the transcript's previous part
+ * even when clocks disagree, so that the SDK's readers (parts in lexical order) see our order.
+ */
+public final class S3Backend implements StorageBackend {
+  private static final int READ_AHEAD = 16;
+
+  private final S3Settings settings;
+  private final Clock clock;
+  private final S3Layout layout;
+  private final Map<SessionKey, State> states = new ConcurrentHashMap<>();
+  private ObjectStore store;
+  private S3Index index;
+  private ExecutorService readers;
+
+  /** What this process knows of a transcript: its newest marker (control data only) and message counts. */
+  private record State(long n, Marker control, NavigableMap<Long, Long> counts) {
+    StoredHead head() {
+      return control.isDelete() ? null : control.head();
+    }
+  }
+
+  S3Backend(S3Settings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+    this.layout = new S3Layout(settings.prefix());
+  }
+
+  @Override
+  public void start() {
+    store = new ObjectStore(client(), settings);
+    try {
+      store.checkBucket();
+      checkFormat();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    index = new S3Index(store, layout);
+    readers = Executors.newFixedThreadPool(8, r -> {
+      Thread t = new Thread(r, "sessionstore-s3-read");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private S3Client client() {
+    S3ClientBuilder b = S3Client.builder()
+        .httpClientBuilder(ApacheHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
+            .socketTimeout(Duration.ofSeconds(60)).maxConnections(64))
+        .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofMinutes(5)))
+        .forcePathStyle(settings.pathStyle())
+        .region(region())
+        .credentialsProvider(credentials());
+    if (settings.endpoint() != null) {
+      b.endpointOverride(settings.endpoint());
+    }
+    if (settings.checksumWhenRequired()) {
+      b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    }
+    return b.build();
+  }
+
+  private Region region() {
+    if (settings.region() != null) {
+      return Region.of(settings.region());
+    }
+    if (settings.endpoint() != null) {
+      return Region.US_EAST_1;
+    }
+    try {
+      return DefaultAwsRegionProviderChain.builder().build().getRegion();
+    } catch (SdkClientException e) {
+      throw new ConfigurationException("No AWS region: set sessionstore.s3.region (or AWS_REGION)");
+    }
+  }
+
+  private AwsCredentialsProvider credentials() {
+    if (settings.accessKey() != null) {
+      return StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()));
+    }
+    return DefaultCredentialsProvider.builder().build();
+  }
+
+  private void checkFormat() {
+    String format = "{\"layout\":\"sessionstore-s3\",\"version\":1}\n";
+    if (store.putIfAbsent(layout.formatMarker(), format.getBytes(StandardCharsets.UTF_8))) {
+      return;
+    }
+    String found = store.get(layout.formatMarker()).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+    if (!found.contains("\"layout\":\"sessionstore-s3\"")) {
+      throw new ConfigurationException("Cannot use s3://" + settings.bucket() + "/" + layout.root() + ": its format "
+          + "marker is not one sessionstore wrote");
+    }
+    if (!found.contains("\"version\":1}")) {
+      throw new ConfigurationException("Cannot use s3://" + settings.bucket() + "/" + settings.prefix() + ": it was "
+          + "written by a newer sessionstore; upgrade sessionstore");
+    }
+  }
+
+  // ---- heads --------------------------------------------------------------------------------------------------
+
+  @Override
+  public Optional<StoredHead> head(SessionKey key) {
+    State s = latest(key);
+    return s == null ? Optional.empty() : Optional.ofNullable(s.head());
+  }
+
+  /** The transcript's newest marker, listing only the markers after the newest one this process knows. */
+  private State latest(SessionKey key) {
+    State known = states.get(key);
+    String after = null;
+    if (known != null) {
+      after = layout.marker(key, known.n());
+    } else if (!key.isSubpath()) {
+      after = index.entry(key).map(e -> layout.marker(key, e.marker() - 1)).orElse(null);
+    }
+    List<String> newer = store.numbered(layout.logFolder(key), after);
+    if (newer.isEmpty() && known == null && after != null) {
+      newer = store.numbered(layout.logFolder(key), null);
+    }
+    if (newer.isEmpty()) {
+      return known;
+    }
+    String last = newer.get(newer.size() - 1);
+    Optional<Marker> marker = store.open(last).map(in -> Marker.decode(in, false, last));
+    if (marker.isEmpty()) {
+      // Deleted between the listing and the read: look again.
+      states.remove(key);
+      return latest(key);
+    }
+    State s = stateAfter(known, S3Layout.markerNumber(last), marker.get());
+    states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
+    return states.get(key);
+  }
+
+  private static State stateAfter(State previous, long n, Marker control) {
+    NavigableMap<Long, Long> counts = new TreeMap<>();
+    if (previous != null && previous.head() != null && control.head() != null
+        && previous.head().generation() == control.head().generation()) {
+      counts.putAll(previous.counts());
+    }
+    if (control.head() != null) {
+      counts.put(n, control.head().messageCount());
+    }
+    Marker withoutMessages = new Marker(control.kind(), control.base(), control.genStart(), control.part(),
+        control.partTime(), control.head(), List.of());
+    return new State(n, withoutMessages, counts);
+  }
+
+  // ---- commits ------------------------------------------------------------------------------------------------
+
+  @Override
+  public void commit(Commit c) {
+    SessionKey key = c.head().key();
+    State s = states.get(key);
+    if (!matches(s, c.expectedVersion())) {
+      s = latest(key);
+      if (!matches(s, c.expectedVersion())) {
+        throw new ConflictException("Cannot write " + key + ": it is at version "
+            + (s == null || s.head() == null ? 0 : s.head().version()) + ", not " + c.expectedVersion());
+      }
+    }
+    long n = s == null ? 0 : s.n();
+    boolean newLife = c.expectedVersion() == 0;
+    long base = newLife ? n : s.control().base();
+    long genStart = newLife || c.kind() == Commit.Kind.REPLACE ? n + 1 : s.control().genStart();
+    long previousPartTime = s == null ? 0 : s.control().partTime();
+    String part = null;
+    long partTime = previousPartTime;
+    if (!c.messages().isEmpty()) {
+      // Later than the previous part even if this machine's clock is behind: lexical order is commit order.
+      partTime = Math.max(clock.millis(), previousPartTime + 1);
+      part = S3Layout.partName(partTime);
+    }
+    Marker marker = new Marker(c.kind().name(), base, genStart, part, partTime, c.head(), c.messages());
+    if (!store.putIfAbsent(layout.marker(key, n + 1), marker.encode())) {
+      states.remove(key);
+      throw new ConflictException("Cannot write " + key + ": another writer committed first");
+    }
+    if (part != null) {
+      store.putIfAbsent(layout.partsFolder(key) + part, marker.partBody());
+    }
+    states.merge(key, stateAfter(s, n + 1, marker), (a, b) -> a.n() >= b.n() ? a : b);
+    if (key.isSubpath() && newLife) {
+      store.put(layout.subEntry(key), new byte[0]);
+    }
+    if (!key.isSubpath()) {
+      index.put(c.head(), n + 1);
+    }
+    if (c.kind() == Commit.Kind.REPLACE && s != null) {
+      removeOlderThan(key, part, genStart);
+    }
+  }
+
+  private static boolean matches(State s, long expectedVersion) {
+    long version = s == null || s.head() == null ? 0 : s.head().version();
+    return version == expectedVersion;
+  }
+
+  /** After a replace: the parts before the new generation's first part, and the markers before it. */
+  private void removeOlderThan(SessionKey key, String firstPart, long genStart) {
+    List<String> old = new ArrayList<>();
+    String folder = layout.partsFolder(key);
+    for (String k : store.keysDirectlyUnder(folder)) {
+      String name = k.substring(folder.length());
+      if (S3Layout.isPart(name) && (firstPart == null || name.compareTo(firstPart) < 0)) {
+        old.add(k);
+      }
+    }
+    for (String k : store.numbered(layout.logFolder(key), null)) {
+      if (S3Layout.markerNumber(k) < genStart) {
+        old.add(k);
+      }
+    }
+    store.delete(old);
+  }
+
+  // ---- messages -----------------------------------------------------------------------------------------------
+
+  @Override
+  public Stream<String> messages(StoredHead head, long from) {
+    SessionKey key = head.key();
+    State s = states.get(key);
+    if (!sameGeneration(s, head)) {
+      s = latest(key);
+      if (!sameGeneration(s, head)) {
+        throw new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read");
+      }
+    }
+    long count = head.messageCount() - from;
+    if (count <= 0) {
+      return Stream.empty();
+    }
+    long last = s.control().base() + head.version();
+    long genStart = s.control().genStart();
+    // Start at the marker after the last one known to end at or before 'from'.
+    Map.Entry<Long, Long> known = s.counts().floorEntry(last);
+    long startMarker = genStart;
+    long skip = from;
+    for (Map.Entry<Long, Long> e : s.counts().headMap(last, true).descendingMap().entrySet()) {
+      if (e.getKey() >= genStart && e.getValue() <= from) {
+        startMarker = e.getKey() + 1;
+        skip = from - e.getValue();
+        break;
+      }
+    }
+    if (known == null && startMarker > last) {
+      return Stream.empty();
+    }
+    State state = s;
+    Iterator<String> lines = new MarkerMessages(key, startMarker, last, state);
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, 0), false).skip(skip).limit(count);
+  }
+
+  private static boolean sameGeneration(State s, StoredHead head) {
+    return s != null && s.head() != null && s.head().generation() == head.generation()
+        && s.head().version() >= head.version();
+  }
+
+  /** The messages of markers {@code first..last} in order, reading a few markers ahead in parallel. */
+  private final class MarkerMessages implements Iterator<String> {
+    private final SessionKey key;
+    private final long last;
+    private final State state;
+    private final Deque<Future<Marker>> ahead = new ArrayDeque<>();
+    private long nextToFetch;
+    private Iterator<String> current = List.<String>of().iterator();
+
+    MarkerMessages(SessionKey key, long first, long last, State state) {
+      this.key = key;
+      this.last = last;
+      this.state = state;
+      this.nextToFetch = first;
+      fill();
+    }
+
+    private void fill() {
+      while (ahead.size() < READ_AHEAD && nextToFetch <= last) {
+        long n = nextToFetch++;
+        String markerKey = layout.marker(key, n);
+        ahead.add(readers.submit(() -> {
+          Marker m = store.open(markerKey).map(in -> Marker.decode(in, true, markerKey)).orElseThrow(
+              () -> new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read"));
+          if (m.head() != null) {
+            state.counts().put(n, m.head().messageCount());
+          }
+          return m;
+        }));
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!current.hasNext()) {
+        if (ahead.isEmpty()) {
+          return false;
+        }
+        current = take(ahead.poll()).messages().iterator();
+        fill();
+      }
+      return true;
+    }
+
+    @Override
+    public String next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return current.next();
+    }
+
+    private Marker take(Future<Marker> f) {
+      try {
+        return f.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new BackendUnavailableException("Cannot read " + key + ": " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BackendUnavailableException("Interrupted while reading " + key);
+      }
+    }
+  }
+
+  // ---- listing and deleting -----------------------------------------------------------------------------------
+
+  @Override
+  public Stream<StoredHead> list(Scope scope) {
+    return index.heads().stream().filter(h -> scope.includes(h.key().project()));
+  }
+
+  @Override
+  public List<String> subpaths(SessionKey session) {
+    SessionKey main = session.main();
+    return store.keys(layout.subsFolder(main), null).stream().map(k -> layout.subpathOf(main, k))
+        .filter(java.util.Objects::nonNull).sorted().toList();
+  }
+
+  @Override
+  public boolean delete(SessionKey key) {
+    if (key.isSubpath()) {
+      boolean existed = tombstone(key) >= 0;
+      store.delete(List.of(layout.subEntry(key)));
+      return existed;
+    }
+    boolean existed = false;
+    for (String sub : subpaths(key)) {
+      existed |= delete(key.withSubpath(sub));
+    }
+    long n = tombstone(key);
+    if (n >= 0) {
+      index.delete(key, n);
+      existed = true;
+    }
+    // Whatever is left of the session in the SDK's layout (parts of any sub-transcript too) goes with it.
+    store.delete(store.keys(layout.sessionFolder(key), null));
+    return existed;
+  }
+
+  /**
+   * Claims a delete marker after the transcript's newest one and removes its parts and older markers. The delete
+   * marker stays: it keeps numbers from being reused, so a writer that read the old head cannot commit on it.
+   *
+   * @return the delete marker's number, or -1 when the transcript did not exist
+   */
+  private long tombstone(SessionKey key) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      State s = latest(key);
+      if (s == null || s.head() == null) {
+        return -1;
+      }
+      long n = s.n() + 1;
+      Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, List.of());
+      if (store.putIfAbsent(layout.marker(key, n), delete.encode())) {
+        states.put(key, stateAfter(null, n, delete));
+        List<String> old = new ArrayList<>();
+        for (String k : store.numbered(layout.logFolder(key), null)) {
+          if (S3Layout.markerNumber(k) < n) {
+            old.add(k);
+          }
+        }
+        String folder = layout.partsFolder(key);
+        store.keysDirectlyUnder(folder).stream().filter(k -> S3Layout.isPart(k.substring(folder.length())))
+            .forEach(old::add);
+        store.delete(old);
+        return n;
+      }
+    }
+    throw new ConflictException("Cannot delete " + key + ": it kept changing under other writers");
+  }
+
+  @Override
+  public void close() {
+    if (readers != null) {
+      readers.shutdownNow();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package io.sessionstore.backend.s3;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.internal.Json;
+import io.sessionstore.spi.HeadCodec;
+import io.sessionstore.spi.StoredHead;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata index of every session's main transcript, kept in the bucket and shared by every process, so that
+ * listing and searching never read the sessions. It is a log of immutable entries
+ * {@code .sessionstore/index/log/{seq}}, each claimed with a create-only PUT (so two writers never take the same
+ * number and no entry is lost), plus a snapshot {@code .sessionstore/index/snap/{seq}} every
+ * {@value #SNAPSHOT_EVERY} entries, after which older entries are deleted. A process reads the latest snapshot
+ * once and then only the entries added since its last look (one LIST when nothing changed). Entries carry the
+ * marker number of the commit they describe, so one that lands late never undoes a newer one. A missing index is
+ * rebuilt from the transcripts' commit markers.
+ */
+final class S3Index {
+  private static final Logger LOG = LoggerFactory.getLogger(S3Index.class);
+  static final int SNAPSHOT_EVERY = 500;
+
+  /** A session's head and the number of the commit marker it comes from. */
+  record Entry(StoredHead head, long marker) {}
+
+  private final ObjectStore store;
+  private final S3Layout layout;
+  private final Map<SessionKey, Entry> live = new HashMap<>();
+  private final Map<SessionKey, Long> deleted = new HashMap<>();
+  private long seq;
+  private boolean loaded;
+
+  S3Index(ObjectStore store, S3Layout layout) {
+    this.store = store;
+    this.layout = layout;
+  }
+
+  synchronized List<StoredHead> heads() {
+    refresh();
+    List<StoredHead> out = new ArrayList<>(live.size());
+    live.values().forEach(e -> out.add(e.head()));
+    return out;
+  }
+
+  /** What the index knows of a session, as a hint (it may lag the session's own markers). */
+  synchronized Optional<Entry> entry(SessionKey key) {
+    return Optional.ofNullable(live.get(key));
+  }
+
+  /** Records a main transcript's new head. */
+  void put(StoredHead head, long marker) {
+    append("P " + marker + " " + HeadCodec.encode(head));
+  }
+
+  /** Records that a session was deleted at a marker. */
+  void delete(SessionKey key, long marker) {
+    ArrayNode a = Json.MAPPER.createArrayNode().add(key.project()).add(key.sessionId());
+    append("D " + marker + " " + a);
+  }
+
+  private synchronized void append(String record) {
+    refresh();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      long next = seq + 1;
+      if (store.putIfAbsent(layout.indexEntry(next), record.getBytes(StandardCharsets.UTF_8))) {
+        apply(record);
+        seq = next;
+        if (seq % SNAPSHOT_EVERY == 0) {
+          snapshot();
+        }
+        return;
+      }
+      // Another process took that number: read what it wrote and try the next one.
+      refresh();
+      if (attempt > 3) {
+        pause(attempt);
+      }
+    }
+    throw new BackendUnavailableException("Cannot add to the session index in bucket '" + store.bucket()
+        + "': too many concurrent writers");
+  }
+
+  /** Applies the entries added since the last look; reloads from the latest snapshot after a compaction. */
+  synchronized void refresh() {
+    if (!loaded) {
+      load();
+    }
+    List<String> keys = store.numbered(layout.indexEntries(), seq == 0 ? null : layout.indexEntry(seq));
+    for (String key : keys) {
+      long n = S3Layout.markerNumber(key);
+      Optional<byte[]> body = n == seq + 1 ? store.get(key) : Optional.empty();
+      if (body.isEmpty()) {
+        // Entries we had not read were compacted away meanwhile: start again from the newest snapshot.
+        load();
+        refresh();
+        return;
+      }
+      apply(new String(body.get(), StandardCharsets.UTF_8));
+      seq = n;
+    }
+  }
+
+  private void load() {
+    live.clear();
+    deleted.clear();
+    seq = 0;
+    loaded = true;
+    List<String> snaps = store.numbered(layout.indexSnapshots(), null);
+    if (snaps.isEmpty()) {
+      if (store.numbered(layout.indexEntries(), null).isEmpty()) {
+        rebuild();
+      }
+      return;
+    }
+    String latest = snaps.get(snaps.size() - 1);
+    byte[] body = store.get(latest).orElseThrow(() -> new BackendUnavailableException(
+        "The index snapshot " + latest + " vanished while it was read; retry"));
+    for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isEmpty()) {
+        apply(line);
+      }
+    }
+    seq = S3Layout.markerNumber(latest);
+  }
+
+  private void apply(String record) {
+    int space = record.indexOf(' ', 2);
+    long marker = Long.parseLong(record.substring(2, space));
+    String rest = record.substring(space + 1);
+    if (record.startsWith("P ")) {
+      StoredHead head = HeadCodec.decode(rest);
+      SessionKey key = head.key();
+      Entry current = live.get(key);
+      if ((current == null || current.marker() < marker) && deleted.getOrDefault(key, 0L) < marker) {
+        live.put(key, new Entry(head, marker));
+      }
+    } else if (record.startsWith("D ")) {
+      JsonNode a = parse(rest);
+      SessionKey key = SessionKey.of(a.get(0).asText(), a.get(1).asText());
+      Entry current = live.get(key);
+      if (current == null || current.marker() < marker) {
+        live.remove(key);
+        deleted.merge(key, marker, Math::max);
+      }
+    } else {
+      throw new BackendUnavailableException("Damaged index entry in bucket '" + store.bucket() + "': " + record);
+    }
+  }
+
+  /** Writes a snapshot of everything up to {@code seq} and deletes the entries the previous snapshot covered. */
+  private void snapshot() {
+    StringBuilder out = new StringBuilder();
+    live.values().forEach(e -> out.append("P ").append(e.marker()).append(' ').append(HeadCodec.encode(e.head()))
+        .append('\n'));
+    deleted.forEach((k, m) -> out.append("D ").append(m).append(' ')
+        .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId())).append('\n'));
+    store.putIfAbsent(layout.indexSnapshot(seq), out.toString().getBytes(StandardCharsets.UTF_8));
+    List<String> old = new ArrayList<>();
+    for (String key : store.numbered(layout.indexEntries(), null)) {
+      if (S3Layout.markerNumber(key) <= seq - SNAPSHOT_EVERY) {
+        old.add(key);
+      }
+    }
+    for (String key : store.numbered(layout.indexSnapshots(), null)) {
+      if (S3Layout.markerNumber(key) < seq - SNAPSHOT_EVERY) {
+        old.add(key);
+      }
+    }
+    store.delete(old);
+  }
+
+  /** Builds the index anew from the newest commit marker of every session's main transcript. */
+  private void rebuild() {
+    String logRoot = layout.root() + "log/";
+    Map<String, Long> newest = new HashMap<>();
+    for (String key : store.numbered(logRoot, null)) {
+      String rest = key.substring(logRoot.length());
+      String[] parts = rest.split("/");
+      // A main transcript's markers are {project}/{session}/.sessionstore/{n}.
+      if (parts.length == 4 && parts[2].equals(".sessionstore")) {
+        newest.merge(key.substring(0, key.lastIndexOf('/') + 1), S3Layout.markerNumber(key), Math::max);
+      }
+    }
+    if (newest.isEmpty()) {
+      return;
+    }
+    LOG.warn("Rebuilding the session index of bucket '{}' from {} sessions' commit markers", store.bucket(),
+        newest.size());
+    for (Map.Entry<String, Long> e : newest.entrySet()) {
+      String key = e.getKey() + String.format("%012d", e.getValue());
+      store.open(key).ifPresent(in -> {
+        Marker m = Marker.decode(in, false, key);
+        if (m.head() != null && !m.isDelete()) {
+          live.put(m.head().key(), new Entry(m.head(), e.getValue()));
+        }
+      });
+    }
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Damaged index entry: " + e.getMessage(), e);
+    }
+  }
+
+  private static void pause(int attempt) {
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(1, 5L + Math.min(attempt, 50)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendUnavailableException("Interrupted while adding to the session index");
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.sessionstore.backend.s3;
+
+import io.sessionstore.api.SessionKey;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Where things live in the bucket. Messages use the Claude Agent SDK's layout,
+ * {@code {prefix}{project}/{session}/[{subpath}/]part-{epochMs13}-{rand6}.jsonl}, with names raw in keys; all the
+ * backend's own objects live under {@code {prefix}.sessionstore/}, where that layout's readers never look.
+ * {@code .sessionstore} can never be a project, session or subpath segment (the name is reserved), so it also
+ * marks where a transcript's own objects begin.
+ */
+final class S3Layout {
+  private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+  private final String prefix;
+
+  S3Layout(String prefix) {
+    this.prefix = prefix;
+  }
+
+  String root() {
+    return prefix + ".sessionstore/";
+  }
+
+  String formatMarker() {
+    return root() + "format";
+  }
+
+  /** The folder of a transcript's parts (the SDK's layout). */
+  String partsFolder(SessionKey key) {
+    return prefix + key.project() + "/" + key.sessionId() + "/" + (key.isSubpath() ? key.subpath() + "/" : "");
+  }
+
+  /** The folder of a session's parts and its sub-transcripts' parts. */
+  String sessionFolder(SessionKey key) {
+    return prefix + key.project() + "/" + key.sessionId() + "/";
+  }
+
+  static String partName(long epochMillis) {
+    StringBuilder rand = new StringBuilder(6);
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    for (int i = 0; i < 6; i++) {
+      rand.append(ALPHABET.charAt(r.nextInt(ALPHABET.length())));
+    }
+    return String.format("part-%013d-%s.jsonl", epochMillis, rand);
+  }
+
+  static boolean isPart(String name) {
+    return name.matches("part-\\d{13}-[A-Za-z0-9]{6}\\.jsonl");
+  }
+
+  static long partTime(String name) {
+    return Long.parseLong(name.substring(5, 18));
+  }
+
+  /** The folder of a transcript's commit markers: one object per commit, numbered from 1. */
+  String logFolder(SessionKey key) {
+    return root() + "log/" + key.project() + "/" + key.sessionId() + "/"
+        + (key.isSubpath() ? key.subpath() + "/" : "") + ".sessionstore/";
+  }
+
+  /** The folder of every commit marker of a session, its sub-transcripts' included. */
+  String sessionLogFolder(SessionKey key) {
+    return root() + "log/" + key.project() + "/" + key.sessionId() + "/";
+  }
+
+  String marker(SessionKey key, long n) {
+    return logFolder(key) + String.format("%012d", n);
+  }
+
+  /** Whether a listed key is a numbered object of ours (foreign or temporary objects are ignored). */
+  static boolean isNumbered(String key) {
+    return key.matches(".*/\\d{12}");
+  }
+
+  static long markerNumber(String key) {
+    return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
+  }
+
+  /** The folder that lists a session's sub-transcripts: one empty object {@code {subpath}/.sessionstore} each. */
+  String subsFolder(SessionKey session) {
+    return root() + "subs/" + session.project() + "/" + session.sessionId() + "/";
+  }
+
+  String subEntry(SessionKey sub) {
+    return subsFolder(sub) + sub.subpath() + "/.sessionstore";
+  }
+
+  /** The subpath of a key under {@link #subsFolder}, or null when the key is not a sub-transcript entry. */
+  String subpathOf(SessionKey session, String key) {
+    String rest = key.substring(subsFolder(session).length());
+    return rest.endsWith("/.sessionstore") ? rest.substring(0, rest.length() - "/.sessionstore".length()) : null;
+  }
+
+  String indexEntry(long seq) {
+    return root() + "index/log/" + String.format("%012d", seq);
+  }
+
+  String indexEntries() {
+    return root() + "index/log/";
+  }
+
+  String indexSnapshot(long seq) {
+    return root() + "index/snap/" + String.format("%012d", seq);
+  }
+
+  String indexSnapshots() {
+    return root() + "index/snap/";
+  }
+}
