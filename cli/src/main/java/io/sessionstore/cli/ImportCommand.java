@@ -49,6 +49,9 @@ final class ImportCommand implements Callable<Integer> {
     if (file.equals("-")) {
       return root.in;
     }
+    if (Files.isDirectory(Path.of(file))) {
+      throw new InvalidInputException("Cannot import " + file + ": it is a folder, not an archive");
+    }
     try {
       return Files.newInputStream(Path.of(file));
     } catch (NoSuchFileException e) {

@@ -53,7 +53,9 @@ public final class Main {
       return BAD_INPUT;
     });
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      err.println("sessionstore: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+      String message = e instanceof java.io.IOException failure ? io.sessionstore.internal.IoErrors.describe(failure)
+          : e.getMessage() == null ? e.toString() : e.getMessage();
+      err.println("sessionstore: " + oneLine(message));
       if (root.verbose) {
         e.printStackTrace(err);
       }

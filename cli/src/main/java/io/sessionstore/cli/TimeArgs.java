@@ -29,7 +29,11 @@ final class TimeArgs {
     }
     Duration ago = io.sessionstore.internal.ConfigValues.parseDuration(value);
     if (ago != null) {
-      return clock.instant().minus(ago);
+      try {
+        return clock.instant().minus(ago);
+      } catch (java.time.DateTimeException | ArithmeticException e) {
+        throw new InvalidInputException("Invalid " + option + " '" + value + "': that is too long ago");
+      }
     }
     throw new InvalidInputException("Invalid " + option + " '" + value + "': expected an instant "
         + "(2026-11-01T12:00:00Z), a date (2026-11-01) or a duration ago (7d, 12h)");

@@ -48,14 +48,22 @@ final class ArchiveImporter {
   private enum Outcome { CREATED, EXTENDED, UNCHANGED, REPLACED, DIVERGED }
 
   ImportResult read(InputStream raw, ImportOptions options) {
-    Utf8Lines lines = new Utf8Lines(decompressed(raw));
-    String header;
+    InputStream in = decompressed(raw);
     try {
-      header = lines.next();
-    } catch (InvalidInputException e) {
-      throw new InvalidInputException("Invalid archive: its first line is not valid UTF-8");
+      return read(new Utf8Lines(in), options);
+    } finally {
+      if (in instanceof GZIPInputStream) {
+        try {
+          in.close();
+        } catch (IOException e) {
+          // only the inflater's memory is at stake
+        }
+      }
     }
-    checkHeader(header);
+  }
+
+  private ImportResult read(Utf8Lines lines, ImportOptions options) {
+    checkHeader(lines.next());
     long created = 0;
     long extended = 0;
     long unchanged = 0;
@@ -97,60 +105,79 @@ final class ArchiveImporter {
 
   private long stored;
 
-  private Outcome merge(Archived session, ImportOptions options) {
-    SessionKey key = session.metadata().key();
-    Outcome outcome = mergeTranscript(key, session.messages(), session.metadata(), options);
-    if (outcome == Outcome.DIVERGED) {
-      return outcome;
-    }
-    boolean subsChanged = false;
-    for (Map.Entry<String, List<MessageFacts>> sub : session.subpaths().entrySet()) {
-      SessionMetadata subMetadata = new SessionMetadata(key.project(), key.sessionId(),
-          session.metadata().createdAt(), session.metadata().updatedAt(), 0, BigDecimal.ZERO, 0, List.of(), null,
-          Map.of(), List.of(), 0);
-      Outcome o = mergeTranscript(key.withSubpath(sub.getKey()), sub.getValue(), subMetadata, options);
-      subsChanged |= o != Outcome.UNCHANGED;
-    }
-    return outcome == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : outcome;
-  }
+  /** What importing one transcript of an archived session does, decided before anything is written. */
+  private record Plan(SessionKey key, Outcome outcome, StoredHead current, List<MessageFacts> messages,
+      SessionMetadata metadata) {}
 
-  private Outcome mergeTranscript(SessionKey key, List<MessageFacts> archived, SessionMetadata metadata,
-      ImportOptions options) {
+  /**
+   * Merges one archived session: every transcript (main and sub-transcripts) is compared with what is stored
+   * first, and only when none has diverged (or replacing was asked for) is anything written.
+   */
+  private Outcome merge(Archived session, ImportOptions options) {
     for (int attempt = 0; ; attempt++) {
       try {
-        Optional<StoredHead> current = backend.head(key);
-        if (current.isEmpty()) {
-          store.importReplace(key, null, archived, metadata);
-          stored += archived.size();
-          return Outcome.CREATED;
-        }
-        List<String> have;
-        try (Stream<String> s = backend.messages(current.get(), 0)) {
-          have = s.toList();
-        }
-        if (isPrefix(have, archived)) {
-          List<MessageFacts> tail = archived.subList(have.size(), archived.size());
-          store.importExtend(current.get(), tail, metadata);
-          stored += tail.size();
-          return tail.isEmpty() ? Outcome.UNCHANGED : Outcome.EXTENDED;
-        }
-        if (archived.size() < have.size() && isPrefixOf(archived, have)) {
-          store.importExtend(current.get(), List.of(), metadata);
-          return Outcome.UNCHANGED;
-        }
-        if (!options.replace()) {
+        List<Plan> plans = plan(session, options);
+        if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
           return Outcome.DIVERGED;
         }
-        store.importReplace(key, current.get(), archived, metadata);
-        stored += archived.size();
-        return Outcome.REPLACED;
+        for (Plan p : plans) {
+          apply(p);
+        }
+        Outcome main = plans.get(0).outcome();
+        boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
+        if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
+          return main == Outcome.CREATED ? main : Outcome.REPLACED;
+        }
+        return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
       } catch (ConflictException e) {
-        // Another writer changed the session between our read and our write: merge again from what is stored now.
+        // Another writer changed the session between our read and our write: plan again from what is stored now.
         if (attempt >= 20) {
           throw e;
         }
       }
     }
+  }
+
+  private List<Plan> plan(Archived session, ImportOptions options) {
+    SessionKey key = session.metadata().key();
+    List<Plan> plans = new ArrayList<>();
+    plans.add(plan(key, session.messages(), session.metadata(), options));
+    for (Map.Entry<String, List<MessageFacts>> sub : session.subpaths().entrySet()) {
+      SessionMetadata subMetadata = new SessionMetadata(key.project(), key.sessionId(),
+          session.metadata().createdAt(), session.metadata().updatedAt(), 0, BigDecimal.ZERO, 0, List.of(), null,
+          Map.of(), List.of(), 0);
+      plans.add(plan(key.withSubpath(sub.getKey()), sub.getValue(), subMetadata, options));
+    }
+    return plans;
+  }
+
+  private Plan plan(SessionKey key, List<MessageFacts> archived, SessionMetadata metadata, ImportOptions options) {
+    Optional<StoredHead> current = backend.head(key);
+    if (current.isEmpty()) {
+      return new Plan(key, Outcome.CREATED, null, archived, metadata);
+    }
+    List<String> have;
+    try (Stream<String> s = backend.messages(current.get(), 0)) {
+      have = s.toList();
+    }
+    if (isPrefix(have, archived)) {
+      List<MessageFacts> tail = archived.subList(have.size(), archived.size());
+      return new Plan(key, tail.isEmpty() ? Outcome.UNCHANGED : Outcome.EXTENDED, current.get(), tail, metadata);
+    }
+    if (archived.size() < have.size() && isPrefixOf(archived, have)) {
+      return new Plan(key, Outcome.UNCHANGED, current.get(), List.of(), metadata);
+    }
+    return new Plan(key, options.replace() ? Outcome.REPLACED : Outcome.DIVERGED, current.get(), archived,
+        metadata);
+  }
+
+  private void apply(Plan p) {
+    switch (p.outcome()) {
+      case CREATED, REPLACED -> store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
+      case EXTENDED, UNCHANGED -> store.importExtend(p.current(), p.messages(), p.metadata());
+      case DIVERGED -> throw new IllegalStateException("A diverged transcript is never written");
+    }
+    stored += p.messages().size();
   }
 
   private static boolean isPrefix(List<String> stored, List<MessageFacts> archived) {
@@ -181,7 +208,16 @@ final class ArchiveImporter {
       int b1 = in.read();
       int b2 = in.read();
       in.reset();
-      return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 64 * 1024) : in;
+      if (b1 != 0x1f || b2 != 0x8b) {
+        return in;
+      }
+      // Closing the gzip stream frees its inflater; the caller's stream stays open.
+      return new GZIPInputStream(new java.io.FilterInputStream(in) {
+        @Override
+        public void close() {}
+      }, 64 * 1024);
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new InvalidInputException("Invalid archive: it looks like gzip but is damaged (" + e.getMessage() + ")");
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read the archive: " + e.getMessage(), e);
     }

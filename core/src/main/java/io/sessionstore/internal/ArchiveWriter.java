@@ -51,21 +51,24 @@ final class ArchiveWriter {
       g.writeNumberField("version", VERSION);
       g.writeEndObject();
       g.writeRaw('\n');
+      // The keys first: paging in updated order while exporting would skip sessions updated meanwhile.
+      List<SessionKey> keys = new java.util.ArrayList<>();
       SearchQuery page = query.toBuilder().limit(PAGE).cursor(null).build();
       while (true) {
         Page<SessionMetadata> result = store.search(page);
-        for (SessionMetadata m : result.items()) {
-          long written = writeSession(g, m.key());
-          if (written >= 0) {
-            sessions++;
-            messages += written;
-            progress.progress(sessions, -1);
-          }
-        }
+        result.items().forEach(m -> keys.add(m.key()));
         if (!result.hasNext()) {
           break;
         }
         page = page.toBuilder().cursor(result.nextCursor()).build();
+      }
+      for (SessionKey key : keys) {
+        long written = writeSession(g, key);
+        if (written >= 0) {
+          sessions++;
+          messages += written;
+          progress.progress(sessions, keys.size());
+        }
       }
       g.flush();
     } catch (IOException e) {

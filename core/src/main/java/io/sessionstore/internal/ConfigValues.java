@@ -15,6 +15,9 @@ public final class ConfigValues {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB)?", Pattern.CASE_INSENSITIVE);
 
+  /** About 100,000 years: the longest duration accepted. */
+  static final Duration MAX_DURATION = Duration.ofDays(36_500_000L);
+
   private ConfigValues() {}
 
   /** {@code 30d}, {@code 12h}, {@code 15m}, {@code 45s}, {@code 500ms} or ISO-8601 such as {@code PT12H}. */
@@ -32,24 +35,25 @@ public final class ConfigValues {
     String v = value.strip();
     Matcher m = DURATION.matcher(v);
     if (m.matches()) {
-      long n;
       try {
-        n = Long.parseLong(m.group(1));
-      } catch (NumberFormatException e) {
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+        // Longer than any clock can go back: not a usable duration.
+        return d.compareTo(MAX_DURATION) > 0 ? null : d;
+      } catch (NumberFormatException | ArithmeticException e) {
         return null;
       }
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
     }
     try {
       Duration d = Duration.parse(v);
-      return d.isNegative() ? null : d;
-    } catch (DateTimeParseException e) {
+      return d.isNegative() || d.compareTo(MAX_DURATION) > 0 ? null : d;
+    } catch (DateTimeParseException | ArithmeticException e) {
       return null;
     }
   }
@@ -60,7 +64,12 @@ public final class ConfigValues {
     if (!m.matches()) {
       throw new ConfigurationException("Invalid " + key + " '" + value + "': expected a size such as 64MB or 1GB");
     }
-    long n = Long.parseLong(m.group(1));
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw new ConfigurationException("Invalid " + key + " '" + value + "': the number is too large");
+    }
     String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
     int shift = switch (unit) {
       case "KB" -> 10;
@@ -69,6 +78,9 @@ public final class ConfigValues {
       case "TB" -> 40;
       default -> 0;
     };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new ConfigurationException("Invalid " + key + " '" + value + "': the size is too large");
+    }
     return n << shift;
   }
 

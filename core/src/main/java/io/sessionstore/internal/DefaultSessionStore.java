@@ -150,10 +150,12 @@ public final class DefaultSessionStore implements SessionStore {
       if (fresh) {
         current = backend.head(key);
       }
+      // Only messages with a uuid can be skipped: without any, the transcript need not be read.
+      boolean anyUuid = facts.stream().anyMatch(f -> f.uuid() != null);
       for (int attempt = 1; ; attempt++) {
         DedupIndex.Entry known;
         try {
-          known = current.map(h -> dedup.current(backend, h)).orElse(null);
+          known = anyUuid ? current.map(h -> dedup.current(backend, h)).orElse(null) : null;
         } catch (ConflictException e) {
           current = backend.head(key);
           fresh = true;
@@ -182,7 +184,11 @@ public final class DefaultSessionStore implements SessionStore {
           continue;
         }
         cache.written(head);
-        dedup.committed(head, known, toStore);
+        if (known != null || current.isEmpty()) {
+          dedup.committed(head, known, toStore);
+        } else {
+          dedup.forget(key);
+        }
         if (key.isSubpath()) {
           subTranscriptChanged(key, current.orElse(null), head, head.metadata().updatedAt());
         }
@@ -294,19 +300,24 @@ public final class DefaultSessionStore implements SessionStore {
     return withLock(key, () -> {
       if (key.isSubpath()) {
         Optional<StoredHead> before = backend.head(key);
-        boolean existed = backend.delete(key);
+        boolean existed = backend.delete(key, StorageBackend.ANY_VERSION);
         forget(key);
         if (before.isPresent()) {
           subTranscriptChanged(key, before.get(), null, now());
         }
         return existed;
       }
-      List<String> subpaths = backend.subpaths(key);
-      boolean existed = backend.delete(key);
-      forget(key);
-      subpaths.forEach(s -> forget(key.withSubpath(s)));
-      return existed || !subpaths.isEmpty();
+      return deleteSessionAt(key, StorageBackend.ANY_VERSION);
     });
+  }
+
+  /** Deletes a session and its sub-transcripts if its main transcript is at the given version. */
+  private boolean deleteSessionAt(SessionKey key, long expectedVersion) {
+    List<String> subpaths = backend.subpaths(key);
+    boolean existed = backend.delete(key, expectedVersion);
+    forget(key);
+    subpaths.forEach(s -> forget(key.withSubpath(s)));
+    return existed || !subpaths.isEmpty();
   }
 
   private void forget(SessionKey key) {
@@ -324,13 +335,14 @@ public final class DefaultSessionStore implements SessionStore {
       return cached;
     }
     for (int attempt = 1; ; attempt++) {
+      long epoch = locks.epoch(key);
       Optional<StoredHead> head = backend.head(key);
       if (head.isEmpty()) {
         return Optional.empty();
       }
       try (Stream<String> lines = backend.messages(head.get(), 0)) {
         Session session = new Session(head.get().metadata(), lines.map(Message::of).toList());
-        cache.loaded(head.get(), session);
+        fillCache(key, epoch, () -> cache.loaded(head.get(), session));
         return Optional.of(session);
       } catch (ConflictException e) {
         backOff(attempt, key, e);
@@ -345,8 +357,9 @@ public final class DefaultSessionStore implements SessionStore {
     if (cached.isPresent()) {
       return cached.map(StoredHead::metadata);
     }
+    long epoch = locks.epoch(key);
     Optional<StoredHead> head = backend.head(key);
-    head.ifPresent(cache::written);
+    head.ifPresent(h -> fillCache(key, epoch, () -> cache.written(h)));
     return head.map(StoredHead::metadata);
   }
 
@@ -406,7 +419,12 @@ public final class DefaultSessionStore implements SessionStore {
     if (maxAge == null || maxAge.isNegative()) {
       throw new InvalidInputException("Invalid maximum age " + maxAge + ": it must be a positive duration");
     }
-    Instant cutoff = now().minus(maxAge);
+    Instant cutoff;
+    try {
+      cutoff = now().minus(maxAge);
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      throw new InvalidInputException("Invalid maximum age " + maxAge + ": it is too long");
+    }
     List<SessionMetadata> old;
     try (Stream<StoredHead> heads = backend.list(scope)) {
       old = heads.map(StoredHead::metadata).filter(m -> m.updatedAt().isBefore(cutoff))
@@ -423,7 +441,12 @@ public final class DefaultSessionStore implements SessionStore {
         if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
           return false;
         }
-        return deleteSession(m.key());
+        try {
+          // Conditional on the version just checked: a write by another process in between keeps the session.
+          return deleteSessionAt(m.key(), now.get().version());
+        } catch (ConflictException e) {
+          return false;
+        }
       });
       if (deleted) {
         removed.add(m);
@@ -535,11 +558,26 @@ public final class DefaultSessionStore implements SessionStore {
 
   // ---- helpers ------------------------------------------------------------------------------------------------
 
+  /** Runs a write holding the session's lock; readers that started before it do not cache what they read. */
   private <T> T withLock(SessionKey key, Supplier<T> work) {
     ReentrantLock lock = locks.of(key);
     lock.lock();
     try {
       return work.get();
+    } finally {
+      locks.written(key);
+      lock.unlock();
+    }
+  }
+
+  /** Caches what a read found, unless a write of the session finished since the read began. */
+  private void fillCache(SessionKey key, long epochBeforeRead, Runnable fill) {
+    ReentrantLock lock = locks.of(key);
+    lock.lock();
+    try {
+      if (locks.epoch(key) == epochBeforeRead) {
+        fill.run();
+      }
     } finally {
       lock.unlock();
     }

@@ -1,6 +1,7 @@
 package io.sessionstore.internal;
 
 import io.sessionstore.api.SessionKey;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -9,17 +10,33 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class KeyLocks {
   private final ReentrantLock[] stripes;
+  // Bumped at the end of every write of a stripe's sessions: a reader that saw no change may fill the cache.
+  private final AtomicLongArray epochs;
 
   KeyLocks(int count) {
     stripes = new ReentrantLock[count];
     for (int i = 0; i < count; i++) {
       stripes[i] = new ReentrantLock();
     }
+    epochs = new AtomicLongArray(count);
   }
 
   ReentrantLock of(SessionKey key) {
+    return stripes[stripe(key)];
+  }
+
+  long epoch(SessionKey key) {
+    return epochs.get(stripe(key));
+  }
+
+  /** Called by a writer, holding the lock, when its write is done. */
+  void written(SessionKey key) {
+    epochs.incrementAndGet(stripe(key));
+  }
+
+  private int stripe(SessionKey key) {
     SessionKey main = key.main();
     int h = main.project().hashCode() * 31 + main.sessionId().hashCode();
-    return stripes[Math.floorMod(h ^ (h >>> 16), stripes.length)];
+    return Math.floorMod(h ^ (h >>> 16), stripes.length);
   }
 }

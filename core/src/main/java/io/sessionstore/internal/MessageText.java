@@ -13,11 +13,11 @@ public final class MessageText {
 
   /**
    * The text on one line: whitespace between tokens is removed when the text spans several lines (a
-   * pretty-printed message); text already on one line is returned as it is. Strings, numbers and escapes keep
-   * their exact spelling.
+   * pretty-printed message); text without a line feed is returned as it is, a lone {@code \r} included. Strings,
+   * numbers and escapes keep their exact spelling.
    */
   public static String oneLine(String json) {
-    if (json.indexOf('\n') < 0 && json.indexOf('\r') < 0) {
+    if (json.indexOf('\n') < 0) {
       return json;
     }
     StringBuilder out = new StringBuilder(json.length());

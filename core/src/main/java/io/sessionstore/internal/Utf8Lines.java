@@ -17,14 +17,25 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Utf8Lines {
   private final InputStream in;
+  private final boolean crlf;
   private final byte[] buffer = new byte[64 * 1024];
   private int pos;
   private int limit;
   private long number;
   private boolean lastHadNewline = true;
 
+  /** Lines of text given to the store: {@code \r\n} ends a line too. */
   public Utf8Lines(InputStream in) {
+    this(in, true);
+  }
+
+  /**
+   * @param crlf whether {@code \r\n} ends a line (input); false for text the store wrote, where every line ends
+   *     with {@code \n} and a {@code \r} before it belongs to the line
+   */
+  public Utf8Lines(InputStream in, boolean crlf) {
     this.in = in;
+    this.crlf = crlf;
   }
 
   /** The number of the line last returned, from 1. */
@@ -69,6 +80,8 @@ public final class Utf8Lines {
           break;
         }
       }
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new InvalidInputException("Cannot read input: it is truncated or damaged (" + e.getMessage() + ")");
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read input: " + e.getMessage(), e);
     }
@@ -79,11 +92,11 @@ public final class Utf8Lines {
     lastHadNewline = sawNewline;
     byte[] bytes = line.toByteArray();
     int end = bytes.length;
-    if (sawNewline && end > 0 && bytes[end - 1] == '\r') {
+    if (crlf && sawNewline && end > 0 && bytes[end - 1] == '\r') {
       end--;
     }
     int begin = 0;
-    if (number == 1 && end >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
+    if (crlf && number == 1 && end >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
         && (bytes[2] & 0xff) == 0xbf) {
       begin = 3;
     }

@@ -43,9 +43,12 @@ public interface StorageBackend extends AutoCloseable {
 
   /**
    * Applies the commit atomically if the transcript's stored version is {@link Commit#expectedVersion()}
-   * ({@code 0}: it does not exist). Durable when it returns.
+   * ({@code 0}: it does not exist) and, for an {@link Commit.Kind#APPEND} or {@link Commit.Kind#METADATA} commit
+   * on an existing transcript, its stored generation is the commit head's (versions start again at 1 when a
+   * transcript is deleted and created anew, generations do not repeat). Durable when it returns.
    *
-   * @throws io.sessionstore.api.ConflictException when the stored version is another; nothing is changed
+   * @throws io.sessionstore.api.ConflictException when the stored version or generation is another; nothing is
+   *     changed
    */
   void commit(Commit commit);
 
@@ -55,12 +58,19 @@ public interface StorageBackend extends AutoCloseable {
   /** The subpaths of a session's sub-transcripts, sorted; never the main transcript. */
   List<String> subpaths(SessionKey session);
 
+  /** For {@link #delete}: delete whatever version is stored. */
+  long ANY_VERSION = -1;
+
   /**
-   * Deletes a transcript; deleting a session's main transcript deletes its sub-transcripts too.
+   * Deletes a transcript, atomically checking its version first; deleting a session's main transcript deletes
+   * its sub-transcripts too.
    *
+   * @param expectedVersion the version the transcript must have (for a session, its main transcript), or
+   *     {@link #ANY_VERSION}
    * @return whether the transcript existed
+   * @throws io.sessionstore.api.ConflictException when it has another version; nothing is deleted
    */
-  boolean delete(SessionKey key);
+  boolean delete(SessionKey key, long expectedVersion);
 
   /** Releases what the backend holds. Further calls fail. */
   @Override

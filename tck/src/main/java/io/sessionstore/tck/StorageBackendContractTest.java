@@ -83,6 +83,8 @@ public abstract class StorageBackendContractTest {
 
   protected MutableClock clock;
   protected SessionStore store;
+  /** The backend under {@link #store}, for the few contracts tested on the SPI directly. */
+  protected StorageBackend backend;
   private final List<SessionStore> opened = new ArrayList<>();
 
   /** A backend (not started) on new, empty storage. Called once per test, before anything else. */
@@ -103,7 +105,8 @@ public abstract class StorageBackendContractTest {
   @BeforeEach
   void openStore() {
     clock = new MutableClock(START);
-    store = open(createBackend(), false);
+    backend = createBackend();
+    store = open(backend, false);
   }
 
   @AfterEach
@@ -320,7 +323,7 @@ public abstract class StorageBackendContractTest {
   void spellingsAJsonEncoderWouldChangeSurvive() {
     String odd = "{\"type\":\"user\",\"uuid\":\"odd\",\"message\":{\"content\":\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m "
         + "日本 🎉\",\"n\":1e2,\"f\":1.50,\"big\":123456789012345678901234567890,\"neg\":-0.0,\"esc\":\"\\\"q\\\"\\t\"},"
-        + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true }";
+        + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true,\r\"cr\":1 }";
     store.appendMessages(key("odd"), List.of(Message.of(odd)));
     assertEquals(List.of(odd), texts(key("odd")));
     assertEquals(odd, store.streamMessages(key("odd")).findFirst().orElseThrow().json());
@@ -654,6 +657,52 @@ public abstract class StorageBackendContractTest {
     assertEquals(1, store.appendMessages(key("s"), users("x", 1)).skipped());
   }
 
+  @Test
+  void aWriteBasedOnASessionThatWasDeletedAndCreatedAnewLandsInTheNewOne() {
+    SessionStore a = open(openAnother(), true);
+    SessionStore b = open(openAnother(), false);
+    a.appendMessages(key("s"), users("old", 2));
+    assertEquals(2, a.loadSession(key("s")).orElseThrow().messages().size());
+    b.deleteSession(key("s"));
+    b.appendMessages(key("s"), List.of(user("b1", "new life")));
+    // 'a' still has the old head cached: its version matches the new one, its generation does not.
+    a.appendMessages(key("s"), List.of(user("a3", "late")));
+    assertEquals(List.of(user("b1", "new life").json(), user("a3", "late").json()), texts(key("s")));
+    a.updateTags(key("s"), Set.of("t"), Set.of());
+    assertEquals(2, store.getMetadata(key("s")).orElseThrow().messageCount());
+  }
+
+  @Test
+  void aReadRacingAWriteNeverLeavesTheCacheBehindTheStoresOwnWrites() throws Exception {
+    SessionStore cached = open(openAnother(), true);
+    cached.appendMessages(key("s"), users("m", 1));
+    for (int round = 0; round < 30; round++) {
+      String uuid = "r" + round;
+      Thread reader = new Thread(() -> {
+        for (int i = 0; i < 20; i++) {
+          cached.loadSession(key("s"));
+          cached.getMetadata(key("s"));
+        }
+      });
+      reader.start();
+      cached.appendMessages(key("s"), List.of(user(uuid, uuid)));
+      reader.join();
+      assertEquals(round + 2, cached.loadSession(key("s")).orElseThrow().messages().size(), "round " + round);
+      assertEquals(round + 2, cached.getMetadata(key("s")).orElseThrow().messageCount(), "round " + round);
+    }
+  }
+
+  @Test
+  void aDeleteConditionedOnAStaleVersionDeletesNothing() {
+    store.appendMessages(key("s"), users("m", 1));
+    long stale = store.getMetadata(key("s")).orElseThrow().version();
+    store.appendMessages(key("s"), users("n", 1));
+    assertThrows(ConflictException.class, () -> backend.delete(key("s"), stale));
+    assertEquals(2, texts(key("s")).size());
+    assertTrue(backend.delete(key("s"), stale + 1));
+    assertTrue(store.loadSession(key("s")).isEmpty());
+  }
+
   // ---- cleanup ------------------------------------------------------------------------------------------------
 
   @Test
@@ -983,6 +1032,22 @@ public abstract class StorageBackendContractTest {
     ImportResult replaced = store.importSessions(new ByteArrayInputStream(archive), new ImportOptions(true));
     assertEquals(1, replaced.replaced());
     assertEquals(texts(users("f", 3)), texts(key("fork")));
+  }
+
+  @Test
+  void aSessionWithADivergedSubTranscriptIsReportedDivergedAndLeftAlone() {
+    store.appendMessages(key("s"), users("m", 2));
+    store.appendMessages(key("s").withSubpath("subagents/x"), users("x", 2));
+    byte[] archive = export(Scope.project("tck"));
+    store.saveSession(key("s").withSubpath("subagents/x"), users("changed", 2));
+    store.saveSession(key("s"), users("m", 1));
+    long version = store.getMetadata(key("s")).orElseThrow().version();
+    ImportResult r = importBytes(archive);
+    assertEquals(List.of(key("s")), r.diverged());
+    assertEquals(0, r.extended());
+    assertEquals(0, r.messages());
+    assertEquals(texts(users("m", 1)), texts(key("s")), "nothing of a diverged session is written");
+    assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
   }
 
   @Test

@@ -6,13 +6,18 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.internal.IoErrors;
 import io.sessionstore.internal.Json;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import io.sessionstore.internal.Utf8Lines;
+import java.util.Iterator;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.StreamSupport;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -39,6 +44,7 @@ import java.util.stream.Stream;
  * length, which are never read and are cut off by the next write. Appending costs the size of the new messages.
  */
 public final class FileBackend implements StorageBackend {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileBackend.class);
   static final String LAYOUT = "sessionstore-file";
   static final int LAYOUT_VERSION = 1;
   private static final String HEAD_SNAPSHOT = "head.json";
@@ -137,16 +143,42 @@ public final class FileBackend implements StorageBackend {
         start = e.checkpointAtOrBefore(from);
       }
       FileChannel ch = FileChannel.open(data, StandardOpenOption.READ);
-      ch.position(start[1]);
-      BufferedReader reader = new BufferedReader(
-          new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8), 64 * 1024);
-      return reader.lines().skip(from - start[0]).limit(count).onClose(() -> {
-        try {
-          reader.close();
-        } catch (IOException ex) {
-          throw new UncheckedIOException(ex);
+      InputStream in;
+      try {
+        ch.position(start[1]);
+        in = Channels.newInputStream(ch);
+      } catch (IOException | RuntimeException failure) {
+        ch.close();
+        throw failure;
+      }
+      // Lines end at '\n' only: a message may hold a lone '\r' between its tokens.
+      Utf8Lines lines = new Utf8Lines(in, false);
+      Iterator<String> it = new Iterator<>() {
+        private String next = lines.next();
+
+        @Override
+        public boolean hasNext() {
+          return next != null;
         }
-      });
+
+        @Override
+        public String next() {
+          if (next == null) {
+            throw new java.util.NoSuchElementException();
+          }
+          String current = next;
+          next = lines.next();
+          return current;
+        }
+      };
+      return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false)
+          .skip(from - start[0]).limit(count).onClose(() -> {
+            try {
+              in.close();
+            } catch (IOException ex) {
+              throw new UncheckedIOException(ex);
+            }
+          });
     } catch (NoSuchFileException e) {
       throw new ConflictException("Cannot read " + head.key() + ": it was replaced or deleted while being read");
     } catch (IOException e) {
@@ -165,6 +197,10 @@ public final class FileBackend implements StorageBackend {
         throw new ConflictException("Cannot write " + key + ": it is at version " + version + ", not "
             + commit.expectedVersion());
       }
+      if (current != null && commit.kind() != Commit.Kind.REPLACE
+          && current.head().generation() != commit.head().generation()) {
+        throw new ConflictException("Cannot write " + key + ": it was deleted and created anew meanwhile");
+      }
       Path dir = names.transcriptDir(key);
       long bytes = switch (commit.kind()) {
         case METADATA -> current == null ? 0 : current.bytes();
@@ -172,13 +208,25 @@ public final class FileBackend implements StorageBackend {
         case REPLACE -> writeData(dir, commit);
       };
       index.append(IndexLog.putRecord(commit.head(), bytes));
+      afterCommit(key, dir, commit, bytes, current == null || commit.kind() == Commit.Kind.REPLACE);
+    } catch (IOException e) {
+      throw unavailable("write " + key, e);
+    }
+  }
+
+  /**
+   * Housekeeping after the commit point: the write has happened, so a failure here is logged, not reported as a
+   * failed write (a caller would retry and store its messages twice).
+   */
+  private void afterCommit(SessionKey key, Path dir, Commit commit, long bytes, boolean newGeneration) {
+    try {
       SecureFiles.replace(dir.resolve(HEAD_SNAPSHOT),
           IndexLog.line(IndexLog.putRecord(commit.head(), bytes)).getBytes(StandardCharsets.UTF_8), false);
-      if (current == null || commit.kind() == Commit.Kind.REPLACE) {
+      if (newGeneration) {
         removeOtherGenerations(dir, commit.head().generation());
       }
     } catch (IOException e) {
-      throw unavailable("write " + key, e);
+      LOG.warn("Committed {}, but could not tidy up after it in {}: {}", key, dir, describe(e));
     }
   }
 
@@ -256,10 +304,16 @@ public final class FileBackend implements StorageBackend {
   }
 
   @Override
-  public boolean delete(SessionKey key) {
+  public boolean delete(SessionKey key, long expectedVersion) {
     checkOpen();
     try (FileLocks.Held held = locks.session(key)) {
-      boolean exists = index.entry(key) != null || (!key.isSubpath() && !index.subpaths(key).isEmpty());
+      IndexLog.Entry current = index.entry(key);
+      long version = current == null ? 0 : current.head().version();
+      if (expectedVersion != ANY_VERSION && version != expectedVersion) {
+        throw new ConflictException("Cannot delete " + key + ": it is at version " + version + ", not "
+            + expectedVersion);
+      }
+      boolean exists = current != null || (!key.isSubpath() && !index.subpaths(key).isEmpty());
       if (exists) {
         index.append(IndexLog.deleteRecord(key));
       }
@@ -305,20 +359,7 @@ public final class FileBackend implements StorageBackend {
     return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + describe(e), e);
   }
 
-  /** An I/O failure as a person reads it: what is wrong with which file. */
   private static String describe(IOException e) {
-    if (e instanceof java.nio.file.AccessDeniedException a) {
-      return "permission denied on " + a.getFile();
-    }
-    if (e instanceof java.nio.file.FileAlreadyExistsException a) {
-      return a.getFile() + " exists and is not a directory";
-    }
-    if (e instanceof NoSuchFileException a) {
-      return a.getFile() + " does not exist";
-    }
-    if (e instanceof java.nio.file.FileSystemException f) {
-      return (f.getReason() == null ? "failed" : f.getReason()) + " (" + f.getFile() + ")";
-    }
-    return e.getMessage() == null ? e.toString() : e.getMessage();
+    return IoErrors.describe(e);
   }
 }

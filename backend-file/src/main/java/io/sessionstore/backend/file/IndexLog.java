@@ -155,6 +155,10 @@ final class IndexLog {
       return true;
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      // A compaction may have renamed another file into place between the look above and the open.
+      if (!Objects.equals(Files.readAttributes(file, BasicFileAttributes.class).fileKey(), fileKey)) {
+        return tail();
+      }
       long size = ch.size();
       ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 16, Math.max(0, size - offset)));
       long pos = offset;

@@ -30,7 +30,10 @@ final class SecureFiles {
 
   private SecureFiles() {}
 
-  /** Creates the directory and any missing parents below {@code root}, each {@code 0700}. */
+  /**
+   * Creates the directory and any missing parents, each {@code 0700}, and forces each new entry into its parent
+   * directory, so that a commit never refers to a folder a power loss could take back.
+   */
   static void createDirectories(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
       return;
@@ -41,6 +44,9 @@ final class SecureFiles {
     }
     try {
       Files.createDirectory(dir, DIR_ATTRS);
+      if (parent != null) {
+        syncDirectory(parent);
+      }
     } catch (java.nio.file.FileAlreadyExistsException e) {
       if (!Files.isDirectory(dir)) {
         throw e;

@@ -86,6 +86,20 @@ class CachingTest {
   }
 
   @Test
+  void anAppendWithoutUuidsDoesNotReadTheTranscript() {
+    try (SessionStore writer = store(Map.of())) {
+      writer.appendMessages(writer.key("s"), one("a"));
+    }
+    try (SessionStore store = store(Map.of())) {
+      store.appendMessages(store.key("s"), List.of(Message.of("{\"type\":\"user\"}")));
+      verify(backend, never()).messages(any(), anyLong());
+      store.appendMessages(store.key("s"), one("a"));
+      verify(backend, times(1)).messages(any(), anyLong());
+      assertEquals(2, store.getMetadata(store.key("s")).orElseThrow().messageCount(), "'a' was skipped");
+    }
+  }
+
+  @Test
   void anOffHeapTierServesHitsToo() {
     try (SessionStore store = store(Map.of("sessionstore.cache.offheap", "16MB",
         "sessionstore.cache.heap-entries", "1"))) {

@@ -68,10 +68,18 @@ class FileStoreTest {
   @Test
   void everythingItCreatesIsPrivateToItsOwner() throws IOException {
     Path dir = tmp.resolve("private");
-    try (SessionStore store = open(dir)) {
+    try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir, 5))
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build()) {
       store.saveSession(store.key("s"), users("m", 2), SaveOptions.tags("t"));
       store.appendMessages(store.key("s").withSubpath("subagents/a"), users("a", 1));
       store.saveSession(store.key("s"), users("n", 1));
+      for (int i = 0; i < 30; i++) {
+        store.appendMessages(store.key("s"), users("c" + i + "-", 1));
+      }
+    }
+    Files.delete(dir.resolve("index.log"));
+    try (SessionStore store = open(dir)) {
+      assertEquals(31, store.getMetadata(store.key("s")).orElseThrow().messageCount(), "rebuilt");
     }
     try (Stream<Path> all = Files.walk(dir)) {
       for (Path p : all.toList()) {

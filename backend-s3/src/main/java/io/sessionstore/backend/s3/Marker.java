@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.internal.Json;
+import io.sessionstore.internal.Utf8Lines;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StoredHead;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +65,10 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
 
   /** Reads a marker; with {@code withMessages} false only its control line is read. */
   static Marker decode(InputStream in, boolean withMessages, String where) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024)) {
-      String first = r.readLine();
+    try (InputStream stream = in) {
+      // Lines end at '\n' only: a message may hold a lone '\r' between its tokens.
+      Utf8Lines r = new Utf8Lines(stream, false);
+      String first = r.next();
       if (first == null) {
         throw new BackendUnavailableException("Damaged commit marker " + where + ": it is empty");
       }
@@ -76,7 +77,7 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
       if (withMessages) {
         int count = c.path("count").asInt();
         for (int i = 0; i < count; i++) {
-          String line = r.readLine();
+          String line = r.next();
           if (line == null) {
             throw new BackendUnavailableException("Damaged commit marker " + where + ": it holds fewer messages "
                 + "than it says");

@@ -205,9 +205,9 @@ public final class S3Backend implements StorageBackend {
   public void commit(Commit c) {
     SessionKey key = c.head().key();
     State s = states.get(key);
-    if (!matches(s, c.expectedVersion())) {
+    if (!matches(s, c)) {
       s = latest(key);
-      if (!matches(s, c.expectedVersion())) {
+      if (!matches(s, c)) {
         throw new ConflictException("Cannot write " + key + ": it is at version "
             + (s == null || s.head() == null ? 0 : s.head().version()) + ", not " + c.expectedVersion());
       }
@@ -244,9 +244,11 @@ public final class S3Backend implements StorageBackend {
     }
   }
 
-  private static boolean matches(State s, long expectedVersion) {
-    long version = s == null || s.head() == null ? 0 : s.head().version();
-    return version == expectedVersion;
+  private static boolean matches(State s, Commit c) {
+    StoredHead head = s == null ? null : s.head();
+    long version = head == null ? 0 : head.version();
+    return version == c.expectedVersion() && (head == null || c.kind() == Commit.Kind.REPLACE
+        || head.generation() == c.head().generation());
   }
 
   /** After a replace: the parts before the new generation's first part, and the markers before it. */
@@ -391,17 +393,18 @@ public final class S3Backend implements StorageBackend {
   }
 
   @Override
-  public boolean delete(SessionKey key) {
+  public boolean delete(SessionKey key, long expectedVersion) {
     if (key.isSubpath()) {
-      boolean existed = tombstone(key) >= 0;
+      boolean existed = tombstone(key, expectedVersion) >= 0;
       store.delete(List.of(layout.subEntry(key)));
       return existed;
     }
-    boolean existed = false;
+    // The main transcript's delete marker decides; the sub-transcripts follow it.
+    long n = tombstone(key, expectedVersion);
+    boolean existed = n >= 0;
     for (String sub : subpaths(key)) {
-      existed |= delete(key.withSubpath(sub));
+      existed |= delete(key.withSubpath(sub), ANY_VERSION);
     }
-    long n = tombstone(key);
     if (n >= 0) {
       index.delete(key, n);
       existed = true;
@@ -417,28 +420,37 @@ public final class S3Backend implements StorageBackend {
    *
    * @return the delete marker's number, or -1 when the transcript did not exist
    */
-  private long tombstone(SessionKey key) {
+  private long tombstone(SessionKey key, long expectedVersion) {
     for (int attempt = 0; attempt < 100; attempt++) {
       State s = latest(key);
+      long version = s == null || s.head() == null ? 0 : s.head().version();
+      if (expectedVersion != ANY_VERSION && version != expectedVersion) {
+        throw new ConflictException("Cannot delete " + key + ": it is at version " + version + ", not "
+            + expectedVersion);
+      }
       if (s == null || s.head() == null) {
         return -1;
       }
       long n = s.n() + 1;
       Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, List.of());
-      if (store.putIfAbsent(layout.marker(key, n), delete.encode())) {
-        states.put(key, stateAfter(null, n, delete));
-        List<String> old = new ArrayList<>();
-        for (String k : store.numbered(layout.logFolder(key), null)) {
-          if (S3Layout.markerNumber(k) < n) {
-            old.add(k);
-          }
+      if (!store.putIfAbsent(layout.marker(key, n), delete.encode())) {
+        if (expectedVersion != ANY_VERSION) {
+          throw new ConflictException("Cannot delete " + key + ": another writer changed it");
         }
-        String folder = layout.partsFolder(key);
-        store.keysDirectlyUnder(folder).stream().filter(k -> S3Layout.isPart(k.substring(folder.length())))
-            .forEach(old::add);
-        store.delete(old);
-        return n;
+        continue;
       }
+      states.put(key, stateAfter(null, n, delete));
+      List<String> old = new ArrayList<>();
+      for (String k : store.numbered(layout.logFolder(key), null)) {
+        if (S3Layout.markerNumber(k) < n) {
+          old.add(k);
+        }
+      }
+      String folder = layout.partsFolder(key);
+      store.keysDirectlyUnder(folder).stream().filter(k -> S3Layout.isPart(k.substring(folder.length())))
+          .forEach(old::add);
+      store.delete(old);
+      return n;
     }
     throw new ConflictException("Cannot delete " + key + ": it kept changing under other writers");
   }

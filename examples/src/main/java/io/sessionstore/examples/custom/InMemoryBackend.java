@@ -57,8 +57,9 @@ public final class InMemoryBackend implements StorageBackend {
     // compute() makes the version check and the change one atomic step per key.
     storage.transcripts.compute(key, (k, current) -> {
       long version = current == null ? 0 : current.head().version();
-      if (version != commit.expectedVersion()) {
-        throw new ConflictException("Cannot write " + key + ": it is at version " + version);
+      if (version != commit.expectedVersion() || (current != null && commit.kind() != Commit.Kind.REPLACE
+          && current.head().generation() != commit.head().generation())) {
+        throw new ConflictException("Cannot write " + key + ": it changed (version " + version + ")");
       }
       List<String> messages = switch (commit.kind()) {
         case REPLACE -> new ArrayList<>(commit.messages());
@@ -89,7 +90,12 @@ public final class InMemoryBackend implements StorageBackend {
   }
 
   @Override
-  public boolean delete(SessionKey key) {
+  public synchronized boolean delete(SessionKey key, long expectedVersion) {
+    Transcript current = storage.transcripts.get(key);
+    long version = current == null ? 0 : current.head().version();
+    if (expectedVersion != ANY_VERSION && version != expectedVersion) {
+      throw new ConflictException("Cannot delete " + key + ": it is at version " + version);
+    }
     boolean existed = storage.transcripts.remove(key) != null;
     if (!key.isSubpath()) {
       existed |= storage.transcripts.keySet().removeIf(k -> k.isSubpath() && k.main().equals(key));
