@@ -2,6 +2,11 @@ package io.sessionstore.spi;
 
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.internal.Derivation;
+import io.sessionstore.internal.MessageFacts;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,6 +25,29 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
     Objects.requireNonNull(key, "key is null");
     Objects.requireNonNull(metadata, "metadata is null");
     Objects.requireNonNull(derivation, "derivation is null");
+  }
+
+  /**
+   * The head of a transcript that another tool wrote (for example the Claude Agent SDK's S3 session store), for a
+   * backend that adopts it: metadata derived from the messages as the store derives it, version 1, a new
+   * generation.
+   *
+   * @param messages the transcript's messages, each one JSON object on one line
+   * @param createdAt when the transcript was started, as well as the backend can tell
+   * @param updatedAt when it was last written to
+   * @throws io.sessionstore.api.InvalidInputException when a message is not a JSON object
+   */
+  public static StoredHead derive(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt) {
+    List<MessageFacts> facts = new java.util.ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      facts.add(MessageFacts.of(messages.get(i), "message " + (i + 1)));
+    }
+    Derivation d = Derivation.EMPTY.plus(facts);
+    SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), createdAt,
+        updatedAt.isBefore(createdAt) ? createdAt : updatedAt, messages.size(), d.totalCost(), d.turns(), List.of(),
+        null, Map.of(), List.of(), 1);
+    return new StoredHead(key, m, java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE),
+        d.encode());
   }
 
   /** The version of this state; {@code 0} is never stored (it means "absent" in a {@link Commit}). */

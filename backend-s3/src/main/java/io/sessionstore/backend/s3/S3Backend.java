@@ -5,12 +5,14 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.internal.Utf8Lines;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -171,7 +173,7 @@ public final class S3Backend implements StorageBackend {
       newer = store.numbered(layout.logFolder(key), null);
     }
     if (newer.isEmpty()) {
-      return known;
+      return known != null ? known : adopt(key);
     }
     String last = newer.get(newer.size() - 1);
     Optional<Marker> marker = store.open(last).map(in -> Marker.decode(in, false, last));
@@ -183,6 +185,63 @@ public final class S3Backend implements StorageBackend {
     State s = stateAfter(known, S3Layout.markerNumber(last), marker.get());
     states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
     return states.get(key);
+  }
+
+  /**
+   * Takes in a transcript that only the Claude Agent SDK (or another writer of its layout) wrote: parts and no
+   * markers. Its messages, read in the parts' lexical order, become marker 1, claimed create-only so that
+   * processes adopting it at once agree; its parts stay as they are.
+   *
+   * @return the new state, or null when there are no parts either
+   */
+  private State adopt(SessionKey key) {
+    String folder = layout.partsFolder(key);
+    List<String> parts = store.keysDirectlyUnder(folder).stream()
+        .filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    if (parts.isEmpty()) {
+      return null;
+    }
+    List<String> messages = new ArrayList<>();
+    for (String part : parts) {
+      store.open(part).ifPresent(in -> {
+        try (in) {
+          Utf8Lines lines = new Utf8Lines(in);
+          String line;
+          while ((line = lines.next()) != null) {
+            if (!line.isBlank()) {
+              messages.add(line);
+            }
+          }
+        } catch (java.io.IOException e) {
+          throw ObjectStore.unavailable("read " + part, new java.io.UncheckedIOException(e));
+        }
+      });
+    }
+    String first = parts.get(0).substring(folder.length());
+    String last = parts.get(parts.size() - 1).substring(folder.length());
+    StoredHead head;
+    try {
+      head = StoredHead.derive(key, messages, Instant.ofEpochMilli(S3Layout.partTime(first)),
+          Instant.ofEpochMilli(S3Layout.partTime(last)));
+    } catch (io.sessionstore.api.InvalidInputException e) {
+      throw new BackendUnavailableException("Cannot read " + key + " written in the Claude SDK layout at s3://"
+          + settings.bucket() + "/" + folder + ": " + e.getMessage());
+    }
+    Marker adopted = new Marker("ADOPT", 0, 1, null, S3Layout.partTime(last), head, messages);
+    if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
+      index.put(head, 1);
+    }
+    // Ours or another process's adoption: read the marker that won.
+    List<String> markers = store.numbered(layout.logFolder(key), null);
+    if (markers.isEmpty()) {
+      return null;
+    }
+    String newest = markers.get(markers.size() - 1);
+    return store.open(newest).map(in -> {
+      State s = stateAfter(null, S3Layout.markerNumber(newest), Marker.decode(in, false, newest));
+      states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
+      return states.get(key);
+    }).orElse(null);
   }
 
   private static State stateAfter(State previous, long n, Marker control) {

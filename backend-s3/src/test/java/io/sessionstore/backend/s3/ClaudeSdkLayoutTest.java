@@ -1,0 +1,170 @@
+package io.sessionstore.backend.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessionstore.api.Message;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.BackendConfig;
+import io.sessionstore.tck.Fixtures;
+import io.sessionstore.tck.MutableClock;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Interoperability with the Claude Agent SDK's S3 session store, whose reference adapter writes each append as
+ * {@code {prefix}{project}/{session}/part-{epochMs13}-{rand6}.jsonl} and reads a session by listing its parts and
+ * reading them in lexical order. The reader and writer here follow that description with the plain S3 client.
+ */
+class ClaudeSdkLayoutTest {
+  private static final String PROJECT = "-Users-Me-Repo-A";
+  private Map<String, String> config;
+  private S3Client raw;
+  private final List<SessionStore> stores = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    config = new HashMap<>(S3TestServer.freshStorage());
+    config.put("sessionstore.s3.prefix", "team/");
+    store(Clock.systemUTC()).close();
+    raw = S3Client.builder().endpointOverride(URI.create(config.get("sessionstore.s3.endpoint")))
+        .region(Region.of(config.getOrDefault("sessionstore.s3.region", "us-east-1")))
+        .forcePathStyle(Boolean.parseBoolean(config.getOrDefault("sessionstore.s3.path-style", "false")))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+            config.get("sessionstore.s3.access-key"), config.get("sessionstore.s3.secret-key"))))
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    stores.forEach(SessionStore::close);
+    raw.close();
+  }
+
+  private SessionStore store(Clock clock) {
+    S3BackendProvider provider = new S3BackendProvider();
+    Map<String, String> own = new HashMap<>();
+    config.forEach((k, v) -> {
+      if (k.startsWith("sessionstore.s3.")) {
+        own.put(k.substring("sessionstore.s3.".length()), v);
+      }
+    });
+    S3Backend backend = new S3Backend(S3Settings.of(new BackendConfig("s3", provider.configKeys(), own)), clock);
+    SessionStore s = SessionStore.builder().backend(backend)
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build();
+    stores.add(s);
+    return s;
+  }
+
+  private String bucket() {
+    return config.get("sessionstore.s3.bucket");
+  }
+
+  /** Reads a session as the SDK's reference reader does: its parts, in lexical order, line by line. */
+  private List<String> sdkRead(String project, String session) {
+    String folder = "team/" + project + "/" + session + "/";
+    List<String> parts = new ArrayList<>();
+    raw.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(folder)).contents().stream().map(S3Object::key)
+        .filter(k -> k.substring(folder.length()).startsWith("part-") && !k.substring(folder.length()).contains("/"))
+        .forEach(parts::add);
+    List<String> lines = new ArrayList<>();
+    parts.stream().sorted().forEach(k -> {
+      String body = raw.getObjectAsBytes(b -> b.bucket(bucket()).key(k)).asString(StandardCharsets.UTF_8);
+      body.lines().filter(l -> !l.isBlank()).forEach(lines::add);
+    });
+    return lines;
+  }
+
+  /** Writes a session as the SDK's reference writer does: one part per batch, named by the writer's clock. */
+  private void sdkWrite(String project, String session, List<String> lines, long startMillis) {
+    for (int i = 0; i < lines.size(); i += 3) {
+      String body = String.join("\n", lines.subList(i, Math.min(lines.size(), i + 3))) + "\n";
+      String key = "team/" + project + "/" + session + "/" + S3Layout.partName(startMillis + i);
+      raw.putObject(b -> b.bucket(bucket()).key(key), RequestBody.fromString(body, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aSessionTheSdkWroteLoadsHereAndIsSearchableAfterwards() {
+    String transcript = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("claude-projects/"))
+        .filter(f -> Fixtures.lines(f).size() >= 7).findFirst().orElseThrow();
+    List<String> lines = Fixtures.lines(transcript);
+    long start = Instant.parse("2026-03-01T10:00:00Z").toEpochMilli();
+    sdkWrite(PROJECT, "sdk-sess", lines, start);
+    SessionStore store = store(Clock.systemUTC());
+    SessionKey key = SessionKey.of(PROJECT, "sdk-sess");
+    assertEquals(lines, store.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList());
+    SessionMetadata m = store.getMetadata(key).orElseThrow();
+    assertEquals(lines.size(), m.messageCount());
+    assertEquals(Instant.ofEpochMilli(start), m.createdAt());
+    store.updateTags(key, Set.of("from-sdk"), Set.of());
+    assertEquals(List.of("sdk-sess"), store.search(io.sessionstore.api.SearchQuery.in(Scope.project(PROJECT))
+        .tags("from-sdk").build()).items().stream().map(SessionMetadata::sessionId).toList());
+    store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"after\"}")));
+    List<String> expected = new ArrayList<>(lines);
+    expected.add("{\"type\":\"user\",\"uuid\":\"after\"}");
+    assertEquals(expected, sdkRead(PROJECT, "sdk-sess"), "the SDK reads the adopted session with our append");
+  }
+
+  @Test
+  void whatIsWrittenHereLoadsThroughTheSdkLayoutInTheSameOrder() {
+    SessionStore store = store(Clock.systemUTC());
+    SessionKey key = SessionKey.of(PROJECT, "ours");
+    List<String> first = Fixtures.lines(Fixtures.jsonLinesFiles().get(0));
+    store.saveSession(key, first.stream().map(Message::of).toList(), SaveOptions.tags("x"));
+    store.updateTags(key, Set.of("y"), Set.of());
+    List<String> all = new ArrayList<>(first);
+    for (int i = 0; i < 5; i++) {
+      String m = "{\"type\":\"user\",\"uuid\":\"u" + i + "\"}";
+      store.appendMessages(key, List.of(Message.of(m)));
+      all.add(m);
+    }
+    assertEquals(all, sdkRead(PROJECT, "ours"));
+    store.saveSession(key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"replaced\"}")));
+    assertEquals(List.of("{\"type\":\"user\",\"uuid\":\"replaced\"}"), sdkRead(PROJECT, "ours"),
+        "a replaced session's old parts are gone");
+  }
+
+  @Test
+  void writersWithSkewedClocksStillKeepThePartsInCommitOrder() {
+    MutableClock behind = new MutableClock(Instant.now().minus(Duration.ofHours(3)));
+    MutableClock ahead = new MutableClock(Instant.now().plus(Duration.ofHours(1)));
+    SessionStore slow = store(behind);
+    SessionStore fast = store(ahead);
+    SessionKey key = SessionKey.of(PROJECT, "skewed");
+    List<String> written = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String m = "{\"type\":\"user\",\"uuid\":\"w" + i + "\"}";
+      (i % 3 == 0 ? fast : slow).appendMessages(key, List.of(Message.of(m)));
+      written.add(m);
+    }
+    assertEquals(written, slow.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList());
+    assertEquals(written, sdkRead(PROJECT, "skewed"), "the SDK's lexical order of parts is the commit order");
+    assertTrue(fast.getMetadata(key).isPresent());
+  }
+}
