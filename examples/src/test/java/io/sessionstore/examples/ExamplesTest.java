@@ -48,6 +48,14 @@ class ExamplesTest {
   }
 
   @Test
+  void theS3ExampleArchivesAndReadsFromAnotherStoreInstance() throws Exception {
+    String out = run(() -> S3Archive.main(new String[0]));
+    assertTrue(out.contains("archived to S3: 2 new"), out);
+    assertTrue(out.contains("another machine found review-42: 6 messages, $0.005"), out);
+    assertTrue(out.contains("another machine read transcript-7: 23 messages"), out);
+  }
+
+  @Test
   void theGuiceExampleInjectsOneStore() throws Exception {
     String out = run(() -> GuiceExample.main(new String[] {dir.toString()}));
     assertTrue(out.contains("sessions in project guice-example: 2"), out);
