@@ -223,6 +223,23 @@ final class ObjectStore implements AutoCloseable {
     return out;
   }
 
+  /** The "folders" directly under a prefix (common prefixes for delimiter {@code /}), paginated. */
+  List<String> foldersUnder(String prefix) {
+    List<String> out = new ArrayList<>();
+    String token = null;
+    do {
+      ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix)
+          .delimiter("/");
+      if (token != null) {
+        req.continuationToken(token);
+      }
+      ListObjectsV2Response page = list(req.build());
+      page.commonPrefixes().forEach(p -> out.add(p.prefix()));
+      token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+    } while (token != null);
+    return out;
+  }
+
   private ListObjectsV2Response list(ListObjectsV2Request req) {
     try {
       return s3.listObjectsV2(req);

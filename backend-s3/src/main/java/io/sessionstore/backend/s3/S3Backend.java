@@ -56,11 +56,13 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  */
 public final class S3Backend implements StorageBackend {
   private static final int READ_AHEAD = 16;
+  private static final long DISCOVERY_EVERY_SECONDS = 30;
 
   private final S3Settings settings;
   private final Clock clock;
   private final S3Layout layout;
   private final Map<SessionKey, State> states = new ConcurrentHashMap<>();
+  private final Map<Scope, Long> discovered = new ConcurrentHashMap<>();
   private ObjectStore store;
   private S3Index index;
   private ExecutorService readers;
@@ -441,7 +443,51 @@ public final class S3Backend implements StorageBackend {
 
   @Override
   public Stream<StoredHead> list(Scope scope) {
+    discover(scope);
     return index.heads().stream().filter(h -> scope.includes(h.key().project()));
+  }
+
+  /**
+   * Adopts the sessions that only writers of the Claude Agent SDK's layout know of, so that they show in listings
+   * and searches: the session folders of the scope that the index lacks. Done at most every
+   * {@value #DISCOVERY_EVERY_SECONDS} seconds per scope; it lists folders and reads only the sessions it adopts.
+   */
+  private void discover(Scope scope) {
+    long now = System.nanoTime();
+    Long last = discovered.get(scope);
+    if (last != null && now - last < DISCOVERY_EVERY_SECONDS * 1_000_000_000L) {
+      return;
+    }
+    discovered.put(scope, now);
+    String prefix = settings.prefix();
+    List<String> projects = scope.isAllProjects()
+        ? store.foldersUnder(prefix).stream().map(f -> f.substring(prefix.length(), f.length() - 1)).toList()
+        : List.of(scope.project());
+    for (String project : projects) {
+      if (project.startsWith(".sessionstore") || !validName(project)) {
+        continue;
+      }
+      String projectFolder = prefix + project + "/";
+      for (String folder : store.foldersUnder(projectFolder)) {
+        String session = folder.substring(projectFolder.length(), folder.length() - 1);
+        if (!validName(session)) {
+          continue;
+        }
+        SessionKey key = SessionKey.of(project, session);
+        if (index.entry(key).isEmpty() && !states.containsKey(key)) {
+          latest(key);
+        }
+      }
+    }
+  }
+
+  private static boolean validName(String name) {
+    try {
+      SessionKey.checkName("name", name);
+      return true;
+    } catch (io.sessionstore.api.InvalidInputException e) {
+      return false;
+    }
   }
 
   @Override

@@ -132,6 +132,20 @@ class ClaudeSdkLayoutTest {
   }
 
   @Test
+  void sessionsTheSdkWroteShowInListingsWithoutBeingReadFirst() {
+    List<String> lines = Fixtures.lines(Fixtures.jsonLinesFiles().get(1));
+    sdkWrite(PROJECT, "listed-1", lines, Instant.parse("2026-03-01T10:00:00Z").toEpochMilli());
+    sdkWrite("-other-project", "listed-2", lines, Instant.parse("2026-03-02T10:00:00Z").toEpochMilli());
+    SessionStore store = store(Clock.systemUTC());
+    assertEquals(List.of("listed-2", "listed-1"), store.listSessions(Scope.allProjects(), 10, null).items().stream()
+        .map(SessionMetadata::sessionId).toList());
+    assertEquals(List.of("listed-1"), store.search(io.sessionstore.api.SearchQuery.in(Scope.project(PROJECT))
+        .build()).items().stream().map(SessionMetadata::sessionId).toList());
+    assertEquals(lines.size(), store.getMetadata(SessionKey.of("-other-project", "listed-2")).orElseThrow()
+        .messageCount());
+  }
+
+  @Test
   void whatIsWrittenHereLoadsThroughTheSdkLayoutInTheSameOrder() {
     SessionStore store = store(Clock.systemUTC());
     SessionKey key = SessionKey.of(PROJECT, "ours");
