@@ -338,6 +338,7 @@ class CliTest {
     Result b = run("backends");
     assertTrue(b.out().startsWith("file\tio.sessionstore.backend.file\tsessionstore.file.dir="), b.out());
     assertTrue(b.out().contains("\ns3\tio.sessionstore.backend.s3\tsessionstore.s3.bucket"), b.out());
+    assertTrue(b.out().contains("mongo\tio.sessionstore.backend.mongo\tsessionstore.mongo.uri"), b.out());
     assertTrue(run("version").out().strip().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), run("version").out());
     Result c = run("generate-completion");
     assertEquals(0, c.code());

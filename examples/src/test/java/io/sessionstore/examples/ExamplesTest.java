@@ -56,6 +56,12 @@ class ExamplesTest {
   }
 
   @Test
+  void theMongoExampleRecordsAndSearches() throws Exception {
+    String out = run(() -> MongoExample.main(new String[0]));
+    assertTrue(out.contains("found run-1: 6 messages, 1 turns, $0.005"), out);
+  }
+
+  @Test
   void theGuiceExampleInjectsOneStore() throws Exception {
     String out = run(() -> GuiceExample.main(new String[] {dir.toString()}));
     assertTrue(out.contains("sessions in project guice-example: 2"), out);

@@ -1,0 +1,544 @@
+package io.sessionstore.backend.mongo;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoException;
+import com.mongodb.MongoSecurityException;
+import com.mongodb.MongoTimeoutException;
+import com.mongodb.MongoWriteException;
+import com.mongodb.WriteConcern;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.Sorts;
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.Page;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.internal.Search;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.HeadCodec;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsSearch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.types.Decimal128;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sessions in MongoDB. Heads live in {@code <prefix>heads}, one document per transcript; messages in
+ * {@code <prefix>messages}, one document per message (a message over 15 MB in several chunks), with the id
+ * {@code <transcript>|<generation>|<sequence>|<chunk>} and the same fields under a unique index. See the module
+ * README.
+ *
+ * <p>An append inserts its messages at the sequence numbers after the head's count (the unique key makes two
+ * writers' inserts collide instead of both landing), then replaces the head on the condition that it still has the
+ * version (and generation) it was read with. Whoever loses either step gets a conflict, and removes what it
+ * inserted; the core then retries from the new head. Nothing relies on {@code $inc} or on transactions, which
+ * mongo-java-server (the test server) does not make atomic or offer. Reads stop at the head's count, so messages
+ * a crashed writer left behind are never seen; the next writer at those numbers clears them.
+ */
+public final class MongoBackend implements StorageBackend, SupportsSearch {
+  private static final Logger LOG = LoggerFactory.getLogger(MongoBackend.class);
+  /** Under MongoDB's 16 MB document limit with room for the other fields. */
+  static final int CHUNK_CHARS = 15 * 1024 * 1024 / 4;
+  private static final char SEP = '\u001f';
+  /** No live writer takes this long between inserting its messages and updating the head. */
+  static final Duration LEFTOVER_AGE = Duration.ofMinutes(1);
+
+  private final String uri;
+  private final String database;
+  private final String prefix;
+  private final String writeConcern;
+  private final Duration ttl;
+  private final Duration timeout;
+  private MongoClient client;
+  private MongoCollection<Document> heads;
+  private MongoCollection<Document> messages;
+
+  MongoBackend(String uri, String database, String prefix, String writeConcern, Duration ttl, Duration timeout) {
+    this.uri = uri;
+    this.database = database;
+    this.prefix = prefix;
+    this.writeConcern = writeConcern;
+    this.ttl = ttl;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void start() {
+    ConnectionString cs;
+    try {
+      cs = new ConnectionString(uri);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("Invalid sessionstore.mongo.uri: not a valid connection string");
+    }
+    MongoClientSettings settings = MongoClientSettings.builder().applyConnectionString(cs)
+        .applyToClusterSettings(b -> b.serverSelectionTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        .applyToSocketSettings(b -> b.connectTimeout((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE),
+            TimeUnit.MILLISECONDS))
+        .writeConcern(writeConcern()).build();
+    client = MongoClients.create(settings);
+    String where = String.join(",", cs.getHosts());
+    try {
+      MongoDatabase db = client.getDatabase(database);
+      db.runCommand(new Document("ping", 1));
+      heads = db.getCollection(prefix + "heads");
+      messages = db.getCollection(prefix + "messages");
+      createIndexes();
+    } catch (MongoSecurityException e) {
+      client.close();
+      throw new ConfigurationException("Cannot use MongoDB at " + where + ": authentication failed; check the "
+          + "user and password in sessionstore.mongo.uri");
+    } catch (MongoTimeoutException e) {
+      client.close();
+      throw new BackendUnavailableException("Cannot reach MongoDB at " + where + " within " + timeout.toSeconds()
+          + " s; check sessionstore.mongo.uri and that the server is up");
+    } catch (MongoException e) {
+      client.close();
+      throw unavailable("start on " + where, e);
+    }
+  }
+
+  private WriteConcern writeConcern() {
+    return switch (writeConcern) {
+      case "w1" -> WriteConcern.W1;
+      case "journaled" -> WriteConcern.JOURNALED;
+      case "acknowledged" -> WriteConcern.ACKNOWLEDGED;
+      default -> WriteConcern.MAJORITY;
+    };
+  }
+
+  /** The indexes searches and appends use; created if missing (MongoDB leaves existing ones alone). */
+  private void createIndexes() {
+    heads.createIndex(Indexes.compoundIndex(Indexes.ascending("main", "project", "tags"), Indexes.descending("updatedAt")),
+        new IndexOptions().name("tags_updated"));
+    heads.createIndex(Indexes.descending("updatedAt"), new IndexOptions().name("updated"));
+    heads.createIndex(Indexes.ascending("project", "session", "main"), new IndexOptions().name("session"));
+    messages.createIndex(Indexes.ascending("k", "g", "s", "c"), new IndexOptions().name("session_seq").unique(true));
+    if (ttl != null) {
+      heads.createIndex(Indexes.ascending("updatedAt"),
+          new IndexOptions().name("ttl_updated").expireAfter(ttl.toSeconds(), TimeUnit.SECONDS));
+    }
+  }
+
+  // ---- ids ----------------------------------------------------------------------------------------------------
+
+  /** A transcript's id: project, session and subpath joined by a character no name can hold. */
+  static String id(SessionKey key) {
+    return key.project() + SEP + key.sessionId() + SEP + (key.isSubpath() ? key.subpath() : "");
+  }
+
+  /** The prefix of the ids of a session's messages (its main transcript's and its sub-transcripts'). */
+  private static String sessionPrefix(SessionKey key) {
+    return key.project() + SEP + key.sessionId() + SEP;
+  }
+
+  private static String messagePrefix(SessionKey key, long generation) {
+    return id(key) + "|" + String.format("%016x", generation) + "|";
+  }
+
+  private static String messageId(SessionKey key, long generation, long seq, int chunk) {
+    return messagePrefix(key, generation) + String.format("%012d|%04d", seq, chunk);
+  }
+
+  // ---- heads --------------------------------------------------------------------------------------------------
+
+  @Override
+  public Optional<StoredHead> head(SessionKey key) {
+    try {
+      Document d = heads.find(Filters.eq("_id", id(key))).first();
+      return Optional.ofNullable(d).map(h -> HeadCodec.decode(h.getString("head")));
+    } catch (MongoException e) {
+      throw unavailable("read " + key, e);
+    }
+  }
+
+  private static Document headDocument(StoredHead head) {
+    SessionMetadata m = head.metadata();
+    List<String> attributeValues = new ArrayList<>(m.attributes().values());
+    return new Document("_id", id(head.key()))
+        .append("project", head.key().project())
+        .append("session", head.key().sessionId())
+        .append("subpath", head.key().subpath())
+        .append("main", !head.key().isSubpath())
+        .append("version", head.version())
+        .append("generation", head.generation())
+        .append("count", head.messageCount())
+        .append("createdAt", Date.from(m.createdAt()))
+        .append("updatedAt", Date.from(m.updatedAt()))
+        .append("cost", new Decimal128(m.totalCostUsd()))
+        .append("tags", m.tags())
+        .append("summary", m.summary())
+        .append("attributeValues", attributeValues)
+        .append("head", HeadCodec.encode(head));
+  }
+
+  // ---- commits ------------------------------------------------------------------------------------------------
+
+  @Override
+  public void commit(Commit c) {
+    StoredHead head = c.head();
+    SessionKey key = head.key();
+    List<String> inserted = List.of();
+    try {
+      if (!c.messages().isEmpty()) {
+        long first = head.messageCount() - c.messages().size();
+        inserted = insertMessages(c, key, head.generation(), first);
+      }
+      boolean applied;
+      if (c.expectedVersion() == 0) {
+        applied = insertHead(head);
+      } else {
+        Bson expected = c.kind() == Commit.Kind.REPLACE
+            ? Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()))
+            : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()),
+                Filters.eq("generation", head.generation()));
+        applied = heads.replaceOne(expected, headDocument(head)).getMatchedCount() == 1;
+      }
+      if (!applied) {
+        removeMessages(inserted);
+        throw new ConflictException("Cannot write " + key + ": another writer changed it");
+      }
+    } catch (MongoException e) {
+      removeQuietly(inserted);
+      throw unavailable("write " + key, e);
+    }
+    if (c.kind() == Commit.Kind.REPLACE && c.expectedVersion() > 0) {
+      removeOtherGenerations(key, head.generation());
+    }
+  }
+
+  private boolean insertHead(StoredHead head) {
+    try {
+      heads.insertOne(headDocument(head));
+      return true;
+    } catch (MongoWriteException e) {
+      if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Inserts a commit's messages at their sequence numbers. A taken number means another writer got there first,
+   * or a writer crashed after inserting and before its head: the head tells which, and leftovers are cleared.
+   *
+   * @return the ids inserted
+   */
+  private List<String> insertMessages(Commit c, SessionKey key, long generation, long first) {
+    List<Document> docs = new ArrayList<>();
+    String keyId = id(key);
+    long writer = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    long at = System.currentTimeMillis();
+    for (int i = 0; i < c.messages().size(); i++) {
+      String text = c.messages().get(i);
+      List<String> chunks = chunks(text);
+      for (int chunk = 0; chunk < chunks.size(); chunk++) {
+        docs.add(new Document("_id", messageId(key, generation, first + i, chunk)).append("k", keyId)
+            .append("g", generation).append("s", first + i).append("c", chunk).append("n", chunks.size())
+            .append("w", writer).append("at", at).append("t", chunks.get(chunk)));
+      }
+    }
+    for (int attempt = 0; ; attempt++) {
+      try {
+        messages.insertMany(docs, new InsertManyOptions().ordered(true));
+        return docs.stream().map(d -> d.getString("_id")).toList();
+      } catch (MongoBulkWriteException e) {
+        int failedAt = e.getWriteErrors().isEmpty() ? 0 : e.getWriteErrors().get(0).getIndex();
+        removeMessages(docs.subList(0, failedAt).stream().map(d -> d.getString("_id")).toList());
+        boolean duplicate = !e.getWriteErrors().isEmpty()
+            && e.getWriteErrors().get(0).getCategory() == ErrorCategory.DUPLICATE_KEY;
+        if (!duplicate) {
+          throw e;
+        }
+        if (attempt > 0 || !stillAt(key, c) || !clearLeftovers(key, generation, first)) {
+          throw new ConflictException("Cannot write " + key + ": another writer appended first");
+        }
+      }
+    }
+  }
+
+  /**
+   * Clears messages at and after {@code first} that a writer inserted and never committed, if it is surely gone:
+   * the head has not moved (checked by the caller) and they are older than {@link #LEFTOVER_AGE}. Younger ones may
+   * belong to a writer between its insert and its head update: then this writer waits its turn (a conflict).
+   *
+   * @return whether the numbers are free again
+   */
+  private boolean clearLeftovers(SessionKey key, long generation, long first) {
+    Bson range = Filters.and(Filters.gte("_id", messageId(key, generation, first, 0)),
+        Filters.lt("_id", messagePrefix(key, generation) + "~"));
+    long youngest = 0;
+    List<Object> ids = new ArrayList<>();
+    List<Object> writers = new ArrayList<>();
+    for (Document d : messages.find(range)) {
+      youngest = Math.max(youngest, d.get("at") instanceof Number n ? n.longValue() : Long.MAX_VALUE);
+      ids.add(d.get("_id"));
+      writers.add(d.get("w"));
+    }
+    if (System.currentTimeMillis() - youngest < LEFTOVER_AGE.toMillis()) {
+      return false;
+    }
+    LOG.warn("Clearing {} message documents of {} that a writer inserted but never committed", ids.size(), key);
+    messages.deleteMany(Filters.and(Filters.in("_id", ids), Filters.in("w", writers)));
+    return true;
+  }
+
+  private boolean stillAt(SessionKey key, Commit c) {
+    Document d = heads.find(Filters.eq("_id", id(key))).first();
+    long version = d == null ? 0 : d.getLong("version");
+    return version == c.expectedVersion();
+  }
+
+  static List<String> chunks(String text) {
+    if (text.length() <= CHUNK_CHARS) {
+      return List.of(text);
+    }
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    while (start < text.length()) {
+      int end = Math.min(text.length(), start + CHUNK_CHARS);
+      if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+        end--;
+      }
+      out.add(text.substring(start, end));
+      start = end;
+    }
+    return out;
+  }
+
+  private void removeMessages(List<String> ids) {
+    if (!ids.isEmpty()) {
+      messages.deleteMany(Filters.in("_id", ids));
+    }
+  }
+
+  private void removeQuietly(List<String> ids) {
+    try {
+      removeMessages(ids);
+    } catch (MongoException e) {
+      LOG.warn("Could not remove {} message documents of a failed write; cleanup will: {}", ids.size(),
+          e.getMessage());
+    }
+  }
+
+  /** After a replace: the replaced generations' messages (best effort; cleanup removes what is left). */
+  private void removeOtherGenerations(SessionKey key, long keep) {
+    try {
+      String transcript = id(key) + "|";
+      messages.deleteMany(Filters.and(Filters.gte("_id", transcript), Filters.lt("_id", transcript + "~"),
+          Filters.ne("g", keep)));
+    } catch (MongoException e) {
+      LOG.warn("Could not remove the replaced messages of {}; cleanup will: {}", key, e.getMessage());
+    }
+  }
+
+  // ---- messages -----------------------------------------------------------------------------------------------
+
+  @Override
+  public Stream<String> messages(StoredHead head, long from) {
+    long count = head.messageCount() - from;
+    if (count <= 0) {
+      return Stream.empty();
+    }
+    SessionKey key = head.key();
+    MongoCursor<Document> cursor;
+    try {
+      cursor = messages.find(Filters.and(
+              Filters.gte("_id", messageId(key, head.generation(), from, 0)),
+              Filters.lt("_id", messageId(key, head.generation(), head.messageCount(), 0))))
+          .sort(Sorts.ascending("_id")).batchSize(1000).iterator();
+    } catch (MongoException e) {
+      throw unavailable("read " + key, e);
+    }
+    Iterator<String> lines = new Iterator<>() {
+      private long returned;
+
+      @Override
+      public boolean hasNext() {
+        if (returned < count && !cursor.hasNext()) {
+          throw new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read");
+        }
+        return returned < count;
+      }
+
+      @Override
+      public String next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        Document d = cursor.next();
+        int parts = d.getInteger("n", 1);
+        if (parts == 1) {
+          returned++;
+          return d.getString("t");
+        }
+        StringBuilder text = new StringBuilder(d.getString("t"));
+        for (int i = 1; i < parts; i++) {
+          text.append(cursor.next().getString("t"));
+        }
+        returned++;
+        return text.toString();
+      }
+    };
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED), false)
+        .onClose(cursor::close);
+  }
+
+  // ---- listing, search, delete --------------------------------------------------------------------------------
+
+  @Override
+  public Stream<StoredHead> list(Scope scope) {
+    Bson filter = scope.isAllProjects() ? Filters.eq("main", true)
+        : Filters.and(Filters.eq("main", true), Filters.eq("project", scope.project()));
+    try {
+      List<StoredHead> out = new ArrayList<>();
+      for (Document d : heads.find(filter)) {
+        out.add(HeadCodec.decode(d.getString("head")));
+      }
+      return out.stream();
+    } catch (MongoException e) {
+      throw unavailable("list sessions", e);
+    }
+  }
+
+  /** The search as a MongoDB query on the heads, served by the indexes created at start-up. */
+  @Override
+  public Page<SessionMetadata> search(SearchQuery q) {
+    List<Bson> and = new ArrayList<>();
+    and.add(Filters.eq("main", true));
+    if (!q.scope().isAllProjects()) {
+      and.add(Filters.eq("project", q.scope().project()));
+    }
+    if (!q.tags().isEmpty()) {
+      and.add(Filters.all("tags", q.tags()));
+    }
+    if (!q.anyTags().isEmpty()) {
+      and.add(Filters.in("tags", q.anyTags()));
+    }
+    range(and, "createdAt", q.createdAfter(), q.createdBefore());
+    range(and, "updatedAt", q.updatedAfter(), q.updatedBefore());
+    if (q.minCost() != null) {
+      and.add(Filters.gte("cost", new Decimal128(q.minCost())));
+    }
+    if (q.maxCost() != null) {
+      and.add(Filters.lte("cost", new Decimal128(q.maxCost())));
+    }
+    if (q.text() != null && !q.text().isEmpty()) {
+      Pattern p = Pattern.compile(Pattern.quote(q.text()), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+      and.add(Filters.or(Filters.regex("summary", p), Filters.regex("tags", p), Filters.regex("attributeValues", p)));
+    }
+    if (q.cursor() != null) {
+      Search.Cursor c = Search.Cursor.decode(q.cursor());
+      Date u = Date.from(c.updatedAt());
+      and.add(Filters.or(Filters.lt("updatedAt", u),
+          Filters.and(Filters.eq("updatedAt", u), Filters.gt("project", c.project())),
+          Filters.and(Filters.eq("updatedAt", u), Filters.eq("project", c.project()),
+              Filters.gt("session", c.sessionId()))));
+    }
+    List<SessionMetadata> hits = new ArrayList<>();
+    try {
+      for (Document d : heads.find(Filters.and(and))
+          .sort(Sorts.orderBy(Sorts.descending("updatedAt"), Sorts.ascending("project", "session")))
+          .limit(q.limit() + 1)) {
+        hits.add(HeadCodec.decode(d.getString("head")).metadata());
+      }
+    } catch (MongoException e) {
+      throw unavailable("search sessions", e);
+    }
+    if (hits.size() <= q.limit()) {
+      return new Page<>(hits, null);
+    }
+    List<SessionMetadata> page = hits.subList(0, q.limit());
+    return new Page<>(page, Search.Cursor.of(page.get(page.size() - 1)).encode());
+  }
+
+  private static void range(List<Bson> and, String field, java.time.Instant after, java.time.Instant before) {
+    if (after != null) {
+      and.add(Filters.gte(field, Date.from(after)));
+    }
+    if (before != null) {
+      and.add(Filters.lt(field, Date.from(before)));
+    }
+  }
+
+  @Override
+  public List<String> subpaths(SessionKey session) {
+    try {
+      List<String> out = new ArrayList<>();
+      for (Document d : heads.find(Filters.and(Filters.eq("project", session.project()),
+          Filters.eq("session", session.sessionId()), Filters.eq("main", false)))) {
+        out.add(d.getString("subpath"));
+      }
+      out.sort(null);
+      return out;
+    } catch (MongoException e) {
+      throw unavailable("list the sub-transcripts of " + session, e);
+    }
+  }
+
+  @Override
+  public boolean delete(SessionKey key, long expectedVersion) {
+    try {
+      Bson filter = expectedVersion == ANY_VERSION ? Filters.eq("_id", id(key))
+          : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", expectedVersion));
+      boolean existed = heads.deleteOne(filter).getDeletedCount() == 1;
+      if (!existed && expectedVersion != ANY_VERSION && expectedVersion != 0 && head(key).isPresent()) {
+        throw new ConflictException("Cannot delete " + key + ": another writer changed it");
+      }
+      // The head is gone, so its messages are unreachable; removing them is housekeeping.
+      String messagesOf = key.isSubpath() ? id(key) + "|" : sessionPrefix(key);
+      if (!key.isSubpath()) {
+        existed |= heads.deleteMany(Filters.and(Filters.eq("project", key.project()),
+            Filters.eq("session", key.sessionId()), Filters.eq("main", false))).getDeletedCount() > 0;
+      }
+      messages.deleteMany(Filters.and(Filters.gte("_id", messagesOf), Filters.lt("_id", messagesOf + "\uffff")));
+      return existed;
+    } catch (MongoException e) {
+      throw unavailable("delete " + key, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  private BackendUnavailableException unavailable(String what, MongoException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    // The driver's messages can quote the connection string; never let a password through.
+    message = message.replaceAll("//[^@/\\s]*@", "//****@").replaceAll("\\s+", " ");
+    return new BackendUnavailableException("Cannot " + what + " in MongoDB: " + message, e);
+  }
+}

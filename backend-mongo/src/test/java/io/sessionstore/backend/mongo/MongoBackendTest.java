@@ -1,0 +1,141 @@
+package io.sessionstore.backend.mongo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What is particular to the MongoDB backend: its indexes, sessions past 16 MB, leftovers, start-up errors. */
+class MongoBackendTest {
+  private Map<String, String> config;
+  private MongoClient raw;
+  private final List<SessionStore> stores = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    config = MongoTestServer.freshStorage();
+    raw = MongoClients.create(config.get("sessionstore.mongo.uri"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    stores.forEach(SessionStore::close);
+    raw.close();
+  }
+
+  private SessionStore store(Map<String, String> extra) {
+    Map<String, String> c = new HashMap<>(config);
+    c.put("sessionstore.cache.enabled", "false");
+    c.putAll(extra);
+    SessionStore s = SessionStore.builder().config(SessionStoreConfig.of(c)).build();
+    stores.add(s);
+    return s;
+  }
+
+  private MongoCollection<Document> collection(String name) {
+    return raw.getDatabase(config.get("sessionstore.mongo.database")).getCollection("sessionstore_" + name);
+  }
+
+  private static Set<String> indexNames(MongoCollection<Document> c) {
+    Set<String> names = new HashSet<>();
+    c.listIndexes().forEach(d -> names.add(d.getString("name")));
+    return names;
+  }
+
+  @Test
+  void theIndexesSearchAndAppendUseExistAfterStartUp() {
+    store(Map.of("sessionstore.mongo.ttl", "90d"));
+    assertTrue(indexNames(collection("heads")).containsAll(Set.of("tags_updated", "updated", "session",
+        "ttl_updated")), indexNames(collection("heads")).toString());
+    assertTrue(indexNames(collection("messages")).contains("session_seq"),
+        indexNames(collection("messages")).toString());
+    Document ttl = new ArrayList<Document>() {
+      {
+        collection("heads").listIndexes().into(this);
+      }
+    }.stream().filter(d -> "ttl_updated".equals(d.getString("name"))).findFirst().orElseThrow();
+    assertEquals(90L * 24 * 3600, ((Number) ttl.get("expireAfterSeconds")).longValue());
+  }
+
+  @Test
+  void aSessionWellAboveSixteenMegabytesRoundTrips() {
+    SessionStore store = store(Map.of());
+    SessionKey key = store.key("big");
+    String huge = "{\"type\":\"user\",\"uuid\":\"huge\",\"content\":\"" + "é".repeat(9_000_000) + "🎉\"}";
+    List<Message> messages = new ArrayList<>();
+    messages.add(Message.of(huge));
+    for (int i = 0; i < 4000; i++) {
+      messages.add(Message.of("{\"type\":\"assistant\",\"n\":" + i + ",\"text\":\"" + "x".repeat(1500) + "\"}"));
+    }
+    store.saveSession(key, messages);
+    store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"tail\"}")));
+    try (Stream<Message> s = store.streamMessages(key)) {
+      List<String> loaded = s.map(Message::json).toList();
+      assertEquals(4002, loaded.size());
+      assertEquals(huge, loaded.get(0), "a message over 15 MB comes back whole, byte for byte");
+      assertEquals(messages.get(4000).json(), loaded.get(4000));
+      assertTrue(loaded.stream().mapToLong(l -> l.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).sum()
+          > 20_000_000L, "well above the 16 MB document limit");
+    }
+    assertTrue(collection("messages").countDocuments(new Document("k", MongoBackend.id(key)).append("s", 0L)) > 1,
+        "the huge message was split into chunks");
+  }
+
+  @Test
+  void messagesACrashedWriterLeftAreNeverSeenAndGiveWayToTheNextWriter() {
+    SessionStore store = store(Map.of());
+    SessionKey key = store.key("s");
+    store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":0}")));
+    long generation = collection("heads").find(new Document("_id", MongoBackend.id(key))).first()
+        .getLong("generation");
+    // A writer inserted message 1 and died before moving the head.
+    collection("messages").insertOne(new Document("_id", MongoBackend.id(key) + "|"
+        + String.format("%016x", generation) + "|" + String.format("%012d|%04d", 1, 0))
+        .append("k", MongoBackend.id(key)).append("g", generation).append("s", 1L).append("c", 0).append("n", 1)
+        .append("w", 42L).append("at", System.currentTimeMillis() - MongoBackend.LEFTOVER_AGE.toMillis() - 1000)
+        .append("t", "{\"orphan\":true}"));
+    assertEquals(1, store.loadSession(key).orElseThrow().messages().size());
+    store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":1}")));
+    assertEquals(List.of("{\"type\":\"user\",\"n\":0}", "{\"type\":\"user\",\"n\":1}"),
+        store.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList());
+    store.deleteSession(key);
+    assertEquals(0, collection("messages").countDocuments(new Document("k", MongoBackend.id(key))));
+  }
+
+  @Test
+  void anUnreachableServerFailsWithinTheTimeoutAndNeverShowsThePassword() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Map<String, String> c = new HashMap<>(config);
+    c.put("sessionstore.mongo.uri", "mongodb://alice:s3cret-pw@127.0.0.1:" + closed + "/?authSource=admin");
+    c.put("sessionstore.mongo.timeout", "1s");
+    long start = System.nanoTime();
+    BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+        () -> SessionStore.builder().config(SessionStoreConfig.of(c)).build().close());
+    assertTrue(System.nanoTime() - start < 30_000_000_000L, "bounded by the configured timeout, not 30 s of silence");
+    assertTrue(e.getMessage().contains("Cannot reach MongoDB at 127.0.0.1:" + closed), e.getMessage());
+    assertFalse(e.getMessage().contains("s3cret-pw"), e.getMessage());
+  }
+}
