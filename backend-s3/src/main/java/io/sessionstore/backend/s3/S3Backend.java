@@ -23,8 +23,8 @@ import java.util.NavigableMap;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterators;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -247,7 +247,8 @@ public final class S3Backend implements StorageBackend {
   }
 
   private static State stateAfter(State previous, long n, Marker control) {
-    NavigableMap<Long, Long> counts = new TreeMap<>();
+    // Filled by the parallel marker readers too: a concurrent map.
+    NavigableMap<Long, Long> counts = new ConcurrentSkipListMap<>();
     if (previous != null && previous.head() != null && control.head() != null
         && previous.head().generation() == control.head().generation()) {
       counts.putAll(previous.counts());
