@@ -8,9 +8,7 @@ import io.sessionstore.spi.BackendConfig;
 import io.sessionstore.spi.ConfigKey;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -179,13 +177,6 @@ public final class CoreConfig {
 
   /** The configuration of one backend: the values in its namespace. */
   public BackendConfig backendConfig(StorageBackendProvider provider) {
-    String prefix = PREFIX + provider.name() + ".";
-    Map<String, String> values = new LinkedHashMap<>();
-    config.asMap().forEach((k, v) -> {
-      if (k.startsWith(prefix)) {
-        values.put(k.substring(prefix.length()), v);
-      }
-    });
-    return new BackendConfig(provider.name(), provider.configKeys(), values);
+    return BackendConfig.of(provider, config.asMap());
   }
 }

@@ -31,6 +31,21 @@ public final class BackendConfig {
     this.values = Map.copyOf(configured);
   }
 
+  /**
+   * The configuration a provider gets from a whole configuration: the values of its own namespace
+   * ({@code sessionstore.<name>.*}), for tests and tools that create a backend without a store.
+   */
+  public static BackendConfig of(StorageBackendProvider provider, Map<String, String> sessionstoreConfig) {
+    String prefix = "sessionstore." + provider.name() + ".";
+    Map<String, String> own = new LinkedHashMap<>();
+    sessionstoreConfig.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        own.put(k.substring(prefix.length()), v);
+      }
+    });
+    return new BackendConfig(provider.name(), provider.configKeys(), own);
+  }
+
   /** The backend's name. */
   public String backend() {
     return backend;

@@ -31,13 +31,7 @@ final class MongoTestServer {
 
   static StorageBackend backend(Map<String, String> config) {
     MongoBackendProvider provider = new MongoBackendProvider();
-    Map<String, String> own = new HashMap<>();
-    config.forEach((k, v) -> {
-      if (k.startsWith("sessionstore.mongo.")) {
-        own.put(k.substring("sessionstore.mongo.".length()), v);
-      }
-    });
-    return provider.create(new BackendConfig("mongo", provider.configKeys(), own));
+    return provider.create(BackendConfig.of(provider, config));
   }
 
   private static String uri() {

@@ -14,6 +14,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
@@ -21,7 +22,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -186,63 +186,28 @@ final class ObjectStore implements AutoCloseable {
 
   /** Every key under a prefix after {@code startAfter} (null: from the start), in lexical order; paginated. */
   List<String> keys(String prefix, String startAfter) {
-    List<String> out = new ArrayList<>();
-    String token = null;
-    do {
-      ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix);
-      if (token != null) {
-        req.continuationToken(token);
-      } else if (startAfter != null) {
-        req.startAfter(startAfter);
-      }
-      ListObjectsV2Response page = list(req.build());
-      for (S3Object o : page.contents()) {
-        out.add(o.key());
-      }
-      token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-    } while (token != null);
-    return out;
+    ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix);
+    if (startAfter != null) {
+      req.startAfter(startAfter);
+    }
+    return list(req.build(), false);
   }
 
   /** The keys directly under a prefix (not in deeper "folders"), in lexical order; paginated. */
   List<String> keysDirectlyUnder(String prefix) {
-    List<String> out = new ArrayList<>();
-    String token = null;
-    do {
-      ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix)
-          .delimiter("/");
-      if (token != null) {
-        req.continuationToken(token);
-      }
-      ListObjectsV2Response page = list(req.build());
-      for (S3Object o : page.contents()) {
-        out.add(o.key());
-      }
-      token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-    } while (token != null);
-    return out;
+    return list(ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/").build(), false);
   }
 
   /** The "folders" directly under a prefix (common prefixes for delimiter {@code /}), paginated. */
   List<String> foldersUnder(String prefix) {
-    List<String> out = new ArrayList<>();
-    String token = null;
-    do {
-      ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix)
-          .delimiter("/");
-      if (token != null) {
-        req.continuationToken(token);
-      }
-      ListObjectsV2Response page = list(req.build());
-      page.commonPrefixes().forEach(p -> out.add(p.prefix()));
-      token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-    } while (token != null);
-    return out;
+    return list(ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/").build(), true);
   }
 
-  private ListObjectsV2Response list(ListObjectsV2Request req) {
+  private List<String> list(ListObjectsV2Request req, boolean folders) {
     try {
-      return s3.listObjectsV2(req);
+      var pages = s3.listObjectsV2Paginator(req);
+      return folders ? pages.commonPrefixes().stream().map(CommonPrefix::prefix).toList()
+          : pages.contents().stream().map(S3Object::key).toList();
     } catch (S3Exception | SdkClientException e) {
       throw unavailable("list s3://" + bucket() + "/" + req.prefix(), e);
     }

@@ -67,14 +67,7 @@ class ClaudeSdkLayoutTest {
   }
 
   private SessionStore store(Clock clock) {
-    S3BackendProvider provider = new S3BackendProvider();
-    Map<String, String> own = new HashMap<>();
-    config.forEach((k, v) -> {
-      if (k.startsWith("sessionstore.s3.")) {
-        own.put(k.substring("sessionstore.s3.".length()), v);
-      }
-    });
-    S3Backend backend = new S3Backend(S3Settings.of(new BackendConfig("s3", provider.configKeys(), own)), clock);
+    S3Backend backend = new S3Backend(S3Settings.of(BackendConfig.of(new S3BackendProvider(), config)), clock);
     SessionStore s = SessionStore.builder().backend(backend)
         .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build();
     stores.add(s);

@@ -54,13 +54,7 @@ final class S3TestServer {
   /** A backend (not started) on the storage a configuration names. */
   static StorageBackend backend(Map<String, String> config) {
     S3BackendProvider provider = new S3BackendProvider();
-    Map<String, String> own = new HashMap<>();
-    config.forEach((k, v) -> {
-      if (k.startsWith("sessionstore.s3.")) {
-        own.put(k.substring("sessionstore.s3.".length()), v);
-      }
-    });
-    return provider.create(new BackendConfig("s3", provider.configKeys(), own));
+    return provider.create(BackendConfig.of(provider, config));
   }
 
   private static void putIfSet(Map<String, String> c, String key, String variable) {
