@@ -22,6 +22,7 @@ import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsSearch;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -452,6 +453,12 @@ public final class DefaultSessionStore implements SessionStore {
         removed.add(m);
       }
       progress.progress(removed.size(), old.size());
+    }
+    if (backend instanceof SupportsHousekeeping housekeeping) {
+      long leftovers = housekeeping.removeLeftovers();
+      if (leftovers > 0) {
+        LOG.info("Cleanup removed {} stored objects no session refers to any more", leftovers);
+      }
     }
     return new CleanupResult(removed, false);
   }

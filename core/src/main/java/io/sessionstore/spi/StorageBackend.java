@@ -17,7 +17,8 @@ import java.util.stream.Stream;
  * exceptions: {@link io.sessionstore.api.ConflictException} for a lost compare-and-set,
  * {@link io.sessionstore.api.BackendUnavailableException} for I/O and network failures.
  *
- * <p>Optional capabilities are separate interfaces a backend may also implement: {@link SupportsSearch}.
+ * <p>Optional capabilities are separate interfaces a backend may also implement: {@link SupportsSearch},
+ * {@link SupportsHousekeeping}.
  */
 public interface StorageBackend extends AutoCloseable {
   /**

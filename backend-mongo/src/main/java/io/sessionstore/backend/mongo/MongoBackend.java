@@ -32,6 +32,7 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsSearch;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * mongo-java-server (the test server) does not make atomic or offer. Reads stop at the head's count, so messages
  * a crashed writer left behind are never seen; the next writer at those numbers clears them.
  */
-public final class MongoBackend implements StorageBackend, SupportsSearch {
+public final class MongoBackend implements StorageBackend, SupportsSearch, SupportsHousekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(MongoBackend.class);
   /** Under MongoDB's 16 MB document limit with room for the other fields. */
   static final int CHUNK_CHARS = 15 * 1024 * 1024 / 4;
@@ -526,6 +527,51 @@ public final class MongoBackend implements StorageBackend, SupportsSearch {
     } catch (MongoException e) {
       throw unavailable("delete " + key, e);
     }
+  }
+
+  /**
+   * Removes messages no head refers to: those of deleted or expired transcripts, of replaced generations, and past
+   * a head's count. Only documents older than {@link #LEFTOVER_AGE} go, so a writer between inserting its messages
+   * and moving its head keeps them.
+   */
+  @Override
+  public long removeLeftovers() {
+    try {
+      java.util.Map<String, Document> live = new java.util.HashMap<>();
+      for (Document h : heads.find().projection(new Document("generation", 1).append("count", 1))) {
+        live.put(h.getString("_id"), h);
+      }
+      long cutoff = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+      List<Object> dead = new ArrayList<>();
+      long removed = 0;
+      for (Document m : messages.find(Filters.lt("at", cutoff))
+          .projection(new Document("k", 1).append("g", 1).append("s", 1))) {
+        Document h = live.get(m.getString("k"));
+        boolean referenced = h != null && number(h, "generation") == number(m, "g")
+            && number(m, "s") < number(h, "count");
+        if (!referenced) {
+          dead.add(m.get("_id"));
+          if (dead.size() == 1000) {
+            removed += messages.deleteMany(Filters.and(Filters.in("_id", dead), Filters.lt("at", cutoff)))
+                .getDeletedCount();
+            dead.clear();
+          }
+        }
+      }
+      if (!dead.isEmpty()) {
+        removed += messages.deleteMany(Filters.and(Filters.in("_id", dead), Filters.lt("at", cutoff)))
+            .getDeletedCount();
+      }
+      return removed;
+    } catch (MongoException e) {
+      throw unavailable("remove leftover messages", e);
+    }
+  }
+
+  /** A whole-number field, whichever BSON integer type the server returns it as. */
+  private static long number(Document d, String field) {
+    Object v = d.get(field);
+    return v instanceof Number n ? n.longValue() : -1;
   }
 
   @Override

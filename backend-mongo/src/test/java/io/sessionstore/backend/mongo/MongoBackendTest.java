@@ -123,6 +123,28 @@ class MongoBackendTest {
   }
 
   @Test
+  void cleanupRemovesMessagesThatADeleteCutShortLeftBehind() {
+    SessionStore store = store(Map.of());
+    SessionKey kept = store.key("kept");
+    store.appendMessages(kept, List.of(Message.of("{\"type\":\"user\",\"n\":0}")));
+    long old = System.currentTimeMillis() - MongoBackend.LEFTOVER_AGE.toMillis() - 1000;
+    // A delete that died after removing the head: its messages stay, unreachable.
+    collection("messages").insertOne(new Document("_id", "p\u001fgone\u001f|0000000000000001|000000000000|0000")
+        .append("k", "p\u001fgone\u001f").append("g", 1L).append("s", 0L).append("c", 0).append("n", 1)
+        .append("w", 7L).append("at", old).append("t", "{}"));
+    // A live writer's messages, inserted a moment ago and not committed yet, must survive.
+    collection("messages").insertOne(new Document("_id", "p\u001fbusy\u001f|0000000000000001|000000000000|0000")
+        .append("k", "p\u001fbusy\u001f").append("g", 1L).append("s", 0L).append("c", 0).append("n", 1)
+        .append("w", 8L).append("at", System.currentTimeMillis()).append("t", "{}"));
+    collection("messages").updateMany(new Document("k", MongoBackend.id(kept)), new Document("$set",
+        new Document("at", old)));
+    store.cleanupOldSessions(java.time.Duration.ofDays(30));
+    assertEquals(0, collection("messages").countDocuments(new Document("k", "p\u001fgone\u001f")));
+    assertEquals(1, collection("messages").countDocuments(new Document("k", "p\u001fbusy\u001f")));
+    assertEquals(1, store.loadSession(kept).orElseThrow().messages().size(), "referenced messages stay");
+  }
+
+  @Test
   void anUnreachableServerFailsWithinTheTimeoutAndNeverShowsThePassword() throws Exception {
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
