@@ -50,6 +50,25 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
         d.encode());
   }
 
+  /**
+   * This head after messages that another tool appended to the transcript, for a backend that adopts them:
+   * metadata updated from the new messages alone, the next version, the same generation.
+   *
+   * @throws io.sessionstore.api.InvalidInputException when a message is not a JSON object
+   */
+  public StoredHead extend(List<String> messages, Instant updatedAt) {
+    List<MessageFacts> facts = new java.util.ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      facts.add(MessageFacts.of(messages.get(i), "message " + (i + 1)));
+    }
+    Derivation d = Derivation.decode(derivation).plus(facts);
+    SessionMetadata o = metadata;
+    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(),
+        updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt(), o.messageCount() + messages.size(),
+        d.totalCost(), d.turns(), o.tags(), o.summary(), o.attributes(), o.subpaths(), o.version() + 1);
+    return new StoredHead(key, m, generation, d.encode());
+  }
+
   /** The version of this state; {@code 0} is never stored (it means "absent" in a {@link Commit}). */
   public long version() {
     return metadata.version();

@@ -26,10 +26,11 @@ import java.util.List;
  * @param genStart the marker number where the current generation of messages starts
  * @param part the name of the part holding this commit's messages, or null
  * @param partTime the time of the transcript's latest part (this one's, or an earlier one's)
+ * @param lastPart the name of the transcript's latest part (this one, an earlier one, or an adopted one), or null
  * @param head the head after this commit, or null for a delete
  * @param messages this commit's messages
  */
-record Marker(String kind, long base, long genStart, String part, long partTime, StoredHead head,
+record Marker(String kind, long base, long genStart, String part, long partTime, String lastPart, StoredHead head,
     List<String> messages) {
 
   byte[] encode() {
@@ -39,6 +40,7 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
     c.put("genStart", genStart);
     c.put("part", part);
     c.put("partTime", partTime);
+    c.put("lastPart", lastPart);
     c.put("count", messages.size());
     if (head != null) {
       c.set("head", read(HeadCodec.encode(head)));
@@ -87,7 +89,8 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
       }
       StoredHead head = c.hasNonNull("head") ? HeadCodec.decode(c.get("head").toString()) : null;
       return new Marker(c.path("kind").asText(), c.path("base").asLong(), c.path("genStart").asLong(),
-          c.hasNonNull("part") ? c.get("part").asText() : null, c.path("partTime").asLong(), head, messages);
+          c.hasNonNull("part") ? c.get("part").asText() : null, c.path("partTime").asLong(),
+          c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null, head, messages);
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read commit marker " + where + ": " + e.getMessage(), e);
     }

@@ -161,8 +161,13 @@ public final class S3Backend implements StorageBackend {
     return s == null ? Optional.empty() : Optional.ofNullable(s.head());
   }
 
-  /** The transcript's newest marker, listing only the markers after the newest one this process knows. */
+  /** The transcript's newest state, with anything the SDK's writers appended since taken in. */
   private State latest(SessionKey key) {
+    return adoptNewerParts(key, latestMarkers(key));
+  }
+
+  /** The transcript's newest marker, listing only the markers after the newest one this process knows. */
+  private State latestMarkers(SessionKey key) {
     State known = states.get(key);
     String after = null;
     if (known != null) {
@@ -182,7 +187,7 @@ public final class S3Backend implements StorageBackend {
     if (marker.isEmpty()) {
       // Deleted between the listing and the read: look again.
       states.remove(key);
-      return latest(key);
+      return latestMarkers(key);
     }
     State s = stateAfter(known, S3Layout.markerNumber(last), marker.get());
     states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
@@ -203,22 +208,7 @@ public final class S3Backend implements StorageBackend {
     if (parts.isEmpty()) {
       return null;
     }
-    List<String> messages = new ArrayList<>();
-    for (String part : parts) {
-      store.open(part).ifPresent(in -> {
-        try (in) {
-          Utf8Lines lines = new Utf8Lines(in);
-          String line;
-          while ((line = lines.next()) != null) {
-            if (!line.isBlank()) {
-              messages.add(line);
-            }
-          }
-        } catch (java.io.IOException e) {
-          throw ObjectStore.unavailable("read " + part, new java.io.UncheckedIOException(e));
-        }
-      });
-    }
+    List<String> messages = readParts(parts);
     String first = parts.get(0).substring(folder.length());
     String last = parts.get(parts.size() - 1).substring(folder.length());
     StoredHead head;
@@ -229,7 +219,7 @@ public final class S3Backend implements StorageBackend {
       throw new BackendUnavailableException("Cannot read " + key + " written in the Claude SDK layout at s3://"
           + settings.bucket() + "/" + folder + ": " + e.getMessage());
     }
-    Marker adopted = new Marker("ADOPT", 0, 1, null, S3Layout.partTime(last), head, messages);
+    Marker adopted = new Marker("ADOPT", 0, 1, null, S3Layout.partTime(last), last, head, messages);
     if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
       index.put(head, 1);
     }
@@ -246,6 +236,63 @@ public final class S3Backend implements StorageBackend {
     }).orElse(null);
   }
 
+  /** The lines of parts, in the given order, as the SDK's reader reads them. */
+  private List<String> readParts(List<String> parts) {
+    List<String> messages = new ArrayList<>();
+    for (String part : parts) {
+      store.open(part).ifPresent(in -> {
+        try (in) {
+          Utf8Lines lines = new Utf8Lines(in);
+          String line;
+          while ((line = lines.next()) != null) {
+            if (!line.isBlank()) {
+              messages.add(line);
+            }
+          }
+        } catch (java.io.IOException e) {
+          throw ObjectStore.unavailable("read " + part, new java.io.UncheckedIOException(e));
+        }
+      });
+    }
+    return messages;
+  }
+
+  /**
+   * Takes in parts that a writer of the SDK's layout appended after the newest part this store knows of (ours are
+   * always named after it, so any later part is foreign): their messages become the next commit, an append.
+   */
+  private State adoptNewerParts(SessionKey key, State s) {
+    if (s == null || s.head() == null || s.control().lastPart() == null) {
+      return s;
+    }
+    String folder = layout.partsFolder(key);
+    List<String> newer = store.keys(folder, folder + s.control().lastPart()).stream()
+        .filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    if (newer.isEmpty()) {
+      return s;
+    }
+    List<String> messages = readParts(newer);
+    String last = newer.get(newer.size() - 1).substring(folder.length());
+    StoredHead head;
+    try {
+      head = s.head().extend(messages, Instant.ofEpochMilli(S3Layout.partTime(last)));
+    } catch (io.sessionstore.api.InvalidInputException e) {
+      throw new BackendUnavailableException("Cannot read parts appended to " + key + " in the Claude SDK layout: "
+          + e.getMessage());
+    }
+    Marker adopted = new Marker("ADOPT", s.control().base(), s.control().genStart(), null,
+        Math.max(s.control().partTime(), S3Layout.partTime(last)), last, head, messages);
+    if (store.putIfAbsent(layout.marker(key, s.n() + 1), adopted.encode())) {
+      State next = stateAfter(s, s.n() + 1, adopted);
+      states.merge(key, next, (a, b) -> a.n() >= b.n() ? a : b);
+      if (!key.isSubpath()) {
+        index.put(head, s.n() + 1);
+      }
+    }
+    // Ours or another process's commit: whatever is newest now.
+    return latestMarkers(key);
+  }
+
   private static State stateAfter(State previous, long n, Marker control) {
     // Filled by the parallel marker readers too: a concurrent map.
     NavigableMap<Long, Long> counts = new ConcurrentSkipListMap<>();
@@ -257,7 +304,7 @@ public final class S3Backend implements StorageBackend {
       counts.put(n, control.head().messageCount());
     }
     Marker withoutMessages = new Marker(control.kind(), control.base(), control.genStart(), control.part(),
-        control.partTime(), control.head(), List.of());
+        control.partTime(), control.lastPart(), control.head(), List.of());
     return new State(n, withoutMessages, counts);
   }
 
@@ -286,7 +333,8 @@ public final class S3Backend implements StorageBackend {
       partTime = Math.max(clock.millis(), previousPartTime + 1);
       part = S3Layout.partName(partTime);
     }
-    Marker marker = new Marker(c.kind().name(), base, genStart, part, partTime, c.head(), c.messages());
+    String lastPart = part != null ? part : s == null ? null : s.control().lastPart();
+    Marker marker = new Marker(c.kind().name(), base, genStart, part, partTime, lastPart, c.head(), c.messages());
     if (!store.putIfAbsent(layout.marker(key, n + 1), marker.encode())) {
       states.remove(key);
       throw new ConflictException("Cannot write " + key + ": another writer committed first");
@@ -491,11 +539,32 @@ public final class S3Backend implements StorageBackend {
     }
   }
 
+  /**
+   * The sub-transcripts this store registered, and those only the Claude Agent SDK's layout holds: folders below
+   * the session's folder that contain parts (they are adopted when read).
+   */
   @Override
   public List<String> subpaths(SessionKey session) {
     SessionKey main = session.main();
-    return store.keys(layout.subsFolder(main), null).stream().map(k -> layout.subpathOf(main, k))
-        .filter(java.util.Objects::nonNull).sorted().toList();
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
+    store.keys(layout.subsFolder(main), null).stream().map(k -> layout.subpathOf(main, k))
+        .filter(java.util.Objects::nonNull).forEach(out::add);
+    String folder = layout.sessionFolder(main);
+    for (String k : store.keys(folder, null)) {
+      String rest = k.substring(folder.length());
+      int slash = rest.lastIndexOf('/');
+      if (slash > 0 && S3Layout.isPart(rest.substring(slash + 1))) {
+        String subpath = rest.substring(0, slash);
+        try {
+          main.withSubpath(subpath);
+          out.add(subpath);
+        } catch (io.sessionstore.api.InvalidInputException e) {
+          // not a name this store can address
+        }
+      }
+    }
+    // A sub-transcript deleted here may still have SDK parts written after the delete; only live ones count.
+    return out.stream().filter(sub -> head(main.withSubpath(sub)).isPresent()).toList();
   }
 
   @Override
@@ -538,7 +607,7 @@ public final class S3Backend implements StorageBackend {
         return -1;
       }
       long n = s.n() + 1;
-      Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, List.of());
+      Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, null, List.of());
       if (!store.putIfAbsent(layout.marker(key, n), delete.encode())) {
         if (expectedVersion != ANY_VERSION) {
           throw new ConflictException("Cannot delete " + key + ": another writer changed it");

@@ -122,6 +122,14 @@ class ClaudeSdkLayoutTest {
     List<String> expected = new ArrayList<>(lines);
     expected.add("{\"type\":\"user\",\"uuid\":\"after\"}");
     assertEquals(expected, sdkRead(PROJECT, "sdk-sess"), "the SDK reads the adopted session with our append");
+    // The SDK's agent goes on appending after we adopted the session: we pick that up too.
+    List<String> more = List.of("{\"type\":\"assistant\",\"uuid\":\"sdk-more-1\"}",
+        "{\"type\":\"user\",\"uuid\":\"sdk-more-2\"}");
+    sdkWrite(PROJECT, "sdk-sess", more, System.currentTimeMillis() + 5);
+    expected.addAll(more);
+    assertEquals(expected, store.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList());
+    assertEquals(expected.size(), store.getMetadata(key).orElseThrow().messageCount());
+    assertEquals(expected, sdkRead(PROJECT, "sdk-sess"));
   }
 
   @Test
@@ -136,6 +144,44 @@ class ClaudeSdkLayoutTest {
         .build()).items().stream().map(SessionMetadata::sessionId).toList());
     assertEquals(lines.size(), store.getMetadata(SessionKey.of("-other-project", "listed-2")).orElseThrow()
         .messageCount());
+  }
+
+  @Test
+  void subTranscriptsTheSdkWroteAreListedAndLoad() {
+    String transcript = Fixtures.transcriptWithSubagents();
+    long start = Instant.parse("2026-03-03T10:00:00Z").toEpochMilli();
+    sdkWrite(PROJECT, "with-agents", Fixtures.lines(transcript), start);
+    List<String> subpaths = new ArrayList<>();
+    for (String[] sub : Fixtures.subagentsOf(transcript)) {
+      sdkWrite(PROJECT, "with-agents/" + sub[0], Fixtures.lines(sub[1]), start + 100);
+      subpaths.add(sub[0]);
+    }
+    SessionStore store = store(Clock.systemUTC());
+    SessionKey key = SessionKey.of(PROJECT, "with-agents");
+    assertEquals(subpaths.stream().sorted().toList(), store.listSubpaths(key));
+    for (String[] sub : Fixtures.subagentsOf(transcript)) {
+      assertEquals(Fixtures.lines(sub[1]), store.loadSession(key.withSubpath(sub[0])).orElseThrow().messages()
+          .stream().map(Message::json).toList());
+    }
+  }
+
+  @Test
+  void aLostIndexIsRebuiltFromTheSessions() {
+    SessionStore store = store(Clock.systemUTC());
+    for (int i = 0; i < 3; i++) {
+      store.saveSession(SessionKey.of(PROJECT, "s" + i), List.of(Message.of("{\"type\":\"user\",\"n\":" + i + "}")),
+          SaveOptions.tags("t" + i));
+    }
+    store.deleteSession(SessionKey.of(PROJECT, "s1"));
+    List<String> index = new ArrayList<>();
+    raw.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix("team/.sessionstore/index/")).contents()
+        .forEach(o -> index.add(o.key()));
+    assertTrue(!index.isEmpty());
+    index.forEach(k -> raw.deleteObject(b -> b.bucket(bucket()).key(k)));
+    SessionStore fresh = store(Clock.systemUTC());
+    assertEquals(List.of("s0", "s2"), fresh.listSessions(Scope.project(PROJECT), 10, null).items().stream()
+        .map(SessionMetadata::sessionId).sorted().toList());
+    assertEquals(List.of("t2"), fresh.getMetadata(SessionKey.of(PROJECT, "s2")).orElseThrow().tags());
   }
 
   @Test
