@@ -3,7 +3,6 @@ package io.sessionstore.cli;
 import io.sessionstore.api.SessionMetadata;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /** How metadata is printed: {@code key: value} lines, a table, or JSON. */
@@ -60,10 +59,5 @@ final class Format {
       }
       out.println(line.toString().stripTrailing());
     }
-  }
-
-  static String attributes(Map<String, String> attributes) {
-    return attributes.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-        .collect(Collectors.joining(", "));
   }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
@@ -109,7 +108,4 @@ final class SecureFiles {
     }
   }
 
-  static Set<PosixFilePermission> permissions(Path p) throws IOException {
-    return Files.getPosixFilePermissions(p);
-  }
 }

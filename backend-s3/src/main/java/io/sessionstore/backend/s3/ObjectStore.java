@@ -4,7 +4,6 @@ import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -267,7 +266,4 @@ final class ObjectStore implements AutoCloseable {
     return m.replaceAll("\\s+", " ");
   }
 
-  static UncheckedIOException wrap(IOException e) {
-    return new UncheckedIOException(e);
-  }
 }
