@@ -673,6 +673,57 @@ public abstract class StorageBackendContractTest {
   }
 
   @Test
+  void aWriterWithAnOutdatedHeadNeverCommitsIntoAReplacedOrDeletedSession() {
+    SessionStore a = open(openAnother(), true);
+    SessionStore b = open(openAnother(), false);
+    a.appendMessages(key("saved"), List.of(user("a1", "a1")));
+    b.appendMessages(key("saved"), List.of(user("b1", "b1")));
+    b.saveSession(key("saved"), List.of(user("x", "x")));
+    a.appendMessages(key("saved"), List.of(user("a2", "a2")));
+    assertEquals(List.of(user("x", "x").json(), user("a2", "a2").json()), texts(key("saved")));
+
+    a.appendMessages(key("deleted"), List.of(user("a1", "a1")));
+    b.appendMessages(key("deleted"), List.of(user("b1", "b1")));
+    b.deleteSession(key("deleted"));
+    a.appendMessages(key("deleted"), List.of(user("a2", "a2")));
+    assertEquals(List.of(user("a2", "a2").json()), texts(key("deleted")), "a new session, with only a2");
+  }
+
+  @Test
+  void savesAndDeletesRacingOtherWritersLeaveEverySessionReadable() throws Exception {
+    SessionStore a = open(openAnother(), false);
+    SessionStore b = open(openAnother(), false);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 15; round++) {
+        SessionKey saved = key("saved-" + round);
+        SessionKey deleted = key("deleted-" + round);
+        a.appendMessages(deleted, users("seed", 1));
+        String r = Integer.toString(round);
+        Future<?> f1 = pool.submit(() -> {
+          a.saveSession(saved, users("a" + r, 2));
+          a.deleteSession(deleted);
+          return null;
+        });
+        Future<?> f2 = pool.submit(() -> {
+          b.saveSession(saved, users("b" + r, 3));
+          b.appendMessages(deleted, users("late" + r, 1));
+          return null;
+        });
+        f1.get(1, TimeUnit.MINUTES);
+        f2.get(1, TimeUnit.MINUTES);
+        List<String> s1 = texts(saved);
+        assertTrue(s1.equals(texts(users("a" + r, 2))) || s1.equals(texts(users("b" + r, 3))), "one save won: " + s1);
+        assertEquals(s1.size(), store.getMetadata(saved).orElseThrow().messageCount());
+        store.loadSession(deleted).ifPresent(sess ->
+            assertEquals(sess.metadata().messageCount(), sess.messages().size(), "readable after the race"));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aReadRacingAWriteNeverLeavesTheCacheBehindTheStoresOwnWrites() throws Exception {
     SessionStore cached = open(openAnother(), true);
     cached.appendMessages(key("s"), users("m", 1));
@@ -750,6 +801,28 @@ public abstract class StorageBackendContractTest {
         () -> SessionKey.of("p".repeat(255), "s".repeat(255), "a".repeat(255) + "/" + "b".repeat(200)),
         "more than 900 bytes in all");
     assertTrue(store.search(SearchQuery.in(Scope.allProjects()).build()).items().isEmpty());
+  }
+
+  @Test
+  void subpathsThatShareAPrefixOrHoldSeparatorsStayApart() {
+    SessionKey main = key("s");
+    List<String> subs = List.of("a", "a|b", "a|c", "|x", "a/b", "a b", "a%2Fb", "a.b");
+    store.appendMessages(main, users("main", 1));
+    for (String sub : subs) {
+      store.appendMessages(main.withSubpath(sub), List.of(user(sub, sub)));
+    }
+    store.saveSession(main, users("main2", 2));
+    store.saveSession(main.withSubpath("a"), users("a2", 2));
+    store.deleteSession(main.withSubpath("a.b"));
+    for (String sub : subs) {
+      if (sub.equals("a.b")) {
+        assertTrue(store.loadSession(main.withSubpath(sub)).isEmpty());
+      } else if (!sub.equals("a")) {
+        assertEquals(List.of(user(sub, sub).json()), texts(main.withSubpath(sub)), sub);
+      }
+    }
+    assertEquals(texts(users("a2", 2)), texts(main.withSubpath("a")));
+    assertEquals(texts(users("main2", 2)), texts(main));
   }
 
   @Test

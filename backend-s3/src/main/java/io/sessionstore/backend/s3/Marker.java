@@ -29,9 +29,19 @@ import java.util.List;
  * @param lastPart the name of the transcript's latest part (this one, an earlier one, or an adopted one), or null
  * @param head the head after this commit, or null for a delete
  * @param messages this commit's messages
+ * @param id a random number naming this commit
+ * @param prev the id of the commit this one was built on (0 for none)
  */
 record Marker(String kind, long base, long genStart, String part, long partTime, String lastPart, StoredHead head,
-    List<String> messages) {
+    List<String> messages, long id, long prev) {
+
+  static long newId() {
+    return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+  }
+
+  Marker withoutMessages() {
+    return new Marker(kind, base, genStart, part, partTime, lastPart, head, List.of(), id, prev);
+  }
 
   byte[] encode() {
     ObjectNode c = Json.MAPPER.createObjectNode();
@@ -42,6 +52,8 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
     c.put("partTime", partTime);
     c.put("lastPart", lastPart);
     c.put("count", messages.size());
+    c.put("id", id);
+    c.put("prev", prev);
     if (head != null) {
       c.set("head", read(HeadCodec.encode(head)));
     }
@@ -90,7 +102,8 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
       StoredHead head = c.hasNonNull("head") ? HeadCodec.decode(c.get("head").toString()) : null;
       return new Marker(c.path("kind").asText(), c.path("base").asLong(), c.path("genStart").asLong(),
           c.hasNonNull("part") ? c.get("part").asText() : null, c.path("partTime").asLong(),
-          c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null, head, messages);
+          c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null, head, messages, c.path("id").asLong(),
+          c.path("prev").asLong());
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read commit marker " + where + ": " + e.getMessage(), e);
     }

@@ -55,6 +55,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  * even when clocks disagree, so that the SDK's readers (parts in lexical order) see our order.
  */
 public final class S3Backend implements StorageBackend {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Backend.class);
   private static final int READ_AHEAD = 16;
   private static final long DISCOVERY_EVERY_SECONDS = 30;
 
@@ -219,7 +220,8 @@ public final class S3Backend implements StorageBackend {
       throw new BackendUnavailableException("Cannot read " + key + " written in the Claude SDK layout at s3://"
           + settings.bucket() + "/" + folder + ": " + e.getMessage());
     }
-    Marker adopted = new Marker("ADOPT", 0, 1, null, S3Layout.partTime(last), last, head, messages);
+    Marker adopted = new Marker("ADOPT", 0, 1, null, S3Layout.partTime(last), last, head, messages,
+        Marker.newId(), 0);
     if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
       index.put(head, 1);
     }
@@ -281,13 +283,17 @@ public final class S3Backend implements StorageBackend {
           + e.getMessage());
     }
     Marker adopted = new Marker("ADOPT", s.control().base(), s.control().genStart(), null,
-        Math.max(s.control().partTime(), S3Layout.partTime(last)), last, head, messages);
-    if (store.putIfAbsent(layout.marker(key, s.n() + 1), adopted.encode())) {
+        Math.max(s.control().partTime(), S3Layout.partTime(last)), last, head, messages, Marker.newId(),
+        s.control().id());
+    try {
+      claim(key, s.n() + 1, adopted);
       State next = stateAfter(s, s.n() + 1, adopted);
       states.merge(key, next, (a, b) -> a.n() >= b.n() ? a : b);
       if (!key.isSubpath()) {
         index.put(head, s.n() + 1);
       }
+    } catch (ConflictException e) {
+      // Another writer moved on first: read what it wrote.
     }
     // Ours or another process's commit: whatever is newest now.
     return latestMarkers(key);
@@ -303,9 +309,7 @@ public final class S3Backend implements StorageBackend {
     if (control.head() != null) {
       counts.put(n, control.head().messageCount());
     }
-    Marker withoutMessages = new Marker(control.kind(), control.base(), control.genStart(), control.part(),
-        control.partTime(), control.lastPart(), control.head(), List.of());
-    return new State(n, withoutMessages, counts);
+    return new State(n, control.withoutMessages(), counts);
   }
 
   // ---- commits ------------------------------------------------------------------------------------------------
@@ -334,23 +338,58 @@ public final class S3Backend implements StorageBackend {
       part = S3Layout.partName(partTime);
     }
     String lastPart = part != null ? part : s == null ? null : s.control().lastPart();
-    Marker marker = new Marker(c.kind().name(), base, genStart, part, partTime, lastPart, c.head(), c.messages());
-    if (!store.putIfAbsent(layout.marker(key, n + 1), marker.encode())) {
+    Marker marker = new Marker(c.kind().name(), base, genStart, part, partTime, lastPart, c.head(), c.messages(),
+        Marker.newId(), s == null ? 0 : s.control().id());
+    claim(key, n + 1, marker);
+    states.merge(key, stateAfter(s, n + 1, marker), (a, b) -> a.n() >= b.n() ? a : b);
+    afterCommit(c, key, n + 1, marker, newLife, s != null);
+  }
+
+  /**
+   * Claims marker {@code n} for a commit: a create-only PUT, then a look at the next marker. A save or a delete
+   * removes older markers once its own is in, so a writer whose head is out of date can find its next slot free
+   * again; the marker after it then exists and was built on another commit. Such a claim is withdrawn before
+   * anything else is written, and the writer gets a conflict.
+   */
+  private void claim(SessionKey key, long n, Marker marker) {
+    String markerKey = layout.marker(key, n);
+    if (!store.putIfAbsent(markerKey, marker.encode())) {
       states.remove(key);
       throw new ConflictException("Cannot write " + key + ": another writer committed first");
     }
-    if (part != null) {
-      store.putIfAbsent(layout.partsFolder(key) + part, marker.partBody());
+    List<String> after = store.numbered(layout.logFolder(key), markerKey);
+    if (!after.isEmpty()) {
+      String next = after.get(0);
+      Optional<Marker> following = store.open(next).map(in -> Marker.decode(in, false, next));
+      if (following.isEmpty() || following.get().prev() != marker.id()) {
+        store.delete(List.of(markerKey));
+        states.remove(key);
+        throw new ConflictException("Cannot write " + key + ": it was replaced or deleted meanwhile");
+      }
     }
-    states.merge(key, stateAfter(s, n + 1, marker), (a, b) -> a.n() >= b.n() ? a : b);
-    if (key.isSubpath() && newLife) {
-      store.put(layout.subEntry(key), new byte[0]);
-    }
-    if (!key.isSubpath()) {
-      index.put(c.head(), n + 1);
-    }
-    if (c.kind() == Commit.Kind.REPLACE && s != null) {
-      removeOlderThan(key, part, genStart);
+  }
+
+  /**
+   * What follows the commit point: the part in the SDK's layout, the sub-transcript's entry, the index entry, the
+   * removal of a replaced generation. The commit has happened, so a failure here is logged, not reported as a
+   * failed write (a caller would retry and store its messages twice).
+   */
+  private void afterCommit(Commit c, SessionKey key, long n, Marker marker, boolean newLife, boolean existed) {
+    try {
+      if (marker.part() != null) {
+        store.putIfAbsent(layout.partsFolder(key) + marker.part(), marker.partBody());
+      }
+      if (key.isSubpath() && newLife) {
+        store.put(layout.subEntry(key), new byte[0]);
+      }
+      if (!key.isSubpath()) {
+        index.put(c.head(), n);
+      }
+      if (c.kind() == Commit.Kind.REPLACE && existed) {
+        removeOlderThan(key, marker.part(), marker.genStart());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Committed {} (marker {}), but could not finish what follows it: {}", key, n, e.getMessage());
     }
   }
 
@@ -574,12 +613,22 @@ public final class S3Backend implements StorageBackend {
       store.delete(List.of(layout.subEntry(key)));
       return existed;
     }
-    // The main transcript's delete marker decides; the sub-transcripts follow it.
-    long n = tombstone(key, expectedVersion);
-    boolean existed = n >= 0;
+    // The version check first; then the sub-transcripts, so that a crash half-way never leaves sub-transcripts
+    // of a session whose main transcript is gone; then the main transcript's delete marker.
+    if (expectedVersion != ANY_VERSION) {
+      State s = latest(key);
+      long version = s == null || s.head() == null ? 0 : s.head().version();
+      if (version != expectedVersion) {
+        throw new ConflictException("Cannot delete " + key + ": it is at version " + version + ", not "
+            + expectedVersion);
+      }
+    }
+    boolean existed = false;
     for (String sub : subpaths(key)) {
       existed |= delete(key.withSubpath(sub), ANY_VERSION);
     }
+    long n = tombstone(key, expectedVersion);
+    existed |= n >= 0;
     if (n >= 0) {
       index.delete(key, n);
       existed = true;
@@ -607,8 +656,11 @@ public final class S3Backend implements StorageBackend {
         return -1;
       }
       long n = s.n() + 1;
-      Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, null, List.of());
-      if (!store.putIfAbsent(layout.marker(key, n), delete.encode())) {
+      Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, null, List.of(),
+          Marker.newId(), s.control().id());
+      try {
+        claim(key, n, delete);
+      } catch (ConflictException e) {
         if (expectedVersion != ANY_VERSION) {
           throw new ConflictException("Cannot delete " + key + ": another writer changed it");
         }

@@ -119,8 +119,17 @@ final class S3Index {
     loaded = true;
     List<String> snaps = store.numbered(layout.indexSnapshots(), null);
     if (snaps.isEmpty()) {
-      if (store.numbered(layout.indexEntries(), null).isEmpty()) {
+      List<String> entries = store.numbered(layout.indexEntries(), null);
+      // Without a snapshot the log must start at entry 1; anything else means the index was lost.
+      if (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1) {
         rebuild();
+        if (!live.isEmpty()) {
+          // Shared with every process as snapshot 0: later entries follow it.
+          store.putIfAbsent(layout.indexSnapshot(0), snapshotText().getBytes(StandardCharsets.UTF_8));
+          live.clear();
+          deleted.clear();
+          load();
+        }
       }
       return;
     }
@@ -161,12 +170,7 @@ final class S3Index {
 
   /** Writes a snapshot of everything up to {@code seq} and deletes the entries the previous snapshot covered. */
   private void snapshot() {
-    StringBuilder out = new StringBuilder();
-    live.values().forEach(e -> out.append("P ").append(e.marker()).append(' ').append(HeadCodec.encode(e.head()))
-        .append('\n'));
-    deleted.forEach((k, m) -> out.append("D ").append(m).append(' ')
-        .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId())).append('\n'));
-    store.putIfAbsent(layout.indexSnapshot(seq), out.toString().getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(layout.indexSnapshot(seq), snapshotText().getBytes(StandardCharsets.UTF_8));
     List<String> old = new ArrayList<>();
     for (String key : store.numbered(layout.indexEntries(), null)) {
       if (S3Layout.markerNumber(key) <= seq - SNAPSHOT_EVERY) {
@@ -179,6 +183,15 @@ final class S3Index {
       }
     }
     store.delete(old);
+  }
+
+  private String snapshotText() {
+    StringBuilder out = new StringBuilder();
+    live.values().forEach(e -> out.append("P ").append(e.marker()).append(' ').append(HeadCodec.encode(e.head()))
+        .append('\n'));
+    deleted.forEach((k, m) -> out.append("D ").append(m).append(' ')
+        .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId())).append('\n'));
+    return out.toString();
   }
 
   /** Builds the index anew from the newest commit marker of every session's main transcript. */
