@@ -83,6 +83,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   private MongoClient client;
   private MongoCollection<Document> heads;
   private MongoCollection<Document> messages;
+  private long clockOffset;
 
   MongoBackend(String uri, String database, String prefix, String writeConcern, Duration ttl, Duration timeout) {
     this.uri = uri;
@@ -111,6 +112,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     try {
       MongoDatabase db = client.getDatabase(database);
       db.runCommand(new Document("ping", 1));
+      clockOffset = serverClockOffset(db);
       heads = db.getCollection(prefix + "heads");
       messages = db.getCollection(prefix + "messages");
       createIndexes();
@@ -126,6 +128,21 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       client.close();
       throw unavailable("start on " + where, e);
     }
+  }
+
+  /** How far the server's clock is ahead of ours ({@code hello}, or {@code isMaster} on older servers). */
+  private static long serverClockOffset(MongoDatabase db) {
+    for (String command : List.of("hello", "isMaster")) {
+      try {
+        Document reply = db.runCommand(new Document(command, 1));
+        if (reply.get("localTime") instanceof Date serverTime) {
+          return serverTime.getTime() - System.currentTimeMillis();
+        }
+      } catch (MongoException e) {
+        // an older or smaller server: try the next name, else assume the clocks agree
+      }
+    }
+    return 0;
   }
 
   private WriteConcern writeConcern() {
@@ -157,17 +174,17 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     return key.project() + SEP + key.sessionId() + SEP + (key.isSubpath() ? key.subpath() : "");
   }
 
-  /** The prefix of the ids of a session's messages (its main transcript's and its sub-transcripts'). */
-  private static String sessionPrefix(SessionKey key) {
-    return key.project() + SEP + key.sessionId() + SEP;
-  }
-
   private static String messagePrefix(SessionKey key, long generation) {
-    return id(key) + "|" + String.format("%016x", generation) + "|";
+    return id(key) + SEP + String.format("%016x", generation) + SEP;
   }
 
-  private static String messageId(SessionKey key, long generation, long seq, int chunk) {
-    return messagePrefix(key, generation) + String.format("%012d|%04d", seq, chunk);
+  static String messageId(SessionKey key, long generation, long seq, int chunk) {
+    return messagePrefix(key, generation) + String.format("%012d", seq) + SEP + String.format("%04d", chunk);
+  }
+
+  /** Every message document of one generation of one transcript: exact fields, never an id range. */
+  private static Bson generationOf(SessionKey key, long generation) {
+    return Filters.and(Filters.eq("k", id(key)), Filters.eq("g", generation));
   }
 
   // ---- heads --------------------------------------------------------------------------------------------------
@@ -195,7 +212,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
         .append("count", head.messageCount())
         .append("createdAt", Date.from(m.createdAt()))
         .append("updatedAt", Date.from(m.updatedAt()))
-        .append("cost", new Decimal128(m.totalCostUsd()))
+        .append("cost", decimal(m.totalCostUsd(), java.math.RoundingMode.HALF_EVEN))
         .append("tags", m.tags())
         .append("summary", m.summary())
         .append("attributeValues", attributeValues)
@@ -208,11 +225,13 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   public void commit(Commit c) {
     StoredHead head = c.head();
     SessionKey key = head.key();
-    List<String> inserted = List.of();
+    // Random, so that a writer can tell its own message documents from anyone else's.
+    long writer = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    Document replaced = null;
     try {
       if (!c.messages().isEmpty()) {
         long first = head.messageCount() - c.messages().size();
-        inserted = insertMessages(c, key, head.generation(), first);
+        insertMessages(c, key, head.generation(), first, writer);
       }
       boolean applied;
       if (c.expectedVersion() == 0) {
@@ -222,20 +241,24 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
             ? Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()))
             : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()),
                 Filters.eq("generation", head.generation()));
-        applied = heads.replaceOne(expected, headDocument(head)).getMatchedCount() == 1;
+        replaced = heads.findOneAndReplace(expected, headDocument(head));
+        applied = replaced != null;
       }
       if (!applied) {
-        removeMessages(inserted);
+        // Definitely lost: only this writer's own documents go.
+        messages.deleteMany(Filters.and(generationOf(key, head.generation()), Filters.eq("w", writer)));
         throw new ConflictException("Cannot write " + key + ": another writer changed it");
       }
     } catch (MongoException e) {
-      removeQuietly(inserted);
+      // The outcome is unknown (the head may have been written): leave the messages to housekeeping, which
+      // removes them only if no head refers to them.
       throw unavailable("write " + key, e);
     }
-    if (c.kind() == Commit.Kind.REPLACE && c.expectedVersion() > 0) {
-      removeOtherGenerations(key, head.generation());
+    if (replaced != null && number(replaced, "generation") != head.generation()) {
+      removeGeneration(key, number(replaced, "generation"));
     }
   }
+
 
   private boolean insertHead(StoredHead head) {
     try {
@@ -255,11 +278,10 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
    *
    * @return the ids inserted
    */
-  private List<String> insertMessages(Commit c, SessionKey key, long generation, long first) {
+  private void insertMessages(Commit c, SessionKey key, long generation, long first, long writer) {
     List<Document> docs = new ArrayList<>();
     String keyId = id(key);
-    long writer = java.util.concurrent.ThreadLocalRandom.current().nextLong();
-    long at = System.currentTimeMillis();
+    long at = serverNow();
     for (int i = 0; i < c.messages().size(); i++) {
       String text = c.messages().get(i);
       List<String> chunks = chunks(text);
@@ -272,10 +294,9 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     for (int attempt = 0; ; attempt++) {
       try {
         messages.insertMany(docs, new InsertManyOptions().ordered(true));
-        return docs.stream().map(d -> d.getString("_id")).toList();
+        return;
       } catch (MongoBulkWriteException e) {
-        int failedAt = e.getWriteErrors().isEmpty() ? 0 : e.getWriteErrors().get(0).getIndex();
-        removeMessages(docs.subList(0, failedAt).stream().map(d -> d.getString("_id")).toList());
+        messages.deleteMany(Filters.and(generationOf(key, generation), Filters.eq("w", writer)));
         boolean duplicate = !e.getWriteErrors().isEmpty()
             && e.getWriteErrors().get(0).getCategory() == ErrorCategory.DUPLICATE_KEY;
         if (!duplicate) {
@@ -296,8 +317,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
    * @return whether the numbers are free again
    */
   private boolean clearLeftovers(SessionKey key, long generation, long first) {
-    Bson range = Filters.and(Filters.gte("_id", messageId(key, generation, first, 0)),
-        Filters.lt("_id", messagePrefix(key, generation) + "~"));
+    Bson range = Filters.and(generationOf(key, generation), Filters.gte("s", first));
     long youngest = 0;
     List<Object> ids = new ArrayList<>();
     List<Object> writers = new ArrayList<>();
@@ -306,7 +326,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       ids.add(d.get("_id"));
       writers.add(d.get("w"));
     }
-    if (System.currentTimeMillis() - youngest < LEFTOVER_AGE.toMillis()) {
+    if (serverNow() - youngest < LEFTOVER_AGE.toMillis()) {
       return false;
     }
     LOG.warn("Clearing {} message documents of {} that a writer inserted but never committed", ids.size(), key);
@@ -337,30 +357,18 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     return out;
   }
 
-  private void removeMessages(List<String> ids) {
-    if (!ids.isEmpty()) {
-      messages.deleteMany(Filters.in("_id", ids));
-    }
-  }
-
-  private void removeQuietly(List<String> ids) {
+  /** Removes one generation of a transcript's messages (best effort: housekeeping removes what is left). */
+  private void removeGeneration(SessionKey key, long generation) {
     try {
-      removeMessages(ids);
-    } catch (MongoException e) {
-      LOG.warn("Could not remove {} message documents of a failed write; cleanup will: {}", ids.size(),
-          e.getMessage());
-    }
-  }
-
-  /** After a replace: the replaced generations' messages (best effort; cleanup removes what is left). */
-  private void removeOtherGenerations(SessionKey key, long keep) {
-    try {
-      String transcript = id(key) + "|";
-      messages.deleteMany(Filters.and(Filters.gte("_id", transcript), Filters.lt("_id", transcript + "~"),
-          Filters.ne("g", keep)));
+      messages.deleteMany(generationOf(key, generation));
     } catch (MongoException e) {
       LOG.warn("Could not remove the replaced messages of {}; cleanup will: {}", key, e.getMessage());
     }
+  }
+
+  /** Now on the server's clock, so that ages are judged by one clock whichever machine writes. */
+  private long serverNow() {
+    return System.currentTimeMillis() + clockOffset;
   }
 
   // ---- messages -----------------------------------------------------------------------------------------------
@@ -449,10 +457,10 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     range(and, "createdAt", q.createdAfter(), q.createdBefore());
     range(and, "updatedAt", q.updatedAfter(), q.updatedBefore());
     if (q.minCost() != null) {
-      and.add(Filters.gte("cost", new Decimal128(q.minCost())));
+      and.add(Filters.gte("cost", decimal(q.minCost(), java.math.RoundingMode.FLOOR)));
     }
     if (q.maxCost() != null) {
-      and.add(Filters.lte("cost", new Decimal128(q.maxCost())));
+      and.add(Filters.lte("cost", decimal(q.maxCost(), java.math.RoundingMode.CEILING)));
     }
     if (q.text() != null && !q.text().isEmpty()) {
       Pattern p = Pattern.compile(Pattern.quote(q.text()), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -483,6 +491,22 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     return new Page<>(page, Search.Cursor.of(page.get(page.size() - 1)).encode());
   }
 
+  /**
+   * A cost as Decimal128, for the indexed field and search bounds only (the exact value stays in the stored
+   * head): rounded to 34 digits, and to zero when smaller than Decimal128 can hold.
+   */
+  static Decimal128 decimal(java.math.BigDecimal value, java.math.RoundingMode rounding) {
+    java.math.BigDecimal v = value.round(new java.math.MathContext(34, rounding));
+    try {
+      return new Decimal128(v);
+    } catch (NumberFormatException e) {
+      if (v.abs().compareTo(java.math.BigDecimal.ONE) < 0) {
+        return new Decimal128(java.math.BigDecimal.ZERO);
+      }
+      return v.signum() > 0 ? Decimal128.POSITIVE_INFINITY : Decimal128.NEGATIVE_INFINITY;
+    }
+  }
+
   private static void range(List<Bson> and, String field, java.time.Instant after, java.time.Instant before) {
     if (after != null) {
       and.add(Filters.gte(field, Date.from(after)));
@@ -510,23 +534,37 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   @Override
   public boolean delete(SessionKey key, long expectedVersion) {
     try {
-      Bson filter = expectedVersion == ANY_VERSION ? Filters.eq("_id", id(key))
-          : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", expectedVersion));
-      boolean existed = heads.deleteOne(filter).getDeletedCount() == 1;
-      if (!existed && expectedVersion != ANY_VERSION && expectedVersion != 0 && head(key).isPresent()) {
-        throw new ConflictException("Cannot delete " + key + ": another writer changed it");
-      }
-      // The head is gone, so its messages are unreachable; removing them is housekeeping.
-      String messagesOf = key.isSubpath() ? id(key) + "|" : sessionPrefix(key);
+      boolean existed = false;
       if (!key.isSubpath()) {
-        existed |= heads.deleteMany(Filters.and(Filters.eq("project", key.project()),
-            Filters.eq("session", key.sessionId()), Filters.eq("main", false))).getDeletedCount() > 0;
+        if (expectedVersion != ANY_VERSION && head(key).map(StoredHead::version).orElse(0L) != expectedVersion) {
+          throw new ConflictException("Cannot delete " + key + ": another writer changed it");
+        }
+        // Sub-transcripts first: a crash half-way never leaves those of a session whose main transcript is gone.
+        for (String sub : subpaths(key)) {
+          existed |= deleteTranscript(key.withSubpath(sub), ANY_VERSION);
+        }
       }
-      messages.deleteMany(Filters.and(Filters.gte("_id", messagesOf), Filters.lt("_id", messagesOf + "\uffff")));
+      existed |= deleteTranscript(key, expectedVersion);
       return existed;
     } catch (MongoException e) {
       throw unavailable("delete " + key, e);
     }
+  }
+
+  /** Removes a head (conditionally), then the messages of exactly the generation it had. */
+  private boolean deleteTranscript(SessionKey key, long expectedVersion) {
+    Bson filter = expectedVersion == ANY_VERSION ? Filters.eq("_id", id(key))
+        : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", expectedVersion));
+    Document gone = heads.findOneAndDelete(filter);
+    if (gone == null) {
+      if (expectedVersion != ANY_VERSION && expectedVersion != 0 && head(key).isPresent()) {
+        throw new ConflictException("Cannot delete " + key + ": another writer changed it");
+      }
+      return false;
+    }
+    // The head is gone, so its messages are unreachable; removing them is housekeeping.
+    removeGeneration(key, number(gone, "generation"));
+    return true;
   }
 
   /**
@@ -541,7 +579,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       for (Document h : heads.find().projection(new Document("generation", 1).append("count", 1))) {
         live.put(h.getString("_id"), h);
       }
-      long cutoff = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+      long cutoff = serverNow() - LEFTOVER_AGE.toMillis();
       List<Object> dead = new ArrayList<>();
       long removed = 0;
       for (Document m : messages.find(Filters.lt("at", cutoff))

@@ -109,8 +109,7 @@ class MongoBackendTest {
     long generation = collection("heads").find(new Document("_id", MongoBackend.id(key))).first()
         .getLong("generation");
     // A writer inserted message 1 and died before moving the head.
-    collection("messages").insertOne(new Document("_id", MongoBackend.id(key) + "|"
-        + String.format("%016x", generation) + "|" + String.format("%012d|%04d", 1, 0))
+    collection("messages").insertOne(new Document("_id", MongoBackend.messageId(key, generation, 1, 0))
         .append("k", MongoBackend.id(key)).append("g", generation).append("s", 1L).append("c", 0).append("n", 1)
         .append("w", 42L).append("at", System.currentTimeMillis() - MongoBackend.LEFTOVER_AGE.toMillis() - 1000)
         .append("t", "{\"orphan\":true}"));
@@ -129,11 +128,11 @@ class MongoBackendTest {
     store.appendMessages(kept, List.of(Message.of("{\"type\":\"user\",\"n\":0}")));
     long old = System.currentTimeMillis() - MongoBackend.LEFTOVER_AGE.toMillis() - 1000;
     // A delete that died after removing the head: its messages stay, unreachable.
-    collection("messages").insertOne(new Document("_id", "p\u001fgone\u001f|0000000000000001|000000000000|0000")
+    collection("messages").insertOne(new Document("_id", "p\u001fgone\u001f\u001f0000000000000001\u001f000000000000\u001f0000")
         .append("k", "p\u001fgone\u001f").append("g", 1L).append("s", 0L).append("c", 0).append("n", 1)
         .append("w", 7L).append("at", old).append("t", "{}"));
     // A live writer's messages, inserted a moment ago and not committed yet, must survive.
-    collection("messages").insertOne(new Document("_id", "p\u001fbusy\u001f|0000000000000001|000000000000|0000")
+    collection("messages").insertOne(new Document("_id", "p\u001fbusy\u001f\u001f0000000000000001\u001f000000000000\u001f0000")
         .append("k", "p\u001fbusy\u001f").append("g", 1L).append("s", 0L).append("c", 0).append("n", 1)
         .append("w", 8L).append("at", System.currentTimeMillis()).append("t", "{}"));
     collection("messages").updateMany(new Document("k", MongoBackend.id(kept)), new Document("$set",
@@ -142,6 +141,18 @@ class MongoBackendTest {
     assertEquals(0, collection("messages").countDocuments(new Document("k", "p\u001fgone\u001f")));
     assertEquals(1, collection("messages").countDocuments(new Document("k", "p\u001fbusy\u001f")));
     assertEquals(1, store.loadSession(kept).orElseThrow().messages().size(), "referenced messages stay");
+  }
+
+  @Test
+  void costsBeyondDecimal128AreStoredExactlyAndSearchable() {
+    SessionStore store = store(Map.of());
+    String digits = "0.123456789012345678901234567890123456789";
+    store.appendMessages(store.key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
+    store.appendMessages(store.key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-7000}")));
+    assertEquals(new java.math.BigDecimal(digits), store.getMetadata(store.key("s")).orElseThrow().totalCostUsd());
+    assertEquals(List.of("s"), store.search(io.sessionstore.api.SearchQuery.in(io.sessionstore.api.Scope.project(
+        store.defaultProject())).minCost(new java.math.BigDecimal("0.1234")).build()).items().stream()
+        .map(io.sessionstore.api.SessionMetadata::sessionId).toList());
   }
 
   @Test
