@@ -77,6 +77,12 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
     return kind.equals("DELETE");
   }
 
+  /** A marker's control data alone, from its first line. */
+  static Marker control(String firstLine, String where) {
+    return decode(new java.io.ByteArrayInputStream((firstLine + "\n").getBytes(StandardCharsets.UTF_8)), false,
+        where);
+  }
+
   /** Reads a marker; with {@code withMessages} false only its control line is read. */
   static Marker decode(InputStream in, boolean withMessages, String where) {
     try (InputStream stream = in) {

@@ -194,7 +194,47 @@ final class ObjectStore implements AutoCloseable {
 
   /** The keys directly under a prefix (not in deeper "folders"), in lexical order; paginated. */
   List<String> keysDirectlyUnder(String prefix) {
-    return list(ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/").build(), false);
+    return keysDirectlyUnder(prefix, null);
+  }
+
+  /** The keys directly under a prefix after {@code startAfter} (null: from the start), in lexical order. */
+  List<String> keysDirectlyUnder(String prefix, String startAfter) {
+    ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/");
+    if (startAfter != null) {
+      req.startAfter(startAfter);
+    }
+    return list(req.build(), false);
+  }
+
+  /**
+   * Reads only the first line of an object (a marker's control data) and drops the connection's remaining
+   * bytes instead of downloading them, or empty when the object does not exist.
+   */
+  Optional<String> firstLine(String key) {
+    Optional<ResponseInputStream<GetObjectResponse>> in = open(key);
+    if (in.isEmpty()) {
+      return Optional.empty();
+    }
+    ResponseInputStream<GetObjectResponse> stream = in.get();
+    try {
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+      int b;
+      while ((b = stream.read()) >= 0 && b != '\n') {
+        line.write(b);
+      }
+      if (b >= 0) {
+        stream.abort();
+      }
+      return Optional.of(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot read s3://" + bucket() + "/" + key + ": " + e.getMessage(), e);
+    } finally {
+      try {
+        stream.close();
+      } catch (IOException e) {
+        // the connection was aborted or is done: nothing left to release
+      }
+    }
   }
 
   /** The "folders" directly under a prefix (common prefixes for delimiter {@code /}), paginated. */

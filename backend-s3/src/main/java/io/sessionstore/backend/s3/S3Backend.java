@@ -58,6 +58,7 @@ public final class S3Backend implements StorageBackend {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Backend.class);
   private static final int READ_AHEAD = 16;
   private static final long DISCOVERY_EVERY_SECONDS = 30;
+  private static final int MAX_COUNTS = 256;
 
   private final S3Settings settings;
   private final Clock clock;
@@ -184,7 +185,7 @@ public final class S3Backend implements StorageBackend {
       return known != null ? known : adopt(key);
     }
     String last = newer.get(newer.size() - 1);
-    Optional<Marker> marker = store.open(last).map(in -> Marker.decode(in, false, last));
+    Optional<Marker> marker = store.firstLine(last).map(line -> Marker.control(line, last));
     if (marker.isEmpty()) {
       // Deleted between the listing and the read: look again.
       states.remove(key);
@@ -231,8 +232,8 @@ public final class S3Backend implements StorageBackend {
       return null;
     }
     String newest = markers.get(markers.size() - 1);
-    return store.open(newest).map(in -> {
-      State s = stateAfter(null, S3Layout.markerNumber(newest), Marker.decode(in, false, newest));
+    return store.firstLine(newest).map(line -> {
+      State s = stateAfter(null, S3Layout.markerNumber(newest), Marker.control(line, newest));
       states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
       return states.get(key);
     }).orElse(null);
@@ -268,7 +269,7 @@ public final class S3Backend implements StorageBackend {
       return s;
     }
     String folder = layout.partsFolder(key);
-    List<String> newer = store.keys(folder, folder + s.control().lastPart()).stream()
+    List<String> newer = store.keysDirectlyUnder(folder, folder + s.control().lastPart()).stream()
         .filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
     if (newer.isEmpty()) {
       return s;
@@ -308,6 +309,10 @@ public final class S3Backend implements StorageBackend {
     }
     if (control.head() != null) {
       counts.put(n, control.head().messageCount());
+    }
+    // Enough to resume reads near the end; older positions are found by reading from the generation's start.
+    while (counts.size() > MAX_COUNTS) {
+      counts.pollFirstEntry();
     }
     return new State(n, control.withoutMessages(), counts);
   }
@@ -360,7 +365,7 @@ public final class S3Backend implements StorageBackend {
     List<String> after = store.numbered(layout.logFolder(key), markerKey);
     if (!after.isEmpty()) {
       String next = after.get(0);
-      Optional<Marker> following = store.open(next).map(in -> Marker.decode(in, false, next));
+      Optional<Marker> following = store.firstLine(next).map(line -> Marker.control(line, next));
       if (following.isEmpty() || following.get().prev() != marker.id()) {
         store.delete(List.of(markerKey));
         states.remove(key);
@@ -486,6 +491,9 @@ public final class S3Backend implements StorageBackend {
               () -> new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read"));
           if (m.head() != null) {
             state.counts().put(n, m.head().messageCount());
+            while (state.counts().size() > MAX_COUNTS) {
+              state.counts().pollFirstEntry();
+            }
           }
           return m;
         }));

@@ -213,8 +213,8 @@ final class S3Index {
         newest.size());
     for (Map.Entry<String, Long> e : newest.entrySet()) {
       String key = e.getKey() + String.format("%012d", e.getValue());
-      store.open(key).ifPresent(in -> {
-        Marker m = Marker.decode(in, false, key);
+      store.firstLine(key).ifPresent(line -> {
+        Marker m = Marker.control(line, key);
         if (m.head() != null && !m.isDelete()) {
           live.put(m.head().key(), new Entry(m.head(), e.getValue()));
         }
