@@ -160,11 +160,12 @@ final class ArchiveImporter {
     try (Stream<String> s = backend.messages(current.get(), 0)) {
       have = s.toList();
     }
-    if (isPrefix(have, archived)) {
+    List<String> archivedTexts = archived.stream().map(MessageFacts::text).toList();
+    if (startsWith(archivedTexts, have)) {
       List<MessageFacts> tail = archived.subList(have.size(), archived.size());
       return new Plan(key, tail.isEmpty() ? Outcome.UNCHANGED : Outcome.EXTENDED, current.get(), tail, metadata);
     }
-    if (archived.size() < have.size() && isPrefixOf(archived, have)) {
+    if (startsWith(have, archivedTexts)) {
       return new Plan(key, Outcome.UNCHANGED, current.get(), List.of(), metadata);
     }
     return new Plan(key, options.replace() ? Outcome.REPLACED : Outcome.DIVERGED, current.get(), archived,
@@ -180,25 +181,9 @@ final class ArchiveImporter {
     stored += p.messages().size();
   }
 
-  private static boolean isPrefix(List<String> stored, List<MessageFacts> archived) {
-    if (stored.size() > archived.size()) {
-      return false;
-    }
-    for (int i = 0; i < stored.size(); i++) {
-      if (!stored.get(i).equals(archived.get(i).text())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean isPrefixOf(List<MessageFacts> archived, List<String> stored) {
-    for (int i = 0; i < archived.size(); i++) {
-      if (!archived.get(i).text().equals(stored.get(i))) {
-        return false;
-      }
-    }
-    return true;
+  /** Whether {@code shorter} is the start of {@code longer}, message for message, byte for byte. */
+  private static boolean startsWith(List<String> longer, List<String> shorter) {
+    return shorter.size() <= longer.size() && longer.subList(0, shorter.size()).equals(shorter);
   }
 
   private static InputStream decompressed(InputStream raw) {

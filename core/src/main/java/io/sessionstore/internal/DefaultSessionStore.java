@@ -280,8 +280,7 @@ public final class DefaultSessionStore implements SessionStore {
       Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
       SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated, o.messageCount(),
           d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(subpaths), o.version() + 1);
-      if (m.equals(new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), o.updatedAt(), o.messageCount(),
-          o.totalCostUsd(), o.turns(), o.tags(), o.summary(), o.attributes(), o.subpaths(), o.version() + 1))) {
+      if (m.equals(withVersion(o, o.version() + 1))) {
         return;
       }
       StoredHead head = new StoredHead(mainKey, m, main.get().generation(), d.encode());

@@ -27,13 +27,19 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
    * @throws InvalidInputException naming the message's position (from 1)
    */
   public static List<MessageFacts> of(List<Message> messages) {
-    List<MessageFacts> out = new ArrayList<>(messages.size());
     for (int i = 0; i < messages.size(); i++) {
-      Message m = messages.get(i);
-      if (m == null) {
+      if (messages.get(i) == null) {
         throw new InvalidInputException("Invalid message " + (i + 1) + ": it is null");
       }
-      out.add(of(m.json(), "message " + (i + 1)));
+    }
+    return ofTexts(messages.stream().map(Message::json).toList());
+  }
+
+  /** As {@link #of(List)}, for message texts. */
+  public static List<MessageFacts> ofTexts(List<String> texts) {
+    List<MessageFacts> out = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      out.add(of(texts.get(i), "message " + (i + 1)));
     }
     return out;
   }

@@ -143,7 +143,7 @@ public final class MetadataJson {
     if (!v.isObject()) {
       throw new InvalidInputException("Invalid metadata: 'attributes' is not an object");
     }
-    v.fields().forEachRemaining(e -> {
+    v.properties().forEach(e -> {
       if (!e.getValue().isTextual()) {
         throw new InvalidInputException("Invalid attribute '" + e.getKey() + "': its value is not a string");
       }

@@ -38,11 +38,7 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
    * @throws io.sessionstore.api.InvalidInputException when a message is not a JSON object
    */
   public static StoredHead derive(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt) {
-    List<MessageFacts> facts = new java.util.ArrayList<>(messages.size());
-    for (int i = 0; i < messages.size(); i++) {
-      facts.add(MessageFacts.of(messages.get(i), "message " + (i + 1)));
-    }
-    Derivation d = Derivation.EMPTY.plus(facts);
+    Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
     SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), createdAt,
         updatedAt.isBefore(createdAt) ? createdAt : updatedAt, messages.size(), d.totalCost(), d.turns(), List.of(),
         null, Map.of(), List.of(), 1);
@@ -57,11 +53,7 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
    * @throws io.sessionstore.api.InvalidInputException when a message is not a JSON object
    */
   public StoredHead extend(List<String> messages, Instant updatedAt) {
-    List<MessageFacts> facts = new java.util.ArrayList<>(messages.size());
-    for (int i = 0; i < messages.size(); i++) {
-      facts.add(MessageFacts.of(messages.get(i), "message " + (i + 1)));
-    }
-    Derivation d = Derivation.decode(derivation).plus(facts);
+    Derivation d = Derivation.decode(derivation).plus(MessageFacts.ofTexts(messages));
     SessionMetadata o = metadata;
     SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(),
         updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt(), o.messageCount() + messages.size(),

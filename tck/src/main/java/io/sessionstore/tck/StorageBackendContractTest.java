@@ -391,6 +391,19 @@ public abstract class StorageBackendContractTest {
   }
 
   @Test
+  void extremeCostsAreKeptExactlyAndStaySearchable() {
+    String digits = "0.123456789012345678901234567890123456789";
+    store.appendMessages(key("precise"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
+    store.appendMessages(key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-70}")));
+    assertEquals(new BigDecimal(digits), store.getMetadata(key("precise")).orElseThrow().totalCostUsd());
+    assertEquals(0, new BigDecimal("1e-70").compareTo(store.getMetadata(key("tiny")).orElseThrow().totalCostUsd()));
+    assertEquals(List.of("precise"), ids(SearchQuery.in(Scope.project("tck")).minCost(new BigDecimal("0.1234"))
+        .build()));
+    assertEquals(List.of("tiny"), ids(SearchQuery.in(Scope.project("tck")).maxCost(new BigDecimal("0.1234"))
+        .build()));
+  }
+
+  @Test
   void realStreamJsonOutputGivesItsMetadata() {
     String file = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst()
         .orElseThrow();

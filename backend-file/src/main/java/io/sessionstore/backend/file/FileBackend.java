@@ -226,7 +226,7 @@ public final class FileBackend implements StorageBackend {
         removeOtherGenerations(dir, commit.head().generation());
       }
     } catch (IOException e) {
-      LOG.warn("Committed {}, but could not tidy up after it in {}: {}", key, dir, describe(e));
+      LOG.warn("Committed {}, but could not tidy up after it in {}: {}", key, dir, IoErrors.describe(e));
     }
   }
 
@@ -356,10 +356,7 @@ public final class FileBackend implements StorageBackend {
   }
 
   private BackendUnavailableException unavailable(String what, IOException e) {
-    return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + describe(e), e);
+    return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + IoErrors.describe(e), e);
   }
 
-  private static String describe(IOException e) {
-    return IoErrors.describe(e);
-  }
 }

@@ -144,18 +144,6 @@ class MongoBackendTest {
   }
 
   @Test
-  void costsBeyondDecimal128AreStoredExactlyAndSearchable() {
-    SessionStore store = store(Map.of());
-    String digits = "0.123456789012345678901234567890123456789";
-    store.appendMessages(store.key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
-    store.appendMessages(store.key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-7000}")));
-    assertEquals(new java.math.BigDecimal(digits), store.getMetadata(store.key("s")).orElseThrow().totalCostUsd());
-    assertEquals(List.of("s"), store.search(io.sessionstore.api.SearchQuery.in(io.sessionstore.api.Scope.project(
-        store.defaultProject())).minCost(new java.math.BigDecimal("0.1234")).build()).items().stream()
-        .map(io.sessionstore.api.SessionMetadata::sessionId).toList());
-  }
-
-  @Test
   void anUnreachableServerFailsWithinTheTimeoutAndNeverShowsThePassword() throws Exception {
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
