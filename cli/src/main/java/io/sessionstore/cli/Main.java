@@ -5,6 +5,7 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.NotFoundException;
+import io.sessionstore.claude.ClaudeCommandNotFoundException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -13,14 +14,16 @@ import picocli.CommandLine;
 
 /**
  * Entry point of the {@code sessionstore} command. Exit codes: 0 success, 1 not found or conflict, 2 bad usage,
- * input or configuration (also when some lines of an import were rejected), 3 backend unavailable. Errors are one
- * line on standard error; {@code --verbose} adds the stack trace.
+ * input or configuration (also when some lines of an import or a recording were rejected), 3 backend unavailable,
+ * 127 when the Claude Code command to resume with is missing. Errors are one line on standard error;
+ * {@code --verbose} adds the stack trace.
  */
 public final class Main {
   static final int OK = 0;
   static final int NOT_FOUND = 1;
   static final int BAD_INPUT = 2;
   static final int UNAVAILABLE = 3;
+  static final int COMMAND_NOT_FOUND = 127;
 
   private Main() {}
 
@@ -72,6 +75,9 @@ public final class Main {
   }
 
   static int exitCode(Exception e) {
+    if (e instanceof ClaudeCommandNotFoundException) {
+      return COMMAND_NOT_FOUND;
+    }
     if (e instanceof NotFoundException || e instanceof ConflictException) {
       return NOT_FOUND;
     }

@@ -4,6 +4,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.claude.ClaudeCode;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,14 +21,16 @@ import picocli.CommandLine.ScopeType;
 /** The {@code sessionstore} command: global options, the store they configure, and the subcommands. */
 @Command(name = "sessionstore", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     usageHelpAutoWidth = true, scope = ScopeType.INHERIT,
-    description = "Keeps AI-agent conversation sessions: store, tag, search, show, export and clean them up.",
+    description = "Keeps AI-agent conversation sessions: record, store, tag, search, show, export, resume and "
+        + "clean them up.",
     footer = {"", "Exit codes: 0 success, 1 not found or conflict, 2 bad usage, input or configuration,"
-        + " 3 backend unavailable.",
+        + " 3 backend unavailable; resume exits with Claude Code's exit code (127: the command is missing).",
         "Configuration: sessionstore.* keys from --config FILE or $SESSIONSTORE_CONFIG, SESSIONSTORE_* "
             + "variables, -D key=value."},
     subcommands = {QuickstartCommand.class, SaveCommand.class, AppendCommand.class, ShowCommand.class,
         InfoCommand.class, ListCommand.class, SearchCommand.class, TagCommand.class, DescribeCommand.class,
-        DeleteCommand.class, CleanupCommand.class, ExportCommand.class, ImportCommand.class,
+        DeleteCommand.class, CleanupCommand.class, ExportCommand.class, ImportCommand.class, RecordCommand.class,
+        ImportClaudeCommand.class, PullCommand.class, ResumeCommand.class, MigrateCommand.class,
         BackendsCommand.class, VersionCommand.class, AutoComplete.GenerateCompletion.class})
 final class SessionstoreCommand {
   final InputStream in;
@@ -73,6 +76,11 @@ final class SessionstoreCommand {
       store = SessionStore.builder().config(config()).build();
     }
     return store;
+  }
+
+  /** Claude Code working with the store, as sessionstore.claude.* configure it. */
+  ClaudeCode claude() {
+    return ClaudeCode.of(store(), config());
   }
 
   void close() {

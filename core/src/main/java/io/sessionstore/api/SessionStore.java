@@ -149,6 +149,24 @@ public interface SessionStore extends AutoCloseable {
    */
   ImportResult importSessions(InputStream in, ImportOptions options);
 
+  /**
+   * Copies the sessions matching the query's filters (all of them, not one page) into another store, with the
+   * import's merge rules: a session the target lacks is created with its timestamps, one the target holds a
+   * prefix of is extended, one it already holds is skipped, and one that differs is reported as diverged and left
+   * alone. Running it again after an interruption copies only what is missing. Each copied session is read back
+   * from both stores and compared by message count and a SHA-256 over its messages; a session that fails is
+   * reported and the others are still copied.
+   */
+  MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress);
+
+  /**
+   * A recorder that stores a live stream of messages into a session as they arrive; see {@link Recorder}. Finish
+   * it (or close it) at the end of the stream.
+   */
+  default Recorder recorder(RecordOptions options) {
+    return new Recorder(this, options);
+  }
+
   /** Stops the scheduled cleanup and releases the cache and the backend. */
   @Override
   void close();

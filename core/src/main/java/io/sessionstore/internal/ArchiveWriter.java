@@ -43,25 +43,9 @@ final class ArchiveWriter {
     Counting out = new Counting(target);
     long sessions = 0;
     long messages = 0;
-    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      g.setRootValueSeparator(null);
-      g.writeStartObject();
-      g.writeStringField("format", FORMAT);
-      g.writeNumberField("version", VERSION);
-      g.writeEndObject();
-      g.writeRaw('\n');
-      // The keys first: paging in updated order while exporting would skip sessions updated meanwhile.
-      List<SessionKey> keys = new java.util.ArrayList<>();
-      SearchQuery page = query.toBuilder().limit(PAGE).cursor(null).build();
-      while (true) {
-        Page<SessionMetadata> result = store.search(page);
-        result.items().forEach(m -> keys.add(m.key()));
-        if (!result.hasNext()) {
-          break;
-        }
-        page = page.toBuilder().cursor(result.nextCursor()).build();
-      }
+    try (JsonGenerator g = generator(out)) {
+      writeHeader(g);
+      List<SessionKey> keys = keys(query);
       for (SessionKey key : keys) {
         long written = writeSession(g, key);
         if (written >= 0) {
@@ -75,6 +59,50 @@ final class ArchiveWriter {
       throw new BackendUnavailableException("Cannot write the archive: " + e.getMessage(), e);
     }
     return new ExportResult(sessions, messages, out.count);
+  }
+
+  /** An archive of one session: its messages, or -1 when it does not exist. */
+  long writeOne(SessionKey key, OutputStream target) {
+    try (JsonGenerator g = generator(target)) {
+      writeHeader(g);
+      long written = writeSession(g, key);
+      g.flush();
+      return written;
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot write the archive: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The keys of every session the query matches, read before any is exported: paging in updated order while
+   * exporting would skip sessions updated meanwhile.
+   */
+  List<SessionKey> keys(SearchQuery query) {
+    List<SessionKey> keys = new java.util.ArrayList<>();
+    SearchQuery page = query.toBuilder().limit(PAGE).cursor(null).build();
+    while (true) {
+      Page<SessionMetadata> result = store.search(page);
+      result.items().forEach(m -> keys.add(m.key()));
+      if (!result.hasNext()) {
+        return keys;
+      }
+      page = page.toBuilder().cursor(result.nextCursor()).build();
+    }
+  }
+
+  private static JsonGenerator generator(OutputStream out) throws IOException {
+    JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    g.setRootValueSeparator(null);
+    return g;
+  }
+
+  private static void writeHeader(JsonGenerator g) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("format", FORMAT);
+    g.writeNumberField("version", VERSION);
+    g.writeEndObject();
+    g.writeRaw('\n');
   }
 
   /** Writes one session line; -1 when the session was deleted meanwhile. */

@@ -8,6 +8,7 @@ import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.MetadataUpdate;
+import io.sessionstore.api.MigrationResult;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.Page;
 import io.sessionstore.api.ProgressListener;
@@ -482,6 +483,14 @@ public final class DefaultSessionStore implements SessionStore {
   @Override
   public ExportResult exportSessions(SearchQuery query, OutputStream out, ProgressListener progress) {
     return new ArchiveWriter(this, backend).write(query, out, progress);
+  }
+
+  @Override
+  public MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress) {
+    if (target == this) {
+      throw new InvalidInputException("Cannot migrate a store to itself");
+    }
+    return new Migration(this, new ArchiveWriter(this, backend)).run(target, query, progress);
   }
 
   @Override

@@ -1,0 +1,53 @@
+package io.sessionstore.cli;
+
+import io.sessionstore.api.RecordOptions;
+import io.sessionstore.api.RecordResult;
+import io.sessionstore.api.SessionMetadata;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "record", description = "Record a live stream of JSON messages from standard input (what claude -p "
+    + "--output-format stream-json --verbose prints), storing each as it arrives.",
+    footer = {"", "Example: claude -p \"fix the tests\" --output-format stream-json --verbose | sessionstore record "
+        + "--tag ci"})
+final class RecordCommand implements Callable<Integer> {
+  @ParentCommand
+  SessionstoreCommand root;
+
+  @Option(names = "--id", paramLabel = "ID", description = "Record into this session (default: the session_id of "
+      + "the stream's system/init message).")
+  String id;
+
+  @Option(names = "--tag", paramLabel = "TAG", description = "Tag the session (repeatable).")
+  List<String> tags = new ArrayList<>();
+
+  @Option(names = "--summary", paramLabel = "TEXT", description = "A one-line summary of the session.")
+  String summary;
+
+  @Override
+  public Integer call() {
+    RecordOptions options = new RecordOptions(root.writeProject(), id, null, new LinkedHashSet<>(tags), summary);
+    RecordResult r = root.store().recorder(options).record(root.in, line -> { });
+    report(r);
+    return r.rejected().isEmpty() ? Main.OK : Main.BAD_INPUT;
+  }
+
+  private void report(RecordResult r) {
+    for (RecordResult.Rejection rejection : r.rejected()) {
+      root.err.println("line " + rejection.line() + " skipped: " + rejection.reason());
+    }
+    if (r.key() == null) {
+      root.out.println("recorded nothing: the stream held no messages");
+      return;
+    }
+    SessionMetadata m = r.metadata();
+    root.out.println("recorded " + r.key() + ": " + r.stored() + " stored, " + r.skipped() + " skipped"
+        + (m == null ? "" : "; " + m.messageCount() + " messages, " + m.turns() + " turns, $"
+            + m.totalCostUsd().toPlainString()));
+  }
+}

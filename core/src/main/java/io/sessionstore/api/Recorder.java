@@ -1,0 +1,224 @@
+package io.sessionstore.api;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Records a live stream of messages (what {@code claude -p --output-format stream-json --verbose} prints) into a
+ * session, storing each message as it arrives so that a crash loses at most the message in flight.
+ *
+ * <p>The session is the one the options name, else the {@code session_id} of the stream's first
+ * {@code system}/{@code init} message; messages that arrive before that are held until it comes. A session the
+ * recording creates gets the attribute {@code format=stream-json}. A retried message (same {@code uuid}, same
+ * bytes) is stored once. Thread-safe; get one from {@link SessionStore#recorder(RecordOptions)}.
+ */
+public final class Recorder implements AutoCloseable {
+  /** The attribute that says which kind of JSON a session holds (CONTRACTS §1). */
+  public static final String FORMAT_ATTRIBUTE = "format";
+  public static final String STREAM_JSON = "stream-json";
+
+  private final SessionStore store;
+  private final RecordOptions options;
+  private final List<Message> waiting = new ArrayList<>();
+  private final List<RecordResult.Rejection> rejected = new ArrayList<>();
+  private SessionKey key;
+  private boolean started;
+  private long lines;
+  private long stored;
+  private long skipped;
+  private RecordResult result;
+
+  Recorder(SessionStore store, RecordOptions options) {
+    this.store = store;
+    this.options = options;
+    if (options.sessionId() != null) {
+      key = new SessionKey(project(), options.sessionId(), options.subpath());
+    }
+  }
+
+  /**
+   * Feeds one line of the stream: a JSON object is stored at once; a blank line is ignored; anything else is
+   * rejected with its line number and skipped.
+   *
+   * @return whether the line was taken (false when it was rejected)
+   */
+  public synchronized boolean acceptLine(String line) {
+    lines++;
+    return take(line);
+  }
+
+  /**
+   * Reads JSON Lines from the stream until it ends, taking each line as soon as its newline arrives (as
+   * {@link #acceptLine}), then finishes. A line that is not valid UTF-8 is rejected, never altered.
+   *
+   * @param echo sees every line first, as it arrived (for passing a command's output through)
+   * @throws BackendUnavailableException when the stream cannot be read; what arrived before is stored
+   */
+  public RecordResult record(InputStream in, Consumer<String> echo) {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    try {
+      for (int b = in.read(); ; b = in.read()) {
+        if (b == '\n' || (b < 0 && line.size() > 0)) {
+          byte[] bytes = line.toByteArray();
+          line.reset();
+          echo.accept(new String(bytes, StandardCharsets.UTF_8));
+          acceptLine(bytes);
+        }
+        if (b < 0) {
+          return finish();
+        }
+        if (b != '\n') {
+          line.write(b);
+        }
+      }
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot read the stream to record: " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized void acceptLine(byte[] utf8) {
+    lines++;
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(utf8)).toString();
+    } catch (CharacterCodingException e) {
+      rejected.add(new RecordResult.Rejection(lines, "Invalid message: it is not valid UTF-8"));
+      return;
+    }
+    take(text);
+  }
+
+  private boolean take(String line) {
+    String text = line;
+    if (lines == 1 && text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    if (text.endsWith("\r")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    if (text.isBlank()) {
+      return true;
+    }
+    Message message;
+    try {
+      message = Message.parse(text);
+    } catch (InvalidInputException e) {
+      rejected.add(new RecordResult.Rejection(lines, e.getMessage()));
+      return false;
+    }
+    accept(message);
+    return true;
+  }
+
+  /**
+   * Stores one message (or holds it until the stream names its session).
+   *
+   * @throws InvalidInputException when the message is not a JSON object, or names an invalid session id
+   */
+  public synchronized void accept(Message message) {
+    checkOpen();
+    Message parsed = Message.parse(message.json());
+    if (key == null) {
+      sessionIdOfInit(parsed).ifPresent(id -> key = SessionKey.of(project(), id));
+    }
+    waiting.add(parsed);
+    if (key != null) {
+      write();
+    }
+  }
+
+  /** The session being recorded into, once it is known. */
+  public synchronized Optional<SessionKey> key() {
+    return Optional.ofNullable(key);
+  }
+
+  /**
+   * Ends the recording. Messages still held because no {@code system}/{@code init} message came are stored under
+   * the first {@code session_id} any of them carries.
+   *
+   * @throws InvalidInputException when messages are held and none of them names a session (nothing of them is
+   *     stored)
+   */
+  public synchronized RecordResult finish() {
+    if (result != null) {
+      return result;
+    }
+    if (key == null && !waiting.isEmpty()) {
+      key = waiting.stream().map(Recorder::sessionIdOf).flatMap(Optional::stream).findFirst()
+          .map(id -> SessionKey.of(project(), id))
+          .orElseThrow(() -> new InvalidInputException("Cannot record " + waiting.size() + " messages: the "
+              + "stream names no session (no system/init message with a session_id); give a session id"));
+      write();
+    }
+    SessionMetadata metadata = key == null ? null : store.getMetadata(key).orElse(null);
+    result = new RecordResult(key, stored, skipped, rejected, metadata);
+    return result;
+  }
+
+  /** As {@link #finish()}. */
+  @Override
+  public void close() {
+    finish();
+  }
+
+  private void write() {
+    List<Message> batch = List.copyOf(waiting);
+    WriteResult r = started ? store.appendMessages(key, batch) : firstWrite(batch);
+    waiting.clear();
+    started = true;
+    stored += r.stored();
+    skipped += r.skipped();
+  }
+
+  /** Creates the session with its tags, summary and format, or adds to the one that exists. */
+  private WriteResult firstWrite(List<Message> batch) {
+    if (!key.isSubpath() && store.getMetadata(key).isEmpty()) {
+      try {
+        return store.saveSession(key, batch, new SaveOptions(options.tags(), options.summary(),
+            Map.of(FORMAT_ATTRIBUTE, STREAM_JSON), 0L));
+      } catch (ConflictException e) {
+        // created by another writer meanwhile: add to it
+      }
+    }
+    WriteResult r = store.appendMessages(key, batch);
+    if (!options.tags().isEmpty() || options.summary() != null) {
+      store.updateMetadata(key, new MetadataUpdate(options.tags(), null, options.summary(), false, null, null,
+          null));
+    }
+    return r;
+  }
+
+  private void checkOpen() {
+    if (result != null) {
+      throw new IllegalStateException("This recording has finished");
+    }
+  }
+
+  private String project() {
+    return options.project() != null ? options.project() : store.defaultProject();
+  }
+
+  private static Optional<String> sessionIdOfInit(Message m) {
+    if (!"system".equals(m.type()) || !"init".equals(m.tree().path("subtype").asText(null))) {
+      return Optional.empty();
+    }
+    return sessionIdOf(m);
+  }
+
+  private static Optional<String> sessionIdOf(Message m) {
+    var id = m.tree().get("session_id");
+    return id != null && id.isTextual() && !id.textValue().isEmpty() ? Optional.of(id.textValue())
+        : Optional.empty();
+  }
+}

@@ -1,0 +1,363 @@
+package io.sessionstore.claude;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.NotFoundException;
+import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.RecordOptions;
+import io.sessionstore.api.RecordResult;
+import io.sessionstore.api.Recorder;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.internal.IoErrors;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Claude Code and a {@link SessionStore} working together (CONTRACTS §11): import Claude Code's transcripts,
+ * write a stored session back where Claude Code looks for it ({@code <config dir>/projects/<encoded working
+ * directory>/<id>.jsonl}), and resume a stored session through the Claude Code command, recording what it prints.
+ *
+ * <p>Sessions imported from transcripts carry the attribute {@code format=claude-transcript}; sessions recorded from
+ * {@code --output-format stream-json} output carry {@code format=stream-json} and have no transcript to write back.
+ * Thread-safe as far as the store is; two resumes of one session at once are not coordinated.
+ */
+public final class ClaudeCode {
+  /** The {@code format} attribute of sessions imported from Claude Code's transcripts. */
+  public static final String CLAUDE_TRANSCRIPT = TranscriptMetadata.FORMAT;
+  static final String RUNS = "runs/";
+  private static final int FOLDER_LENGTH = 200;
+
+  private final SessionStore store;
+  private final List<String> command;
+  private final Path configDir;
+
+  /**
+   * @param command the Claude Code command and any arguments that come before the ones a resume adds
+   * @param configDir Claude Code's configuration folder (its {@code CLAUDE_CONFIG_DIR})
+   */
+  public ClaudeCode(SessionStore store, List<String> command, Path configDir) {
+    if (command.isEmpty()) {
+      throw new io.sessionstore.api.ConfigurationException("Invalid sessionstore.claude.command: it is empty");
+    }
+    this.store = store;
+    this.command = List.copyOf(command);
+    this.configDir = configDir.toAbsolutePath().normalize();
+  }
+
+  /**
+   * The command from {@code sessionstore.claude.command} (default {@code claude}, split at spaces) and the folder
+   * from {@code sessionstore.claude.config-dir}, else {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}.
+   */
+  public static ClaudeCode of(SessionStore store, SessionStoreConfig config) {
+    String cmd = config.get("sessionstore.claude.command").orElse("claude").strip();
+    Path dir = config.get("sessionstore.claude.config-dir").filter(s -> !s.isBlank()).map(ClaudeCode::expandHome)
+        .orElseGet(ClaudeCode::defaultConfigDir);
+    return new ClaudeCode(store, cmd.isEmpty() ? List.of() : Arrays.asList(cmd.split("\\s+")), dir);
+  }
+
+  /** {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}, as Claude Code itself decides. */
+  public static Path defaultConfigDir() {
+    String env = System.getenv("CLAUDE_CONFIG_DIR");
+    return env != null && !env.isBlank() ? Path.of(env) : home().resolve(".claude");
+  }
+
+  public Path configDir() {
+    return configDir;
+  }
+
+  /** Where Claude Code keeps transcripts: one folder per working directory. */
+  public Path projectsDir() {
+    return configDir.resolve("projects");
+  }
+
+  /**
+   * The folder Claude Code keeps a working directory's transcripts in: the directory's real path with every
+   * character other than an ASCII letter or digit replaced by {@code -}, cut to 200 characters and followed by a
+   * hash when longer (an existing folder with that start is used, since the hash differs between Claude Code
+   * builds).
+   */
+  public Path transcriptFolder(Path workingDir) {
+    String path = realPath(workingDir).toString();
+    String encoded = encode(path);
+    if (encoded.length() <= FOLDER_LENGTH) {
+      return projectsDir().resolve(encoded);
+    }
+    String prefix = encoded.substring(0, FOLDER_LENGTH);
+    if (Files.isDirectory(projectsDir())) {
+      try (Stream<Path> folders = Files.list(projectsDir())) {
+        Optional<Path> existing = folders.filter(f -> {
+          String name = f.getFileName().toString();
+          return name.length() > FOLDER_LENGTH && name.startsWith(prefix) && Files.isDirectory(f);
+        }).sorted().findFirst();
+        if (existing.isPresent()) {
+          return existing.get();
+        }
+      } catch (IOException e) {
+        throw new BackendUnavailableException("Cannot list " + projectsDir() + ": " + IoErrors.describe(e), e);
+      }
+    }
+    return projectsDir().resolve(prefix + "-" + Long.toString(Math.abs((long) path.hashCode()), 36));
+  }
+
+  /** Claude Code's folder name for a path: each UTF-16 unit other than an ASCII letter or digit becomes '-'. */
+  static String encode(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      out.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '-');
+    }
+    return out.toString();
+  }
+
+  /** Imports every transcript under {@link #projectsDir()}. */
+  public TranscriptImportResult importTranscripts() {
+    return importTranscripts(projectsDir(), ProgressListener.NONE);
+  }
+
+  /**
+   * Imports every transcript under a projects folder: {@code <folder>/<id>.jsonl} becomes session {@code <id>} of
+   * project {@code <folder>}, {@code <folder>/<id>/subagents/<name>.jsonl} its sub-transcript
+   * {@code subagents/<name>}. Every line is kept byte for byte; importing again stores only lines added since. A
+   * line that is not a JSON object is reported and skipped; a last line without its newline is left for the next
+   * import.
+   *
+   * @param progress told after each project folder
+   * @throws io.sessionstore.api.InvalidInputException when the folder does not exist
+   */
+  public TranscriptImportResult importTranscripts(Path projectsDir, ProgressListener progress) {
+    return new TranscriptImporter(store).importProjects(projectsDir, progress).result();
+  }
+
+  /**
+   * Writes a stored session's transcript, and its {@code subagents/…} sub-transcripts, where Claude Code started
+   * in {@code workingDir} finds them, so that {@code claude --resume <id>} works there. A file that already holds
+   * the same lines is left as it is.
+   *
+   * @param force overwrite files that differ
+   * @throws NotFoundException when the session does not exist, or holds stream-json messages (no transcript)
+   * @throws ConflictException when a file exists and differs, and {@code force} is not set; nothing is written
+   */
+  public PullResult pull(SessionKey key, Path workingDir, boolean force) {
+    return pull(key, workingDir, force ? Existing.OVERWRITE : Existing.REFUSE);
+  }
+
+  /** What to do with a transcript file that exists and differs from the stored one. */
+  private enum Existing { REFUSE, OVERWRITE, KEEP_LONGER }
+
+  private PullResult pull(SessionKey key, Path workingDir, Existing existing) {
+    SessionKey session = key.main();
+    SessionMetadata m = metadata(session);
+    if (Recorder.STREAM_JSON.equals(m.attributes().get(Recorder.FORMAT_ATTRIBUTE))) {
+      throw new NotFoundException("Cannot pull " + session + ": it was recorded from stream-json output, which "
+          + "holds no Claude Code transcript (resume it with sessionstore resume)");
+    }
+    Path folder = transcriptFolder(workingDir);
+    Path transcript = folder.resolve(session.sessionId() + ".jsonl");
+    Map<Path, byte[]> files = new LinkedHashMap<>();
+    files.put(transcript, contents(session));
+    for (String sub : store.listSubpaths(session)) {
+      if (sub.startsWith(TranscriptImporter.SUBAGENTS + "/")) {
+        files.put(folder.resolve(session.sessionId()).resolve(sub + ".jsonl"), contents(session.withSubpath(sub)));
+      }
+    }
+    // Decide about every file before writing any, so a refusal leaves nothing half pulled.
+    List<Path> write = new ArrayList<>();
+    List<Path> unchanged = new ArrayList<>();
+    for (Map.Entry<Path, byte[]> f : files.entrySet()) {
+      byte[] there = readIfExists(f.getKey());
+      if (there == null) {
+        write.add(f.getKey());
+      } else if (Arrays.equals(there, f.getValue())
+          || (existing == Existing.KEEP_LONGER && startsWith(there, f.getValue()))) {
+        unchanged.add(f.getKey());
+      } else if (existing == Existing.OVERWRITE) {
+        write.add(f.getKey());
+      } else {
+        throw new ConflictException("Cannot pull " + session + ": " + f.getKey() + " exists and differs from the "
+            + "stored transcript" + (existing == Existing.KEEP_LONGER ? " (it does not continue it)" : "")
+            + "; sessionstore pull --force overwrites it");
+      }
+    }
+    for (Path p : write) {
+      writeFile(p, files.get(p));
+    }
+    return new PullResult(transcript, write, unchanged);
+  }
+
+  /**
+   * Resumes a stored session: runs {@code <command> --resume <id> -p <prompt> --output-format stream-json
+   * --verbose} in {@code workingDir}, hands every line it prints to {@code output}, and records the printed
+   * messages as they arrive. A stream-json session gets them appended. A Claude Code transcript session is first
+   * pulled for {@code workingDir} (a local transcript that already continues the stored one is kept), gets the
+   * printed messages as a new sub-transcript {@code runs/<n>} (whose costs count in the session's cost), and after
+   * the run gets the lines Claude Code added to its transcript.
+   *
+   * @throws NotFoundException when the session does not exist
+   * @throws ConflictException when a local transcript differs from the stored one and does not continue it
+   * @throws ClaudeCommandNotFoundException when the command cannot be run
+   */
+  public ResumeResult resume(SessionKey key, String prompt, Path workingDir, Consumer<String> output) {
+    SessionKey session = key.main();
+    SessionMetadata m = metadata(session);
+    boolean transcript = CLAUDE_TRANSCRIPT.equals(m.attributes().get(Recorder.FORMAT_ATTRIBUTE));
+    PullResult pulled = transcript ? pull(session, workingDir, Existing.KEEP_LONGER) : null;
+    SessionKey into = transcript ? session.withSubpath(RUNS + nextRun(session)) : session;
+    List<String> args = new ArrayList<>(command);
+    args.addAll(List.of("--resume", session.sessionId(), "-p", prompt, "--output-format", "stream-json",
+        "--verbose"));
+    ProcessBuilder builder = new ProcessBuilder(args).directory(workingDir.toAbsolutePath().toFile())
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    // The command looks where the transcript was pulled to.
+    builder.environment().put("CLAUDE_CONFIG_DIR", configDir.toString());
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new ClaudeCommandNotFoundException("Cannot run the Claude Code command '" + command.get(0) + "': "
+          + IoErrors.describe(e) + " (install Claude Code, or set sessionstore.claude.command)", e);
+    }
+    List<Message> printed = new ArrayList<>();
+    RecordResult recorded;
+    try {
+      process.getOutputStream().close();
+      recorded = store.recorder(RecordOptions.into(into)).record(process.getInputStream(), line -> {
+        output.accept(line);
+        if (!line.isBlank()) {
+          try {
+            printed.add(Message.parse(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line));
+          } catch (io.sessionstore.api.InvalidInputException e) {
+            // the recorder reports it
+          }
+        }
+      });
+      waitFor(process);
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot run the Claude Code command: " + IoErrors.describe(e), e);
+    } finally {
+      process.destroy();
+    }
+    TranscriptImportResult after = null;
+    if (transcript) {
+      Path file = pulled.transcript();
+      after = new TranscriptImporter(store)
+          .importSession(session, file, file.resolveSibling(session.sessionId()).resolve(TranscriptImporter.SUBAGENTS))
+          .result();
+    }
+    return new ResumeResult(process.exitValue(), into, printed, recorded.stored(), recorded.rejected(), pulled,
+        after);
+  }
+
+  private static void waitFor(Process process) {
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendUnavailableException("Interrupted while the Claude Code command ran", e);
+    }
+  }
+
+  /** The next free {@code runs/<n>}, counting from 1. */
+  private long nextRun(SessionKey session) {
+    long last = 0;
+    for (String sub : store.listSubpaths(session)) {
+      if (sub.startsWith(RUNS) && sub.substring(RUNS.length()).matches("[0-9]{1,18}")) {
+        last = Math.max(last, Long.parseLong(sub.substring(RUNS.length())));
+      }
+    }
+    return last + 1;
+  }
+
+  private SessionMetadata metadata(SessionKey session) {
+    return store.getMetadata(session)
+        .orElseThrow(() -> new NotFoundException("Session " + session + " does not exist"));
+  }
+
+  /** The transcript's lines, each followed by a newline, as Claude Code writes them. */
+  private byte[] contents(SessionKey key) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Stream<Message> messages = store.streamMessages(key)) {
+      messages.forEach(m -> {
+        out.writeBytes(m.json().getBytes(StandardCharsets.UTF_8));
+        out.write('\n');
+      });
+    }
+    return out.toByteArray();
+  }
+
+  private static byte[] readIfExists(Path file) {
+    try {
+      return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot read " + file + ": " + IoErrors.describe(e), e);
+    }
+  }
+
+  /** Writes beside the target and renames, so Claude Code never reads half a transcript. */
+  private static void writeFile(Path file, byte[] bytes) {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".sessionstore-" + ProcessHandle.current().pid());
+    try {
+      Files.createDirectories(file.getParent());
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+          // Transcripts hold prompts, code and secrets.
+          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        }
+        ch.write(java.nio.ByteBuffer.wrap(bytes));
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the write failed already; that is what the caller hears about
+      }
+      throw new BackendUnavailableException("Cannot write " + file + ": " + IoErrors.describe(e), e);
+    }
+  }
+
+  private static boolean startsWith(byte[] longer, byte[] start) {
+    return longer.length >= start.length && Arrays.equals(longer, 0, start.length, start, 0, start.length);
+  }
+
+  private static Path realPath(Path dir) {
+    Path absolute = dir.toAbsolutePath().normalize();
+    try {
+      return absolute.toRealPath();
+    } catch (IOException e) {
+      return absolute;
+    }
+  }
+
+  private static Path expandHome(String path) {
+    if (path.equals("~")) {
+      return home();
+    }
+    return path.startsWith("~/") ? home().resolve(path.substring(2)) : Path.of(path);
+  }
+
+  private static Path home() {
+    String home = System.getenv("HOME");
+    return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+  }
+}

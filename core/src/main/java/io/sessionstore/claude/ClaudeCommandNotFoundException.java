@@ -1,0 +1,12 @@
+package io.sessionstore.claude;
+
+import io.sessionstore.api.ConfigurationException;
+
+/** The Claude Code command ({@code sessionstore.claude.command}) could not be run. */
+public final class ClaudeCommandNotFoundException extends ConfigurationException {
+  private static final long serialVersionUID = 1L;
+
+  public ClaudeCommandNotFoundException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

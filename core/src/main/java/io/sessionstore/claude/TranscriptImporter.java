@@ -1,0 +1,231 @@
+package io.sessionstore.claude;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.sessionstore.api.ImportOptions;
+import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.internal.IoErrors;
+import io.sessionstore.internal.Json;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Imports Claude Code transcripts (CONTRACTS §11). Each session goes in as a one-session archive, so the archive
+ * import's merge rules apply: a new session is created, a stored one whose lines start the file's gets the new
+ * lines appended as they are, and one that does not is reported as diverged and left alone. Not thread-safe: one
+ * import per instance.
+ */
+final class TranscriptImporter {
+  static final String SUBAGENTS = "subagents";
+
+  private final SessionStore store;
+  private long files;
+  private long created;
+  private long extended;
+  private long unchanged;
+  private long stored;
+  private long skipped;
+  private long pending;
+  private final List<SessionKey> diverged = new ArrayList<>();
+  private final List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
+
+  TranscriptImporter(SessionStore store) {
+    this.store = store;
+  }
+
+  /** Every {@code <folder>/<id>.jsonl} and {@code <folder>/<id>/subagents/*.jsonl} under a projects folder. */
+  TranscriptImporter importProjects(Path projectsDir, ProgressListener progress) {
+    if (!Files.isDirectory(projectsDir)) {
+      throw new InvalidInputException("Cannot import Claude Code transcripts from " + projectsDir
+          + ": no such folder");
+    }
+    List<Path> folders = children(projectsDir).stream().filter(Files::isDirectory).toList();
+    long done = 0;
+    for (Path folder : folders) {
+      TreeSet<String> ids = new TreeSet<>();
+      for (Path p : children(folder)) {
+        String name = p.getFileName().toString();
+        if (Files.isRegularFile(p) && name.endsWith(".jsonl")) {
+          ids.add(name.substring(0, name.length() - ".jsonl".length()));
+        } else if (Files.isDirectory(p.resolve(SUBAGENTS))) {
+          ids.add(name);
+        }
+      }
+      for (String id : ids) {
+        SessionKey key;
+        try {
+          key = SessionKey.of(folder.getFileName().toString(), id);
+        } catch (InvalidInputException e) {
+          rejected.add(new TranscriptImportResult.Rejection(folder.resolve(id + ".jsonl"), 0, e.getMessage()));
+          continue;
+        }
+        importSession(key, folder.resolve(id + ".jsonl"), folder.resolve(id).resolve(SUBAGENTS));
+      }
+      progress.progress(++done, folders.size());
+    }
+    return this;
+  }
+
+  /** One session: its transcript file and its sub-agents' files, either of which may be absent. */
+  TranscriptImporter importSession(SessionKey key, Path transcript, Path subagentsDir) {
+    TranscriptFile main = Files.isRegularFile(transcript) ? read(transcript) : null;
+    Map<String, TranscriptFile> subs = new TreeMap<>();
+    if (Files.isDirectory(subagentsDir)) {
+      try (Stream<Path> walk = Files.walk(subagentsDir)) {
+        for (Path p : walk.filter(f -> Files.isRegularFile(f) && f.toString().endsWith(".jsonl")).sorted().toList()) {
+          String relative = subagentsDir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+          TranscriptFile sub = read(p);
+          if (sub != null) {
+            subs.put(SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length()), sub);
+          }
+        }
+      } catch (IOException e) {
+        rejected.add(new TranscriptImportResult.Rejection(subagentsDir, 0, "cannot be read: "
+            + IoErrors.describe(e)));
+      }
+    }
+    if (main == null && subs.isEmpty()) {
+      return this;
+    }
+    long lines = (main == null ? 0 : main.lines.size()) + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
+    ImportResult r = store.importSessions(new ByteArrayInputStream(archive(key, main, subs)),
+        ImportOptions.DEFAULTS);
+    if (!r.rejected().isEmpty()) {
+      rejected.add(new TranscriptImportResult.Rejection(transcript, 0, r.rejected().get(0).reason()));
+      return this;
+    }
+    if (!r.diverged().isEmpty()) {
+      diverged.add(key);
+      return this;
+    }
+    created += r.created();
+    extended += r.extended();
+    unchanged += r.unchanged();
+    stored += r.messages();
+    skipped += lines - r.messages();
+    return this;
+  }
+
+  TranscriptImportResult result() {
+    return new TranscriptImportResult(files, created, extended, unchanged, diverged, stored, skipped, pending,
+        rejected);
+  }
+
+  private TranscriptFile read(Path file) {
+    files++;
+    try {
+      TranscriptFile f = TranscriptFile.read(file);
+      rejected.addAll(f.rejected);
+      pending += f.pending ? 1 : 0;
+      return f;
+    } catch (IOException e) {
+      rejected.add(new TranscriptImportResult.Rejection(file, 0, "cannot be read: " + IoErrors.describe(e)));
+      return null;
+    }
+  }
+
+  /** The session as an archive of one line, with the metadata its lines give (CONTRACTS §4, §7). */
+  private static byte[] archive(SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
+    List<Message> lines = main == null ? List.of() : main.lines;
+    TranscriptMetadata derived = TranscriptMetadata.of(lines);
+    Instant first = derived.first();
+    Instant last = derived.last();
+    if (first == null) {
+      // No timestamps in the transcript: the sub-agents' lines, else when the files were written.
+      for (TranscriptFile f : subs.values()) {
+        TranscriptMetadata s = TranscriptMetadata.of(f.lines);
+        first = earliest(first, s.first());
+        last = latest(last, s.last());
+      }
+    }
+    if (first == null) {
+      last = modified(main, subs);
+      first = last;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeStringField("format", "sessionstore-archive");
+      g.writeNumberField("version", 1);
+      g.writeEndObject();
+      g.writeRaw('\n');
+      g.writeStartObject();
+      g.writeStringField("project", key.project());
+      g.writeStringField("sessionId", key.sessionId());
+      g.writeStringField("createdAt", first.toString());
+      g.writeStringField("updatedAt", last.toString());
+      g.writeStringField("summary", derived.summary());
+      g.writeObjectFieldStart("attributes");
+      for (Map.Entry<String, String> a : derived.attributes().entrySet()) {
+        g.writeStringField(a.getKey(), a.getValue());
+      }
+      g.writeEndObject();
+      writeLines(g, "messages", lines);
+      g.writeObjectFieldStart("subpaths");
+      for (Map.Entry<String, TranscriptFile> s : subs.entrySet()) {
+        writeLines(g, s.getKey(), s.getValue().lines);
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeLines(JsonGenerator g, String field, List<Message> lines) throws IOException {
+    g.writeArrayFieldStart(field);
+    for (Message m : lines) {
+      g.writeRawValue(m.json());
+    }
+    g.writeEndArray();
+  }
+
+  private static Instant modified(TranscriptFile main, Map<String, TranscriptFile> subs) {
+    Instant latest = null;
+    List<TranscriptFile> all = new ArrayList<>(subs.values());
+    if (main != null) {
+      all.add(main);
+    }
+    for (TranscriptFile f : all) {
+      try {
+        latest = latest(latest, Files.getLastModifiedTime(f.path).toInstant());
+      } catch (IOException e) {
+        // the file was read a moment ago; without its time, the others' (or now) will do
+      }
+    }
+    return latest != null ? latest : Instant.now();
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null || (b != null && b.isBefore(a)) ? b : a;
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null || (b != null && b.isAfter(a)) ? b : a;
+  }
+
+  private static List<Path> children(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().toList();
+    } catch (IOException e) {
+      throw new InvalidInputException("Cannot read " + dir + ": " + IoErrors.describe(e));
+    }
+  }
+}
