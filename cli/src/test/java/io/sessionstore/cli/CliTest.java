@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sessionstore.cli.CliRun.Result;
 import io.sessionstore.tck.Fixtures;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,25 +28,12 @@ class CliTest {
   @TempDir
   Path tmp;
 
-  record Result(int code, String out, String err) {
-    List<String> lines() {
-      return out.lines().toList();
-    }
-  }
-
   private Result input(String stdin, String... args) {
-    return bytes(stdin.getBytes(StandardCharsets.UTF_8), args);
+    return new CliRun(tmp.resolve("store")).input(stdin, args);
   }
 
   private Result bytes(byte[] stdin, String... args) {
-    List<String> all = new ArrayList<>(List.of("-D", "sessionstore.file.dir=" + tmp.resolve("store")));
-    all.addAll(List.of(args));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(all.toArray(String[]::new),
-        new ByteArrayInputStream(stdin),
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new CliRun(tmp.resolve("store")).bytes(stdin, args);
   }
 
   private Result run(String... args) {

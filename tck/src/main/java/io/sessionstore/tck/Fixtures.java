@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -75,5 +77,34 @@ public final class Fixtures {
     return files().stream().filter(f -> f.startsWith(folder))
         .map(f -> new String[] {"subagents/" + f.substring(folder.length(), f.length() - ".jsonl".length()), f})
         .toList();
+  }
+
+  /**
+   * Writes the real {@code ~/.claude/projects} tree ({@code claude-projects/}: one folder per working directory,
+   * {@code <id>.jsonl} transcripts and {@code <id>/subagents/*.jsonl}) into a folder, byte for byte.
+   *
+   * @return the folder
+   */
+  public static Path writeClaudeProjects(Path dir) {
+    String prefix = "claude-projects/";
+    try {
+      for (String f : files()) {
+        if (f.startsWith(prefix)) {
+          Path target = dir.resolve(f.substring(prefix.length()));
+          Files.createDirectories(target.getParent());
+          try (InputStream in = Fixtures.class.getResourceAsStream(ROOT + f)) {
+            Files.write(target, in.readAllBytes());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return dir;
+  }
+
+  /** The stream-json output of a real {@code claude -p --output-format stream-json --verbose} run. */
+  public static String streamJsonOutput() {
+    return text(jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst().orElseThrow());
   }
 }
