@@ -1,15 +1,13 @@
 package io.sessionstore.examples;
 
-import io.sessionstore.api.ImportOptions;
-import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.MigrationResult;
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,7 +20,8 @@ import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 
 /**
- * Archives a laptop's sessions to S3 and reads them from a second store instance, as another machine would.
+ * Archives a laptop's sessions from its file store to S3 ({@link SessionStore#migrateTo}: idempotent, verified) and
+ * reads them from a second store instance, as another machine would.
  * With {@code SESSIONSTORE_S3_BUCKET} (and the other {@code SESSIONSTORE_S3_*} variables) set, it uses that
  * bucket; otherwise it starts a local S3 server (S3Proxy) in this process.
  */
@@ -59,21 +58,18 @@ public final class S3Archive {
     team.put("sessionstore.backend", "s3");
     team.put("sessionstore.project", "team");
     try {
-      // The laptop: sessions in its local file store.
+      // The laptop: sessions in its local file store, archived to the team's bucket with a verified migration.
       Path laptopDir = Files.createTempDirectory("sessionstore-laptop");
-      ByteArrayOutputStream archive = new ByteArrayOutputStream();
       try (SessionStore laptop = SessionStore.builder().config(SessionStoreConfig.of(Map.of(
-          "sessionstore.file.dir", laptopDir.toString(), "sessionstore.project", "team"))).build()) {
+              "sessionstore.file.dir", laptopDir.toString(), "sessionstore.project", "team"))).build();
+          SessionStore bucket = SessionStore.builder().config(SessionStoreConfig.of(team)).build()) {
         laptop.saveSession(laptop.key("review-42"), Samples.messages("stream-json-session.jsonl"),
             SaveOptions.tags("review").withSummary("List the files of a repository"));
         laptop.saveSession(laptop.key("transcript-7"), Samples.messages("transcript.jsonl"), SaveOptions.tags("ops"));
-        laptop.exportSessions(SearchQuery.in(Scope.project("team")).build(), archive);
-      }
-      // Archive them to the team's bucket.
-      try (SessionStore bucket = SessionStore.builder().config(SessionStoreConfig.of(team)).build()) {
-        ImportResult r = bucket.importSessions(new ByteArrayInputStream(archive.toByteArray()),
-            ImportOptions.DEFAULTS);
-        System.out.println("archived to S3: " + r.created() + " new, " + r.unchanged() + " already there");
+        MigrationResult r = laptop.migrateTo(bucket, SearchQuery.in(Scope.project("team")).build(),
+            ProgressListener.NONE);
+        System.out.println("archived to S3: " + r.copied() + " copied and verified, " + r.skipped()
+            + " already there, " + r.failed().size() + " failed");
       }
       // Another machine: a second store instance on the same bucket finds and reads them.
       try (SessionStore other = SessionStore.builder().config(SessionStoreConfig.of(team)).build()) {

@@ -50,9 +50,37 @@ class ExamplesTest {
   @Test
   void theS3ExampleArchivesAndReadsFromAnotherStoreInstance() throws Exception {
     String out = run(() -> S3Archive.main(new String[0]));
-    assertTrue(out.contains("archived to S3: 2 new"), out);
+    assertTrue(out.contains("archived to S3: 2 copied and verified, 0 already there, 0 failed"), out);
     assertTrue(out.contains("another machine found review-42: 6 messages, $0.005"), out);
     assertTrue(out.contains("another machine read transcript-7: 23 messages"), out);
+  }
+
+  @Test
+  void theRecordingExampleStoresEachMessageAsItArrives() throws Exception {
+    String out = run(() -> RecordStream.main(new String[] {dir.toString()}));
+    for (int i = 1; i <= 6; i++) {
+      assertTrue(out.contains("message: " + i + " in the session"), out);
+    }
+    assertTrue(out.contains(": 6 messages, 1 turns, $0.005, format stream-json"), out);
+  }
+
+  @Test
+  void theRecordingExampleReadsAStreamFile() throws Exception {
+    Path stream = dir.resolve("stream.jsonl");
+    Files.write(stream, Samples.messages("stream-json-session.jsonl").stream().map(m -> m.json()).toList());
+    String out = run(() -> RecordStream.main(new String[] {dir.resolve("store").toString(), stream.toString()}));
+    assertTrue(out.contains(": 6 messages, 1 turns, $0.005, format stream-json"), out);
+  }
+
+  @Test
+  void theImportExampleImportsOnceAndPullsTheTranscriptBack() throws Exception {
+    String out = run(() -> ImportTranscripts.main(new String[0]));
+    assertTrue(out.contains("first import: 2 files, 1 sessions, "
+        + (Samples.messages("transcript.jsonl").size() + Samples.messages("transcript-subagent.jsonl").size())
+        + " lines stored"), out);
+    assertTrue(out.contains("second import: 0 lines stored"), out);
+    assertTrue(out.contains("subpaths [subagents/agent-example], cwd /tmp/workspace"), out);
+    assertTrue(out.contains("(2 files)"), out);
   }
 
   @Test
