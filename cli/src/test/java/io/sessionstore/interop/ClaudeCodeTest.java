@@ -174,6 +174,16 @@ class ClaudeCodeTest {
   }
 
   @Test
+  void oneProjectsFolderCanBeImportedOnItsOwn() throws IOException {
+    SessionKey sub = transcripts().keySet().stream().filter(SessionKey::isSubpath).findFirst().orElseThrow();
+    TranscriptImportResult r = claude().importTranscripts(projects.resolve(sub.project()),
+        io.sessionstore.api.ProgressListener.NONE);
+    assertEquals(transcripts().keySet().stream().filter(k -> k.project().equals(sub.project()) && !k.isSubpath())
+        .count(), r.created());
+    assertEquals(lines(transcripts().get(sub)), stored(sub));
+  }
+
+  @Test
   void importingAgainStoresOnlyWhatClaudeCodeAddedSince() throws IOException {
     ClaudeCode claude = claude();
     TranscriptImportResult first = claude.importTranscripts(projects, io.sessionstore.api.ProgressListener.NONE);

@@ -136,7 +136,8 @@ public final class ClaudeCode {
   /**
    * Imports every transcript under a projects folder: {@code <folder>/<id>.jsonl} becomes session {@code <id>} of
    * project {@code <folder>}, {@code <folder>/<id>/subagents/<name>.jsonl} its sub-transcript
-   * {@code subagents/<name>}. Every line is kept byte for byte; importing again stores only lines added since. A
+   * {@code subagents/<name>}; a folder that holds {@code <id>.jsonl} files itself is taken as one project's folder.
+   * Every line is kept byte for byte; importing again stores only lines added since. A
    * line that is not a JSON object is reported and skipped; a last line without its newline is left for the next
    * import.
    *

@@ -49,19 +49,26 @@ final class TranscriptImporter {
     this.store = store;
   }
 
-  /** Every {@code <folder>/<id>.jsonl} and {@code <folder>/<id>/subagents/*.jsonl} under a projects folder. */
+  /**
+   * Every {@code <folder>/<id>.jsonl} and {@code <folder>/<id>/subagents/*.jsonl} under a projects folder; or,
+   * when the folder holds transcripts itself, it is one project's folder and those are imported.
+   */
   TranscriptImporter importProjects(Path projectsDir, ProgressListener progress) {
     if (!Files.isDirectory(projectsDir)) {
       throw new InvalidInputException("Cannot import Claude Code transcripts from " + projectsDir
           + ": no such folder");
     }
-    List<Path> folders = children(projectsDir).stream().filter(Files::isDirectory).toList();
+    List<Path> folders = new ArrayList<>(children(projectsDir).stream().filter(Files::isDirectory).toList());
+    // One project's folder given instead of the folder of all projects: import that project.
+    if (children(projectsDir).stream().anyMatch(TranscriptImporter::isTranscript)) {
+      folders = List.of(projectsDir);
+    }
     long done = 0;
     for (Path folder : folders) {
       TreeSet<String> ids = new TreeSet<>();
       for (Path p : children(folder)) {
         String name = p.getFileName().toString();
-        if (Files.isRegularFile(p) && name.endsWith(".jsonl")) {
+        if (isTranscript(p)) {
           ids.add(name.substring(0, name.length() - ".jsonl".length()));
         } else if (Files.isDirectory(p.resolve(SUBAGENTS))) {
           ids.add(name);
@@ -219,6 +226,10 @@ final class TranscriptImporter {
 
   private static Instant latest(Instant a, Instant b) {
     return a == null || (b != null && b.isAfter(a)) ? b : a;
+  }
+
+  private static boolean isTranscript(Path p) {
+    return p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p);
   }
 
   private static List<Path> children(Path dir) {
