@@ -1,6 +1,6 @@
 package io.sessionstore.cli;
 
-import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.MigrationResult;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionStore;
@@ -58,9 +58,9 @@ final class MigrateCommand implements Callable<Integer> {
     try (Reader in = Files.newBufferedReader(to, StandardCharsets.UTF_8)) {
       p.load(in);
     } catch (NoSuchFileException e) {
-      throw new InvalidInputException("Cannot read the target configuration " + to + ": no such file");
-    } catch (IOException e) {
-      throw new InvalidInputException("Cannot read the target configuration " + to + ": " + e.getMessage());
+      throw new ConfigurationException("Cannot read the target configuration " + to + ": no such file");
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigurationException("Cannot read the target configuration " + to + ": " + e.getMessage());
     }
     TreeMap<String, String> values = new TreeMap<>();
     p.stringPropertyNames().forEach(k -> values.put(k, p.getProperty(k).strip()));

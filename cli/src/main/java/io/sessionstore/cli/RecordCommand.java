@@ -42,7 +42,7 @@ final class RecordCommand implements Callable<Integer> {
       root.err.println("line " + rejection.line() + " skipped: " + rejection.reason());
     }
     if (r.key() == null) {
-      root.out.println("recorded nothing: the stream held no messages");
+      root.out.println("recorded nothing: the stream held no JSON messages");
       return;
     }
     SessionMetadata m = r.metadata();

@@ -41,9 +41,17 @@ final class SessionstoreCommand {
       description = "Configuration file (properties), instead of $SESSIONSTORE_CONFIG.")
   Path config;
 
+  final Map<String, String> properties = new LinkedHashMap<>();
+
+  /**
+   * Gathers every {@code -D}, before and after the subcommand's name: picocli starts the value over when the option
+   * comes again on a subcommand, so the values are kept here rather than in a bound field.
+   */
   @Option(names = "-D", paramLabel = "key=value", scope = ScopeType.INHERIT,
       description = "A configuration value that wins over every other source, e.g. -D sessionstore.file.dir=/data.")
-  Map<String, String> properties = new LinkedHashMap<>();
+  void define(Map<String, String> values) {
+    properties.putAll(values);
+  }
 
   @Option(names = "--project", paramLabel = "PROJECT", scope = ScopeType.INHERIT,
       description = "The project (default: sessionstore.project). A session id is then looked up there only.")

@@ -141,5 +141,18 @@ class InteropCliTest {
     Result there = new CliRun(tmp.resolve("team")).run("list", "--all-projects", "--json", "--limit", "1000");
     assertEquals(sessions, JSON.readTree(there.out()).size());
     assertEquals(2, cli().run("migrate", "--to", tmp.resolve("none.properties").toString()).code());
+    Path broken = tmp.resolve("broken.properties");
+    Files.writeString(broken, "sessionstore.file.dir=\\u12\n");
+    Result bad = cli().run("migrate", "--to", broken.toString());
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains(broken.toString()), bad.err());
+  }
+
+  @Test
+  void definitionsBeforeAndAfterTheCommandNameAllApply() {
+    Path other = tmp.resolve("other");
+    Result r = new CliRun(other).input("{\"type\":\"user\"}\n", "save", "s", "-D", "sessionstore.project=late");
+    assertEquals("saved late/s: 1 stored, 0 skipped", r.out().strip(), r.err());
+    assertEquals(1, new CliRun(other).run("--project", "late", "show", "s").lines().size());
   }
 }

@@ -129,7 +129,7 @@ class ClaudeCodeTest {
       assertEquals(f.getValue().getParent().getFileName().toString(), m.project());
       assertEquals(stamps.get(0), m.createdAt(), f.getKey().toString());
       assertEquals(stamps.get(stamps.size() - 1), m.updatedAt(), f.getKey().toString());
-      assertEquals(ClaudeCode.CLAUDE_TRANSCRIPT, m.attributes().get("format"));
+      assertEquals(SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT, m.attributes().get("format"));
       String cwd = lines.stream().filter(l -> l.path("cwd").isTextual()).reduce((a, b) -> b).orElseThrow()
           .get("cwd").textValue();
       assertEquals(cwd, m.attributes().get("cwd"));
@@ -181,6 +181,60 @@ class ClaudeCodeTest {
     assertEquals(transcripts().keySet().stream().filter(k -> k.project().equals(sub.project()) && !k.isSubpath())
         .count(), r.created());
     assertEquals(lines(transcripts().get(sub)), stored(sub));
+  }
+
+  @Test
+  void lineEndingsBomAndBlankLinesAreNotPartOfTheStoredLines() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("crlf/-tmp-w"));
+    List<String> real = lines(transcripts().values().iterator().next());
+    Files.writeString(folder.resolve("s.jsonl"), "\uFEFF" + String.join("\r\n", real) + "\r\n\r\n\n");
+    claude().importTranscripts(tmp.resolve("crlf"), io.sessionstore.api.ProgressListener.NONE);
+    assertEquals(real, stored(SessionKey.of("-tmp-w", "s")));
+  }
+
+  @Test
+  void aStrayFileOrAnOddSubagentNameIsRejectedAloneAndTheRestIsImported() throws IOException {
+    Map<SessionKey, Path> files = transcripts();
+    SessionKey sub = files.keySet().stream().filter(SessionKey::isSubpath).findFirst().orElseThrow();
+    Path odd = files.get(sub).resolveSibling("agent-odd .jsonl");
+    Files.copy(files.get(sub), odd);
+    Files.writeString(projects.resolve("stray.jsonl"), "{\"type\":\"user\"}\n");
+    TranscriptImportResult r = claude().importTranscripts(projects, io.sessionstore.api.ProgressListener.NONE);
+    assertEquals(List.of(projects.resolve("stray.jsonl"), odd),
+        r.rejected().stream().map(TranscriptImportResult.Rejection::file).toList());
+    long sessions = files.keySet().stream().filter(k -> !k.isSubpath()).count();
+    assertEquals(sessions, r.created());
+    assertEquals(lines(files.get(sub)), stored(sub));
+    assertEquals(lines(projects.resolve(sub.project()).resolve(sub.sessionId() + ".jsonl")), stored(sub.main()));
+  }
+
+  @Test
+  void aReimportRefreshesWhatItDerivedAndKeepsWhatAPersonChanged() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("live/-home-me-app"));
+    Path file = folder.resolve("s.jsonl");
+    String first = "{\"type\":\"user\",\"uuid\":\"u1\",\"gitBranch\":\"main\",\"cwd\":\"/home/me/app\","
+        + "\"timestamp\":\"2026-01-01T10:00:00Z\",\"message\":{\"role\":\"user\",\"content\":\"fix the build\"}}\n";
+    Files.writeString(file, first);
+    ClaudeCode claude = claude();
+    claude.importTranscripts(tmp.resolve("live"), io.sessionstore.api.ProgressListener.NONE);
+    SessionKey key = SessionKey.of("-home-me-app", "s");
+    assertEquals("fix the build", store.getMetadata(key).orElseThrow().summary());
+
+    Files.writeString(file, first
+        + "{\"type\":\"user\",\"uuid\":\"u2\",\"gitBranch\":\"feature\",\"cwd\":\"/home/me/app\","
+        + "\"timestamp\":\"2026-01-01T11:00:00Z\",\"message\":{\"role\":\"user\",\"content\":\"and test\"}}\n"
+        + "{\"type\":\"summary\",\"summary\":\"Build fixed\",\"leafUuid\":\"u2\"}\n");
+    store.updateMetadata(key, io.sessionstore.api.MetadataUpdate.attributes(Map.of("cwd", "/srv/app"), null));
+    claude.importTranscripts(tmp.resolve("live"), io.sessionstore.api.ProgressListener.NONE);
+    SessionMetadata m = store.getMetadata(key).orElseThrow();
+    assertEquals("Build fixed", m.summary());
+    assertEquals("feature", m.attributes().get("gitBranch"));
+    assertEquals("/srv/app", m.attributes().get("cwd"), "a value a person set is kept");
+
+    store.updateMetadata(key, io.sessionstore.api.MetadataUpdate.summary("my own words"));
+    Files.writeString(file, "{\"type\":\"summary\",\"summary\":\"Later\"}\n", StandardOpenOption.APPEND);
+    claude.importTranscripts(tmp.resolve("live"), io.sessionstore.api.ProgressListener.NONE);
+    assertEquals("my own words", store.getMetadata(key).orElseThrow().summary());
   }
 
   @Test
@@ -299,10 +353,14 @@ class ClaudeCodeTest {
     assertEquals(claude.transcriptFolder(real), claude.transcriptFolder(link), "links are resolved");
     assertTrue(claude.transcriptFolder(real).getFileName().toString().endsWith("-real-dir-x"));
 
+    // Each UTF-16 unit of a character outside the BMP becomes a '-', as in Claude Code (JavaScript).
+    assertEquals(projectsDir.resolve("-tmp-caf--"), claude.transcriptFolder(Path.of("/tmp/caf\uD83D\uDE00")));
+    assertEquals(projectsDir.resolve("-nonexistent-a-b"), claude.transcriptFolder(Path.of("/nonexistent/a.b")));
+
     String longPath = "/tmp/" + "d".repeat(250);
-    String prefix = ("/tmp/" + "d".repeat(250)).replace('/', '-').substring(0, 200);
-    assertEquals(projectsDir.resolve(prefix + "-" + Long.toString(Math.abs((long) longPath.hashCode()), 36)),
-        claude.transcriptFolder(Path.of(longPath)));
+    String prefix = ("-tmp-" + "d".repeat(250)).substring(0, 200);
+    // Java's "/tmp/ddd…".hashCode() is 970061415, "g1js6f" in base 36 (computed apart from the code under test).
+    assertEquals(projectsDir.resolve(prefix + "-g1js6f"), claude.transcriptFolder(Path.of(longPath)));
     // Claude Code's own hash differs between its builds: a folder it made already is the one to use.
     Path made = Files.createDirectories(projectsDir.resolve(prefix + "-1k2j3h"));
     assertEquals(made, claude.transcriptFolder(Path.of(longPath)));
@@ -380,6 +438,41 @@ class ClaudeCodeTest {
     assertEquals(session.withSubpath("runs/2"), again.recordedInto());
     assertFalse(again.pulled().unchanged().isEmpty());
     assertEquals(0, new BigDecimal("3.0").compareTo(store.getMetadata(session).orElseThrow().totalCostUsd()));
+  }
+
+  @Test
+  void aLocalTranscriptWithOtherLineEndingsStillContinuesTheStoredOne() throws IOException {
+    ClaudeCode claude = claude();
+    Path work = Files.createDirectories(tmp.resolve("w"));
+    Path folder = Files.createDirectories(claude.transcriptFolder(work));
+    List<String> real = lines(transcripts().values().iterator().next());
+    Files.writeString(folder.resolve("crlf.jsonl"), String.join("\r\n", real) + "\r\n");
+    claude.importTranscripts(claude.projectsDir(), io.sessionstore.api.ProgressListener.NONE);
+    SessionKey key = SessionKey.of(folder.getFileName().toString(), "crlf");
+    store.updateMetadata(key, io.sessionstore.api.MetadataUpdate.attributes(
+        Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT), null));
+    Path fake = standIn("fake-claude", "echo '{\"type\":\"result\",\"total_cost_usd\":0.1,\"uuid\":\"x\"}'\n");
+    ResumeResult r = claude(fake.toString()).resume(key, "go on", work, l -> { });
+    assertEquals(0, r.exitCode());
+    assertEquals(List.of(folder.resolve("crlf.jsonl")), r.pulled().unchanged().subList(0, 1));
+  }
+
+  @Test
+  void theDefaultConfigFolderIsLeftForClaudeCodeToFind() throws IOException {
+    store.recorder(RecordOptions.DEFAULTS).record(new ByteArrayInputStream(
+        (String.join("\n", RecorderTest.stream("env-1")) + "\n").getBytes(StandardCharsets.UTF_8)), l -> { });
+    Path seen = tmp.resolve("seen-env");
+    Path fake = standIn("fake-claude", "echo \"${CLAUDE_CONFIG_DIR-unset}\" > '" + seen + "'\n");
+    ClaudeCode byDefault = ClaudeCode.of(store, SessionStoreConfig.of(Map.of("sessionstore.claude.command",
+        fake.toString())));
+    assertEquals(0, byDefault.resume(store.key("env-1"), "hi", tmp, l -> { }).exitCode());
+    String inherited = System.getenv("CLAUDE_CONFIG_DIR");
+    assertEquals(inherited == null ? "unset" : inherited, Files.readString(seen).strip());
+
+    ClaudeCode configured = ClaudeCode.of(store, SessionStoreConfig.of(Map.of("sessionstore.claude.command",
+        fake.toString(), "sessionstore.claude.config-dir", tmp.resolve("cfg").toString())));
+    configured.resume(store.key("env-1"), "hi", tmp, l -> { });
+    assertEquals(tmp.resolve("cfg").toString(), Files.readString(seen).strip());
   }
 
   @Test

@@ -116,6 +116,19 @@ class MigrationTest {
   }
 
   @Test
+  void aTargetAheadOfTheSourceOnlyGetsWhatItLacks() {
+    SessionKey key = all(source).get(0).key();
+    source.migrateTo(target, everything(), ProgressListener.NONE);
+    target.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"only-in-target\"}")));
+    source.appendMessages(key.withSubpath("subagents/agent-new"), List.of(Message.of("{\"type\":\"user\"}")));
+    MigrationResult r = source.migrateTo(target, everything(), ProgressListener.NONE);
+    assertTrue(r.failed().isEmpty(), r.failed().toString());
+    assertEquals(1, r.copied());
+    assertEquals(messages(source, key.withSubpath("subagents/agent-new")),
+        messages(target, key.withSubpath("subagents/agent-new")));
+  }
+
+  @Test
   void aSessionThatDiffersInTheTargetIsReportedAndLeftAlone() {
     SessionKey key = all(source).get(0).key();
     target.saveSession(key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"theirs\"}")));

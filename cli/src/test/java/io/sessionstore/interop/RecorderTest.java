@@ -88,7 +88,7 @@ class RecorderTest {
     SessionMetadata m = r.metadata();
     assertEquals(List.of("live"), m.tags());
     assertEquals("fixing tests", m.summary());
-    assertEquals(Recorder.STREAM_JSON, m.attributes().get(Recorder.FORMAT_ATTRIBUTE));
+    assertEquals(SessionMetadata.FORMAT_STREAM_JSON, m.attributes().get(SessionMetadata.FORMAT));
     BigDecimal expectedCost = lines.stream().map(Message::parse).filter(x -> "result".equals(x.type()))
         .map(x -> x.tree().path("total_cost_usd")).filter(n -> n.isNumber()).map(n -> n.decimalValue())
         .reduce(BigDecimal.ZERO, BigDecimal::add);
@@ -156,6 +156,18 @@ class RecorderTest {
     InvalidInputException e = assertThrows(InvalidInputException.class, anonymous::finish);
     assertTrue(e.getMessage().contains("session id"), e.getMessage());
     assertEquals(1, store.listSessions(io.sessionstore.api.Scope.allProjects(), 100, null).items().size());
+  }
+
+  @Test
+  void anInitWithAnUnusableSessionIdDoesNotStopTheStream() {
+    List<String> lines = new ArrayList<>(stream("a/b"));
+    Recorder recorder = store.recorder(RecordOptions.DEFAULTS);
+    lines.forEach(recorder::acceptLine);
+    InvalidInputException e = assertThrows(InvalidInputException.class, recorder::finish);
+    assertTrue(e.getMessage().contains("--id") && e.getMessage().contains("a/b"), e.getMessage());
+
+    RecordResult given = store.recorder(RecordOptions.tagged("fixed", Set.of(), null)).record(input(lines), l -> { });
+    assertEquals(lines, shown(given.key()));
   }
 
   @Test

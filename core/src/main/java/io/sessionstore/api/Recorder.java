@@ -23,10 +23,6 @@ import java.util.function.Consumer;
  * bytes) is stored once. Thread-safe; get one from {@link SessionStore#recorder(RecordOptions)}.
  */
 public final class Recorder implements AutoCloseable {
-  /** The attribute that says which kind of JSON a session holds (CONTRACTS §1). */
-  public static final String FORMAT_ATTRIBUTE = "format";
-  public static final String STREAM_JSON = "stream-json";
-
   private final SessionStore store;
   private final RecordOptions options;
   private final List<Message> waiting = new ArrayList<>();
@@ -37,6 +33,7 @@ public final class Recorder implements AutoCloseable {
   private long stored;
   private long skipped;
   private RecordResult result;
+  private String invalidId;
 
   Recorder(SessionStore store, RecordOptions options) {
     this.store = store;
@@ -100,6 +97,7 @@ public final class Recorder implements AutoCloseable {
   }
 
   private boolean take(String line) {
+    checkOpen();
     String text = line;
     if (lines == 1 && text.startsWith("\uFEFF")) {
       text = text.substring(1);
@@ -124,13 +122,13 @@ public final class Recorder implements AutoCloseable {
   /**
    * Stores one message (or holds it until the stream names its session).
    *
-   * @throws InvalidInputException when the message is not a JSON object, or names an invalid session id
+   * @throws InvalidInputException when the message is not a JSON object
    */
   public synchronized void accept(Message message) {
     checkOpen();
     Message parsed = Message.parse(message.json());
-    if (key == null) {
-      sessionIdOfInit(parsed).ifPresent(id -> key = SessionKey.of(project(), id));
+    if (key == null && isInit(parsed)) {
+      key = usableKey(parsed).orElse(null);
     }
     waiting.add(parsed);
     if (key != null) {
@@ -144,21 +142,21 @@ public final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Ends the recording. Messages still held because no {@code system}/{@code init} message came are stored under
-   * the first {@code session_id} any of them carries.
+   * Ends the recording. Messages still held because no {@code system}/{@code init} message named a valid session
+   * are stored under the first valid {@code session_id} any of them carries.
    *
-   * @throws InvalidInputException when messages are held and none of them names a session (nothing of them is
-   *     stored)
+   * @throws InvalidInputException when messages are held and none of them names a valid session (nothing of them
+   *     is stored)
    */
   public synchronized RecordResult finish() {
     if (result != null) {
       return result;
     }
     if (key == null && !waiting.isEmpty()) {
-      key = waiting.stream().map(Recorder::sessionIdOf).flatMap(Optional::stream).findFirst()
-          .map(id -> SessionKey.of(project(), id))
+      key = waiting.stream().map(this::usableKey).flatMap(Optional::stream).findFirst()
           .orElseThrow(() -> new InvalidInputException("Cannot record " + waiting.size() + " messages: the "
-              + "stream names no session (no system/init message with a session_id); give a session id"));
+              + "stream names no session (no system/init message with a valid session_id"
+              + (invalidId == null ? "" : "; " + invalidId) + "); give a session id (--id)"));
       write();
     }
     SessionMetadata metadata = key == null ? null : store.getMetadata(key).orElse(null);
@@ -186,7 +184,7 @@ public final class Recorder implements AutoCloseable {
     if (!key.isSubpath() && store.getMetadata(key).isEmpty()) {
       try {
         return store.saveSession(key, batch, new SaveOptions(options.tags(), options.summary(),
-            Map.of(FORMAT_ATTRIBUTE, STREAM_JSON), 0L));
+            Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_STREAM_JSON), 0L));
       } catch (ConflictException e) {
         // created by another writer meanwhile: add to it
       }
@@ -209,16 +207,24 @@ public final class Recorder implements AutoCloseable {
     return options.project() != null ? options.project() : store.defaultProject();
   }
 
-  private static Optional<String> sessionIdOfInit(Message m) {
-    if (!"system".equals(m.type()) || !"init".equals(m.tree().path("subtype").asText(null))) {
-      return Optional.empty();
-    }
-    return sessionIdOf(m);
+  private static boolean isInit(Message m) {
+    return "system".equals(m.type()) && "init".equals(m.tree().path("subtype").asText(null));
   }
 
-  private static Optional<String> sessionIdOf(Message m) {
+  /**
+   * The key of the message's {@code session_id}, when it has one that is a valid name. An invalid one is noted
+   * for the error message rather than thrown: the stream must go on being read and stored.
+   */
+  private Optional<SessionKey> usableKey(Message m) {
     var id = m.tree().get("session_id");
-    return id != null && id.isTextual() && !id.textValue().isEmpty() ? Optional.of(id.textValue())
-        : Optional.empty();
+    if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(SessionKey.of(project(), id.textValue()));
+    } catch (InvalidInputException e) {
+      invalidId = invalidId != null ? invalidId : e.getMessage();
+      return Optional.empty();
+    }
   }
 }

@@ -41,6 +41,13 @@ public record SessionMetadata(
     Map<String, String> attributes,
     List<String> subpaths,
     long version) {
+  /** The attribute that says which kind of JSON a session holds, when the store created it from one (CONTRACTS §1). */
+  public static final String FORMAT = "format";
+  /** {@link #FORMAT} of a session recorded from {@code --output-format stream-json} output. */
+  public static final String FORMAT_STREAM_JSON = "stream-json";
+  /** {@link #FORMAT} of a session imported from Claude Code's transcripts (or the Claude Agent SDK's S3 layout). */
+  public static final String FORMAT_CLAUDE_TRANSCRIPT = "claude-transcript";
+
 
   public SessionMetadata {
     Objects.requireNonNull(project, "project is null");

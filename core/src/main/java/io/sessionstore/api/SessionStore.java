@@ -156,6 +156,9 @@ public interface SessionStore extends AutoCloseable {
    * alone. Running it again after an interruption copies only what is missing. Each copied session is read back
    * from both stores and compared by message count and a SHA-256 over its messages; a session that fails is
    * reported and the others are still copied.
+   *
+   * @throws BackendUnavailableException when either store becomes unavailable: the copy stops there, and running
+   *     it again goes on from where it stopped
    */
   MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress);
 

@@ -7,7 +7,6 @@ import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.RecordOptions;
 import io.sessionstore.api.RecordResult;
-import io.sessionstore.api.Recorder;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -41,8 +40,6 @@ import java.util.stream.Stream;
  * Thread-safe as far as the store is; two resumes of one session at once are not coordinated.
  */
 public final class ClaudeCode {
-  /** The {@code format} attribute of sessions imported from Claude Code's transcripts. */
-  public static final String CLAUDE_TRANSCRIPT = TranscriptMetadata.FORMAT;
   static final String RUNS = "runs/";
   private static final int FOLDER_LENGTH = 200;
 
@@ -167,28 +164,33 @@ public final class ClaudeCode {
   private PullResult pull(SessionKey key, Path workingDir, Existing existing) {
     SessionKey session = key.main();
     SessionMetadata m = metadata(session);
-    if (Recorder.STREAM_JSON.equals(m.attributes().get(Recorder.FORMAT_ATTRIBUTE))) {
+    if (SessionMetadata.FORMAT_STREAM_JSON.equals(m.attributes().get(SessionMetadata.FORMAT))) {
       throw new NotFoundException("Cannot pull " + session + ": it was recorded from stream-json output, which "
           + "holds no Claude Code transcript (resume it with sessionstore resume)");
     }
     Path folder = transcriptFolder(workingDir);
-    Path transcript = folder.resolve(session.sessionId() + ".jsonl");
-    Map<Path, byte[]> files = new LinkedHashMap<>();
-    files.put(transcript, contents(session));
+    Path transcript = folder.resolve(fileName(session, session.sessionId()));
+    Map<Path, List<String>> files = new LinkedHashMap<>();
+    files.put(transcript, lines(session));
     for (String sub : store.listSubpaths(session)) {
       if (sub.startsWith(TranscriptImporter.SUBAGENTS + "/")) {
-        files.put(folder.resolve(session.sessionId()).resolve(sub + ".jsonl"), contents(session.withSubpath(sub)));
+        String[] segments = sub.split("/");
+        Path file = folder.resolve(session.sessionId());
+        for (int i = 0; i < segments.length - 1; i++) {
+          file = file.resolve(segments[i]);
+        }
+        files.put(file.resolve(fileName(session, segments[segments.length - 1])), lines(session.withSubpath(sub)));
       }
     }
     // Decide about every file before writing any, so a refusal leaves nothing half pulled.
     List<Path> write = new ArrayList<>();
     List<Path> unchanged = new ArrayList<>();
-    for (Map.Entry<Path, byte[]> f : files.entrySet()) {
+    for (Map.Entry<Path, List<String>> f : files.entrySet()) {
       byte[] there = readIfExists(f.getKey());
       if (there == null) {
         write.add(f.getKey());
-      } else if (Arrays.equals(there, f.getValue())
-          || (existing == Existing.KEEP_LONGER && startsWith(there, f.getValue()))) {
+      } else if (Arrays.equals(there, bytes(f.getValue()))
+          || (existing == Existing.KEEP_LONGER && continues(f.getKey(), f.getValue()))) {
         unchanged.add(f.getKey());
       } else if (existing == Existing.OVERWRITE) {
         write.add(f.getKey());
@@ -199,7 +201,7 @@ public final class ClaudeCode {
       }
     }
     for (Path p : write) {
-      writeFile(p, files.get(p));
+      writeFile(p, bytes(files.get(p)));
     }
     return new PullResult(transcript, write, unchanged);
   }
@@ -219,7 +221,7 @@ public final class ClaudeCode {
   public ResumeResult resume(SessionKey key, String prompt, Path workingDir, Consumer<String> output) {
     SessionKey session = key.main();
     SessionMetadata m = metadata(session);
-    boolean transcript = CLAUDE_TRANSCRIPT.equals(m.attributes().get(Recorder.FORMAT_ATTRIBUTE));
+    boolean transcript = SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT.equals(m.attributes().get(SessionMetadata.FORMAT));
     PullResult pulled = transcript ? pull(session, workingDir, Existing.KEEP_LONGER) : null;
     SessionKey into = transcript ? session.withSubpath(RUNS + nextRun(session)) : session;
     List<String> args = new ArrayList<>(command);
@@ -227,8 +229,11 @@ public final class ClaudeCode {
         "--verbose"));
     ProcessBuilder builder = new ProcessBuilder(args).directory(workingDir.toAbsolutePath().toFile())
         .redirectError(ProcessBuilder.Redirect.INHERIT);
-    // The command looks where the transcript was pulled to.
-    builder.environment().put("CLAUDE_CONFIG_DIR", configDir.toString());
+    // Only a configured folder is handed down: Claude Code moves more than transcripts (its login, its settings)
+    // with CLAUDE_CONFIG_DIR, so the default is left for it to find as it always does.
+    if (!configDir.equals(defaultConfigDir().toAbsolutePath().normalize())) {
+      builder.environment().put("CLAUDE_CONFIG_DIR", configDir.toString());
+    }
     Process process;
     try {
       process = builder.start();
@@ -236,11 +241,14 @@ public final class ClaudeCode {
       throw new ClaudeCommandNotFoundException("Cannot run the Claude Code command '" + command.get(0) + "': "
           + IoErrors.describe(e) + " (install Claude Code, or set sessionstore.claude.command)", e);
     }
+    // Stopping sessionstore stops the run it started.
+    Thread stopRun = new Thread(process::destroy);
+    Runtime.getRuntime().addShutdownHook(stopRun);
     List<Message> printed = new ArrayList<>();
     RecordResult recorded;
     try {
       process.getOutputStream().close();
-      recorded = store.recorder(RecordOptions.into(into)).record(process.getInputStream(), line -> {
+      Consumer<String> echo = line -> {
         output.accept(line);
         if (!line.isBlank()) {
           try {
@@ -249,12 +257,25 @@ public final class ClaudeCode {
             // the recorder reports it
           }
         }
-      });
+      };
+      try {
+        recorded = store.recorder(RecordOptions.into(into)).record(process.getInputStream(), echo);
+      } catch (RuntimeException storeFailed) {
+        // The run goes on to its end, its output still passed through; only the recording stopped.
+        passThrough(process, output);
+        waitFor(process);
+        throw storeFailed;
+      }
       waitFor(process);
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot run the Claude Code command: " + IoErrors.describe(e), e);
     } finally {
       process.destroy();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopRun);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs anyway
+      }
     }
     TranscriptImportResult after = null;
     if (transcript) {
@@ -265,6 +286,15 @@ public final class ClaudeCode {
     }
     return new ResumeResult(process.exitValue(), into, printed, recorded.stored(), recorded.rejected(), pulled,
         after);
+  }
+
+  private static void passThrough(Process process, Consumer<String> output) throws IOException {
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        output.accept(line);
+      }
+    }
   }
 
   private static void waitFor(Process process) {
@@ -292,16 +322,44 @@ public final class ClaudeCode {
         .orElseThrow(() -> new NotFoundException("Session " + session + " does not exist"));
   }
 
-  /** The transcript's lines, each followed by a newline, as Claude Code writes them. */
-  private byte[] contents(SessionKey key) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private List<String> lines(SessionKey key) {
     try (Stream<Message> messages = store.streamMessages(key)) {
-      messages.forEach(m -> {
-        out.writeBytes(m.json().getBytes(StandardCharsets.UTF_8));
-        out.write('\n');
-      });
+      return messages.map(Message::json).toList();
+    }
+  }
+
+  /** The lines, each followed by a newline, as Claude Code writes them. */
+  private static byte[] bytes(List<String> lines) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (String line : lines) {
+      out.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+      out.write('\n');
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Whether a local transcript goes on from the stored lines: its lines, read as an import reads them (line ends,
+   * blank and rejected lines aside), start with them.
+   */
+  private static boolean continues(Path file, List<String> stored) {
+    try {
+      List<Message> local = TranscriptFile.read(file).lines;
+      return local.size() >= stored.size()
+          && local.subList(0, stored.size()).stream().map(Message::json).toList().equals(stored);
+    } catch (IOException e) {
+      throw new BackendUnavailableException("Cannot read " + file + ": " + IoErrors.describe(e), e);
+    }
+  }
+
+  /** A transcript's file name; one the file system cannot hold is bad input, not a failure to retry. */
+  private static String fileName(SessionKey session, String name) {
+    String file = name + ".jsonl";
+    if (file.getBytes(StandardCharsets.UTF_8).length > 255) {
+      throw new io.sessionstore.api.InvalidInputException("Cannot pull " + session + ": '" + name + "' is too long "
+          + "for a transcript file name (at most 249 bytes)");
+    }
+    return file;
   }
 
   private static byte[] readIfExists(Path file) {
@@ -314,22 +372,29 @@ public final class ClaudeCode {
 
   /** Writes beside the target and renames, so Claude Code never reads half a transcript. */
   private static void writeFile(Path file, byte[] bytes) {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".sessionstore-" + ProcessHandle.current().pid());
+    Path tmp = null;
     try {
-      Files.createDirectories(file.getParent());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-          // Transcripts hold prompts, code and secrets.
-          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        }
+      boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
+      // Transcripts hold prompts, code and secrets.
+      if (posix) {
+        Files.createDirectories(file.getParent(),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        tmp = Files.createTempFile(file.getParent(), ".sessionstore-", ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } else {
+        Files.createDirectories(file.getParent());
+        tmp = Files.createTempFile(file.getParent(), ".sessionstore-", ".tmp");
+      }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.write(java.nio.ByteBuffer.wrap(bytes));
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       try {
-        Files.deleteIfExists(tmp);
+        if (tmp != null) {
+          Files.deleteIfExists(tmp);
+        }
       } catch (IOException ignored) {
         // the write failed already; that is what the caller hears about
       }
@@ -337,14 +402,18 @@ public final class ClaudeCode {
     }
   }
 
-  private static boolean startsWith(byte[] longer, byte[] start) {
-    return longer.length >= start.length && Arrays.equals(longer, 0, start.length, start, 0, start.length);
-  }
-
+  /** The path with links resolved, also for a directory that does not exist yet (its nearest existing parent's). */
   private static Path realPath(Path dir) {
     Path absolute = dir.toAbsolutePath().normalize();
+    Path existing = absolute;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return absolute;
+    }
     try {
-      return absolute.toRealPath();
+      return existing.toRealPath().resolve(existing.relativize(absolute));
     } catch (IOException e) {
       return absolute;
     }

@@ -8,6 +8,7 @@ import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.internal.IoErrors;
 import io.sessionstore.internal.Json;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -51,17 +53,25 @@ final class TranscriptImporter {
 
   /**
    * Every {@code <folder>/<id>.jsonl} and {@code <folder>/<id>/subagents/*.jsonl} under a projects folder; or,
-   * when the folder holds transcripts itself, it is one project's folder and those are imported.
+   * when the folder holds transcripts itself and none of its folders does, it is one project's folder and those
+   * are imported.
    */
   TranscriptImporter importProjects(Path projectsDir, ProgressListener progress) {
     if (!Files.isDirectory(projectsDir)) {
       throw new InvalidInputException("Cannot import Claude Code transcripts from " + projectsDir
           + ": no such folder");
     }
-    List<Path> folders = new ArrayList<>(children(projectsDir).stream().filter(Files::isDirectory).toList());
-    // One project's folder given instead of the folder of all projects: import that project.
-    if (children(projectsDir).stream().anyMatch(TranscriptImporter::isTranscript)) {
+    List<Path> entries = children(projectsDir);
+    List<Path> folders = entries.stream().filter(Files::isDirectory).toList();
+    List<Path> loose = entries.stream().filter(TranscriptImporter::isTranscript).toList();
+    if (!loose.isEmpty() && folders.stream().noneMatch(TranscriptImporter::holdsSessions)) {
       folders = List.of(projectsDir);
+    } else {
+      for (Path f : loose) {
+        files++;
+        rejected.add(new TranscriptImportResult.Rejection(f, 0, "not in a project's folder (import its folder on "
+            + "its own to take it into that project)"));
+      }
     }
     long done = 0;
     for (Path folder : folders) {
@@ -95,11 +105,19 @@ final class TranscriptImporter {
     Map<String, TranscriptFile> subs = new TreeMap<>();
     if (Files.isDirectory(subagentsDir)) {
       try (Stream<Path> walk = Files.walk(subagentsDir)) {
-        for (Path p : walk.filter(f -> Files.isRegularFile(f) && f.toString().endsWith(".jsonl")).sorted().toList()) {
+        for (Path p : walk.filter(TranscriptImporter::isTranscript).sorted().toList()) {
           String relative = subagentsDir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+          String subpath = SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length());
+          try {
+            key.withSubpath(subpath);
+          } catch (InvalidInputException e) {
+            files++;
+            rejected.add(new TranscriptImportResult.Rejection(p, 0, e.getMessage()));
+            continue;
+          }
           TranscriptFile sub = read(p);
           if (sub != null) {
-            subs.put(SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length()), sub);
+            subs.put(subpath, sub);
           }
         }
       } catch (IOException e) {
@@ -112,7 +130,7 @@ final class TranscriptImporter {
     }
     long lines = (main == null ? 0 : main.lines.size()) + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
     ImportResult r = store.importSessions(new ByteArrayInputStream(archive(key, main, subs)),
-        ImportOptions.DEFAULTS);
+        new ImportOptions(false, true, ProgressListener.NONE));
     if (!r.rejected().isEmpty()) {
       rejected.add(new TranscriptImportResult.Rejection(transcript, 0, r.rejected().get(0).reason()));
       return this;
@@ -147,10 +165,29 @@ final class TranscriptImporter {
     }
   }
 
-  /** The session as an archive of one line, with the metadata its lines give (CONTRACTS §4, §7). */
-  private static byte[] archive(SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
+  /**
+   * The session as an archive of one line, with the metadata its lines give (CONTRACTS §4, §7). For a session
+   * stored before, what an earlier import derived is refreshed, and what someone changed since is kept: a stored
+   * value that differs from what the stored lines give was set by a person.
+   */
+  private byte[] archive(SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
     List<Message> lines = main == null ? List.of() : main.lines;
     TranscriptMetadata derived = TranscriptMetadata.of(lines);
+    String summary = derived.summary();
+    Map<String, String> attributes = new TreeMap<>(derived.attributes());
+    Optional<SessionMetadata> before = store.getMetadata(key);
+    if (before.isPresent() && before.get().messageCount() <= lines.size()) {
+      SessionMetadata stored = before.get();
+      TranscriptMetadata earlier = TranscriptMetadata.of(lines.subList(0, (int) stored.messageCount()));
+      if (stored.summary() != null && !stored.summary().equals(earlier.summary())) {
+        summary = stored.summary();
+      }
+      for (Map.Entry<String, String> a : stored.attributes().entrySet()) {
+        if (attributes.containsKey(a.getKey()) && !a.getValue().equals(earlier.attributes().get(a.getKey()))) {
+          attributes.put(a.getKey(), a.getValue());
+        }
+      }
+    }
     Instant first = derived.first();
     Instant last = derived.last();
     if (first == null) {
@@ -177,9 +214,9 @@ final class TranscriptImporter {
       g.writeStringField("sessionId", key.sessionId());
       g.writeStringField("createdAt", first.toString());
       g.writeStringField("updatedAt", last.toString());
-      g.writeStringField("summary", derived.summary());
+      g.writeStringField("summary", summary);
       g.writeObjectFieldStart("attributes");
-      for (Map.Entry<String, String> a : derived.attributes().entrySet()) {
+      for (Map.Entry<String, String> a : attributes.entrySet()) {
         g.writeStringField(a.getKey(), a.getValue());
       }
       g.writeEndObject();
@@ -226,6 +263,11 @@ final class TranscriptImporter {
 
   private static Instant latest(Instant a, Instant b) {
     return a == null || (b != null && b.isAfter(a)) ? b : a;
+  }
+
+  /** Whether a folder holds sessions: transcripts, or sub-agents' folders of sessions. */
+  private static boolean holdsSessions(Path folder) {
+    return children(folder).stream().anyMatch(p -> isTranscript(p) || Files.isDirectory(p.resolve(SUBAGENTS)));
   }
 
   private static boolean isTranscript(Path p) {

@@ -2,6 +2,7 @@ package io.sessionstore.claude;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.Message;
+import io.sessionstore.api.SessionMetadata;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -19,7 +20,6 @@ import java.util.TreeMap;
  * @param attributes the attributes found, the latest line's value winning
  */
 record TranscriptMetadata(Instant first, Instant last, String summary, Map<String, String> attributes) {
-  static final String FORMAT = "claude-transcript";
   private static final int SUMMARY_LENGTH = 200;
 
   static TranscriptMetadata of(List<Message> lines) {
@@ -54,7 +54,7 @@ record TranscriptMetadata(Instant first, Instant last, String summary, Map<Strin
         }
       }
     }
-    attributes.put("format", FORMAT);
+    attributes.put(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT);
     return new TranscriptMetadata(first, last, summaryLine != null ? summaryLine : prompt, attributes);
   }
 

@@ -121,7 +121,7 @@ final class ArchiveImporter {
           return Outcome.DIVERGED;
         }
         for (Plan p : plans) {
-          apply(p);
+          apply(p, options.archivedMetadataWins());
         }
         Outcome main = plans.get(0).outcome();
         boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
@@ -172,10 +172,11 @@ final class ArchiveImporter {
         metadata);
   }
 
-  private void apply(Plan p) {
+  private void apply(Plan p, boolean archivedMetadataWins) {
     switch (p.outcome()) {
       case CREATED, REPLACED -> store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
-      case EXTENDED, UNCHANGED -> store.importExtend(p.current(), p.messages(), p.metadata());
+      case EXTENDED, UNCHANGED -> store.importExtend(p.current(), p.messages(), p.metadata(),
+          archivedMetadataWins);
       case DIVERGED -> throw new IllegalStateException("A diverged transcript is never written");
     }
     stored += p.messages().size();

@@ -536,17 +536,22 @@ public final class DefaultSessionStore implements SessionStore {
     });
   }
 
-  /** Appends an archive's missing tail as it is (no uuid check) and merges tags and times. */
-  void importExtend(StoredHead current, List<MessageFacts> tail, SessionMetadata archived) {
+  /**
+   * Appends an archive's missing tail as it is (no uuid check) and merges tags and times; the stored summary and
+   * attributes win unless {@code archivedWins}.
+   */
+  void importExtend(StoredHead current, List<MessageFacts> tail, SessionMetadata archived, boolean archivedWins) {
     SessionKey key = current.key();
     withLock(key, () -> {
       SessionMetadata o = current.metadata();
       TreeSet<String> tags = new TreeSet<>(o.tags());
       tags.addAll(archived.tags());
-      Map<String, String> attributes = new TreeMap<>(archived.attributes());
-      attributes.putAll(o.attributes());
+      SessionMetadata first = archivedWins ? o : archived;
+      SessionMetadata second = archivedWins ? archived : o;
+      Map<String, String> attributes = new TreeMap<>(first.attributes());
+      attributes.putAll(second.attributes());
       Instant updated = max(o.updatedAt(), archived.updatedAt());
-      String summary = o.summary() != null ? o.summary() : archived.summary();
+      String summary = second.summary() != null ? second.summary() : first.summary();
       Derivation d = Derivation.decode(current.derivation()).plus(tail);
       SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated,
           o.messageCount() + tail.size(), d.totalCost(), d.turns(), List.copyOf(tags), summary, attributes,

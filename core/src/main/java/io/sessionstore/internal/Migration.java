@@ -1,5 +1,6 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.MigrationResult;
@@ -21,7 +22,9 @@ import java.util.stream.Stream;
 /**
  * Copies sessions to another store one at a time, each as a one-session archive merged with the import's rules
  * (CONTRACTS §7), so a copy is idempotent and an interrupted one resumes where it stopped. Every copied session is
- * then read back from both stores and compared by message count and a SHA-256 over its messages.
+ * then read back from both stores and compared by message count and a SHA-256 over its messages. A backend that
+ * becomes unavailable stops the copy (a rerun goes on where it stopped); any other failure is reported per
+ * session.
  */
 final class Migration {
   private final SessionStore source;
@@ -62,6 +65,9 @@ final class Migration {
             }
           }
         }
+      } catch (BackendUnavailableException e) {
+        // Every session after this one would fail the same way: stop, and let a rerun go on from here.
+        throw e;
       } catch (SessionStoreException e) {
         failed.add(new MigrationResult.Failure(key, e.getMessage()));
       }
@@ -70,14 +76,17 @@ final class Migration {
     return new MigrationResult(copied, skipped, diverged, failed, messages);
   }
 
-  /** Why the target's copy differs from the source's, or null when every transcript has the same messages. */
+  /**
+   * Why the target's copy differs from the source's, or null when every transcript of the target starts with the
+   * source's messages (it may hold more: a target ahead of the source is extended by nothing).
+   */
   private String mismatch(SessionKey key, SessionStore target) {
     List<SessionKey> transcripts = new ArrayList<>();
     transcripts.add(key);
     source.listSubpaths(key).forEach(s -> transcripts.add(key.withSubpath(s)));
     for (SessionKey k : transcripts) {
-      Digest here = Digest.of(source, k);
-      Digest there = Digest.of(target, k);
+      Digest here = Digest.of(source, k, Long.MAX_VALUE);
+      Digest there = Digest.of(target, k, here.count());
       if (!here.equals(there)) {
         return "verification failed for " + k + ": " + here + " in the source, " + there
             + " in the target (was it written during the copy? run the migration again)";
@@ -86,13 +95,13 @@ final class Migration {
     return null;
   }
 
-  /** A transcript's message count and SHA-256 over its messages, each followed by a newline. */
+  /** The count of a transcript's first messages and a SHA-256 over them, each followed by a newline. */
   record Digest(long count, String sha256) {
-    static Digest of(SessionStore store, SessionKey key) {
+    static Digest of(SessionStore store, SessionKey key, long limit) {
       MessageDigest sha = newSha256();
       long count = 0;
       try (Stream<io.sessionstore.api.Message> messages = store.streamMessages(key)) {
-        for (var it = messages.iterator(); it.hasNext(); ) {
+        for (var it = messages.iterator(); it.hasNext() && count < limit; ) {
           sha.update(it.next().json().getBytes(StandardCharsets.UTF_8));
           sha.update((byte) '\n');
           count++;

@@ -35,13 +35,15 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
    * @param messages the transcript's messages, each one JSON object on one line
    * @param createdAt when the transcript was started, as well as the backend can tell
    * @param updatedAt when it was last written to
+   * @param attributes the session's attributes (for example {@code format}, when the layout says what it holds)
    * @throws io.sessionstore.api.InvalidInputException when a message is not a JSON object
    */
-  public static StoredHead derive(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt) {
+  public static StoredHead derive(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt,
+      Map<String, String> attributes) {
     Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
     SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), createdAt,
         updatedAt.isBefore(createdAt) ? createdAt : updatedAt, messages.size(), d.totalCost(), d.turns(), List.of(),
-        null, Map.of(), List.of(), 1);
+        null, attributes, List.of(), 1);
     return new StoredHead(key, m, java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE),
         d.encode());
   }

@@ -45,7 +45,7 @@ public final class RecordStream {
       r.rejected().forEach(x -> System.out.println("skipped line " + x.line() + ": " + x.reason()));
       SessionMetadata m = r.metadata();
       System.out.printf("recorded %s: %d messages, %d turns, $%s, format %s%n", r.key(), m.messageCount(), m.turns(),
-          m.totalCostUsd().toPlainString(), m.attributes().get(Recorder.FORMAT_ATTRIBUTE));
+          m.totalCostUsd().toPlainString(), m.attributes().get(SessionMetadata.FORMAT));
     }
   }
 }

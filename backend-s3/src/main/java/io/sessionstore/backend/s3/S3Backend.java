@@ -5,6 +5,7 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.internal.Utf8Lines;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
@@ -215,8 +216,10 @@ public final class S3Backend implements StorageBackend {
     String last = parts.get(parts.size() - 1).substring(folder.length());
     StoredHead head;
     try {
+      // The Claude Agent SDK mirrors Claude Code's transcripts into this layout (CONTRACTS §1).
       head = StoredHead.derive(key, messages, Instant.ofEpochMilli(S3Layout.partTime(first)),
-          Instant.ofEpochMilli(S3Layout.partTime(last)));
+          Instant.ofEpochMilli(S3Layout.partTime(last)), key.isSubpath() ? Map.of()
+              : Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT));
     } catch (io.sessionstore.api.InvalidInputException e) {
       throw new BackendUnavailableException("Cannot read " + key + " written in the Claude SDK layout at s3://"
           + settings.bucket() + "/" + folder + ": " + e.getMessage());

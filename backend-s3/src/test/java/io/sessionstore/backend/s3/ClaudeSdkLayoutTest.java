@@ -115,6 +115,8 @@ class ClaudeSdkLayoutTest {
     SessionMetadata m = store.getMetadata(key).orElseThrow();
     assertEquals(lines.size(), m.messageCount());
     assertEquals(Instant.ofEpochMilli(start), m.createdAt());
+    assertEquals(SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT, m.attributes().get(SessionMetadata.FORMAT),
+        "the SDK layout holds Claude Code transcripts, so pull and resume treat it as one");
     store.updateTags(key, Set.of("from-sdk"), Set.of());
     assertEquals(List.of("sdk-sess"), store.search(io.sessionstore.api.SearchQuery.in(Scope.project(PROJECT))
         .tags("from-sdk").build()).items().stream().map(SessionMetadata::sessionId).toList());
