@@ -2,9 +2,10 @@ package io.sessionstore.bench;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
- * {@code java -jar sessionstore-bench.jar [--quick|--tiny] [--out report.json]}: runs the bench, writes the JSON report
+ * {@code java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo] [--out report.json]}: runs the bench, writes the JSON report
  * and prints a table with the ratios to the floor and to the peers.
  */
 public final class BenchMain {
@@ -13,8 +14,11 @@ public final class BenchMain {
   public static void main(String[] args) throws Exception {
     // S3Proxy, Jetty and the drivers log every connection at INFO; the bench's own output is the table.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    // mongo-java-server logs the commands it does not know (the driver's probes) as errors with a stack trace.
+    System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel", "off");
     Sizes sizes = Sizes.full();
     Path out = Path.of("sessionstore-bench-report.json");
+    Set<String> backends = Set.of("file", "s3", "mongo");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> sizes = Sizes.quick();
@@ -25,6 +29,12 @@ public final class BenchMain {
           }
           out = Path.of(args[++i]);
         }
+        case "--only" -> {
+          if (i + 1 == args.length) {
+            usage("--only needs backends, e.g. file,mongo");
+          }
+          backends = Set.of(args[++i].split(","));
+        }
         case "-h", "--help" -> {
           usage(null);
           return;
@@ -34,7 +44,7 @@ public final class BenchMain {
     }
     System.err.println("sessionstore bench, sizes " + sizes);
     long start = System.nanoTime();
-    List<Row> rows = Bench.run(sizes, System.err);
+    List<Row> rows = Bench.run(sizes, backends, System.err);
     Report report = new Report(rows);
     report.writeJson(out);
     System.out.println();
@@ -43,7 +53,7 @@ public final class BenchMain {
   }
 
   private static void usage(String problem) {
-    System.err.println("usage: java -jar sessionstore-bench.jar [--quick|--tiny] [--out report.json]\n"
+    System.err.println("usage: java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo] [--out report.json]\n"
         + "  --quick: the real append and load sizes, fewer sessions behind searches and recording (~2 min)\n"
         + "  --tiny: every workload at a toy size, to check that it runs");
     if (problem != null) {

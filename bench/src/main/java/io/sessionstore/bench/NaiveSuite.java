@@ -5,7 +5,6 @@ import static io.sessionstore.bench.Workloads.*;
 import io.sessionstore.api.Message;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -80,10 +79,11 @@ final class NaiveSuite {
       NaiveStore store = fresh();
       for (int i = 0; i < sessions; i++) {
         store.save("s-" + i, corpus.next(sizes.sessionMessages()), List.of("tag-" + i % 10, "bench"),
-            StoreSuite.BASE.plus(Duration.ofMinutes(i)));
+            Population.at(i));
       }
-      long from = StoreSuite.BASE.plus(Duration.ofMinutes(sessions * 45L / 100)).toEpochMilli();
-      long to = StoreSuite.BASE.plus(Duration.ofMinutes(Math.max(1, sessions * 55L / 100))).toEpochMilli();
+      Instant[] range = Population.middleTenth(sessions);
+      long from = range[0].toEpochMilli();
+      long to = range[1].toEpochMilli();
       boolean small = sessions == sizes.searchSmall();
       search(store, small ? SEARCH_TAG_SMALL : SEARCH_TAG_LARGE, s -> s.tags().contains("tag-3"));
       search(store, small ? SEARCH_TIME_SMALL : SEARCH_TIME_LARGE,

@@ -17,13 +17,13 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The S3 backend on S3Proxy 4 running in this process (blobs in memory), each namespace a key prefix of one
- * bucket. The floor uses the AWS SDK on the same server.
+ * The S3 backend on S3Proxy 4 running in this process (blobs in memory), each namespace a bucket of its own: S3Proxy
+ * lists a bucket by walking all of it, so namespaces sharing one would make each workload's listings slower than
+ * the last. The floor uses the AWS SDK on the same server.
  */
 final class S3Target implements Target {
   private static final String ID = "bench";
   private static final String SECRET = "bench-secret";
-  private static final String BUCKET = "bench-sessions";
   private static final String FLOOR_BUCKET = "bench-floor";
 
   private final S3Proxy proxy;
@@ -72,7 +72,7 @@ final class S3Target implements Target {
   @Override
   public Map<String, String> freshConfig() {
     return Map.ofEntries(Map.entry("sessionstore.backend", "s3"), Map.entry("sessionstore.project", "bench"),
-        Map.entry("sessionstore.s3.bucket", BUCKET), Map.entry("sessionstore.s3.prefix", "ns-" + ++namespaces),
+        Map.entry("sessionstore.s3.bucket", "bench-ns-" + ++namespaces),
         Map.entry("sessionstore.s3.endpoint", endpoint), Map.entry("sessionstore.s3.path-style", "true"),
         Map.entry("sessionstore.s3.access-key", ID), Map.entry("sessionstore.s3.secret-key", SECRET),
         Map.entry("sessionstore.s3.checksum", "when-required"), Map.entry("sessionstore.s3.create-bucket", "true"));
@@ -80,9 +80,10 @@ final class S3Target implements Target {
 
   @Override
   public void release(Map<String, String> config) {
-    String prefix = config.get("sessionstore.s3.prefix") + "/";
-    client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents()
-        .forEach(o -> client.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
+    String bucket = config.get("sessionstore.s3.bucket");
+    client.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()
+        .forEach(o -> client.deleteObject(b -> b.bucket(bucket).key(o.key())));
+    client.deleteBucket(b -> b.bucket(bucket));
   }
 
   @Override

@@ -44,9 +44,15 @@ final class Workloads {
 
   private Workloads() {}
 
-  /** How many sessions a series of appends cycles through, so that none grows by more than a tenth. */
+  /**
+   * How many sessions a series of appends cycles through: none grows by more than a tenth of its length, nor by
+   * more than {@value #MAX_APPENDS_PER_SESSION} commits, so that the series compare session lengths rather than how
+   * many commits each piled onto one session (S3Proxy lists a session's commit markers by walking all of them).
+   */
   static int appendSessions(int length, int operations) {
-    int perSession = Math.max(1, length / 10);
+    int perSession = Math.max(1, Math.min(length / 10, MAX_APPENDS_PER_SESSION));
     return (operations + perSession - 1) / perSession;
   }
+
+  static final int MAX_APPENDS_PER_SESSION = 25;
 }
