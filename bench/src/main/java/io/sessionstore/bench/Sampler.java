@@ -1,5 +1,8 @@
 package io.sessionstore.bench;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The plain timed harness for I/O-bound workloads: runs an operation for a warm-up whose times are dropped, then
  * times each measured iteration on its own with {@link System#nanoTime()}.
@@ -26,5 +29,30 @@ final class Sampler {
       nanos[i] = System.nanoTime() - start;
     }
     return new Stats(nanos);
+  }
+
+  /**
+   * Several series run in turn, one operation of each, so that whatever slows the machine for a while (another
+   * process, a collection) slows them alike and their ratios hold.
+   */
+  static List<Stats> interleaved(int warmup, int iterations, List<Op> ops) throws Exception {
+    long[][] nanos = new long[ops.size()][iterations];
+    for (int i = 0; i < warmup + iterations; i++) {
+      if (i == warmup) {
+        System.gc();
+      }
+      for (int j = 0; j < ops.size(); j++) {
+        long start = System.nanoTime();
+        ops.get(j).run(i);
+        if (i >= warmup) {
+          nanos[j][i - warmup] = System.nanoTime() - start;
+        }
+      }
+    }
+    List<Stats> out = new ArrayList<>();
+    for (long[] n : nanos) {
+      out.add(new Stats(n));
+    }
+    return out;
   }
 }

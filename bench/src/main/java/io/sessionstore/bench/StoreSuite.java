@@ -40,10 +40,7 @@ final class StoreSuite {
 
   void run() throws Exception {
     save();
-    warmAppendPath();
-    append(APPEND_SHORT, sizes.appendShort());
-    append(APPEND_MID, sizes.appendMid());
-    append(APPEND_LONG, sizes.appendLong());
+    appends();
     loads();
     searchesAndArchives();
     recording();
@@ -58,37 +55,45 @@ final class StoreSuite {
     }
   }
 
-  /**
-   * Whichever append series ran first would also pay for compiling the append path (in the store, the driver and
-   * the in-process server); this untimed series pays for it instead, so that the series compare appends alone.
-   */
-  private void warmAppendPath() throws Exception {
-    try (Namespace ns = Namespace.open(target)) {
-      SessionKey key = ns.store.key("warm-up");
-      ns.store.saveSession(key, corpus.next(sizes.appendShort()));
-      for (int i = 0; i < 4 * sizes.warmup(); i++) {
-        ns.store.appendMessages(key, List.of(corpus.next()));
+  /** The three append series, interleaved: their ratio is what the performance contract is about. */
+  private void appends() throws Exception {
+    List<String> workloads = List.of(APPEND_SHORT, APPEND_MID, APPEND_LONG);
+    List<Integer> lengths = List.of(sizes.appendShort(), sizes.appendMid(), sizes.appendLong());
+    int operations = sizes.warmup() + sizes.iterations();
+    List<Namespace> namespaces = new ArrayList<>();
+    try {
+      List<Sampler.Op> series = new ArrayList<>();
+      List<Long> bytes = new ArrayList<>();
+      for (int length : lengths) {
+        Namespace ns = Namespace.open(target);
+        namespaces.add(ns);
+        series.add(appendSeries(ns.store, length, operations, bytes));
+      }
+      List<Stats> stats = Sampler.interleaved(sizes.warmup(), sizes.iterations(), series);
+      for (int j = 0; j < workloads.size(); j++) {
+        report(workloads.get(j), stats.get(j), bytes.get(j));
+      }
+    } finally {
+      for (Namespace ns : namespaces) {
+        ns.close();
       }
     }
   }
 
-  private void append(String workload, int length) throws Exception {
-    int operations = sizes.warmup() + sizes.iterations();
+  /** Sessions of the given length, and the appends of one message each that cycle through them. */
+  private Sampler.Op appendSeries(SessionStore store, int length, int operations, List<Long> bytes) {
     int sessions = appendSessions(length, operations);
-    List<Message> added = corpus.next(operations);
-    try (Namespace ns = Namespace.open(target)) {
-      SessionStore store = ns.store;
-      for (int k = 0; k < sessions; k++) {
-        store.saveSession(store.key("append-" + k), corpus.next(length));
-      }
-      Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> {
-        WriteResult r = store.appendMessages(store.key("append-" + i % sessions), List.of(added.get(i)));
-        if (r.stored() != 1) {
-          throw new IllegalStateException("An append stored " + r.stored() + " messages, not 1");
-        }
-      });
-      report(workload, stats, Corpus.bytes(added) / operations);
+    for (int k = 0; k < sessions; k++) {
+      store.saveSession(store.key("append-" + k), corpus.next(length));
     }
+    List<Message> added = corpus.next(operations);
+    bytes.add(Corpus.bytes(added) / operations);
+    return i -> {
+      WriteResult r = store.appendMessages(store.key("append-" + i % sessions), List.of(added.get(i)));
+      if (r.stored() != 1) {
+        throw new IllegalStateException("An append stored " + r.stored() + " messages, not 1");
+      }
+    };
   }
 
   /** Warm: through the cache a user has by default. Cold: a second store on the same data, cache off. */
