@@ -1,0 +1,93 @@
+package io.sessionstore.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionstore.api.Message;
+import io.sessionstore.tck.Fixtures;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Message bodies from the real Claude Code transcripts and stream-json output bundled with the conformance kit
+ * (see its {@code fixtures/README.md} for their sources and licences), cycled through in order to make sessions of
+ * any length. Every message handed out gets a uuid no other message of the run has: the store skips a message whose
+ * uuid and bytes it already holds, and a benchmark must measure stores, not skips.
+ */
+final class Corpus {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A fixture line split around its top-level uuid value. */
+  private record Template(String before, String after) {
+    String with(String uuid) {
+      return before + uuid + after;
+    }
+  }
+
+  private final List<Template> templates;
+  private final long salt = System.nanoTime();
+  private long next;
+
+  private Corpus(List<Template> templates) {
+    this.templates = templates;
+  }
+
+  static Corpus load() {
+    List<Template> templates = new ArrayList<>();
+    for (String file : Fixtures.jsonLinesFiles()) {
+      for (String line : Fixtures.lines(file)) {
+        templates.add(template(line));
+      }
+    }
+    return new Corpus(List.copyOf(templates));
+  }
+
+  /** The next message of the cycle, with a fresh uuid. */
+  synchronized Message next() {
+    Template t = templates.get((int) (next % templates.size()));
+    return Message.of(t.with(new UUID(salt, next++).toString()));
+  }
+
+  List<Message> next(int count) {
+    List<Message> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(next());
+    }
+    return out;
+  }
+
+  static long bytes(List<Message> messages) {
+    return messages.stream().mapToLong(Corpus::bytes).sum();
+  }
+
+  static long bytes(Message m) {
+    return m.json().getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static Template template(String line) {
+    JsonNode tree;
+    try {
+      tree = JSON.readTree(line);
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException("Cannot read fixture line: " + e.getMessage(), e);
+    }
+    JsonNode uuid = tree.get("uuid");
+    if (uuid != null && uuid.isTextual()) {
+      String field = "\"uuid\":\"" + uuid.asText() + "\"";
+      int at = line.indexOf(field);
+      if (at >= 0) {
+        int value = at + "\"uuid\":\"".length();
+        return new Template(line.substring(0, value), line.substring(value + uuid.asText().length()));
+      }
+    }
+    // No uuid written compactly at the top level: set one and write the line again (same content, Jackson's spelling).
+    String marker = "@@uuid@@";
+    ((ObjectNode) tree).put("uuid", marker);
+    String text = tree.toString();
+    int at = text.indexOf(marker);
+    return new Template(text.substring(0, at), text.substring(at + marker.length()));
+  }
+}

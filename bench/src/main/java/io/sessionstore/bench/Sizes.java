@@ -1,0 +1,40 @@
+package io.sessionstore.bench;
+
+/**
+ * The parameters of a run. Workload names keep their nominal sizes ({@code search-tag-10000}); a smaller run
+ * shrinks what is behind the name, and the terminal table says by how much.
+ *
+ * @param warmup untimed operations before each measured series
+ * @param iterations timed operations of each fast workload (save, append, load, search, list)
+ * @param bulkIterations timed runs of each bulk workload (export, import, cleanup)
+ * @param saveMessages messages of a {@code save-100} session
+ * @param appendShort session length of {@code append-1-to-10}
+ * @param appendMid session length of {@code append-1-to-1000}
+ * @param appendLong session length of {@code append-1-to-10000}
+ * @param loadSessions distinct sessions the load workloads cycle through (each of {@code saveMessages})
+ * @param searchSmall sessions behind {@code search-*-1000}, {@code list-100}, the archive workloads and
+ *     {@code cleanup-1000}
+ * @param searchLarge sessions behind {@code search-*-10000}
+ * @param sessionMessages messages of each of those sessions
+ * @param recordingSessions sessions of {@code recording-100x200}
+ * @param recordingLength messages each of those sessions grows to
+ */
+public record Sizes(int warmup, int iterations, int bulkIterations, int saveMessages, int appendShort,
+    int appendMid, int appendLong, int loadSessions, int searchSmall, int searchLarge, int sessionMessages,
+    int recordingSessions, int recordingLength) {
+
+  /** The sizes the issue names. A few minutes per backend on two cores. */
+  public static Sizes full() {
+    return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200);
+  }
+
+  /** The real session lengths for appends and loads; fewer sessions behind searches and recording. */
+  public static Sizes quick() {
+    return new Sizes(30, 100, 1, 100, 10, 1_000, 10_000, 20, 1_000, 2_000, 4, 5, 200);
+  }
+
+  /** Every workload at a toy size, so the smoke test can run all of them in seconds. */
+  public static Sizes tiny() {
+    return new Sizes(2, 5, 1, 5, 3, 10, 20, 2, 10, 20, 2, 2, 5);
+  }
+}

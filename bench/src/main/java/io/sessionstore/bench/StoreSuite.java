@@ -1,0 +1,223 @@
+package io.sessionstore.bench;
+
+import static io.sessionstore.bench.Workloads.*;
+
+import io.sessionstore.api.CleanupResult;
+import io.sessionstore.api.ImportOptions;
+import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.Page;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.WriteResult;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Every workload on one backend through the public API, with the defaults a user gets (cache on). */
+final class StoreSuite {
+  static final String SMALL = "small";
+  static final String LARGE = "large";
+
+  private final Target target;
+  private final Sizes sizes;
+  private final Corpus corpus;
+  private final Consumer<Row> out;
+
+  StoreSuite(Target target, Sizes sizes, Corpus corpus, Consumer<Row> out) {
+    this.target = target;
+    this.sizes = sizes;
+    this.corpus = corpus;
+    this.out = out;
+  }
+
+  void run() throws Exception {
+    save();
+    appends();
+    loads();
+    searchesAndArchives();
+    recording();
+  }
+
+  private void save() throws Exception {
+    List<Message> messages = corpus.next(sizes.saveMessages());
+    try (Namespace ns = Namespace.open(target)) {
+      Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(),
+          i -> ns.store.saveSession(ns.store.key("save-" + i), messages));
+      report(SAVE, stats, Corpus.bytes(messages));
+    }
+  }
+
+  /** The three append series, interleaved: their ratio is what the performance contract is about. */
+  private void appends() throws Exception {
+    List<String> workloads = List.of(APPEND_SHORT, APPEND_MID, APPEND_LONG);
+    List<Integer> lengths = List.of(sizes.appendShort(), sizes.appendMid(), sizes.appendLong());
+    int operations = sizes.warmup() + sizes.iterations();
+    List<Namespace> namespaces = new ArrayList<>();
+    try {
+      List<Sampler.Op> series = new ArrayList<>();
+      List<Long> bytes = new ArrayList<>();
+      for (int length : lengths) {
+        Namespace ns = Namespace.open(target);
+        namespaces.add(ns);
+        series.add(appendSeries(ns.store, length, operations, bytes));
+      }
+      List<Stats> stats = Sampler.interleaved(sizes.warmup(), sizes.iterations(), series);
+      for (int j = 0; j < workloads.size(); j++) {
+        report(workloads.get(j), stats.get(j), bytes.get(j));
+      }
+    } finally {
+      for (Namespace ns : namespaces) {
+        ns.close();
+      }
+    }
+  }
+
+  /** Sessions of the given length, and the appends of one message each that cycle through them. */
+  private Sampler.Op appendSeries(SessionStore store, int length, int operations, List<Long> bytes) {
+    int sessions = appendSessions(length, operations);
+    for (int k = 0; k < sessions; k++) {
+      store.saveSession(store.key("append-" + k), corpus.next(length));
+    }
+    List<Message> added = corpus.next(operations);
+    bytes.add(Corpus.bytes(added) / operations);
+    return i -> {
+      WriteResult r = store.appendMessages(store.key("append-" + i % sessions), List.of(added.get(i)));
+      if (r.stored() != 1) {
+        throw new IllegalStateException("An append stored " + r.stored() + " messages, not 1");
+      }
+    };
+  }
+
+  /** Warm: through the cache a user has by default. Cold: a second store on the same data, cache off. */
+  private void loads() throws Exception {
+    int n = sizes.loadSessions();
+    long bytes = 0;
+    try (Namespace ns = Namespace.open(target)) {
+      for (int k = 0; k < n; k++) {
+        List<Message> messages = corpus.next(sizes.saveMessages());
+        bytes += Corpus.bytes(messages);
+        ns.store.saveSession(ns.store.key("load-" + k), messages);
+      }
+      Stats warm = Sampler.time(sizes.warmup(), sizes.iterations(),
+          i -> ns.store.loadSession(ns.store.key("load-" + i % n)).orElseThrow());
+      report(LOAD_WARM, warm, bytes / n);
+      try (SessionStore cold = Target.open(Target.with(ns.config, "sessionstore.cache.enabled", "false"))) {
+        Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(),
+            i -> cold.loadSession(cold.key("load-" + i % n)).orElseThrow());
+        report(LOAD_COLD, stats, bytes / n);
+      }
+    }
+  }
+
+  /**
+   * Searches and listing over the population; then its export, and per bulk iteration an import of that archive
+   * into an empty namespace followed by the cleanup of those (2020) sessions.
+   */
+  private void searchesAndArchives() throws Exception {
+    // Two namespaces, so that neither population slows the other's queries or the export (on mongo-java-server,
+    // which ignores non-unique indexes, a query by session scans every message of the database).
+    try (Namespace ns = Namespace.open(target)) {
+      Population.write(ns.store, corpus, LARGE, sizes.searchLarge(), sizes.sessionMessages());
+      search(ns.store, SEARCH_TAG_LARGE, tagQuery(LARGE));
+      search(ns.store, SEARCH_TIME_LARGE, timeQuery(LARGE, sizes.searchLarge()));
+    }
+    ByteArrayOutputStream[] archives = new ByteArrayOutputStream[sizes.bulkIterations()];
+    try (Namespace ns = Namespace.open(target)) {
+      SessionStore store = ns.store;
+      Population.write(store, corpus, SMALL, sizes.searchSmall(), sizes.sessionMessages());
+      search(store, SEARCH_TAG_SMALL, tagQuery(SMALL));
+      search(store, SEARCH_TIME_SMALL, timeQuery(SMALL, sizes.searchSmall()));
+      search(store, LIST, SearchQuery.in(Scope.project(SMALL)).limit(100).build());
+      Stats export = Sampler.time(0, sizes.bulkIterations(), i -> {
+        archives[i] = new ByteArrayOutputStream();
+        store.exportSessions(SearchQuery.in(Scope.project(SMALL)).build(), archives[i]);
+      });
+      out.accept(Row.throughput(EXPORT, target.name(), SESSIONSTORE, export, archives[0].size()));
+    }
+    byte[] archive = archives[0].toByteArray();
+    int n = sizes.searchSmall();
+    long[] imports = new long[sizes.bulkIterations()];
+    long[] cleanups = new long[sizes.bulkIterations()];
+    for (int i = 0; i < sizes.bulkIterations(); i++) {
+      try (Namespace ns = Namespace.open(target)) {
+        long start = System.nanoTime();
+        ImportResult imported = ns.store.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS);
+        imports[i] = System.nanoTime() - start;
+        start = System.nanoTime();
+        CleanupResult removed = ns.store.cleanupOldSessions(Duration.ofDays(30), Scope.project(SMALL), false);
+        cleanups[i] = System.nanoTime() - start;
+        if (imported.created() != n || removed.count() != n) {
+          throw new IllegalStateException("Imported " + imported.created() + " and cleaned up " + removed.count()
+              + " sessions, not " + n);
+        }
+      }
+    }
+    out.accept(Row.throughput(IMPORT, target.name(), SESSIONSTORE, new Stats(imports), archive.length));
+    report(CLEANUP, new Stats(cleanups), 0);
+  }
+
+  private void search(SessionStore store, String workload, SearchQuery query) throws Exception {
+    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> {
+      Page<SessionMetadata> page = store.search(query);
+      if (page.items().isEmpty()) {
+        throw new IllegalStateException(workload + " found nothing");
+      }
+    });
+    report(workload, stats, 0);
+  }
+
+  /** One tenth of the sessions carry each tag. */
+  private static SearchQuery tagQuery(String project) {
+    return SearchQuery.in(Scope.project(project)).tags("tag-3").limit(100).build();
+  }
+
+  /** The middle tenth of the sessions' update times. */
+  private static SearchQuery timeQuery(String project, int sessions) {
+    Instant[] range = Population.middleTenth(sessions);
+    return SearchQuery.in(Scope.project(project)).updatedAfter(range[0]).updatedBefore(range[1]).limit(100).build();
+  }
+
+  /** What {@code record} does: each session grown one message at a time, then every session loaded once. */
+  private void recording() throws Exception {
+    int sessions = sizes.recordingSessions();
+    int length = sizes.recordingLength();
+    List<List<Message>> data = new ArrayList<>();
+    for (int r = 0; r < sessions; r++) {
+      data.add(corpus.next(length));
+    }
+    long[] nanos = new long[sessions * length + sessions];
+    int op = 0;
+    try (Namespace ns = Namespace.open(target)) {
+      SessionStore store = ns.store;
+      for (int r = 0; r < sessions; r++) {
+        SessionKey key = store.key("recording-" + r);
+        for (Message m : data.get(r)) {
+          long start = System.nanoTime();
+          store.appendMessages(key, List.of(m));
+          nanos[op++] = System.nanoTime() - start;
+        }
+      }
+      for (int r = 0; r < sessions; r++) {
+        long start = System.nanoTime();
+        int loaded = store.loadSession(store.key("recording-" + r)).orElseThrow().messages().size();
+        nanos[op++] = System.nanoTime() - start;
+        if (loaded != length) {
+          throw new IllegalStateException("A recorded session holds " + loaded + " messages, not " + length);
+        }
+      }
+    }
+    report(RECORDING, new Stats(nanos), data.stream().mapToLong(Corpus::bytes).sum());
+  }
+
+  private void report(String workload, Stats stats, long bytes) {
+    out.accept(Row.of(workload, target.name(), SESSIONSTORE, stats, bytes));
+  }
+}
