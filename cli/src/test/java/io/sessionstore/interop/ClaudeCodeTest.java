@@ -20,7 +20,6 @@ import io.sessionstore.claude.PullResult;
 import io.sessionstore.claude.ResumeResult;
 import io.sessionstore.claude.TranscriptImportResult;
 import io.sessionstore.tck.Fixtures;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +65,13 @@ class ClaudeCodeTest {
 
   private ClaudeCode claude() {
     return claude("claude");
+  }
+
+  /** Records a real stream-json session with the given id; returns its lines. */
+  private List<String> record(String sessionId) {
+    List<String> lines = RecorderTest.stream(sessionId);
+    store.recorder(RecordOptions.DEFAULTS).record(RecorderTest.input(lines), l -> { });
+    return lines;
   }
 
   private static List<String> lines(Path file) throws IOException {
@@ -190,6 +196,19 @@ class ClaudeCodeTest {
     Files.writeString(folder.resolve("s.jsonl"), "\uFEFF" + String.join("\r\n", real) + "\r\n\r\n\n");
     claude().importTranscripts(tmp.resolve("crlf"), io.sessionstore.api.ProgressListener.NONE);
     assertEquals(real, stored(SessionKey.of("-tmp-w", "s")));
+  }
+
+  @Test
+  void aLastLineCutInsideACharacterIsStillBeingWritten() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("cut/-tmp-w"));
+    byte[] done = "{\"type\":\"user\",\"uuid\":\"1\"}\n{\"type\":\"user\",\"m\":\"caf".getBytes(StandardCharsets.UTF_8);
+    byte[] cut = java.util.Arrays.copyOf(done, done.length + 1);
+    cut[done.length] = (byte) 0xc3;
+    Files.write(folder.resolve("s.jsonl"), cut);
+    TranscriptImportResult r = claude().importTranscripts(tmp.resolve("cut"), io.sessionstore.api.ProgressListener.NONE);
+    assertTrue(r.rejected().isEmpty(), r.rejected().toString());
+    assertEquals(1, r.linesPending());
+    assertEquals(List.of("{\"type\":\"user\",\"uuid\":\"1\"}"), stored(SessionKey.of("-tmp-w", "s")));
   }
 
   @Test
@@ -335,8 +354,7 @@ class ClaudeCodeTest {
 
   @Test
   void aRecordedStreamHasNoTranscriptToPull() {
-    store.recorder(RecordOptions.DEFAULTS).record(new ByteArrayInputStream(
-        (String.join("\n", RecorderTest.stream("streamed")) + "\n").getBytes(StandardCharsets.UTF_8)), l -> { });
+    record("streamed");
     NotFoundException e = assertThrows(NotFoundException.class,
         () -> claude().pull(store.key("streamed"), tmp, false));
     assertTrue(e.getMessage().contains("stream-json"), e.getMessage());
@@ -376,9 +394,7 @@ class ClaudeCodeTest {
 
   @Test
   void resumingAStreamSessionRecordsWhatTheCommandPrintsAndPassesItsExitCode() throws IOException {
-    List<String> lines = RecorderTest.stream("s-42");
-    store.recorder(RecordOptions.DEFAULTS).record(new ByteArrayInputStream(
-        (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8)), l -> { });
+    List<String> lines = record("s-42");
     BigDecimal costBefore = store.getMetadata(store.key("s-42")).orElseThrow().totalCostUsd();
     Path fake = standIn("fake-claude", """
         [ "$*" = "--resume s-42 -p go on --output-format stream-json --verbose" ] || { echo "args: $*" >&2; exit 9; }
@@ -459,8 +475,7 @@ class ClaudeCodeTest {
 
   @Test
   void theDefaultConfigFolderIsLeftForClaudeCodeToFind() throws IOException {
-    store.recorder(RecordOptions.DEFAULTS).record(new ByteArrayInputStream(
-        (String.join("\n", RecorderTest.stream("env-1")) + "\n").getBytes(StandardCharsets.UTF_8)), l -> { });
+    record("env-1");
     Path seen = tmp.resolve("seen-env");
     Path fake = standIn("fake-claude", "echo \"${CLAUDE_CONFIG_DIR-unset}\" > '" + seen + "'\n");
     ClaudeCode byDefault = ClaudeCode.of(store, SessionStoreConfig.of(Map.of("sessionstore.claude.command",
@@ -477,8 +492,7 @@ class ClaudeCodeTest {
 
   @Test
   void aMissingCommandIsAClearError() {
-    store.recorder(RecordOptions.DEFAULTS).record(new ByteArrayInputStream(
-        (String.join("\n", RecorderTest.stream("s-1")) + "\n").getBytes(StandardCharsets.UTF_8)), l -> { });
+    record("s-1");
     ClaudeCommandNotFoundException e = assertThrows(ClaudeCommandNotFoundException.class,
         () -> claude(tmp.resolve("no-such-claude").toString()).resume(store.key("s-1"), "hi", tmp, l -> { }));
     assertTrue(e.getMessage().contains("sessionstore.claude.command"), e.getMessage());

@@ -64,7 +64,7 @@ class RecorderTest {
     return out;
   }
 
-  private static ByteArrayInputStream input(List<String> lines) {
+  static ByteArrayInputStream input(List<String> lines) {
     return new ByteArrayInputStream((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 

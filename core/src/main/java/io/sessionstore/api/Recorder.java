@@ -1,12 +1,7 @@
 package io.sessionstore.api;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import io.sessionstore.internal.Utf8Lines;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,42 +53,32 @@ public final class Recorder implements AutoCloseable {
    * Reads JSON Lines from the stream until it ends, taking each line as soon as its newline arrives (as
    * {@link #acceptLine}), then finishes. A line that is not valid UTF-8 is rejected, never altered.
    *
-   * @param echo sees every line first, as it arrived (for passing a command's output through)
+   * @param echo sees every line first, as it arrived, without its line end (a line that is not UTF-8 is only
+   *     reported)
    * @throws BackendUnavailableException when the stream cannot be read; what arrived before is stored
    */
   public RecordResult record(InputStream in, Consumer<String> echo) {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    try {
-      for (int b = in.read(); ; b = in.read()) {
-        if (b == '\n' || (b < 0 && line.size() > 0)) {
-          byte[] bytes = line.toByteArray();
-          line.reset();
-          echo.accept(new String(bytes, StandardCharsets.UTF_8));
-          acceptLine(bytes);
-        }
-        if (b < 0) {
-          return finish();
-        }
-        if (b != '\n') {
-          line.write(b);
-        }
+    Utf8Lines lines = new Utf8Lines(in);
+    while (true) {
+      String line;
+      try {
+        line = lines.next();
+      } catch (InvalidInputException notUtf8) {
+        reject(notUtf8.getMessage());
+        continue;
       }
-    } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot read the stream to record: " + e.getMessage(), e);
+      if (line == null) {
+        return finish();
+      }
+      echo.accept(line);
+      acceptLine(line);
     }
   }
 
-  private synchronized void acceptLine(byte[] utf8) {
+  private synchronized void reject(String reason) {
+    checkOpen();
     lines++;
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(utf8)).toString();
-    } catch (CharacterCodingException e) {
-      rejected.add(new RecordResult.Rejection(lines, "Invalid message: it is not valid UTF-8"));
-      return;
-    }
-    take(text);
+    rejected.add(new RecordResult.Rejection(lines, reason));
   }
 
   private boolean take(String line) {

@@ -125,11 +125,6 @@ public final class ClaudeCode {
     return out.toString();
   }
 
-  /** Imports every transcript under {@link #projectsDir()}. */
-  public TranscriptImportResult importTranscripts() {
-    return importTranscripts(projectsDir(), ProgressListener.NONE);
-  }
-
   /**
    * Imports every transcript under a projects folder: {@code <folder>/<id>.jsonl} becomes session {@code <id>} of
    * project {@code <folder>}, {@code <folder>/<id>/subagents/<name>.jsonl} its sub-transcript
@@ -252,7 +247,7 @@ public final class ClaudeCode {
         output.accept(line);
         if (!line.isBlank()) {
           try {
-            printed.add(Message.parse(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line));
+            printed.add(Message.parse(line));
           } catch (io.sessionstore.api.InvalidInputException e) {
             // the recorder reports it
           }

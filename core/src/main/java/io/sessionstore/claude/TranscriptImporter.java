@@ -1,7 +1,5 @@
 package io.sessionstore.claude;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
@@ -10,12 +8,11 @@ import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
+import io.sessionstore.internal.ArchiveWriter;
 import io.sessionstore.internal.IoErrors;
-import io.sessionstore.internal.Json;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -202,43 +199,15 @@ final class TranscriptImporter {
       last = modified(main, subs);
       first = last;
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      g.writeStartObject();
-      g.writeStringField("format", "sessionstore-archive");
-      g.writeNumberField("version", 1);
-      g.writeEndObject();
-      g.writeRaw('\n');
-      g.writeStartObject();
-      g.writeStringField("project", key.project());
-      g.writeStringField("sessionId", key.sessionId());
-      g.writeStringField("createdAt", first.toString());
-      g.writeStringField("updatedAt", last.toString());
-      g.writeStringField("summary", summary);
-      g.writeObjectFieldStart("attributes");
-      for (Map.Entry<String, String> a : attributes.entrySet()) {
-        g.writeStringField(a.getKey(), a.getValue());
-      }
-      g.writeEndObject();
-      writeLines(g, "messages", lines);
-      g.writeObjectFieldStart("subpaths");
-      for (Map.Entry<String, TranscriptFile> s : subs.entrySet()) {
-        writeLines(g, s.getKey(), s.getValue().lines);
-      }
-      g.writeEndObject();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), first, last, 0, BigDecimal.ZERO, 0,
+        List.of(), summary, attributes, List.of(), 0);
+    Map<String, List<String>> subpaths = new TreeMap<>();
+    subs.forEach((name, f) -> subpaths.put(name, texts(f.lines)));
+    return ArchiveWriter.archiveOf(m, texts(lines), subpaths);
   }
 
-  private static void writeLines(JsonGenerator g, String field, List<Message> lines) throws IOException {
-    g.writeArrayFieldStart(field);
-    for (Message m : lines) {
-      g.writeRawValue(m.json());
-    }
-    g.writeEndArray();
+  private static List<String> texts(List<Message> lines) {
+    return lines.stream().map(Message::json).toList();
   }
 
   private static Instant modified(TranscriptFile main, Map<String, TranscriptFile> subs) {

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * Writes the archive format, version 1: a header line, then one line per session with its metadata, its messages
  * (each its exact stored text) and its sub-transcripts. One session at a time is held in memory.
  */
-final class ArchiveWriter {
+public final class ArchiveWriter {
   static final String FORMAT = "sessionstore-archive";
   static final int VERSION = 1;
   private static final int PAGE = 1_000;
@@ -134,6 +134,26 @@ final class ArchiveWriter {
         subs.put(s, read(sub.get()));
       }
     }
+    return writeLine(g, m, main, subs);
+  }
+
+  /**
+   * An archive of one session that is not stored: its metadata's identity, times and user fields, and the
+   * messages of its transcript and of each sub-transcript, as the import of other formats hands them over.
+   */
+  public static byte[] archiveOf(SessionMetadata m, List<String> messages, Map<String, List<String>> subpaths) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (JsonGenerator g = generator(out)) {
+      writeHeader(g);
+      writeLine(g, m, messages, subpaths);
+    } catch (IOException e) {
+      throw new IllegalStateException("Writing to memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static long writeLine(JsonGenerator g, SessionMetadata m, List<String> main,
+      Map<String, List<String>> subs) throws IOException {
     g.writeStartObject();
     MetadataJson.writeIdentity(g, m);
     MetadataJson.writeUserFields(g, m);
