@@ -9,6 +9,11 @@ import java.util.stream.Collectors;
 final class Format {
   private Format() {}
 
+  /** A session's totals in one phrase: {@code 6 messages, 1 turns, $0.005}. */
+  static String totals(SessionMetadata m) {
+    return m.messageCount() + " messages, " + m.turns() + " turns, $" + m.totalCostUsd().toPlainString();
+  }
+
   static void keyValues(PrintStream out, SessionMetadata m) {
     out.println("project: " + m.project());
     out.println("sessionId: " + m.sessionId());

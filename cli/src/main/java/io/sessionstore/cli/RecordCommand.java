@@ -47,7 +47,6 @@ final class RecordCommand implements Callable<Integer> {
     }
     SessionMetadata m = r.metadata();
     root.out.println("recorded " + r.key() + ": " + r.stored() + " stored, " + r.skipped() + " skipped"
-        + (m == null ? "" : "; " + m.messageCount() + " messages, " + m.turns() + " turns, $"
-            + m.totalCostUsd().toPlainString()));
+        + (m == null ? "" : "; " + Format.totals(m)));
   }
 }

@@ -40,8 +40,7 @@ final class ResumeCommand implements Callable<Integer> {
     }
     SessionMetadata m = root.store().getMetadata(key).orElse(null);
     root.err.println("recorded " + r.stored() + " messages into " + r.recordedInto()
-        + (m == null ? "" : "; " + m.messageCount() + " messages, " + m.turns() + " turns, $"
-            + m.totalCostUsd().toPlainString()));
+        + (m == null ? "" : "; " + Format.totals(m)));
     return r.exitCode();
   }
 }

@@ -100,7 +100,7 @@ public final class Recorder implements AutoCloseable {
       rejected.add(new RecordResult.Rejection(lines, e.getMessage()));
       return false;
     }
-    accept(message);
+    add(message);
     return true;
   }
 
@@ -111,7 +111,10 @@ public final class Recorder implements AutoCloseable {
    */
   public synchronized void accept(Message message) {
     checkOpen();
-    Message parsed = Message.parse(message.json());
+    add(Message.parse(message.json()));
+  }
+
+  private void add(Message parsed) {
     if (key == null && isInit(parsed)) {
       key = usableKey(parsed).orElse(null);
     }
