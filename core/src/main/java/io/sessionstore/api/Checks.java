@@ -52,12 +52,12 @@ final class Checks {
   }
 
   static void summary(String summary) {
-    if (summary != null && summary.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+    if (summary != null && hasControl(summary)) {
       throw new InvalidInputException("Invalid summary: it contains a control character (it must be one line)");
     }
   }
 
   private static boolean hasControl(String s) {
-    return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+    return s.chars().anyMatch(c -> SessionKey.isControl((char) c));
   }
 }

@@ -46,7 +46,14 @@ public final class Recorder implements AutoCloseable {
    */
   public synchronized boolean acceptLine(String line) {
     lines++;
-    return take(line);
+    String text = line;
+    if (lines == 1 && text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    if (text.endsWith("\r")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    return take(text);
   }
 
   /**
@@ -71,8 +78,14 @@ public final class Recorder implements AutoCloseable {
         return finish();
       }
       echo.accept(line);
-      acceptLine(line);
+      // The reader has already dropped the byte-order mark and line ends, as append's reader does.
+      takeRead(line);
     }
+  }
+
+  private synchronized void takeRead(String line) {
+    lines++;
+    take(line);
   }
 
   private synchronized void reject(String reason) {
@@ -81,15 +94,8 @@ public final class Recorder implements AutoCloseable {
     rejected.add(new RecordResult.Rejection(lines, reason));
   }
 
-  private boolean take(String line) {
+  private boolean take(String text) {
     checkOpen();
-    String text = line;
-    if (lines == 1 && text.startsWith("\uFEFF")) {
-      text = text.substring(1);
-    }
-    if (text.endsWith("\r")) {
-      text = text.substring(0, text.length() - 1);
-    }
     if (text.isBlank()) {
       return true;
     }

@@ -121,7 +121,7 @@ public record SessionKey(String project, String sessionId, String subpath) {
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (isControl(c)) {
         return "it contains a control character";
       }
       if (c == '/' || c == '\\') {
@@ -139,6 +139,15 @@ public record SessionKey(String project, String sessionId, String subpath) {
     return null;
   }
 
+  /**
+   * Control characters in the wide sense: C0 and C1 controls (U+0000–U+001F, U+007F–U+009F) and the Unicode line
+   * and paragraph separators (U+2028, U+2029). Some readers end a line at U+0085 or U+2028 (XML 1.1, JavaScript),
+   * so a name holding one would not come back from every backend as it went in.
+   */
+  static boolean isControl(char c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+  }
+
   private static int utf8Length(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;
   }
@@ -149,7 +158,7 @@ public record SessionKey(String project, String sessionId, String subpath) {
     int limit = Math.min(name.length(), 120);
     for (int i = 0; i < limit; i++) {
       char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (isControl(c)) {
         out.append(String.format("\\u%04x", (int) c));
       } else {
         out.append(c);

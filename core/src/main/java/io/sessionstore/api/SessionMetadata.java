@@ -55,6 +55,8 @@ public record SessionMetadata(
     Objects.requireNonNull(createdAt, "createdAt is null");
     Objects.requireNonNull(updatedAt, "updatedAt is null");
     Objects.requireNonNull(totalCostUsd, "totalCostUsd is null");
+    createdAt = storable("createdAt", createdAt);
+    updatedAt = storable("updatedAt", updatedAt);
     tags = List.copyOf(new TreeSet<>(tags));
     attributes = sortedCopy(attributes);
     subpaths = List.copyOf(new TreeSet<>(subpaths));
@@ -71,6 +73,20 @@ public record SessionMetadata(
   /** The key of the session's main transcript. */
   public SessionKey key() {
     return SessionKey.of(project, sessionId);
+  }
+
+  /** The earliest time a session may carry: what a four-digit ISO-8601 year and every backend can hold. */
+  public static final Instant MIN_TIME = Instant.parse("0000-01-01T00:00:00Z");
+  /** The latest time a session may carry. */
+  public static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
+
+  /** Times are kept to the millisecond, within four-digit years. */
+  private static Instant storable(String what, Instant time) {
+    if (time.isBefore(MIN_TIME) || time.isAfter(MAX_TIME)) {
+      throw new InvalidInputException("Invalid " + what + " " + time + ": times must lie between " + MIN_TIME
+          + " and " + MAX_TIME);
+    }
+    return time.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 
   private static Map<String, String> sortedCopy(Map<String, String> attributes) {

@@ -99,6 +99,10 @@ final class TranscriptImporter {
   /** One session: its transcript file and its sub-agents' files, either of which may be absent. */
   TranscriptImporter importSession(SessionKey key, Path transcript, Path subagentsDir) {
     TranscriptFile main = Files.isRegularFile(transcript) ? read(transcript) : null;
+    if (main != null && main.lines.isEmpty()) {
+      // Nothing valid in it (yet): no session is made of an empty file.
+      main = null;
+    }
     Map<String, TranscriptFile> subs = new TreeMap<>();
     if (Files.isDirectory(subagentsDir)) {
       try (Stream<Path> walk = Files.walk(subagentsDir)) {
@@ -113,7 +117,7 @@ final class TranscriptImporter {
             continue;
           }
           TranscriptFile sub = read(p);
-          if (sub != null) {
+          if (sub != null && !sub.lines.isEmpty()) {
             subs.put(subpath, sub);
           }
         }

@@ -33,6 +33,15 @@ import java.util.zip.GZIPInputStream;
  * replacing was asked for. Every line is validated whole before anything of it is written.
  */
 final class ArchiveImporter {
+  /** The longest session line read: a whole session with its messages. */
+  static final int MAX_LINE_BYTES = 256 << 20;
+  /** After this many rejected lines the input is not an archive worth reading on. */
+  static final int MAX_REJECTED = 1_000;
+  /** A gzip archive may expand this much before it is taken for a decompression bomb (real ones expand ~10×). */
+  static final long MAX_EXPANSION = 200;
+  /** Up to this many decompressed bytes any expansion is fine. */
+  static final long EXPANSION_FREE_BYTES = 64L << 20;
+
   private final DefaultSessionStore store;
   private final StorageBackend backend;
 
@@ -50,9 +59,9 @@ final class ArchiveImporter {
   ImportResult read(InputStream raw, ImportOptions options) {
     InputStream in = decompressed(raw);
     try {
-      return read(new Utf8Lines(in), options);
+      return read(new Utf8Lines(in, MAX_LINE_BYTES), options);
     } finally {
-      if (in instanceof GZIPInputStream) {
+      if (in instanceof CountingStream) {
         try {
           in.close();
         } catch (IOException e) {
@@ -86,6 +95,11 @@ final class ArchiveImporter {
         session = parse(line);
       } catch (InvalidInputException e) {
         rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
+        if (rejected.size() >= MAX_REJECTED) {
+          rejected.add(new ImportResult.Rejection(lines.number(), "Stopped reading after " + MAX_REJECTED
+              + " rejected lines: is this a sessionstore archive?"));
+          break;
+        }
         continue;
       }
       options.progress().progress(number, -1);
@@ -122,6 +136,9 @@ final class ArchiveImporter {
         }
         for (Plan p : plans) {
           apply(p, options.archivedMetadataWins());
+          if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
+            store.subTranscriptUnchanged(p.key());
+          }
         }
         Outcome main = plans.get(0).outcome();
         boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
@@ -189,7 +206,8 @@ final class ArchiveImporter {
 
   private static InputStream decompressed(InputStream raw) {
     try {
-      BufferedInputStream in = new BufferedInputStream(raw);
+      CountingStream compressed = new CountingStream(raw, null);
+      BufferedInputStream in = new BufferedInputStream(compressed);
       in.mark(2);
       int b1 = in.read();
       int b2 = in.read();
@@ -198,10 +216,10 @@ final class ArchiveImporter {
         return in;
       }
       // Closing the gzip stream frees its inflater; the caller's stream stays open.
-      return new GZIPInputStream(new java.io.FilterInputStream(in) {
+      return new CountingStream(new GZIPInputStream(new java.io.FilterInputStream(in) {
         @Override
         public void close() {}
-      }, 64 * 1024);
+      }, 64 * 1024), compressed);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       throw new InvalidInputException("Invalid archive: it looks like gzip but is damaged (" + e.getMessage() + ")");
     } catch (IOException e) {
@@ -239,7 +257,7 @@ final class ArchiveImporter {
     Map<String, JsonNode> fields = new LinkedHashMap<>();
     List<MessageFacts> messages = List.of();
     Map<String, List<MessageFacts>> subpaths = new LinkedHashMap<>();
-    try (JsonParser p = Json.parser(line)) {
+    try (JsonParser p = Json.archiveParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidInputException("not a JSON object");
       }
@@ -263,6 +281,8 @@ final class ArchiveImporter {
       }
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("not valid JSON (" + Json.describe(e) + ")");
+    } catch (NumberFormatException e) {
+      throw Json.numberOutOfRange("session line", e);
     } catch (IOException e) {
       throw new InvalidInputException("unreadable (" + e.getMessage() + ")");
     }
@@ -307,5 +327,46 @@ final class ArchiveImporter {
       out.add(MessageFacts.of(line.substring(start, end), "message " + (out.size() + 1) + " of " + what));
     }
     return out;
+  }
+
+  /**
+   * Counts the bytes read through it; over the gzip stream, refuses to expand more than {@link #MAX_EXPANSION}
+   * times the compressed bytes read, so a small bomb cannot keep an import busy for hours.
+   */
+  private static final class CountingStream extends java.io.FilterInputStream {
+    private final CountingStream compressed;
+    private long count;
+
+    CountingStream(InputStream in, CountingStream compressed) {
+      super(in);
+      this.compressed = compressed;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        counted(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        counted(n);
+      }
+      return n;
+    }
+
+    private void counted(int n) throws java.util.zip.ZipException {
+      count += n;
+      if (compressed != null && count > EXPANSION_FREE_BYTES && count > MAX_EXPANSION * compressed.count) {
+        // A ZipException: the reader takes it as damaged input and stops there.
+        throw new java.util.zip.ZipException("it expands more than " + MAX_EXPANSION + " times ("
+            + compressed.count + " bytes to over " + count + "), which no archive does: a decompression bomb?");
+      }
+    }
   }
 }

@@ -256,8 +256,22 @@ public final class DefaultSessionStore implements SessionStore {
    * Brings the session's head up to date with a sub-transcript that changed: its subpath listed, the cost of a
    * {@code runs/*} transcript counted, {@code updatedAt} moved. A session that has no main transcript has no head
    * to update.
+   *
+   * <p>This is a second commit after the sub-transcript's own, so a crash or an outage in between leaves the head
+   * behind. It is repaired the next time the sub-transcript is written or imported: a head that does not list the
+   * sub-transcript is rebuilt from what is stored (the subpaths listed, the runs' costs read anew). A failure here
+   * never turns the committed write into an error: the head catches up later, as after a crash.
    */
   private void subTranscriptChanged(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
+    try {
+      updateMainHead(subKey, before, after, updatedAt);
+    } catch (ConflictException | io.sessionstore.api.BackendUnavailableException e) {
+      LOG.warn("{} is stored, but its session's metadata could not be updated ({}); it catches up at the next "
+          + "write or import of it", subKey, e.getMessage());
+    }
+  }
+
+  private void updateMainHead(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
     BigDecimal costDelta = BigDecimal.ZERO;
     if (subKey.subpath().startsWith(RUNS_PREFIX)) {
       BigDecimal was = before == null ? BigDecimal.ZERO : Derivation.decode(before.derivation()).ownCost();
@@ -271,16 +285,23 @@ public final class DefaultSessionStore implements SessionStore {
         return;
       }
       SessionMetadata o = main.get().metadata();
-      TreeSet<String> subpaths = new TreeSet<>(o.subpaths());
-      if (after == null) {
-        subpaths.remove(subKey.subpath());
+      Derivation d = Derivation.decode(main.get().derivation());
+      List<String> subpaths;
+      if (after != null && !o.subpaths().contains(subKey.subpath())) {
+        // New, or left out by a write that died between its two commits: take the listing from what is stored.
+        subpaths = backend.subpaths(mainKey);
+        d = d.withRunsCost(runsCost(mainKey, subpaths));
       } else {
-        subpaths.add(subKey.subpath());
+        TreeSet<String> listed = new TreeSet<>(o.subpaths());
+        if (after == null) {
+          listed.remove(subKey.subpath());
+        }
+        subpaths = List.copyOf(listed);
+        d = d.withRunsCostDelta(costDelta);
       }
-      Derivation d = Derivation.decode(main.get().derivation()).withRunsCostDelta(costDelta);
       Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
       SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated, o.messageCount(),
-          d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(subpaths), o.version() + 1);
+          d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), subpaths, o.version() + 1);
       if (m.equals(withVersion(o, o.version() + 1))) {
         return;
       }
@@ -293,6 +314,28 @@ public final class DefaultSessionStore implements SessionStore {
         backOff(attempt, mainKey, e);
       }
     }
+  }
+
+  /** The own costs of a session's {@code runs/*} sub-transcripts, read from their heads. */
+  private BigDecimal runsCost(SessionKey mainKey, List<String> subpaths) {
+    BigDecimal sum = BigDecimal.ZERO;
+    for (String subpath : subpaths) {
+      if (subpath.startsWith(RUNS_PREFIX)) {
+        Optional<StoredHead> run = backend.head(mainKey.withSubpath(subpath));
+        if (run.isPresent()) {
+          sum = sum.add(Derivation.decode(run.get().derivation()).ownCost());
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** After an import found a sub-transcript unchanged: makes sure its session's head lists it (see above). */
+  void subTranscriptUnchanged(SessionKey subKey) {
+    withLock(subKey, () -> {
+      backend.head(subKey).ifPresent(h -> subTranscriptChanged(subKey, h, h, Instant.MIN));
+      return null;
+    });
   }
 
   @Override

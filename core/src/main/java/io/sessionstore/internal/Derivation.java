@@ -60,6 +60,11 @@ public record Derivation(BigDecimal ownCost, BigDecimal runsCost, long resultTur
         lastAssistantId);
   }
 
+  /** The same, with the runs' cost set to {@code total}. */
+  public Derivation withRunsCost(BigDecimal total) {
+    return new Derivation(ownCost, total, resultTurns, resultTurnsSeen, assistantTurns, lastAssistantId);
+  }
+
   /** The same messages' state, the runs' cost kept from another state (for a transcript that was replaced). */
   public Derivation withRunsCostOf(Derivation other) {
     return new Derivation(ownCost, other.runsCost, resultTurns, resultTurnsSeen, assistantTurns, lastAssistantId);

@@ -13,17 +13,29 @@ import io.sessionstore.api.InvalidInputException;
 
 /** The one Jackson set-up of the store: strict JSON, exact decimals, no limit on the size of a string. */
 public final class Json {
-  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder()
-              .maxStringLength(Integer.MAX_VALUE)
-              .maxNestingDepth(5_000)
-              .build())
-          .build())
+  /** How deeply a message may nest arrays and objects. */
+  public static final int MAX_MESSAGE_DEPTH = 5_000;
+  /** What an archive line adds around a message: the session object, {@code subpaths}, its array. */
+  private static final int ARCHIVE_WRAPPING_DEPTH = 3;
+
+  public static final ObjectMapper MAPPER = JsonMapper.builder(factory(MAX_MESSAGE_DEPTH))
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
+  /** Reads archive lines: any message the store accepts, inside its session line. */
+  private static final JsonFactory ARCHIVE_FACTORY = factory(MAX_MESSAGE_DEPTH + ARCHIVE_WRAPPING_DEPTH);
+
   private Json() {}
+
+  private static JsonFactory factory(int maxDepth) {
+    return JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxStringLength(Integer.MAX_VALUE)
+            .maxNestingDepth(maxDepth)
+            .build())
+        .build();
+  }
 
   /**
    * Parses text that must be exactly one JSON object.
@@ -37,6 +49,8 @@ public final class Json {
       node = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("Invalid " + what + ": not valid JSON (" + describe(e) + ")");
+    } catch (NumberFormatException e) {
+      throw numberOutOfRange(what, e);
     }
     if (node == null || node.isMissingNode()) {
       throw new InvalidInputException("Invalid " + what + ": it is empty");
@@ -46,6 +60,18 @@ public final class Json {
           + kind(node));
     }
     return (ObjectNode) node;
+  }
+
+  /**
+   * For a number Jackson cannot hold as a {@link java.math.BigDecimal} ({@code 1e99999999999999999999}): the
+   * text is JSON, but not JSON the store can read back, so it is bad input.
+   */
+  public static InvalidInputException numberOutOfRange(String what, NumberFormatException e) {
+    String reason = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
+    if (reason.length() > 160) {
+      reason = reason.substring(0, 160) + "…";
+    }
+    return new InvalidInputException("Invalid " + what + ": a number in it is out of range (" + reason + ")");
   }
 
   /** One line describing a parse failure: Jackson's reason and where, without its multi-line source excerpt. */
@@ -66,8 +92,17 @@ public final class Json {
   }
 
   public static JsonParser parser(String text) {
+    return parser(MAPPER.getFactory(), text);
+  }
+
+  /** A parser for one line of an archive, which nests messages a few levels deeper than they are alone. */
+  public static JsonParser archiveParser(String text) {
+    return parser(ARCHIVE_FACTORY, text);
+  }
+
+  private static JsonParser parser(JsonFactory factory, String text) {
     try {
-      return MAPPER.getFactory().createParser(text);
+      return factory.createParser(text);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("Cannot read a string", e);
     }

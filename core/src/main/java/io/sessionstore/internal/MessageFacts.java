@@ -20,6 +20,12 @@ import java.util.List;
  */
 public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTurns, boolean assistant,
     String assistantMessageId) {
+  /** The largest cost in USD one message may report and still count. */
+  static final BigDecimal MAX_COST = BigDecimal.valueOf(1_000_000_000L);
+  /** The most decimal places a counted cost may have (a double printed in full has about 20). */
+  static final int MAX_COST_SCALE = 100;
+  /** The largest {@code num_turns} one result may report and still count. */
+  static final long MAX_TURNS = 1_000_000_000L;
 
   /**
    * Validates every message and reads its facts; the first invalid one fails the whole list.
@@ -56,16 +62,17 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
     String messageId = null;
     boolean assistant = "assistant".equals(type);
     if ("result".equals(type)) {
-      cost = number(tree.get("total_cost_usd"));
+      cost = cost(tree.get("total_cost_usd"));
       if (cost == null) {
-        cost = number(tree.get("cost_usd"));
+        cost = cost(tree.get("cost_usd"));
       }
       JsonNode turns = tree.get("num_turns");
-      if (turns != null && turns.isIntegralNumber()) {
+      if (turns != null && turns.isIntegralNumber() && turns.canConvertToLong() && turns.longValue() >= 0
+          && turns.longValue() <= MAX_TURNS) {
         numTurns = turns.longValue();
       }
     } else if (assistant) {
-      cost = number(tree.get("costUSD"));
+      cost = cost(tree.get("costUSD"));
       JsonNode message = tree.get("message");
       messageId = message != null && message.isObject() ? textOf(message.get("id")) : null;
     }
@@ -76,7 +83,20 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
     return n != null && n.isTextual() ? n.textValue() : null;
   }
 
-  private static BigDecimal number(JsonNode n) {
-    return n != null && n.isNumber() ? n.decimalValue() : null;
+  /**
+   * A reported cost, when it is a number a session could have cost: at most {@link #MAX_COST} in magnitude and
+   * {@link #MAX_COST_SCALE} decimal places. Anything else is ignored like a non-number: summing {@code 1e1000} or
+   * {@code 1e-999999999} would make metadata no reader can parse, or take minutes to add up.
+   */
+  private static BigDecimal cost(JsonNode n) {
+    if (n == null || !n.isNumber()) {
+      return null;
+    }
+    BigDecimal value = n.decimalValue();
+    if (value.abs().compareTo(MAX_COST) > 0) {
+      return null;
+    }
+    value = value.stripTrailingZeros();
+    return value.scale() <= MAX_COST_SCALE ? value : null;
   }
 }

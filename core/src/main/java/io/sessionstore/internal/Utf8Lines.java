@@ -17,25 +17,40 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Utf8Lines {
   private final InputStream in;
+  /** The longest line of input read by default: one message. */
+  public static final int MAX_LINE_BYTES = 128 << 20;
+
   private final boolean crlf;
+  private final int maxLineBytes;
   private final byte[] buffer = new byte[64 * 1024];
   private int pos;
   private int limit;
   private long number;
   private boolean lastHadNewline = true;
+  private boolean damaged;
 
-  /** Lines of text given to the store: {@code \r\n} ends a line too. */
+  /** Lines of text given to the store, at most {@link #MAX_LINE_BYTES} each: {@code \r\n} ends a line too. */
   public Utf8Lines(InputStream in) {
-    this(in, true);
+    this(in, MAX_LINE_BYTES);
+  }
+
+  /** Lines of text given to the store, at most {@code maxLineBytes} each: {@code \r\n} ends a line too. */
+  public Utf8Lines(InputStream in, int maxLineBytes) {
+    this(in, true, maxLineBytes);
   }
 
   /**
    * @param crlf whether {@code \r\n} ends a line (input); false for text the store wrote, where every line ends
-   *     with {@code \n} and a {@code \r} before it belongs to the line
+   *     with {@code \n} and a {@code \r} before it belongs to the line, and lines are as long as they were written
    */
   public Utf8Lines(InputStream in, boolean crlf) {
+    this(in, crlf, crlf ? MAX_LINE_BYTES : Integer.MAX_VALUE - 16);
+  }
+
+  private Utf8Lines(InputStream in, boolean crlf, int maxLineBytes) {
     this.in = in;
     this.crlf = crlf;
+    this.maxLineBytes = maxLineBytes;
   }
 
   /** The number of the line last returned, from 1. */
@@ -51,11 +66,17 @@ public final class Utf8Lines {
   /**
    * The next line, or null at the end.
    *
-   * @throws InvalidInputException when the line is not valid UTF-8 (the line is consumed; reading may go on)
+   * @throws InvalidInputException when the line is not valid UTF-8 or longer than the limit (the line is consumed;
+   *     reading may go on), or when the input is damaged (a truncated gzip stream, say: the lines read so far
+   *     stand, and the reader is at its end from then on)
    */
   public String next() {
+    if (damaged) {
+      return null;
+    }
     ByteArrayOutputStream line = null;
     boolean sawNewline = false;
+    long length = 0;
     try {
       while (true) {
         if (pos == limit) {
@@ -70,10 +91,14 @@ public final class Utf8Lines {
         while (pos < limit && buffer[pos] != '\n') {
           pos++;
         }
+        length += pos - start;
         if (line == null) {
           line = new ByteArrayOutputStream(Math.max(64, pos - start));
         }
-        line.write(buffer, start, pos - start);
+        // Past the limit the rest of the line is only skipped, so a huge line costs no memory.
+        if (length <= maxLineBytes) {
+          line.write(buffer, start, pos - start);
+        }
         if (pos < limit) {
           pos++;
           sawNewline = true;
@@ -81,9 +106,17 @@ public final class Utf8Lines {
         }
       }
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new InvalidInputException("Cannot read input: it is truncated or damaged (" + e.getMessage() + ")");
+      damaged = true;
+      throw new InvalidInputException("Cannot read input past line " + number + ": it is truncated or damaged ("
+          + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read input: " + e.getMessage(), e);
+    }
+    if (length > maxLineBytes) {
+      number++;
+      lastHadNewline = sawNewline;
+      throw new InvalidInputException("Invalid line " + number + ": it is " + length + " bytes long, at most "
+          + maxLineBytes + " are allowed");
     }
     if (line == null || (!sawNewline && line.size() == 0)) {
       return null;

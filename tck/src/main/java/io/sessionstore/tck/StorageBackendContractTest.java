@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.CleanupResult;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ImportOptions;
@@ -27,7 +28,9 @@ import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.api.WriteResult;
+import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,6 +44,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -800,7 +804,9 @@ public abstract class StorageBackendContractTest {
   @Test
   void invalidNamesAreRejectedAndNothingIsStored() {
     List<String> bad = List.of("", ".", "..", "../../etc/x", "/abs", "a/b", "a\\b", "nul\u0000x", "tab\tx",
-        "del\u007fx", " lead", "trail ", ".sessionstore-x", "x".repeat(256), "é".repeat(128));
+        "del\u007fx", " lead", "trail ", ".sessionstore-x", "x".repeat(256), "é".repeat(128),
+        // C1 controls and the Unicode line separators: some readers end a line there (XML 1.1, JavaScript)
+        "nel\u0085x", "c1\u0080", "\u009fc1", "ls\u2028x", "ps\u2029x");
     for (String id : bad) {
       assertThrows(InvalidInputException.class, () -> store.appendMessages(SessionKey.of("tck", id),
           users("m", 1)), "id '" + id + "'");
@@ -841,7 +847,9 @@ public abstract class StorageBackendContractTest {
   @Test
   void unusualButValidNamesWorkAndStayDistinct() {
     List<String> names = List.of("A", "a", "%41", "-home-me-repo", "with space", "日本語", "🎉", "x".repeat(255),
-        "é".repeat(127), "a.b", "...", "CON", "nul");
+        "é".repeat(127), "a.b", "...", "CON", "nul", "%", "%%2F", "a%00b", "a+b", "a&b=c", "a?b#c", "a;b", "a:b",
+        "a*b", "~", "$x", "{x}", "<script>", "'`", "a\u00a0b", "\u202eevil", "a\ufeffb", "\u0627\u0644\u0639",
+        "a\u0301", "\ud83d\ude00\ud83d\ude00", "..a", "a..", ".a", "a.", "-", "_", "a b  c");
     for (String name : names) {
       store.appendMessages(SessionKey.of(name, name), List.of(user("u", name)));
       store.appendMessages(key(name).withSubpath(name + "/" + name), List.of(user("u", name)));
@@ -862,7 +870,10 @@ public abstract class StorageBackendContractTest {
         List.of(user("ok", "x"), Message.of("[1,2]")),
         List.of(Message.of("\"a string\"")),
         List.of(Message.of("{} {}")),
-        List.of(Message.of("")));
+        List.of(Message.of("")),
+        // JSON, but numbers no reader of the store could hold
+        List.of(user("ok", "x"), Message.of("{\"a\":1e99999999999999999999}")),
+        List.of(Message.of("{\"a\":" + "9".repeat(1001) + "}")));
     for (List<Message> call : bad) {
       assertThrows(InvalidInputException.class, () -> store.appendMessages(key("s"), call));
       assertThrows(InvalidInputException.class, () -> store.saveSession(key("s"), call));
@@ -1046,6 +1057,224 @@ public abstract class StorageBackendContractTest {
       assertEquals(texts(all), texts(s.toList()));
     }
     assertThrows(NotFoundException.class, () -> store.loadMessages(key("none"), 0, 1));
+  }
+
+  // ---- what an adversarial user sends --------------------------------------------------------------------------
+
+  @Test
+  void implausibleCostsAndTurnsAreIgnoredAndTheWholeStoreStaysUsable() {
+    store.appendMessages(key("normal"), users("n", 1));
+    List<String> poison = List.of(
+        "{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
+        "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999,\"num_turns\":99999999999999999999999}",
+        "{\"type\":\"result\",\"uuid\":\"c3\",\"total_cost_usd\":1e-999999999,\"num_turns\":-5}",
+        "{\"type\":\"assistant\",\"uuid\":\"c4\",\"costUSD\":-1e1000,\"message\":{\"id\":\"x\"}}",
+        "{\"type\":\"result\",\"uuid\":\"c5\",\"cost_usd\":0.5,\"num_turns\":3}");
+    assertEquals(5, store.appendMessages(key("poison"), poison.stream().map(Message::of).toList()).stored());
+    SessionMetadata m = store.getMetadata(key("poison")).orElseThrow();
+    assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "costs no session could have are ignored");
+    assertEquals(3, m.turns());
+    assertEquals(poison, texts(key("poison")));
+
+    // Another instance reads it all back: listing, search, export, and the import of that export.
+    SessionStore other = open(openAnother(), false);
+    assertEquals(Set.of("normal", "poison"), other.search(SearchQuery.in(Scope.project("tck")).build()).items()
+        .stream().map(SessionMetadata::sessionId).collect(Collectors.toSet()));
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    assertEquals(2, other.exportSessions(SearchQuery.in(Scope.project("tck")).build(), archive).sessions());
+    other.deleteSession(key("poison"));
+    ImportResult r = other.importSessions(new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
+    assertEquals(List.of(), r.rejected());
+    assertEquals(1, r.created());
+    assertEquals(poison, texts(key("poison")));
+  }
+
+  @Test
+  void aMessageNestedAsDeeplyAsTheStoreAllowsSurvivesExportAndImport() {
+    int depth = 5_000;
+    String deep = "{\"type\":\"user\",\"d\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+    SessionKey sub = key("deep").withSubpath("subagents/a");
+    store.appendMessages(key("deep"), List.of(Message.of(deep)));
+    store.appendMessages(sub, List.of(Message.of(deep)));
+    byte[] archive = export(Scope.project("tck"));
+    store.deleteSession(key("deep"));
+    ImportResult r = importBytes(archive);
+    assertEquals(List.of(), r.rejected(), "what the store accepts, its archive carries");
+    assertEquals(List.of(deep), texts(key("deep")));
+    assertEquals(List.of(deep), texts(sub));
+    String deeper = "{\"d\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
+    assertThrows(InvalidInputException.class, () -> store.appendMessages(key("deeper"), List.of(Message.of(deeper))));
+    assertTrue(store.getMetadata(key("deeper")).isEmpty());
+  }
+
+  @Test
+  void archiveTimesBeyondFourDigitYearsAreRejectedLines() {
+    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+    StringBuilder archive = new StringBuilder(header);
+    for (String[] times : List.of(new String[] {"+1000000000-01-01T00:00:00Z", "+1000000000-01-01T00:00:00Z"},
+        new String[] {"2020-01-01T00:00:00Z", "+10000-01-01T00:00:00Z"},
+        new String[] {"-0001-01-01T00:00:00Z", "2020-01-01T00:00:00Z"},
+        new String[] {"2020-01-01T00:00:00.123456789Z", "2020-01-02T00:00:00Z"})) {
+      archive.append("{\"project\":\"tck\",\"sessionId\":\"t").append(archive.length()).append("\",\"createdAt\":\"")
+          .append(times[0]).append("\",\"updatedAt\":\"").append(times[1]).append("\",\"tags\":[],\"messages\":[")
+          .append(user("u", "x").json()).append("]}\n");
+    }
+    ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    assertEquals(1, r.created());
+    List<SessionMetadata> stored = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
+    assertEquals(1, stored.size());
+    assertEquals(Instant.parse("2020-01-01T00:00:00.123Z"), stored.get(0).createdAt(), "kept to the millisecond");
+  }
+
+  @Test
+  void aTruncatedOrDamagedGzipArchiveImportsItsWholeLinesAndEnds() throws IOException {
+    for (int i = 0; i < 20; i++) {
+      store.appendMessages(key("s" + i), users("m" + i, 5));
+    }
+    byte[] zipped = gzip(export(Scope.project("tck")));
+    byte[] truncated = java.util.Arrays.copyOf(zipped, zipped.length * 2 / 3);
+    byte[] damaged = zipped.clone();
+    damaged[damaged.length / 2] ^= 0x55;
+    for (byte[] archive : List.of(truncated, damaged, java.util.Arrays.copyOf(zipped, 183))) {
+      for (int i = 0; i < 20; i++) {
+        store.deleteSession(key("s" + i));
+      }
+      String last;
+      try {
+        ImportResult r = importBytes(archive);
+        // Damaged data may decode into a few bad lines before the damage is detected; then reading ends.
+        assertEquals(archive == damaged ? r.rejected().size() : 1, r.rejected().size(), r.rejected().toString());
+        last = r.rejected().get(r.rejected().size() - 1).reason();
+      } catch (InvalidInputException e) {
+        last = e.getMessage(); // damaged before the end of the header: not an archive at all
+      }
+      assertTrue(last.contains("truncated or damaged"), last);
+      for (SessionMetadata m : store.search(SearchQuery.in(Scope.project("tck")).build()).items()) {
+        String i = m.sessionId().substring(1);
+        assertEquals(texts(users("m" + i, 5)), texts(m.key()), "a session comes in whole or not at all");
+      }
+    }
+  }
+
+  @Test
+  void aGzipBombStopsTheImportWithOneRejection() throws IOException {
+    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+      gz.write("{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
+      byte[] block = new byte[1 << 20];
+      java.util.Arrays.fill(block, (byte) ' ');
+      for (int i = 0; i < 1024; i++) {
+        gz.write(block);
+      }
+    }
+    ImportResult r = importBytes(zipped.toByteArray());
+    assertEquals(1, r.rejected().size(), r.rejected().toString());
+    assertTrue(r.rejected().get(0).reason().contains("decompression bomb"), r.rejected().get(0).reason());
+  }
+
+  @Test
+  void anInputOfManyBadLinesIsGivenUpAfterAThousand() {
+    StringBuilder archive = new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
+    archive.append("x\n".repeat(5_000));
+    ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
+    assertEquals(1_001, r.rejected().size());
+    assertTrue(r.rejected().get(1_000).reason().startsWith("Stopped reading after 1000 rejected lines"));
+  }
+
+  @Test
+  void aSubTranscriptWhoseSessionHeadWasNotUpdatedIsListedAgainByTheNextImportOrWrite() {
+    store.appendMessages(key("s"), users("m", 1));
+    MainHeadOutage outage = new MainHeadOutage(openAnother());
+    SessionStore flaky = open(outage, false);
+    outage.down = true;
+    Message run = Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"total_cost_usd\":2}");
+    assertEquals(1, flaky.appendMessages(key("s").withSubpath("runs/1"), List.of(run)).stored(),
+        "a failure after the commit point is not a failure of the write");
+    flaky.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
+    flaky.appendMessages(key("s").withSubpath("subagents/b"), users("b", 1));
+    outage.down = false;
+    SessionMetadata behind = store.getMetadata(key("s")).orElseThrow();
+    assertEquals(List.of(), behind.subpaths(), "the state a crash between the two commits leaves");
+
+    // The import of an archive that holds them unchanged repairs the session's head...
+    String line = "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\"" + behind.createdAt()
+        + "\",\"updatedAt\":\"" + behind.updatedAt() + "\",\"tags\":[],\"messages\":[" + users("m", 1).get(0).json()
+        + "],\"subpaths\":{\"runs/1\":[" + run.json() + "],\"subagents/a\":[" + users("a", 1).get(0).json() + "]}}\n";
+    importBytes(("{\"format\":\"sessionstore-archive\",\"version\":1}\n" + line).getBytes(StandardCharsets.UTF_8));
+    SessionMetadata repaired = store.getMetadata(key("s")).orElseThrow();
+    assertEquals(List.of("runs/1", "subagents/a", "subagents/b"), repaired.subpaths());
+    assertEquals(0, new BigDecimal("2").compareTo(repaired.totalCostUsd()));
+
+    // ...and so does the next write of a sub-transcript it does not list.
+    outage.down = true;
+    flaky.appendMessages(key("s").withSubpath("subagents/c"), users("c", 1));
+    outage.down = false;
+    assertEquals(3, store.getMetadata(key("s")).orElseThrow().subpaths().size());
+    store.appendMessages(key("s").withSubpath("subagents/c"), users("c2", 1));
+    assertEquals(List.of("runs/1", "subagents/a", "subagents/b", "subagents/c"),
+        store.getMetadata(key("s")).orElseThrow().subpaths());
+  }
+
+  private static byte[] gzip(byte[] plain) throws IOException {
+    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+      gz.write(plain);
+    }
+    return zipped.toByteArray();
+  }
+
+  /** A backend whose sessions' heads cannot be changed while it is down: sub-transcripts still can. */
+  private static final class MainHeadOutage implements StorageBackend {
+    private final StorageBackend delegate;
+    volatile boolean down;
+
+    MainHeadOutage(StorageBackend delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void start() {
+      delegate.start();
+    }
+
+    @Override
+    public Optional<StoredHead> head(SessionKey key) {
+      return delegate.head(key);
+    }
+
+    @Override
+    public Stream<String> messages(StoredHead head, long from) {
+      return delegate.messages(head, from);
+    }
+
+    @Override
+    public void commit(Commit commit) {
+      if (down && !commit.head().key().isSubpath() && commit.kind() == Commit.Kind.METADATA) {
+        throw new BackendUnavailableException("Cannot write " + commit.head().key() + ": the test's outage");
+      }
+      delegate.commit(commit);
+    }
+
+    @Override
+    public Stream<StoredHead> list(Scope scope) {
+      return delegate.list(scope);
+    }
+
+    @Override
+    public List<String> subpaths(SessionKey session) {
+      return delegate.subpaths(session);
+    }
+
+    @Override
+    public boolean delete(SessionKey key, long expectedVersion) {
+      return delegate.delete(key, expectedVersion);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
   }
 
   // ---- archives -----------------------------------------------------------------------------------------------

@@ -42,7 +42,20 @@ public final class MongoBackendProvider implements StorageBackendProvider {
     if (ttl != null && ttl.toSeconds() < 1) {
       throw new ConfigurationException("Invalid " + config.fullKey("ttl") + ": at least one second");
     }
-    return new MongoBackend(uri, config.get("database").orElseThrow(), config.get("collection-prefix").orElseThrow(),
-        writeConcern, ttl, config.duration("timeout").orElseThrow());
+    String database = config.get("database").orElseThrow();
+    if (database.isEmpty() || database.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 64
+        || database.chars().anyMatch(c -> DATABASE_NAME_FORBIDDEN.indexOf(c) >= 0)) {
+      throw new ConfigurationException("Invalid " + config.fullKey("database") + ": a MongoDB database name has 1 to "
+          + "63 bytes and none of / \\ . \" $ * < > : | ? or NUL");
+    }
+    String prefix = config.get("collection-prefix").orElseThrow();
+    if (prefix.chars().anyMatch(c -> c == '$' || c == 0) || prefix.startsWith("system.")) {
+      throw new ConfigurationException("Invalid " + config.fullKey("collection-prefix") + ": a MongoDB collection "
+          + "name holds no $ or NUL and does not start with 'system.'");
+    }
+    return new MongoBackend(uri, database, prefix, writeConcern, ttl, config.duration("timeout").orElseThrow());
   }
+
+  /** What MongoDB refuses in a database name, on any operating system it runs on. */
+  private static final String DATABASE_NAME_FORBIDDEN = "/\\. \"$*<>:|?\0";
 }
