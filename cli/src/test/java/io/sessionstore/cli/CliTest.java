@@ -113,7 +113,7 @@ class CliTest {
   void badInputExitsTwoAndChangesNothing() throws IOException {
     input("{\"type\":\"user\",\"uuid\":\"a\"}\n", "save", "s");
     List<String> bad = List.of("{\"type\":\"user\", broken\n", "{\"uuid\":\"ok\"}\n[1,2]\n", "\"text\"\n",
-        "{\"a\":1} trailing\n");
+        "{\"a\":1} trailing\n", "{\"a\":1e99999999999999999999}\n", "{\"a\":" + "1".repeat(1001) + "}\n");
     for (String input : bad) {
       Result r = input(input, "append", "s");
       assertEquals(2, r.code(), input);
@@ -124,6 +124,32 @@ class CliTest {
     assertEquals(2, r.code());
     assertEquals(1, info("s").get("messageCount").asInt());
     assertEquals(1, info("s").get("version").asInt());
+  }
+
+  @Test
+  void aMessageWithAnImplausibleCostIsStoredAndTheStoreStaysUsable() throws IOException {
+    assertEquals(0, input("{\"type\":\"user\",\"uuid\":\"n1\"}\n", "append", "normal").code());
+    for (String poison : List.of("{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
+        "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999}")) {
+      Result r = input(poison + "\n", "append", "poison");
+      assertEquals(0, r.code(), r.err());
+    }
+    assertEquals(0, info("poison").get("totalCostUsd").decimalValue().signum());
+    Result list = run("list", "--json");
+    assertEquals(0, list.code(), list.err());
+    assertEquals(2, JSON.readTree(list.out()).size());
+    assertEquals(0, run("export", "--out", tmp.resolve("all.jsonl").toString()).code());
+  }
+
+  @Test
+  void archiveTimesOutOfRangeAreRejectedLines() throws IOException {
+    Path archive = file("t.jsonl", "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
+        + "{\"sessionId\":\"far\",\"createdAt\":\"+1000000000-01-01T00:00:00Z\",\"updatedAt\":"
+        + "\"+1000000000-01-01T00:00:00Z\",\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n");
+    Result r = run("import", archive.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("rejected line 2:") && r.err().contains("times must lie between"), r.err());
+    assertEquals("[]\n", run("list", "--json").out());
   }
 
   @Test

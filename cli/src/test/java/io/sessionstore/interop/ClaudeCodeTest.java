@@ -10,6 +10,8 @@ import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.RecordOptions;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -303,6 +305,33 @@ class ClaudeCodeTest {
     assertEquals(t.getValue(), r.rejected().get(0).file());
     assertEquals(2, r.rejected().get(0).line());
     assertEquals(good, stored(t.getKey()));
+  }
+
+  @Test
+  void aTranscriptWithoutAValidLineMakesNoSession() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("bare").resolve("-tmp-bare"));
+    Files.writeString(folder.resolve("empty.jsonl"), "");
+    Files.writeString(folder.resolve("junk.jsonl"), "not json\n[1]\n");
+    Files.writeString(folder.resolve("pending.jsonl"), "{\"type\":\"user\"");
+    Files.createDirectories(folder.resolve("subs-only/subagents"));
+    Files.writeString(folder.resolve("subs-only/subagents/agent-a.jsonl"), "junk\n");
+    TranscriptImportResult r = claude().importTranscripts(tmp.resolve("bare"),
+        io.sessionstore.api.ProgressListener.NONE);
+    assertEquals(0, r.created());
+    assertEquals(3, r.rejected().size(), r.rejected().toString());
+    assertEquals(List.of(), store.search(SearchQuery.in(Scope.allProjects()).build()).items());
+  }
+
+  @Test
+  void importedTimesAreKeptToTheMillisecond() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("nanos").resolve("-tmp-nanos"));
+    Files.writeString(folder.resolve("n.jsonl"), "{\"type\":\"user\",\"uuid\":\"a\",\"timestamp\":"
+        + "\"2026-01-02T03:04:05.123456789Z\"}\n{\"type\":\"user\",\"uuid\":\"b\",\"timestamp\":"
+        + "\"2026-01-02T03:04:06.987654321Z\"}\n");
+    claude().importTranscripts(tmp.resolve("nanos"), io.sessionstore.api.ProgressListener.NONE);
+    SessionMetadata m = store.getMetadata(SessionKey.of("-tmp-nanos", "n")).orElseThrow();
+    assertEquals(Instant.parse("2026-01-02T03:04:05.123Z"), m.createdAt());
+    assertEquals(Instant.parse("2026-01-02T03:04:06.987Z"), m.updatedAt());
   }
 
   @Test

@@ -108,6 +108,20 @@ class RecorderTest {
   }
 
   @Test
+  void recordAndAppendAgreeOnALineThatStartsWithTwoByteOrderMarks() {
+    String line = "{\"type\":\"user\",\"uuid\":\"u\",\"session_id\":\"bom\"}";
+    byte[] input = ("\ufeff\ufeff" + line + "\n" + line.replace("\"u\"", "\"v\"") + "\n")
+        .getBytes(StandardCharsets.UTF_8);
+    RecordResult r = store.recorder(RecordOptions.tagged("bom", Set.of(), null))
+        .record(new ByteArrayInputStream(input), l -> { });
+    assertEquals(List.of(1L), r.rejected().stream().map(RecordResult.Rejection::line).toList(),
+        "only the first mark is the stream's; the second belongs to the line, which is then not JSON");
+    assertEquals(1, r.stored());
+    assertThrows(InvalidInputException.class, () -> io.sessionstore.api.Messages.read(new ByteArrayInputStream(input)),
+        "append's reader rejects the same line");
+  }
+
+  @Test
   void nonJsonLinesAreReportedWithTheirNumbersAndSkipped() {
     List<String> lines = new ArrayList<>(stream("live-3"));
     lines.add(2, "progress: 40%");

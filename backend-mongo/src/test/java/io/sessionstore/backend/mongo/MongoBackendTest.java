@@ -9,6 +9,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionStore;
@@ -158,5 +159,16 @@ class MongoBackendTest {
     assertTrue(System.nanoTime() - start < 30_000_000_000L, "bounded by the configured timeout, not 30 s of silence");
     assertTrue(e.getMessage().contains("Cannot reach MongoDB at 127.0.0.1:" + closed), e.getMessage());
     assertFalse(e.getMessage().contains("s3cret-pw"), e.getMessage());
+  }
+
+  @Test
+  void databaseAndCollectionNamesMongoDbRefusesAreConfigurationErrors() {
+    for (String[] bad : List.of(new String[] {"database", "bad/db.name$"},
+        new String[] {"database", "x".repeat(64)}, new String[] {"database", "a b"},
+        new String[] {"collection-prefix", "a$"}, new String[] {"collection-prefix", "system."})) {
+      ConfigurationException e = assertThrows(ConfigurationException.class,
+          () -> store(Map.of("sessionstore.mongo." + bad[0], bad[1])), bad[1]);
+      assertTrue(e.getMessage().startsWith("Invalid sessionstore.mongo." + bad[0]), e.getMessage());
+    }
   }
 }
