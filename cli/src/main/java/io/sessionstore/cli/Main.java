@@ -15,7 +15,7 @@ import picocli.CommandLine;
 /**
  * Entry point of the {@code sessionstore} command. Exit codes: 0 success, 1 not found or conflict, 2 bad usage,
  * input or configuration (also when some lines of an import or a recording were rejected), 3 backend unavailable,
- * 127 when the Claude Code command to resume with is missing. Errors are one line on standard error;
+ * 70 an internal error (a bug), 127 when the Claude Code command to resume with is missing. Errors are one line on standard error;
  * {@code --verbose} adds the stack trace.
  */
 public final class Main {
@@ -23,6 +23,8 @@ public final class Main {
   static final int NOT_FOUND = 1;
   static final int BAD_INPUT = 2;
   static final int UNAVAILABLE = 3;
+  /** sysexits' EX_SOFTWARE: nothing the user did, so no code that means "fix your input" or "retry". */
+  static final int INTERNAL = 70;
   static final int COMMAND_NOT_FOUND = 127;
 
   private Main() {}
@@ -58,6 +60,9 @@ public final class Main {
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       String message = e instanceof java.io.IOException failure ? io.sessionstore.internal.IoErrors.describe(failure)
           : e.getMessage() == null ? e.toString() : e.getMessage();
+      if (exitCode(e) == INTERNAL) {
+        message = "internal error, please report it with the output of --verbose: " + e;
+      }
       err.println("sessionstore: " + oneLine(message));
       if (root.verbose) {
         e.printStackTrace(err);
@@ -88,7 +93,7 @@ public final class Main {
         || e instanceof java.io.UncheckedIOException) {
       return UNAVAILABLE;
     }
-    return NOT_FOUND;
+    return INTERNAL;
   }
 
   private static String suggestions(CommandLine.ParameterException e) {

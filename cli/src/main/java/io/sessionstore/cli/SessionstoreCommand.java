@@ -24,7 +24,7 @@ import picocli.CommandLine.ScopeType;
     description = "Keeps AI-agent conversation sessions: record, store, tag, search, show, export, resume and "
         + "clean them up.",
     footer = {"", "Exit codes: 0 success, 1 not found or conflict, 2 bad usage, input or configuration,"
-        + " 3 backend unavailable; resume exits with Claude Code's exit code (127: the command is missing).",
+        + " 3 backend unavailable, 70 internal error (a bug); resume exits with Claude Code's exit code (127: the command is missing).",
         "Configuration: sessionstore.* keys from --config FILE or $SESSIONSTORE_CONFIG, SESSIONSTORE_* "
             + "variables, -D key=value."},
     subcommands = {QuickstartCommand.class, SaveCommand.class, AppendCommand.class, ShowCommand.class,

@@ -193,6 +193,13 @@ class CliTest {
   }
 
   @Test
+  void anUnexpectedErrorHasAnExitCodeOfItsOwn() {
+    assertEquals(70, Main.exitCode(new NullPointerException()));
+    assertEquals(70, Main.exitCode(new IllegalStateException("a bug")));
+    assertEquals(1, Main.exitCode(new io.sessionstore.api.NotFoundException("gone")));
+  }
+
+  @Test
   void badUsageExitsTwoWithASuggestion() {
     Result r = run("serch", "--tag", "x");
     assertEquals(2, r.code());

@@ -527,4 +527,15 @@ class ClaudeCodeTest {
     assertTrue(e.getMessage().contains("sessionstore.claude.command"), e.getMessage());
     assertThrows(NotFoundException.class, () -> claude().resume(store.key("absent"), "hi", tmp, l -> { }));
   }
+
+  @Test
+  void aResumeThatCannotRunTheCommandLeavesNoPulledTranscriptBehind() throws IOException {
+    ClaudeCode missing = claude(tmp.resolve("no-such-claude").toString());
+    missing.importTranscripts(projects, io.sessionstore.api.ProgressListener.NONE);
+    SessionKey key = transcripts().keySet().stream().filter(k -> !k.isSubpath()).findFirst().orElseThrow();
+    Path work = Files.createDirectories(tmp.resolve("elsewhere"));
+    Path folder = missing.transcriptFolder(work);
+    assertThrows(ClaudeCommandNotFoundException.class, () -> missing.resume(key, "hi", work, l -> { }));
+    assertFalse(Files.exists(folder), "a later import-claude would store it again as another project's");
+  }
 }

@@ -17,10 +17,11 @@ import java.util.Optional;
  */
 public final class Message {
   private final String json;
-  // Derived from the text on first use; benign races only recompute the same value.
-  private String type;
-  private String uuid;
-  private boolean scanned;
+  // Derived from the text on first use. One immutable holder, so a thread that sees it sees all of it; a race only
+  // computes the same value twice.
+  private Scanned scanned;
+
+  private record Scanned(String type, String uuid) {}
 
   private Message(String json) {
     this.json = Objects.requireNonNull(json, "json is null");
@@ -38,7 +39,7 @@ public final class Message {
    */
   public static Message parse(String json) {
     Message message = new Message(json);
-    message.scan(Json.parseObject(json, "message"));
+    message.scanned = scan(Json.parseObject(json, "message"));
     return message;
   }
 
@@ -58,28 +59,28 @@ public final class Message {
 
   /** The message's {@code type} field ({@code system}, {@code user}, {@code assistant}, {@code result}, …), or null. */
   public String type() {
-    ensureScanned();
-    return type;
+    return scanned().type();
   }
 
   /** The message's {@code uuid} field when it is a non-empty string. */
   public Optional<String> uuid() {
-    ensureScanned();
-    return Optional.ofNullable(uuid);
+    return Optional.ofNullable(scanned().uuid());
   }
 
-  private void ensureScanned() {
-    if (!scanned) {
-      scan(tree());
+  private Scanned scanned() {
+    Scanned s = scanned;
+    if (s == null) {
+      s = scan(tree());
+      scanned = s;
     }
+    return s;
   }
 
-  private void scan(ObjectNode tree) {
+  private static Scanned scan(ObjectNode tree) {
     JsonNode t = tree.get("type");
     JsonNode u = tree.get("uuid");
-    type = t != null && t.isTextual() ? t.textValue() : null;
-    uuid = u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null;
-    scanned = true;
+    return new Scanned(t != null && t.isTextual() ? t.textValue() : null,
+        u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null);
   }
 
   @Override

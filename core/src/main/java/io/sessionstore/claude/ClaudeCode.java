@@ -233,6 +233,10 @@ public final class ClaudeCode {
     try {
       process = builder.start();
     } catch (IOException e) {
+      if (pulled != null) {
+        // Nothing ran: the transcript pulled for the run would only be imported again later, as another project's.
+        unpull(pulled);
+      }
       throw new ClaudeCommandNotFoundException("Cannot run the Claude Code command '" + command.get(0) + "': "
           + IoErrors.describe(e) + " (install Claude Code, or set sessionstore.claude.command)", e);
     }
@@ -281,6 +285,26 @@ public final class ClaudeCode {
     }
     return new ResumeResult(process.exitValue(), into, printed, recorded.stored(), recorded.rejected(), pulled,
         after);
+  }
+
+  /** Removes the files a pull wrote, and the folders it left empty. */
+  private static void unpull(PullResult pulled) {
+    for (Path file : pulled.written()) {
+      try {
+        Files.deleteIfExists(file);
+        for (Path dir = file.getParent(); dir != null && !dir.equals(pulled.transcript().getParent().getParent());
+            dir = dir.getParent()) {
+          try (Stream<Path> left = Files.list(dir)) {
+            if (left.findAny().isPresent()) {
+              break;
+            }
+          }
+          Files.delete(dir);
+        }
+      } catch (IOException e) {
+        // A file left behind is the worst case, the one this tries to avoid; the run's error is what matters.
+      }
+    }
   }
 
   private static void passThrough(Process process, Consumer<String> output) throws IOException {

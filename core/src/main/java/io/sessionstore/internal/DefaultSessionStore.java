@@ -71,6 +71,7 @@ public final class DefaultSessionStore implements SessionStore {
   private final DedupIndex dedup = new DedupIndex(1_000_000);
   private final KeyLocks locks = new KeyLocks(256);
   private final ScheduledExecutorService cleanupScheduler;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
     this.backend = backend;
@@ -93,6 +94,8 @@ public final class DefaultSessionStore implements SessionStore {
   @Override
   public WriteResult saveSession(SessionKey key, List<Message> messages, SaveOptions options) {
     requireKey(key);
+    require(messages, "messages");
+    require(options, "save options");
     if (key.isSubpath() && (options.tags() != null || options.summary() != null || options.attributes() != null)) {
       throw new InvalidInputException("Cannot save " + key + ": tags, summary and attributes belong to the session,"
           + " not to a sub-transcript");
@@ -141,6 +144,7 @@ public final class DefaultSessionStore implements SessionStore {
   @Override
   public WriteResult appendMessages(SessionKey key, List<Message> messages) {
     requireKey(key);
+    require(messages, "messages");
     List<MessageFacts> facts = MessageFacts.of(messages);
     if (facts.isEmpty()) {
       return new WriteResult(0, 0, getMetadata(key).orElse(null));
@@ -218,6 +222,7 @@ public final class DefaultSessionStore implements SessionStore {
   @Override
   public SessionMetadata updateMetadata(SessionKey key, MetadataUpdate update) {
     requireKey(key);
+    require(update, "metadata update");
     if (key.isSubpath()) {
       throw new InvalidInputException("Cannot update " + key + ": tags, summary and attributes belong to the "
           + "session, not to a sub-transcript");
@@ -432,6 +437,8 @@ public final class DefaultSessionStore implements SessionStore {
 
   @Override
   public Page<SessionMetadata> search(SearchQuery query) {
+    checkOpen();
+    require(query, "query");
     if (backend instanceof SupportsSearch native_) {
       return native_.search(query);
     }
@@ -442,6 +449,7 @@ public final class DefaultSessionStore implements SessionStore {
 
   @Override
   public List<SessionMetadata> findSessions(String sessionId) {
+    checkOpen();
     SessionKey.checkName("session id", sessionId);
     try (Stream<StoredHead> heads = backend.list(Scope.allProjects())) {
       return heads.map(StoredHead::metadata).filter(m -> m.sessionId().equals(sessionId)).sorted(Search.ORDER)
@@ -460,6 +468,8 @@ public final class DefaultSessionStore implements SessionStore {
   @Override
   public CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun,
       ProgressListener progress) {
+    checkOpen();
+    require(scope, "scope");
     if (maxAge == null || maxAge.isNegative()) {
       throw new InvalidInputException("Invalid maximum age " + maxAge + ": it must be a positive duration");
     }
@@ -525,11 +535,17 @@ public final class DefaultSessionStore implements SessionStore {
 
   @Override
   public ExportResult exportSessions(SearchQuery query, OutputStream out, ProgressListener progress) {
+    checkOpen();
+    require(query, "query");
+    require(out, "output stream");
     return new ArchiveWriter(this, backend).write(query, out, progress);
   }
 
   @Override
   public MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress) {
+    checkOpen();
+    require(target, "target store");
+    require(query, "query");
     if (target == this) {
       throw new InvalidInputException("Cannot migrate a store to itself");
     }
@@ -538,11 +554,17 @@ public final class DefaultSessionStore implements SessionStore {
 
   @Override
   public ImportResult importSessions(InputStream in, ImportOptions options) {
+    checkOpen();
+    require(in, "input stream");
+    require(options, "import options");
     return new ArchiveImporter(this, backend).read(in, options);
   }
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (cleanupScheduler != null) {
       cleanupScheduler.shutdownNow();
     }
@@ -654,9 +676,22 @@ public final class DefaultSessionStore implements SessionStore {
     return old != null ? old.subpaths() : backend.subpaths(key);
   }
 
-  private static void requireKey(SessionKey key) {
-    if (key == null) {
-      throw new InvalidInputException("Invalid key: it is missing");
+  private void requireKey(SessionKey key) {
+    checkOpen();
+    require(key, "key");
+  }
+
+  /** A null argument is bad input, named, like any other. */
+  private static <T> T require(T value, String what) {
+    if (value == null) {
+      throw new InvalidInputException("Invalid " + what + ": it is missing");
+    }
+    return value;
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("This session store is closed");
     }
   }
 
