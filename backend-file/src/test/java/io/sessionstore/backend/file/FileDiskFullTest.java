@@ -174,7 +174,7 @@ class FileDiskFullTest {
   }
 
   @Test
-  void dataFilesACrashedWriterLeftAreDeletedByTheTranscriptsNextWrites() throws IOException {
+  void dataFilesACrashedWriterLeftAreDeletedBeforeTheTranscriptsNextNewGeneration() throws IOException {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir, 10_000)) {
       SessionKey a = store.key("a");
@@ -186,7 +186,9 @@ class FileDiskFullTest {
       Path newDir = dir.resolve("projects").resolve("default").resolve("n");
       Files.createDirectories(newDir);
       Files.write(newDir.resolve(FileNames.dataFileName(43)), new byte[100_000]);
+      diskOf(dir, usage(dir), (op, file) -> false);
 
+      // The leftovers fill the disk: a new life of the transcript deletes them first.
       store.saveSession(store.key("n"), lines("n", 1));
       assertEquals(1, dataFiles(newDir).size());
       assertEquals(1, texts(store, store.key("n")).size());
