@@ -54,6 +54,8 @@ public final class FileBackend implements StorageBackend {
   private final FileLocks locks;
   private final IndexLog index;
   private volatile boolean closed;
+  /** Transcript directories whose files of replaced generations could not be deleted after a commit. */
+  private final java.util.Set<Path> untidy = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static final long COMPACT_AFTER = 10_000;
 
@@ -202,32 +204,73 @@ public final class FileBackend implements StorageBackend {
         throw new ConflictException("Cannot write " + key + ": it was deleted and created anew meanwhile");
       }
       Path dir = names.transcriptDir(key);
-      long bytes = switch (commit.kind()) {
-        case METADATA -> current == null ? 0 : current.bytes();
-        case APPEND -> appendData(dir, commit, current);
-        case REPLACE -> writeData(dir, commit);
-      };
-      index.append(IndexLog.putRecord(commit.head(), bytes));
-      afterCommit(key, dir, commit, bytes, current == null || commit.kind() == Commit.Kind.REPLACE);
+      boolean newGeneration = current == null || commit.kind() == Commit.Kind.REPLACE;
+      long bytes;
+      try {
+        bytes = switch (commit.kind()) {
+          case METADATA -> current == null ? 0 : current.bytes();
+          case APPEND -> appendData(dir, commit, current);
+          case REPLACE -> writeData(dir, commit, current);
+        };
+        index.append(IndexLog.putRecord(commit.head(), bytes));
+      } catch (IOException | RuntimeException e) {
+        discard(key, dir, commit, current, e);
+        throw e;
+      }
+      afterCommit(key, dir, commit, bytes, newGeneration);
     } catch (IOException e) {
       throw unavailable("write " + key, e);
     }
   }
 
   /**
+   * Takes back the data of a commit that failed before its commit point (a disk that filled up must not stay full of
+   * it, and a new generation's file would never be overwritten). The index is asked first: a record whose force
+   * failed may still have been written, and then the data is the transcript's.
+   */
+  private void discard(SessionKey key, Path dir, Commit commit, IndexLog.Entry current, Exception failure) {
+    try {
+      IndexLog.Entry now = index.entry(key);
+      if (now != null && now.head().equals(commit.head())) {
+        return;
+      }
+      Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
+      if (commit.kind() == Commit.Kind.APPEND && current != null) {
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+          SecureFiles.truncate(ch, data, current.bytes());
+        }
+      } else if (commit.kind() != Commit.Kind.METADATA) {
+        SecureFiles.delete(data);
+      }
+    } catch (NoSuchFileException e) {
+      // Nothing was written.
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
    * Housekeeping after the commit point: the write has happened, so a failure here is logged, not reported as a
-   * failed write (a caller would retry and store its messages twice).
+   * failed write (a caller would retry and store its messages twice). The head snapshot is rewritten by every
+   * commit; other generations' files that could not be deleted are tried again at the transcript's next commit.
    */
   private void afterCommit(SessionKey key, Path dir, Commit commit, long bytes, boolean newGeneration) {
     try {
       SecureFiles.replace(dir.resolve(HEAD_SNAPSHOT),
           IndexLog.line(IndexLog.putRecord(commit.head(), bytes)).getBytes(StandardCharsets.UTF_8), false);
-      if (newGeneration) {
+      if (newGeneration || untidy.remove(dir)) {
         removeOtherGenerations(dir, commit.head().generation());
       }
-    } catch (IOException e) {
-      LOG.warn("Committed {}, but could not tidy up after it in {}: {}", key, dir, IoErrors.describe(e));
+    } catch (IOException | RuntimeException e) {
+      if (newGeneration) {
+        untidy.add(dir);
+      }
+      LOG.warn("Committed {}, but could not tidy up after it in {}: {}", key, dir, describe(e));
     }
+  }
+
+  private static String describe(Exception e) {
+    return e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e);
   }
 
   /** Appends to the generation's data file after its committed bytes; returns the new committed length. */
@@ -237,12 +280,16 @@ public final class FileBackend implements StorageBackend {
     long committed = current == null ? 0 : current.bytes();
     boolean created = !Files.exists(data);
     try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE)) {
+      if (current == null) {
+        // Data files a crashed writer left here, for this or an earlier life of the transcript.
+        tidy(dir, commit.head().generation());
+      }
       if (ch.size() != committed) {
         // Bytes of a write that crashed before its commit: not part of the transcript.
-        ch.truncate(committed);
+        SecureFiles.truncate(ch, data, committed);
       }
-      long written = write(ch, commit.messages(), committed);
-      ch.force(false);
+      long written = write(ch, data, commit.messages(), committed);
+      SecureFiles.force(ch, data);
       if (created) {
         SecureFiles.syncDirectory(dir);
       }
@@ -250,25 +297,39 @@ public final class FileBackend implements StorageBackend {
     }
   }
 
-  private long writeData(Path dir, Commit commit) throws IOException {
+  private long writeData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
     SecureFiles.createDirectories(dir);
+    // Only the committed generation counts: others are leftovers of writes that failed or crashed before their commit.
+    tidy(dir, current == null ? commit.head().generation() : current.head().generation());
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
     try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      long written = write(ch, commit.messages(), 0);
-      ch.force(false);
+      long written = write(ch, data, commit.messages(), 0);
+      SecureFiles.force(ch, data);
       SecureFiles.syncDirectory(dir);
       return written;
     }
   }
 
-  private static long write(FileChannel ch, List<String> messages, long position) throws IOException {
+  private static long write(FileChannel ch, Path data, List<String> messages, long position) throws IOException {
     StringBuilder text = new StringBuilder();
     for (String m : messages) {
       text.append(m).append('\n');
     }
     byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-    SecureFiles.writeFully(ch, ByteBuffer.wrap(bytes), position);
+    SecureFiles.writeFully(ch, data, ByteBuffer.wrap(bytes), position);
     return bytes.length;
+  }
+
+  /**
+   * Deletes leftover data files before a write, where they may hold the space it needs; when that fails, the write
+   * goes on and the files are tried again after its commit.
+   */
+  private void tidy(Path dir, long keep) {
+    try {
+      removeOtherGenerations(dir, keep);
+    } catch (IOException | RuntimeException e) {
+      untidy.add(dir);
+    }
   }
 
   /** Deletes data files of other generations: replaced ones, or leftovers of a transcript deleted before. */
@@ -277,7 +338,7 @@ public final class FileBackend implements StorageBackend {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "m-*.jsonl")) {
       for (Path f : files) {
         if (!f.getFileName().toString().equals(keep)) {
-          Files.deleteIfExists(f);
+          SecureFiles.delete(f);
         }
       }
     }
@@ -317,8 +378,14 @@ public final class FileBackend implements StorageBackend {
       if (exists) {
         index.append(IndexLog.deleteRecord(key));
       }
-      // The record committed the delete; the files go after it (a crash leaves only unreferenced files).
-      SecureFiles.deleteTree(key.isSubpath() ? names.transcriptDir(key) : names.sessionDir(key));
+      // The record committed the delete; the files go after it. A crash or a failure here leaves files no index
+      // record refers to: a failure is logged, not reported (the delete happened).
+      Path dir = key.isSubpath() ? names.transcriptDir(key) : names.sessionDir(key);
+      try {
+        SecureFiles.deleteTree(dir);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Deleted {}, but could not remove its files in {}: {}", key, dir, describe(e));
+      }
       return exists;
     } catch (IOException e) {
       throw unavailable("delete " + key, e);

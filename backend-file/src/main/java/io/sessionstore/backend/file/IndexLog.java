@@ -3,6 +3,7 @@ package io.sessionstore.backend.file;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.internal.IoErrors;
 import io.sessionstore.internal.Json;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StoredHead;
@@ -261,7 +262,9 @@ final class IndexLog {
 
   /**
    * Appends a record and forces it to disk: the moment the change it describes is committed. The caller holds the
-   * lock of the transcript's session, so nobody else changes that transcript meanwhile.
+   * lock of the transcript's session, so nobody else changes that transcript meanwhile. When this throws, the record
+   * was cut off again where that could be done (see the caller). Work after the commit point (reading the record back,
+   * compaction) only logs its failures: the change has happened, and compaction is tried again at the next append.
    */
   synchronized void append(String record) throws IOException {
     try (FileLocks.Held held = locks.index()) {
@@ -272,16 +275,29 @@ final class IndexLog {
         long end = validEnd(ch);
         if (end < ch.size()) {
           LOG.warn("Cutting off an unfinished index record at byte {} of {} (a writer crashed)", end, file);
-          ch.truncate(end);
+          SecureFiles.truncate(ch, file, end);
         }
-        SecureFiles.writeFully(ch, ByteBuffer.wrap(line(record).getBytes(StandardCharsets.UTF_8)), end);
-        ch.force(false);
+        try {
+          SecureFiles.writeFully(ch, file, ByteBuffer.wrap(line(record).getBytes(StandardCharsets.UTF_8)), end);
+          SecureFiles.force(ch, file);
+        } catch (IOException | RuntimeException e) {
+          try {
+            SecureFiles.truncate(ch, file, end);
+          } catch (IOException | RuntimeException cleanup) {
+            e.addSuppressed(cleanup);
+          }
+          throw e;
+        }
       }
-      if (!tail()) {
-        throw new IOException("The index " + file + " cannot be read back after a write");
-      }
-      if (records > compactAfter && records > 4L * entries.size()) {
-        rewrite(liveLines());
+      try {
+        if (!tail()) {
+          LOG.warn("The index {} could not be read back after a commit; it is rebuilt at the next read", file);
+        } else if (records > compactAfter && records > 4L * entries.size()) {
+          rewrite(liveLines());
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Committed a change, but could not read back or compact the index {} (tried again at the next "
+            + "write): {}", file, e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e));
       }
     }
   }

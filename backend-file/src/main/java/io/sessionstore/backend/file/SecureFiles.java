@@ -60,27 +60,56 @@ final class SecureFiles {
     return FileChannel.open(file, set, FILE_ATTRS);
   }
 
-  static void writeFully(FileChannel ch, ByteBuffer data, long position) throws IOException {
+  static void writeFully(FileChannel ch, Path file, ByteBuffer data, long position) throws IOException {
+    FileFaults.before(FileFaults.Op.WRITE, file);
     long pos = position;
     while (data.hasRemaining()) {
       pos += ch.write(data, pos);
     }
   }
 
+  static void force(FileChannel ch, Path file) throws IOException {
+    FileFaults.before(FileFaults.Op.FORCE, file);
+    ch.force(false);
+  }
+
+  static void truncate(FileChannel ch, Path file, long size) throws IOException {
+    FileFaults.before(FileFaults.Op.TRUNCATE, file);
+    ch.truncate(size);
+  }
+
+  /** Deletes a file; missing is fine. */
+  static void delete(Path file) throws IOException {
+    FileFaults.before(FileFaults.Op.DELETE, file);
+    Files.deleteIfExists(file);
+  }
+
   /**
-   * Replaces a file atomically: the content goes to a temporary file, which is renamed over the target.
+   * Replaces a file atomically: the content goes to a temporary file, which is renamed over the target. When that
+   * fails, the temporary file is deleted (a full disk must not stay full of it); one a crash left is overwritten.
    *
    * @param durable whether to force the content and the directory entry to disk before returning
    */
   static void replace(Path target, byte[] content, boolean durable) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (FileChannel ch = open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeFully(ch, ByteBuffer.wrap(content), 0);
-      if (durable) {
-        ch.force(true);
+    try {
+      try (FileChannel ch = open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        writeFully(ch, tmp, ByteBuffer.wrap(content), 0);
+        if (durable) {
+          FileFaults.before(FileFaults.Op.FORCE, tmp);
+          ch.force(true);
+        }
       }
+      FileFaults.before(FileFaults.Op.RENAME, target);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      try {
+        delete(tmp);
+      } catch (IOException | RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     if (durable) {
       syncDirectory(target.getParent());
     }
@@ -92,6 +121,7 @@ final class SecureFiles {
       return;
     }
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      FileFaults.before(FileFaults.Op.FORCE, dir);
       ch.force(true);
     }
   }
@@ -103,7 +133,7 @@ final class SecureFiles {
     }
     try (var paths = Files.walk(root)) {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+        delete(p);
       }
     }
   }
