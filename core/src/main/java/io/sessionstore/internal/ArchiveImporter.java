@@ -134,8 +134,16 @@ final class ArchiveImporter {
         if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
           return Outcome.DIVERGED;
         }
+        List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
         for (Plan p : plans) {
-          apply(p, options.archivedMetadataWins());
+          DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
+          if (change != null) {
+            changes.add(change);
+          }
+        }
+        store.applyImport(changes);
+        for (Plan p : plans) {
+          stored += p.messages().size();
           if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
             store.subTranscriptUnchanged(p.key());
           }
@@ -189,14 +197,12 @@ final class ArchiveImporter {
         metadata);
   }
 
-  private void apply(Plan p, boolean archivedMetadataWins) {
-    switch (p.outcome()) {
+  private DefaultSessionStore.ImportChange change(Plan p, boolean archivedMetadataWins) {
+    return switch (p.outcome()) {
       case CREATED, REPLACED -> store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
-      case EXTENDED, UNCHANGED -> store.importExtend(p.current(), p.messages(), p.metadata(),
-          archivedMetadataWins);
+      case EXTENDED, UNCHANGED -> store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins);
       case DIVERGED -> throw new IllegalStateException("A diverged transcript is never written");
-    }
-    stored += p.messages().size();
+    };
   }
 
   /** Whether {@code shorter} is the start of {@code longer}, message for message, byte for byte. */

@@ -23,6 +23,7 @@ import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsAtomicCommits;
 import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsSearch;
 import java.io.InputStream;
@@ -126,16 +127,13 @@ public final class DefaultSessionStore implements SessionStore {
             attributes, subpathsFor(key, old), version + 1);
         StoredHead head = new StoredHead(key, metadata, newGeneration(), derivation.encode());
         try {
-          backend.commit(new Commit(Commit.Kind.REPLACE, version, texts(facts), head));
+          commitTranscript(new Commit(Commit.Kind.REPLACE, version, texts(facts), head), current.orElse(null), now);
         } catch (ConflictException e) {
           lostRace("save", key, options.expectedVersion(), attempt, e);
           continue;
         }
         cache.written(head);
         dedup.committed(head, null, facts);
-        if (key.isSubpath()) {
-          subTranscriptChanged(key, current.orElse(null), head, now);
-        }
         return new WriteResult(facts.size(), 0, metadata);
       }
     });
@@ -180,8 +178,8 @@ public final class DefaultSessionStore implements SessionStore {
         }
         StoredHead head = appended(key, current.orElse(null), toStore, now());
         try {
-          backend.commit(new Commit(Commit.Kind.APPEND, current.map(StoredHead::version).orElse(0L),
-              texts(toStore), head));
+          commitTranscript(new Commit(Commit.Kind.APPEND, current.map(StoredHead::version).orElse(0L),
+              texts(toStore), head), current.orElse(null), head.metadata().updatedAt());
         } catch (ConflictException e) {
           cache.invalidate(key);
           backOff(attempt, key, e);
@@ -194,9 +192,6 @@ public final class DefaultSessionStore implements SessionStore {
           dedup.committed(head, known, toStore);
         } else {
           dedup.forget(key);
-        }
-        if (key.isSubpath()) {
-          subTranscriptChanged(key, current.orElse(null), head, head.metadata().updatedAt());
         }
         return new WriteResult(toStore.size(), skipped, head.metadata());
       }
@@ -258,81 +253,115 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   /**
-   * Brings the session's head up to date with a sub-transcript that changed: its subpath listed, the cost of a
-   * {@code runs/*} transcript counted, {@code updatedAt} moved. A session that has no main transcript has no head
-   * to update.
-   *
-   * <p>This is a second commit after the sub-transcript's own, so a crash or an outage in between leaves the head
-   * behind. It is repaired the next time the sub-transcript is written or imported: a head that does not list the
-   * sub-transcript is rebuilt from what is stored (the subpaths listed, the runs' costs read anew). A failure here
-   * never turns the committed write into an error: the head catches up later, as after a crash.
+   * Commits a change of a transcript. A sub-transcript's change also changes its session's head, which lists the
+   * sub-transcripts, counts the cost of the {@code runs/*} ones and moves with their {@code updatedAt}: where the
+   * backend can, both are one commit; elsewhere the session's head follows in a second one.
+   */
+  private void commitTranscript(Commit commit, StoredHead before, Instant updatedAt) {
+    SessionKey key = commit.head().key();
+    if (!key.isSubpath()) {
+      backend.commit(commit);
+      return;
+    }
+    if (backend instanceof SupportsAtomicCommits atomic) {
+      Optional<StoredHead> main = backend.head(key.main());
+      Optional<StoredHead> mainAfter = main.flatMap(m -> mainHeadAfter(m, key, before, commit.head(), updatedAt));
+      if (mainAfter.isPresent()) {
+        atomic.commitAll(List.of(commit, new Commit(Commit.Kind.METADATA, main.get().version(), List.of(),
+            mainAfter.get())));
+        cache.written(mainAfter.get());
+        return;
+      }
+      backend.commit(commit);
+      return;
+    }
+    backend.commit(commit);
+    subTranscriptChanged(key, before, commit.head(), updatedAt);
+  }
+
+  /**
+   * The second commit of a sub-transcript's change, for a backend without {@link SupportsAtomicCommits}. A crash or
+   * an outage before it leaves the session's head behind; the next write or import of that sub-transcript repairs
+   * it (a head that does not list a sub-transcript is rebuilt from what is stored). A failure here never turns the
+   * committed write into an error: the head catches up later, as after a crash.
    */
   private void subTranscriptChanged(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
+    SessionKey mainKey = subKey.main();
     try {
-      updateMainHead(subKey, before, after, updatedAt);
+      for (int attempt = 1; ; attempt++) {
+        Optional<StoredHead> main = backend.head(mainKey);
+        Optional<StoredHead> mainAfter = main.flatMap(m -> mainHeadAfter(m, subKey, before, after, updatedAt));
+        if (mainAfter.isEmpty()) {
+          return;
+        }
+        try {
+          backend.commit(new Commit(Commit.Kind.METADATA, main.get().version(), List.of(), mainAfter.get()));
+          cache.written(mainAfter.get());
+          return;
+        } catch (ConflictException e) {
+          backOff(attempt, mainKey, e);
+        }
+      }
     } catch (ConflictException | io.sessionstore.api.BackendUnavailableException e) {
       LOG.warn("{} is stored, but its session's metadata could not be updated ({}); it catches up at the next "
           + "write or import of it", subKey, e.getMessage());
     }
   }
 
-  private void updateMainHead(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
-    BigDecimal costDelta = BigDecimal.ZERO;
+  /**
+   * The session's head after a sub-transcript changed from {@code before} to {@code after} (null: deleted), at the
+   * next version; empty when nothing changes.
+   */
+  private Optional<StoredHead> mainHeadAfter(StoredHead main, SessionKey subKey, StoredHead before, StoredHead after,
+      Instant updatedAt) {
+    SessionMetadata o = main.metadata();
+    Derivation d = Derivation.decode(main.derivation());
+    if (after != null && !o.subpaths().contains(subKey.subpath())) {
+      // New, or left out by a write that died between its two commits: take the listing from what is stored.
+      return Optional.of(reconciled(main, Map.of(subKey.subpath(), after), updatedAt));
+    }
+    TreeSet<String> listed = new TreeSet<>(o.subpaths());
+    if (after == null) {
+      listed.remove(subKey.subpath());
+    }
     if (subKey.subpath().startsWith(RUNS_PREFIX)) {
-      BigDecimal was = before == null ? BigDecimal.ZERO : Derivation.decode(before.derivation()).ownCost();
-      BigDecimal now = after == null ? BigDecimal.ZERO : Derivation.decode(after.derivation()).ownCost();
-      costDelta = now.subtract(was);
+      d = d.withRunsCostDelta(ownCost(after).subtract(ownCost(before)));
     }
-    SessionKey mainKey = subKey.main();
-    for (int attempt = 1; ; attempt++) {
-      Optional<StoredHead> main = backend.head(mainKey);
-      if (main.isEmpty()) {
-        return;
-      }
-      SessionMetadata o = main.get().metadata();
-      Derivation d = Derivation.decode(main.get().derivation());
-      List<String> subpaths;
-      if (after != null && !o.subpaths().contains(subKey.subpath())) {
-        // New, or left out by a write that died between its two commits: take the listing from what is stored.
-        subpaths = backend.subpaths(mainKey);
-        d = d.withRunsCost(runsCost(mainKey, subpaths));
-      } else {
-        TreeSet<String> listed = new TreeSet<>(o.subpaths());
-        if (after == null) {
-          listed.remove(subKey.subpath());
-        }
-        subpaths = List.copyOf(listed);
-        d = d.withRunsCostDelta(costDelta);
-      }
-      Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
-      SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated, o.messageCount(),
-          d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), subpaths, o.version() + 1);
-      if (m.equals(withVersion(o, o.version() + 1))) {
-        return;
-      }
-      StoredHead head = new StoredHead(mainKey, m, main.get().generation(), d.encode());
-      try {
-        backend.commit(new Commit(Commit.Kind.METADATA, o.version(), List.of(), head));
-        cache.written(head);
-        return;
-      } catch (ConflictException e) {
-        backOff(attempt, mainKey, e);
-      }
+    Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
+    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated, o.messageCount(),
+        d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(listed), o.version() + 1);
+    if (m.equals(withVersion(o, o.version() + 1))) {
+      return Optional.empty();
     }
+    return Optional.of(new StoredHead(main.key(), m, main.generation(), d.encode()));
   }
 
-  /** The own costs of a session's {@code runs/*} sub-transcripts, read from their heads. */
-  private BigDecimal runsCost(SessionKey mainKey, List<String> subpaths) {
-    BigDecimal sum = BigDecimal.ZERO;
+  /**
+   * The session's head, at the next version, listing every stored sub-transcript and the {@code changed} ones, with
+   * the runs' cost summed anew from their heads ({@code changed} ones as they will be).
+   */
+  private StoredHead reconciled(StoredHead main, Map<String, StoredHead> changed, Instant updatedAt) {
+    SessionKey mainKey = main.key();
+    TreeSet<String> subpaths = new TreeSet<>(backend.subpaths(mainKey));
+    subpaths.addAll(changed.keySet());
+    BigDecimal runs = BigDecimal.ZERO;
     for (String subpath : subpaths) {
       if (subpath.startsWith(RUNS_PREFIX)) {
-        Optional<StoredHead> run = backend.head(mainKey.withSubpath(subpath));
-        if (run.isPresent()) {
-          sum = sum.add(Derivation.decode(run.get().derivation()).ownCost());
-        }
+        StoredHead run = changed.containsKey(subpath) ? changed.get(subpath)
+            : backend.head(mainKey.withSubpath(subpath)).orElse(null);
+        runs = runs.add(ownCost(run));
       }
     }
-    return sum;
+    SessionMetadata o = main.metadata();
+    Derivation d = Derivation.decode(main.derivation()).withRunsCost(runs);
+    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(updatedAt, o),
+        o.messageCount(), d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(subpaths),
+        o.version() + 1);
+    return new StoredHead(mainKey, m, main.generation(), d.encode());
+  }
+
+  private static BigDecimal ownCost(StoredHead head) {
+    return head == null ? BigDecimal.ZERO : Derivation.decode(head.derivation()).ownCost();
   }
 
   /** After an import found a sub-transcript unchanged: makes sure its session's head lists it (see above). */
@@ -577,63 +606,115 @@ public final class DefaultSessionStore implements SessionStore {
 
   // ---- used by the archive import: writes that keep the archive's timestamps -----------------------------------
 
-  /** Creates a transcript that does not exist, or replaces one, with the given metadata's user fields and times. */
-  void importReplace(SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
-    withLock(key, () -> {
-      Derivation d = Derivation.EMPTY.plus(facts);
-      if (current != null) {
-        d = d.withRunsCostOf(Derivation.decode(current.derivation()));
+  /** One transcript's change by an import, decided before anything is written. */
+  record ImportChange(Commit commit, StoredHead before, Instant updatedAt) {}
+
+  /** The change that creates a transcript, or replaces one, with the archive's messages, user fields and times. */
+  ImportChange importReplace(SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
+    Derivation d = Derivation.EMPTY.plus(facts);
+    if (current != null) {
+      d = d.withRunsCostOf(Derivation.decode(current.derivation()));
+    }
+    SessionMetadata o = current == null ? null : current.metadata();
+    Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
+    SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(),
+        o == null ? archived.createdAt() : o.createdAt(), updated, facts.size(), d.totalCost(), d.turns(),
+        archived.tags(), archived.summary(), archived.attributes(), subpathsFor(key, o),
+        (o == null ? 0 : o.version()) + 1);
+    StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
+    return new ImportChange(new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head), current,
+        archived.updatedAt());
+  }
+
+  /**
+   * The change that appends an archive's missing tail as it is (no uuid check) and merges tags and times (the stored
+   * summary and attributes win unless {@code archivedWins}), or null when nothing changes.
+   */
+  ImportChange importExtend(StoredHead current, List<MessageFacts> tail, SessionMetadata archived,
+      boolean archivedWins) {
+    SessionMetadata o = current.metadata();
+    TreeSet<String> tags = new TreeSet<>(o.tags());
+    tags.addAll(archived.tags());
+    SessionMetadata first = archivedWins ? o : archived;
+    SessionMetadata second = archivedWins ? archived : o;
+    Map<String, String> attributes = new TreeMap<>(first.attributes());
+    attributes.putAll(second.attributes());
+    Instant updated = max(o.updatedAt(), archived.updatedAt());
+    String summary = second.summary() != null ? second.summary() : first.summary();
+    Derivation d = Derivation.decode(current.derivation()).plus(tail);
+    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated,
+        o.messageCount() + tail.size(), d.totalCost(), d.turns(), List.copyOf(tags), summary, attributes,
+        o.subpaths(), o.version() + 1);
+    if (tail.isEmpty() && m.equals(withVersion(o, o.version() + 1))) {
+      return null;
+    }
+    StoredHead head = new StoredHead(current.key(), m, current.generation(), d.encode());
+    return new ImportChange(new Commit(tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND, o.version(),
+        texts(tail), head), current, updated);
+  }
+
+  /**
+   * Applies an import's changes of one session's transcripts, the main transcript's (if any) first. Where the backend
+   * can, they are one commit together with the session head's listing of the sub-transcripts, so a crash leaves the
+   * session as it was or as the archive has it; elsewhere they are applied one by one.
+   *
+   * @throws ConflictException when another writer changed one of them meanwhile
+   */
+  void applyImport(List<ImportChange> changes) {
+    if (changes.isEmpty()) {
+      return;
+    }
+    SessionKey mainKey = changes.get(0).commit().head().key().main();
+    withLock(mainKey, () -> {
+      List<StoredHead> written = new ArrayList<>();
+      if (backend instanceof SupportsAtomicCommits atomic && changes.size() > 1) {
+        List<Commit> commits = new ArrayList<>();
+        changes.forEach(c -> commits.add(c.commit()));
+        Optional<Commit> session = sessionHeadOf(mainKey, changes);
+        if (session.isPresent()) {
+          commits.removeIf(c -> c.head().key().equals(mainKey));
+          commits.add(0, session.get());
+        }
+        atomic.commitAll(commits);
+        commits.forEach(c -> written.add(c.head()));
+      } else {
+        for (ImportChange c : changes) {
+          commitTranscript(c.commit(), c.before(), c.updatedAt());
+          written.add(c.commit().head());
+        }
       }
-      SessionMetadata o = current == null ? null : current.metadata();
-      Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
-      SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(),
-          o == null ? archived.createdAt() : o.createdAt(), updated, facts.size(), d.totalCost(), d.turns(),
-          archived.tags(), archived.summary(), archived.attributes(), subpathsFor(key, o),
-          (o == null ? 0 : o.version()) + 1);
-      StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
-      backend.commit(new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head));
-      cache.written(head);
-      dedup.forget(key);
-      if (key.isSubpath()) {
-        subTranscriptChanged(key, current, head, archived.updatedAt());
+      for (StoredHead head : written) {
+        cache.written(head);
+        dedup.forget(head.key());
       }
       return null;
     });
   }
 
   /**
-   * Appends an archive's missing tail as it is (no uuid check) and merges tags and times; the stored summary and
-   * attributes win unless {@code archivedWins}.
+   * The commit of the session's head that goes with an import's changes of its sub-transcripts: the main
+   * transcript's own change, or a metadata change of its stored head, listing them and counting their runs' cost.
    */
-  void importExtend(StoredHead current, List<MessageFacts> tail, SessionMetadata archived, boolean archivedWins) {
-    SessionKey key = current.key();
-    withLock(key, () -> {
-      SessionMetadata o = current.metadata();
-      TreeSet<String> tags = new TreeSet<>(o.tags());
-      tags.addAll(archived.tags());
-      SessionMetadata first = archivedWins ? o : archived;
-      SessionMetadata second = archivedWins ? archived : o;
-      Map<String, String> attributes = new TreeMap<>(first.attributes());
-      attributes.putAll(second.attributes());
-      Instant updated = max(o.updatedAt(), archived.updatedAt());
-      String summary = second.summary() != null ? second.summary() : first.summary();
-      Derivation d = Derivation.decode(current.derivation()).plus(tail);
-      SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated,
-          o.messageCount() + tail.size(), d.totalCost(), d.turns(), List.copyOf(tags), summary, attributes,
-          o.subpaths(), o.version() + 1);
-      if (tail.isEmpty() && m.equals(withVersion(o, o.version() + 1))) {
-        return null;
+  private Optional<Commit> sessionHeadOf(SessionKey mainKey, List<ImportChange> changes) {
+    ImportChange own = changes.stream().filter(c -> !c.commit().head().key().isSubpath()).findFirst().orElse(null);
+    StoredHead main = own != null ? own.commit().head() : backend.head(mainKey).orElse(null);
+    if (main == null) {
+      return Optional.empty();
+    }
+    Map<String, StoredHead> subs = new TreeMap<>();
+    Instant updated = Instant.MIN;
+    for (ImportChange c : changes) {
+      if (c.commit().head().key().isSubpath()) {
+        subs.put(c.commit().head().key().subpath(), c.commit().head());
+        updated = max(updated, c.updatedAt());
       }
-      StoredHead head = new StoredHead(key, m, current.generation(), d.encode());
-      backend.commit(new Commit(tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND, o.version(),
-          texts(tail), head));
-      cache.written(head);
-      dedup.forget(key);
-      if (key.isSubpath() && !tail.isEmpty()) {
-        subTranscriptChanged(key, current, head, updated);
-      }
-      return null;
-    });
+    }
+    StoredHead head = reconciled(main, subs, updated);
+    // reconciled() moves to the next version: the commit's own version stays what it is.
+    long expected = own != null ? own.commit().expectedVersion() : main.version();
+    head = new StoredHead(mainKey, withVersion(head.metadata(), expected + 1), head.generation(), head.derivation());
+    return Optional.of(new Commit(own != null ? own.commit().kind() : Commit.Kind.METADATA, expected,
+        own != null ? own.commit().messages() : List.of(), head));
   }
 
   private static SessionMetadata withVersion(SessionMetadata o, long version) {
@@ -731,7 +812,11 @@ public final class DefaultSessionStore implements SessionStore {
    */
   private void lostRace(String what, SessionKey key, Long expectedVersion, int attempt, ConflictException e) {
     if (expectedVersion != null) {
-      throw staleVersion(what, key, backend.head(key).map(StoredHead::version).orElse(0L), expectedVersion);
+      long stored = backend.head(key).map(StoredHead::version).orElse(0L);
+      // Still as expected: the race was lost on the session's head, which a sub-transcript's change also writes.
+      if (stored != expectedVersion) {
+        throw staleVersion(what, key, stored, expectedVersion);
+      }
     }
     backOff(attempt, key, e);
   }

@@ -31,6 +31,7 @@ import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsAtomicCommits;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -1214,6 +1215,43 @@ public abstract class StorageBackendContractTest {
     store.appendMessages(key("s").withSubpath("subagents/c"), users("c2", 1));
     assertEquals(List.of("runs/1", "subagents/a", "subagents/b", "subagents/c"),
         store.getMetadata(key("s")).orElseThrow().subpaths());
+  }
+
+  @Test
+  void atomicCommitsApplyAllOrNone() {
+    Assumptions.assumeTrue(backend instanceof SupportsAtomicCommits, "the backend does not declare atomic commits");
+    SupportsAtomicCommits atomic = (SupportsAtomicCommits) backend;
+    store.appendMessages(key("s"), users("m", 1));
+    StoredHead main = backend.head(key("s")).orElseThrow();
+    SessionKey sub = key("s").withSubpath("subagents/a");
+    SessionMetadata subMetadata = new SessionMetadata("tck", "s", START, START, 1, BigDecimal.ZERO, 0, List.of(),
+        null, Map.of(), List.of(), 1);
+    Commit subCommit = new Commit(Commit.Kind.REPLACE, 0, List.of(user("a", "a").json()),
+        new StoredHead(sub, subMetadata, 7, ""));
+    SessionMetadata m = main.metadata();
+    SessionMetadata listing = new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(),
+        m.messageCount(), m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), List.of("subagents/a"),
+        m.version() + 1);
+    StoredHead mainAfter = new StoredHead(main.key(), listing, main.generation(), main.derivation());
+    Commit stale = new Commit(Commit.Kind.METADATA, m.version() - 1, List.of(),
+        new StoredHead(main.key(), metadataAt(listing, m.version()), main.generation(), main.derivation()));
+
+    assertThrows(ConflictException.class, () -> atomic.commitAll(List.of(subCommit, stale)));
+    assertTrue(backend.head(sub).isEmpty(), "a conflict in one commit applies none");
+    assertEquals(main, backend.head(key("s")).orElseThrow());
+
+    atomic.commitAll(List.of(subCommit, new Commit(Commit.Kind.METADATA, m.version(), List.of(), mainAfter)));
+    SessionStore other = open(openAnother(), false);
+    assertEquals(List.of("subagents/a"), other.getMetadata(key("s")).orElseThrow().subpaths());
+    assertEquals(List.of(user("a", "a").json()), other.loadSession(sub).orElseThrow().messages().stream()
+        .map(Message::json).toList());
+    assertThrows(IllegalArgumentException.class, () -> atomic.commitAll(List.of(subCommit,
+        new Commit(Commit.Kind.REPLACE, 0, List.of(), new StoredHead(key("other"), subMetadata, 8, "")))));
+  }
+
+  private static SessionMetadata metadataAt(SessionMetadata m, long version) {
+    return new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(), m.messageCount(),
+        m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), m.subpaths(), version);
   }
 
   private static byte[] gzip(byte[] plain) throws IOException {

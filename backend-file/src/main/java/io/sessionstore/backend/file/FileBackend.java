@@ -10,6 +10,7 @@ import io.sessionstore.internal.IoErrors;
 import io.sessionstore.internal.Json;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.SupportsAtomicCommits;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,10 +44,11 @@ import java.util.stream.Stream;
  * point — and last refreshes the head snapshot. A crash before the index record leaves bytes past the committed
  * length, which are never read and are cut off by the next write. Appending costs the size of the new messages.
  */
-public final class FileBackend implements StorageBackend {
+public final class FileBackend implements StorageBackend, SupportsAtomicCommits {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileBackend.class);
   static final String LAYOUT = "sessionstore-file";
-  static final int LAYOUT_VERSION = 1;
+  /** 2: index records that group several heads (layout 1 stores are upgraded when opened). */
+  static final int LAYOUT_VERSION = 2;
   private static final String HEAD_SNAPSHOT = "head.json";
 
   private final Path root;
@@ -92,13 +94,12 @@ public final class FileBackend implements StorageBackend {
   private void checkFormat() throws IOException {
     Path marker = root.resolve("format");
     if (!Files.exists(marker)) {
-      String format = "{\"layout\":\"" + LAYOUT + "\",\"version\":" + LAYOUT_VERSION + "}\n";
       try (FileLocks.Held held = locks.index()) {
         if (!Files.exists(marker)) {
           if (!Files.exists(names.projects()) && !Files.exists(root.resolve("index.log"))) {
             SecureFiles.replace(root.resolve("index.log"), new byte[0], true);
           }
-          SecureFiles.replace(marker, format.getBytes(StandardCharsets.UTF_8), true);
+          SecureFiles.replace(marker, format().getBytes(StandardCharsets.UTF_8), true);
         }
       }
       return;
@@ -117,6 +118,16 @@ public final class FileBackend implements StorageBackend {
       throw new ConfigurationException("Cannot use " + root + ": it was written by a newer sessionstore (layout "
           + "version " + n.get("version").asInt() + ", this one reads " + LAYOUT_VERSION + "); upgrade sessionstore");
     }
+    if (n.get("version").asInt() < LAYOUT_VERSION) {
+      // Older sessionstores cannot read the records this one writes: from now on they refuse the store clearly.
+      try (FileLocks.Held held = locks.index()) {
+        SecureFiles.replace(marker, format().getBytes(StandardCharsets.UTF_8), true);
+      }
+    }
+  }
+
+  private static String format() {
+    return "{\"layout\":\"" + LAYOUT + "\",\"version\":" + LAYOUT_VERSION + "}\n";
   }
 
   @Override
@@ -190,37 +201,72 @@ public final class FileBackend implements StorageBackend {
 
   @Override
   public void commit(Commit commit) {
+    commitAll(List.of(commit));
+  }
+
+  /**
+   * Under the session's lock: every commit is checked, every data file written and forced, then one index record
+   * holds all the new heads, so the commits count together or not at all.
+   */
+  @Override
+  public void commitAll(List<Commit> commits) {
     checkOpen();
-    SessionKey key = commit.head().key();
-    try (FileLocks.Held held = locks.session(key)) {
-      IndexLog.Entry current = index.entry(key);
-      long version = current == null ? 0 : current.head().version();
-      if (version != commit.expectedVersion()) {
-        throw new ConflictException("Cannot write " + key + ": it is at version " + version + ", not "
-            + commit.expectedVersion());
+    SessionKey session = commits.get(0).head().key().main();
+    if (commits.stream().map(c -> c.head().key()).distinct().count() != commits.size()
+        || commits.stream().anyMatch(c -> !c.head().key().main().equals(session))) {
+      throw new IllegalArgumentException("Commits applied as one must be for distinct transcripts of one session");
+    }
+    try (FileLocks.Held held = locks.session(session)) {
+      List<IndexLog.Entry> current = new ArrayList<>(commits.size());
+      for (Commit commit : commits) {
+        current.add(checked(commit));
       }
-      if (current != null && commit.kind() != Commit.Kind.REPLACE
-          && current.head().generation() != commit.head().generation()) {
-        throw new ConflictException("Cannot write " + key + ": it was deleted and created anew meanwhile");
-      }
-      Path dir = names.transcriptDir(key);
-      boolean newGeneration = current == null || commit.kind() == Commit.Kind.REPLACE;
-      long bytes;
+      List<String> records = new ArrayList<>(commits.size());
+      long[] bytes = new long[commits.size()];
+      int written = 0;
       try {
-        bytes = switch (commit.kind()) {
-          case METADATA -> current == null ? 0 : current.bytes();
-          case APPEND -> appendData(dir, commit, current);
-          case REPLACE -> writeData(dir, commit, current);
-        };
-        index.append(IndexLog.putRecord(commit.head(), bytes));
+        for (; written < commits.size(); written++) {
+          Commit commit = commits.get(written);
+          Path dir = names.transcriptDir(commit.head().key());
+          bytes[written] = switch (commit.kind()) {
+            case METADATA -> current.get(written) == null ? 0 : current.get(written).bytes();
+            case APPEND -> appendData(dir, commit, current.get(written));
+            case REPLACE -> writeData(dir, commit, current.get(written));
+          };
+          records.add(IndexLog.putRecord(commit.head(), bytes[written]));
+        }
+        index.append(IndexLog.groupRecord(records));
       } catch (IOException | RuntimeException e) {
-        discard(key, dir, commit, current, e);
+        for (int i = Math.min(written, commits.size() - 1); i >= 0; i--) {
+          Commit commit = commits.get(i);
+          discard(commit.head().key(), names.transcriptDir(commit.head().key()), commit, current.get(i), e);
+        }
         throw e;
       }
-      afterCommit(key, dir, commit, bytes, newGeneration);
+      for (int i = 0; i < commits.size(); i++) {
+        Commit commit = commits.get(i);
+        afterCommit(commit.head().key(), names.transcriptDir(commit.head().key()), commit, bytes[i],
+            current.get(i) == null || commit.kind() == Commit.Kind.REPLACE);
+      }
     } catch (IOException e) {
-      throw unavailable("write " + key, e);
+      throw unavailable("write " + session, e);
     }
+  }
+
+  /** The transcript's committed state, when the commit may be applied to it. */
+  private IndexLog.Entry checked(Commit commit) throws IOException {
+    SessionKey key = commit.head().key();
+    IndexLog.Entry current = index.entry(key);
+    long version = current == null ? 0 : current.head().version();
+    if (version != commit.expectedVersion()) {
+      throw new ConflictException("Cannot write " + key + ": it is at version " + version + ", not "
+          + commit.expectedVersion());
+    }
+    if (current != null && commit.kind() != Commit.Kind.REPLACE
+        && current.head().generation() != commit.head().generation()) {
+      throw new ConflictException("Cannot write " + key + ": it was deleted and created anew meanwhile");
+    }
+    return current;
   }
 
   /**

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * since the last look.
  *
  * <p>One record per line, {@code <crc32> P <bytes> <head json>} (a transcript's new head and how many bytes of its
- * data file are committed) or {@code <crc32> D <key json>} (a transcript deleted; a session's main key deletes its
- * sub-transcripts too). A line that ends without {@code \n} is a write cut off by a crash: it never counts and the
+ * data file are committed), {@code <crc32> G [<P record>, …]} (several transcripts of one session committed as one)
+ * or {@code <crc32> D <key json>} (a transcript deleted; a session's main key deletes its sub-transcripts too). A line that ends without {@code \n} is a write cut off by a crash: it never counts and the
  * next writer cuts it off. A complete line whose checksum fails means damage: the log is rebuilt from the
  * transcripts' head snapshots. The log is rewritten without dead records once they outnumber the live ones.
  */
@@ -81,6 +81,18 @@ final class IndexLog {
   /** Encodes a head record, as in the log and in head snapshots. */
   static String putRecord(StoredHead head, long bytes) {
     return "P " + bytes + " " + HeadCodec.encode(head);
+  }
+
+  /**
+   * One record for several put records that count together: {@code G ["P …","P …"]}, or the one put record itself.
+   */
+  static String groupRecord(List<String> putRecords) {
+    if (putRecords.size() == 1) {
+      return putRecords.get(0);
+    }
+    ArrayNode a = Json.MAPPER.createArrayNode();
+    putRecords.forEach(a::add);
+    return "G " + a;
   }
 
   static String deleteRecord(SessionKey key) {
@@ -210,7 +222,18 @@ final class IndexLog {
 
   private void apply(String record) {
     records++;
-    if (record.startsWith("P ")) {
+    if (record.startsWith("G ")) {
+      JsonNode group;
+      try {
+        group = Json.MAPPER.readTree(record.substring(2));
+      } catch (IOException e) {
+        throw new IllegalStateException("Unreadable group record: " + record, e);
+      }
+      for (JsonNode put : group) {
+        apply(put.textValue());
+        records--;
+      }
+    } else if (record.startsWith("P ")) {
       int space = record.indexOf(' ', 2);
       long bytes = Long.parseLong(record.substring(2, space));
       StoredHead head = HeadCodec.decode(record.substring(space + 1));

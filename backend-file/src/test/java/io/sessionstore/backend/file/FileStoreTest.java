@@ -109,11 +109,25 @@ class FileStoreTest {
   void aStoreOfANewerLayoutIsRefused() throws IOException {
     Path dir = tmp.resolve("newer");
     open(dir).close();
-    Files.writeString(dir.resolve("format"), "{\"layout\":\"sessionstore-file\",\"version\":2}\n");
+    Files.writeString(dir.resolve("format"), "{\"layout\":\"sessionstore-file\",\"version\":3}\n");
     ConfigurationException e = assertThrows(ConfigurationException.class, () -> open(dir));
     assertTrue(e.getMessage().contains("newer sessionstore"), e.getMessage());
     Files.writeString(dir.resolve("format"), "something else");
     assertThrows(ConfigurationException.class, () -> open(dir));
+  }
+
+  @Test
+  void aStoreOfTheFirstLayoutIsUpgradedSoOlderVersionsRefuseWhatTheyCannotRead() throws IOException {
+    Path dir = tmp.resolve("older");
+    SessionKey key = SessionKey.of("default", "s");
+    try (SessionStore store = open(dir)) {
+      store.appendMessages(key, users("m", 2));
+    }
+    Files.writeString(dir.resolve("format"), "{\"layout\":\"sessionstore-file\",\"version\":1}\n");
+    try (SessionStore store = open(dir)) {
+      assertEquals(2, texts(store, key).size());
+    }
+    assertEquals("{\"layout\":\"sessionstore-file\",\"version\":2}", Files.readString(dir.resolve("format")).strip());
   }
 
   @Test

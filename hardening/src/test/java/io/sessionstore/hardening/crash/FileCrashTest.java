@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -129,7 +130,12 @@ class FileCrashTest {
         "-cp", System.getProperty("java.class.path"), FileCrashChild.class.getName(), work.toString(),
         scenario.name(), String.valueOf(size), String.valueOf(compactAfter), String.valueOf(n))
         .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
-    return p.waitFor();
+    // A hung child is a failure of its own, not a hung build.
+    if (!p.waitFor(2, TimeUnit.MINUTES)) {
+      p.destroyForcibly().waitFor();
+      return -1;
+    }
+    return p.exitValue();
   }
 
   /**
