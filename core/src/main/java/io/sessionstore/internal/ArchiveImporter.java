@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
-import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
@@ -128,39 +127,34 @@ final class ArchiveImporter {
    * first, and only when none has diverged (or replacing was asked for) is anything written.
    */
   private Outcome merge(Archived session, ImportOptions options) {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        List<Plan> plans = plan(session, options);
-        if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
-          return Outcome.DIVERGED;
-        }
-        List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
-        for (Plan p : plans) {
-          DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
-          if (change != null) {
-            changes.add(change);
-          }
-        }
-        store.applyImport(changes);
-        for (Plan p : plans) {
-          stored += p.messages().size();
-          if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
-            store.subTranscriptUnchanged(p.key());
-          }
-        }
-        Outcome main = plans.get(0).outcome();
-        boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
-        if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
-          return main == Outcome.CREATED ? main : Outcome.REPLACED;
-        }
-        return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
-      } catch (ConflictException e) {
-        // Another writer changed the session between our read and our write: plan again from what is stored now.
-        if (attempt >= 20) {
-          throw e;
+    // Another writer that changes the session between our read and our write makes us plan again from what is
+    // stored then.
+    return Retry.onConflict(session.metadata().key(), () -> {
+      List<Plan> plans = plan(session, options);
+      if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
+        return Outcome.DIVERGED;
+      }
+      List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
+      for (Plan p : plans) {
+        DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
+        if (change != null) {
+          changes.add(change);
         }
       }
-    }
+      store.applyImport(changes);
+      for (Plan p : plans) {
+        stored += p.messages().size();
+        if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
+          store.subTranscriptUnchanged(p.key());
+        }
+      }
+      Outcome main = plans.get(0).outcome();
+      boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
+      if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
+        return main == Outcome.CREATED ? main : Outcome.REPLACED;
+      }
+      return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
+    });
   }
 
   private List<Plan> plan(Archived session, ImportOptions options) {

@@ -3,7 +3,6 @@ package io.sessionstore.internal;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sessionstore.api.BackendUnavailableException;
-import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ExportResult;
 import io.sessionstore.api.Page;
 import io.sessionstore.api.ProgressListener;
@@ -107,34 +106,30 @@ public final class ArchiveWriter {
 
   /** Writes one session line; -1 when the session was deleted meanwhile. */
   private long writeSession(JsonGenerator g, SessionKey key) throws IOException {
-    for (int attempt = 0; attempt < 10; attempt++) {
-      Optional<StoredHead> head = backend.head(key);
-      if (head.isEmpty()) {
-        return -1;
-      }
-      try {
-        return writeSession(g, head.get());
-      } catch (RetryRead e) {
-        // the session was replaced between reading its head and its messages: read it again
-      }
-    }
-    throw new ConflictException("Cannot export " + key + ": it kept being replaced while it was read");
+    // Read everything first, again if the session was replaced meanwhile: once the line is started it cannot be
+    // retracted.
+    Snapshot snapshot = Retry.onConflict(key, () -> read(key));
+    return snapshot == null ? -1 : writeLine(g, snapshot.metadata(), snapshot.main(), snapshot.subs());
   }
 
-  private long writeSession(JsonGenerator g, StoredHead head) throws IOException {
-    SessionMetadata m = head.metadata();
-    SessionKey key = head.key();
-    // Read everything first: once the line is started it cannot be retracted.
-    List<String> main = read(head);
-    List<String> subpaths = backend.subpaths(key);
+  /** A session as one read saw it. */
+  private record Snapshot(SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
+
+  /** The session's metadata and messages, or null when it does not exist. */
+  private Snapshot read(SessionKey key) {
+    Optional<StoredHead> head = backend.head(key);
+    if (head.isEmpty()) {
+      return null;
+    }
+    List<String> main = read(head.get());
     Map<String, List<String>> subs = new java.util.TreeMap<>();
-    for (String s : subpaths) {
+    for (String s : backend.subpaths(key)) {
       Optional<StoredHead> sub = backend.head(key.withSubpath(s));
       if (sub.isPresent()) {
         subs.put(s, read(sub.get()));
       }
     }
-    return writeLine(g, m, main, subs);
+    return new Snapshot(head.get().metadata(), main, subs);
   }
 
   /**
@@ -171,8 +166,6 @@ public final class ArchiveWriter {
   private List<String> read(StoredHead head) {
     try (Stream<String> lines = backend.messages(head, 0)) {
       return lines.toList();
-    } catch (ConflictException e) {
-      throw new RetryRead();
     }
   }
 
@@ -184,14 +177,6 @@ public final class ArchiveWriter {
     }
     g.writeEndArray();
     return messages.size();
-  }
-
-  private static final class RetryRead extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    RetryRead() {
-      super(null, null, false, false);
-    }
   }
 
   private static final class Counting extends FilterOutputStream {

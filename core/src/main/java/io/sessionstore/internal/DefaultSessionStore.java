@@ -62,7 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultSessionStore implements SessionStore {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
-  private static final int MAX_ATTEMPTS = 200;
   private static final String RUNS_PREFIX = "runs/";
 
   private final StorageBackend backend;
@@ -102,41 +101,34 @@ public final class DefaultSessionStore implements SessionStore {
           + " not to a sub-transcript");
     }
     List<MessageFacts> facts = MessageFacts.of(messages);
-    return withLock(key, () -> {
-      for (int attempt = 1; ; attempt++) {
-        Optional<StoredHead> current = backend.head(key);
-        long version = current.map(StoredHead::version).orElse(0L);
-        if (options.expectedVersion() != null && options.expectedVersion() != version) {
-          throw staleVersion("save", key, version, options.expectedVersion());
-        }
-        Instant now = now();
-        Derivation derivation = Derivation.EMPTY.plus(facts);
-        if (current.isPresent()) {
-          derivation = derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
-        }
-        SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
-        Map<String, String> attributes = new HashMap<>(old == null ? Map.of() : old.attributes());
-        if (options.attributes() != null) {
-          attributes.putAll(options.attributes());
-        }
-        SessionMetadata metadata = new SessionMetadata(key.project(), key.sessionId(),
-            old == null ? now : old.createdAt(), later(now, old), facts.size(), derivation.totalCost(),
-            derivation.turns(),
-            options.tags() != null ? List.copyOf(options.tags()) : old == null ? List.of() : old.tags(),
-            options.summary() != null ? options.summary() : old == null ? null : old.summary(),
-            attributes, subpathsFor(key, old), version + 1);
-        StoredHead head = new StoredHead(key, metadata, newGeneration(), derivation.encode());
-        try {
-          commitTranscript(new Commit(Commit.Kind.REPLACE, version, texts(facts), head), current.orElse(null), now);
-        } catch (ConflictException e) {
-          lostRace("save", key, options.expectedVersion(), attempt, e);
-          continue;
-        }
-        cache.written(head);
-        dedup.committed(head, null, facts);
-        return new WriteResult(facts.size(), 0, metadata);
+    return withLock(key, () -> Retry.onConflict(key, () -> {
+      Optional<StoredHead> current = backend.head(key);
+      long version = current.map(StoredHead::version).orElse(0L);
+      if (options.expectedVersion() != null && options.expectedVersion() != version) {
+        throw staleVersion("save", key, version, options.expectedVersion());
       }
-    });
+      Instant now = now();
+      Derivation derivation = Derivation.EMPTY.plus(facts);
+      if (current.isPresent()) {
+        derivation = derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
+      }
+      SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
+      Map<String, String> attributes = new HashMap<>(old == null ? Map.of() : old.attributes());
+      if (options.attributes() != null) {
+        attributes.putAll(options.attributes());
+      }
+      SessionMetadata metadata = new SessionMetadata(key.project(), key.sessionId(),
+          old == null ? now : old.createdAt(), later(now, old), facts.size(), derivation.totalCost(),
+          derivation.turns(),
+          options.tags() != null ? List.copyOf(options.tags()) : old == null ? List.of() : old.tags(),
+          options.summary() != null ? options.summary() : old == null ? null : old.summary(),
+          attributes, subpathsFor(key, old), version + 1);
+      StoredHead head = new StoredHead(key, metadata, newGeneration(), derivation.encode());
+      commitTranscript(new Commit(Commit.Kind.REPLACE, version, texts(facts), head), current.orElse(null), now);
+      cache.written(head);
+      dedup.committed(head, null, facts);
+      return new WriteResult(facts.size(), 0, metadata);
+    }));
   }
 
   @Override
@@ -161,6 +153,7 @@ public final class DefaultSessionStore implements SessionStore {
         try {
           known = anyUuid ? current.map(h -> dedup.current(backend, h)).orElse(null) : null;
         } catch (ConflictException e) {
+          Retry.backOff(attempt, key, e);
           current = backend.head(key);
           fresh = true;
           continue;
@@ -182,7 +175,7 @@ public final class DefaultSessionStore implements SessionStore {
               texts(toStore), head), current.orElse(null), head.metadata().updatedAt());
         } catch (ConflictException e) {
           cache.invalidate(key);
-          backOff(attempt, key, e);
+          Retry.backOff(attempt, key, e);
           current = backend.head(key);
           fresh = true;
           continue;
@@ -222,34 +215,27 @@ public final class DefaultSessionStore implements SessionStore {
       throw new InvalidInputException("Cannot update " + key + ": tags, summary and attributes belong to the "
           + "session, not to a sub-transcript");
     }
-    return withLock(key, () -> {
-      for (int attempt = 1; ; attempt++) {
-        StoredHead current = backend.head(key).orElseThrow(() -> notFound(key));
-        if (update.expectedVersion() != null && update.expectedVersion() != current.version()) {
-          throw staleVersion("update", key, current.version(), update.expectedVersion());
-        }
-        SessionMetadata o = current.metadata();
-        TreeSet<String> tags = new TreeSet<>(o.tags());
-        tags.addAll(update.addTags());
-        tags.removeAll(update.removeTags());
-        Map<String, String> attributes = new TreeMap<>(o.attributes());
-        attributes.putAll(update.putAttributes());
-        update.removeAttributes().forEach(attributes::remove);
-        String summary = update.clearSummary() ? null : update.summary() != null ? update.summary() : o.summary();
-        SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(now(), o),
-            o.messageCount(), o.totalCostUsd(), o.turns(), List.copyOf(tags), summary, attributes, o.subpaths(),
-            o.version() + 1);
-        StoredHead head = new StoredHead(key, m, current.generation(), current.derivation());
-        try {
-          backend.commit(new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
-        } catch (ConflictException e) {
-          lostRace("update", key, update.expectedVersion(), attempt, e);
-          continue;
-        }
-        cache.written(head);
-        return m;
+    return withLock(key, () -> Retry.onConflict(key, () -> {
+      StoredHead current = backend.head(key).orElseThrow(() -> notFound(key));
+      if (update.expectedVersion() != null && update.expectedVersion() != current.version()) {
+        throw staleVersion("update", key, current.version(), update.expectedVersion());
       }
-    });
+      SessionMetadata o = current.metadata();
+      TreeSet<String> tags = new TreeSet<>(o.tags());
+      tags.addAll(update.addTags());
+      tags.removeAll(update.removeTags());
+      Map<String, String> attributes = new TreeMap<>(o.attributes());
+      attributes.putAll(update.putAttributes());
+      update.removeAttributes().forEach(attributes::remove);
+      String summary = update.clearSummary() ? null : update.summary() != null ? update.summary() : o.summary();
+      SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(now(), o),
+          o.messageCount(), o.totalCostUsd(), o.turns(), List.copyOf(tags), summary, attributes, o.subpaths(),
+          o.version() + 1);
+      StoredHead head = new StoredHead(key, m, current.generation(), current.derivation());
+      backend.commit(new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
+      cache.written(head);
+      return m;
+    }));
   }
 
   /**
@@ -288,20 +274,15 @@ public final class DefaultSessionStore implements SessionStore {
   private void subTranscriptChanged(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
     SessionKey mainKey = subKey.main();
     try {
-      for (int attempt = 1; ; attempt++) {
+      Retry.onConflict(mainKey, () -> {
         Optional<StoredHead> main = backend.head(mainKey);
         Optional<StoredHead> mainAfter = main.flatMap(m -> mainHeadAfter(m, subKey, before, after, updatedAt));
-        if (mainAfter.isEmpty()) {
-          return;
-        }
-        try {
+        if (mainAfter.isPresent()) {
           backend.commit(new Commit(Commit.Kind.METADATA, main.get().version(), List.of(), mainAfter.get()));
           cache.written(mainAfter.get());
-          return;
-        } catch (ConflictException e) {
-          backOff(attempt, mainKey, e);
         }
-      }
+        return null;
+      });
     } catch (ConflictException | io.sessionstore.api.BackendUnavailableException e) {
       LOG.warn("{} is stored, but its session's metadata could not be updated ({}); it catches up at the next "
           + "write or import of it", subKey, e.getMessage());
@@ -412,7 +393,8 @@ public final class DefaultSessionStore implements SessionStore {
     if (cached.isPresent()) {
       return cached;
     }
-    for (int attempt = 1; ; attempt++) {
+    // A conflict here: the session was replaced while it was read; read the new one.
+    return Retry.onConflict(key, () -> {
       long epoch = locks.epoch(key);
       Optional<StoredHead> head = backend.head(key);
       if (head.isEmpty()) {
@@ -422,10 +404,8 @@ public final class DefaultSessionStore implements SessionStore {
         Session session = new Session(head.get().metadata(), lines.map(Message::of).toList());
         fillCache(key, epoch, () -> cache.loaded(head.get(), session));
         return Optional.of(session);
-      } catch (ConflictException e) {
-        backOff(attempt, key, e);
       }
-    }
+    });
   }
 
   @Override
@@ -802,36 +782,7 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   private static ConflictException staleVersion(String what, SessionKey key, long stored, long expected) {
-    return new ConflictException("Cannot " + what + " " + key + ": it is at version " + stored
+    return new Retry.StaleVersion("Cannot " + what + " " + key + ": it is at version " + stored
         + ", not the expected " + expected + " (another writer changed it); reload it and retry");
-  }
-
-  /**
-   * After another writer's commit won: a caller who named the version it expected gets the conflict; otherwise
-   * the change is retried after a pause.
-   */
-  private void lostRace(String what, SessionKey key, Long expectedVersion, int attempt, ConflictException e) {
-    if (expectedVersion != null) {
-      long stored = backend.head(key).map(StoredHead::version).orElse(0L);
-      // Still as expected: the race was lost on the session's head, which a sub-transcript's change also writes.
-      if (stored != expectedVersion) {
-        throw staleVersion(what, key, stored, expectedVersion);
-      }
-    }
-    backOff(attempt, key, e);
-  }
-
-  /** Waits a little before retrying a lost race with another process; gives up after many tries. */
-  private static void backOff(int attempt, SessionKey key, ConflictException cause) {
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new ConflictException("Cannot write " + key + ": it kept changing under other writers ("
-          + attempt + " attempts)", cause);
-    }
-    try {
-      Thread.sleep(ThreadLocalRandom.current().nextLong(1, 2 + Math.min(attempt, 20) * 2L));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ConflictException("Cannot write " + key + ": interrupted while retrying", cause);
-    }
   }
 }
