@@ -2,6 +2,7 @@ package io.sessionstore.api;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,55 @@ public record SessionMetadata(
    */
   public String toJson() {
     return io.sessionstore.internal.MetadataJson.toJson(this);
+  }
+
+  /**
+   * The metadata of a session that holds nothing yet: created and updated at {@code at}, no messages, cost or turns,
+   * no tags, summary, attributes or sub-transcripts, version 0. The {@code with…} methods derive the rest.
+   */
+  public static SessionMetadata of(SessionKey key, Instant at) {
+    return new SessionMetadata(key.project(), key.sessionId(), at, at, 0, BigDecimal.ZERO, 0, List.of(), null,
+        Map.of(), List.of(), 0);
+  }
+
+  public SessionMetadata withTimes(Instant createdAt, Instant updatedAt) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
+        summary, attributes, subpaths, version);
+  }
+
+  public SessionMetadata withUpdatedAt(Instant updatedAt) {
+    return withTimes(createdAt, updatedAt);
+  }
+
+  /** The same, with the values derived from the messages replaced. */
+  public SessionMetadata withCounts(long messageCount, BigDecimal totalCostUsd, long turns) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
+        summary, attributes, subpaths, version);
+  }
+
+  public SessionMetadata withTags(Collection<String> tags) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns,
+        List.copyOf(tags), summary, attributes, subpaths, version);
+  }
+
+  public SessionMetadata withSummary(String summary) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
+        summary, attributes, subpaths, version);
+  }
+
+  public SessionMetadata withAttributes(Map<String, String> attributes) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
+        summary, attributes, subpaths, version);
+  }
+
+  public SessionMetadata withSubpaths(Collection<String> subpaths) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
+        summary, attributes, List.copyOf(subpaths), version);
+  }
+
+  public SessionMetadata withVersion(long version) {
+    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
+        summary, attributes, subpaths, version);
   }
 
   /** The key of the session's main transcript. */

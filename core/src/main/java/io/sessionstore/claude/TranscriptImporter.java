@@ -203,8 +203,8 @@ final class TranscriptImporter {
       last = modified(main, subs);
       first = last;
     }
-    SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), first, last, 0, BigDecimal.ZERO, 0,
-        List.of(), summary, attributes, List.of(), 0);
+    SessionMetadata m = SessionMetadata.of(key, first).withUpdatedAt(last).withSummary(summary)
+        .withAttributes(attributes);
     Map<String, List<String>> subpaths = new TreeMap<>();
     subs.forEach((name, f) -> subpaths.put(name, texts(f.lines)));
     return ArchiveWriter.archiveOf(m, texts(lines), subpaths);

@@ -162,9 +162,8 @@ final class ArchiveImporter {
     List<Plan> plans = new ArrayList<>();
     plans.add(plan(key, session.messages(), session.metadata(), options));
     for (Map.Entry<String, List<MessageFacts>> sub : session.subpaths().entrySet()) {
-      SessionMetadata subMetadata = new SessionMetadata(key.project(), key.sessionId(),
-          session.metadata().createdAt(), session.metadata().updatedAt(), 0, BigDecimal.ZERO, 0, List.of(), null,
-          Map.of(), List.of(), 0);
+      SessionMetadata subMetadata = SessionMetadata.of(key, session.metadata().createdAt())
+          .withUpdatedAt(session.metadata().updatedAt());
       plans.add(plan(key.withSubpath(sub.getKey()), sub.getValue(), subMetadata, options));
     }
     return plans;
@@ -303,9 +302,9 @@ final class ArchiveImporter {
     for (String sub : subpaths.keySet()) {
       key.withSubpath(sub);
     }
-    SessionMetadata metadata = new SessionMetadata(key.project(), key.sessionId(), createdAt,
-        updatedAt.isBefore(createdAt) ? createdAt : updatedAt, 0, BigDecimal.ZERO, 0, tags, summary, attributes,
-        List.of(), 0);
+    SessionMetadata metadata = SessionMetadata.of(key, createdAt)
+        .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt).withTags(tags).withSummary(summary)
+        .withAttributes(attributes);
     return new Archived(metadata, messages, subpaths);
   }
 

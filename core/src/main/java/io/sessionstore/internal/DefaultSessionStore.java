@@ -117,12 +117,15 @@ public final class DefaultSessionStore implements SessionStore {
       if (options.attributes() != null) {
         attributes.putAll(options.attributes());
       }
-      SessionMetadata metadata = new SessionMetadata(key.project(), key.sessionId(),
-          old == null ? now : old.createdAt(), later(now, old), facts.size(), derivation.totalCost(),
-          derivation.turns(),
-          options.tags() != null ? List.copyOf(options.tags()) : old == null ? List.of() : old.tags(),
-          options.summary() != null ? options.summary() : old == null ? null : old.summary(),
-          attributes, subpathsFor(key, old), version + 1);
+      SessionMetadata metadata = (old == null ? SessionMetadata.of(key, now) : old.withUpdatedAt(later(now, old)))
+          .withCounts(facts.size(), derivation.totalCost(), derivation.turns())
+          .withAttributes(attributes).withSubpaths(subpathsFor(key, old)).withVersion(version + 1);
+      if (options.tags() != null) {
+        metadata = metadata.withTags(options.tags());
+      }
+      if (options.summary() != null) {
+        metadata = metadata.withSummary(options.summary());
+      }
       StoredHead head = new StoredHead(key, metadata, newGeneration(), derivation.encode());
       commitTranscript(new Commit(Commit.Kind.REPLACE, version, texts(facts), head), current.orElse(null), now);
       cache.written(head);
@@ -195,15 +198,14 @@ public final class DefaultSessionStore implements SessionStore {
   private StoredHead appended(SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
     if (current == null) {
       Derivation d = Derivation.EMPTY.plus(added);
-      SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), updatedAt, updatedAt, added.size(),
-          d.totalCost(), d.turns(), List.of(), null, Map.of(), subpathsFor(key, null), 1);
+      SessionMetadata m = SessionMetadata.of(key, updatedAt).withCounts(added.size(), d.totalCost(), d.turns())
+          .withSubpaths(subpathsFor(key, null)).withVersion(1);
       return new StoredHead(key, m, newGeneration(), d.encode());
     }
     Derivation d = Derivation.decode(current.derivation()).plus(added);
     SessionMetadata o = current.metadata();
-    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(updatedAt, o),
-        o.messageCount() + added.size(), d.totalCost(), d.turns(), o.tags(), o.summary(), o.attributes(),
-        o.subpaths(), o.version() + 1);
+    SessionMetadata m = o.withUpdatedAt(later(updatedAt, o))
+        .withCounts(o.messageCount() + added.size(), d.totalCost(), d.turns()).withVersion(o.version() + 1);
     return new StoredHead(key, m, current.generation(), d.encode());
   }
 
@@ -228,9 +230,8 @@ public final class DefaultSessionStore implements SessionStore {
       attributes.putAll(update.putAttributes());
       update.removeAttributes().forEach(attributes::remove);
       String summary = update.clearSummary() ? null : update.summary() != null ? update.summary() : o.summary();
-      SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(now(), o),
-          o.messageCount(), o.totalCostUsd(), o.turns(), List.copyOf(tags), summary, attributes, o.subpaths(),
-          o.version() + 1);
+      SessionMetadata m = o.withUpdatedAt(later(now(), o)).withTags(tags).withSummary(summary)
+          .withAttributes(attributes).withVersion(o.version() + 1);
       StoredHead head = new StoredHead(key, m, current.generation(), current.derivation());
       backend.commit(new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
       cache.written(head);
@@ -309,9 +310,9 @@ public final class DefaultSessionStore implements SessionStore {
       d = d.withRunsCostDelta(ownCost(after).subtract(ownCost(before)));
     }
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
-    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated, o.messageCount(),
-        d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(listed), o.version() + 1);
-    if (m.equals(withVersion(o, o.version() + 1))) {
+    SessionMetadata m = o.withUpdatedAt(updated).withCounts(o.messageCount(), d.totalCost(), o.turns())
+        .withSubpaths(listed).withVersion(o.version() + 1);
+    if (m.equals(o.withVersion(o.version() + 1))) {
       return Optional.empty();
     }
     return Optional.of(new StoredHead(main.key(), m, main.generation(), d.encode()));
@@ -335,9 +336,8 @@ public final class DefaultSessionStore implements SessionStore {
     }
     SessionMetadata o = main.metadata();
     Derivation d = Derivation.decode(main.derivation()).withRunsCost(runs);
-    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), later(updatedAt, o),
-        o.messageCount(), d.totalCost(), o.turns(), o.tags(), o.summary(), o.attributes(), List.copyOf(subpaths),
-        o.version() + 1);
+    SessionMetadata m = o.withUpdatedAt(later(updatedAt, o)).withCounts(o.messageCount(), d.totalCost(), o.turns())
+        .withSubpaths(subpaths).withVersion(o.version() + 1);
     return new StoredHead(mainKey, m, main.generation(), d.encode());
   }
 
@@ -597,10 +597,10 @@ public final class DefaultSessionStore implements SessionStore {
     }
     SessionMetadata o = current == null ? null : current.metadata();
     Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
-    SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(),
-        o == null ? archived.createdAt() : o.createdAt(), updated, facts.size(), d.totalCost(), d.turns(),
-        archived.tags(), archived.summary(), archived.attributes(), subpathsFor(key, o),
-        (o == null ? 0 : o.version()) + 1);
+    SessionMetadata m = SessionMetadata.of(key, o == null ? archived.createdAt() : o.createdAt())
+        .withUpdatedAt(updated).withCounts(facts.size(), d.totalCost(), d.turns()).withTags(archived.tags())
+        .withSummary(archived.summary()).withAttributes(archived.attributes()).withSubpaths(subpathsFor(key, o))
+        .withVersion((o == null ? 0 : o.version()) + 1);
     StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
     return new ImportChange(new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head), current,
         archived.updatedAt());
@@ -622,10 +622,9 @@ public final class DefaultSessionStore implements SessionStore {
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
     Derivation d = Derivation.decode(current.derivation()).plus(tail);
-    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), updated,
-        o.messageCount() + tail.size(), d.totalCost(), d.turns(), List.copyOf(tags), summary, attributes,
-        o.subpaths(), o.version() + 1);
-    if (tail.isEmpty() && m.equals(withVersion(o, o.version() + 1))) {
+    SessionMetadata m = o.withUpdatedAt(updated).withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())
+        .withTags(tags).withSummary(summary).withAttributes(attributes).withVersion(o.version() + 1);
+    if (tail.isEmpty() && m.equals(o.withVersion(o.version() + 1))) {
       return null;
     }
     StoredHead head = new StoredHead(current.key(), m, current.generation(), d.encode());
@@ -692,14 +691,9 @@ public final class DefaultSessionStore implements SessionStore {
     StoredHead head = reconciled(main, subs, updated);
     // reconciled() moves to the next version: the commit's own version stays what it is.
     long expected = own != null ? own.commit().expectedVersion() : main.version();
-    head = new StoredHead(mainKey, withVersion(head.metadata(), expected + 1), head.generation(), head.derivation());
+    head = new StoredHead(mainKey, head.metadata().withVersion(expected + 1), head.generation(), head.derivation());
     return Optional.of(new Commit(own != null ? own.commit().kind() : Commit.Kind.METADATA, expected,
         own != null ? own.commit().messages() : List.of(), head));
-  }
-
-  private static SessionMetadata withVersion(SessionMetadata o, long version) {
-    return new SessionMetadata(o.project(), o.sessionId(), o.createdAt(), o.updatedAt(), o.messageCount(),
-        o.totalCostUsd(), o.turns(), o.tags(), o.summary(), o.attributes(), o.subpaths(), version);
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------------

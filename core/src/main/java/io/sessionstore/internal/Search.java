@@ -118,8 +118,7 @@ public final class Search {
 
     /** A metadata value at this position, for comparisons in the search order. */
     SessionMetadata position() {
-      return new SessionMetadata(project, sessionId, updatedAt, updatedAt, 0, java.math.BigDecimal.ZERO, 0,
-          List.of(), null, java.util.Map.of(), List.of(), 0);
+      return SessionMetadata.of(io.sessionstore.api.SessionKey.of(project, sessionId), updatedAt);
     }
   }
 }

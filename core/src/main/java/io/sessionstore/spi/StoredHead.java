@@ -41,9 +41,9 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
   public static StoredHead derive(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt,
       Map<String, String> attributes) {
     Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
-    SessionMetadata m = new SessionMetadata(key.project(), key.sessionId(), createdAt,
-        updatedAt.isBefore(createdAt) ? createdAt : updatedAt, messages.size(), d.totalCost(), d.turns(), List.of(),
-        null, attributes, List.of(), 1);
+    SessionMetadata m = SessionMetadata.of(key, createdAt)
+        .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
+        .withCounts(messages.size(), d.totalCost(), d.turns()).withAttributes(attributes).withVersion(1);
     return new StoredHead(key, m, java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE),
         d.encode());
   }
@@ -57,9 +57,8 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
   public StoredHead extend(List<String> messages, Instant updatedAt) {
     Derivation d = Derivation.decode(derivation).plus(MessageFacts.ofTexts(messages));
     SessionMetadata o = metadata;
-    SessionMetadata m = new SessionMetadata(o.project(), o.sessionId(), o.createdAt(),
-        updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt(), o.messageCount() + messages.size(),
-        d.totalCost(), d.turns(), o.tags(), o.summary(), o.attributes(), o.subpaths(), o.version() + 1);
+    SessionMetadata m = o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
+        .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns()).withVersion(o.version() + 1);
     return new StoredHead(key, m, generation, d.encode());
   }
 
