@@ -98,8 +98,9 @@ public record Derivation(BigDecimal ownCost, BigDecimal runsCost, long resultTur
       return new Derivation(n.path("ownCost").decimalValue(), n.path("runsCost").decimalValue(),
           n.path("resultTurns").asLong(), n.path("resultTurnsSeen").asBoolean(), n.path("assistantTurns").asLong(),
           n.hasNonNull("lastAssistantId") ? n.get("lastAssistantId").asText() : null);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("Stored derivation state is unreadable: " + Json.describe(e), e);
+    } catch (JsonProcessingException | NumberFormatException e) {
+      throw new io.sessionstore.api.BackendUnavailableException("Damaged stored head: its derivation state is "
+          + "unreadable (" + (e instanceof JsonProcessingException j ? Json.describe(j) : e.getMessage()) + ")", e);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.sessionstore.spi;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.internal.Json;
@@ -37,22 +38,29 @@ public final class HeadCodec {
   }
 
   /**
-   * @throws InvalidInputException when the text is not a head written by {@link #encode}
+   * @throws BackendUnavailableException when the text is not a head written by {@link #encode}: what a backend stored
+   *     is damaged, which is no fault of the caller's input
    */
   public static StoredHead decode(String line) {
-    JsonNode n;
     try {
-      n = Json.MAPPER.readTree(line);
+      JsonNode n = Json.MAPPER.readTree(line);
+      if (n == null || !n.isObject() || !n.path("metadata").isObject()) {
+        throw damaged("not a head object");
+      }
+      JsonNode sub = n.get("subpath");
+      SessionKey key = new SessionKey(n.path("project").asText(), n.path("sessionId").asText(),
+          sub == null || sub.isNull() ? null : sub.asText());
+      return new StoredHead(key, MetadataJson.read(n.get("metadata")), n.path("generation").asLong(),
+          n.path("derivation").asText());
     } catch (JsonProcessingException e) {
-      throw new InvalidInputException("Invalid stored head: " + Json.describe(e));
+      throw damaged(Json.describe(e));
+    } catch (InvalidInputException | NumberFormatException e) {
+      throw damaged(e.getMessage());
     }
-    if (n == null || !n.isObject() || !n.path("metadata").isObject()) {
-      throw new InvalidInputException("Invalid stored head: not a head object");
-    }
-    JsonNode sub = n.get("subpath");
-    SessionKey key = new SessionKey(n.path("project").asText(), n.path("sessionId").asText(),
-        sub == null || sub.isNull() ? null : sub.asText());
-    return new StoredHead(key, MetadataJson.read(n.get("metadata")), n.path("generation").asLong(),
-        n.path("derivation").asText());
+  }
+
+  private static BackendUnavailableException damaged(String reason) {
+    return new BackendUnavailableException("Damaged stored head: " + reason + " (the storage was changed by "
+        + "something other than sessionstore, or is damaged)");
   }
 }

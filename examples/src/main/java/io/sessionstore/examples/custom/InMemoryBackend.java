@@ -24,6 +24,7 @@ public final class InMemoryBackend implements StorageBackend {
     private final Map<SessionKey, Transcript> transcripts = new ConcurrentHashMap<>();
   }
 
+  /** Immutable: a commit puts a new one in place, so a reader never sees a change half made. */
   private record Transcript(StoredHead head, List<String> messages) {}
 
   private final Storage storage;
@@ -46,9 +47,7 @@ public final class InMemoryBackend implements StorageBackend {
     if (t == null || t.head().generation() != head.generation()) {
       throw new ConflictException("Cannot read " + head.key() + ": it was replaced or deleted");
     }
-    synchronized (t) {
-      return List.copyOf(t.messages().subList((int) from, (int) head.messageCount())).stream();
-    }
+    return t.messages().subList((int) from, (int) head.messageCount()).stream();
   }
 
   @Override
@@ -62,15 +61,13 @@ public final class InMemoryBackend implements StorageBackend {
         throw new ConflictException("Cannot write " + key + ": it changed (version " + version + ")");
       }
       List<String> messages = switch (commit.kind()) {
-        case REPLACE -> new ArrayList<>(commit.messages());
+        case REPLACE -> commit.messages();
         case APPEND -> {
-          List<String> all = current == null ? new ArrayList<>() : current.messages();
-          synchronized (all) {
-            all.addAll(commit.messages());
-          }
-          yield all;
+          List<String> all = new ArrayList<>(current == null ? List.of() : current.messages());
+          all.addAll(commit.messages());
+          yield List.copyOf(all);
         }
-        case METADATA -> current == null ? new ArrayList<>() : current.messages();
+        case METADATA -> current == null ? List.of() : current.messages();
       };
       return new Transcript(commit.head(), messages);
     });
@@ -90,17 +87,23 @@ public final class InMemoryBackend implements StorageBackend {
   }
 
   @Override
-  public synchronized boolean delete(SessionKey key, long expectedVersion) {
-    Transcript current = storage.transcripts.get(key);
-    long version = current == null ? 0 : current.head().version();
-    if (expectedVersion != ANY_VERSION && version != expectedVersion) {
-      throw new ConflictException("Cannot delete " + key + ": it is at version " + version);
+  public boolean delete(SessionKey key, long expectedVersion) {
+    boolean[] existed = {false};
+    // As in commit(): the version check and the removal are one atomic step.
+    storage.transcripts.computeIfPresent(key, (k, current) -> {
+      if (expectedVersion != ANY_VERSION && current.head().version() != expectedVersion) {
+        throw new ConflictException("Cannot delete " + key + ": it is at version " + current.head().version());
+      }
+      existed[0] = true;
+      return null;
+    });
+    if (!existed[0] && expectedVersion != ANY_VERSION && expectedVersion != 0) {
+      throw new ConflictException("Cannot delete " + key + ": it does not exist");
     }
-    boolean existed = storage.transcripts.remove(key) != null;
     if (!key.isSubpath()) {
-      existed |= storage.transcripts.keySet().removeIf(k -> k.isSubpath() && k.main().equals(key));
+      existed[0] |= storage.transcripts.keySet().removeIf(k -> k.isSubpath() && k.main().equals(key));
     }
-    return existed;
+    return existed[0];
   }
 
   @Override
