@@ -32,6 +32,7 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.SupportsHousekeeping;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,7 +46,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -515,6 +515,22 @@ public abstract class StorageBackendContractTest {
     assertEquals(List.of("b"), ids(SearchQuery.in(tck).text("FEAT").build()));
     assertEquals(List.of("d"), ids(SearchQuery.in(tck).text("/work/d").build()));
     assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).text("bug").build()));
+  }
+
+  @Test
+  void searchMatchesAndOrdersNonAsciiTextAsTheCoreDoes() {
+    Instant t = START.plus(Duration.ofDays(1));
+    // UTF-16 order (the core's) and UTF-8 byte order differ here: U+FF01 sorts after the emoji in one, before in
+    // the other.
+    for (String id : List.of("\uff01", "\ud83d\ude00", "é", "e", "Z", "日本")) {
+      session("tck", id, t, null, "Émile über " + id);
+    }
+    session("tck", "upper", t.minusSeconds(1), null, "ÉMILE ÜBER");
+    session("tck", "other", t.minusSeconds(2), null, "emile uber");
+    assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper"),
+        ids(SearchQuery.in(Scope.project("tck")).text("émile Ü").build()));
+    assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper", "other"),
+        ids(SearchQuery.in(Scope.project("tck")).build()));
   }
 
   @Test
@@ -1254,6 +1270,72 @@ public abstract class StorageBackendContractTest {
         m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), m.subpaths(), version);
   }
 
+  // ---- what a broken backend gets wrong (each shown failing against one in the examples' BrokenBackendsTest) -----
+
+  @Test
+  void concurrentMetadataUpdatesFromThreadsAndInstancesLoseNothing() throws Exception {
+    store.appendMessages(key("s"), users("m", 1));
+    long before = store.getMetadata(key("s")).orElseThrow().version();
+    SessionStore other = open(openAnother(), false);
+    int writers = 6;
+    int each = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        SessionStore s = w % 2 == 0 ? store : other;
+        String prefix = "w" + w + "-";
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            s.updateTags(key("s"), Set.of(prefix + i), Set.of());
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
+    assertEquals(writers * each, m.tags().size(), "every update kept");
+    assertEquals(before + writers * each, m.version(), "each update one version");
+  }
+
+  @Test
+  void aReplacedTranscriptsOldGenerationIsNeverServedShort() {
+    for (int replacement : List.of(3, 7)) {
+      SessionKey key = key("s" + replacement);
+      store.appendMessages(key, users("old", 5));
+      StoredHead old = backend.head(key).orElseThrow();
+      store.saveSession(key, users("new", replacement));
+      try (Stream<String> s = backend.messages(old, 0)) {
+        assertEquals(texts(users("old", 5)), s.toList(), "an old generation is read whole or not at all");
+      } catch (ConflictException gone) {
+        assertNotNull(gone.getMessage(), "the reader is told to read the head again");
+      }
+    }
+  }
+
+  @Test
+  void housekeepingNeverRemovesWhatACommittedHeadRefersTo() {
+    Assumptions.assumeTrue(backend instanceof SupportsHousekeeping, "the backend does not declare housekeeping");
+    store.appendMessages(key("kept"), users("k", 3));
+    store.appendMessages(key("kept").withSubpath("subagents/a"), users("a", 2));
+    store.appendMessages(key("gone"), users("g", 2));
+    store.saveSession(key("replaced"), users("r1", 4));
+    store.saveSession(key("replaced"), users("r2", 2));
+    store.deleteSession(key("gone"));
+    long removed = ((SupportsHousekeeping) backend).removeLeftovers();
+    assertTrue(removed >= 0);
+    SessionStore other = open(openAnother(), false);
+    assertEquals(texts(users("k", 3)), texts(other.loadSession(key("kept")).orElseThrow().messages()));
+    assertEquals(texts(users("a", 2)),
+        texts(other.loadSession(key("kept").withSubpath("subagents/a")).orElseThrow().messages()));
+    assertEquals(texts(users("r2", 2)), texts(other.loadSession(key("replaced")).orElseThrow().messages()));
+    assertTrue(other.loadSession(key("gone")).isEmpty());
+  }
+
   private static byte[] gzip(byte[] plain) throws IOException {
     ByteArrayOutputStream zipped = new ByteArrayOutputStream();
     try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
@@ -1263,27 +1345,11 @@ public abstract class StorageBackendContractTest {
   }
 
   /** A backend whose sessions' heads cannot be changed while it is down: sub-transcripts still can. */
-  private static final class MainHeadOutage implements StorageBackend {
-    private final StorageBackend delegate;
+  private static final class MainHeadOutage extends ForwardingBackend {
     volatile boolean down;
 
     MainHeadOutage(StorageBackend delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void start() {
-      delegate.start();
-    }
-
-    @Override
-    public Optional<StoredHead> head(SessionKey key) {
-      return delegate.head(key);
-    }
-
-    @Override
-    public Stream<String> messages(StoredHead head, long from) {
-      return delegate.messages(head, from);
+      super(delegate);
     }
 
     @Override
@@ -1291,27 +1357,7 @@ public abstract class StorageBackendContractTest {
       if (down && !commit.head().key().isSubpath() && commit.kind() == Commit.Kind.METADATA) {
         throw new BackendUnavailableException("Cannot write " + commit.head().key() + ": the test's outage");
       }
-      delegate.commit(commit);
-    }
-
-    @Override
-    public Stream<StoredHead> list(Scope scope) {
-      return delegate.list(scope);
-    }
-
-    @Override
-    public List<String> subpaths(SessionKey session) {
-      return delegate.subpaths(session);
-    }
-
-    @Override
-    public boolean delete(SessionKey key, long expectedVersion) {
-      return delegate.delete(key, expectedVersion);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
+      super.commit(commit);
     }
   }
 
