@@ -18,12 +18,11 @@ import io.sessionstore.backend.file.FileBackend;
 import io.sessionstore.claude.ClaudeCode;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
-import io.sessionstore.spi.StoredHead;
 import io.sessionstore.tck.Fixtures;
+import io.sessionstore.tck.ForwardingBackend;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -139,52 +138,15 @@ class MigrationTest {
   }
 
   /** A broken backend for the verification to catch: it drops the last message of every write. */
-  static final class LossyBackend implements StorageBackend {
-    private final StorageBackend inner;
-
+  static final class LossyBackend extends ForwardingBackend {
     LossyBackend(StorageBackend inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
     public void commit(Commit c) {
       List<String> kept = c.messages().isEmpty() ? c.messages() : c.messages().subList(0, c.messages().size() - 1);
-      inner.commit(new Commit(c.kind(), c.expectedVersion(), kept, c.head()));
-    }
-
-    @Override
-    public void start() {
-      inner.start();
-    }
-
-    @Override
-    public Optional<StoredHead> head(SessionKey key) {
-      return inner.head(key);
-    }
-
-    @Override
-    public Stream<String> messages(StoredHead head, long from) {
-      return inner.messages(head, from);
-    }
-
-    @Override
-    public Stream<StoredHead> list(Scope scope) {
-      return inner.list(scope);
-    }
-
-    @Override
-    public List<String> subpaths(SessionKey session) {
-      return inner.subpaths(session);
-    }
-
-    @Override
-    public boolean delete(SessionKey key, long expectedVersion) {
-      return inner.delete(key, expectedVersion);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
+      super.commit(new Commit(c.kind(), c.expectedVersion(), kept, c.head()));
     }
   }
 
