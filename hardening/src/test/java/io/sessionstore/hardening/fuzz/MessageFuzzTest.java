@@ -55,8 +55,11 @@ class MessageFuzzTest {
   private static Arbitrary<List<Line>> batches(HostileJson.Family family) {
     Arbitrary<Line> rawSurrogate = Arbitraries.of("{\"a\":\"\ud800\"}", "{\"a\":\"x\udc00\"}", "{\"\ud83c\":1}")
         .map(t -> new Line(Kind.HOSTILE, t));
-    return Arbitraries.frequencyOf(Tuple.of(12, HostileJson.lines(family)), Tuple.of(1, rawSurrogate))
-        .list().ofMinSize(1).ofMaxSize(4);
+    // Java strings with an unpaired surrogate have no UTF-8 form: only the API can be handed one
+    Arbitrary<Line> line = family == HostileJson.Family.STRINGS
+        ? Arbitraries.frequencyOf(Tuple.of(12, HostileJson.lines(family)), Tuple.of(1, rawSurrogate))
+        : HostileJson.lines(family);
+    return line.list().ofMinSize(1).ofMaxSize(4);
   }
 
   @Provide
