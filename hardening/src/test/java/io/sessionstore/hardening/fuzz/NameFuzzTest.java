@@ -29,7 +29,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
-import org.junit.jupiter.api.Test;
+import net.jqwik.api.Example;
 
 /**
  * Names (project, session id, subpath) from a hostile generator: each is either refused with {@code
@@ -201,7 +201,7 @@ class NameFuzzTest {
 
   record Backend(String name, Supplier<SessionStore> open) {}
 
-  @Test
+  @Example
   void everyBackendAcceptsAndRefusesTheSameNamesAndRoundTripsThem() throws Throwable {
     Path dir = Fuzz.tempDir("names-backends");
     try {

@@ -107,8 +107,19 @@ class TranscriptFuzzTest {
   static final List<String> BAD_NAMES = List.of(" lead", "trail ", "ctl\u0001x", ".sessionstore-x", "x\u2028y",
       "c1\u0085x", "c1\u009bx", "x".repeat(300), "nbsp\u00a0");
 
+  /** Trees in which every file has a valid finished line (a file without one is checked on its own below). */
   @Provide
   Arbitrary<List<TFile>> trees() {
+    return anyTrees().filter(t -> t.stream().allMatch(f -> !f.expected().isEmpty()));
+  }
+
+  /** Trees of files that have no valid finished line: blank, invalid, or only an unfinished last line. */
+  @Provide
+  Arbitrary<List<TFile>> treesWithoutValidLines() {
+    return anyTrees().filter(t -> t.stream().allMatch(f -> f.expected().isEmpty()));
+  }
+
+  private Arbitrary<List<TFile>> anyTrees() {
     Arbitrary<TLine> line = Arbitraries.frequencyOf(
         Tuple.of(4, Arbitraries.of(realLines()).map(t -> new TLine(Kind.PLAIN, t))),
         Tuple.of(2, HostileJson.plain().map(t -> new TLine(Kind.PLAIN, t))),
@@ -192,6 +203,12 @@ class TranscriptFuzzTest {
   }
 
   @Property(shrinking = ShrinkingMode.BOUNDED)
+  @Level(quick = 15, longRun = 300)
+  void aFileWithoutAValidLineCreatesNoSession(@ForAll("treesWithoutValidLines") List<TFile> tree) throws Throwable {
+    importClaudeStoresExactlyTheValidFinishedLines(tree);
+  }
+
+  @Property(shrinking = ShrinkingMode.BOUNDED)
   @Level(quick = 16, longRun = 200)
   void appendRecordAndImportClaudeAgreeOnByteOrderMarks(@ForAll @IntRange(min = 0, max = 3) int boms,
       @ForAll boolean onSecondLine, @ForAll boolean crlf) throws Throwable {
@@ -217,9 +234,9 @@ class TranscriptFuzzTest {
         List<String> byRecord;
         List<String> byImport;
         try (SessionStore s = Fuzz.fileStore(store)) {
-          byAppend = Fuzz.texts(s, SessionKey.of("p", "by-append"));
-          byRecord = Fuzz.texts(s, SessionKey.of("p", "by-record"));
-          byImport = Fuzz.texts(s, SessionKey.of("p", "by-import"));
+          byAppend = Fuzz.textsOrNone(s, SessionKey.of("p", "by-append"));
+          byRecord = Fuzz.textsOrNone(s, SessionKey.of("p", "by-record"));
+          byImport = Fuzz.textsOrNone(s, SessionKey.of("p", "by-import"));
         }
         // append is atomic and record skips a bad line, so compare whether the BOM line got in, and as what
         String bomLine = "\ufeff".repeat(boms) + message;
