@@ -50,7 +50,7 @@ class ConfigFuzzTest {
 
   static final List<Bad> CORE_BAD = List.of(new Bad("sessionstore.backend", "nosuch"),
       new Bad("sessionstore.backend", "file/../s3"), new Bad("sessionstore.cache.enabled", "maybe"),
-      new Bad("sessionstore.cache.enabled", "yes"), new Bad("sessionstore.cache.heap-entries", "0"),
+      new Bad("sessionstore.cache.enabled", "2"), new Bad("sessionstore.cache.heap-entries", "0"),
       new Bad("sessionstore.cache.heap-entries", "-1"), new Bad("sessionstore.cache.heap-entries", "1e1000"),
       new Bad("sessionstore.cache.heap-entries", "99999999999999999999"),
       new Bad("sessionstore.cache.heap-entries", "ten"), new Bad("sessionstore.cache.ttl", "30x"),
@@ -67,7 +67,7 @@ class ConfigFuzzTest {
       new Bad("sessionstore.s3.secretkey", SECRET), new Bad("sessionstore.mongo.databse", "db"),
       new Bad("sessionstore.mongo.password", SECRET), new Bad("sessionstore.nonamespace", "x"));
 
-  static final List<Bad> S3_BAD = List.of(new Bad("sessionstore.s3.path-style", "yes"),
+  static final List<Bad> S3_BAD = List.of(new Bad("sessionstore.s3.path-style", "sometimes"),
       new Bad("sessionstore.s3.checksum", "bogus"), new Bad("sessionstore.s3.create-bucket", "maybe"),
       new Bad("sessionstore.s3.sse", "DES"), new Bad("sessionstore.s3.endpoint", "not a uri ::"),
       new Bad("sessionstore.s3.bucket", ""), new Bad("sessionstore.s3.bucket", "Bad_Bucket!"),
