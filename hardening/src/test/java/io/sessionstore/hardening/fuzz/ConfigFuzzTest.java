@@ -15,6 +15,7 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -127,7 +128,33 @@ class ConfigFuzzTest {
   @Property(shrinking = ShrinkingMode.BOUNDED)
   @Level(quick = 60, longRun = 2000)
   void aBadConfigurationIsRefusedOnOneLineWithoutItsSecrets(@ForAll("cases") Case c) throws Throwable {
-    TALLY.check(() -> {
+    TALLY.check(() -> refusedOnOneLine(c));
+  }
+
+  /** Every bad entry alone, on each backend it applies to; all failures are listed together. */
+  @Example
+  void everyBadEntryAloneIsRefused() throws Throwable {
+    List<String> failures = new ArrayList<>();
+    for (String backend : List.of("file", "s3", "mongo")) {
+      List<Bad> pool = new ArrayList<>(CORE_BAD);
+      pool.addAll(backend.equals("s3") ? S3_BAD : backend.equals("mongo") ? MONGO_BAD : List.of());
+      for (Bad bad : pool) {
+        if (!backend.equals("file") && bad.key().equals("sessionstore.backend")) {
+          continue;
+        }
+        Case c = new Case(backend, List.of(bad), false);
+        try {
+          TALLY.check(() -> refusedOnOneLine(c));
+        } catch (AssertionError e) {
+          failures.add(backend + " " + bad + ": " + Fuzz.clip(String.valueOf(e.getMessage())));
+        }
+      }
+    }
+    assertEquals(List.of(), failures, failures.size() + " bad entries were not refused as they should be");
+  }
+
+  private static void refusedOnOneLine(Case c) throws Throwable {
+    {
       Path dir = Fuzz.tempDir("config");
       try {
         Map<String, String> config = c.config(dir.resolve("store"));
@@ -167,6 +194,6 @@ class ConfigFuzzTest {
       } finally {
         Fuzz.deleteTree(dir);
       }
-    });
+    }
   }
 }

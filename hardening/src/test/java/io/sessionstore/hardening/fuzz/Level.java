@@ -40,5 +40,11 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
       context.findAnnotation(Level.class).ifPresent(l -> context.attributes().setTries(Run.pick(l.quick(), l.longRun())));
       return property.execute();
     }
+
+    /** Outside jqwik's own hooks: the tries must be set before the property starts generating. */
+    @Override
+    public int aroundPropertyProximity() {
+      return -100;
+    }
   }
 }
