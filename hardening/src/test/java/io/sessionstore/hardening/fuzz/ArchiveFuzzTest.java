@@ -39,6 +39,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.PropagationMode;
 import net.jqwik.api.Example;
 
 /**
@@ -49,7 +50,7 @@ import net.jqwik.api.Example;
  * line is intact exactly as it was exported, stores nothing of a line that was cut, and leaves a session that was
  * already stored alone.
  */
-@AddLifecycleHook(Level.Hook.class)
+@AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class ArchiveFuzzTest {
   private static final Fuzz.Tally API = new Fuzz.Tally("archives (API importSessions)");
   private static final Fuzz.Tally CLI = new Fuzz.Tally("archives (CLI import)");

@@ -23,6 +23,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.PropagationMode;
 
 /**
  * Configuration: random {@code sessionstore.*} keys and values — unknown keys in known namespaces, bad durations,
@@ -30,7 +31,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * store fails with {@code ConfigurationException} in one line, and the CLI exits 2 with one line on stderr; no stack
  * trace, and no secret value (S3 keys, a password in the MongoDB URI) ever appears in what is said.
  */
-@AddLifecycleHook(Level.Hook.class)
+@AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class ConfigFuzzTest {
   private static final Fuzz.Tally TALLY = new Fuzz.Tally("configuration (API build and CLI -D)");
 

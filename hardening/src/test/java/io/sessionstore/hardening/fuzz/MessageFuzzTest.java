@@ -29,6 +29,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.PropagationMode;
 
 /**
  * Messages from every write path — {@code saveSession}/{@code appendMessages} and the CLI's {@code save}/{@code
@@ -37,7 +38,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * {@code InvalidInputException} (CLI: exit 2, one line) and nothing stored changed. Never exit 1 or 3, never an
  * unchecked exception that is not the API's.
  */
-@AddLifecycleHook(Level.Hook.class)
+@AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class MessageFuzzTest {
   private static final Fuzz.Tally API = new Fuzz.Tally("messages (API save/append)");
   private static final Fuzz.Tally CLI = new Fuzz.Tally("messages (CLI save/append)");

@@ -27,6 +27,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.PropagationMode;
 import net.jqwik.api.Example;
 
 /**
@@ -36,7 +37,7 @@ import net.jqwik.api.Example;
  * against the file, S3 (S3Proxy) and MongoDB (mongo-java-server) backends: every backend accepts and refuses the
  * same names, and round-trips the ones it accepts.
  */
-@AddLifecycleHook(Level.Hook.class)
+@AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class NameFuzzTest {
   private static final Fuzz.Tally FILE = new Fuzz.Tally("names (file backend, generated)");
   private static final Fuzz.Tally BACKENDS = new Fuzz.Tally("names (fixed list x {project, session, subpath} on "

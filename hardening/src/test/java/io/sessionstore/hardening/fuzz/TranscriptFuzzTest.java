@@ -28,6 +28,7 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.PropagationMode;
 
 /**
  * Claude Code transcripts ({@code import-claude} on a generated {@code projects/<folder>/<id>.jsonl} tree): every
@@ -36,7 +37,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * valid session id stores nothing. And {@code append}, {@code record} and {@code import-claude} agree on a line
  * that starts with byte order marks.
  */
-@AddLifecycleHook(Level.Hook.class)
+@AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class TranscriptFuzzTest {
   private static final Fuzz.Tally TREES = new Fuzz.Tally("transcripts (import-claude trees)");
   private static final Fuzz.Tally BOMS = new Fuzz.Tally("transcripts (BOM agreement of append, record, import-claude)");
