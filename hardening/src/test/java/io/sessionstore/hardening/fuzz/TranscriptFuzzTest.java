@@ -75,7 +75,7 @@ class TranscriptFuzzTest {
   record TFile(String folder, String name, List<TLine> lines, boolean bom, boolean lastFinished) {
     @Override
     public String toString() {
-      return folder + "/" + name + ".jsonl" + (bom ? " BOM" : "") + (lastFinished ? "" : " (last line unfinished)")
+      return Fuzz.show(folder) + "/" + Fuzz.show(name) + ".jsonl" + (bom ? " BOM" : "") + (lastFinished ? "" : " (last line unfinished)")
           + " " + lines;
     }
 
