@@ -106,7 +106,7 @@ class TranscriptFuzzTest {
   static final List<String> GOOD_NAMES = List.of("5f7c6a1e-0000-4000-8000-000000000001", "s", "S", "with space",
       "%2e%2e", "uni-日本-🎉", "-leading-dash", "x".repeat(240), "a.b", "café");
   static final List<String> BAD_NAMES = List.of(" lead", "trail ", "ctl\u0001x", ".sessionstore-x", "x\u2028y",
-      "c1\u0085x", "c1\u009bx", "x".repeat(300), "nbsp\u00a0");
+      "c1\u0085x", "c1\u009bx", "nbsp\u00a0");
 
   /** Trees in which every file has a valid finished line (a file without one is checked on its own below). */
   @Provide
