@@ -35,7 +35,7 @@ final class ArchiveImporter {
   /** The longest session line read: a whole session with its messages. */
   static final int MAX_LINE_BYTES = 256 << 20;
   /** After this many rejected lines the input is not an archive worth reading on. */
-  static final int MAX_REJECTED = 1_000;
+  static final int MAX_REJECTED = 100;
   /** A gzip archive may expand this much before it is taken for a decompression bomb (real ones expand ~10×). */
   static final long MAX_EXPANSION = 200;
   /** Up to this many decompressed bytes any expansion is fine. */
@@ -287,15 +287,22 @@ final class ArchiveImporter {
     }
     JsonNode node = Json.MAPPER.valueToTree(fields);
     JsonNode project = node.get("project");
-    String projectName = project == null || project.isNull() ? store.defaultProject() : project.asText();
+    if (project != null && !project.isNull() && !project.isTextual()) {
+      throw new InvalidInputException("'project' is not a string");
+    }
+    String projectName = project == null || project.isNull() ? store.defaultProject() : project.textValue();
     if (!node.path("sessionId").isTextual()) {
       throw new InvalidInputException("'sessionId' is missing or not a string");
+    }
+    JsonNode summaryNode = node.get("summary");
+    if (summaryNode != null && !summaryNode.isNull() && !summaryNode.isTextual()) {
+      throw new InvalidInputException("'summary' is not a string");
     }
     SessionKey key = SessionKey.of(projectName, node.get("sessionId").textValue());
     Instant createdAt = MetadataJson.instant(node, "createdAt");
     Instant updatedAt = MetadataJson.instant(node, "updatedAt");
     List<String> tags = MetadataJson.strings(node.get("tags"));
-    String summary = node.hasNonNull("summary") ? node.get("summary").asText() : null;
+    String summary = node.hasNonNull("summary") ? node.get("summary").textValue() : null;
     Map<String, String> attributes = MetadataJson.stringMap(node.get("attributes"));
     // Validate user fields the same way the API does.
     new io.sessionstore.api.SaveOptions(java.util.Set.copyOf(tags), summary, attributes, null);
@@ -306,6 +313,10 @@ final class ArchiveImporter {
         .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt).withTags(tags).withSummary(summary)
         .withAttributes(attributes);
     return new Archived(metadata, messages, subpaths);
+  }
+
+  private static boolean isJsonSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
   }
 
   private static List<MessageFacts> messageArray(JsonParser p, String line, String what) throws IOException {
@@ -323,6 +334,13 @@ final class ArchiveImporter {
       int start = (int) p.currentTokenLocation().getCharOffset();
       p.skipChildren();
       int end = (int) p.currentLocation().getCharOffset();
+      // A stored message may have whitespace around its object, which the writer wrote as it is: keep it.
+      while (start > 0 && isJsonSpace(line.charAt(start - 1))) {
+        start--;
+      }
+      while (end < line.length() && isJsonSpace(line.charAt(end))) {
+        end++;
+      }
       out.add(MessageFacts.of(line.substring(start, end), "message " + (out.size() + 1) + " of " + what));
     }
     return out;

@@ -53,6 +53,12 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
   /** The facts of one message text. */
   public static MessageFacts of(String json, String what) {
     String text = MessageText.oneLine(json);
+    int bad = MessageText.unpairedSurrogate(text);
+    if (bad >= 0) {
+      throw new InvalidInputException("Invalid " + what + ": it holds an unpaired surrogate (U+"
+          + Integer.toHexString(text.charAt(bad)).toUpperCase(java.util.Locale.ROOT) + " at " + (bad + 1)
+          + "), which has no UTF-8 form");
+    }
     ObjectNode tree = Json.parseObject(text, what);
     String type = textOf(tree.get("type"));
     JsonNode u = tree.get("uuid");
