@@ -22,6 +22,7 @@ import com.mongodb.client.model.Sorts;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Page;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
@@ -193,9 +194,48 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   public Optional<StoredHead> head(SessionKey key) {
     try {
       Document d = heads.find(Filters.eq("_id", id(key))).first();
-      return Optional.ofNullable(d).map(h -> HeadCodec.decode(h.getString("head")));
+      return Optional.ofNullable(d).map(this::decode);
     } catch (MongoException e) {
       throw unavailable("read " + key, e);
+    }
+  }
+
+  /**
+   * A stored head. One this version cannot decode is stored data gone bad, not bad input: one line naming the
+   * document, saying that retrying will not help.
+   */
+  private StoredHead decode(Document d) {
+    try {
+      return HeadCodec.decode(d.getString("head"));
+    } catch (InvalidInputException e) {
+      throw new BackendUnavailableException("Damaged stored head '" + d.get("_id") + "' in " + database + "."
+          + heads.getNamespace().getCollectionName() + " (" + e.getMessage() + "): that session cannot be read, "
+          + "and retrying will not help; delete the session or that document");
+    }
+  }
+
+  /** A head for a listing: a damaged one is reported and left out, so that one session cannot fail them all. */
+  private Optional<StoredHead> listed(Document d) {
+    try {
+      return Optional.of(decode(d));
+    } catch (BackendUnavailableException e) {
+      LOG.warn("Leaving a session out of a listing: {}", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Checks that a head reads back before anything of its commit is written: a head that could not be decoded
+   * would make its session unreadable.
+   *
+   * @throws InvalidInputException when it would not (nothing has been written then)
+   */
+  private static void checkReadsBack(StoredHead head) {
+    try {
+      HeadCodec.decode(HeadCodec.encode(head));
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException("Cannot store " + head.key() + ": its metadata would not read back ("
+          + e.getMessage() + "); nothing was stored");
     }
   }
 
@@ -225,6 +265,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   public void commit(Commit c) {
     StoredHead head = c.head();
     SessionKey key = head.key();
+    checkReadsBack(head);
     // Random, so that a writer can tell its own message documents from anyone else's.
     long writer = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     Document replaced = null;
@@ -432,7 +473,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     try {
       List<StoredHead> out = new ArrayList<>();
       for (Document d : heads.find(filter)) {
-        out.add(HeadCodec.decode(d.getString("head")));
+        listed(d).ifPresent(out::add);
       }
       return out.stream();
     } catch (MongoException e) {
@@ -479,7 +520,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       for (Document d : heads.find(Filters.and(and))
           .sort(Sorts.orderBy(Sorts.descending("updatedAt"), Sorts.ascending("project", "session")))
           .limit(q.limit() + 1)) {
-        hits.add(HeadCodec.decode(d.getString("head")).metadata());
+        listed(d).ifPresent(h -> hits.add(h.metadata()));
       }
     } catch (MongoException e) {
       throw unavailable("search sessions", e);
