@@ -26,6 +26,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +49,20 @@ class RemoteCrashTest {
 
   @TempDir
   Path tmp;
+
+  /**
+   * A dead writer's S3 client would retry against a refused connection, with back-off, before it gives up: one
+   * attempt is enough to see it die. (The AWS SDK reads this property when a client is built.)
+   */
+  @BeforeAll
+  static void oneAttempt() {
+    System.setProperty("aws.maxAttempts", "1");
+  }
+
+  @AfterAll
+  static void defaultAttempts() {
+    System.clearProperty("aws.maxAttempts");
+  }
 
   @Test
   void s3WritersKilledAtEveryRequestLeaveOldOrNewStates() throws IOException {
