@@ -193,9 +193,33 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   public Optional<StoredHead> head(SessionKey key) {
     try {
       Document d = heads.find(Filters.eq("_id", id(key))).first();
-      return Optional.ofNullable(d).map(h -> HeadCodec.decode(h.getString("head")));
+      return Optional.ofNullable(d).map(this::decode);
     } catch (MongoException e) {
       throw unavailable("read " + key, e);
+    }
+  }
+
+  /**
+   * A stored head. One this version cannot decode is stored data gone bad, not bad input: one line naming the
+   * document, saying that retrying will not help.
+   */
+  private StoredHead decode(Document d) {
+    try {
+      return HeadCodec.decode(d.getString("head"));
+    } catch (BackendUnavailableException e) {
+      throw new BackendUnavailableException("Damaged stored head '" + d.get("_id") + "' in " + database + "."
+          + heads.getNamespace().getCollectionName() + " (" + e.getMessage() + "): that session cannot be read, "
+          + "and retrying will not help; delete the session or that document");
+    }
+  }
+
+  /** A head for a listing: a damaged one is reported and left out, so that one session cannot fail them all. */
+  private Optional<StoredHead> listed(Document d) {
+    try {
+      return Optional.of(decode(d));
+    } catch (BackendUnavailableException e) {
+      LOG.warn("Leaving a session out of a listing: {}", e.getMessage());
+      return Optional.empty();
     }
   }
 
@@ -432,7 +456,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     try {
       List<StoredHead> out = new ArrayList<>();
       for (Document d : heads.find(filter)) {
-        out.add(HeadCodec.decode(d.getString("head")));
+        listed(d).ifPresent(out::add);
       }
       return out.stream();
     } catch (MongoException e) {
@@ -479,7 +503,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       for (Document d : heads.find(Filters.and(and))
           .sort(Sorts.orderBy(Sorts.descending("updatedAt"), Sorts.ascending("project", "session")))
           .limit(q.limit() + 1)) {
-        hits.add(HeadCodec.decode(d.getString("head")).metadata());
+        listed(d).ifPresent(h -> hits.add(h.metadata()));
       }
     } catch (MongoException e) {
       throw unavailable("search sessions", e);

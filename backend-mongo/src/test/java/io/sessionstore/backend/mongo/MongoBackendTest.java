@@ -10,8 +10,12 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
 import java.util.ArrayList;
@@ -170,5 +174,46 @@ class MongoBackendTest {
           () -> store(Map.of("sessionstore.mongo." + bad[0], bad[1])), bad[1]);
       assertTrue(e.getMessage().startsWith("Invalid sessionstore.mongo." + bad[0]), e.getMessage());
     }
+  }
+
+  @Test
+  void metadataThatWouldNotReadBackIsRefusedAsBadInputOrStoredReadably() {
+    SessionStore s = store(Map.of());
+    s.appendMessages(SessionKey.of("p", "other"), List.of(Message.of("{\"uuid\":\"o\"}")));
+    SessionKey key = SessionKey.of("p", "poison");
+    Message poison = Message.of("{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}");
+    try {
+      s.appendMessages(key, List.of(poison));
+      // The core bounds derived values: then the session must read back and list like any other.
+      assertEquals(1, s.getMetadata(key).orElseThrow().messageCount());
+      assertEquals(Set.of("other", "poison"), listed(s));
+    } catch (InvalidInputException e) {
+      assertTrue(s.getMetadata(key).isEmpty(), "nothing stored");
+      assertEquals(0, collection("messages").countDocuments(new Document("k", new Document("$regex", "poison"))));
+      assertEquals(Set.of("other"), listed(s));
+    }
+  }
+
+  @Test
+  void aDamagedStoredHeadIsOneClearErrorForItsSessionAndListingsLeaveItOut() {
+    SessionStore s = store(Map.of());
+    s.appendMessages(SessionKey.of("p", "good"), List.of(Message.of("{\"uuid\":\"g\"}")));
+    s.appendMessages(SessionKey.of("p", "bad"), List.of(Message.of("{\"uuid\":\"b\"}")));
+    Document bad = collection("heads").find(new Document("session", "bad")).first();
+    collection("heads").updateOne(new Document("_id", bad.get("_id")),
+        new Document("$set", new Document("head", "{\"project\":\"p\",")));
+
+    assertEquals(Set.of("good"), listed(s));
+    assertEquals(List.of("good"), s.search(SearchQuery.in(Scope.project("p")).build()).items().stream()
+        .map(SessionMetadata::sessionId).toList());
+    BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+        () -> s.getMetadata(SessionKey.of("p", "bad")));
+    assertTrue(e.getMessage().startsWith("Damaged stored head"), e.getMessage());
+    assertTrue(e.getMessage().contains("retrying will not help"), e.getMessage());
+  }
+
+  private static Set<String> listed(SessionStore s) {
+    return Set.copyOf(s.listSessions(Scope.project("p"), 100, null).items().stream()
+        .map(SessionMetadata::sessionId).toList());
   }
 }

@@ -1,7 +1,7 @@
 package io.sessionstore.backend.s3;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.internal.Json;
 import io.sessionstore.internal.Utf8Lines;
@@ -9,6 +9,8 @@ import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,21 +45,29 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
     return new Marker(kind, base, genStart, part, partTime, lastPart, head, List.of(), id, prev);
   }
 
+  /** The marker's bytes (the core makes heads that always read back: its derived values are bounded). */
   byte[] encode() {
-    ObjectNode c = Json.MAPPER.createObjectNode();
-    c.put("kind", kind);
-    c.put("base", base);
-    c.put("genStart", genStart);
-    c.put("part", part);
-    c.put("partTime", partTime);
-    c.put("lastPart", lastPart);
-    c.put("count", messages.size());
-    c.put("id", id);
-    c.put("prev", prev);
-    if (head != null) {
-      c.set("head", read(HeadCodec.encode(head)));
+    StringWriter control = new StringWriter(512);
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(control)) {
+      g.writeStartObject();
+      g.writeStringField("kind", kind);
+      g.writeNumberField("base", base);
+      g.writeNumberField("genStart", genStart);
+      g.writeStringField("part", part);
+      g.writeNumberField("partTime", partTime);
+      g.writeStringField("lastPart", lastPart);
+      g.writeNumberField("count", messages.size());
+      g.writeNumberField("id", id);
+      g.writeNumberField("prev", prev);
+      if (head != null) {
+        g.writeFieldName("head");
+        g.writeRawValue(HeadCodec.encode(head));
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    StringBuilder out = new StringBuilder(c.toString()).append('\n');
+    StringBuilder out = new StringBuilder(control.toString()).append('\n');
     for (String m : messages) {
       out.append(m).append('\n');
     }
@@ -83,29 +93,37 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
         where);
   }
 
-  /** Reads a marker; with {@code withMessages} false only its control line is read. */
+  /**
+   * Reads a marker; with {@code withMessages} false only its control line is read.
+   *
+   * @throws BackendUnavailableException when it cannot be read, or naming the object when it cannot be decoded
+   */
   static Marker decode(InputStream in, boolean withMessages, String where) {
     try (InputStream stream = in) {
       // Lines end at '\n' only: a message may hold a lone '\r' between its tokens.
       Utf8Lines r = new Utf8Lines(stream, false);
       String first = r.next();
       if (first == null) {
-        throw new BackendUnavailableException("Damaged commit marker " + where + ": it is empty");
+        throw damaged(where, "it is empty");
       }
-      JsonNode c = read(first);
+      JsonNode c = read(first, where);
       List<String> messages = new ArrayList<>();
       if (withMessages) {
         int count = c.path("count").asInt();
         for (int i = 0; i < count; i++) {
           String line = r.next();
           if (line == null) {
-            throw new BackendUnavailableException("Damaged commit marker " + where + ": it holds fewer messages "
-                + "than it says");
+            throw damaged(where, "it holds fewer messages than it says");
           }
           messages.add(line);
         }
       }
-      StoredHead head = c.hasNonNull("head") ? HeadCodec.decode(c.get("head").toString()) : null;
+      StoredHead head;
+      try {
+        head = c.hasNonNull("head") ? HeadCodec.decode(c.get("head").toString()) : null;
+      } catch (BackendUnavailableException e) {
+        throw damaged(where, e.getMessage());
+      }
       return new Marker(c.path("kind").asText(), c.path("base").asLong(), c.path("genStart").asLong(),
           c.hasNonNull("part") ? c.get("part").asText() : null, c.path("partTime").asLong(),
           c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null, head, messages, c.path("id").asLong(),
@@ -115,11 +133,22 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
     }
   }
 
-  private static JsonNode read(String json) {
+  private static JsonNode read(String json, String where) {
     try {
       return Json.MAPPER.readTree(json);
     } catch (IOException e) {
-      throw new BackendUnavailableException("Damaged commit marker: " + e.getMessage(), e);
+      throw damaged(where, e.getMessage());
     }
+  }
+
+  /**
+   * A marker this version cannot decode: one line that says retrying will not help and what will. It blocks only
+   * its own transcript (listings read the index, not markers), since skipping it would silently drop or reorder
+   * a commit that readers may already have seen.
+   */
+  private static BackendUnavailableException damaged(String where, String why) {
+    return new BackendUnavailableException("Damaged commit marker " + where + " (" + why.lines().findFirst()
+        .orElse("") + "): its transcript cannot be read or written, and retrying will not help; remove that "
+        + "object to drop its commit");
   }
 }

@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
@@ -242,9 +243,13 @@ final class ObjectStore implements AutoCloseable {
     return list(ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/").build(), true);
   }
 
+  /**
+   * Lists with {@code encoding-type=url}: keys come back percent-encoded, so a key holding a character that XML 1.0
+   * cannot carry (U+FFFE, U+FFFF) still lists, on S3 as on S3Proxy. The SDK decodes them again for us.
+   */
   private List<String> list(ListObjectsV2Request req, boolean folders) {
     try {
-      var pages = s3.listObjectsV2Paginator(req);
+      var pages = s3.listObjectsV2Paginator(req.toBuilder().encodingType(EncodingType.URL).build());
       return folders ? pages.commonPrefixes().stream().map(CommonPrefix::prefix).toList()
           : pages.contents().stream().map(S3Object::key).toList();
     } catch (S3Exception | SdkClientException e) {

@@ -71,6 +71,8 @@ public final class S3Backend implements StorageBackend {
   private ExecutorService readers;
 
   /** What this process knows of a transcript: its newest marker (control data only) and message counts. */
+  private static final State NONE = new State(0, null, null);
+
   private record State(long n, Marker control, NavigableMap<Long, Long> counts) {
     StoredHead head() {
       return control.isDelete() ? null : control.head();
@@ -166,11 +168,43 @@ public final class S3Backend implements StorageBackend {
 
   /** The transcript's newest state, with anything the SDK's writers appended since taken in. */
   private State latest(SessionKey key) {
-    return adoptNewerParts(key, latestMarkers(key));
+    State s = adoptNewerParts(key, latestMarkers(key));
+    if (s != null && !key.isSubpath() && index.behind(key, s.n())) {
+      completeIndex(key, s);
+    }
+    return s;
+  }
+
+  /**
+   * Completes what a writer that died after its commit marker left undone, as far as the index goes: the entry of
+   * that commit (so that listings show what loads show), and for a delete the transcript's leftover objects.
+   */
+  private void completeIndex(SessionKey key, State s) {
+    LOG.info("Completing the index entry of {} (commit marker {}) that its writer did not write", key, s.n());
+    if (s.head() != null) {
+      index.put(s.head(), s.n());
+    } else {
+      index.delete(key, s.n());
+      store.delete(store.keys(layout.sessionFolder(key), null));
+    }
   }
 
   /** The transcript's newest marker, listing only the markers after the newest one this process knows. */
   private State latestMarkers(SessionKey key) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      State s = newestMarker(key);
+      if (s != NONE) {
+        return s;
+      }
+      // The newest marker was removed between the listing and the read (a save or delete cleaned up): look again.
+      states.remove(key);
+    }
+    throw new BackendUnavailableException("Cannot read " + key + ": its newest commit marker kept vanishing "
+        + "between a listing and a read");
+  }
+
+  /** One look at the newest marker: the state, null when there is none, or NONE when it vanished meanwhile. */
+  private State newestMarker(SessionKey key) {
     State known = states.get(key);
     String after = null;
     if (known != null) {
@@ -188,9 +222,7 @@ public final class S3Backend implements StorageBackend {
     String last = newer.get(newer.size() - 1);
     Optional<Marker> marker = store.firstLine(last).map(line -> Marker.control(line, last));
     if (marker.isEmpty()) {
-      // Deleted between the listing and the read: look again.
-      states.remove(key);
-      return latestMarkers(key);
+      return NONE;
     }
     State s = stateAfter(known, S3Layout.markerNumber(last), marker.get());
     states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
@@ -272,8 +304,14 @@ public final class S3Backend implements StorageBackend {
       return s;
     }
     String folder = layout.partsFolder(key);
-    List<String> newer = store.keysDirectlyUnder(folder, folder + s.control().lastPart()).stream()
-        .filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    String lastPart = s.control().lastPart();
+    // Listed from the latest part's millisecond on, so the same LIST also tells whether that part exists.
+    List<String> listed = store.keysDirectlyUnder(folder, folder + lastPart.substring(0, "part-".length() + 13))
+        .stream().filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    if (lastPart.equals(s.control().part()) && !listed.contains(folder + lastPart)) {
+      completePart(key, s);
+    }
+    List<String> newer = listed.stream().filter(k -> k.substring(folder.length()).compareTo(lastPart) > 0).toList();
     if (newer.isEmpty()) {
       return s;
     }
@@ -301,6 +339,26 @@ public final class S3Backend implements StorageBackend {
     }
     // Ours or another process's commit: whatever is newest now.
     return latestMarkers(key);
+  }
+
+  /**
+   * Completes what a writer that died right after its commit marker left undone: the part in the SDK's layout,
+   * written from the marker's messages (the same bytes the writer would have written, so a writer still alive
+   * and this repair agree), the sub-transcript's entry, and the index entry.
+   */
+  private void completePart(SessionKey key, State s) {
+    String markerKey = layout.marker(key, s.n());
+    Optional<Marker> marker = store.open(markerKey).map(in -> Marker.decode(in, true, markerKey));
+    if (marker.isEmpty()) {
+      return;
+    }
+    LOG.info("Completing commit marker {} of {}, whose writer did not write its part", s.n(), key);
+    if (key.isSubpath()) {
+      store.put(layout.subEntry(key), new byte[0]);
+    } else if (index.behind(key, s.n()) || !index.loaded()) {
+      index.put(s.head(), s.n());
+    }
+    store.putIfAbsent(layout.partsFolder(key) + marker.get().part(), marker.get().partBody());
   }
 
   private static State stateAfter(State previous, long n, Marker control) {
@@ -384,20 +442,25 @@ public final class S3Backend implements StorageBackend {
    */
   private void afterCommit(Commit c, SessionKey key, long n, Marker marker, boolean newLife, boolean existed) {
     try {
-      if (marker.part() != null) {
-        store.putIfAbsent(layout.partsFolder(key) + marker.part(), marker.partBody());
-      }
+      // The entries before the part: a commit whose part is missing is one that a later reader notices (its
+      // head lists the parts anyway) and completes, entries included.
       if (key.isSubpath() && newLife) {
         store.put(layout.subEntry(key), new byte[0]);
       }
       if (!key.isSubpath()) {
         index.put(c.head(), n);
       }
+      if (marker.part() != null) {
+        store.putIfAbsent(layout.partsFolder(key) + marker.part(), marker.partBody());
+      }
       if (c.kind() == Commit.Kind.REPLACE && existed) {
         removeOlderThan(key, marker.part(), marker.genStart());
       }
     } catch (RuntimeException e) {
-      LOG.warn("Committed {} (marker {}), but could not finish what follows it: {}", key, n, e.getMessage());
+      // Forget the head, so that this process's next look at the transcript reads its markers and completes it.
+      states.remove(key);
+      LOG.warn("Committed {} (marker {}), but could not finish what follows it; the next reader or writer of it "
+          + "will: {}", key, n, e.getMessage());
     }
   }
 
@@ -547,9 +610,11 @@ public final class S3Backend implements StorageBackend {
   }
 
   /**
-   * Adopts the sessions that only writers of the Claude Agent SDK's layout know of, so that they show in listings
-   * and searches: the session folders of the scope that the index lacks. Done at most every
-   * {@value #DISCOVERY_EVERY_SECONDS} seconds per scope; it lists folders and reads only the sessions it adopts.
+   * Finds the sessions the index lacks, so that they show in listings and searches: those only writers of the
+   * Claude Agent SDK's layout know of (their session folders), which are adopted, and those whose writer died
+   * after its first commit marker and before the index entry (their marker folders), which are completed. Done at
+   * most every {@value #DISCOVERY_EVERY_SECONDS} seconds per scope; it lists folders and reads only the sessions
+   * the index lacks.
    */
   private void discover(Scope scope) {
     long now = System.nanoTime();
@@ -558,23 +623,25 @@ public final class S3Backend implements StorageBackend {
       return;
     }
     discovered.put(scope, now);
-    String prefix = settings.prefix();
-    List<String> projects = scope.isAllProjects()
-        ? store.foldersUnder(prefix).stream().map(f -> f.substring(prefix.length(), f.length() - 1)).toList()
-        : List.of(scope.project());
-    for (String project : projects) {
-      if (project.startsWith(".sessionstore") || !validName(project)) {
-        continue;
-      }
-      String projectFolder = prefix + project + "/";
-      for (String folder : store.foldersUnder(projectFolder)) {
-        String session = folder.substring(projectFolder.length(), folder.length() - 1);
-        if (!validName(session)) {
+    index.refresh();
+    for (String root : List.of(settings.prefix(), layout.root() + "log/")) {
+      List<String> projects = scope.isAllProjects()
+          ? store.foldersUnder(root).stream().map(f -> f.substring(root.length(), f.length() - 1)).toList()
+          : List.of(scope.project());
+      for (String project : projects) {
+        if (project.startsWith(".sessionstore") || !validName(project)) {
           continue;
         }
-        SessionKey key = SessionKey.of(project, session);
-        if (index.entry(key).isEmpty() && !states.containsKey(key)) {
-          latest(key);
+        String projectFolder = root + project + "/";
+        for (String folder : store.foldersUnder(projectFolder)) {
+          String session = folder.substring(projectFolder.length(), folder.length() - 1);
+          if (!validName(session)) {
+            continue;
+          }
+          SessionKey key = SessionKey.of(project, session);
+          if (!index.knows(key) && !states.containsKey(key)) {
+            latest(key);
+          }
         }
       }
     }

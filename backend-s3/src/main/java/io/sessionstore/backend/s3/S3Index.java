@@ -59,6 +59,32 @@ final class S3Index {
     return Optional.ofNullable(live.get(key));
   }
 
+  synchronized boolean loaded() {
+    return loaded;
+  }
+
+  /**
+   * Whether the index lacks a transcript's commit {@code marker} even after a look at the newest entries: its
+   * writer died before adding the entry. False when this process has not read the index (nothing to compare).
+   */
+  synchronized boolean behind(SessionKey key, long marker) {
+    if (!loaded || covers(key, marker)) {
+      return false;
+    }
+    refresh();
+    return !covers(key, marker);
+  }
+
+  /** Whether the index knows the session, live or deleted. */
+  synchronized boolean knows(SessionKey key) {
+    return live.containsKey(key) || deleted.containsKey(key);
+  }
+
+  private boolean covers(SessionKey key, long marker) {
+    Entry e = live.get(key);
+    return e != null && e.marker() >= marker || deleted.getOrDefault(key, 0L) >= marker;
+  }
+
   /** Records a main transcript's new head. */
   void put(StoredHead head, long marker) {
     append("P " + marker + " " + HeadCodec.encode(head));
@@ -149,7 +175,16 @@ final class S3Index {
     long marker = Long.parseLong(record.substring(2, space));
     String rest = record.substring(space + 1);
     if (record.startsWith("P ")) {
-      StoredHead head = HeadCodec.decode(rest);
+      StoredHead head;
+      try {
+        head = HeadCodec.decode(rest);
+      } catch (BackendUnavailableException e) {
+        // One entry this version cannot read must not make every listing fail: that session is left out of
+        // listings (it still loads from its own markers) until its next commit adds an entry.
+        LOG.warn("Skipping a damaged entry of the session index in bucket '{}' (commit marker {}): {}",
+            store.bucket(), marker, e.getMessage());
+        return;
+      }
       SessionKey key = head.key();
       Entry current = live.get(key);
       if ((current == null || current.marker() < marker) && deleted.getOrDefault(key, 0L) < marker) {
@@ -214,7 +249,14 @@ final class S3Index {
     for (Map.Entry<String, Long> e : newest.entrySet()) {
       String key = e.getKey() + String.format("%012d", e.getValue());
       store.firstLine(key).ifPresent(line -> {
-        Marker m = Marker.control(line, key);
+        Marker m;
+        try {
+          m = Marker.control(line, key);
+        } catch (BackendUnavailableException damaged) {
+          // Decoding a line read already: only a damaged marker fails here, and it must not stop the others.
+          LOG.warn("{}", damaged.getMessage());
+          return;
+        }
         if (m.head() != null && !m.isDelete()) {
           live.put(m.head().key(), new Entry(m.head(), e.getValue()));
         }

@@ -69,9 +69,13 @@ final class S3Layout {
     return logFolder(key) + String.format("%012d", n);
   }
 
-  /** Whether a listed key is a numbered object of ours (foreign or temporary objects are ignored). */
+  /**
+   * Whether a listed key is a numbered object of ours (foreign or temporary objects are ignored). Not a regex:
+   * {@code .} does not match U+0085, U+2028 or U+2029, which names may hold.
+   */
   static boolean isNumbered(String key) {
-    return key.matches(".*/\\d{12}");
+    int slash = key.lastIndexOf('/');
+    return key.length() - slash == 13 && key.chars().skip(slash + 1L).allMatch(c -> c >= '0' && c <= '9');
   }
 
   static long markerNumber(String key) {

@@ -57,6 +57,20 @@ final class S3TestServer {
     return provider.create(BackendConfig.of(provider, config));
   }
 
+  /** A plain S3 client on the storage a configuration names, to look at (or damage) its objects directly. */
+  static software.amazon.awssdk.services.s3.S3Client rawClient(Map<String, String> config) {
+    return software.amazon.awssdk.services.s3.S3Client.builder()
+        .endpointOverride(java.net.URI.create(config.get("sessionstore.s3.endpoint")))
+        .region(software.amazon.awssdk.regions.Region.of(config.getOrDefault("sessionstore.s3.region", "us-east-1")))
+        .forcePathStyle(Boolean.parseBoolean(config.getOrDefault("sessionstore.s3.path-style", "false")))
+        .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                config.get("sessionstore.s3.access-key"), config.get("sessionstore.s3.secret-key"))))
+        .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
+        .build();
+  }
+
   private static void putIfSet(Map<String, String> c, String key, String variable) {
     String v = System.getenv(variable);
     if (v != null && !v.isBlank()) {
