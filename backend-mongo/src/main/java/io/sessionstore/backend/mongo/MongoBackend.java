@@ -326,7 +326,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
         if (!duplicate) {
           throw e;
         }
-        if (attempt > 0 || !stillAt(key, c) || !clearLeftovers(key, generation, first)) {
+        if (attempt > 0 || !stillAt(key, c) || !clearLeftovers(key, generation, first, c.expectedVersion())) {
           throw new ConflictException("Cannot write " + key + ": another writer appended first");
         }
       }
@@ -334,13 +334,15 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * Clears messages at and after {@code first} that a writer inserted and never committed, if it is surely gone:
-   * the head has not moved (checked by the caller) and they are older than {@link #LEFTOVER_AGE}. Younger ones may
-   * belong to a writer between its insert and its head update: then this writer waits its turn (a conflict).
+   * Clears messages at and after {@code first} that a writer inserted and never committed. Their writer may be dead
+   * or only slow, so it is fenced first: the head moves one version on, unchanged, so that the writer's
+   * compare-and-set on the old version can never succeed; then its documents go, and this writer's own commit,
+   * built on the old version too, loses and is retried from the new head. A transcript that has no head yet has
+   * nothing to fence with: there only documents older than {@link #LEFTOVER_AGE} are cleared.
    *
-   * @return whether the numbers are free again
+   * @return whether the numbers are free again for this commit as it is
    */
-  private boolean clearLeftovers(SessionKey key, long generation, long first) {
+  private boolean clearLeftovers(SessionKey key, long generation, long first, long expectedVersion) {
     Bson range = Filters.and(generationOf(key, generation), Filters.gte("s", first));
     long youngest = 0;
     List<Object> ids = new ArrayList<>();
@@ -350,12 +352,36 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       ids.add(d.get("_id"));
       writers.add(d.get("w"));
     }
-    if (serverNow() - youngest < LEFTOVER_AGE.toMillis()) {
+    if (ids.isEmpty()) {
+      return true;
+    }
+    boolean free = false;
+    if (expectedVersion > 0) {
+      if (!fence(key, expectedVersion)) {
+        return false;
+      }
+    } else if (serverNow() - youngest < LEFTOVER_AGE.toMillis()) {
       return false;
+    } else {
+      free = true;
     }
     LOG.warn("Clearing {} message documents of {} that a writer inserted but never committed", ids.size(), key);
+    // By id and writer: documents a new writer inserts at the same numbers after this point are its own.
     messages.deleteMany(Filters.and(Filters.in("_id", ids), Filters.in("w", writers)));
-    return true;
+    return free;
+  }
+
+  /** Moves the head from {@code version} one version on, unchanged; false when it is no longer at that version. */
+  private boolean fence(SessionKey key, long version) {
+    Document current = heads.find(Filters.eq("_id", id(key))).first();
+    if (current == null || number(current, "version") != version) {
+      return false;
+    }
+    StoredHead h = decode(current);
+    StoredHead fenced = new StoredHead(h.key(), h.metadata().withVersion(version + 1), h.generation(),
+        h.derivation());
+    return heads.findOneAndReplace(Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", version)),
+        headDocument(fenced)) != null;
   }
 
   private boolean stillAt(SessionKey key, Commit c) {

@@ -113,11 +113,11 @@ class MongoBackendTest {
     store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":0}")));
     long generation = collection("heads").find(new Document("_id", MongoBackend.id(key))).first()
         .getLong("generation");
-    // A writer inserted message 1 and died before moving the head.
+    // A writer inserted message 1 a moment ago and died (or stalled) before moving the head: the next writer
+    // fences it at once rather than waiting for its documents to age.
     collection("messages").insertOne(new Document("_id", MongoBackend.messageId(key, generation, 1, 0))
         .append("k", MongoBackend.id(key)).append("g", generation).append("s", 1L).append("c", 0).append("n", 1)
-        .append("w", 42L).append("at", System.currentTimeMillis() - MongoBackend.LEFTOVER_AGE.toMillis() - 1000)
-        .append("t", "{\"orphan\":true}"));
+        .append("w", 42L).append("at", System.currentTimeMillis()).append("t", "{\"orphan\":true}"));
     assertEquals(1, store.loadSession(key).orElseThrow().messages().size());
     store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":1}")));
     assertEquals(List.of("{\"type\":\"user\",\"n\":0}", "{\"type\":\"user\",\"n\":1}"),

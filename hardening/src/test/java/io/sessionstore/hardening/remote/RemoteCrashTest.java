@@ -277,11 +277,7 @@ class RemoteCrashTest {
         try {
           fresh.appendMessages(k, messages(List.of(extra)));
         } catch (ConflictException e) {
-          if (!name.equals("mongo")) {
-            failures.add(where + ": a later append to " + k + " failed: " + e.getMessage());
-          }
-          // Known MongoDB defect (hardening/README.md): a dead writer's inserted messages block appends to its
-          // session until they are a minute old. Counted and printed, not hidden.
+          failures.add(where + ": a later append to " + k + " failed: " + e.getMessage());
           blocked++;
           fresh.deleteSession(k);
           model.remove(k);
