@@ -1299,6 +1299,15 @@ public abstract class StorageBackendContractTest {
   @Test
   void concurrentMetadataUpdatesFromThreadsAndInstancesLoseNothing() throws Exception {
     store.appendMessages(key("s"), users("m", 1));
+    // The deterministic core of it: a metadata commit built on a version that another writer moved on is refused.
+    StoredHead seen = backend.head(key("s")).orElseThrow();
+    store.updateTags(key("s"), Set.of("other-writer"), Set.of());
+    StoredHead stale = new StoredHead(seen.key(), seen.metadata().withTags(List.of("stale"))
+        .withVersion(seen.version() + 1), seen.generation(), seen.derivation());
+    assertThrows(ConflictException.class,
+        () -> backend.commit(new Commit(Commit.Kind.METADATA, seen.version(), List.of(), stale)));
+    assertEquals(List.of("other-writer"), store.getMetadata(key("s")).orElseThrow().tags());
+    store.updateTags(key("s"), Set.of(), Set.of("other-writer"));
     long before = store.getMetadata(key("s")).orElseThrow().version();
     SessionStore other = open(openAnother(), false);
     int writers = 6;
