@@ -10,6 +10,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.hardening.Servers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -202,8 +203,9 @@ class NameFuzzTest {
     Path dir = Fuzz.tempDir("names-backends");
     try {
       List<Backend> backends = List.of(new Backend("file", () -> Fuzz.fileStore(dir)),
-          new Backend("s3", () -> SessionStore.builder().config(SessionStoreConfig.of(Servers.s3())).build()),
-          new Backend("mongo", () -> SessionStore.builder().config(SessionStoreConfig.of(Servers.mongo())).build()));
+          new Backend("s3", () -> SessionStore.builder().config(SessionStoreConfig.of(Servers.s3(Servers.name("fuzz-names"), Servers.s3Port()))).build()),
+          new Backend("mongo", () -> SessionStore.builder().config(SessionStoreConfig.of(
+              Servers.mongo(Servers.name("fuzz_names").replace('-', '_'), Servers.mongoPort()))).build()));
       List<String> names = fixedNames();
       // the three backends run side by side: S3 and MongoDB spend most of their time waiting on round trips
       Map<String, Map<String, String>> outcomes = new java.util.concurrent.ConcurrentHashMap<>();

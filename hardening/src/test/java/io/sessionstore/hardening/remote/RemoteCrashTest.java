@@ -12,6 +12,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.hardening.Servers;
 import io.sessionstore.api.SessionStoreException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -66,19 +67,18 @@ class RemoteCrashTest {
 
   @Test
   void s3WritersKilledAtEveryRequestLeaveOldOrNewStates() throws IOException {
-    String bucket = RemoteServers.name("crash");
-    try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.HTTP, RemoteServers.s3Port())) {
-      new Run("s3", RemoteServers.s3(bucket, RemoteServers.s3Port()), RemoteServers.s3(bucket, proxy.port()), proxy)
+    String bucket = Servers.name("crash");
+    try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.HTTP, Servers.s3Port())) {
+      new Run("s3", uncached(Servers.s3(bucket, Servers.s3Port())), uncached(Servers.s3(bucket, proxy.port())), proxy)
           .all();
     }
   }
 
   @Test
   void mongoWritersKilledAtEveryRequestLeaveOldOrNewStates() throws IOException {
-    String database = RemoteServers.name("crash").replace('-', '_');
-    try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.MONGO, RemoteServers.mongoPort())) {
-      new Run("mongo", RemoteServers.mongo(database, RemoteServers.mongoPort()),
-          RemoteServers.mongo(database, proxy.port()), proxy).all();
+    String database = Servers.name("crash").replace('-', '_');
+    try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.MONGO, Servers.mongoPort())) {
+      new Run("mongo", mongo(database, Servers.mongoPort()), mongo(database, proxy.port()), proxy).all();
     }
   }
 
@@ -360,5 +360,19 @@ class RemoteCrashTest {
 
   private static String line(String uuid) {
     return "{\"type\":\"user\",\"uuid\":\"" + Objects.requireNonNull(uuid) + "\",\"message\":{\"content\":\"x\"}}";
+  }
+
+  /** Every read goes to the server: a cache would hide what a crash left there. */
+  private static Map<String, String> uncached(Map<String, String> config) {
+    Map<String, String> c = new HashMap<>(config);
+    c.put("sessionstore.cache.enabled", "false");
+    return c;
+  }
+
+  private static Map<String, String> mongo(String database, int port) {
+    Map<String, String> c = uncached(Servers.mongo(database, port));
+    // A dead writer's client waits this long for a server before it fails.
+    c.put("sessionstore.mongo.timeout", "500ms");
+    return c;
   }
 }

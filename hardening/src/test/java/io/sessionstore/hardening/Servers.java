@@ -1,4 +1,4 @@
-package io.sessionstore.hardening.remote;
+package io.sessionstore.hardening;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -12,17 +12,17 @@ import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 
-/** The real servers the remote crash tests run against, started once in this JVM on 127.0.0.1. */
-final class RemoteServers {
+/** The real servers the S3 and MongoDB tests of the suite run against, started once in this JVM on 127.0.0.1. */
+public final class Servers {
   private static final String IDENTITY = "hardening-identity";
   private static final String CREDENTIAL = "hardening-credential";
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static int s3Port;
   private static int mongoPort;
 
-  private RemoteServers() {}
+  private Servers() {}
 
-  static synchronized int s3Port() {
+  public static synchronized int s3Port() {
     if (s3Port == 0) {
       int port = freePort();
       Properties p = new Properties();
@@ -44,7 +44,7 @@ final class RemoteServers {
     return s3Port;
   }
 
-  static synchronized int mongoPort() {
+  public static synchronized int mongoPort() {
     if (mongoPort == 0) {
       int port = freePort();
       new MongoServer(new MemoryBackend()).bind(new InetSocketAddress("127.0.0.1", port));
@@ -54,7 +54,7 @@ final class RemoteServers {
   }
 
   /** A new, empty S3 store's configuration, reached through the given port (the server's or a proxy's). */
-  static Map<String, String> s3(String bucket, int port) {
+  public static Map<String, String> s3(String bucket, int port) {
     Map<String, String> c = new HashMap<>();
     c.put("sessionstore.backend", "s3");
     c.put("sessionstore.s3.endpoint", "http://127.0.0.1:" + port);
@@ -65,22 +65,20 @@ final class RemoteServers {
     c.put("sessionstore.s3.secret-key", CREDENTIAL);
     c.put("sessionstore.s3.checksum", "when-required");
     c.put("sessionstore.s3.create-bucket", "true");
-    c.put("sessionstore.cache.enabled", "false");
     return c;
   }
 
-  static Map<String, String> mongo(String database, int port) {
+  /** A new, empty MongoDB store's configuration, reached through the given port (the server's or a proxy's). */
+  public static Map<String, String> mongo(String database, int port) {
     Map<String, String> c = new HashMap<>();
     c.put("sessionstore.backend", "mongo");
     c.put("sessionstore.mongo.uri", "mongodb://127.0.0.1:" + port);
     c.put("sessionstore.mongo.database", database);
-    // A dead writer's client waits this long for a server before it fails.
-    c.put("sessionstore.mongo.timeout", "500ms");
-    c.put("sessionstore.cache.enabled", "false");
     return c;
   }
 
-  static String name(String what) {
+  /** A name no other run of this JVM uses, for a bucket or a database. */
+  public static String name(String what) {
     return what + "-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36) + "-"
         + COUNTER.incrementAndGet();
   }
