@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.Json;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;

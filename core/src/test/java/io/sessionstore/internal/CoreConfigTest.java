@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.ConfigValues;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
