@@ -89,7 +89,7 @@ public final class Messages {
         int start = (int) p.currentTokenLocation().getCharOffset();
         p.skipChildren();
         int end = (int) p.currentLocation().getCharOffset();
-        out.add(Message.of(io.sessionstore.internal.MessageText.oneLine(text.substring(start, end))));
+        out.add(Message.of(Json.oneLine(text.substring(start, end))));
       }
       if (p.nextToken() != null) {
         throw new InvalidInputException("Invalid input: text after the closing ']' of the array");

@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.BackendRegistry;
+
 import io.sessionstore.spi.ConfigValues;
 
 import io.sessionstore.api.ConfigurationException;

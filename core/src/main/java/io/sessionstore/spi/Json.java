@@ -114,6 +114,36 @@ public final class Json {
     }
   }
 
+  /**
+   * A message's JSON text on one line, without re-encoding it: whitespace between tokens is removed when the text spans several lines (a
+   * pretty-printed message); text without a line feed is returned as it is, a lone {@code \r} included. Strings,
+   * numbers and escapes keep their exact spelling.
+   */
+  public static String oneLine(String json) {
+    if (json.indexOf('\n') < 0) {
+      return json;
+    }
+    StringBuilder out = new StringBuilder(json.length());
+    boolean inString = false;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (inString) {
+        out.append(c);
+        if (c == '\\' && i + 1 < json.length()) {
+          out.append(json.charAt(++i));
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+        out.append(c);
+      } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
   private static String kind(JsonNode node) {
     if (node.isArray()) {
       return "an array";

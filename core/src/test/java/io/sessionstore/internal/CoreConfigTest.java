@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.BackendRegistry;
+
 import io.sessionstore.spi.ConfigValues;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
