@@ -1,6 +1,6 @@
 package io.sessionstore.cli;
 
-import io.sessionstore.internal.BackendRegistry;
+import io.sessionstore.spi.BackendRegistry;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;

@@ -68,7 +68,7 @@ final class ExportCommand implements Callable<Integer> {
       OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
       return compress ? new GZIPOutputStream(o, 64 * 1024) : o;
     } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot write the archive: " + io.sessionstore.internal.IoErrors.describe(e),
+      throw new BackendUnavailableException("Cannot write the archive: " + io.sessionstore.spi.IoErrors.describe(e),
           e);
     }
   }

@@ -58,7 +58,7 @@ public final class Main {
       return BAD_INPUT;
     });
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      String message = e instanceof java.io.IOException failure ? io.sessionstore.internal.IoErrors.describe(failure)
+      String message = e instanceof java.io.IOException failure ? io.sessionstore.spi.IoErrors.describe(failure)
           : e.getMessage() == null ? e.toString() : e.getMessage();
       if (exitCode(e) == INTERNAL) {
         message = "internal error, please report it with the output of --verbose: " + e;

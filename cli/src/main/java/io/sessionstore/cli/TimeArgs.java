@@ -27,7 +27,7 @@ final class TimeArgs {
     } catch (DateTimeParseException e) {
       // not a date
     }
-    Duration ago = io.sessionstore.internal.ConfigValues.parseDuration(value);
+    Duration ago = io.sessionstore.spi.ConfigValues.parseDuration(value);
     if (ago != null) {
       try {
         return clock.instant().minus(ago);
@@ -40,7 +40,7 @@ final class TimeArgs {
   }
 
   static Duration duration(String option, String value) {
-    Duration d = io.sessionstore.internal.ConfigValues.parseDuration(value);
+    Duration d = io.sessionstore.spi.ConfigValues.parseDuration(value);
     if (d == null) {
       throw new InvalidInputException("Invalid " + option + " '" + value
           + "': expected a duration such as 30d, 12h, 15m, 45s or PT12H");

@@ -2,7 +2,7 @@ package io.sessionstore.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sessionstore.internal.Json;
+import io.sessionstore.spi.Json;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -3,8 +3,8 @@ package io.sessionstore.api;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import io.sessionstore.internal.Json;
-import io.sessionstore.internal.Utf8Lines;
+import io.sessionstore.spi.Json;
+import io.sessionstore.spi.Utf8Lines;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -89,7 +89,7 @@ public final class Messages {
         int start = (int) p.currentTokenLocation().getCharOffset();
         p.skipChildren();
         int end = (int) p.currentLocation().getCharOffset();
-        out.add(Message.of(io.sessionstore.internal.MessageText.oneLine(text.substring(start, end))));
+        out.add(Message.of(Json.oneLine(text.substring(start, end))));
       }
       if (p.nextToken() != null) {
         throw new InvalidInputException("Invalid input: text after the closing ']' of the array");

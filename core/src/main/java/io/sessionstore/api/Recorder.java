@@ -1,6 +1,6 @@
 package io.sessionstore.api;
 
-import io.sessionstore.internal.Utf8Lines;
+import io.sessionstore.spi.Utf8Lines;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;

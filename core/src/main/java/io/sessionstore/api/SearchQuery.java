@@ -79,6 +79,16 @@ public record SearchQuery(
     return b;
   }
 
+  /**
+   * Where the previous page ended, decoded from {@link #cursor()}: the page asked for holds only sessions after it.
+   * Null for the first page.
+   *
+   * @throws InvalidInputException when the cursor is not one a previous page returned
+   */
+  public SearchPosition after() {
+    return cursor == null ? null : SearchPosition.fromCursor(cursor);
+  }
+
   /** Whether the query has no filter besides its scope. */
   public boolean hasNoFilters() {
     return tags.isEmpty() && anyTags.isEmpty() && createdAfter == null && createdBefore == null

@@ -68,7 +68,7 @@ public record SessionMetadata(
    * totalCostUsd, turns, tags, summary, attributes, subpaths, version}; timestamps ISO-8601 UTC, cost a number.
    */
   public String toJson() {
-    return io.sessionstore.internal.MetadataJson.toJson(this);
+    return io.sessionstore.spi.MetadataJson.toJson(this);
   }
 
   /**

@@ -1,8 +1,6 @@
 package io.sessionstore.api;
 
-import io.sessionstore.internal.BackendRegistry;
-import io.sessionstore.internal.CoreConfig;
-import io.sessionstore.internal.DefaultSessionStore;
+import io.sessionstore.internal.ApiBridge;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Clock;
@@ -54,19 +52,6 @@ public final class SessionStoreBuilder {
    */
   public SessionStore build() {
     SessionStoreConfig cfg = config != null ? config : SessionStoreConfig.load();
-    BackendRegistry registry = providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
-    CoreConfig settings = CoreConfig.check(cfg, registry);
-    StorageBackend chosen = backend;
-    if (chosen == null) {
-      StorageBackendProvider provider = registry.provider(settings.backend());
-      chosen = provider.create(settings.backendConfig(provider));
-    }
-    try {
-      chosen.start();
-    } catch (RuntimeException e) {
-      chosen.close();
-      throw e;
-    }
-    return new DefaultSessionStore(chosen, settings, clock);
+    return ApiBridge.build(cfg, providers, backend, clock);
   }
 }

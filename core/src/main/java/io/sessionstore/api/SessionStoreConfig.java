@@ -1,6 +1,6 @@
 package io.sessionstore.api;
 
-import io.sessionstore.internal.ConfigLoader;
+import io.sessionstore.internal.ApiBridge;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -47,7 +47,7 @@ public final class SessionStoreConfig {
    * @throws ConfigurationException when the file cannot be read
    */
   public static SessionStoreConfig load(Path file, Map<String, String> overrides) {
-    return new SessionStoreConfig(ConfigLoader.system().load(file, overrides));
+    return new SessionStoreConfig(ApiBridge.loadConfig(file, overrides));
   }
 
   public Optional<String> get(String key) {

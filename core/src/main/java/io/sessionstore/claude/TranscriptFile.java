@@ -3,7 +3,7 @@ package io.sessionstore.claude;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
-import io.sessionstore.internal.Utf8Lines;
+import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.internal.ArchiveWriter;
-import io.sessionstore.internal.IoErrors;
+import io.sessionstore.spi.IoErrors;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigDecimal;

@@ -1,5 +1,11 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.MetadataJson;
+
+import io.sessionstore.spi.Json;
+
+import io.sessionstore.spi.Utf8Lines;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;

@@ -1,5 +1,9 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.MetadataJson;
+
+import io.sessionstore.spi.Json;
+
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sessionstore.api.BackendUnavailableException;

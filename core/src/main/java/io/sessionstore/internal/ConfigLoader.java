@@ -1,5 +1,9 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.BackendRegistry;
+
+import io.sessionstore.spi.ConfigValues;
+
 import io.sessionstore.api.ConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,9 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.BackendRegistry;
+
+import io.sessionstore.spi.ConfigValues;
+
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.SessionKey;
@@ -23,7 +27,7 @@ public final class CoreConfig {
   private static final Logger LOG = LoggerFactory.getLogger(CoreConfig.class);
 
   public static final String PREFIX = "sessionstore.";
-  public static final String BACKEND = "sessionstore.backend";
+  public static final String BACKEND = BackendRegistry.BACKEND_KEY;
   public static final String PROJECT = "sessionstore.project";
   public static final String CACHE_ENABLED = "sessionstore.cache.enabled";
   public static final String CACHE_HEAP_ENTRIES = "sessionstore.cache.heap-entries";
@@ -50,8 +54,6 @@ public final class CoreConfig {
       ConfigKey.of("claude.command", "claude", "the Claude Code command"),
       ConfigKey.of("claude.config-dir", null, "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"));
 
-  private static final Set<String> RESERVED_NAMESPACES = Set.of("backend", "project", "cache", "cleanup", "claude");
-
   private final SessionStoreConfig config;
   private final String backend;
   private final String project;
@@ -73,7 +75,7 @@ public final class CoreConfig {
   }
 
   public static boolean isReservedNamespace(String name) {
-    return RESERVED_NAMESPACES.contains(name);
+    return BackendRegistry.RESERVED_NAMES.contains(name);
   }
 
   /**

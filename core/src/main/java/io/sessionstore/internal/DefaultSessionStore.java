@@ -449,7 +449,7 @@ public final class DefaultSessionStore implements SessionStore {
     checkOpen();
     require(query, "query");
     if (backend instanceof SupportsSearch native_) {
-      return native_.search(query);
+      return Search.page(native_.search(query), query);
     }
     try (Stream<StoredHead> heads = backend.list(query.scope())) {
       return Search.run(heads.map(StoredHead::metadata), query);

@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
@@ -52,7 +54,7 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
 
   /** The facts of one message text. */
   public static MessageFacts of(String json, String what) {
-    String text = MessageText.oneLine(json);
+    String text = Json.oneLine(json);
     int bad = MessageText.unpairedSurrogate(text);
     if (bad >= 0) {
       throw new InvalidInputException("Invalid " + what + ": it holds an unpaired surrogate (U+"

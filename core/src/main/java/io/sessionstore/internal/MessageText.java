@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.Json;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -10,36 +12,6 @@ import java.security.NoSuchAlgorithmException;
 /** Helpers on a message's JSON text that never re-encode it. */
 public final class MessageText {
   private MessageText() {}
-
-  /**
-   * The text on one line: whitespace between tokens is removed when the text spans several lines (a
-   * pretty-printed message); text without a line feed is returned as it is, a lone {@code \r} included. Strings,
-   * numbers and escapes keep their exact spelling.
-   */
-  public static String oneLine(String json) {
-    if (json.indexOf('\n') < 0) {
-      return json;
-    }
-    StringBuilder out = new StringBuilder(json.length());
-    boolean inString = false;
-    for (int i = 0; i < json.length(); i++) {
-      char c = json.charAt(i);
-      if (inString) {
-        out.append(c);
-        if (c == '\\' && i + 1 < json.length()) {
-          out.append(json.charAt(++i));
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
-        out.append(c);
-      } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-        out.append(c);
-      }
-    }
-    return out.toString();
-  }
 
   /** The index of the first surrogate that is not half of a pair, or -1: such text cannot be stored as UTF-8. */
   public static int unpairedSurrogate(String text) {

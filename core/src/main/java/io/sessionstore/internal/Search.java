@@ -1,16 +1,10 @@
 package io.sessionstore.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.SearchPosition;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionMetadata;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * The store's search semantics, on metadata only: the filters, the order (updated time descending, then project,
- * then session id) and the keyset cursor, which names the last item returned so that sessions added meanwhile
- * neither repeat nor push others out of the next page.
+ * then session id) and the paging: a page ends with a cursor naming its last item ({@link SearchPosition}).
  */
 public final class Search {
   public static final Comparator<SessionMetadata> ORDER = Comparator
@@ -30,17 +23,25 @@ public final class Search {
   private Search() {}
 
   public static Page<SessionMetadata> run(Stream<SessionMetadata> sessions, SearchQuery query) {
-    Cursor after = query.cursor() == null ? null : Cursor.decode(query.cursor());
+    SearchPosition after = query.after();
     List<SessionMetadata> hits = new ArrayList<>();
     sessions.filter(m -> matches(m, query))
-        .filter(m -> after == null || ORDER.compare(m, after.position()) > 0)
+        .filter(m -> after == null || after.precedes(m))
         .forEach(hits::add);
     hits.sort(ORDER);
+    return page(hits, query);
+  }
+
+  /**
+   * The page of a query from its matches after {@link SearchQuery#after()}, in order: the first {@code limit},
+   * and a cursor naming the last of them when more follow.
+   */
+  public static Page<SessionMetadata> page(List<SessionMetadata> hits, SearchQuery query) {
     if (hits.size() <= query.limit()) {
       return new Page<>(hits, null);
     }
     List<SessionMetadata> page = hits.subList(0, query.limit());
-    return new Page<>(page, Cursor.of(page.get(page.size() - 1)).encode());
+    return new Page<>(page, SearchPosition.of(page.get(page.size() - 1)).toCursor());
   }
 
   public static boolean matches(SessionMetadata m, SearchQuery q) {
@@ -89,36 +90,5 @@ public final class Search {
       }
     }
     return false;
-  }
-
-  /** A position in the search order: the last item of a page. Backends with native search may use it too. */
-  public record Cursor(Instant updatedAt, String project, String sessionId) {
-    public static Cursor of(SessionMetadata m) {
-      return new Cursor(m.updatedAt(), m.project(), m.sessionId());
-    }
-
-    public String encode() {
-      ArrayNode a = Json.MAPPER.createArrayNode().add(updatedAt.toString()).add(project).add(sessionId);
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(a.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    public static Cursor decode(String cursor) {
-      try {
-        JsonNode a = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(cursor));
-        if (a != null && a.isArray() && a.size() == 3) {
-          return new Cursor(Instant.parse(a.get(0).asText()), a.get(1).asText(), a.get(2).asText());
-        }
-      } catch (IllegalArgumentException | JsonProcessingException | java.time.DateTimeException e) {
-        // reported below
-      } catch (java.io.IOException e) {
-        // reported below
-      }
-      throw new InvalidInputException("Invalid cursor '" + cursor + "': pass the cursor a previous page returned");
-    }
-
-    /** A metadata value at this position, for comparisons in the search order. */
-    SessionMetadata position() {
-      return SessionMetadata.of(io.sessionstore.api.SessionKey.of(project, sessionId), updatedAt);
-    }
   }
 }

@@ -1,7 +1,6 @@
 package io.sessionstore.spi;
 
 import io.sessionstore.api.ConfigurationException;
-import io.sessionstore.internal.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

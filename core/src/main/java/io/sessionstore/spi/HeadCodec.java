@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.SessionKey;
-import io.sessionstore.internal.Json;
-import io.sessionstore.internal.MetadataJson;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

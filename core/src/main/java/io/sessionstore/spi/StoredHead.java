@@ -2,8 +2,7 @@ package io.sessionstore.spi;
 
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
-import io.sessionstore.internal.Derivation;
-import io.sessionstore.internal.MessageFacts;
+import io.sessionstore.internal.ApiBridge;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +39,7 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
    */
   public static StoredHead derive(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt,
       Map<String, String> attributes) {
-    Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
-    SessionMetadata m = SessionMetadata.of(key, createdAt)
-        .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
-        .withCounts(messages.size(), d.totalCost(), d.turns()).withAttributes(attributes).withVersion(1);
-    return new StoredHead(key, m, java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE),
-        d.encode());
+    return ApiBridge.deriveHead(key, messages, createdAt, updatedAt, attributes);
   }
 
   /**
@@ -55,11 +49,7 @@ public record StoredHead(SessionKey key, SessionMetadata metadata, long generati
    * @throws io.sessionstore.api.InvalidInputException when a message is not a JSON object
    */
   public StoredHead extend(List<String> messages, Instant updatedAt) {
-    Derivation d = Derivation.decode(derivation).plus(MessageFacts.ofTexts(messages));
-    SessionMetadata o = metadata;
-    SessionMetadata m = o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
-        .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns()).withVersion(o.version() + 1);
-    return new StoredHead(key, m, generation, d.encode());
+    return ApiBridge.extendHead(this, messages, updatedAt);
   }
 
   /** The version of this state; {@code 0} is never stored (it means "absent" in a {@link Commit}). */

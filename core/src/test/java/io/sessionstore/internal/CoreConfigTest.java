@@ -1,5 +1,9 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.BackendRegistry;
+
+import io.sessionstore.spi.ConfigValues;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package io.sessionstore.internal;
 
+import io.sessionstore.spi.Json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,9 +17,9 @@ class MessageFactsTest {
   @Test
   void prettyPrintedTextBecomesOneLineWithEverySpellingKept() {
     String pretty = "{\n  \"a\" : 1e2,\n  \"s\" : \"two  spaces \\\" and \\\\\",\n  \"u\" : \"\\u001b\"\n}";
-    assertEquals("{\"a\":1e2,\"s\":\"two  spaces \\\" and \\\\\",\"u\":\"\\u001b\"}", MessageText.oneLine(pretty));
+    assertEquals("{\"a\":1e2,\"s\":\"two  spaces \\\" and \\\\\",\"u\":\"\\u001b\"}", Json.oneLine(pretty));
     String oneLine = "{ \"kept\" :  \"as is\" }";
-    assertEquals(oneLine, MessageText.oneLine(oneLine));
+    assertEquals(oneLine, Json.oneLine(oneLine));
   }
 
   @Test

@@ -22,12 +22,11 @@ import com.mongodb.client.model.Sorts;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
-import io.sessionstore.api.Page;
 import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchPosition;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
-import io.sessionstore.internal.Search;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StorageBackend;
@@ -492,7 +491,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
 
   /** The search as a MongoDB query on the heads, served by the indexes created at start-up. */
   @Override
-  public Page<SessionMetadata> search(SearchQuery q) {
+  public List<SessionMetadata> search(SearchQuery q) {
     List<Bson> and = new ArrayList<>();
     and.add(Filters.eq("main", true));
     if (!q.scope().isAllProjects()) {
@@ -516,8 +515,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       Pattern p = Pattern.compile(Pattern.quote(q.text()), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
       and.add(Filters.or(Filters.regex("summary", p), Filters.regex("tags", p), Filters.regex("attributeValues", p)));
     }
-    if (q.cursor() != null) {
-      Search.Cursor c = Search.Cursor.decode(q.cursor());
+    SearchPosition c = q.after();
+    if (c != null) {
       Date u = Date.from(c.updatedAt());
       and.add(Filters.or(Filters.lt("updatedAt", u),
           Filters.and(Filters.eq("updatedAt", u), Filters.gt("project", c.project())),
@@ -534,11 +533,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     } catch (MongoException e) {
       throw unavailable("search sessions", e);
     }
-    if (hits.size() <= q.limit()) {
-      return new Page<>(hits, null);
-    }
-    List<SessionMetadata> page = hits.subList(0, q.limit());
-    return new Page<>(page, Search.Cursor.of(page.get(page.size() - 1)).encode());
+    return hits;
   }
 
   /**

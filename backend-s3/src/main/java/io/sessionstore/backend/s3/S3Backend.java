@@ -6,7 +6,7 @@ import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
-import io.sessionstore.internal.Utf8Lines;
+import io.sessionstore.spi.Utf8Lines;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.SessionKey;
-import io.sessionstore.internal.Json;
+import io.sessionstore.spi.Json;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;

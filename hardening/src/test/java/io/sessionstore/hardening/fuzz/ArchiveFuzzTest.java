@@ -99,7 +99,7 @@ class ArchiveFuzzTest {
       List<SessionKey> keys = new ArrayList<>();
       keys.add(null); // the header
       for (int i = 1; i < lines.size(); i++) {
-        var node = io.sessionstore.internal.Json.parseObject(new String(bytes, lines.get(i)[0],
+        var node = io.sessionstore.spi.Json.parseObject(new String(bytes, lines.get(i)[0],
             lines.get(i)[1] - lines.get(i)[0], java.nio.charset.StandardCharsets.UTF_8), "line");
         keys.add(SessionKey.of(node.get("project").textValue(), node.get("sessionId").textValue()));
       }
@@ -438,7 +438,7 @@ class ArchiveFuzzTest {
       end++;
     }
     try {
-      var node = io.sessionstore.internal.Json.parseObject(new String(text, start, end - start,
+      var node = io.sessionstore.spi.Json.parseObject(new String(text, start, end - start,
           java.nio.charset.StandardCharsets.UTF_8), "line");
       return SessionKey.of(node.path("project").asText(), node.path("sessionId").asText());
     } catch (RuntimeException e) {

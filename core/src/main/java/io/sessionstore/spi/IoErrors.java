@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -7,10 +7,14 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 
-/** I/O failures as a person reads them: what is wrong with which file. */
+/**
+ * I/O failures as a person reads them: what is wrong with which file. For the reason in a "Cannot X: reason"
+ * message when a backend translates an {@link IOException} into the API's exceptions.
+ */
 public final class IoErrors {
   private IoErrors() {}
 
+  /** The reason, e.g. "permission denied on /data/x", without the exception's class name. */
   public static String describe(IOException e) {
     if (e instanceof AccessDeniedException a) {
       return "permission denied on " + a.getFile();

@@ -1,7 +1,6 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import io.sessionstore.api.ConfigurationException;
-import io.sessionstore.spi.StorageBackendProvider;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -10,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +17,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The backend providers by name. Fails fast: two providers with one name are an error, a provider that cannot be
  * loaded is reported (and named when nothing else matches), an unknown name lists the available ones. A value of
- * {@code sessionstore.backend} that is a class name loads that provider class directly.
+ * {@code sessionstore.backend} that is a class name loads that provider class directly. The store's builder
+ * chooses its backend through it; a tool may use it to list the backends available. Immutable and thread-safe.
  */
 public final class BackendRegistry {
+  /** The configuration key that names the backend. */
+  public static final String BACKEND_KEY = "sessionstore.backend";
+  /** The core's own configuration namespaces ({@code sessionstore.<name>.*}), which no backend may take as name. */
+  public static final Set<String> RESERVED_NAMES = Set.of("backend", "project", "cache", "cleanup", "claude");
+
   private static final Logger LOG = LoggerFactory.getLogger(BackendRegistry.class);
 
   private final Map<String, StorageBackendProvider> providers = new TreeMap<>();
@@ -49,6 +55,12 @@ public final class BackendRegistry {
     return discover(loader != null ? loader : BackendRegistry.class.getClassLoader());
   }
 
+  /**
+   * The providers {@link ServiceLoader} finds with this class loader; one that cannot be loaded is logged and
+   * kept as a failure to report, not fatal.
+   *
+   * @throws ConfigurationException when two providers have one name, or a name is invalid
+   */
   public static BackendRegistry discover(ClassLoader loader) {
     List<StorageBackendProvider> found = new ArrayList<>();
     List<String> failures = new ArrayList<>();
@@ -67,14 +79,17 @@ public final class BackendRegistry {
     return new BackendRegistry(found, failures);
   }
 
+  /** The providers, ordered by name. */
   public Collection<StorageBackendProvider> providers() {
     return providers.values();
   }
 
+  /** The providers' names, in order. */
   public List<String> names() {
     return List.copyOf(providers.keySet());
   }
 
+  /** The provider of this name, if there is one (no class-name loading). */
   public Optional<StorageBackendProvider> find(String name) {
     return Optional.ofNullable(providers.get(name));
   }
@@ -93,7 +108,7 @@ public final class BackendRegistry {
       return instantiate(name);
     }
     StringBuilder msg = new StringBuilder("Unknown backend '").append(name).append("' (")
-        .append(CoreConfig.BACKEND).append("). Available backends: ")
+        .append(BACKEND_KEY).append("). Available backends: ")
         .append(providers.isEmpty() ? "none (add a backend module to the class path)" : String.join(", ", names()));
     if (!loadFailures.isEmpty()) {
       msg.append(". Providers that failed to load: ").append(String.join("; ", loadFailures));
@@ -122,7 +137,7 @@ public final class BackendRegistry {
       throw new ConfigurationException("Backend provider " + p.getClass().getName() + " has an invalid name '"
           + name + "': use lower-case letters, digits and '-', starting with a letter");
     }
-    if (CoreConfig.isReservedNamespace(name)) {
+    if (RESERVED_NAMES.contains(name)) {
       throw new ConfigurationException("Backend provider " + p.getClass().getName() + " uses the reserved name '"
           + name + "'");
     }

@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

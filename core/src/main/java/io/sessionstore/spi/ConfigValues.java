@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import io.sessionstore.api.ConfigurationException;
 import java.nio.file.InvalidPathException;
@@ -10,7 +10,11 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parsing of configuration values; every error names the key and says what a valid value looks like. */
+/**
+ * Parsing of configuration values, as {@link BackendConfig}'s accessors and the core's own settings do it, for a
+ * backend or tool that reads values from elsewhere. Every error is a {@link io.sessionstore.api.ConfigurationException}
+ * that names the key and says what a valid value looks like. Stateless and thread-safe.
+ */
 public final class ConfigValues {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB)?", Pattern.CASE_INSENSITIVE);
@@ -30,7 +34,7 @@ public final class ConfigValues {
     return d;
   }
 
-  /** The duration, or null when the text is not one. */
+  /** The duration, or null when the text is not one (for callers with their own error message). */
   public static Duration parseDuration(String value) {
     String v = value.strip();
     Matcher m = DURATION.matcher(v);
@@ -84,6 +88,7 @@ public final class ConfigValues {
     return n << shift;
   }
 
+  /** {@code true} or {@code false}, ignoring case. */
   public static boolean bool(String key, String value) {
     return switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "true", "yes", "on" -> true;
@@ -92,6 +97,7 @@ public final class ConfigValues {
     };
   }
 
+  /** A whole number that fits an {@code int}. */
   public static int integer(String key, String value) {
     try {
       return Integer.parseInt(value.strip());
@@ -114,6 +120,7 @@ public final class ConfigValues {
     }
   }
 
+  /** The allowed value that equals this one ignoring case, as the allowed list spells it. */
   public static String oneOf(String key, String value, List<String> allowed) {
     for (String a : allowed) {
       if (a.equalsIgnoreCase(value.strip())) {

@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,11 +15,15 @@ import java.util.Map;
 
 /**
  * The JSON form of {@link SessionMetadata}: the keys {@code project, sessionId, createdAt, updatedAt, messageCount,
- * totalCostUsd, turns, tags, summary, attributes, subpaths, version}, timestamps ISO-8601 UTC, cost a number.
+ * totalCostUsd, turns, tags, summary, attributes, subpaths, version}, timestamps ISO-8601 UTC, cost an exact
+ * number. Heads ({@link HeadCodec}), archives and {@link SessionMetadata#toJson()} use it; a backend that keeps
+ * metadata in JSON of its own may too. The form is stable: a key may be added, none removed. Write it with a
+ * generator of {@link Json#MAPPER} so the cost stays exact. Stateless and thread-safe.
  */
 public final class MetadataJson {
   private MetadataJson() {}
 
+  /** All the keys, into the object the generator is in. */
   public static void writeFields(JsonGenerator g, SessionMetadata m) throws IOException {
     writeIdentity(g, m);
     g.writeNumberField("messageCount", m.messageCount());
@@ -58,12 +62,14 @@ public final class MetadataJson {
     g.writeEndObject();
   }
 
+  /** The metadata as one JSON object. */
   public static void write(JsonGenerator g, SessionMetadata m) throws IOException {
     g.writeStartObject();
     writeFields(g, m);
     g.writeEndObject();
   }
 
+  /** The metadata as one line of JSON. */
   public static String toJson(SessionMetadata m) {
     java.io.StringWriter out = new java.io.StringWriter();
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
@@ -74,6 +80,11 @@ public final class MetadataJson {
     return out.toString();
   }
 
+  /**
+   * The metadata of an object that {@link #write} wrote.
+   *
+   * @throws InvalidInputException when a key is missing or of the wrong type
+   */
   public static SessionMetadata read(JsonNode n) {
     return new SessionMetadata(
         text(n, "project"),
@@ -98,6 +109,11 @@ public final class MetadataJson {
     return v.textValue();
   }
 
+  /**
+   * The ISO-8601 instant in the object's field.
+   *
+   * @throws InvalidInputException when it is missing, not a string or not an instant
+   */
   public static Instant instant(JsonNode n, String field) {
     String v = text(n, field);
     try {
@@ -118,6 +134,11 @@ public final class MetadataJson {
     return v.decimalValue();
   }
 
+  /**
+   * An array of strings; empty for null or a missing value.
+   *
+   * @throws InvalidInputException when it is not an array of strings
+   */
   public static List<String> strings(JsonNode v) {
     List<String> out = new ArrayList<>();
     if (v == null || v.isNull()) {
@@ -135,6 +156,11 @@ public final class MetadataJson {
     return out;
   }
 
+  /**
+   * An object of string values, in its order; empty for null or a missing value.
+   *
+   * @throws InvalidInputException when it is not an object of strings
+   */
   public static Map<String, String> stringMap(JsonNode v) {
     Map<String, String> out = new LinkedHashMap<>();
     if (v == null || v.isNull()) {

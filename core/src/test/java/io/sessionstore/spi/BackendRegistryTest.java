@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.ConfigurationException;
-import io.sessionstore.spi.BackendConfig;
-import io.sessionstore.spi.ConfigKey;
-import io.sessionstore.spi.StorageBackend;
-import io.sessionstore.spi.StorageBackendProvider;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

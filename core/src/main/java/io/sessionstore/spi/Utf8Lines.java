@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.InvalidInputException;
@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads lines of strict UTF-8 from a stream: {@code \n} or {@code \r\n} ends a line and is not part of it, a UTF-8
  * byte-order mark at the start is dropped, and a line that is not valid UTF-8 is reported rather than repaired.
- * Not thread-safe; does not close the stream.
+ * Messages, transcripts and archives are read with it, and a backend reading back the lines it stored should be
+ * too, so that every line reads the same everywhere. Not thread-safe; does not close the stream.
  */
 public final class Utf8Lines {
   private final InputStream in;

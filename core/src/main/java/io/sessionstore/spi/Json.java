@@ -1,4 +1,4 @@
-package io.sessionstore.internal;
+package io.sessionstore.spi;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -11,13 +11,18 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 
-/** The one Jackson set-up of the store: strict JSON, exact decimals, no limit on the size of a string. */
+/**
+ * The one Jackson set-up of the store: strict JSON (nothing after the value), exact decimals (a cost read back is
+ * the cost written), no limit on the size of a string, nesting up to {@link #MAX_MESSAGE_DEPTH}. A backend that
+ * keeps its own JSON (an index, a marker) uses it, so that whatever the store accepts it can read back. Thread-safe.
+ */
 public final class Json {
   /** How deeply a message may nest arrays and objects. */
   public static final int MAX_MESSAGE_DEPTH = 5_000;
   /** What an archive line adds around a message: the session object, {@code subpaths}, its array. */
   private static final int ARCHIVE_WRAPPING_DEPTH = 3;
 
+  /** The shared mapper with these settings; never reconfigure it (copy it for other settings). */
   public static final ObjectMapper MAPPER = JsonMapper.builder(factory(MAX_MESSAGE_DEPTH))
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -91,6 +96,7 @@ public final class Json {
     return VALUE_READER.readTree(p);
   }
 
+  /** A streaming parser of the text with these settings. */
   public static JsonParser parser(String text) {
     return parser(MAPPER.getFactory(), text);
   }
@@ -106,6 +112,36 @@ public final class Json {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("Cannot read a string", e);
     }
+  }
+
+  /**
+   * A message's JSON text on one line, without re-encoding it: whitespace between tokens is removed when the text spans several lines (a
+   * pretty-printed message); text without a line feed is returned as it is, a lone {@code \r} included. Strings,
+   * numbers and escapes keep their exact spelling.
+   */
+  public static String oneLine(String json) {
+    if (json.indexOf('\n') < 0) {
+      return json;
+    }
+    StringBuilder out = new StringBuilder(json.length());
+    boolean inString = false;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (inString) {
+        out.append(c);
+        if (c == '\\' && i + 1 < json.length()) {
+          out.append(json.charAt(++i));
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+        out.append(c);
+      } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   private static String kind(JsonNode node) {

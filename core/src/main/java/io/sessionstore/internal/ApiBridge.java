@@ -1,0 +1,75 @@
+package io.sessionstore.internal;
+
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.BackendRegistry;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StorageBackendProvider;
+import io.sessionstore.spi.StoredHead;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The one way from the public packages into the implementation: {@code io.sessionstore.api} and {@code
+ * io.sessionstore.spi} call this class and nothing else of {@code internal} (the build's architecture test
+ * enforces it). The api has to create the implementation somewhere, and the spi's head derivation is the core's
+ * own; each method here is the body of the public method its javadoc names, so this class adds no API.
+ */
+public final class ApiBridge {
+  private ApiBridge() {}
+
+  /**
+   * {@link io.sessionstore.api.SessionStoreBuilder#build()}: checks the configuration, creates (unless given) and
+   * starts the backend, and returns the store.
+   *
+   * @param providers the providers to choose from, or null for those {@link java.util.ServiceLoader} finds
+   * @param backend the backend to use instead of the configured one, or null
+   */
+  public static SessionStore build(SessionStoreConfig config, List<StorageBackendProvider> providers,
+      StorageBackend backend, Clock clock) {
+    BackendRegistry registry = providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
+    CoreConfig settings = CoreConfig.check(config, registry);
+    StorageBackend chosen = backend;
+    if (chosen == null) {
+      StorageBackendProvider provider = registry.provider(settings.backend());
+      chosen = provider.create(settings.backendConfig(provider));
+    }
+    try {
+      chosen.start();
+    } catch (RuntimeException e) {
+      chosen.close();
+      throw e;
+    }
+    return new DefaultSessionStore(chosen, settings, clock);
+  }
+
+  /** {@link SessionStoreConfig#load(Path, Map)}: the configuration values from every source. */
+  public static Map<String, String> loadConfig(Path file, Map<String, String> overrides) {
+    return ConfigLoader.system().load(file, overrides);
+  }
+
+  /** {@link StoredHead#derive}: the head of a transcript another tool wrote. */
+  public static StoredHead deriveHead(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt,
+      Map<String, String> attributes) {
+    Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
+    SessionMetadata m = SessionMetadata.of(key, createdAt)
+        .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
+        .withCounts(messages.size(), d.totalCost(), d.turns()).withAttributes(attributes).withVersion(1);
+    return new StoredHead(key, m, ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), d.encode());
+  }
+
+  /** {@link StoredHead#extend}: the head after messages another tool appended. */
+  public static StoredHead extendHead(StoredHead head, List<String> messages, Instant updatedAt) {
+    Derivation d = Derivation.decode(head.derivation()).plus(MessageFacts.ofTexts(messages));
+    SessionMetadata o = head.metadata();
+    SessionMetadata m = o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
+        .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns()).withVersion(o.version() + 1);
+    return new StoredHead(head.key(), m, head.generation(), d.encode());
+  }
+}
