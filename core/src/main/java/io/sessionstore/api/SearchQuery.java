@@ -89,13 +89,6 @@ public record SearchQuery(
     return cursor == null ? null : SearchPosition.fromCursor(cursor);
   }
 
-  /** Whether the query has no filter besides its scope. */
-  public boolean hasNoFilters() {
-    return tags.isEmpty() && anyTags.isEmpty() && createdAfter == null && createdBefore == null
-        && updatedAfter == null && updatedBefore == null && minCost == null && maxCost == null
-        && (text == null || text.isEmpty());
-  }
-
   /** Builds a {@link SearchQuery}; not thread-safe. */
   public static final class Builder {
     private final Scope scope;

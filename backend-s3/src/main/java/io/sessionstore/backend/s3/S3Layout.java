@@ -60,11 +60,6 @@ final class S3Layout {
         + (key.isSubpath() ? key.subpath() + "/" : "") + ".sessionstore/";
   }
 
-  /** The folder of every commit marker of a session, its sub-transcripts' included. */
-  String sessionLogFolder(SessionKey key) {
-    return root() + "log/" + key.project() + "/" + key.sessionId() + "/";
-  }
-
   String marker(SessionKey key, long n) {
     return logFolder(key) + String.format("%012d", n);
   }
