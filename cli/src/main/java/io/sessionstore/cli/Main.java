@@ -34,7 +34,15 @@ public final class Main {
         StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
         StandardCharsets.UTF_8);
-    int code = run(args, System.in, out, err);
+    int code;
+    try {
+      Thread.currentThread().setContextClassLoader(
+          Plugins.loader(System.getenv(Plugins.VARIABLE), Main.class.getClassLoader()));
+      code = run(args, System.in, out, err);
+    } catch (UsageException e) {
+      err.println("sessionstore: " + e.getMessage());
+      code = BAD_INPUT;
+    }
     out.flush();
     System.exit(code);
   }
