@@ -42,7 +42,7 @@ public record SessionMetadata(
     Map<String, String> attributes,
     List<String> subpaths,
     long version) {
-  /** The attribute that says which kind of JSON a session holds, when the store created it from one (CONTRACTS §1). */
+  /** The attribute that says which kind of JSON a session holds, when the store created it from one. */
   public static final String FORMAT = "format";
   /** {@link #FORMAT} of a session recorded from {@code --output-format stream-json} output. */
   public static final String FORMAT_STREAM_JSON = "stream-json";

@@ -32,7 +32,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads an archive and merges each session into the store (CONTRACTS §7): a new session is created with the
+ * Reads an archive and merges each session into the store (the README's "Archives"): a new session is created with the
  * archive's timestamps; a stored one whose messages are a prefix of the archive's gets the rest appended as it is;
  * one that already holds the archive's messages is unchanged; otherwise it has diverged and is left alone unless
  * replacing was asked for. Every line is validated whole before anything of it is written.

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 
 /**
  * Copies sessions to another store one at a time, each as a one-session archive merged with the import's rules
- * (CONTRACTS §7), so a copy is idempotent and an interrupted one resumes where it stopped. Every copied session is
+ * (the README's "Archives"), so a copy is idempotent and an interrupted one resumes where it stopped. Every copied session is
  * then read back from both stores and compared by message count and a SHA-256 over its messages. A backend that
  * becomes unavailable stops the copy (a rerun goes on where it stopped); any other failure is reported per
  * session.

@@ -248,7 +248,7 @@ public final class S3Backend implements StorageBackend {
     String last = parts.get(parts.size() - 1).substring(folder.length());
     StoredHead head;
     try {
-      // The Claude Agent SDK mirrors Claude Code's transcripts into this layout (CONTRACTS §1).
+      // The Claude Agent SDK mirrors Claude Code's transcripts into this layout.
       head = StoredHead.derive(key, messages, Instant.ofEpochMilli(S3Layout.partTime(first)),
           Instant.ofEpochMilli(S3Layout.partTime(last)), key.isSubpath() ? Map.of()
               : Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT));

@@ -33,7 +33,7 @@ import net.jqwik.api.Example;
 
 /**
  * Names (project, session id, subpath) from a hostile generator: each is either refused with {@code
- * InvalidInputException} when the key is made, exactly when CONTRACTS §2 says it is not a name, or makes a full
+ * InvalidInputException} when the key is made, exactly when the naming rules (README, "Sessions and keys") say it is not a name, or makes a full
  * round trip (write, load, list, delete) without touching another name's data. A fixed list of hostile names runs
  * against the file, S3 (S3Proxy) and MongoDB (mongo-java-server) backends: every backend accepts and refuses the
  * same names, and round-trips the ones it accepts.
@@ -63,7 +63,7 @@ class NameFuzzTest {
     return Arbitraries.of(PIECES).list().ofMinSize(1).ofMaxSize(4).map(l -> String.join("", l));
   }
 
-  /** Why a name (one segment) is not a name under CONTRACTS §2, or null when it is one. */
+  /** Why a name (one segment) is not a name under the naming rules, or null when it is one. */
   static String problem(String name) {
     if (name.isEmpty()) {
       return "empty";
@@ -106,7 +106,7 @@ class NameFuzzTest {
     return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
   }
 
-  /** The key a name makes in a role, or why CONTRACTS §2 refuses it. */
+  /** The key a name makes in a role, or why the naming rules refuse it. */
   static String expectedProblem(Role role, String name) {
     if (role != Role.SUBPATH) {
       return problem(name);
@@ -255,7 +255,7 @@ class NameFuzzTest {
           }
         }
       }
-      assertEquals(List.of(), problems, problems.size() + " name outcomes differ from CONTRACTS §2 or between "
+      assertEquals(List.of(), problems, problems.size() + " name outcomes differ from the naming rules or between "
           + "backends");
     } finally {
       Fuzz.deleteTree(dir);
