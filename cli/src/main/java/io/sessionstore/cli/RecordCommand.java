@@ -1,8 +1,9 @@
 package io.sessionstore.cli;
 
-import io.sessionstore.api.RecordOptions;
-import io.sessionstore.api.RecordResult;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.claude.RecordOptions;
+import io.sessionstore.claude.RecordResult;
+import io.sessionstore.claude.Recorder;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +33,7 @@ final class RecordCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RecordOptions options = new RecordOptions(root.writeProject(), id, null, new LinkedHashSet<>(tags), summary);
-    RecordResult r = root.store().recorder(options).record(root.in, line -> { });
+    RecordResult r = Recorder.of(root.store(), options).record(root.in, line -> { });
     report(r);
     return r.rejected().isEmpty() ? Main.OK : Main.BAD_INPUT;
   }

@@ -1,8 +1,9 @@
 package io.sessionstore.cli;
 
-import io.sessionstore.api.RecordResult;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.claude.ClaudeConfig;
+import io.sessionstore.claude.RecordResult;
 import io.sessionstore.claude.ResumeResult;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "resume", description = "Continue a stored session with Claude Code (sessionstore.claude.command): "
+@Command(name = "resume", description = "Continue a stored session with Claude Code (" + ClaudeConfig.COMMAND + "): "
     + "runs it with --resume ID -p PROMPT --output-format stream-json --verbose, passes its output through, "
     + "records it, and exits with its exit code.",
     footer = {"", "Example: sessionstore resume 5bd47723-9503-4aa4-a3a5-b44a19b4ef36 \"now add the tests\""})

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sessionstore.claude.ClaudeConfig;
 import io.sessionstore.cli.CliRun.Result;
 import io.sessionstore.tck.Fixtures;
 import java.io.IOException;
@@ -29,7 +30,7 @@ class InteropCliTest {
   }
 
   private String claudeConfig() {
-    return "sessionstore.claude.config-dir=" + tmp.resolve("claude");
+    return ClaudeConfig.CONFIG_DIR + "=" + tmp.resolve("claude");
   }
 
   /** Real stream-json output with its placeholder session id. */
@@ -115,13 +116,13 @@ class InteropCliTest {
         + "echo '{\"type\":\"result\",\"subtype\":\"success\",\"total_cost_usd\":0.5,\"num_turns\":1,\"uuid\":\"r1\"}'\n"
         + "exit 6\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
-    Result r = cli().run("-D", "sessionstore.claude.command=" + fake, "-D", claudeConfig(), "resume", "s1", "more");
+    Result r = cli().run("-D", ClaudeConfig.COMMAND + "=" + fake, "-D", claudeConfig(), "resume", "s1", "more");
     assertEquals(6, r.code(), r.err());
     assertTrue(r.out().contains("\"total_cost_usd\":0.5"), r.out());
     JsonNode info = JSON.readTree(cli().run("info", "s1", "--json").out());
     assertEquals(stream().split("\n").length + 1, info.get("messageCount").asInt());
 
-    Result missing = cli().run("-D", "sessionstore.claude.command=" + tmp.resolve("absent"), "resume", "s1", "x");
+    Result missing = cli().run("-D", ClaudeConfig.COMMAND + "=" + tmp.resolve("absent"), "resume", "s1", "x");
     assertEquals(127, missing.code());
     assertEquals(1, missing.err().strip().lines().count(), missing.err());
   }

@@ -48,6 +48,12 @@ public record SessionMetadata(
   public static final String FORMAT_STREAM_JSON = "stream-json";
   /** {@link #FORMAT} of a session imported from Claude Code's transcripts (or the Claude Agent SDK's S3 layout). */
   public static final String FORMAT_CLAUDE_TRANSCRIPT = "claude-transcript";
+  /**
+   * The start of the subpaths of a session's runs: sub-transcripts that hold what a run on the session printed
+   * (a resume through Claude Code stores its output as {@code runs/1}, {@code runs/2}, …). Unlike other
+   * sub-transcripts, their {@code result} costs count in the session's {@link #totalCostUsd()}.
+   */
+  public static final String RUNS_PREFIX = "runs/";
 
 
   public SessionMetadata {

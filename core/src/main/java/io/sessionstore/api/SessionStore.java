@@ -1,9 +1,12 @@
 package io.sessionstore.api;
 
+import io.sessionstore.internal.ApiBridge;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -163,11 +166,26 @@ public interface SessionStore extends AutoCloseable {
   MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress);
 
   /**
-   * A recorder that stores a live stream of messages into a session as they arrive; see {@link Recorder}. Finish
-   * it (or close it) at the end of the stream.
+   * Merges one session that is given as values, not read from an archive, with the archive import's merge rules
+   * (as {@link #importSessions} would merge an archive holding this session alone): a session the store lacks is
+   * created with the metadata's {@code createdAt} and {@code updatedAt}; one whose transcript and every
+   * sub-transcript hold a prefix of the given messages is extended with the rest; one that holds exactly them
+   * changes nothing; and one that holds anything else is reported as {@link ImportResult#diverged() diverged} and
+   * left alone. From the metadata only the key, {@code createdAt}, {@code updatedAt}, tags, summary and
+   * attributes are taken; counts, cost and turns are derived from the messages, as for every write. Each message
+   * is stored as its exact {@link Message#json() text}. This is how another tool's sessions (Claude Code's
+   * transcripts, for one) come into the store without writing an archive.
+   *
+   * @param metadata the session's key, times and user fields
+   * @param messages the messages of its transcript, in order
+   * @param subpaths the messages of each of its sub-transcripts, by subpath
+   * @return the outcome, as for an archive of this one session ({@code created}, {@code extended} or
+   *     {@code unchanged} is 1, or the session is listed as diverged or rejected)
+   * @throws InvalidInputException when a subpath is invalid (nothing is stored)
    */
-  default Recorder recorder(RecordOptions options) {
-    return new Recorder(this, options);
+  default ImportResult importSession(SessionMetadata metadata, List<Message> messages,
+      Map<String, List<Message>> subpaths, ImportOptions options) {
+    return importSessions(new ByteArrayInputStream(ApiBridge.archiveOf(metadata, messages, subpaths)), options);
   }
 
   /** Stops the scheduled cleanup and releases the cache and the backend. */

@@ -138,9 +138,9 @@ public final class ArchiveWriter {
 
   /**
    * An archive of one session that is not stored: its metadata's identity, times and user fields, and the
-   * messages of its transcript and of each sub-transcript, as the import of other formats hands them over.
+   * messages of its transcript and of each sub-transcript ({@link io.sessionstore.api.SessionStore#importSession}).
    */
-  public static byte[] archiveOf(SessionMetadata m, List<String> messages, Map<String, List<String>> subpaths) {
+  static byte[] archiveOf(SessionMetadata m, List<String> messages, Map<String, List<String>> subpaths) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (JsonGenerator g = generator(out)) {
       writeHeader(g);

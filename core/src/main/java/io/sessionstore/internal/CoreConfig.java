@@ -10,6 +10,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.BackendConfig;
 import io.sessionstore.spi.ConfigKey;
+import io.sessionstore.spi.ConfigNamespace;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +36,6 @@ public final class CoreConfig {
   public static final String CACHE_TTL = "sessionstore.cache.ttl";
   public static final String CLEANUP_MAX_AGE = "sessionstore.cleanup.max-age";
   public static final String CLEANUP_INTERVAL = "sessionstore.cleanup.interval";
-  public static final String CLAUDE_COMMAND = "sessionstore.claude.command";
-  public static final String CLAUDE_CONFIG_DIR = "sessionstore.claude.config-dir";
 
   public static final String DEFAULT_BACKEND = "file";
   public static final String DEFAULT_PROJECT = "default";
@@ -50,9 +49,7 @@ public final class CoreConfig {
       ConfigKey.of("cache.offheap", null, "size of an off-heap cache tier, e.g. 64MB (off when unset)"),
       ConfigKey.of("cache.ttl", "30s", "how long a cached entry lives: the bound on seeing other processes' writes"),
       ConfigKey.of("cleanup.max-age", null, "scheduled cleanup: delete sessions not updated for this long"),
-      ConfigKey.of("cleanup.interval", null, "scheduled cleanup: how often it runs (default 1h when max-age is set)"),
-      ConfigKey.of("claude.command", "claude", "the Claude Code command"),
-      ConfigKey.of("claude.config-dir", null, "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"));
+      ConfigKey.of("cleanup.interval", null, "scheduled cleanup: how often it runs (default 1h when max-age is set)"));
 
   private final SessionStoreConfig config;
   private final String backend;
@@ -64,10 +61,18 @@ public final class CoreConfig {
     this.project = project;
   }
 
-  /** Every key the core and the registry's providers declare, full names. */
+  /** Every key the core, the modules found ({@link ConfigNamespace}) and the registry's providers declare. */
   public static Set<String> declaredKeys(BackendRegistry registry) {
+    return declaredKeys(registry, ConfigNamespace.discover());
+  }
+
+  /** Every key the core, the given modules and the registry's providers declare, full names. */
+  public static Set<String> declaredKeys(BackendRegistry registry, List<ConfigNamespace> modules) {
     Set<String> keys = new TreeSet<>();
     KEYS.forEach(k -> keys.add(PREFIX + k.name()));
+    for (ConfigNamespace n : modules) {
+      n.configKeys().forEach(k -> keys.add(PREFIX + n.name() + "." + k.name()));
+    }
     for (StorageBackendProvider p : registry.providers()) {
       p.configKeys().forEach(k -> keys.add(PREFIX + p.name() + "." + k.name()));
     }
@@ -78,12 +83,18 @@ public final class CoreConfig {
     return BackendRegistry.RESERVED_NAMES.contains(name);
   }
 
+  /** As {@link #check(SessionStoreConfig, BackendRegistry, List)} with the modules {@link ConfigNamespace} finds. */
+  public static CoreConfig check(SessionStoreConfig config, BackendRegistry registry) {
+    return check(config, registry, ConfigNamespace.discover());
+  }
+
   /**
    * Checks every {@code sessionstore.*} key: the core's must be declared, and so must those in the namespace of
-   * any provider found; keys of a namespace nobody declares (a backend not on the class path) are ignored.
+   * any provider or module found; keys of a namespace nobody declares (a backend, or a module such as
+   * {@code sessionstore-claude}, not on the class path) are ignored.
    */
-  public static CoreConfig check(SessionStoreConfig config, BackendRegistry registry) {
-    Set<String> declared = declaredKeys(registry);
+  public static CoreConfig check(SessionStoreConfig config, BackendRegistry registry, List<ConfigNamespace> modules) {
+    Set<String> declared = declaredKeys(registry, modules);
     for (String key : config.asMap().keySet()) {
       if (!key.startsWith(PREFIX) || declared.contains(key)) {
         continue;
@@ -91,6 +102,11 @@ public final class CoreConfig {
       String rest = key.substring(PREFIX.length());
       int dot = rest.indexOf('.');
       String namespace = dot < 0 ? rest : rest.substring(0, dot);
+      if (dot > 0 && ConfigNamespace.MODULE_NAMES.contains(namespace)
+          && modules.stream().noneMatch(n -> n.name().equals(namespace))) {
+        LOG.debug("Ignoring {}: the module of the '{}' namespace is not installed", key, namespace);
+        continue;
+      }
       if (dot < 0 || isReservedNamespace(namespace)) {
         throw new ConfigurationException("Unknown configuration key " + key + ": known keys are "
             + String.join(", ", coreKeysOf(namespace, declared)));

@@ -62,7 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultSessionStore implements SessionStore {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
-  private static final String RUNS_PREFIX = "runs/";
 
   private final StorageBackend backend;
   private final String defaultProject;
@@ -306,7 +305,7 @@ public final class DefaultSessionStore implements SessionStore {
     if (after == null) {
       listed.remove(subKey.subpath());
     }
-    if (subKey.subpath().startsWith(RUNS_PREFIX)) {
+    if (subKey.subpath().startsWith(SessionMetadata.RUNS_PREFIX)) {
       d = d.withRunsCostDelta(ownCost(after).subtract(ownCost(before)));
     }
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
@@ -328,7 +327,7 @@ public final class DefaultSessionStore implements SessionStore {
     subpaths.addAll(changed.keySet());
     BigDecimal runs = BigDecimal.ZERO;
     for (String subpath : subpaths) {
-      if (subpath.startsWith(RUNS_PREFIX)) {
+      if (subpath.startsWith(SessionMetadata.RUNS_PREFIX)) {
         StoredHead run = changed.containsKey(subpath) ? changed.get(subpath)
             : backend.head(mainKey.withSubpath(subpath)).orElse(null);
         runs = runs.add(ownCost(run));

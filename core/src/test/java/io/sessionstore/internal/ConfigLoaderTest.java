@@ -67,6 +67,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void variablesOfAModulesKeysAreRead() {
+    Set<String> declared = CoreConfig.declaredKeys(io.sessionstore.spi.BackendRegistry.of(java.util.List.of()),
+        java.util.List.of(new CoreConfigTest.Module()));
+    Map<String, String> values = new ConfigLoader(Map.of("SESSIONSTORE_CLAUDE_COMMAND", "/opt/claude",
+        "SESSIONSTORE_CLAUDE_CONFIG_DIR", "/cfg", "SESSIONSTORE_CLAUDE_CMD", "x"), new Properties(), declared)
+        .load(null, Map.of());
+    assertEquals(Map.of("sessionstore.claude.command", "/opt/claude", "sessionstore.claude.config-dir", "/cfg"),
+        values);
+  }
+
+  @Test
   void aMissingConfigurationFileIsAConfigurationError() {
     ConfigurationException e = assertThrows(ConfigurationException.class,
         () -> new ConfigLoader(Map.of(), new Properties(), DECLARED).load(dir.resolve("nope.properties"), Map.of()));

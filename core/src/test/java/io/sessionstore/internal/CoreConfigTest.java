@@ -13,6 +13,7 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.BackendConfig;
 import io.sessionstore.spi.ConfigKey;
+import io.sessionstore.spi.ConfigNamespace;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Duration;
@@ -87,6 +88,39 @@ class CoreConfigTest {
     assertTrue(e.getMessage().contains("sessionstore.demo.dir"), "lists the known keys: " + e.getMessage());
     assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.cache.size", "1")));
     assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.bakend", "file")));
+  }
+
+  /** A module's namespace as the claude module declares its own (found by ServiceLoader there). */
+  static final class Module implements ConfigNamespace {
+    @Override
+    public String name() {
+      return "claude";
+    }
+
+    @Override
+    public List<ConfigKey> configKeys() {
+      return List.of(ConfigKey.of("command", "claude", "a command"), ConfigKey.of("config-dir", null, "a folder"));
+    }
+  }
+
+  @Test
+  void aModulesKeysAreCheckedWhenTheModuleIsInstalled() {
+    SessionStoreConfig good = SessionStoreConfig.of(Map.of("sessionstore.claude.command", "x"));
+    assertEquals("file", CoreConfig.check(good, REGISTRY, List.of(new Module())).backend());
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> CoreConfig.check(
+        SessionStoreConfig.of(Map.of("sessionstore.claude.cmd", "x")), REGISTRY, List.of(new Module())));
+    assertTrue(e.getMessage().contains("sessionstore.claude.command")
+        && e.getMessage().contains("sessionstore.claude.config-dir"), "lists the known keys: " + e.getMessage());
+    assertTrue(CoreConfig.declaredKeys(REGISTRY, List.of(new Module())).containsAll(
+        List.of("sessionstore.claude.command", "sessionstore.claude.config-dir", "sessionstore.demo.dir")));
+  }
+
+  @Test
+  void keysOfAModuleThatIsNotInstalledAreIgnoredButTheNamespaceStaysReserved() {
+    assertEquals("file", CoreConfig.check(SessionStoreConfig.of(Map.of("sessionstore.claude.cmd", "x")), REGISTRY,
+        List.of()).backend());
+    assertThrows(ConfigurationException.class, () -> CoreConfig.check(
+        SessionStoreConfig.of(Map.of("sessionstore.cache.size", "1")), REGISTRY, List.of()));
   }
 
   @Test

@@ -1,12 +1,12 @@
 package io.sessionstore.examples;
 
 import io.sessionstore.api.Message;
-import io.sessionstore.api.RecordOptions;
-import io.sessionstore.api.RecordResult;
-import io.sessionstore.api.Recorder;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.claude.RecordOptions;
+import io.sessionstore.claude.RecordResult;
+import io.sessionstore.claude.Recorder;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class RecordStream {
     Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("sessionstore-record");
     try (SessionStore store = SessionStore.builder()
         .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir.toString()))).build()) {
-      Recorder recorder = store.recorder(RecordOptions.tagged(null, Set.of("example"), "Recorded from a stream"));
+      Recorder recorder = Recorder.of(store, RecordOptions.tagged(null, Set.of("example"), "Recorded from a stream"));
       RecordResult r;
       if (args.length > 1) {
         try (InputStream in = args[1].equals("-") ? System.in : Files.newInputStream(Path.of(args[1]))) {

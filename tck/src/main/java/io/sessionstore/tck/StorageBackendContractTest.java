@@ -1467,6 +1467,31 @@ public abstract class StorageBackendContractTest {
   }
 
   @Test
+  void oneSessionGivenAsValuesMergesWithTheArchiveRules() {
+    java.time.Instant created = java.time.Instant.parse("2025-01-02T03:04:05Z");
+    SessionMetadata m = SessionMetadata.of(key("given"), created).withUpdatedAt(created.plusSeconds(60))
+        .withSummary("given").withAttributes(java.util.Map.of("format", "other"));
+    ImportOptions options = new ImportOptions(false);
+    ImportResult r = store.importSession(m, users("m", 2), java.util.Map.of("subagents/a", users("a", 1)), options);
+    assertEquals(1, r.created());
+    assertEquals(3, r.messages());
+    SessionMetadata stored = store.getMetadata(key("given")).orElseThrow();
+    assertEquals(created, stored.createdAt());
+    assertEquals(created.plusSeconds(60), stored.updatedAt());
+    assertEquals("given", stored.summary());
+    assertEquals(2, stored.messageCount());
+    assertEquals(List.of("subagents/a"), store.listSubpaths(key("given")));
+    assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
+        .extended());
+    assertEquals(texts(users("m", 3)), texts(key("given")));
+    assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
+        .unchanged());
+    assertEquals(List.of(key("given")), store.importSession(m, users("other", 3), java.util.Map.of(), options)
+        .diverged());
+    assertEquals(texts(users("m", 3)), texts(key("given")), "nothing of a diverged session is written");
+  }
+
+  @Test
   void aSessionWithADivergedSubTranscriptIsReportedDivergedAndLeftAlone() {
     store.appendMessages(key("s"), users("m", 2));
     store.appendMessages(key("s").withSubpath("subagents/x"), users("x", 2));

@@ -5,8 +5,6 @@ import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.ProgressListener;
-import io.sessionstore.api.RecordOptions;
-import io.sessionstore.api.RecordResult;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -40,7 +38,6 @@ import java.util.stream.Stream;
  * Thread-safe as far as the store is; two resumes of one session at once are not coordinated.
  */
 public final class ClaudeCode {
-  static final String RUNS = "runs/";
   private static final int FOLDER_LENGTH = 200;
 
   private final SessionStore store;
@@ -53,7 +50,7 @@ public final class ClaudeCode {
    */
   public ClaudeCode(SessionStore store, List<String> command, Path configDir) {
     if (command.isEmpty()) {
-      throw new io.sessionstore.api.ConfigurationException("Invalid sessionstore.claude.command: it is empty");
+      throw new io.sessionstore.api.ConfigurationException("Invalid " + ClaudeConfig.COMMAND + ": it is empty");
     }
     this.store = store;
     this.command = List.copyOf(command);
@@ -61,12 +58,12 @@ public final class ClaudeCode {
   }
 
   /**
-   * The command from {@code sessionstore.claude.command} (default {@code claude}, split at spaces) and the folder
-   * from {@code sessionstore.claude.config-dir}, else {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}.
+   * The command from {@link ClaudeConfig#COMMAND} (default {@code claude}, split at spaces) and the folder from
+   * {@link ClaudeConfig#CONFIG_DIR}, else {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}.
    */
   public static ClaudeCode of(SessionStore store, SessionStoreConfig config) {
-    String cmd = config.get("sessionstore.claude.command").orElse("claude").strip();
-    Path dir = config.get("sessionstore.claude.config-dir").filter(s -> !s.isBlank()).map(ClaudeCode::expandHome)
+    String cmd = config.get(ClaudeConfig.COMMAND).orElse(ClaudeConfig.DEFAULT_COMMAND).strip();
+    Path dir = config.get(ClaudeConfig.CONFIG_DIR).filter(s -> !s.isBlank()).map(ClaudeCode::expandHome)
         .orElseGet(ClaudeCode::defaultConfigDir);
     return new ClaudeCode(store, cmd.isEmpty() ? List.of() : Arrays.asList(cmd.split("\\s+")), dir);
   }
@@ -218,7 +215,7 @@ public final class ClaudeCode {
     SessionMetadata m = metadata(session);
     boolean transcript = SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT.equals(m.attributes().get(SessionMetadata.FORMAT));
     PullResult pulled = transcript ? pull(session, workingDir, Existing.KEEP_LONGER) : null;
-    SessionKey into = transcript ? session.withSubpath(RUNS + nextRun(session)) : session;
+    SessionKey into = transcript ? session.withSubpath(SessionMetadata.RUNS_PREFIX + nextRun(session)) : session;
     List<String> args = new ArrayList<>(command);
     args.addAll(List.of("--resume", session.sessionId(), "-p", prompt, "--output-format", "stream-json",
         "--verbose"));
@@ -238,7 +235,7 @@ public final class ClaudeCode {
         unpull(pulled);
       }
       throw new ClaudeCommandNotFoundException("Cannot run the Claude Code command '" + command.get(0) + "': "
-          + IoErrors.describe(e) + " (install Claude Code, or set sessionstore.claude.command)", e);
+          + IoErrors.describe(e) + " (install Claude Code, or set " + ClaudeConfig.COMMAND + ")", e);
     }
     // Stopping sessionstore stops the run it started.
     Thread stopRun = new Thread(process::destroy);
@@ -258,7 +255,7 @@ public final class ClaudeCode {
         }
       };
       try {
-        recorded = store.recorder(RecordOptions.into(into)).record(process.getInputStream(), echo);
+        recorded = Recorder.of(store, RecordOptions.into(into)).record(process.getInputStream(), echo);
       } catch (RuntimeException storeFailed) {
         // The run goes on to its end, its output still passed through; only the recording stopped.
         passThrough(process, output);
@@ -329,8 +326,8 @@ public final class ClaudeCode {
   private long nextRun(SessionKey session) {
     long last = 0;
     for (String sub : store.listSubpaths(session)) {
-      if (sub.startsWith(RUNS) && sub.substring(RUNS.length()).matches("[0-9]{1,18}")) {
-        last = Math.max(last, Long.parseLong(sub.substring(RUNS.length())));
+      if (sub.startsWith(SessionMetadata.RUNS_PREFIX) && sub.substring(SessionMetadata.RUNS_PREFIX.length()).matches("[0-9]{1,18}")) {
+        last = Math.max(last, Long.parseLong(sub.substring(SessionMetadata.RUNS_PREFIX.length())));
       }
     }
     return last + 1;

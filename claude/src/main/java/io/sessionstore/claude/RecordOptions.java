@@ -1,9 +1,12 @@
-package io.sessionstore.api;
+package io.sessionstore.claude;
 
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.SessionKey;
 import java.util.Set;
 
 /**
- * Options of {@link SessionStore#recorder(RecordOptions)}.
+ * Options of {@link Recorder#of(io.sessionstore.api.SessionStore, RecordOptions)}.
  *
  * @param project the project to record into, or null for the store's default project
  * @param sessionId the session to record into, or null to take the {@code session_id} of the stream's first
@@ -17,8 +20,8 @@ public record RecordOptions(String project, String sessionId, String subpath, Se
 
   public RecordOptions {
     tags = tags == null ? Set.of() : Set.copyOf(tags);
-    Checks.tags(tags);
-    Checks.summary(summary);
+    // Tags and summary are checked as a save checks them.
+    new SaveOptions(tags, summary, null, null);
     if (subpath != null && sessionId == null) {
       throw new InvalidInputException("Cannot record into subpath " + subpath + " of no session: give a session id");
     }

@@ -8,9 +8,7 @@ import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
-import io.sessionstore.internal.ArchiveWriter;
 import io.sessionstore.spi.IoErrors;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -25,10 +23,10 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Imports Claude Code transcripts (CONTRACTS §11). Each session goes in as a one-session archive, so the archive
- * import's merge rules apply: a new session is created, a stored one whose lines start the file's gets the new
- * lines appended as they are, and one that does not is reported as diverged and left alone. Not thread-safe: one
- * import per instance.
+ * Imports Claude Code transcripts (CONTRACTS §11). Each session goes in through {@link SessionStore#importSession},
+ * so the archive import's merge rules apply: a new session is created, a stored one whose lines start the file's
+ * gets the new lines appended as they are, and one that does not is reported as diverged and left alone. Not
+ * thread-safe: one import per instance.
  */
 final class TranscriptImporter {
   static final String SUBAGENTS = "subagents";
@@ -130,7 +128,9 @@ final class TranscriptImporter {
       return this;
     }
     long lines = (main == null ? 0 : main.lines.size()) + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
-    ImportResult r = store.importSessions(new ByteArrayInputStream(archive(key, main, subs)),
+    Map<String, List<Message>> subpaths = new TreeMap<>();
+    subs.forEach((name, f) -> subpaths.put(name, f.lines));
+    ImportResult r = store.importSession(metadata(key, main, subs), main == null ? List.of() : main.lines, subpaths,
         new ImportOptions(false, true, ProgressListener.NONE));
     if (!r.rejected().isEmpty()) {
       rejected.add(new TranscriptImportResult.Rejection(transcript, 0, r.rejected().get(0).reason()));
@@ -167,11 +167,11 @@ final class TranscriptImporter {
   }
 
   /**
-   * The session as an archive of one line, with the metadata its lines give (CONTRACTS §4, §7). For a session
+   * The session's metadata, as its lines give it (CONTRACTS §4, §7). For a session
    * stored before, what an earlier import derived is refreshed, and what someone changed since is kept: a stored
    * value that differs from what the stored lines give was set by a person.
    */
-  private byte[] archive(SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
+  private SessionMetadata metadata(SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
     List<Message> lines = main == null ? List.of() : main.lines;
     TranscriptMetadata derived = TranscriptMetadata.of(lines);
     String summary = derived.summary();
@@ -203,15 +203,7 @@ final class TranscriptImporter {
       last = modified(main, subs);
       first = last;
     }
-    SessionMetadata m = SessionMetadata.of(key, first).withUpdatedAt(last).withSummary(summary)
-        .withAttributes(attributes);
-    Map<String, List<String>> subpaths = new TreeMap<>();
-    subs.forEach((name, f) -> subpaths.put(name, texts(f.lines)));
-    return ArchiveWriter.archiveOf(m, texts(lines), subpaths);
-  }
-
-  private static List<String> texts(List<Message> lines) {
-    return lines.stream().map(Message::json).toList();
+    return SessionMetadata.of(key, first).withUpdatedAt(last).withSummary(summary).withAttributes(attributes);
   }
 
   private static Instant modified(TranscriptFile main, Map<String, TranscriptFile> subs) {

@@ -1,4 +1,4 @@
-package io.sessionstore.interop;
+package io.sessionstore.claude;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
-import io.sessionstore.api.RecordOptions;
-import io.sessionstore.api.RecordResult;
-import io.sessionstore.api.Recorder;
+
+
+
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -77,7 +77,7 @@ class RecorderTest {
     List<String> lines = stream("live-1");
     assertEquals("system", Message.parse(lines.get(0)).type(), "the fixture starts with system/init");
     List<String> echoed = new ArrayList<>();
-    RecordResult r = store.recorder(RecordOptions.tagged(null, Set.of("live"), "fixing tests"))
+    RecordResult r = Recorder.of(store, RecordOptions.tagged(null, Set.of("live"), "fixing tests"))
         .record(input(lines), echoed::add);
 
     SessionKey key = store.key("live-1");
@@ -98,7 +98,7 @@ class RecorderTest {
   @Test
   void eachMessageIsStoredWhenItArrives() {
     List<String> lines = stream("live-2");
-    Recorder recorder = store.recorder(RecordOptions.DEFAULTS);
+    Recorder recorder = Recorder.of(store, RecordOptions.DEFAULTS);
     for (int i = 0; i < lines.size(); i++) {
       assertTrue(recorder.acceptLine(lines.get(i)));
       // A crash now would lose nothing already fed.
@@ -112,7 +112,7 @@ class RecorderTest {
     String line = "{\"type\":\"user\",\"uuid\":\"u\",\"session_id\":\"bom\"}";
     byte[] input = ("\ufeff\ufeff" + line + "\n" + line.replace("\"u\"", "\"v\"") + "\n")
         .getBytes(StandardCharsets.UTF_8);
-    RecordResult r = store.recorder(RecordOptions.tagged("bom", Set.of(), null))
+    RecordResult r = Recorder.of(store, RecordOptions.tagged("bom", Set.of(), null))
         .record(new ByteArrayInputStream(input), l -> { });
     assertEquals(List.of(1L), r.rejected().stream().map(RecordResult.Rejection::line).toList(),
         "only the first mark is the stream's; the second belongs to the line, which is then not JSON");
@@ -129,7 +129,7 @@ class RecorderTest {
     ByteArrayOutputStream in = new ByteArrayOutputStream();
     in.writeBytes((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     in.writeBytes(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xc3, '"', '}', '\n'});
-    RecordResult r = store.recorder(RecordOptions.DEFAULTS).record(new ByteArrayInputStream(in.toByteArray()),
+    RecordResult r = Recorder.of(store, RecordOptions.DEFAULTS).record(new ByteArrayInputStream(in.toByteArray()),
         l -> { });
 
     assertEquals(List.of(3L, 5L, (long) lines.size() + 1), r.rejected().stream().map(RecordResult.Rejection::line)
@@ -145,7 +145,7 @@ class RecorderTest {
     List<String> reordered = new ArrayList<>(lines.subList(1, 3));
     reordered.add(lines.get(0));
     reordered.addAll(lines.subList(3, lines.size()));
-    Recorder waiting = store.recorder(RecordOptions.DEFAULTS);
+    Recorder waiting = Recorder.of(store, RecordOptions.DEFAULTS);
     waiting.acceptLine(reordered.get(0));
     assertTrue(waiting.key().isEmpty());
     assertTrue(store.getMetadata(store.key("from-stream")).isEmpty());
@@ -153,7 +153,7 @@ class RecorderTest {
     waiting.finish();
     assertEquals(reordered, shown(store.key("from-stream")));
 
-    RecordResult given = store.recorder(RecordOptions.tagged("chosen", Set.of(), null)).record(input(lines), l -> { });
+    RecordResult given = Recorder.of(store, RecordOptions.tagged("chosen", Set.of(), null)).record(input(lines), l -> { });
     assertEquals(store.key("chosen"), given.key());
     assertEquals(lines, shown(store.key("chosen")));
   }
@@ -161,11 +161,11 @@ class RecorderTest {
   @Test
   void withoutInitTheFirstSessionIdIsUsedAndWithoutAnyIdNothingIsStored() {
     List<String> lines = stream("no-init").subList(1, 4);
-    RecordResult r = store.recorder(RecordOptions.DEFAULTS).record(input(lines), l -> { });
+    RecordResult r = Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> { });
     assertEquals(store.key("no-init"), r.key());
     assertEquals(lines, shown(r.key()));
 
-    Recorder anonymous = store.recorder(RecordOptions.DEFAULTS);
+    Recorder anonymous = Recorder.of(store, RecordOptions.DEFAULTS);
     anonymous.acceptLine("{\"type\":\"assistant\",\"uuid\":\"x\"}");
     InvalidInputException e = assertThrows(InvalidInputException.class, anonymous::finish);
     assertTrue(e.getMessage().contains("session id"), e.getMessage());
@@ -175,20 +175,20 @@ class RecorderTest {
   @Test
   void anInitWithAnUnusableSessionIdDoesNotStopTheStream() {
     List<String> lines = new ArrayList<>(stream("a/b"));
-    Recorder recorder = store.recorder(RecordOptions.DEFAULTS);
+    Recorder recorder = Recorder.of(store, RecordOptions.DEFAULTS);
     lines.forEach(recorder::acceptLine);
     InvalidInputException e = assertThrows(InvalidInputException.class, recorder::finish);
     assertTrue(e.getMessage().contains("--id") && e.getMessage().contains("a/b"), e.getMessage());
 
-    RecordResult given = store.recorder(RecordOptions.tagged("fixed", Set.of(), null)).record(input(lines), l -> { });
+    RecordResult given = Recorder.of(store, RecordOptions.tagged("fixed", Set.of(), null)).record(input(lines), l -> { });
     assertEquals(lines, shown(given.key()));
   }
 
   @Test
   void recordingTheSameStreamAgainStoresNothingTwice() {
     List<String> lines = stream("again");
-    store.recorder(RecordOptions.DEFAULTS).record(input(lines), l -> { });
-    RecordResult second = store.recorder(RecordOptions.DEFAULTS).record(input(lines), l -> { });
+    Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> { });
+    RecordResult second = Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> { });
     assertEquals(0, second.stored());
     assertEquals(lines.size(), second.skipped());
     assertEquals(lines, shown(store.key("again")));

@@ -1,4 +1,4 @@
-package io.sessionstore.interop;
+package io.sessionstore.claude;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,18 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.NotFoundException;
-import io.sessionstore.api.RecordOptions;
+
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
-import io.sessionstore.claude.ClaudeCode;
-import io.sessionstore.claude.ClaudeCommandNotFoundException;
-import io.sessionstore.claude.PullResult;
-import io.sessionstore.claude.ResumeResult;
-import io.sessionstore.claude.TranscriptImportResult;
 import io.sessionstore.tck.Fixtures;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -72,7 +67,7 @@ class ClaudeCodeTest {
   /** Records a real stream-json session with the given id; returns its lines. */
   private List<String> record(String sessionId) {
     List<String> lines = RecorderTest.stream(sessionId);
-    store.recorder(RecordOptions.DEFAULTS).record(RecorderTest.input(lines), l -> { });
+    Recorder.of(store, RecordOptions.DEFAULTS).record(RecorderTest.input(lines), l -> { });
     return lines;
   }
 
@@ -507,14 +502,14 @@ class ClaudeCodeTest {
     record("env-1");
     Path seen = tmp.resolve("seen-env");
     Path fake = standIn("fake-claude", "echo \"${CLAUDE_CONFIG_DIR-unset}\" > '" + seen + "'\n");
-    ClaudeCode byDefault = ClaudeCode.of(store, SessionStoreConfig.of(Map.of("sessionstore.claude.command",
+    ClaudeCode byDefault = ClaudeCode.of(store, SessionStoreConfig.of(Map.of(ClaudeConfig.COMMAND,
         fake.toString())));
     assertEquals(0, byDefault.resume(store.key("env-1"), "hi", tmp, l -> { }).exitCode());
     String inherited = System.getenv("CLAUDE_CONFIG_DIR");
     assertEquals(inherited == null ? "unset" : inherited, Files.readString(seen).strip());
 
-    ClaudeCode configured = ClaudeCode.of(store, SessionStoreConfig.of(Map.of("sessionstore.claude.command",
-        fake.toString(), "sessionstore.claude.config-dir", tmp.resolve("cfg").toString())));
+    ClaudeCode configured = ClaudeCode.of(store, SessionStoreConfig.of(Map.of(ClaudeConfig.COMMAND,
+        fake.toString(), ClaudeConfig.CONFIG_DIR, tmp.resolve("cfg").toString())));
     configured.resume(store.key("env-1"), "hi", tmp, l -> { });
     assertEquals(tmp.resolve("cfg").toString(), Files.readString(seen).strip());
   }
@@ -524,7 +519,7 @@ class ClaudeCodeTest {
     record("s-1");
     ClaudeCommandNotFoundException e = assertThrows(ClaudeCommandNotFoundException.class,
         () -> claude(tmp.resolve("no-such-claude").toString()).resume(store.key("s-1"), "hi", tmp, l -> { }));
-    assertTrue(e.getMessage().contains("sessionstore.claude.command"), e.getMessage());
+    assertTrue(e.getMessage().contains(ClaudeConfig.COMMAND), e.getMessage());
     assertThrows(NotFoundException.class, () -> claude().resume(store.key("absent"), "hi", tmp, l -> { }));
   }
 

@@ -1,7 +1,6 @@
 package io.sessionstore.claude;
 
 import io.sessionstore.api.Message;
-import io.sessionstore.api.RecordResult;
 import io.sessionstore.api.SessionKey;
 import java.util.List;
 

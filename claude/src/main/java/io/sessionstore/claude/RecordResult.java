@@ -1,5 +1,7 @@
-package io.sessionstore.api;
+package io.sessionstore.claude;
 
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
 import java.util.List;
 
 /**

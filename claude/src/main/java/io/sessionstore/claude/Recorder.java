@@ -1,5 +1,15 @@
-package io.sessionstore.api;
+package io.sessionstore.claude;
 
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.MetadataUpdate;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -15,7 +25,7 @@ import java.util.function.Consumer;
  * <p>The session is the one the options name, else the {@code session_id} of the stream's first
  * {@code system}/{@code init} message; messages that arrive before that are held until it comes. A session the
  * recording creates gets the attribute {@code format=stream-json}. A retried message (same {@code uuid}, same
- * bytes) is stored once. Thread-safe; get one from {@link SessionStore#recorder(RecordOptions)}.
+ * bytes) is stored once. Thread-safe; get one from {@link #of(SessionStore, RecordOptions)}.
  */
 public final class Recorder implements AutoCloseable {
   private final SessionStore store;
@@ -30,7 +40,15 @@ public final class Recorder implements AutoCloseable {
   private RecordResult result;
   private String invalidId;
 
-  Recorder(SessionStore store, RecordOptions options) {
+  /**
+   * A recorder that stores a live stream of messages into a session of the store as they arrive. Finish it (or
+   * close it) at the end of the stream.
+   */
+  public static Recorder of(SessionStore store, RecordOptions options) {
+    return new Recorder(store, options);
+  }
+
+  private Recorder(SessionStore store, RecordOptions options) {
     this.store = store;
     this.options = options;
     if (options.sessionId() != null) {
