@@ -29,7 +29,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Claude Code and a {@link SessionStore} working together (CONTRACTS §11): import Claude Code's transcripts,
+ * Claude Code and a {@link SessionStore} working together (the README's "Claude Code"): import Claude Code's transcripts,
  * write a stored session back where Claude Code looks for it ({@code <config dir>/projects/<encoded working
  * directory>/<id>.jsonl}), and resume a stored session through the Claude Code command, recording what it prints.
  *

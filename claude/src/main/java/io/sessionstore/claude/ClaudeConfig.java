@@ -5,7 +5,7 @@ import io.sessionstore.spi.ConfigNamespace;
 import java.util.List;
 
 /**
- * The configuration keys of Claude Code interoperability, {@code sessionstore.claude.*} (CONTRACTS §9), declared
+ * The configuration keys of Claude Code interoperability, {@code sessionstore.claude.*} (the README's "Configuration"), declared
  * here and nowhere else. The core finds this class with {@link java.util.ServiceLoader}, so it checks these keys
  * (an unknown {@code sessionstore.claude.*} key is an error) and reads their environment variables
  * ({@code SESSIONSTORE_CLAUDE_COMMAND}, {@code SESSIONSTORE_CLAUDE_CONFIG_DIR}) as it does its own. Immutable.

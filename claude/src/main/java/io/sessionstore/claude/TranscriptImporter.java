@@ -23,7 +23,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Imports Claude Code transcripts (CONTRACTS §11). Each session goes in through {@link SessionStore#importSession},
+ * Imports Claude Code transcripts (the README's "Claude Code"). Each session goes in through {@link SessionStore#importSession},
  * so the archive import's merge rules apply: a new session is created, a stored one whose lines start the file's
  * gets the new lines appended as they are, and one that does not is reported as diverged and left alone. Not
  * thread-safe: one import per instance.
@@ -167,7 +167,7 @@ final class TranscriptImporter {
   }
 
   /**
-   * The session's metadata, as its lines give it (CONTRACTS §4, §7). For a session
+   * The session's metadata, as its lines give it (the README's "Claude Code"). For a session
    * stored before, what an earlier import derived is refreshed, and what someone changed since is kept: a stored
    * value that differs from what the stored lines give was set by a person.
    */

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The metadata an imported transcript gets from its lines (CONTRACTS §4): the earliest and latest
+ * The metadata an imported transcript gets from its lines (the README's "Claude Code"): the earliest and latest
  * {@code timestamp}, the summary, and the attributes {@code cwd}, {@code gitBranch}, {@code model},
  * {@code claudeCodeVersion} and {@code format}.
  *
