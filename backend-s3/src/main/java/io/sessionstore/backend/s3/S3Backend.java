@@ -16,8 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -60,11 +62,19 @@ public final class S3Backend implements StorageBackend {
   private static final int READ_AHEAD = 16;
   private static final long DISCOVERY_EVERY_SECONDS = 30;
   private static final int MAX_COUNTS = 256;
+  /** How many transcripts' states a process keeps. */
+  private static final int MAX_STATES = 10_000;
 
   private final S3Settings settings;
   private final Clock clock;
   private final S3Layout layout;
-  private final Map<SessionKey, State> states = new ConcurrentHashMap<>();
+  /** A cache: a transcript whose state was dropped is read from the bucket again, as in a fresh process. */
+  private final Map<SessionKey, State> states = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<SessionKey, State> eldest) {
+      return size() > MAX_STATES;
+    }
+  });
   private final Map<Scope, Long> discovered = new ConcurrentHashMap<>();
   private ObjectStore store;
   private S3Index index;
