@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.NotFoundException;
-
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;

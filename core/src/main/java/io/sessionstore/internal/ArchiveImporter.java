@@ -1,11 +1,5 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.MetadataJson;
-
-import io.sessionstore.spi.Json;
-
-import io.sessionstore.spi.Utf8Lines;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -16,8 +10,11 @@ import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.spi.Json;
+import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.Utf8Lines;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

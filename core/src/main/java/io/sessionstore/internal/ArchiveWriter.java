@@ -1,9 +1,5 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.MetadataJson;
-
-import io.sessionstore.spi.Json;
-
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sessionstore.api.BackendUnavailableException;
@@ -14,6 +10,8 @@ import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
+import io.sessionstore.spi.Json;
+import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import java.io.FilterOutputStream;

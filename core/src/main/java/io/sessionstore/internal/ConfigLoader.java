@@ -1,10 +1,8 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.BackendRegistry;
-
-import io.sessionstore.spi.ConfigValues;
-
 import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.spi.BackendRegistry;
+import io.sessionstore.spi.ConfigValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;

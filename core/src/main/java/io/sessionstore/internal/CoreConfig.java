@@ -1,16 +1,14 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.BackendRegistry;
-
-import io.sessionstore.spi.ConfigValues;
-
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.BackendConfig;
+import io.sessionstore.spi.BackendRegistry;
 import io.sessionstore.spi.ConfigKey;
 import io.sessionstore.spi.ConfigNamespace;
+import io.sessionstore.spi.ConfigValues;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Duration;
 import java.util.List;

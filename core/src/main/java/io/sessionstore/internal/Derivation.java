@@ -1,10 +1,9 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.Json;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionstore.spi.Json;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Objects;

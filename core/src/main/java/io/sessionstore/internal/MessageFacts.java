@@ -1,11 +1,10 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.Json;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
+import io.sessionstore.spi.Json;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;

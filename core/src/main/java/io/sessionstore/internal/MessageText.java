@@ -1,9 +1,8 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.Json;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.sessionstore.spi.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

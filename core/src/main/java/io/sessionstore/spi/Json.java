@@ -72,21 +72,21 @@ public final class Json {
    * text is JSON, but not JSON the store can read back, so it is bad input.
    */
   public static InvalidInputException numberOutOfRange(String what, NumberFormatException e) {
-    String reason = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
-    if (reason.length() > 160) {
-      reason = reason.substring(0, 160) + "…";
-    }
-    return new InvalidInputException("Invalid " + what + ": a number in it is out of range (" + reason + ")");
+    return new InvalidInputException("Invalid " + what + ": a number in it is out of range ("
+        + shortLine(String.valueOf(e.getMessage())) + ")");
   }
 
   /** One line describing a parse failure: Jackson's reason and where, without its multi-line source excerpt. */
   public static String describe(JsonProcessingException e) {
-    String reason = e.getOriginalMessage().replaceAll("\\s+", " ").trim();
-    if (reason.length() > 160) {
-      reason = reason.substring(0, 160) + "…";
-    }
+    String reason = shortLine(e.getOriginalMessage());
     return e.getLocation() == null ? reason : reason + " at column " + e.getLocation().getColumnNr();
   }
+  /** A parser's reason on one line, cut to 160 characters. */
+  private static String shortLine(String reason) {
+    String line = reason.replaceAll("\\s+", " ").trim();
+    return line.length() > 160 ? line.substring(0, 160) + "…" : line;
+  }
+
 
   private static final com.fasterxml.jackson.databind.ObjectReader VALUE_READER =
       MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

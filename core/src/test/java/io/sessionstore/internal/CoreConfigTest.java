@@ -1,9 +1,5 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.BackendRegistry;
-
-import io.sessionstore.spi.ConfigValues;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.BackendConfig;
+import io.sessionstore.spi.BackendRegistry;
 import io.sessionstore.spi.ConfigKey;
 import io.sessionstore.spi.ConfigNamespace;
+import io.sessionstore.spi.ConfigValues;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Duration;

@@ -1,7 +1,5 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.spi.Json;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
+import io.sessionstore.spi.Json;
 import java.math.BigDecimal;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,19 +6,15 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.IoErrors;
 import io.sessionstore.spi.Json;
-import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
-import io.sessionstore.spi.SupportsAtomicCommits;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
 import java.io.InputStream;
-import io.sessionstore.spi.Utf8Lines;
-import java.util.Iterator;
-import java.util.Spliterator;
-import java.util.Spliterators;
-import java.util.stream.StreamSupport;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -30,9 +26,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The local file backend: a directory that holds, for every transcript, its messages as JSON Lines (one file per

@@ -3,8 +3,8 @@ package io.sessionstore.hardening.fuzz;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Tuple;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 /**
  * Generators of message lines, written as text (never through a JSON library, so that every byte is what the
