@@ -112,11 +112,11 @@ final class SessionstoreCommand {
     if (project != null) {
       return new SessionKey(project, id, subpath);
     }
-    SessionKey inDefault = SessionKey.of(s.defaultProject(), id);
-    if (s.getMetadata(inDefault).isPresent()) {
-      return new SessionKey(inDefault.project(), id, subpath);
-    }
+    // One lookup by id (an index query on the shared backends), not a read in the default project first.
     List<SessionMetadata> found = s.findSessions(id);
+    if (found.stream().anyMatch(m -> m.project().equals(s.defaultProject()))) {
+      return new SessionKey(s.defaultProject(), id, subpath);
+    }
     if (found.size() > 1) {
       throw new Main.UsageException("Session '" + id + "' exists in several projects ("
           + found.stream().map(SessionMetadata::project).collect(Collectors.joining(", "))

@@ -459,9 +459,8 @@ public final class DefaultSessionStore implements SessionStore {
   public List<SessionMetadata> findSessions(String sessionId) {
     checkOpen();
     SessionKey.checkName("session id", sessionId);
-    try (Stream<StoredHead> heads = backend.list(Scope.allProjects())) {
-      return heads.map(StoredHead::metadata).filter(m -> m.sessionId().equals(sessionId)).sorted(Search.ORDER)
-          .toList();
+    try (Stream<StoredHead> heads = backend.findSessions(sessionId)) {
+      return heads.map(StoredHead::metadata).sorted(Search.ORDER).toList();
     }
   }
 

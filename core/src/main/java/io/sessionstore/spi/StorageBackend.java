@@ -56,6 +56,14 @@ public interface StorageBackend extends AutoCloseable {
   /** The heads of the sessions' main transcripts in the scope, in any order; never sub-transcripts. */
   Stream<StoredHead> list(Scope scope);
 
+  /**
+   * The heads of the main transcripts, in every project, of the sessions with this id, in any order. The default
+   * filters {@link #list} of all projects; a backend that can look an id up without reading every head should.
+   */
+  default Stream<StoredHead> findSessions(String sessionId) {
+    return list(Scope.allProjects()).filter(h -> h.key().sessionId().equals(sessionId));
+  }
+
   /** The subpaths of a session's sub-transcripts, sorted; never the main transcript. */
   List<String> subpaths(SessionKey session);
 

@@ -4,6 +4,7 @@ import com.mongodb.ConnectionString;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoSecurityException;
 import com.mongodb.MongoTimeoutException;
@@ -15,6 +16,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.InsertManyOptions;
@@ -32,12 +34,14 @@ import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsHousekeeping;
+import io.sessionstore.spi.SupportsRequestCounts;
 import io.sessionstore.spi.SupportsSearch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
@@ -65,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * mongo-java-server (the test server) does not make atomic or offer. Reads stop at the head's count, so messages
  * a crashed writer left behind are never seen; the next writer at those numbers clears them.
  */
-public final class MongoBackend implements StorageBackend, SupportsSearch, SupportsHousekeeping {
+public final class MongoBackend implements StorageBackend, SupportsSearch, SupportsHousekeeping,
+    SupportsRequestCounts {
   private static final Logger LOG = LoggerFactory.getLogger(MongoBackend.class);
   /** Under MongoDB's 16 MB document limit with room for the other fields. */
   static final int CHUNK_CHARS = 15 * 1024 * 1024 / 4;
@@ -79,10 +84,13 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   private final String writeConcern;
   private final Duration ttl;
   private final Duration timeout;
+  private final CommandCounter commands = new CommandCounter();
   private MongoClient client;
+  private MongoDatabase db;
   private MongoCollection<Document> heads;
   private MongoCollection<Document> messages;
-  private long clockOffset;
+  /** Asked of the server when first needed, so that a process that only reads never sends the command. */
+  private volatile Long clockOffset;
 
   MongoBackend(String uri, String database, String prefix, String writeConcern, Duration ttl, Duration timeout) {
     this.uri = uri;
@@ -105,13 +113,12 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
         .applyToClusterSettings(b -> b.serverSelectionTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
         .applyToSocketSettings(b -> b.connectTimeout((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE),
             TimeUnit.MILLISECONDS))
+        .addCommandListener(commands)
         .writeConcern(writeConcern()).build();
     client = MongoClients.create(settings);
     String where = String.join(",", cs.getHosts());
     try {
-      MongoDatabase db = client.getDatabase(database);
-      db.runCommand(new Document("ping", 1));
-      clockOffset = serverClockOffset(db);
+      db = client.getDatabase(database);
       heads = db.getCollection(prefix + "heads");
       messages = db.getCollection(prefix + "messages");
       createIndexes();
@@ -137,7 +144,7 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
         if (reply.get("localTime") instanceof Date serverTime) {
           return serverTime.getTime() - System.currentTimeMillis();
         }
-      } catch (MongoException e) {
+      } catch (MongoCommandException e) {
         // an older or smaller server: try the next name, else assume the clocks agree
       }
     }
@@ -153,17 +160,29 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     };
   }
 
-  /** The indexes searches and appends use; created if missing (MongoDB leaves existing ones alone). */
+  /**
+   * The indexes searches and appends use; created if missing (MongoDB leaves existing ones alone), one command per
+   * collection, which is also the start-up's reachability and permission check.
+   */
   private void createIndexes() {
-    heads.createIndex(Indexes.compoundIndex(Indexes.ascending("main", "project", "tags"), Indexes.descending("updatedAt")),
-        new IndexOptions().name("tags_updated"));
-    heads.createIndex(Indexes.descending("updatedAt"), new IndexOptions().name("updated"));
-    heads.createIndex(Indexes.ascending("project", "session", "main"), new IndexOptions().name("session"));
-    messages.createIndex(Indexes.ascending("k", "g", "s", "c"), new IndexOptions().name("session_seq").unique(true));
+    List<IndexModel> onHeads = new ArrayList<>(List.of(
+        new IndexModel(Indexes.compoundIndex(Indexes.ascending("main", "project", "tags"),
+            Indexes.descending("updatedAt")), new IndexOptions().name("tags_updated")),
+        new IndexModel(Indexes.descending("updatedAt"), new IndexOptions().name("updated")),
+        new IndexModel(Indexes.ascending("project", "session", "main"), new IndexOptions().name("session")),
+        new IndexModel(Indexes.ascending("session"), new IndexOptions().name("session_id"))));
     if (ttl != null) {
-      heads.createIndex(Indexes.ascending("updatedAt"),
-          new IndexOptions().name("ttl_updated").expireAfter(ttl.toSeconds(), TimeUnit.SECONDS));
+      onHeads.add(new IndexModel(Indexes.ascending("updatedAt"),
+          new IndexOptions().name("ttl_updated").expireAfter(ttl.toSeconds(), TimeUnit.SECONDS)));
     }
+    heads.createIndexes(onHeads);
+    messages.createIndexes(List.of(new IndexModel(Indexes.ascending("k", "g", "s", "c"),
+        new IndexOptions().name("session_seq").unique(true))));
+  }
+
+  @Override
+  public Map<String, Long> requestCounts() {
+    return commands.snapshot();
   }
 
   // ---- ids ----------------------------------------------------------------------------------------------------
@@ -417,7 +436,12 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
 
   /** Now on the server's clock, so that ages are judged by one clock whichever machine writes. */
   private long serverNow() {
-    return System.currentTimeMillis() + clockOffset;
+    Long offset = clockOffset;
+    if (offset == null) {
+      offset = serverClockOffset(db);
+      clockOffset = offset;
+    }
+    return System.currentTimeMillis() + offset;
   }
 
   // ---- messages -----------------------------------------------------------------------------------------------
@@ -486,6 +510,19 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       return out.stream();
     } catch (MongoException e) {
       throw unavailable("list sessions", e);
+    }
+  }
+
+  @Override
+  public Stream<StoredHead> findSessions(String sessionId) {
+    try {
+      List<StoredHead> out = new ArrayList<>();
+      for (Document d : heads.find(Filters.and(Filters.eq("session", sessionId), Filters.eq("main", true)))) {
+        listed(d).ifPresent(out::add);
+      }
+      return out.stream();
+    } catch (MongoException e) {
+      throw unavailable("find session " + sessionId, e);
     }
   }
 
