@@ -42,14 +42,16 @@ final class Report {
    * store takes. The other columns: how many times faster than the naive design and than the peer on that backend.
    */
   void printTable(PrintStream out) {
-    out.printf("%-20s %-6s %12s %10s %10s %9s %9s %16s%n", "workload", "backend", "ops/s", "p50 us", "p99 us",
-        "x floor", "vs naive", "vs spring-ai");
+    out.printf("%-20s %-6s %12s %10s %10s %9s %9s %16s %8s%n", "workload", "backend", "ops/s", "p50 us", "p99 us",
+        "x floor", "vs naive", "vs spring-ai", "req/op");
     for (String backend : List.of("file", "s3", "mongo")) {
       for (String workload : ALL) {
-        find(workload, backend, SESSIONSTORE).ifPresent(r -> out.printf("%-20s %-6s %12s %10.0f %10.0f %9s %9s %16s%n",
-            workload, backend, number(r.opsPerSec()) + (workload.endsWith("-mb") ? " MB/s" : ""), r.p50Micros(),
-            r.p99Micros(), ratio(find(workload, backend, FLOOR), r, true), ratio(find(workload, backend, NAIVE), r,
-                false), ratio(find(workload, backend, peerOf(backend)), r, false)));
+        find(workload, backend, SESSIONSTORE).ifPresent(r -> out.printf(
+            "%-20s %-6s %12s %10.0f %10.0f %9s %9s %16s %8s%n", workload, backend,
+            number(r.opsPerSec()) + (workload.endsWith("-mb") ? " MB/s" : ""), r.p50Micros(), r.p99Micros(),
+            ratio(find(workload, backend, FLOOR), r, true), ratio(find(workload, backend, NAIVE), r, false),
+            ratio(find(workload, backend, peerOf(backend)), r, false),
+            r.requestsPerOp() == null ? "-" : r.requestsPerOp().toString()));
       }
     }
     for (String backend : List.of("file", "s3", "mongo")) {

@@ -12,14 +12,19 @@ import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.api.WriteResult;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.SupportsRequestCounts;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Every workload on one backend through the public API, with the defaults a user gets (cache on). */
 final class StoreSuite {
@@ -128,6 +133,7 @@ final class StoreSuite {
       Population.write(ns.store, corpus, LARGE, sizes.searchLarge(), sizes.sessionMessages());
       search(ns.store, SEARCH_TAG_LARGE, tagQuery(LARGE));
       search(ns.store, SEARCH_TIME_LARGE, timeQuery(LARGE, sizes.searchLarge()));
+      freshProcess(ns.config, ns.store.search(SearchQuery.in(Scope.project(LARGE)).limit(1).build()).items().get(0));
     }
     ByteArrayOutputStream[] archives = new ByteArrayOutputStream[sizes.bulkIterations()];
     try (Namespace ns = Namespace.open(target)) {
@@ -172,6 +178,34 @@ final class StoreSuite {
       }
     });
     report(workload, stats, 0);
+  }
+
+  /** The fresh-process series: every operation on a new store instance, with the requests it sends. */
+  private void freshProcess(Map<String, String> config, SessionMetadata session) throws Exception {
+    fresh(FRESH_LIST, config, s -> s.search(SearchQuery.in(Scope.allProjects()).limit(20).build()).items());
+    fresh(FRESH_SEARCH, config, s -> s.search(SearchQuery.in(Scope.allProjects()).tags("tag-3").limit(20).build())
+        .items());
+    // what `sessionstore info ID` does: the id looked up in every project, then the session's head
+    fresh(FRESH_INFO, config, s -> s.getMetadata(s.findSessions(session.sessionId()).get(0).key()).stream()
+        .toList());
+    fresh(FRESH_LOAD, config, s -> s.loadSession(session.key()).orElseThrow().messages());
+  }
+
+  private void fresh(String workload, Map<String, String> config, Function<SessionStore, List<?>> op)
+      throws Exception {
+    long[] requests = new long[1];
+    Stats stats = Sampler.time(1, sizes.iterations(), i -> {
+      StorageBackend backend = Target.backend(config);
+      try (SessionStore store = SessionStore.builder().config(SessionStoreConfig.of(config)).backend(backend)
+          .build()) {
+        if (op.apply(store).isEmpty()) {
+          throw new IllegalStateException(workload + " found nothing");
+        }
+      }
+      requests[0] = backend instanceof SupportsRequestCounts counted ? counted.totalRequests() : -1;
+    });
+    Row row = Row.of(workload, target.name(), SESSIONSTORE, stats, 0);
+    out.accept(requests[0] < 0 ? row : row.withRequestsPerOp(requests[0]));
   }
 
   /** One tenth of the sessions carry each tag. */

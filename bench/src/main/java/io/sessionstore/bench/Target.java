@@ -2,6 +2,10 @@ package io.sessionstore.bench;
 
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.BackendConfig;
+import io.sessionstore.spi.BackendRegistry;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,6 +36,12 @@ interface Target extends AutoCloseable {
 
   static SessionStore open(Map<String, String> config, Clock clock) {
     return SessionStore.builder().config(SessionStoreConfig.of(config)).clock(clock).build();
+  }
+
+  /** A new, unstarted backend on the configuration's storage (the store built with it starts it). */
+  static StorageBackend backend(Map<String, String> config) {
+    StorageBackendProvider provider = BackendRegistry.discover().provider(config.get(BackendRegistry.BACKEND_KEY));
+    return provider.create(BackendConfig.of(provider, config));
   }
 
   /** The same namespace with one setting changed. */

@@ -19,6 +19,10 @@ final class Workloads {
   static final String EXPORT = "export-mb";
   static final String IMPORT = "import-mb";
   static final String RECORDING = "recording-100x200";
+  static final String FRESH_LIST = "fresh-list";
+  static final String FRESH_SEARCH = "fresh-search-tag";
+  static final String FRESH_INFO = "fresh-info";
+  static final String FRESH_LOAD = "fresh-load";
 
   static final String SESSIONSTORE = "sessionstore";
   static final String FLOOR = "floor";
@@ -29,7 +33,13 @@ final class Workloads {
   /** Every workload, in report order. */
   static final List<String> ALL = List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD, LOAD_WARM,
       SEARCH_TAG_SMALL, SEARCH_TAG_LARGE, SEARCH_TIME_SMALL, SEARCH_TIME_LARGE, LIST, CLEANUP, EXPORT, IMPORT,
-      RECORDING);
+      RECORDING, FRESH_LIST, FRESH_SEARCH, FRESH_INFO, FRESH_LOAD);
+
+  /**
+   * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per operation,
+   * start-up included, on the large population.
+   */
+  static final List<String> FRESH_PROCESS = List.of(FRESH_LIST, FRESH_SEARCH, FRESH_INFO, FRESH_LOAD);
 
   /** What the floor has an equivalent of: one object written (saves, appends, recording) or read (loads). */
   static final List<String> WITH_FLOOR = List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD,

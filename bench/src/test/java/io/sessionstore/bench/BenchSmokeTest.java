@@ -43,6 +43,9 @@ class BenchSmokeTest {
       assertTrue(r.opsPerSec() > 0 && Double.isFinite(r.opsPerSec()), "a positive rate: " + r);
       assertTrue(r.p50Micros() > 0 && r.p99Micros() >= r.p50Micros(), "p50 > 0 and p99 >= p50: " + r);
       assertTrue(r.bytes() >= 0, "bytes: " + r);
+      if (FRESH_PROCESS.contains(r.workload()) && !r.backend().equals("file")) {
+        assertTrue(r.requestsPerOp() != null && r.requestsPerOp() > 0, "requests counted: " + r);
+      }
     }
     assertEquals(expected, seen);
   }
@@ -50,10 +53,10 @@ class BenchSmokeTest {
   @Test
   void theJsonRowsHaveTheDocumentedFields(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("report.json");
-    new Report(List.of(new Row(SAVE, "file", SESSIONSTORE, 1.5, 2.0, 3.0, 4))).writeJson(json);
+    new Report(List.of(new Row(SAVE, "file", SESSIONSTORE, 1.5, 2.0, 3.0, 4, 7L))).writeJson(json);
     String text = Files.readString(json).replaceAll("\\s", "");
     assertEquals("[{\"workload\":\"save-100\",\"backend\":\"file\",\"system\":\"sessionstore\",\"opsPerSec\":1.5,"
-        + "\"p50Micros\":2.0,\"p99Micros\":3.0,\"bytes\":4}]", text);
+        + "\"p50Micros\":2.0,\"p99Micros\":3.0,\"bytes\":4,\"requestsPerOp\":7}]", text);
   }
 
   private static String key(String workload, String backend, String system) {
