@@ -22,7 +22,6 @@ import io.sessionstore.api.Page;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
-import io.sessionstore.api.Session;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -58,6 +57,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,11 +72,35 @@ import org.junit.jupiter.api.io.TempDir;
  * }
  * }</pre>
  *
- * It covers the contracts of the Claude Agent SDK's session-store conformance suite (append and load, absent keys,
- * order, empty appends, isolation of projects and subpaths, listing, cascading deletes) and the store's own:
- * lossless JSON on real Claude Code data, metadata, search, pagination, optimistic concurrency, idempotent append,
- * cleanup, invalid names, atomic rejection of bad input, concurrent writers (threads, instances and processes),
- * durability across reopening, and archives.
+ * <p>The tests are {@link Nested} groups, one per contract, so a failure names the contract a backend breaks:
+ *
+ * <ul>
+ *   <li>{@link AppendAndLoad}: append then load, absent keys, order across appends, empty appends, ranges and
+ *       streams (the Claude Agent SDK's session-store conformance suite covers these too);
+ *   <li>{@link LosslessJson}: messages come back byte for byte, on real Claude Code data and a 10 MB session;
+ *   <li>{@link Keys}: odd but valid names work, and keys that differ in a project or subpath stay apart;
+ *   <li>{@link SubTranscripts}: isolated from their session, listed and costed in its head, which catches up after
+ *       an outage between the two commits;
+ *   <li>{@link Metadata}: derived from the messages, changed by updates, never moving back in time;
+ *   <li>{@link IdempotentAppends}: a retried append stores nothing twice, across instances and replacements;
+ *   <li>{@link CompareAndSet}: every commit is a compare-and-set on the version, so stale writers are refused and
+ *       concurrent ones (threads, instances, processes) all land;
+ *   <li>{@link ReplaceAndGenerations}: a save replaces a transcript with a new generation, and nothing written or
+ *       read for an old generation reaches the new one;
+ *   <li>{@link Delete}: cascading and single deletes, and deletes conditioned on a version;
+ *   <li>{@link Listing}: listing without sub-transcripts, and pagination;
+ *   <li>{@link Search}: filters and order, on non-ASCII text as the core does them, also for a backend that
+ *       implements {@link io.sessionstore.spi.SupportsSearch};
+ *   <li>{@link DurabilityAndCaching}: what one instance wrote another reads, and a caching store never falls
+ *       behind its own writes;
+ *   <li>{@link Archives}: export and import, merging with what is stored;
+ *   <li>{@link HostileInput}: absurd values, the deepest message, damaged archives, the store staying usable;
+ *   <li>{@link CleanupAndHousekeeping}: removal of old sessions, and {@link SupportsHousekeeping} when declared;
+ *   <li>{@link AtomicCommits}: {@link SupportsAtomicCommits}, when declared.
+ * </ul>
+ *
+ * <p>Input the core refuses before any backend call (invalid names, tags or messages, archives that are not
+ * archives) is tested once in the core module, not here for every backend.
  */
 public abstract class StorageBackendContractTest {
   protected static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
@@ -163,1239 +187,6 @@ public abstract class StorageBackendContractTest {
     return store.search(query).items().stream().map(SessionMetadata::sessionId).toList();
   }
 
-  // ---- the Claude Agent SDK session-store contracts ----------------------------------------------------------
-
-  @Test
-  void appendThenLoadGivesTheSameMessagesInTheSameOrder() {
-    List<Message> messages = users("m", 5);
-    store.appendMessages(key("s"), messages);
-    assertEquals(texts(messages), texts(key("s")));
-  }
-
-  @Test
-  void anUnknownKeyLoadsAsAbsent() {
-    assertTrue(store.loadSession(key("nope")).isEmpty());
-    assertTrue(store.getMetadata(key("nope")).isEmpty());
-    assertTrue(store.loadSession(key("nope").withSubpath("subagents/a")).isEmpty());
-    assertThrows(NotFoundException.class, () -> store.streamMessages(key("nope")));
-    assertTrue(store.listSubpaths(key("nope")).isEmpty());
-    assertFalse(store.deleteSession(key("nope")));
-  }
-
-  @Test
-  void orderHoldsAcrossManyAppends() {
-    List<String> expected = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      List<Message> batch = users("b" + i, 1 + i % 3);
-      store.appendMessages(key("s"), batch);
-      expected.addAll(texts(batch));
-    }
-    assertEquals(expected, texts(key("s")));
-    assertEquals(expected.size(), store.getMetadata(key("s")).orElseThrow().messageCount());
-  }
-
-  @Test
-  void anEmptyAppendIsANoOp() {
-    WriteResult r = store.appendMessages(key("s"), List.of());
-    assertEquals(0, r.stored());
-    assertTrue(store.loadSession(key("s")).isEmpty(), "an empty append must not create the session");
-    store.appendMessages(key("s"), users("m", 2));
-    long version = store.getMetadata(key("s")).orElseThrow().version();
-    store.appendMessages(key("s"), List.of());
-    assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
-    assertEquals(2, texts(key("s")).size());
-  }
-
-  @Test
-  void projectsAreIsolated() {
-    store.appendMessages(SessionKey.of("p1", "s"), users("one", 1));
-    store.appendMessages(SessionKey.of("p2", "s"), users("two", 2));
-    assertEquals(1, store.loadSession(SessionKey.of("p1", "s")).orElseThrow().messages().size());
-    assertEquals(2, store.loadSession(SessionKey.of("p2", "s")).orElseThrow().messages().size());
-    assertEquals(List.of("s"), listedIds(Scope.project("p1")));
-    store.deleteSession(SessionKey.of("p1", "s"));
-    assertTrue(store.loadSession(SessionKey.of("p1", "s")).isEmpty());
-    assertEquals(2, store.loadSession(SessionKey.of("p2", "s")).orElseThrow().messages().size());
-  }
-
-  @Test
-  void subpathsAreIsolatedFromTheMainTranscriptAndEachOther() {
-    SessionKey main = key("s");
-    store.appendMessages(main, users("main", 2));
-    store.appendMessages(main.withSubpath("subagents/a"), users("a", 3));
-    store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
-    assertEquals(2, texts(main).size());
-    assertEquals(texts(users("a", 3)), texts(main.withSubpath("subagents/a")));
-    assertEquals(texts(users("b", 1)), texts(main.withSubpath("subagents/b")));
-    assertEquals(2, store.getMetadata(main).orElseThrow().messageCount(), "subpaths are not counted");
-  }
-
-  @Test
-  void listingSessionsNeverListsSubpaths() {
-    store.appendMessages(key("with-subs"), users("m", 1));
-    store.appendMessages(key("with-subs").withSubpath("subagents/a"), users("a", 1));
-    store.appendMessages(key("only-sub").withSubpath("subagents/a"), users("a", 1));
-    assertEquals(List.of("with-subs"), listedIds(Scope.project("tck")));
-    assertEquals(List.of("with-subs"), listedIds(Scope.allProjects()));
-  }
-
-  @Test
-  void deletingASessionDeletesItsSubpaths() {
-    SessionKey main = key("s");
-    store.appendMessages(main, users("m", 1));
-    store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
-    store.appendMessages(main.withSubpath("subagents/b/deeper"), users("b", 1));
-    assertTrue(store.deleteSession(main));
-    assertTrue(store.loadSession(main).isEmpty());
-    assertTrue(store.loadSession(main.withSubpath("subagents/a")).isEmpty());
-    assertTrue(store.loadSession(main.withSubpath("subagents/b/deeper")).isEmpty());
-    assertTrue(store.listSubpaths(main).isEmpty());
-    store.appendMessages(main, users("again", 1));
-    assertTrue(store.listSubpaths(main).isEmpty(), "a session created again starts without sub-transcripts");
-    assertEquals(texts(users("again", 1)), texts(main));
-  }
-
-  @Test
-  void deletingASubpathRemovesOnlyIt() {
-    SessionKey main = key("s");
-    store.appendMessages(main, users("m", 1));
-    store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
-    store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
-    assertTrue(store.deleteSession(main.withSubpath("subagents/a")));
-    assertTrue(store.loadSession(main.withSubpath("subagents/a")).isEmpty());
-    assertEquals(1, texts(main.withSubpath("subagents/b")).size());
-    assertEquals(1, texts(main).size());
-    assertEquals(List.of("subagents/b"), store.listSubpaths(main));
-    assertEquals(List.of("subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
-  }
-
-  @Test
-  void listingSubTranscriptsExcludesTheMainOne() {
-    SessionKey main = key("s");
-    store.appendMessages(main, users("m", 1));
-    store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
-    store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
-    assertEquals(List.of("subagents/a", "subagents/b"), store.listSubpaths(main));
-    assertEquals(List.of("subagents/a", "subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
-  }
-
-  // ---- lossless JSON ------------------------------------------------------------------------------------------
-
-  @Test
-  void realClaudeCodeTranscriptsRoundTripByteForByte() {
-    int n = 0;
-    for (String file : Fixtures.jsonLinesFiles()) {
-      SessionKey key = SessionKey.of("fixtures", "f" + n++);
-      store.saveSession(key, Fixtures.messages(file));
-      assertEquals(Fixtures.lines(file), texts(key), file);
-    }
-    assertTrue(n >= 30, "the fixtures hold at least 30 transcripts");
-  }
-
-  @Test
-  void aTranscriptWithSubagentsRoundTripsWithItsSubpaths() {
-    String transcript = Fixtures.transcriptWithSubagents();
-    SessionKey key = key("with-subagents");
-    store.saveSession(key, Fixtures.messages(transcript));
-    List<String> subpaths = new ArrayList<>();
-    for (String[] sub : Fixtures.subagentsOf(transcript)) {
-      store.saveSession(key.withSubpath(sub[0]), Fixtures.messages(sub[1]));
-      subpaths.add(sub[0]);
-    }
-    assertEquals(Fixtures.lines(transcript), texts(key));
-    for (String[] sub : Fixtures.subagentsOf(transcript)) {
-      assertEquals(Fixtures.lines(sub[1]), texts(key.withSubpath(sub[0])));
-    }
-    assertEquals(subpaths.stream().sorted().toList(), store.listSubpaths(key));
-  }
-
-  @Test
-  void prettyPrintedMessagesKeepEveryValue() throws IOException {
-    List<Message> messages = new ArrayList<>();
-    for (String file : Fixtures.singleMessages()) {
-      messages.add(Message.of(Fixtures.text(file)));
-    }
-    store.saveSession(key("pretty"), messages);
-    List<Message> loaded = store.loadSession(key("pretty")).orElseThrow().messages();
-    assertEquals(messages.size(), loaded.size());
-    for (int i = 0; i < messages.size(); i++) {
-      assertEquals(JSON.readTree(messages.get(i).json()), JSON.readTree(loaded.get(i).json()));
-      assertFalse(loaded.get(i).json().contains("\n"), "a stored message is one line");
-    }
-  }
-
-  @Test
-  void spellingsAJsonEncoderWouldChangeSurvive() {
-    String odd = "{\"type\":\"user\",\"uuid\":\"odd\",\"message\":{\"content\":\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m "
-        + "日本 🎉\",\"n\":1e2,\"f\":1.50,\"big\":123456789012345678901234567890,\"neg\":-0.0,\"esc\":\"\\\"q\\\"\\t\"},"
-        + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true,\r\"cr\":1 }";
-    store.appendMessages(key("odd"), List.of(Message.of(odd)));
-    assertEquals(List.of(odd), texts(key("odd")));
-    assertEquals(odd, store.streamMessages(key("odd")).findFirst().orElseThrow().json());
-  }
-
-  @Test
-  void aTenMegabyteSessionRoundTrips() {
-    String chunk = "x".repeat(1000);
-    List<Message> messages = new ArrayList<>();
-    for (int i = 0; i < 10_500; i++) {
-      messages.add(Message.of("{\"type\":\"assistant\",\"uuid\":\"u" + i + "\",\"message\":{\"id\":\"m" + i
-          + "\",\"content\":\"" + chunk + "\"}}"));
-    }
-    store.saveSession(key("big"), messages);
-    store.appendMessages(key("big"), List.of(user("last", "one more")));
-    List<String> loaded = texts(key("big"));
-    assertEquals(10_501, loaded.size());
-    assertEquals(texts(messages), loaded.subList(0, 10_500));
-    assertTrue(loaded.stream().mapToLong(String::length).sum() > 10_000_000);
-    assertEquals(10_501, store.getMetadata(key("big")).orElseThrow().messageCount());
-    assertEquals(texts(messages.subList(5000, 5003)), texts(store.loadMessages(key("big"), 5000, 3)));
-    try (Stream<Message> s = store.streamMessages(key("big"))) {
-      assertEquals(10_501, s.count());
-    }
-  }
-
-  // ---- metadata -----------------------------------------------------------------------------------------------
-
-  @Test
-  void metadataIsDerivedFromStreamMessages() {
-    List<Message> run = List.of(
-        Message.of("{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"abc\",\"uuid\":\"i1\"}"),
-        Message.of("{\"type\":\"assistant\",\"uuid\":\"a1\",\"message\":{\"id\":\"msg1\",\"content\":[]}}"),
-        Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"num_turns\":2,\"total_cost_usd\":0.1}"));
-    store.saveSession(key("s"), run, SaveOptions.tags("b", "a", "b").withSummary("first run"));
-    clock.advance(Duration.ofMinutes(5));
-    store.appendMessages(key("s"), List.of(
-        Message.of("{\"type\":\"assistant\",\"uuid\":\"a2\",\"message\":{\"id\":\"msg2\"}}"),
-        Message.of("{\"type\":\"result\",\"uuid\":\"r2\",\"num_turns\":3,\"total_cost_usd\":0.2,\"cost_usd\":9}")));
-    SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
-    assertEquals("tck", m.project());
-    assertEquals("s", m.sessionId(), "the key's id, not the one inside the messages");
-    assertEquals(5, m.messageCount());
-    assertEquals(0, new BigDecimal("0.3").compareTo(m.totalCostUsd()), "exact sum of the runs' costs");
-    assertEquals(5, m.turns());
-    assertEquals(List.of("a", "b"), m.tags());
-    assertEquals("first run", m.summary());
-    assertEquals(START, m.createdAt());
-    assertEquals(START.plus(Duration.ofMinutes(5)), m.updatedAt());
-    assertEquals(2, m.version());
-  }
-
-  @Test
-  void turnsCountDistinctAssistantMessagesWhenNoResultReportsThem() {
-    store.appendMessages(key("t"), List.of(
-        Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"},\"costUSD\":0.5}"),
-        Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}"),
-        Message.of("{\"type\":\"user\",\"message\":{}}"),
-        Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"},\"costUSD\":\"<COST>\"}")));
-    store.appendMessages(key("t"), List.of(Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}"),
-        Message.of("{\"type\":\"result\",\"total_cost_usd\":\"<COST>\",\"cost_usd\":\"n/a\"}")));
-    SessionMetadata m = store.getMetadata(key("t")).orElseThrow();
-    assertEquals(2, m.turns());
-    assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "non-numbers are ignored");
-  }
-
-  @Test
-  void extremeCostsAreKeptExactlyAndStaySearchable() {
-    String digits = "0.123456789012345678901234567890123456789";
-    store.appendMessages(key("precise"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
-    store.appendMessages(key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-70}")));
-    assertEquals(new BigDecimal(digits), store.getMetadata(key("precise")).orElseThrow().totalCostUsd());
-    assertEquals(0, new BigDecimal("1e-70").compareTo(store.getMetadata(key("tiny")).orElseThrow().totalCostUsd()));
-    assertEquals(List.of("precise"), ids(SearchQuery.in(Scope.project("tck")).minCost(new BigDecimal("0.1234"))
-        .build()));
-    assertEquals(List.of("tiny"), ids(SearchQuery.in(Scope.project("tck")).maxCost(new BigDecimal("0.1234"))
-        .build()));
-  }
-
-  @Test
-  void realStreamJsonOutputGivesItsMetadata() {
-    String file = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst()
-        .orElseThrow();
-    store.saveSession(key("stream"), Fixtures.messages(file));
-    SessionMetadata m = store.getMetadata(key("stream")).orElseThrow();
-    assertEquals(Fixtures.lines(file).size(), m.messageCount());
-    assertEquals(1, m.turns(), "num_turns of its result");
-    assertEquals(0, BigDecimal.ZERO.compareTo(m.totalCostUsd()), "its cost is a placeholder string");
-  }
-
-  @Test
-  void tagsSummaryAndAttributesChangeWithoutTouchingMessages() {
-    store.appendMessages(key("s"), users("m", 3));
-    SessionMetadata before = store.getMetadata(key("s")).orElseThrow();
-    clock.advance(Duration.ofSeconds(10));
-    SessionMetadata after = store.updateTags(key("s"), Set.of("z", "x"), Set.of());
-    assertEquals(List.of("x", "z"), after.tags());
-    assertEquals(before.version() + 1, after.version());
-    assertEquals(START.plusSeconds(10), after.updatedAt());
-    after = store.updateMetadata(key("s"), new MetadataUpdate(Set.of("y"), Set.of("z"), "sum", false,
-        Map.of("cwd", "/tmp/w", "k", "v"), Set.of(), null));
-    assertEquals(List.of("x", "y"), after.tags());
-    assertEquals("sum", after.summary());
-    assertEquals(Map.of("cwd", "/tmp/w", "k", "v"), after.attributes());
-    after = store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of(), Set.of("k")));
-    assertEquals(Map.of("cwd", "/tmp/w"), after.attributes());
-    after = store.updateMetadata(key("s"), MetadataUpdate.summary(null));
-    assertNull(after.summary());
-    assertEquals(texts(users("m", 3)), texts(key("s")));
-    assertEquals(3, after.messageCount());
-    assertEquals(after, store.getMetadata(key("s")).orElseThrow());
-    assertThrows(NotFoundException.class, () -> store.updateTags(key("none"), Set.of("a"), Set.of()));
-  }
-
-  @Test
-  void badTagsAndReservedAttributesAreRejected() {
-    store.appendMessages(key("s"), users("m", 1));
-    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of(""), Set.of()));
-    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("a\nb"), Set.of()));
-    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("t".repeat(129)), Set.of()));
-    assertThrows(InvalidInputException.class,
-        () -> store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of("sessionstore.x", "v"), Set.of())));
-    assertEquals(1, store.getMetadata(key("s")).orElseThrow().version());
-  }
-
-  @Test
-  void updatedAtNeverMovesBackwards() {
-    store.appendMessages(key("s"), users("a", 1));
-    clock.set(START.minus(Duration.ofDays(1)));
-    SessionMetadata m = store.appendMessages(key("s"), users("b", 1)).metadata();
-    assertEquals(START, m.updatedAt());
-  }
-
-  // ---- search and pagination ----------------------------------------------------------------------------------
-
-  private void session(String project, String id, Instant updated, String cost, String summary, String... tags) {
-    clock.set(updated);
-    List<Message> messages = new ArrayList<>(users(id, 1));
-    if (cost != null) {
-      messages.add(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + cost + "}"));
-    }
-    store.saveSession(SessionKey.of(project, id), messages,
-        new SaveOptions(Set.of(tags), summary, Map.of("cwd", "/work/" + id), null));
-  }
-
-  private void searchData() {
-    session("tck", "a", START.plusSeconds(10), "0.5", "Fix the LOGIN bug", "bug", "auth");
-    session("tck", "b", START.plusSeconds(20), "2", null, "feature");
-    session("tck", "c", START.plusSeconds(30), null, "refactor", "bug");
-    session("tck", "d", START.plusSeconds(20), "1.25", null);
-    session("other", "e", START.plusSeconds(40), "3", "other project", "bug");
-  }
-
-  @Test
-  void searchFiltersByAllTagsAndAnyTags() {
-    searchData();
-    Scope tck = Scope.project("tck");
-    assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).tags("bug").build()));
-    assertEquals(List.of("a"), ids(SearchQuery.in(tck).tags("bug", "auth").build()));
-    assertEquals(List.of("b", "a"), ids(SearchQuery.in(tck).anyTags("feature", "auth").build()));
-    assertEquals(List.of(), ids(SearchQuery.in(tck).tags("Bug").build()), "tags are case-sensitive");
-    assertEquals(List.of("e", "c", "a"), ids(SearchQuery.in(Scope.allProjects()).tags("bug").build()));
-  }
-
-  @Test
-  void searchFiltersByTimeAndCost() {
-    searchData();
-    Scope tck = Scope.project("tck");
-    assertEquals(List.of("c", "b", "d"), ids(SearchQuery.in(tck).updatedAfter(START.plusSeconds(20)).build()));
-    assertEquals(List.of("a"), ids(SearchQuery.in(tck).updatedBefore(START.plusSeconds(20)).build()));
-    assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).createdAfter(START.plusSeconds(15))
-        .createdBefore(START.plusSeconds(30)).build()));
-    assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1")).build()));
-    assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.5")).build()));
-    assertEquals(List.of("d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1.25"))
-        .maxCost(new BigDecimal("1.25")).build()));
-  }
-
-  @Test
-  void searchFindsTextInSummaryTagsAndAttributesIgnoringCase() {
-    searchData();
-    Scope tck = Scope.project("tck");
-    assertEquals(List.of("a"), ids(SearchQuery.in(tck).text("login").build()));
-    assertEquals(List.of("b"), ids(SearchQuery.in(tck).text("FEAT").build()));
-    assertEquals(List.of("d"), ids(SearchQuery.in(tck).text("/work/d").build()));
-    assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).text("bug").build()));
-  }
-
-  @Test
-  void searchMatchesAndOrdersNonAsciiTextAsTheCoreDoes() {
-    Instant t = START.plus(Duration.ofDays(1));
-    // UTF-16 order (the core's) and UTF-8 byte order differ here: U+FF01 sorts after the emoji in one, before in
-    // the other.
-    for (String id : List.of("\uff01", "\ud83d\ude00", "é", "e", "Z", "日本")) {
-      session("tck", id, t, null, "Émile über " + id);
-    }
-    session("tck", "upper", t.minusSeconds(1), null, "ÉMILE ÜBER");
-    session("tck", "other", t.minusSeconds(2), null, "emile uber");
-    assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper"),
-        ids(SearchQuery.in(Scope.project("tck")).text("émile Ü").build()));
-    assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper", "other"),
-        ids(SearchQuery.in(Scope.project("tck")).build()));
-  }
-
-  @Test
-  void searchOrdersByUpdatedTimeDescendingThenProjectThenId() {
-    clock.set(START);
-    store.appendMessages(SessionKey.of("p2", "x"), users("x", 1));
-    store.appendMessages(SessionKey.of("p1", "y"), users("y", 1));
-    store.appendMessages(SessionKey.of("p1", "x"), users("x", 1));
-    clock.set(START.plusSeconds(1));
-    store.appendMessages(SessionKey.of("p3", "a"), users("a", 1));
-    List<String> order = store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
-        .map(m -> m.project() + "/" + m.sessionId()).toList();
-    assertEquals(List.of("p3/a", "p1/x", "p1/y", "p2/x"), order);
-  }
-
-  @Test
-  void searchReturnsNothingWhenNothingMatches() {
-    searchData();
-    Page<SessionMetadata> page = store.search(SearchQuery.in(Scope.project("tck")).tags("nosuchtag").build());
-    assertTrue(page.items().isEmpty());
-    assertFalse(page.hasNext());
-    assertTrue(store.search(SearchQuery.in(Scope.project("empty")).build()).items().isEmpty());
-  }
-
-  @Test
-  void paginationVisitsEverySessionOnceInOrder() {
-    for (int i = 0; i < 23; i++) {
-      clock.set(START.plusSeconds(i % 5));
-      store.appendMessages(key(String.format("s%02d", i)), users("m", 1));
-    }
-    List<SessionMetadata> all = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
-    List<SessionMetadata> paged = new ArrayList<>();
-    String cursor = null;
-    int pages = 0;
-    do {
-      Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 5, cursor);
-      assertTrue(page.items().size() <= 5);
-      paged.addAll(page.items());
-      cursor = page.nextCursor();
-      pages++;
-    } while (cursor != null);
-    assertEquals(5, pages);
-    assertEquals(23, all.size());
-    assertEquals(all, paged);
-  }
-
-  @Test
-  void aCursorStaysValidWhileSessionsAreAdded() {
-    for (int i = 0; i < 10; i++) {
-      clock.set(START.plusSeconds(i));
-      store.appendMessages(key("old" + i), users("m", 1));
-    }
-    Page<SessionMetadata> first = store.listSessions(Scope.project("tck"), 4, null);
-    clock.set(START.plusSeconds(100));
-    store.appendMessages(key("new-newest"), users("m", 1));
-    clock.set(START.plusSeconds(5));
-    store.appendMessages(key("new-middle"), users("m", 1));
-    Set<String> seen = new HashSet<>(first.items().stream().map(SessionMetadata::sessionId).toList());
-    String cursor = first.nextCursor();
-    while (cursor != null) {
-      Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 4, cursor);
-      for (SessionMetadata m : page.items()) {
-        assertTrue(seen.add(m.sessionId()), "returned twice: " + m.sessionId());
-      }
-      cursor = page.nextCursor();
-    }
-    for (int i = 0; i < 10; i++) {
-      assertTrue(seen.contains("old" + i), "skipped: old" + i);
-    }
-    assertFalse(seen.contains("new-newest"), "a session added before the cursor's position is not on later pages");
-  }
-
-  @Test
-  void aMalformedCursorIsBadInput() {
-    assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 5, "not-a-cursor"));
-    assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 0, null));
-  }
-
-  // ---- optimistic concurrency and idempotence -----------------------------------------------------------------
-
-  @Test
-  void aSaveWithAStaleVersionFailsAndChangesNothing() {
-    store.saveSession(key("s"), users("v1", 2));
-    long v = store.getMetadata(key("s")).orElseThrow().version();
-    store.appendMessages(key("s"), users("other-writer", 1));
-    ConflictException e = assertThrows(ConflictException.class,
-        () -> store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(v)));
-    assertTrue(e.getMessage().contains("version"), e.getMessage());
-    assertEquals(3, texts(key("s")).size());
-    long now = store.getMetadata(key("s")).orElseThrow().version();
-    store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(now));
-    assertEquals(texts(users("v2", 1)), texts(key("s")));
-  }
-
-  @Test
-  void expectedVersionZeroMeansTheSessionMustNotExist() {
-    store.saveSession(key("s"), users("a", 1), SaveOptions.NONE.withExpectedVersion(0));
-    assertThrows(ConflictException.class,
-        () -> store.saveSession(key("s"), users("b", 1), SaveOptions.NONE.withExpectedVersion(0)));
-    assertEquals(texts(users("a", 1)), texts(key("s")));
-  }
-
-  @Test
-  void aMetadataUpdateWithAStaleVersionFails() {
-    store.appendMessages(key("s"), users("a", 1));
-    assertThrows(ConflictException.class,
-        () -> store.updateMetadata(key("s"), MetadataUpdate.summary("x").withExpectedVersion(7)));
-    assertNull(store.getMetadata(key("s")).orElseThrow().summary());
-  }
-
-  @Test
-  void aRetriedAppendStoresNothingTwice() {
-    List<Message> batch = users("m", 3);
-    assertEquals(3, store.appendMessages(key("s"), batch).stored());
-    WriteResult retry = store.appendMessages(key("s"), batch);
-    assertEquals(0, retry.stored());
-    assertEquals(3, retry.skipped());
-    WriteResult partly = store.appendMessages(key("s"), List.of(batch.get(2), user("new", "n")));
-    assertEquals(1, partly.stored());
-    assertEquals(1, partly.skipped());
-    assertEquals(4, texts(key("s")).size());
-  }
-
-  @Test
-  void sameUuidWithOtherBytesOrNoUuidIsStoredEachTime() {
-    store.appendMessages(key("s"), List.of(user("same", "first")));
-    store.appendMessages(key("s"), List.of(user("same", "second")));
-    Message noUuid = Message.of("{\"type\":\"user\",\"message\":{\"content\":\"no uuid\"}}");
-    store.appendMessages(key("s"), List.of(noUuid));
-    store.appendMessages(key("s"), List.of(noUuid));
-    Message emptyUuid = Message.of("{\"type\":\"user\",\"uuid\":\"\"}");
-    store.appendMessages(key("s"), List.of(emptyUuid, emptyUuid));
-    assertEquals(6, texts(key("s")).size());
-  }
-
-  @Test
-  void messagesOfOneCallAreNotComparedWithEachOther() {
-    Message m = user("dup", "twice in one call");
-    assertEquals(2, store.appendMessages(key("s"), List.of(m, m)).stored());
-    assertEquals(2, texts(key("s")).size());
-  }
-
-  @Test
-  void idempotenceHoldsAcrossStoreInstances() {
-    SessionStore other = open(openAnother(), false);
-    store.appendMessages(key("s"), users("m", 2));
-    assertEquals(2, other.appendMessages(key("s"), users("m", 2)).skipped());
-    other.appendMessages(key("s"), users("n", 1));
-    assertEquals(1, store.appendMessages(key("s"), users("n", 1)).skipped());
-    assertEquals(3, texts(key("s")).size());
-  }
-
-  @Test
-  void idempotenceHoldsAfterTheTranscriptWasReplaced() {
-    store.appendMessages(key("s"), users("m", 2));
-    store.saveSession(key("s"), users("x", 1));
-    assertEquals(2, store.appendMessages(key("s"), users("m", 2)).stored(), "m-* are no longer stored");
-    assertEquals(1, store.appendMessages(key("s"), users("x", 1)).skipped());
-  }
-
-  @Test
-  void aWriteBasedOnASessionThatWasDeletedAndCreatedAnewLandsInTheNewOne() {
-    SessionStore a = open(openAnother(), true);
-    SessionStore b = open(openAnother(), false);
-    a.appendMessages(key("s"), users("old", 2));
-    assertEquals(2, a.loadSession(key("s")).orElseThrow().messages().size());
-    b.deleteSession(key("s"));
-    b.appendMessages(key("s"), List.of(user("b1", "new life")));
-    // 'a' still has the old head cached: its version matches the new one, its generation does not.
-    a.appendMessages(key("s"), List.of(user("a3", "late")));
-    assertEquals(List.of(user("b1", "new life").json(), user("a3", "late").json()), texts(key("s")));
-    a.updateTags(key("s"), Set.of("t"), Set.of());
-    assertEquals(2, store.getMetadata(key("s")).orElseThrow().messageCount());
-  }
-
-  @Test
-  void aWriterWithAnOutdatedHeadNeverCommitsIntoAReplacedOrDeletedSession() {
-    SessionStore a = open(openAnother(), true);
-    SessionStore b = open(openAnother(), false);
-    a.appendMessages(key("saved"), List.of(user("a1", "a1")));
-    b.appendMessages(key("saved"), List.of(user("b1", "b1")));
-    b.saveSession(key("saved"), List.of(user("x", "x")));
-    a.appendMessages(key("saved"), List.of(user("a2", "a2")));
-    assertEquals(List.of(user("x", "x").json(), user("a2", "a2").json()), texts(key("saved")));
-
-    a.appendMessages(key("deleted"), List.of(user("a1", "a1")));
-    b.appendMessages(key("deleted"), List.of(user("b1", "b1")));
-    b.deleteSession(key("deleted"));
-    a.appendMessages(key("deleted"), List.of(user("a2", "a2")));
-    assertEquals(List.of(user("a2", "a2").json()), texts(key("deleted")), "a new session, with only a2");
-  }
-
-  @Test
-  void savesAndDeletesRacingOtherWritersLeaveEverySessionReadable() throws Exception {
-    SessionStore a = open(openAnother(), false);
-    SessionStore b = open(openAnother(), false);
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 15; round++) {
-        SessionKey saved = key("saved-" + round);
-        SessionKey deleted = key("deleted-" + round);
-        a.appendMessages(deleted, users("seed", 1));
-        String r = Integer.toString(round);
-        Future<?> f1 = pool.submit(() -> {
-          a.saveSession(saved, users("a" + r, 2));
-          a.deleteSession(deleted);
-          return null;
-        });
-        Future<?> f2 = pool.submit(() -> {
-          b.saveSession(saved, users("b" + r, 3));
-          b.appendMessages(deleted, users("late" + r, 1));
-          return null;
-        });
-        f1.get(1, TimeUnit.MINUTES);
-        f2.get(1, TimeUnit.MINUTES);
-        List<String> s1 = texts(saved);
-        assertTrue(s1.equals(texts(users("a" + r, 2))) || s1.equals(texts(users("b" + r, 3))), "one save won: " + s1);
-        assertEquals(s1.size(), store.getMetadata(saved).orElseThrow().messageCount());
-        store.loadSession(deleted).ifPresent(sess ->
-            assertEquals(sess.metadata().messageCount(), sess.messages().size(), "readable after the race"));
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  @Test
-  void aReadRacingAWriteNeverLeavesTheCacheBehindTheStoresOwnWrites() throws Exception {
-    SessionStore cached = open(openAnother(), true);
-    cached.appendMessages(key("s"), users("m", 1));
-    for (int round = 0; round < 30; round++) {
-      String uuid = "r" + round;
-      Thread reader = new Thread(() -> {
-        for (int i = 0; i < 20; i++) {
-          cached.loadSession(key("s"));
-          cached.getMetadata(key("s"));
-        }
-      });
-      reader.start();
-      cached.appendMessages(key("s"), List.of(user(uuid, uuid)));
-      reader.join();
-      assertEquals(round + 2, cached.loadSession(key("s")).orElseThrow().messages().size(), "round " + round);
-      assertEquals(round + 2, cached.getMetadata(key("s")).orElseThrow().messageCount(), "round " + round);
-    }
-  }
-
-  @Test
-  void aDeleteConditionedOnAStaleVersionDeletesNothing() {
-    store.appendMessages(key("s"), users("m", 1));
-    long stale = store.getMetadata(key("s")).orElseThrow().version();
-    store.appendMessages(key("s"), users("n", 1));
-    assertThrows(ConflictException.class, () -> backend.delete(key("s"), stale));
-    assertEquals(2, texts(key("s")).size());
-    assertTrue(backend.delete(key("s"), stale + 1));
-    assertTrue(store.loadSession(key("s")).isEmpty());
-  }
-
-  // ---- cleanup ------------------------------------------------------------------------------------------------
-
-  @Test
-  void cleanupRemovesSessionsNotUpdatedForTheMaxAgeWithTheirSubpaths() {
-    clock.set(START);
-    store.appendMessages(key("old"), users("m", 1));
-    store.appendMessages(key("old").withSubpath("subagents/a"), users("a", 1));
-    store.appendMessages(SessionKey.of("elsewhere", "old-too"), users("m", 1));
-    clock.set(START.plus(Duration.ofDays(20)));
-    store.appendMessages(key("fresh"), users("m", 1));
-    clock.set(START.plus(Duration.ofDays(31)));
-
-    CleanupResult dry = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), true);
-    assertTrue(dry.dryRun());
-    assertEquals(List.of("old"), dry.removed().stream().map(SessionMetadata::sessionId).toList());
-    assertTrue(store.loadSession(key("old")).isPresent(), "a dry run removes nothing");
-
-    CleanupResult done = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), false);
-    assertEquals(1, done.count());
-    assertTrue(store.loadSession(key("old")).isEmpty());
-    assertTrue(store.loadSession(key("old").withSubpath("subagents/a")).isEmpty());
-    assertTrue(store.loadSession(key("fresh")).isPresent());
-    assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isPresent(), "other projects untouched");
-
-    assertEquals(1, store.cleanupOldSessions(Duration.ofDays(30), Scope.allProjects(), false).count());
-    assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isEmpty());
-  }
-
-  // ---- names and bad input ------------------------------------------------------------------------------------
-
-  @Test
-  void invalidNamesAreRejectedAndNothingIsStored() {
-    List<String> bad = List.of("", ".", "..", "../../etc/x", "/abs", "a/b", "a\\b", "nul\u0000x", "tab\tx",
-        "del\u007fx", " lead", "trail ", ".sessionstore-x", "x".repeat(256), "é".repeat(128),
-        // C1 controls and the Unicode line separators: some readers end a line there (XML 1.1, JavaScript)
-        "nel\u0085x", "c1\u0080", "\u009fc1", "ls\u2028x", "ps\u2029x");
-    for (String id : bad) {
-      assertThrows(InvalidInputException.class, () -> store.appendMessages(SessionKey.of("tck", id),
-          users("m", 1)), "id '" + id + "'");
-      assertThrows(InvalidInputException.class, () -> SessionKey.of(id, "ok"), "project '" + id + "'");
-    }
-    List<String> badSubpaths = List.of("", "a//b", "/a", "a/", "../x", "a/./b", "1/2/3/4/5/6/7/8/9");
-    for (String sub : badSubpaths) {
-      assertThrows(InvalidInputException.class, () -> key("ok").withSubpath(sub), "subpath '" + sub + "'");
-    }
-    assertThrows(InvalidInputException.class,
-        () -> SessionKey.of("p".repeat(255), "s".repeat(255), "a".repeat(255) + "/" + "b".repeat(200)),
-        "more than 900 bytes in all");
-    assertTrue(store.search(SearchQuery.in(Scope.allProjects()).build()).items().isEmpty());
-  }
-
-  @Test
-  void subpathsThatShareAPrefixOrHoldSeparatorsStayApart() {
-    SessionKey main = key("s");
-    List<String> subs = List.of("a", "a|b", "a|c", "|x", "a/b", "a b", "a%2Fb", "a.b");
-    store.appendMessages(main, users("main", 1));
-    for (String sub : subs) {
-      store.appendMessages(main.withSubpath(sub), List.of(user(sub, sub)));
-    }
-    store.saveSession(main, users("main2", 2));
-    store.saveSession(main.withSubpath("a"), users("a2", 2));
-    store.deleteSession(main.withSubpath("a.b"));
-    for (String sub : subs) {
-      if (sub.equals("a.b")) {
-        assertTrue(store.loadSession(main.withSubpath(sub)).isEmpty());
-      } else if (!sub.equals("a")) {
-        assertEquals(List.of(user(sub, sub).json()), texts(main.withSubpath(sub)), sub);
-      }
-    }
-    assertEquals(texts(users("a2", 2)), texts(main.withSubpath("a")));
-    assertEquals(texts(users("main2", 2)), texts(main));
-  }
-
-  @Test
-  void unusualButValidNamesWorkAndStayDistinct() {
-    List<String> names = List.of("A", "a", "%41", "-home-me-repo", "with space", "日本語", "🎉", "x".repeat(255),
-        "é".repeat(127), "a.b", "...", "CON", "nul", "%", "%%2F", "a%00b", "a+b", "a&b=c", "a?b#c", "a;b", "a:b",
-        "a*b", "~", "$x", "{x}", "<script>", "'`", "a\u00a0b", "\u202eevil", "a\ufeffb", "\u0627\u0644\u0639",
-        "a\u0301", "\ud83d\ude00\ud83d\ude00", "..a", "a..", ".a", "a.", "-", "_", "a b  c");
-    for (String name : names) {
-      store.appendMessages(SessionKey.of(name, name), List.of(user("u", name)));
-      store.appendMessages(key(name).withSubpath(name + "/" + name), List.of(user("u", name)));
-    }
-    for (String name : names) {
-      assertEquals(List.of(user("u", name).json()), texts(SessionKey.of(name, name)), name);
-      assertEquals(List.of(name + "/" + name), store.listSubpaths(key(name)), name);
-    }
-    assertEquals(names.size(), store.search(SearchQuery.in(Scope.allProjects()).limit(1000).build()).items()
-        .stream().filter(m -> m.project().equals(m.sessionId())).count());
-  }
-
-  @Test
-  void aCallWithOneBadMessageStoresNothingOfIt() {
-    store.appendMessages(key("s"), users("m", 2));
-    List<List<Message>> bad = List.of(
-        List.of(user("ok", "x"), Message.of("{\"type\":\"user\", broken")),
-        List.of(user("ok", "x"), Message.of("[1,2]")),
-        List.of(Message.of("\"a string\"")),
-        List.of(Message.of("{} {}")),
-        List.of(Message.of("")),
-        // JSON, but numbers no reader of the store could hold
-        List.of(user("ok", "x"), Message.of("{\"a\":1e99999999999999999999}")),
-        List.of(Message.of("{\"a\":" + "9".repeat(1001) + "}")),
-        // a Java string with half a surrogate pair has no UTF-8 form
-        List.of(Message.of("{\"a\":\"\ud800\"}")));
-    for (List<Message> call : bad) {
-      assertThrows(InvalidInputException.class, () -> store.appendMessages(key("s"), call));
-      assertThrows(InvalidInputException.class, () -> store.saveSession(key("s"), call));
-      assertThrows(InvalidInputException.class, () -> store.saveSession(key("new"), call));
-    }
-    assertEquals(texts(users("m", 2)), texts(key("s")));
-    assertEquals(1, store.getMetadata(key("s")).orElseThrow().version());
-    assertTrue(store.loadSession(key("new")).isEmpty());
-  }
-
-  // ---- concurrent writers and durability ----------------------------------------------------------------------
-
-  @Test
-  void manyThreadsAppendingToOneSessionAllLand() throws Exception {
-    assertAllWritersLand(List.of(store, store, store, store, store, store, store, store), 40);
-  }
-
-  @Test
-  void twoInstancesOnTheSameStorageAppendingAllLand() throws Exception {
-    SessionStore other = open(openAnother(), true);
-    SessionStore third = open(openAnother(), false);
-    assertAllWritersLand(List.of(store, other, third, other), 40);
-  }
-
-  private void assertAllWritersLand(List<SessionStore> writers, int each) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(writers.size());
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int w = 0; w < writers.size(); w++) {
-        SessionStore s = writers.get(w);
-        String name = "w" + w;
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < each; i++) {
-            s.appendMessages(key("shared"), List.of(user(name + "-" + i, name + " " + i)));
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : done) {
-        f.get(5, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    assertEachWriterInOrder(texts(key("shared")),
-        IntStream.range(0, writers.size()).mapToObj(w -> "w" + w).collect(Collectors.toSet()), each);
-  }
-
-  /** Every message of every writer is stored once, and each writer's messages are in the order it wrote them. */
-  private static void assertEachWriterInOrder(List<String> stored, Set<String> writers, int each) throws IOException {
-    assertEquals(writers.size() * each, stored.size(), "every message of every writer is stored once");
-    Map<String, List<Integer>> byWriter = new java.util.HashMap<>();
-    for (String line : stored) {
-      String uuid = JSON.readTree(line).get("uuid").asText();
-      int dash = uuid.lastIndexOf('-');
-      byWriter.computeIfAbsent(uuid.substring(0, dash), k -> new ArrayList<>())
-          .add(Integer.parseInt(uuid.substring(dash + 1)));
-    }
-    assertEquals(writers, byWriter.keySet());
-    byWriter.forEach((w, seq) -> assertEquals(IntStream.range(0, each).boxed().toList(), seq, "order of " + w));
-  }
-
-  @Test
-  void twoProcessesAppendingToOneSessionAllLand() throws Exception {
-    Map<String, String> config = otherProcessConfig();
-    Assumptions.assumeTrue(config != null, "the backend declares no configuration for another process");
-    Path props = tempDir.resolve("other-process.properties");
-    Properties p = new Properties();
-    p.putAll(config);
-    p.setProperty("sessionstore.cache.enabled", "false");
-    try (var out = Files.newBufferedWriter(props)) {
-      p.store(out, null);
-    }
-    Path log = tempDir.resolve("other-process.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    int each = 60;
-    Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        AppendWorker.class.getName(), props.toString(), "tck", "shared", "proc", Integer.toString(each))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    try {
-      assertAllLocalWritersThenProcess(each, other, log);
-    } finally {
-      other.destroyForcibly();
-    }
-  }
-
-  private void assertAllLocalWritersThenProcess(int each, Process other, Path log) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int w = 0; w < 2; w++) {
-        String name = "thread" + w;
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < each; i++) {
-            store.appendMessages(key("shared"), List.of(Message.of(AppendWorker.message(name, i))));
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : done) {
-        f.get(5, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    assertTrue(other.waitFor(5, TimeUnit.MINUTES), "the other process did not finish");
-    assertEquals(0, other.exitValue(), "the other process failed: " + Files.readString(log));
-    assertEachWriterInOrder(texts(key("shared")), Set.of("thread0", "thread1", "proc"), each);
-  }
-
-  @Test
-  void everythingWrittenIsThereForAnotherInstance() {
-    store.saveSession(key("s"), users("m", 3), SaveOptions.tags("t").withSummary("sum"));
-    store.appendMessages(key("s").withSubpath("subagents/a"), users("a", 2));
-    store.updateTags(key("s"), Set.of("u"), Set.of());
-    SessionMetadata written = store.getMetadata(key("s")).orElseThrow();
-    SessionStore other = open(openAnother(), false);
-    assertEquals(written, other.getMetadata(key("s")).orElseThrow());
-    assertEquals(texts(users("m", 3)), other.loadSession(key("s")).orElseThrow().messages().stream()
-        .map(Message::json).toList());
-    assertEquals(List.of("subagents/a"), other.listSubpaths(key("s")));
-    assertEquals(List.of("s"), other.listSessions(Scope.project("tck"), 10, null).items().stream()
-        .map(SessionMetadata::sessionId).toList());
-  }
-
-  @Test
-  void aCachingStoreSeesItsOwnWritesAtOnce() {
-    SessionStore cached = open(openAnother(), true);
-    cached.appendMessages(key("s"), users("a", 1));
-    assertEquals(1, cached.loadSession(key("s")).orElseThrow().messages().size());
-    cached.appendMessages(key("s"), users("b", 1));
-    assertEquals(2, cached.loadSession(key("s")).orElseThrow().messages().size());
-    assertEquals(2, cached.getMetadata(key("s")).orElseThrow().messageCount());
-    cached.updateTags(key("s"), Set.of("x"), Set.of());
-    assertEquals(List.of("x"), cached.loadSession(key("s")).orElseThrow().metadata().tags());
-    cached.deleteSession(key("s"));
-    assertTrue(cached.loadSession(key("s")).isEmpty());
-    assertTrue(cached.getMetadata(key("s")).isEmpty());
-  }
-
-  // ---- save, sub-transcripts, ranges --------------------------------------------------------------------------
-
-  @Test
-  void saveReplacesTheMessagesAndKeepsSubpathsTagsAndCreationTime() {
-    store.saveSession(key("s"), users("first", 3), SaveOptions.tags("keep"));
-    store.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
-    clock.advance(Duration.ofHours(1));
-    WriteResult r = store.saveSession(key("s"), users("second", 2));
-    assertEquals(2, r.stored());
-    assertEquals(texts(users("second", 2)), texts(key("s")));
-    SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
-    assertEquals(2, m.messageCount());
-    assertEquals(List.of("keep"), m.tags());
-    assertEquals(START, m.createdAt());
-    assertEquals(START.plus(Duration.ofHours(1)), m.updatedAt());
-    assertEquals(List.of("subagents/a"), m.subpaths());
-    assertEquals(1, texts(key("s").withSubpath("subagents/a")).size());
-  }
-
-  @Test
-  void runsSubTranscriptsCountInTheSessionsCost() {
-    store.appendMessages(key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1}")));
-    store.appendMessages(key("s").withSubpath("runs/1"),
-        List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":0.25,\"num_turns\":1}")));
-    store.appendMessages(key("s").withSubpath("subagents/x"),
-        List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":100}")));
-    assertEquals(0, new BigDecimal("1.25").compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
-    store.deleteSession(key("s").withSubpath("runs/1"));
-    assertEquals(0, BigDecimal.ONE.compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
-  }
-
-  @Test
-  void messagesCanBeReadInRangesAndStreamed() {
-    List<Message> all = users("m", 20);
-    store.appendMessages(key("s"), all.subList(0, 10));
-    store.appendMessages(key("s"), all.subList(10, 20));
-    assertEquals(texts(all.subList(5, 12)), texts(store.loadMessages(key("s"), 5, 7)));
-    assertEquals(texts(all.subList(18, 20)), texts(store.loadMessages(key("s"), 18, 100)));
-    assertTrue(store.loadMessages(key("s"), 20, 5).isEmpty());
-    try (Stream<Message> s = store.streamMessages(key("s"))) {
-      assertEquals(texts(all), texts(s.toList()));
-    }
-    assertThrows(NotFoundException.class, () -> store.loadMessages(key("none"), 0, 1));
-  }
-
-  // ---- what an adversarial user sends --------------------------------------------------------------------------
-
-  @Test
-  void implausibleCostsAndTurnsAreIgnoredAndTheWholeStoreStaysUsable() {
-    store.appendMessages(key("normal"), users("n", 1));
-    List<String> poison = List.of(
-        "{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
-        "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999,\"num_turns\":99999999999999999999999}",
-        "{\"type\":\"result\",\"uuid\":\"c3\",\"total_cost_usd\":1e-999999999,\"num_turns\":-5}",
-        "{\"type\":\"assistant\",\"uuid\":\"c4\",\"costUSD\":-1e1000,\"message\":{\"id\":\"x\"}}",
-        "{\"type\":\"result\",\"uuid\":\"c5\",\"cost_usd\":0.5,\"num_turns\":3}");
-    assertEquals(5, store.appendMessages(key("poison"), poison.stream().map(Message::of).toList()).stored());
-    SessionMetadata m = store.getMetadata(key("poison")).orElseThrow();
-    assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "costs no session could have are ignored");
-    assertEquals(3, m.turns());
-    assertEquals(poison, texts(key("poison")));
-
-    // Another instance reads it all back: listing, search, export, and the import of that export.
-    SessionStore other = open(openAnother(), false);
-    assertEquals(Set.of("normal", "poison"), other.search(SearchQuery.in(Scope.project("tck")).build()).items()
-        .stream().map(SessionMetadata::sessionId).collect(Collectors.toSet()));
-    ByteArrayOutputStream archive = new ByteArrayOutputStream();
-    assertEquals(2, other.exportSessions(SearchQuery.in(Scope.project("tck")).build(), archive).sessions());
-    other.deleteSession(key("poison"));
-    ImportResult r = other.importSessions(new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
-    assertEquals(List.of(), r.rejected());
-    assertEquals(1, r.created());
-    assertEquals(poison, texts(key("poison")));
-  }
-
-  @Test
-  void aMessageNestedAsDeeplyAsTheStoreAllowsSurvivesExportAndImport() {
-    int depth = 5_000;
-    String deep = "{\"type\":\"user\",\"d\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
-    SessionKey sub = key("deep").withSubpath("subagents/a");
-    store.appendMessages(key("deep"), List.of(Message.of(deep)));
-    store.appendMessages(sub, List.of(Message.of(deep)));
-    byte[] archive = export(Scope.project("tck"));
-    store.deleteSession(key("deep"));
-    ImportResult r = importBytes(archive);
-    assertEquals(List.of(), r.rejected(), "what the store accepts, its archive carries");
-    assertEquals(List.of(deep), texts(key("deep")));
-    assertEquals(List.of(deep), texts(sub));
-    String deeper = "{\"d\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
-    assertThrows(InvalidInputException.class, () -> store.appendMessages(key("deeper"), List.of(Message.of(deeper))));
-    assertTrue(store.getMetadata(key("deeper")).isEmpty());
-  }
-
-  @Test
-  void spaceAroundAMessagesObjectSurvivesExportAndImport() {
-    List<String> spaced = List.of(" {\"type\":\"user\",\"uuid\":\"s1\"} ", "\t{\"type\":\"user\"}\r");
-    store.appendMessages(key("spaced"), spaced.stream().map(Message::of).toList());
-    byte[] archive = export(Scope.project("tck"));
-    store.deleteSession(key("spaced"));
-    assertEquals(1, importBytes(archive).created());
-    assertEquals(spaced, texts(key("spaced")));
-  }
-
-  @Test
-  void archiveFieldsOfTheWrongTypeAreRejectedLines() {
-    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
-    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\",\"messages\":[]";
-    String archive = header + "{\"project\":1e1000,\"sessionId\":\"a\"," + times + "}\n"
-        + "{\"project\":\"tck\",\"sessionId\":\"b\",\"summary\":7," + times + "}\n"
-        + "{\"project\":\"tck\",\"sessionId\":\"c\",\"tags\":[1]," + times + "}\n";
-    ImportResult r = importBytes(archive.getBytes(StandardCharsets.UTF_8));
-    assertEquals(List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
-    assertEquals(List.of(), store.search(SearchQuery.in(Scope.allProjects()).build()).items());
-  }
-
-  @Test
-  void archiveTimesBeyondFourDigitYearsAreRejectedLines() {
-    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
-    StringBuilder archive = new StringBuilder(header);
-    for (String[] times : List.of(new String[] {"+1000000000-01-01T00:00:00Z", "+1000000000-01-01T00:00:00Z"},
-        new String[] {"2020-01-01T00:00:00Z", "+10000-01-01T00:00:00Z"},
-        new String[] {"-0001-01-01T00:00:00Z", "2020-01-01T00:00:00Z"},
-        new String[] {"2020-01-01T00:00:00.123456789Z", "2020-01-02T00:00:00Z"})) {
-      archive.append("{\"project\":\"tck\",\"sessionId\":\"t").append(archive.length()).append("\",\"createdAt\":\"")
-          .append(times[0]).append("\",\"updatedAt\":\"").append(times[1]).append("\",\"tags\":[],\"messages\":[")
-          .append(user("u", "x").json()).append("]}\n");
-    }
-    ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
-    assertEquals(List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
-    assertEquals(1, r.created());
-    List<SessionMetadata> stored = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
-    assertEquals(1, stored.size());
-    assertEquals(Instant.parse("2020-01-01T00:00:00.123Z"), stored.get(0).createdAt(), "kept to the millisecond");
-  }
-
-  @Test
-  void aTruncatedOrDamagedGzipArchiveImportsItsWholeLinesAndEnds() throws IOException {
-    for (int i = 0; i < 20; i++) {
-      store.appendMessages(key("s" + i), users("m" + i, 5));
-    }
-    byte[] zipped = gzip(export(Scope.project("tck")));
-    byte[] truncated = java.util.Arrays.copyOf(zipped, zipped.length * 2 / 3);
-    byte[] damaged = zipped.clone();
-    damaged[damaged.length / 2] ^= 0x55;
-    for (byte[] archive : List.of(truncated, damaged, java.util.Arrays.copyOf(zipped, 183))) {
-      for (int i = 0; i < 20; i++) {
-        store.deleteSession(key("s" + i));
-      }
-      String last;
-      try {
-        ImportResult r = importBytes(archive);
-        // Damaged data may decode into a few bad lines before the damage is detected; then reading ends.
-        assertEquals(archive == damaged ? r.rejected().size() : 1, r.rejected().size(), r.rejected().toString());
-        last = r.rejected().get(r.rejected().size() - 1).reason();
-      } catch (InvalidInputException e) {
-        last = e.getMessage(); // damaged before the end of the header: not an archive at all
-      }
-      assertTrue(last.contains("truncated or damaged"), last);
-      for (SessionMetadata m : store.search(SearchQuery.in(Scope.project("tck")).build()).items()) {
-        String i = m.sessionId().substring(1);
-        assertEquals(texts(users("m" + i, 5)), texts(m.key()), "a session comes in whole or not at all");
-      }
-    }
-  }
-
-  @Test
-  void aGzipBombStopsTheImportWithOneRejection() throws IOException {
-    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
-    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
-      gz.write("{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
-      byte[] block = new byte[1 << 20];
-      java.util.Arrays.fill(block, (byte) ' ');
-      for (int i = 0; i < 1024; i++) {
-        gz.write(block);
-      }
-    }
-    ImportResult r = importBytes(zipped.toByteArray());
-    assertEquals(1, r.rejected().size(), r.rejected().toString());
-    assertTrue(r.rejected().get(0).reason().contains("decompression bomb"), r.rejected().get(0).reason());
-  }
-
-  @Test
-  void anInputOfManyBadLinesIsGivenUpAfterAHundred() {
-    StringBuilder archive = new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
-    archive.append("x\n".repeat(5_000));
-    ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
-    assertEquals(101, r.rejected().size());
-    assertTrue(r.rejected().get(100).reason().startsWith("Stopped reading after 100 rejected lines"));
-  }
-
-  @Test
-  void aSubTranscriptWhoseSessionHeadWasNotUpdatedIsListedAgainByTheNextImportOrWrite() {
-    store.appendMessages(key("s"), users("m", 1));
-    MainHeadOutage outage = new MainHeadOutage(openAnother());
-    SessionStore flaky = open(outage, false);
-    outage.down = true;
-    Message run = Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"total_cost_usd\":2}");
-    assertEquals(1, flaky.appendMessages(key("s").withSubpath("runs/1"), List.of(run)).stored(),
-        "a failure after the commit point is not a failure of the write");
-    flaky.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
-    flaky.appendMessages(key("s").withSubpath("subagents/b"), users("b", 1));
-    outage.down = false;
-    SessionMetadata behind = store.getMetadata(key("s")).orElseThrow();
-    assertEquals(List.of(), behind.subpaths(), "the state a crash between the two commits leaves");
-
-    // The import of an archive that holds them unchanged repairs the session's head...
-    String line = "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\"" + behind.createdAt()
-        + "\",\"updatedAt\":\"" + behind.updatedAt() + "\",\"tags\":[],\"messages\":[" + users("m", 1).get(0).json()
-        + "],\"subpaths\":{\"runs/1\":[" + run.json() + "],\"subagents/a\":[" + users("a", 1).get(0).json() + "]}}\n";
-    importBytes(("{\"format\":\"sessionstore-archive\",\"version\":1}\n" + line).getBytes(StandardCharsets.UTF_8));
-    SessionMetadata repaired = store.getMetadata(key("s")).orElseThrow();
-    assertEquals(List.of("runs/1", "subagents/a", "subagents/b"), repaired.subpaths());
-    assertEquals(0, new BigDecimal("2").compareTo(repaired.totalCostUsd()));
-
-    // ...and so does the next write of a sub-transcript it does not list.
-    outage.down = true;
-    flaky.appendMessages(key("s").withSubpath("subagents/c"), users("c", 1));
-    outage.down = false;
-    assertEquals(3, store.getMetadata(key("s")).orElseThrow().subpaths().size());
-    store.appendMessages(key("s").withSubpath("subagents/c"), users("c2", 1));
-    assertEquals(List.of("runs/1", "subagents/a", "subagents/b", "subagents/c"),
-        store.getMetadata(key("s")).orElseThrow().subpaths());
-  }
-
-  @Test
-  void atomicCommitsApplyAllOrNone() {
-    Assumptions.assumeTrue(backend instanceof SupportsAtomicCommits, "the backend does not declare atomic commits");
-    SupportsAtomicCommits atomic = (SupportsAtomicCommits) backend;
-    store.appendMessages(key("s"), users("m", 1));
-    StoredHead main = backend.head(key("s")).orElseThrow();
-    SessionKey sub = key("s").withSubpath("subagents/a");
-    SessionMetadata subMetadata = new SessionMetadata("tck", "s", START, START, 1, BigDecimal.ZERO, 0, List.of(),
-        null, Map.of(), List.of(), 1);
-    Commit subCommit = new Commit(Commit.Kind.REPLACE, 0, List.of(user("a", "a").json()),
-        new StoredHead(sub, subMetadata, 7, ""));
-    SessionMetadata m = main.metadata();
-    SessionMetadata listing = new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(),
-        m.messageCount(), m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), List.of("subagents/a"),
-        m.version() + 1);
-    StoredHead mainAfter = new StoredHead(main.key(), listing, main.generation(), main.derivation());
-    Commit stale = new Commit(Commit.Kind.METADATA, m.version() - 1, List.of(),
-        new StoredHead(main.key(), metadataAt(listing, m.version()), main.generation(), main.derivation()));
-
-    assertThrows(ConflictException.class, () -> atomic.commitAll(List.of(subCommit, stale)));
-    assertTrue(backend.head(sub).isEmpty(), "a conflict in one commit applies none");
-    assertEquals(main, backend.head(key("s")).orElseThrow());
-
-    atomic.commitAll(List.of(subCommit, new Commit(Commit.Kind.METADATA, m.version(), List.of(), mainAfter)));
-    SessionStore other = open(openAnother(), false);
-    assertEquals(List.of("subagents/a"), other.getMetadata(key("s")).orElseThrow().subpaths());
-    assertEquals(List.of(user("a", "a").json()), other.loadSession(sub).orElseThrow().messages().stream()
-        .map(Message::json).toList());
-    assertThrows(IllegalArgumentException.class, () -> atomic.commitAll(List.of(subCommit,
-        new Commit(Commit.Kind.REPLACE, 0, List.of(), new StoredHead(key("other"), subMetadata, 8, "")))));
-  }
-
-  private static SessionMetadata metadataAt(SessionMetadata m, long version) {
-    return new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(), m.messageCount(),
-        m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), m.subpaths(), version);
-  }
-
-  // ---- what a broken backend gets wrong (each shown failing against one in the examples' BrokenBackendsTest) -----
-
-  @Test
-  void concurrentMetadataUpdatesFromThreadsAndInstancesLoseNothing() throws Exception {
-    store.appendMessages(key("s"), users("m", 1));
-    // The deterministic core of it: a metadata commit built on a version that another writer moved on is refused.
-    StoredHead seen = backend.head(key("s")).orElseThrow();
-    store.updateTags(key("s"), Set.of("other-writer"), Set.of());
-    StoredHead stale = new StoredHead(seen.key(), seen.metadata().withTags(List.of("stale"))
-        .withVersion(seen.version() + 1), seen.generation(), seen.derivation());
-    assertThrows(ConflictException.class,
-        () -> backend.commit(new Commit(Commit.Kind.METADATA, seen.version(), List.of(), stale)));
-    assertEquals(List.of("other-writer"), store.getMetadata(key("s")).orElseThrow().tags());
-    store.updateTags(key("s"), Set.of(), Set.of("other-writer"));
-    long before = store.getMetadata(key("s")).orElseThrow().version();
-    SessionStore other = open(openAnother(), false);
-    int writers = 6;
-    int each = 8;
-    ExecutorService pool = Executors.newFixedThreadPool(writers);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int w = 0; w < writers; w++) {
-        SessionStore s = w % 2 == 0 ? store : other;
-        String prefix = "w" + w + "-";
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < each; i++) {
-            s.updateTags(key("s"), Set.of(prefix + i), Set.of());
-          }
-        }));
-      }
-      for (Future<?> f : done) {
-        f.get(5, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
-    assertEquals(writers * each, m.tags().size(), "every update kept");
-    assertEquals(before + writers * each, m.version(), "each update one version");
-  }
-
-  @Test
-  void aReplacedTranscriptsOldGenerationIsNeverServedShort() {
-    for (int replacement : List.of(3, 7)) {
-      SessionKey key = key("s" + replacement);
-      store.appendMessages(key, users("old", 5));
-      StoredHead old = backend.head(key).orElseThrow();
-      store.saveSession(key, users("new", replacement));
-      try (Stream<String> s = backend.messages(old, 0)) {
-        assertEquals(texts(users("old", 5)), s.toList(), "an old generation is read whole or not at all");
-      } catch (ConflictException gone) {
-        assertNotNull(gone.getMessage(), "the reader is told to read the head again");
-      }
-    }
-  }
-
-  @Test
-  void housekeepingNeverRemovesWhatACommittedHeadRefersTo() {
-    Assumptions.assumeTrue(backend instanceof SupportsHousekeeping, "the backend does not declare housekeeping");
-    store.appendMessages(key("kept"), users("k", 3));
-    store.appendMessages(key("kept").withSubpath("subagents/a"), users("a", 2));
-    store.appendMessages(key("gone"), users("g", 2));
-    store.saveSession(key("replaced"), users("r1", 4));
-    store.saveSession(key("replaced"), users("r2", 2));
-    store.deleteSession(key("gone"));
-    long removed = ((SupportsHousekeeping) backend).removeLeftovers();
-    assertTrue(removed >= 0);
-    SessionStore other = open(openAnother(), false);
-    assertEquals(texts(users("k", 3)), texts(other.loadSession(key("kept")).orElseThrow().messages()));
-    assertEquals(texts(users("a", 2)),
-        texts(other.loadSession(key("kept").withSubpath("subagents/a")).orElseThrow().messages()));
-    assertEquals(texts(users("r2", 2)), texts(other.loadSession(key("replaced")).orElseThrow().messages()));
-    assertTrue(other.loadSession(key("gone")).isEmpty());
-  }
-
-  private static byte[] gzip(byte[] plain) throws IOException {
-    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
-    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
-      gz.write(plain);
-    }
-    return zipped.toByteArray();
-  }
-
-  /** A backend whose sessions' heads cannot be changed while it is down: sub-transcripts still can. */
-  private static final class MainHeadOutage extends ForwardingBackend {
-    volatile boolean down;
-
-    MainHeadOutage(StorageBackend delegate) {
-      super(delegate);
-    }
-
-    @Override
-    public void commit(Commit commit) {
-      if (down && !commit.head().key().isSubpath() && commit.kind() == Commit.Kind.METADATA) {
-        throw new BackendUnavailableException("Cannot write " + commit.head().key() + ": the test's outage");
-      }
-      super.commit(commit);
-    }
-  }
-
-  // ---- archives -----------------------------------------------------------------------------------------------
-
   private byte[] export(Scope scope) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     store.exportSessions(SearchQuery.in(scope).build(), out);
@@ -1406,165 +197,1339 @@ public abstract class StorageBackendContractTest {
     return store.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS);
   }
 
-  @Test
-  void anExportImportsBackWithTheSameMessagesAndTimestamps() {
-    String transcript = Fixtures.transcriptWithSubagents();
-    store.saveSession(key("t"), Fixtures.messages(transcript), SaveOptions.tags("x").withSummary("s"));
-    for (String[] sub : Fixtures.subagentsOf(transcript)) {
-      store.saveSession(key("t").withSubpath(sub[0]), Fixtures.messages(sub[1]));
+  // ---- the contracts ------------------------------------------------------------------------------------------
+
+  /** What is appended loads back, in order; what was never written is absent. */
+  @Nested
+  public class AppendAndLoad {
+    @Test
+    void appendThenLoadGivesTheSameMessagesInTheSameOrder() {
+      List<Message> messages = users("m", 5);
+      store.appendMessages(key("s"), messages);
+      assertEquals(texts(messages), texts(key("s")));
     }
-    clock.advance(Duration.ofDays(1));
-    store.appendMessages(key("u"), users("m", 2));
-    SessionMetadata t = store.getMetadata(key("t")).orElseThrow();
-    SessionMetadata u = store.getMetadata(key("u")).orElseThrow();
-    byte[] archive = export(Scope.project("tck"));
-    assertTrue(new String(archive, StandardCharsets.UTF_8).startsWith("{\"format\":\"sessionstore-archive\""));
 
-    store.deleteSession(key("t"));
-    store.deleteSession(key("u"));
-    clock.advance(Duration.ofDays(1));
-    ImportResult r = importBytes(archive);
-    assertEquals(2, r.created());
-    assertTrue(r.rejected().isEmpty());
-    assertEquals(Fixtures.lines(transcript), texts(key("t")));
-    for (String[] sub : Fixtures.subagentsOf(transcript)) {
-      assertEquals(Fixtures.lines(sub[1]), texts(key("t").withSubpath(sub[0])));
+    @Test
+    void anUnknownKeyLoadsAsAbsent() {
+      assertTrue(store.loadSession(key("nope")).isEmpty());
+      assertTrue(store.getMetadata(key("nope")).isEmpty());
+      assertTrue(store.loadSession(key("nope").withSubpath("subagents/a")).isEmpty());
+      assertThrows(NotFoundException.class, () -> store.streamMessages(key("nope")));
+      assertTrue(store.listSubpaths(key("nope")).isEmpty());
+      assertFalse(store.deleteSession(key("nope")));
     }
-    SessionMetadata t2 = store.getMetadata(key("t")).orElseThrow();
-    assertEquals(t.createdAt(), t2.createdAt());
-    assertEquals(t.updatedAt(), t2.updatedAt());
-    assertEquals(t.tags(), t2.tags());
-    assertEquals(t.summary(), t2.summary());
-    assertEquals(t.subpaths(), t2.subpaths());
-    assertEquals(u.updatedAt(), store.getMetadata(key("u")).orElseThrow().updatedAt());
 
-    long version = t2.version();
-    ImportResult again = importBytes(archive);
-    assertEquals(0, again.created());
-    assertEquals(2, again.unchanged());
-    assertEquals(0, again.messages());
-    assertEquals(version, store.getMetadata(key("t")).orElseThrow().version(), "a re-import changes nothing");
-  }
+    @Test
+    void orderHoldsAcrossManyAppends() {
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        List<Message> batch = users("b" + i, 1 + i % 3);
+        store.appendMessages(key("s"), batch);
+        expected.addAll(texts(batch));
+      }
+      assertEquals(expected, texts(key("s")));
+      assertEquals(expected.size(), store.getMetadata(key("s")).orElseThrow().messageCount());
+    }
 
-  @Test
-  void anImportExtendsAStoredPrefixAndLeavesDivergedSessionsAlone() {
-    store.appendMessages(key("grow"), users("m", 5));
-    store.appendMessages(key("fork"), users("f", 3));
-    byte[] archive = export(Scope.project("tck"));
-    store.saveSession(key("grow"), users("m", 2));
-    store.saveSession(key("fork"), users("other", 3));
-    store.updateTags(key("grow"), Set.of("mine"), Set.of());
-    ImportResult r = importBytes(archive);
-    assertEquals(1, r.extended());
-    assertEquals(List.of(key("fork")), r.diverged());
-    assertEquals(3, r.messages());
-    assertEquals(texts(users("m", 5)), texts(key("grow")));
-    assertEquals(List.of("mine"), store.getMetadata(key("grow")).orElseThrow().tags());
-    assertEquals(texts(users("other", 3)), texts(key("fork")));
-    ImportResult replaced = store.importSessions(new ByteArrayInputStream(archive), new ImportOptions(true));
-    assertEquals(1, replaced.replaced());
-    assertEquals(texts(users("f", 3)), texts(key("fork")));
-  }
+    @Test
+    void anEmptyAppendIsANoOp() {
+      WriteResult r = store.appendMessages(key("s"), List.of());
+      assertEquals(0, r.stored());
+      assertTrue(store.loadSession(key("s")).isEmpty(), "an empty append must not create the session");
+      store.appendMessages(key("s"), users("m", 2));
+      long version = store.getMetadata(key("s")).orElseThrow().version();
+      store.appendMessages(key("s"), List.of());
+      assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
+      assertEquals(2, texts(key("s")).size());
+    }
 
-  @Test
-  void oneSessionGivenAsValuesMergesWithTheArchiveRules() {
-    java.time.Instant created = java.time.Instant.parse("2025-01-02T03:04:05Z");
-    SessionMetadata m = SessionMetadata.of(key("given"), created).withUpdatedAt(created.plusSeconds(60))
-        .withSummary("given").withAttributes(java.util.Map.of("format", "other"));
-    ImportOptions options = new ImportOptions(false);
-    ImportResult r = store.importSession(m, users("m", 2), java.util.Map.of("subagents/a", users("a", 1)), options);
-    assertEquals(1, r.created());
-    assertEquals(3, r.messages());
-    SessionMetadata stored = store.getMetadata(key("given")).orElseThrow();
-    assertEquals(created, stored.createdAt());
-    assertEquals(created.plusSeconds(60), stored.updatedAt());
-    assertEquals("given", stored.summary());
-    assertEquals(2, stored.messageCount());
-    assertEquals(List.of("subagents/a"), store.listSubpaths(key("given")));
-    assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
-        .extended());
-    assertEquals(texts(users("m", 3)), texts(key("given")));
-    assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
-        .unchanged());
-    assertEquals(List.of(key("given")), store.importSession(m, users("other", 3), java.util.Map.of(), options)
-        .diverged());
-    assertEquals(texts(users("m", 3)), texts(key("given")), "nothing of a diverged session is written");
-  }
-
-  @Test
-  void aSessionWithADivergedSubTranscriptIsReportedDivergedAndLeftAlone() {
-    store.appendMessages(key("s"), users("m", 2));
-    store.appendMessages(key("s").withSubpath("subagents/x"), users("x", 2));
-    byte[] archive = export(Scope.project("tck"));
-    store.saveSession(key("s").withSubpath("subagents/x"), users("changed", 2));
-    store.saveSession(key("s"), users("m", 1));
-    long version = store.getMetadata(key("s")).orElseThrow().version();
-    ImportResult r = importBytes(archive);
-    assertEquals(List.of(key("s")), r.diverged());
-    assertEquals(0, r.extended());
-    assertEquals(0, r.messages());
-    assertEquals(texts(users("m", 1)), texts(key("s")), "nothing of a diverged session is written");
-    assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
-  }
-
-  @Test
-  void aMalformedArchiveLineIsReportedAndTheOthersImported() {
-    String header = "{\"version\": 1, \"format\": \"sessionstore-archive\"}\n";
-    String good = "{\"sessionId\":\"good\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
-        + "\"tags\":[\"old\"],\"messages\":[" + user("g", "good").json() + "]}\n";
-    String badJson = "{\"sessionId\":\"bad\",\n";
-    String badMessage = "{\"sessionId\":\"bad2\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
-        + "\"tags\":[],\"messages\":[" + user("b", "ok").json() + ",[1]]}\n";
-    String badId = "{\"sessionId\":\"../x\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
-        + "\"tags\":[],\"messages\":[]}\n";
-    String archive = header + badJson + good + badMessage + badId;
-    ImportResult r = store.importSessions(new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
-        ImportOptions.DEFAULTS);
-    assertEquals(1, r.created());
-    assertEquals(List.of(2L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
-    SessionMetadata good2 = store.getMetadata(SessionKey.of(store.defaultProject(), "good")).orElseThrow();
-    assertEquals(Instant.parse("2020-01-02T00:00:00Z"), good2.updatedAt());
-    assertEquals(List.of("old"), good2.tags());
-    assertTrue(store.getMetadata(SessionKey.of(store.defaultProject(), "bad2")).isEmpty());
-  }
-
-  @Test
-  void anArchiveOfANewerVersionOrNoArchiveIsRefused() {
-    for (String text : List.of("{\"format\":\"sessionstore-archive\",\"version\":2}\n", "", "{\"a\":1}\n",
-        "not json\n")) {
-      InvalidInputException e = assertThrows(InvalidInputException.class,
-          () -> importBytes(text.getBytes(StandardCharsets.UTF_8)));
-      assertNotNull(e.getMessage());
+    @Test
+    void messagesCanBeReadInRangesAndStreamed() {
+      List<Message> all = users("m", 20);
+      store.appendMessages(key("s"), all.subList(0, 10));
+      store.appendMessages(key("s"), all.subList(10, 20));
+      assertEquals(texts(all.subList(5, 12)), texts(store.loadMessages(key("s"), 5, 7)));
+      assertEquals(texts(all.subList(18, 20)), texts(store.loadMessages(key("s"), 18, 100)));
+      assertTrue(store.loadMessages(key("s"), 20, 5).isEmpty());
+      try (Stream<Message> s = store.streamMessages(key("s"))) {
+        assertEquals(texts(all), texts(s.toList()));
+      }
+      assertThrows(NotFoundException.class, () -> store.loadMessages(key("none"), 0, 1));
     }
   }
 
-  @Test
-  void gzipArchivesAreDetectedWhateverTheirName() throws IOException {
-    store.appendMessages(key("s"), users("m", 3));
-    byte[] plain = export(Scope.project("tck"));
-    ByteArrayOutputStream zipped = new ByteArrayOutputStream();
-    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
-      gz.write(plain);
+  /** A message is stored as the exact text it was given: no JSON encoder's spelling, no lost value. */
+  @Nested
+  public class LosslessJson {
+    @Test
+    void realClaudeCodeTranscriptsRoundTripByteForByte() {
+      int n = 0;
+      for (String file : Fixtures.jsonLinesFiles()) {
+        SessionKey key = SessionKey.of("fixtures", "f" + n++);
+        store.saveSession(key, Fixtures.messages(file));
+        assertEquals(Fixtures.lines(file), texts(key), file);
+      }
+      assertTrue(n >= 30, "the fixtures hold at least 30 transcripts");
     }
-    store.deleteSession(key("s"));
-    assertEquals(1, importBytes(zipped.toByteArray()).created());
-    assertEquals(texts(users("m", 3)), texts(key("s")));
+
+    @Test
+    void aTranscriptWithSubagentsRoundTripsWithItsSubpaths() {
+      String transcript = Fixtures.transcriptWithSubagents();
+      SessionKey key = key("with-subagents");
+      store.saveSession(key, Fixtures.messages(transcript));
+      List<String> subpaths = new ArrayList<>();
+      for (String[] sub : Fixtures.subagentsOf(transcript)) {
+        store.saveSession(key.withSubpath(sub[0]), Fixtures.messages(sub[1]));
+        subpaths.add(sub[0]);
+      }
+      assertEquals(Fixtures.lines(transcript), texts(key));
+      for (String[] sub : Fixtures.subagentsOf(transcript)) {
+        assertEquals(Fixtures.lines(sub[1]), texts(key.withSubpath(sub[0])));
+      }
+      assertEquals(subpaths.stream().sorted().toList(), store.listSubpaths(key));
+    }
+
+    @Test
+    void prettyPrintedMessagesKeepEveryValue() throws IOException {
+      List<Message> messages = new ArrayList<>();
+      for (String file : Fixtures.singleMessages()) {
+        messages.add(Message.of(Fixtures.text(file)));
+      }
+      store.saveSession(key("pretty"), messages);
+      List<Message> loaded = store.loadSession(key("pretty")).orElseThrow().messages();
+      assertEquals(messages.size(), loaded.size());
+      for (int i = 0; i < messages.size(); i++) {
+        assertEquals(JSON.readTree(messages.get(i).json()), JSON.readTree(loaded.get(i).json()));
+        assertFalse(loaded.get(i).json().contains("\n"), "a stored message is one line");
+      }
+    }
+
+    @Test
+    void spellingsAJsonEncoderWouldChangeSurvive() {
+      String odd = "{\"type\":\"user\",\"uuid\":\"odd\",\"message\":{\"content\":\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m "
+          + "日本 🎉\",\"n\":1e2,\"f\":1.50,\"big\":123456789012345678901234567890,\"neg\":-0.0,\"esc\":\"\\\"q\\\"\\t\"},"
+          + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true,\r\"cr\":1 }";
+      store.appendMessages(key("odd"), List.of(Message.of(odd)));
+      assertEquals(List.of(odd), texts(key("odd")));
+      assertEquals(odd, store.streamMessages(key("odd")).findFirst().orElseThrow().json());
+    }
+
+    @Test
+    void aTenMegabyteSessionRoundTrips() {
+      String chunk = "x".repeat(1000);
+      List<Message> messages = new ArrayList<>();
+      for (int i = 0; i < 10_500; i++) {
+        messages.add(Message.of("{\"type\":\"assistant\",\"uuid\":\"u" + i + "\",\"message\":{\"id\":\"m" + i
+            + "\",\"content\":\"" + chunk + "\"}}"));
+      }
+      store.saveSession(key("big"), messages);
+      store.appendMessages(key("big"), List.of(user("last", "one more")));
+      List<String> loaded = texts(key("big"));
+      assertEquals(10_501, loaded.size());
+      assertEquals(texts(messages), loaded.subList(0, 10_500));
+      assertTrue(loaded.stream().mapToLong(String::length).sum() > 10_000_000);
+      assertEquals(10_501, store.getMetadata(key("big")).orElseThrow().messageCount());
+      assertEquals(texts(messages.subList(5000, 5003)), texts(store.loadMessages(key("big"), 5000, 3)));
+      try (Stream<Message> s = store.streamMessages(key("big"))) {
+        assertEquals(10_501, s.count());
+      }
+    }
   }
 
-  @Test
-  void exportWritesEveryMatchingSessionAcrossPages() throws IOException {
-    for (int i = 0; i < 30; i++) {
-      store.appendMessages(key("s" + i), users("m", 1));
+  /** Every valid name is stored as itself: keys that differ anywhere are different transcripts. */
+  @Nested
+  public class Keys {
+    @Test
+    void projectsAreIsolated() {
+      store.appendMessages(SessionKey.of("p1", "s"), users("one", 1));
+      store.appendMessages(SessionKey.of("p2", "s"), users("two", 2));
+      assertEquals(1, store.loadSession(SessionKey.of("p1", "s")).orElseThrow().messages().size());
+      assertEquals(2, store.loadSession(SessionKey.of("p2", "s")).orElseThrow().messages().size());
+      assertEquals(List.of("s"), listedIds(Scope.project("p1")));
+      store.deleteSession(SessionKey.of("p1", "s"));
+      assertTrue(store.loadSession(SessionKey.of("p1", "s")).isEmpty());
+      assertEquals(2, store.loadSession(SessionKey.of("p2", "s")).orElseThrow().messages().size());
     }
-    String archive = new String(export(Scope.project("tck")), StandardCharsets.UTF_8);
-    List<String> lines = archive.lines().toList();
-    assertEquals(31, lines.size());
-    Set<String> ids = new HashSet<>();
-    for (String line : lines.subList(1, lines.size())) {
-      JsonNode n = JSON.readTree(line);
-      ids.add(n.get("sessionId").asText());
-      assertEquals("tck", n.get("project").asText());
+
+    @Test
+    void subpathsThatShareAPrefixOrHoldSeparatorsStayApart() {
+      SessionKey main = key("s");
+      List<String> subs = List.of("a", "a|b", "a|c", "|x", "a/b", "a b", "a%2Fb", "a.b");
+      store.appendMessages(main, users("main", 1));
+      for (String sub : subs) {
+        store.appendMessages(main.withSubpath(sub), List.of(user(sub, sub)));
+      }
+      store.saveSession(main, users("main2", 2));
+      store.saveSession(main.withSubpath("a"), users("a2", 2));
+      store.deleteSession(main.withSubpath("a.b"));
+      for (String sub : subs) {
+        if (sub.equals("a.b")) {
+          assertTrue(store.loadSession(main.withSubpath(sub)).isEmpty());
+        } else if (!sub.equals("a")) {
+          assertEquals(List.of(user(sub, sub).json()), texts(main.withSubpath(sub)), sub);
+        }
+      }
+      assertEquals(texts(users("a2", 2)), texts(main.withSubpath("a")));
+      assertEquals(texts(users("main2", 2)), texts(main));
     }
-    assertEquals(IntStream.range(0, 30).mapToObj(i -> "s" + i).collect(Collectors.toSet()), ids);
+
+    @Test
+    void unusualButValidNamesWorkAndStayDistinct() {
+      List<String> names = List.of("A", "a", "%41", "-home-me-repo", "with space", "日本語", "🎉", "x".repeat(255),
+          "é".repeat(127), "a.b", "...", "CON", "nul", "%", "%%2F", "a%00b", "a+b", "a&b=c", "a?b#c", "a;b", "a:b",
+          "a*b", "~", "$x", "{x}", "<script>", "'`", "a\u00a0b", "\u202eevil", "a\ufeffb", "\u0627\u0644\u0639",
+          "a\u0301", "\ud83d\ude00\ud83d\ude00", "..a", "a..", ".a", "a.", "-", "_", "a b  c");
+      for (String name : names) {
+        store.appendMessages(SessionKey.of(name, name), List.of(user("u", name)));
+        store.appendMessages(key(name).withSubpath(name + "/" + name), List.of(user("u", name)));
+      }
+      for (String name : names) {
+        assertEquals(List.of(user("u", name).json()), texts(SessionKey.of(name, name)), name);
+        assertEquals(List.of(name + "/" + name), store.listSubpaths(key(name)), name);
+      }
+      assertEquals(names.size(), store.search(SearchQuery.in(Scope.allProjects()).limit(1000).build()).items()
+          .stream().filter(m -> m.project().equals(m.sessionId())).count());
+    }
+  }
+
+  /** A session's sub-transcripts are transcripts of their own that its head lists and counts the cost of. */
+  @Nested
+  public class SubTranscripts {
+    @Test
+    void subpathsAreIsolatedFromTheMainTranscriptAndEachOther() {
+      SessionKey main = key("s");
+      store.appendMessages(main, users("main", 2));
+      store.appendMessages(main.withSubpath("subagents/a"), users("a", 3));
+      store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
+      assertEquals(2, texts(main).size());
+      assertEquals(texts(users("a", 3)), texts(main.withSubpath("subagents/a")));
+      assertEquals(texts(users("b", 1)), texts(main.withSubpath("subagents/b")));
+      assertEquals(2, store.getMetadata(main).orElseThrow().messageCount(), "subpaths are not counted");
+    }
+
+    @Test
+    void listingSubTranscriptsExcludesTheMainOne() {
+      SessionKey main = key("s");
+      store.appendMessages(main, users("m", 1));
+      store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
+      store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
+      assertEquals(List.of("subagents/a", "subagents/b"), store.listSubpaths(main));
+      assertEquals(List.of("subagents/a", "subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
+    }
+
+    @Test
+    void runsSubTranscriptsCountInTheSessionsCost() {
+      store.appendMessages(key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1}")));
+      store.appendMessages(key("s").withSubpath("runs/1"),
+          List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":0.25,\"num_turns\":1}")));
+      store.appendMessages(key("s").withSubpath("subagents/x"),
+          List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":100}")));
+      assertEquals(0, new BigDecimal("1.25").compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+      store.deleteSession(key("s").withSubpath("runs/1"));
+      assertEquals(0, BigDecimal.ONE.compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+    }
+
+    @Test
+    void aSubTranscriptWhoseSessionHeadWasNotUpdatedIsListedAgainByTheNextImportOrWrite() {
+      store.appendMessages(key("s"), users("m", 1));
+      MainHeadOutage outage = new MainHeadOutage(openAnother());
+      SessionStore flaky = open(outage, false);
+      outage.down = true;
+      Message run = Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"total_cost_usd\":2}");
+      assertEquals(1, flaky.appendMessages(key("s").withSubpath("runs/1"), List.of(run)).stored(),
+          "a failure after the commit point is not a failure of the write");
+      flaky.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
+      flaky.appendMessages(key("s").withSubpath("subagents/b"), users("b", 1));
+      outage.down = false;
+      SessionMetadata behind = store.getMetadata(key("s")).orElseThrow();
+      assertEquals(List.of(), behind.subpaths(), "the state a crash between the two commits leaves");
+
+      // The import of an archive that holds them unchanged repairs the session's head...
+      String line = "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\"" + behind.createdAt()
+          + "\",\"updatedAt\":\"" + behind.updatedAt() + "\",\"tags\":[],\"messages\":[" + users("m", 1).get(0).json()
+          + "],\"subpaths\":{\"runs/1\":[" + run.json() + "],\"subagents/a\":[" + users("a", 1).get(0).json() + "]}}\n";
+      importBytes(("{\"format\":\"sessionstore-archive\",\"version\":1}\n" + line).getBytes(StandardCharsets.UTF_8));
+      SessionMetadata repaired = store.getMetadata(key("s")).orElseThrow();
+      assertEquals(List.of("runs/1", "subagents/a", "subagents/b"), repaired.subpaths());
+      assertEquals(0, new BigDecimal("2").compareTo(repaired.totalCostUsd()));
+
+      // ...and so does the next write of a sub-transcript it does not list.
+      outage.down = true;
+      flaky.appendMessages(key("s").withSubpath("subagents/c"), users("c", 1));
+      outage.down = false;
+      assertEquals(3, store.getMetadata(key("s")).orElseThrow().subpaths().size());
+      store.appendMessages(key("s").withSubpath("subagents/c"), users("c2", 1));
+      assertEquals(List.of("runs/1", "subagents/a", "subagents/b", "subagents/c"),
+          store.getMetadata(key("s")).orElseThrow().subpaths());
+    }
+
+    /** A backend whose sessions' heads cannot be changed while it is down: sub-transcripts still can. */
+    private static final class MainHeadOutage extends ForwardingBackend {
+      volatile boolean down;
+
+      MainHeadOutage(StorageBackend delegate) {
+        super(delegate);
+      }
+
+      @Override
+      public void commit(Commit commit) {
+        if (down && !commit.head().key().isSubpath() && commit.kind() == Commit.Kind.METADATA) {
+          throw new BackendUnavailableException("Cannot write " + commit.head().key() + ": the test's outage");
+        }
+        super.commit(commit);
+      }
+    }
+  }
+
+  /** The metadata the core derives from the messages, and the user's own, as the backend keeps them. */
+  @Nested
+  public class Metadata {
+    @Test
+    void metadataIsDerivedFromStreamMessages() {
+      List<Message> run = List.of(
+          Message.of("{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"abc\",\"uuid\":\"i1\"}"),
+          Message.of("{\"type\":\"assistant\",\"uuid\":\"a1\",\"message\":{\"id\":\"msg1\",\"content\":[]}}"),
+          Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"num_turns\":2,\"total_cost_usd\":0.1}"));
+      store.saveSession(key("s"), run, SaveOptions.tags("b", "a", "b").withSummary("first run"));
+      clock.advance(Duration.ofMinutes(5));
+      store.appendMessages(key("s"), List.of(
+          Message.of("{\"type\":\"assistant\",\"uuid\":\"a2\",\"message\":{\"id\":\"msg2\"}}"),
+          Message.of("{\"type\":\"result\",\"uuid\":\"r2\",\"num_turns\":3,\"total_cost_usd\":0.2,\"cost_usd\":9}")));
+      SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
+      assertEquals("tck", m.project());
+      assertEquals("s", m.sessionId(), "the key's id, not the one inside the messages");
+      assertEquals(5, m.messageCount());
+      assertEquals(0, new BigDecimal("0.3").compareTo(m.totalCostUsd()), "exact sum of the runs' costs");
+      assertEquals(5, m.turns());
+      assertEquals(List.of("a", "b"), m.tags());
+      assertEquals("first run", m.summary());
+      assertEquals(START, m.createdAt());
+      assertEquals(START.plus(Duration.ofMinutes(5)), m.updatedAt());
+      assertEquals(2, m.version());
+    }
+
+    @Test
+    void turnsCountDistinctAssistantMessagesWhenNoResultReportsThem() {
+      store.appendMessages(key("t"), List.of(
+          Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"},\"costUSD\":0.5}"),
+          Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}"),
+          Message.of("{\"type\":\"user\",\"message\":{}}"),
+          Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"},\"costUSD\":\"<COST>\"}")));
+      store.appendMessages(key("t"), List.of(Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}"),
+          Message.of("{\"type\":\"result\",\"total_cost_usd\":\"<COST>\",\"cost_usd\":\"n/a\"}")));
+      SessionMetadata m = store.getMetadata(key("t")).orElseThrow();
+      assertEquals(2, m.turns());
+      assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "non-numbers are ignored");
+    }
+
+    @Test
+    void extremeCostsAreKeptExactlyAndStaySearchable() {
+      String digits = "0.123456789012345678901234567890123456789";
+      store.appendMessages(key("precise"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
+      store.appendMessages(key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-70}")));
+      assertEquals(new BigDecimal(digits), store.getMetadata(key("precise")).orElseThrow().totalCostUsd());
+      assertEquals(0, new BigDecimal("1e-70").compareTo(store.getMetadata(key("tiny")).orElseThrow().totalCostUsd()));
+      assertEquals(List.of("precise"), ids(SearchQuery.in(Scope.project("tck")).minCost(new BigDecimal("0.1234"))
+          .build()));
+      assertEquals(List.of("tiny"), ids(SearchQuery.in(Scope.project("tck")).maxCost(new BigDecimal("0.1234"))
+          .build()));
+    }
+
+    @Test
+    void realStreamJsonOutputGivesItsMetadata() {
+      String file = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst()
+          .orElseThrow();
+      store.saveSession(key("stream"), Fixtures.messages(file));
+      SessionMetadata m = store.getMetadata(key("stream")).orElseThrow();
+      assertEquals(Fixtures.lines(file).size(), m.messageCount());
+      assertEquals(1, m.turns(), "num_turns of its result");
+      assertEquals(0, BigDecimal.ZERO.compareTo(m.totalCostUsd()), "its cost is a placeholder string");
+    }
+
+    @Test
+    void tagsSummaryAndAttributesChangeWithoutTouchingMessages() {
+      store.appendMessages(key("s"), users("m", 3));
+      SessionMetadata before = store.getMetadata(key("s")).orElseThrow();
+      clock.advance(Duration.ofSeconds(10));
+      SessionMetadata after = store.updateTags(key("s"), Set.of("z", "x"), Set.of());
+      assertEquals(List.of("x", "z"), after.tags());
+      assertEquals(before.version() + 1, after.version());
+      assertEquals(START.plusSeconds(10), after.updatedAt());
+      after = store.updateMetadata(key("s"), new MetadataUpdate(Set.of("y"), Set.of("z"), "sum", false,
+          Map.of("cwd", "/tmp/w", "k", "v"), Set.of(), null));
+      assertEquals(List.of("x", "y"), after.tags());
+      assertEquals("sum", after.summary());
+      assertEquals(Map.of("cwd", "/tmp/w", "k", "v"), after.attributes());
+      after = store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of(), Set.of("k")));
+      assertEquals(Map.of("cwd", "/tmp/w"), after.attributes());
+      after = store.updateMetadata(key("s"), MetadataUpdate.summary(null));
+      assertNull(after.summary());
+      assertEquals(texts(users("m", 3)), texts(key("s")));
+      assertEquals(3, after.messageCount());
+      assertEquals(after, store.getMetadata(key("s")).orElseThrow());
+      assertThrows(NotFoundException.class, () -> store.updateTags(key("none"), Set.of("a"), Set.of()));
+    }
+
+    @Test
+    void updatedAtNeverMovesBackwards() {
+      store.appendMessages(key("s"), users("a", 1));
+      clock.set(START.minus(Duration.ofDays(1)));
+      SessionMetadata m = store.appendMessages(key("s"), users("b", 1)).metadata();
+      assertEquals(START, m.updatedAt());
+    }
+  }
+
+  /** An append retried after a lost answer stores only what is not stored yet. */
+  @Nested
+  public class IdempotentAppends {
+    @Test
+    void aRetriedAppendStoresNothingTwice() {
+      List<Message> batch = users("m", 3);
+      assertEquals(3, store.appendMessages(key("s"), batch).stored());
+      WriteResult retry = store.appendMessages(key("s"), batch);
+      assertEquals(0, retry.stored());
+      assertEquals(3, retry.skipped());
+      WriteResult partly = store.appendMessages(key("s"), List.of(batch.get(2), user("new", "n")));
+      assertEquals(1, partly.stored());
+      assertEquals(1, partly.skipped());
+      assertEquals(4, texts(key("s")).size());
+    }
+
+    @Test
+    void sameUuidWithOtherBytesOrNoUuidIsStoredEachTime() {
+      store.appendMessages(key("s"), List.of(user("same", "first")));
+      store.appendMessages(key("s"), List.of(user("same", "second")));
+      Message noUuid = Message.of("{\"type\":\"user\",\"message\":{\"content\":\"no uuid\"}}");
+      store.appendMessages(key("s"), List.of(noUuid));
+      store.appendMessages(key("s"), List.of(noUuid));
+      Message emptyUuid = Message.of("{\"type\":\"user\",\"uuid\":\"\"}");
+      store.appendMessages(key("s"), List.of(emptyUuid, emptyUuid));
+      assertEquals(6, texts(key("s")).size());
+    }
+
+    @Test
+    void messagesOfOneCallAreNotComparedWithEachOther() {
+      Message m = user("dup", "twice in one call");
+      assertEquals(2, store.appendMessages(key("s"), List.of(m, m)).stored());
+      assertEquals(2, texts(key("s")).size());
+    }
+
+    @Test
+    void idempotenceHoldsAcrossStoreInstances() {
+      SessionStore other = open(openAnother(), false);
+      store.appendMessages(key("s"), users("m", 2));
+      assertEquals(2, other.appendMessages(key("s"), users("m", 2)).skipped());
+      other.appendMessages(key("s"), users("n", 1));
+      assertEquals(1, store.appendMessages(key("s"), users("n", 1)).skipped());
+      assertEquals(3, texts(key("s")).size());
+    }
+
+    @Test
+    void idempotenceHoldsAfterTheTranscriptWasReplaced() {
+      store.appendMessages(key("s"), users("m", 2));
+      store.saveSession(key("s"), users("x", 1));
+      assertEquals(2, store.appendMessages(key("s"), users("m", 2)).stored(), "m-* are no longer stored");
+      assertEquals(1, store.appendMessages(key("s"), users("x", 1)).skipped());
+    }
+  }
+
+  /** Each commit is a compare-and-set on the transcript's version: nothing a concurrent writer did is lost. */
+  @Nested
+  public class CompareAndSet {
+    @Test
+    void aSaveWithAStaleVersionFailsAndChangesNothing() {
+      store.saveSession(key("s"), users("v1", 2));
+      long v = store.getMetadata(key("s")).orElseThrow().version();
+      store.appendMessages(key("s"), users("other-writer", 1));
+      ConflictException e = assertThrows(ConflictException.class,
+          () -> store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(v)));
+      assertTrue(e.getMessage().contains("version"), e.getMessage());
+      assertEquals(3, texts(key("s")).size());
+      long now = store.getMetadata(key("s")).orElseThrow().version();
+      store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(now));
+      assertEquals(texts(users("v2", 1)), texts(key("s")));
+    }
+
+    @Test
+    void expectedVersionZeroMeansTheSessionMustNotExist() {
+      store.saveSession(key("s"), users("a", 1), SaveOptions.NONE.withExpectedVersion(0));
+      assertThrows(ConflictException.class,
+          () -> store.saveSession(key("s"), users("b", 1), SaveOptions.NONE.withExpectedVersion(0)));
+      assertEquals(texts(users("a", 1)), texts(key("s")));
+    }
+
+    @Test
+    void aMetadataUpdateWithAStaleVersionFails() {
+      store.appendMessages(key("s"), users("a", 1));
+      assertThrows(ConflictException.class,
+          () -> store.updateMetadata(key("s"), MetadataUpdate.summary("x").withExpectedVersion(7)));
+      assertNull(store.getMetadata(key("s")).orElseThrow().summary());
+    }
+
+    // Shown failing against a backend with a planted bug in the examples' BrokenBackendsTest.
+    @Test
+    void concurrentMetadataUpdatesFromThreadsAndInstancesLoseNothing() throws Exception {
+      store.appendMessages(key("s"), users("m", 1));
+      // The deterministic core of it: a metadata commit built on a version that another writer moved on is refused.
+      StoredHead seen = backend.head(key("s")).orElseThrow();
+      store.updateTags(key("s"), Set.of("other-writer"), Set.of());
+      StoredHead stale = new StoredHead(seen.key(), seen.metadata().withTags(List.of("stale"))
+          .withVersion(seen.version() + 1), seen.generation(), seen.derivation());
+      assertThrows(ConflictException.class,
+          () -> backend.commit(new Commit(Commit.Kind.METADATA, seen.version(), List.of(), stale)));
+      assertEquals(List.of("other-writer"), store.getMetadata(key("s")).orElseThrow().tags());
+      store.updateTags(key("s"), Set.of(), Set.of("other-writer"));
+      long before = store.getMetadata(key("s")).orElseThrow().version();
+      SessionStore other = open(openAnother(), false);
+      int writers = 6;
+      int each = 8;
+      ExecutorService pool = Executors.newFixedThreadPool(writers);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          SessionStore s = w % 2 == 0 ? store : other;
+          String prefix = "w" + w + "-";
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < each; i++) {
+              s.updateTags(key("s"), Set.of(prefix + i), Set.of());
+            }
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(5, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
+      assertEquals(writers * each, m.tags().size(), "every update kept");
+      assertEquals(before + writers * each, m.version(), "each update one version");
+    }
+
+    @Test
+    void manyThreadsAppendingToOneSessionAllLand() throws Exception {
+      assertAllWritersLand(List.of(store, store, store, store, store, store, store, store), 40);
+    }
+
+    @Test
+    void twoInstancesOnTheSameStorageAppendingAllLand() throws Exception {
+      SessionStore other = open(openAnother(), true);
+      SessionStore third = open(openAnother(), false);
+      assertAllWritersLand(List.of(store, other, third, other), 40);
+    }
+
+    private void assertAllWritersLand(List<SessionStore> writers, int each) throws Exception {
+      ExecutorService pool = Executors.newFixedThreadPool(writers.size());
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < writers.size(); w++) {
+          SessionStore s = writers.get(w);
+          String name = "w" + w;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < each; i++) {
+              s.appendMessages(key("shared"), List.of(user(name + "-" + i, name + " " + i)));
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(5, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEachWriterInOrder(texts(key("shared")),
+          IntStream.range(0, writers.size()).mapToObj(w -> "w" + w).collect(Collectors.toSet()), each);
+    }
+
+    /** Every message of every writer is stored once, and each writer's messages are in the order it wrote them. */
+    private static void assertEachWriterInOrder(List<String> stored, Set<String> writers, int each) throws IOException {
+      assertEquals(writers.size() * each, stored.size(), "every message of every writer is stored once");
+      Map<String, List<Integer>> byWriter = new java.util.HashMap<>();
+      for (String line : stored) {
+        String uuid = JSON.readTree(line).get("uuid").asText();
+        int dash = uuid.lastIndexOf('-');
+        byWriter.computeIfAbsent(uuid.substring(0, dash), k -> new ArrayList<>())
+            .add(Integer.parseInt(uuid.substring(dash + 1)));
+      }
+      assertEquals(writers, byWriter.keySet());
+      byWriter.forEach((w, seq) -> assertEquals(IntStream.range(0, each).boxed().toList(), seq, "order of " + w));
+    }
+
+    @Test
+    void twoProcessesAppendingToOneSessionAllLand() throws Exception {
+      Map<String, String> config = otherProcessConfig();
+      Assumptions.assumeTrue(config != null, "the backend declares no configuration for another process");
+      Path props = tempDir.resolve("other-process.properties");
+      Properties p = new Properties();
+      p.putAll(config);
+      p.setProperty("sessionstore.cache.enabled", "false");
+      try (var out = Files.newBufferedWriter(props)) {
+        p.store(out, null);
+      }
+      Path log = tempDir.resolve("other-process.log");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      int each = 60;
+      Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          AppendWorker.class.getName(), props.toString(), "tck", "shared", "proc", Integer.toString(each))
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      try {
+        assertAllLocalWritersThenProcess(each, other, log);
+      } finally {
+        other.destroyForcibly();
+      }
+    }
+
+    private void assertAllLocalWritersThenProcess(int each, Process other, Path log) throws Exception {
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+          String name = "thread" + w;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < each; i++) {
+              store.appendMessages(key("shared"), List.of(Message.of(AppendWorker.message(name, i))));
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(5, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertTrue(other.waitFor(5, TimeUnit.MINUTES), "the other process did not finish");
+      assertEquals(0, other.exitValue(), "the other process failed: " + Files.readString(log));
+      assertEachWriterInOrder(texts(key("shared")), Set.of("thread0", "thread1", "proc"), each);
+    }
+  }
+
+  /** A save or a delete starts a new generation; writers and readers of the old one never mix with it. */
+  @Nested
+  public class ReplaceAndGenerations {
+    @Test
+    void saveReplacesTheMessagesAndKeepsSubpathsTagsAndCreationTime() {
+      store.saveSession(key("s"), users("first", 3), SaveOptions.tags("keep"));
+      store.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
+      clock.advance(Duration.ofHours(1));
+      WriteResult r = store.saveSession(key("s"), users("second", 2));
+      assertEquals(2, r.stored());
+      assertEquals(texts(users("second", 2)), texts(key("s")));
+      SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
+      assertEquals(2, m.messageCount());
+      assertEquals(List.of("keep"), m.tags());
+      assertEquals(START, m.createdAt());
+      assertEquals(START.plus(Duration.ofHours(1)), m.updatedAt());
+      assertEquals(List.of("subagents/a"), m.subpaths());
+      assertEquals(1, texts(key("s").withSubpath("subagents/a")).size());
+    }
+
+    @Test
+    void aWriteBasedOnASessionThatWasDeletedAndCreatedAnewLandsInTheNewOne() {
+      SessionStore a = open(openAnother(), true);
+      SessionStore b = open(openAnother(), false);
+      a.appendMessages(key("s"), users("old", 2));
+      assertEquals(2, a.loadSession(key("s")).orElseThrow().messages().size());
+      b.deleteSession(key("s"));
+      b.appendMessages(key("s"), List.of(user("b1", "new life")));
+      // 'a' still has the old head cached: its version matches the new one, its generation does not.
+      a.appendMessages(key("s"), List.of(user("a3", "late")));
+      assertEquals(List.of(user("b1", "new life").json(), user("a3", "late").json()), texts(key("s")));
+      a.updateTags(key("s"), Set.of("t"), Set.of());
+      assertEquals(2, store.getMetadata(key("s")).orElseThrow().messageCount());
+    }
+
+    @Test
+    void aWriterWithAnOutdatedHeadNeverCommitsIntoAReplacedOrDeletedSession() {
+      SessionStore a = open(openAnother(), true);
+      SessionStore b = open(openAnother(), false);
+      a.appendMessages(key("saved"), List.of(user("a1", "a1")));
+      b.appendMessages(key("saved"), List.of(user("b1", "b1")));
+      b.saveSession(key("saved"), List.of(user("x", "x")));
+      a.appendMessages(key("saved"), List.of(user("a2", "a2")));
+      assertEquals(List.of(user("x", "x").json(), user("a2", "a2").json()), texts(key("saved")));
+
+      a.appendMessages(key("deleted"), List.of(user("a1", "a1")));
+      b.appendMessages(key("deleted"), List.of(user("b1", "b1")));
+      b.deleteSession(key("deleted"));
+      a.appendMessages(key("deleted"), List.of(user("a2", "a2")));
+      assertEquals(List.of(user("a2", "a2").json()), texts(key("deleted")), "a new session, with only a2");
+    }
+
+    @Test
+    void savesAndDeletesRacingOtherWritersLeaveEverySessionReadable() throws Exception {
+      SessionStore a = open(openAnother(), false);
+      SessionStore b = open(openAnother(), false);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        for (int round = 0; round < 15; round++) {
+          SessionKey saved = key("saved-" + round);
+          SessionKey deleted = key("deleted-" + round);
+          a.appendMessages(deleted, users("seed", 1));
+          String r = Integer.toString(round);
+          Future<?> f1 = pool.submit(() -> {
+            a.saveSession(saved, users("a" + r, 2));
+            a.deleteSession(deleted);
+            return null;
+          });
+          Future<?> f2 = pool.submit(() -> {
+            b.saveSession(saved, users("b" + r, 3));
+            b.appendMessages(deleted, users("late" + r, 1));
+            return null;
+          });
+          f1.get(1, TimeUnit.MINUTES);
+          f2.get(1, TimeUnit.MINUTES);
+          List<String> s1 = texts(saved);
+          assertTrue(s1.equals(texts(users("a" + r, 2))) || s1.equals(texts(users("b" + r, 3))), "one save won: " + s1);
+          assertEquals(s1.size(), store.getMetadata(saved).orElseThrow().messageCount());
+          store.loadSession(deleted).ifPresent(sess ->
+              assertEquals(sess.metadata().messageCount(), sess.messages().size(), "readable after the race"));
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    // Shown failing against a backend with a planted bug in the examples' BrokenBackendsTest.
+    @Test
+    void aReplacedTranscriptsOldGenerationIsNeverServedShort() {
+      for (int replacement : List.of(3, 7)) {
+        SessionKey key = key("s" + replacement);
+        store.appendMessages(key, users("old", 5));
+        StoredHead old = backend.head(key).orElseThrow();
+        store.saveSession(key, users("new", replacement));
+        try (Stream<String> s = backend.messages(old, 0)) {
+          assertEquals(texts(users("old", 5)), s.toList(), "an old generation is read whole or not at all");
+        } catch (ConflictException gone) {
+          assertNotNull(gone.getMessage(), "the reader is told to read the head again");
+        }
+      }
+    }
+  }
+
+  /** Deleting a session deletes its sub-transcripts; a delete conditioned on a version checks it. */
+  @Nested
+  public class Delete {
+    @Test
+    void deletingASessionDeletesItsSubpaths() {
+      SessionKey main = key("s");
+      store.appendMessages(main, users("m", 1));
+      store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
+      store.appendMessages(main.withSubpath("subagents/b/deeper"), users("b", 1));
+      assertTrue(store.deleteSession(main));
+      assertTrue(store.loadSession(main).isEmpty());
+      assertTrue(store.loadSession(main.withSubpath("subagents/a")).isEmpty());
+      assertTrue(store.loadSession(main.withSubpath("subagents/b/deeper")).isEmpty());
+      assertTrue(store.listSubpaths(main).isEmpty());
+      store.appendMessages(main, users("again", 1));
+      assertTrue(store.listSubpaths(main).isEmpty(), "a session created again starts without sub-transcripts");
+      assertEquals(texts(users("again", 1)), texts(main));
+    }
+
+    @Test
+    void deletingASubpathRemovesOnlyIt() {
+      SessionKey main = key("s");
+      store.appendMessages(main, users("m", 1));
+      store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
+      store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
+      assertTrue(store.deleteSession(main.withSubpath("subagents/a")));
+      assertTrue(store.loadSession(main.withSubpath("subagents/a")).isEmpty());
+      assertEquals(1, texts(main.withSubpath("subagents/b")).size());
+      assertEquals(1, texts(main).size());
+      assertEquals(List.of("subagents/b"), store.listSubpaths(main));
+      assertEquals(List.of("subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
+    }
+
+    @Test
+    void aDeleteConditionedOnAStaleVersionDeletesNothing() {
+      store.appendMessages(key("s"), users("m", 1));
+      long stale = store.getMetadata(key("s")).orElseThrow().version();
+      store.appendMessages(key("s"), users("n", 1));
+      assertThrows(ConflictException.class, () -> backend.delete(key("s"), stale));
+      assertEquals(2, texts(key("s")).size());
+      assertTrue(backend.delete(key("s"), stale + 1));
+      assertTrue(store.loadSession(key("s")).isEmpty());
+    }
+  }
+
+  /** Listing gives sessions, never sub-transcripts, page by page. */
+  @Nested
+  public class Listing {
+    @Test
+    void listingSessionsNeverListsSubpaths() {
+      store.appendMessages(key("with-subs"), users("m", 1));
+      store.appendMessages(key("with-subs").withSubpath("subagents/a"), users("a", 1));
+      store.appendMessages(key("only-sub").withSubpath("subagents/a"), users("a", 1));
+      assertEquals(List.of("with-subs"), listedIds(Scope.project("tck")));
+      assertEquals(List.of("with-subs"), listedIds(Scope.allProjects()));
+    }
+
+    @Test
+    void paginationVisitsEverySessionOnceInOrder() {
+      for (int i = 0; i < 23; i++) {
+        clock.set(START.plusSeconds(i % 5));
+        store.appendMessages(key(String.format("s%02d", i)), users("m", 1));
+      }
+      List<SessionMetadata> all = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
+      List<SessionMetadata> paged = new ArrayList<>();
+      String cursor = null;
+      int pages = 0;
+      do {
+        Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 5, cursor);
+        assertTrue(page.items().size() <= 5);
+        paged.addAll(page.items());
+        cursor = page.nextCursor();
+        pages++;
+      } while (cursor != null);
+      assertEquals(5, pages);
+      assertEquals(23, all.size());
+      assertEquals(all, paged);
+    }
+
+    @Test
+    void aCursorStaysValidWhileSessionsAreAdded() {
+      for (int i = 0; i < 10; i++) {
+        clock.set(START.plusSeconds(i));
+        store.appendMessages(key("old" + i), users("m", 1));
+      }
+      Page<SessionMetadata> first = store.listSessions(Scope.project("tck"), 4, null);
+      clock.set(START.plusSeconds(100));
+      store.appendMessages(key("new-newest"), users("m", 1));
+      clock.set(START.plusSeconds(5));
+      store.appendMessages(key("new-middle"), users("m", 1));
+      Set<String> seen = new HashSet<>(first.items().stream().map(SessionMetadata::sessionId).toList());
+      String cursor = first.nextCursor();
+      while (cursor != null) {
+        Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 4, cursor);
+        for (SessionMetadata m : page.items()) {
+          assertTrue(seen.add(m.sessionId()), "returned twice: " + m.sessionId());
+        }
+        cursor = page.nextCursor();
+      }
+      for (int i = 0; i < 10; i++) {
+        assertTrue(seen.contains("old" + i), "skipped: old" + i);
+      }
+      assertFalse(seen.contains("new-newest"), "a session added before the cursor's position is not on later pages");
+    }
+
+    @Test
+    void aMalformedCursorIsBadInput() {
+      assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 5, "not-a-cursor"));
+      assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 0, null));
+    }
+  }
+
+  /** The results and order of the core's search, also from a backend that answers searches itself. */
+  @Nested
+  public class Search {
+    private void session(String project, String id, Instant updated, String cost, String summary, String... tags) {
+      clock.set(updated);
+      List<Message> messages = new ArrayList<>(users(id, 1));
+      if (cost != null) {
+        messages.add(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + cost + "}"));
+      }
+      store.saveSession(SessionKey.of(project, id), messages,
+          new SaveOptions(Set.of(tags), summary, Map.of("cwd", "/work/" + id), null));
+    }
+
+    private void searchData() {
+      session("tck", "a", START.plusSeconds(10), "0.5", "Fix the LOGIN bug", "bug", "auth");
+      session("tck", "b", START.plusSeconds(20), "2", null, "feature");
+      session("tck", "c", START.plusSeconds(30), null, "refactor", "bug");
+      session("tck", "d", START.plusSeconds(20), "1.25", null);
+      session("other", "e", START.plusSeconds(40), "3", "other project", "bug");
+    }
+
+    @Test
+    void searchFiltersByAllTagsAndAnyTags() {
+      searchData();
+      Scope tck = Scope.project("tck");
+      assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).tags("bug").build()));
+      assertEquals(List.of("a"), ids(SearchQuery.in(tck).tags("bug", "auth").build()));
+      assertEquals(List.of("b", "a"), ids(SearchQuery.in(tck).anyTags("feature", "auth").build()));
+      assertEquals(List.of(), ids(SearchQuery.in(tck).tags("Bug").build()), "tags are case-sensitive");
+      assertEquals(List.of("e", "c", "a"), ids(SearchQuery.in(Scope.allProjects()).tags("bug").build()));
+    }
+
+    @Test
+    void searchFiltersByTimeAndCost() {
+      searchData();
+      Scope tck = Scope.project("tck");
+      assertEquals(List.of("c", "b", "d"), ids(SearchQuery.in(tck).updatedAfter(START.plusSeconds(20)).build()));
+      assertEquals(List.of("a"), ids(SearchQuery.in(tck).updatedBefore(START.plusSeconds(20)).build()));
+      assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).createdAfter(START.plusSeconds(15))
+          .createdBefore(START.plusSeconds(30)).build()));
+      assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1")).build()));
+      assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.5")).build()));
+      assertEquals(List.of("d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1.25"))
+          .maxCost(new BigDecimal("1.25")).build()));
+    }
+
+    @Test
+    void searchFindsTextInSummaryTagsAndAttributesIgnoringCase() {
+      searchData();
+      Scope tck = Scope.project("tck");
+      assertEquals(List.of("a"), ids(SearchQuery.in(tck).text("login").build()));
+      assertEquals(List.of("b"), ids(SearchQuery.in(tck).text("FEAT").build()));
+      assertEquals(List.of("d"), ids(SearchQuery.in(tck).text("/work/d").build()));
+      assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).text("bug").build()));
+    }
+
+    @Test
+    void searchMatchesAndOrdersNonAsciiTextAsTheCoreDoes() {
+      Instant t = START.plus(Duration.ofDays(1));
+      // UTF-16 order (the core's) and UTF-8 byte order differ here: U+FF01 sorts after the emoji in one, before in
+      // the other.
+      for (String id : List.of("\uff01", "\ud83d\ude00", "é", "e", "Z", "日本")) {
+        session("tck", id, t, null, "Émile über " + id);
+      }
+      session("tck", "upper", t.minusSeconds(1), null, "ÉMILE ÜBER");
+      session("tck", "other", t.minusSeconds(2), null, "emile uber");
+      assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper"),
+          ids(SearchQuery.in(Scope.project("tck")).text("émile Ü").build()));
+      assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper", "other"),
+          ids(SearchQuery.in(Scope.project("tck")).build()));
+    }
+
+    @Test
+    void searchOrdersByUpdatedTimeDescendingThenProjectThenId() {
+      clock.set(START);
+      store.appendMessages(SessionKey.of("p2", "x"), users("x", 1));
+      store.appendMessages(SessionKey.of("p1", "y"), users("y", 1));
+      store.appendMessages(SessionKey.of("p1", "x"), users("x", 1));
+      clock.set(START.plusSeconds(1));
+      store.appendMessages(SessionKey.of("p3", "a"), users("a", 1));
+      List<String> order = store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
+          .map(m -> m.project() + "/" + m.sessionId()).toList();
+      assertEquals(List.of("p3/a", "p1/x", "p1/y", "p2/x"), order);
+    }
+
+    @Test
+    void searchReturnsNothingWhenNothingMatches() {
+      searchData();
+      Page<SessionMetadata> page = store.search(SearchQuery.in(Scope.project("tck")).tags("nosuchtag").build());
+      assertTrue(page.items().isEmpty());
+      assertFalse(page.hasNext());
+      assertTrue(store.search(SearchQuery.in(Scope.project("empty")).build()).items().isEmpty());
+    }
+  }
+
+  /** What one store wrote, another on the same storage reads; a caching store sees its own writes at once. */
+  @Nested
+  public class DurabilityAndCaching {
+    @Test
+    void everythingWrittenIsThereForAnotherInstance() {
+      store.saveSession(key("s"), users("m", 3), SaveOptions.tags("t").withSummary("sum"));
+      store.appendMessages(key("s").withSubpath("subagents/a"), users("a", 2));
+      store.updateTags(key("s"), Set.of("u"), Set.of());
+      SessionMetadata written = store.getMetadata(key("s")).orElseThrow();
+      SessionStore other = open(openAnother(), false);
+      assertEquals(written, other.getMetadata(key("s")).orElseThrow());
+      assertEquals(texts(users("m", 3)), other.loadSession(key("s")).orElseThrow().messages().stream()
+          .map(Message::json).toList());
+      assertEquals(List.of("subagents/a"), other.listSubpaths(key("s")));
+      assertEquals(List.of("s"), other.listSessions(Scope.project("tck"), 10, null).items().stream()
+          .map(SessionMetadata::sessionId).toList());
+    }
+
+    @Test
+    void aCachingStoreSeesItsOwnWritesAtOnce() {
+      SessionStore cached = open(openAnother(), true);
+      cached.appendMessages(key("s"), users("a", 1));
+      assertEquals(1, cached.loadSession(key("s")).orElseThrow().messages().size());
+      cached.appendMessages(key("s"), users("b", 1));
+      assertEquals(2, cached.loadSession(key("s")).orElseThrow().messages().size());
+      assertEquals(2, cached.getMetadata(key("s")).orElseThrow().messageCount());
+      cached.updateTags(key("s"), Set.of("x"), Set.of());
+      assertEquals(List.of("x"), cached.loadSession(key("s")).orElseThrow().metadata().tags());
+      cached.deleteSession(key("s"));
+      assertTrue(cached.loadSession(key("s")).isEmpty());
+      assertTrue(cached.getMetadata(key("s")).isEmpty());
+    }
+
+    @Test
+    void aReadRacingAWriteNeverLeavesTheCacheBehindTheStoresOwnWrites() throws Exception {
+      SessionStore cached = open(openAnother(), true);
+      cached.appendMessages(key("s"), users("m", 1));
+      for (int round = 0; round < 30; round++) {
+        String uuid = "r" + round;
+        Thread reader = new Thread(() -> {
+          for (int i = 0; i < 20; i++) {
+            cached.loadSession(key("s"));
+            cached.getMetadata(key("s"));
+          }
+        });
+        reader.start();
+        cached.appendMessages(key("s"), List.of(user(uuid, uuid)));
+        reader.join();
+        assertEquals(round + 2, cached.loadSession(key("s")).orElseThrow().messages().size(), "round " + round);
+        assertEquals(round + 2, cached.getMetadata(key("s")).orElseThrow().messageCount(), "round " + round);
+      }
+    }
+  }
+
+  /** An export imports back as it was, and an import merges with what is stored. */
+  @Nested
+  public class Archives {
+    @Test
+    void anExportImportsBackWithTheSameMessagesAndTimestamps() {
+      String transcript = Fixtures.transcriptWithSubagents();
+      store.saveSession(key("t"), Fixtures.messages(transcript), SaveOptions.tags("x").withSummary("s"));
+      for (String[] sub : Fixtures.subagentsOf(transcript)) {
+        store.saveSession(key("t").withSubpath(sub[0]), Fixtures.messages(sub[1]));
+      }
+      clock.advance(Duration.ofDays(1));
+      store.appendMessages(key("u"), users("m", 2));
+      SessionMetadata t = store.getMetadata(key("t")).orElseThrow();
+      SessionMetadata u = store.getMetadata(key("u")).orElseThrow();
+      byte[] archive = export(Scope.project("tck"));
+      assertTrue(new String(archive, StandardCharsets.UTF_8).startsWith("{\"format\":\"sessionstore-archive\""));
+
+      store.deleteSession(key("t"));
+      store.deleteSession(key("u"));
+      clock.advance(Duration.ofDays(1));
+      ImportResult r = importBytes(archive);
+      assertEquals(2, r.created());
+      assertTrue(r.rejected().isEmpty());
+      assertEquals(Fixtures.lines(transcript), texts(key("t")));
+      for (String[] sub : Fixtures.subagentsOf(transcript)) {
+        assertEquals(Fixtures.lines(sub[1]), texts(key("t").withSubpath(sub[0])));
+      }
+      SessionMetadata t2 = store.getMetadata(key("t")).orElseThrow();
+      assertEquals(t.createdAt(), t2.createdAt());
+      assertEquals(t.updatedAt(), t2.updatedAt());
+      assertEquals(t.tags(), t2.tags());
+      assertEquals(t.summary(), t2.summary());
+      assertEquals(t.subpaths(), t2.subpaths());
+      assertEquals(u.updatedAt(), store.getMetadata(key("u")).orElseThrow().updatedAt());
+
+      long version = t2.version();
+      ImportResult again = importBytes(archive);
+      assertEquals(0, again.created());
+      assertEquals(2, again.unchanged());
+      assertEquals(0, again.messages());
+      assertEquals(version, store.getMetadata(key("t")).orElseThrow().version(), "a re-import changes nothing");
+    }
+
+    @Test
+    void anImportExtendsAStoredPrefixAndLeavesDivergedSessionsAlone() {
+      store.appendMessages(key("grow"), users("m", 5));
+      store.appendMessages(key("fork"), users("f", 3));
+      byte[] archive = export(Scope.project("tck"));
+      store.saveSession(key("grow"), users("m", 2));
+      store.saveSession(key("fork"), users("other", 3));
+      store.updateTags(key("grow"), Set.of("mine"), Set.of());
+      ImportResult r = importBytes(archive);
+      assertEquals(1, r.extended());
+      assertEquals(List.of(key("fork")), r.diverged());
+      assertEquals(3, r.messages());
+      assertEquals(texts(users("m", 5)), texts(key("grow")));
+      assertEquals(List.of("mine"), store.getMetadata(key("grow")).orElseThrow().tags());
+      assertEquals(texts(users("other", 3)), texts(key("fork")));
+      ImportResult replaced = store.importSessions(new ByteArrayInputStream(archive), new ImportOptions(true));
+      assertEquals(1, replaced.replaced());
+      assertEquals(texts(users("f", 3)), texts(key("fork")));
+    }
+
+    @Test
+    void oneSessionGivenAsValuesMergesWithTheArchiveRules() {
+      java.time.Instant created = java.time.Instant.parse("2025-01-02T03:04:05Z");
+      SessionMetadata m = SessionMetadata.of(key("given"), created).withUpdatedAt(created.plusSeconds(60))
+          .withSummary("given").withAttributes(java.util.Map.of("format", "other"));
+      ImportOptions options = new ImportOptions(false);
+      ImportResult r = store.importSession(m, users("m", 2), java.util.Map.of("subagents/a", users("a", 1)), options);
+      assertEquals(1, r.created());
+      assertEquals(3, r.messages());
+      SessionMetadata stored = store.getMetadata(key("given")).orElseThrow();
+      assertEquals(created, stored.createdAt());
+      assertEquals(created.plusSeconds(60), stored.updatedAt());
+      assertEquals("given", stored.summary());
+      assertEquals(2, stored.messageCount());
+      assertEquals(List.of("subagents/a"), store.listSubpaths(key("given")));
+      assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
+          .extended());
+      assertEquals(texts(users("m", 3)), texts(key("given")));
+      assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
+          .unchanged());
+      assertEquals(List.of(key("given")), store.importSession(m, users("other", 3), java.util.Map.of(), options)
+          .diverged());
+      assertEquals(texts(users("m", 3)), texts(key("given")), "nothing of a diverged session is written");
+    }
+
+    @Test
+    void aSessionWithADivergedSubTranscriptIsReportedDivergedAndLeftAlone() {
+      store.appendMessages(key("s"), users("m", 2));
+      store.appendMessages(key("s").withSubpath("subagents/x"), users("x", 2));
+      byte[] archive = export(Scope.project("tck"));
+      store.saveSession(key("s").withSubpath("subagents/x"), users("changed", 2));
+      store.saveSession(key("s"), users("m", 1));
+      long version = store.getMetadata(key("s")).orElseThrow().version();
+      ImportResult r = importBytes(archive);
+      assertEquals(List.of(key("s")), r.diverged());
+      assertEquals(0, r.extended());
+      assertEquals(0, r.messages());
+      assertEquals(texts(users("m", 1)), texts(key("s")), "nothing of a diverged session is written");
+      assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
+    }
+
+    @Test
+    void aMalformedArchiveLineIsReportedAndTheOthersImported() {
+      String header = "{\"version\": 1, \"format\": \"sessionstore-archive\"}\n";
+      String good = "{\"sessionId\":\"good\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
+          + "\"tags\":[\"old\"],\"messages\":[" + user("g", "good").json() + "]}\n";
+      String badJson = "{\"sessionId\":\"bad\",\n";
+      String badMessage = "{\"sessionId\":\"bad2\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
+          + "\"tags\":[],\"messages\":[" + user("b", "ok").json() + ",[1]]}\n";
+      String badId = "{\"sessionId\":\"../x\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
+          + "\"tags\":[],\"messages\":[]}\n";
+      String archive = header + badJson + good + badMessage + badId;
+      ImportResult r = store.importSessions(new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
+          ImportOptions.DEFAULTS);
+      assertEquals(1, r.created());
+      assertEquals(List.of(2L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+      SessionMetadata good2 = store.getMetadata(SessionKey.of(store.defaultProject(), "good")).orElseThrow();
+      assertEquals(Instant.parse("2020-01-02T00:00:00Z"), good2.updatedAt());
+      assertEquals(List.of("old"), good2.tags());
+      assertTrue(store.getMetadata(SessionKey.of(store.defaultProject(), "bad2")).isEmpty());
+    }
+
+    @Test
+    void gzipArchivesAreDetectedWhateverTheirName() throws IOException {
+      store.appendMessages(key("s"), users("m", 3));
+      byte[] plain = export(Scope.project("tck"));
+      ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+      try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+        gz.write(plain);
+      }
+      store.deleteSession(key("s"));
+      assertEquals(1, importBytes(zipped.toByteArray()).created());
+      assertEquals(texts(users("m", 3)), texts(key("s")));
+    }
+
+    @Test
+    void exportWritesEveryMatchingSessionAcrossPages() throws IOException {
+      for (int i = 0; i < 30; i++) {
+        store.appendMessages(key("s" + i), users("m", 1));
+      }
+      String archive = new String(export(Scope.project("tck")), StandardCharsets.UTF_8);
+      List<String> lines = archive.lines().toList();
+      assertEquals(31, lines.size());
+      Set<String> ids = new HashSet<>();
+      for (String line : lines.subList(1, lines.size())) {
+        JsonNode n = JSON.readTree(line);
+        ids.add(n.get("sessionId").asText());
+        assertEquals("tck", n.get("project").asText());
+      }
+      assertEquals(IntStream.range(0, 30).mapToObj(i -> "s" + i).collect(Collectors.toSet()), ids);
+    }
+  }
+
+  /** What an adversarial user sends is stored as it is or refused whole, and the store stays usable. */
+  @Nested
+  public class HostileInput {
+    @Test
+    void implausibleCostsAndTurnsAreIgnoredAndTheWholeStoreStaysUsable() {
+      store.appendMessages(key("normal"), users("n", 1));
+      List<String> poison = List.of(
+          "{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
+          "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999,\"num_turns\":99999999999999999999999}",
+          "{\"type\":\"result\",\"uuid\":\"c3\",\"total_cost_usd\":1e-999999999,\"num_turns\":-5}",
+          "{\"type\":\"assistant\",\"uuid\":\"c4\",\"costUSD\":-1e1000,\"message\":{\"id\":\"x\"}}",
+          "{\"type\":\"result\",\"uuid\":\"c5\",\"cost_usd\":0.5,\"num_turns\":3}");
+      assertEquals(5, store.appendMessages(key("poison"), poison.stream().map(Message::of).toList()).stored());
+      SessionMetadata m = store.getMetadata(key("poison")).orElseThrow();
+      assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "costs no session could have are ignored");
+      assertEquals(3, m.turns());
+      assertEquals(poison, texts(key("poison")));
+
+      // Another instance reads it all back: listing, search, export, and the import of that export.
+      SessionStore other = open(openAnother(), false);
+      assertEquals(Set.of("normal", "poison"), other.search(SearchQuery.in(Scope.project("tck")).build()).items()
+          .stream().map(SessionMetadata::sessionId).collect(Collectors.toSet()));
+      ByteArrayOutputStream archive = new ByteArrayOutputStream();
+      assertEquals(2, other.exportSessions(SearchQuery.in(Scope.project("tck")).build(), archive).sessions());
+      other.deleteSession(key("poison"));
+      ImportResult r = other.importSessions(new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
+      assertEquals(List.of(), r.rejected());
+      assertEquals(1, r.created());
+      assertEquals(poison, texts(key("poison")));
+    }
+
+    @Test
+    void aMessageNestedAsDeeplyAsTheStoreAllowsSurvivesExportAndImport() {
+      int depth = 5_000;
+      String deep = "{\"type\":\"user\",\"d\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+      SessionKey sub = key("deep").withSubpath("subagents/a");
+      store.appendMessages(key("deep"), List.of(Message.of(deep)));
+      store.appendMessages(sub, List.of(Message.of(deep)));
+      byte[] archive = export(Scope.project("tck"));
+      store.deleteSession(key("deep"));
+      ImportResult r = importBytes(archive);
+      assertEquals(List.of(), r.rejected(), "what the store accepts, its archive carries");
+      assertEquals(List.of(deep), texts(key("deep")));
+      assertEquals(List.of(deep), texts(sub));
+      String deeper = "{\"d\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
+      assertThrows(InvalidInputException.class, () -> store.appendMessages(key("deeper"), List.of(Message.of(deeper))));
+      assertTrue(store.getMetadata(key("deeper")).isEmpty());
+    }
+
+    @Test
+    void spaceAroundAMessagesObjectSurvivesExportAndImport() {
+      List<String> spaced = List.of(" {\"type\":\"user\",\"uuid\":\"s1\"} ", "\t{\"type\":\"user\"}\r");
+      store.appendMessages(key("spaced"), spaced.stream().map(Message::of).toList());
+      byte[] archive = export(Scope.project("tck"));
+      store.deleteSession(key("spaced"));
+      assertEquals(1, importBytes(archive).created());
+      assertEquals(spaced, texts(key("spaced")));
+    }
+
+    @Test
+    void archiveTimesBeyondFourDigitYearsAreRejectedLines() {
+      String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+      StringBuilder archive = new StringBuilder(header);
+      for (String[] times : List.of(new String[] {"+1000000000-01-01T00:00:00Z", "+1000000000-01-01T00:00:00Z"},
+          new String[] {"2020-01-01T00:00:00Z", "+10000-01-01T00:00:00Z"},
+          new String[] {"-0001-01-01T00:00:00Z", "2020-01-01T00:00:00Z"},
+          new String[] {"2020-01-01T00:00:00.123456789Z", "2020-01-02T00:00:00Z"})) {
+        archive.append("{\"project\":\"tck\",\"sessionId\":\"t").append(archive.length()).append("\",\"createdAt\":\"")
+            .append(times[0]).append("\",\"updatedAt\":\"").append(times[1]).append("\",\"tags\":[],\"messages\":[")
+            .append(user("u", "x").json()).append("]}\n");
+      }
+      ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
+      assertEquals(List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+      assertEquals(1, r.created());
+      List<SessionMetadata> stored = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
+      assertEquals(1, stored.size());
+      assertEquals(Instant.parse("2020-01-01T00:00:00.123Z"), stored.get(0).createdAt(), "kept to the millisecond");
+    }
+
+    @Test
+    void aTruncatedOrDamagedGzipArchiveImportsItsWholeLinesAndEnds() throws IOException {
+      for (int i = 0; i < 20; i++) {
+        store.appendMessages(key("s" + i), users("m" + i, 5));
+      }
+      byte[] zipped = gzip(export(Scope.project("tck")));
+      byte[] truncated = java.util.Arrays.copyOf(zipped, zipped.length * 2 / 3);
+      byte[] damaged = zipped.clone();
+      damaged[damaged.length / 2] ^= 0x55;
+      for (byte[] archive : List.of(truncated, damaged, java.util.Arrays.copyOf(zipped, 183))) {
+        for (int i = 0; i < 20; i++) {
+          store.deleteSession(key("s" + i));
+        }
+        String last;
+        try {
+          ImportResult r = importBytes(archive);
+          // Damaged data may decode into a few bad lines before the damage is detected; then reading ends.
+          assertEquals(archive == damaged ? r.rejected().size() : 1, r.rejected().size(), r.rejected().toString());
+          last = r.rejected().get(r.rejected().size() - 1).reason();
+        } catch (InvalidInputException e) {
+          last = e.getMessage(); // damaged before the end of the header: not an archive at all
+        }
+        assertTrue(last.contains("truncated or damaged"), last);
+        for (SessionMetadata m : store.search(SearchQuery.in(Scope.project("tck")).build()).items()) {
+          String i = m.sessionId().substring(1);
+          assertEquals(texts(users("m" + i, 5)), texts(m.key()), "a session comes in whole or not at all");
+        }
+      }
+    }
+
+    private static byte[] gzip(byte[] plain) throws IOException {
+      ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+      try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+        gz.write(plain);
+      }
+      return zipped.toByteArray();
+    }
+  }
+
+  /** Old sessions are removed whole; a backend's own housekeeping never removes what a head refers to. */
+  @Nested
+  public class CleanupAndHousekeeping {
+    @Test
+    void cleanupRemovesSessionsNotUpdatedForTheMaxAgeWithTheirSubpaths() {
+      clock.set(START);
+      store.appendMessages(key("old"), users("m", 1));
+      store.appendMessages(key("old").withSubpath("subagents/a"), users("a", 1));
+      store.appendMessages(SessionKey.of("elsewhere", "old-too"), users("m", 1));
+      clock.set(START.plus(Duration.ofDays(20)));
+      store.appendMessages(key("fresh"), users("m", 1));
+      clock.set(START.plus(Duration.ofDays(31)));
+
+      CleanupResult dry = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), true);
+      assertTrue(dry.dryRun());
+      assertEquals(List.of("old"), dry.removed().stream().map(SessionMetadata::sessionId).toList());
+      assertTrue(store.loadSession(key("old")).isPresent(), "a dry run removes nothing");
+
+      CleanupResult done = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), false);
+      assertEquals(1, done.count());
+      assertTrue(store.loadSession(key("old")).isEmpty());
+      assertTrue(store.loadSession(key("old").withSubpath("subagents/a")).isEmpty());
+      assertTrue(store.loadSession(key("fresh")).isPresent());
+      assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isPresent(), "other projects untouched");
+
+      assertEquals(1, store.cleanupOldSessions(Duration.ofDays(30), Scope.allProjects(), false).count());
+      assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isEmpty());
+    }
+
+    @Test
+    void housekeepingNeverRemovesWhatACommittedHeadRefersTo() {
+      Assumptions.assumeTrue(backend instanceof SupportsHousekeeping, "the backend does not declare housekeeping");
+      store.appendMessages(key("kept"), users("k", 3));
+      store.appendMessages(key("kept").withSubpath("subagents/a"), users("a", 2));
+      store.appendMessages(key("gone"), users("g", 2));
+      store.saveSession(key("replaced"), users("r1", 4));
+      store.saveSession(key("replaced"), users("r2", 2));
+      store.deleteSession(key("gone"));
+      long removed = ((SupportsHousekeeping) backend).removeLeftovers();
+      assertTrue(removed >= 0);
+      SessionStore other = open(openAnother(), false);
+      assertEquals(texts(users("k", 3)), texts(other.loadSession(key("kept")).orElseThrow().messages()));
+      assertEquals(texts(users("a", 2)),
+          texts(other.loadSession(key("kept").withSubpath("subagents/a")).orElseThrow().messages()));
+      assertEquals(texts(users("r2", 2)), texts(other.loadSession(key("replaced")).orElseThrow().messages()));
+      assertTrue(other.loadSession(key("gone")).isEmpty());
+    }
+  }
+
+  /** A backend that declares {@link SupportsAtomicCommits} applies a set of commits all or none. */
+  @Nested
+  public class AtomicCommits {
+    @Test
+    void atomicCommitsApplyAllOrNone() {
+      Assumptions.assumeTrue(backend instanceof SupportsAtomicCommits, "the backend does not declare atomic commits");
+      SupportsAtomicCommits atomic = (SupportsAtomicCommits) backend;
+      store.appendMessages(key("s"), users("m", 1));
+      StoredHead main = backend.head(key("s")).orElseThrow();
+      SessionKey sub = key("s").withSubpath("subagents/a");
+      SessionMetadata subMetadata = new SessionMetadata("tck", "s", START, START, 1, BigDecimal.ZERO, 0, List.of(),
+          null, Map.of(), List.of(), 1);
+      Commit subCommit = new Commit(Commit.Kind.REPLACE, 0, List.of(user("a", "a").json()),
+          new StoredHead(sub, subMetadata, 7, ""));
+      SessionMetadata m = main.metadata();
+      SessionMetadata listing = new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(),
+          m.messageCount(), m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), List.of("subagents/a"),
+          m.version() + 1);
+      StoredHead mainAfter = new StoredHead(main.key(), listing, main.generation(), main.derivation());
+      Commit stale = new Commit(Commit.Kind.METADATA, m.version() - 1, List.of(),
+          new StoredHead(main.key(), metadataAt(listing, m.version()), main.generation(), main.derivation()));
+
+      assertThrows(ConflictException.class, () -> atomic.commitAll(List.of(subCommit, stale)));
+      assertTrue(backend.head(sub).isEmpty(), "a conflict in one commit applies none");
+      assertEquals(main, backend.head(key("s")).orElseThrow());
+
+      atomic.commitAll(List.of(subCommit, new Commit(Commit.Kind.METADATA, m.version(), List.of(), mainAfter)));
+      SessionStore other = open(openAnother(), false);
+      assertEquals(List.of("subagents/a"), other.getMetadata(key("s")).orElseThrow().subpaths());
+      assertEquals(List.of(user("a", "a").json()), other.loadSession(sub).orElseThrow().messages().stream()
+          .map(Message::json).toList());
+      assertThrows(IllegalArgumentException.class, () -> atomic.commitAll(List.of(subCommit,
+          new Commit(Commit.Kind.REPLACE, 0, List.of(), new StoredHead(key("other"), subMetadata, 8, "")))));
+    }
+
+    private static SessionMetadata metadataAt(SessionMetadata m, long version) {
+      return new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(), m.messageCount(),
+          m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), m.subpaths(), version);
+    }
   }
 }
