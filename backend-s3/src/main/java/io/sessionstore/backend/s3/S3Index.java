@@ -11,9 +11,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class S3Index {
   private static final Logger LOG = LoggerFactory.getLogger(S3Index.class);
   static final int SNAPSHOT_EVERY = 500;
+  /** At most this many entries past the newest snapshot or delta are left for a fresh process to read. */
+  static final int TAIL_LIMIT = 2;
 
   /** A session's head and the number of the commit marker it comes from. */
   record Entry(StoredHead head, long marker) {}
@@ -39,7 +43,10 @@ final class S3Index {
   private final S3Layout layout;
   private final Map<SessionKey, Entry> live = new HashMap<>();
   private final Map<SessionKey, Long> deleted = new HashMap<>();
+  /** Sessions changed since the snapshot the state was loaded from: what a delta holds. */
+  private final Set<SessionKey> touched = new HashSet<>();
   private long seq;
+  private long snapshotSeq;
   private boolean loaded;
 
   S3Index(ObjectStore store, S3Layout layout) {
@@ -122,52 +129,112 @@ final class S3Index {
   synchronized void refresh() {
     if (!loaded) {
       load();
+      return;
     }
-    List<String> keys = store.numbered(layout.indexEntries(), seq == 0 ? null : layout.indexEntry(seq));
+    List<String> keys = store.numbered(layout.indexEntries(), layout.indexEntry(seq));
+    if (!applyEntries(keys)) {
+      // Entries we had not read were compacted away meanwhile: start again from the newest snapshot.
+      load();
+    }
+  }
+
+  /**
+   * Reads the index as a fresh process must: one listing of everything under it, the newest snapshot, the newest
+   * delta after it, and the few entries after those. When it finds more than {@value #TAIL_LIMIT} entries past
+   * the newest snapshot or delta, it writes a delta, so the next fresh process reads at most that many.
+   */
+  private void load() {
+    live.clear();
+    deleted.clear();
+    touched.clear();
+    seq = 0;
+    snapshotSeq = 0;
+    loaded = true;
+    List<String> keys = store.numbered(layout.indexRoot(), null);
+    long snap = newest(keys, layout.indexSnapshots());
+    long delta = newest(keys, layout.indexDeltas());
+    List<String> entries = keys.stream().filter(k -> k.startsWith(layout.indexEntries())).toList();
+    if (snap < 0 && delta < 0 && (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1)) {
+      // Without a snapshot the log must start at entry 1; anything else means the index was lost.
+      rebuild();
+      if (!live.isEmpty()) {
+        // Shared with every process as snapshot 0: later entries follow it.
+        store.putIfAbsent(layout.indexSnapshot(0), snapshotText(false).getBytes(StandardCharsets.UTF_8));
+        load();
+      }
+      return;
+    }
+    if (snap >= 0 && !read(layout.indexSnapshot(snap))) {
+      load();
+      return;
+    }
+    seq = snapshotSeq = Math.max(snap, 0);
+    touched.clear();
+    if (delta > seq) {
+      if (!read(layout.indexDelta(delta))) {
+        load();
+        return;
+      }
+      seq = delta;
+    }
+    long base = seq;
+    if (!applyEntries(entries.stream().filter(k -> S3Layout.markerNumber(k) > base).toList())) {
+      load();
+      return;
+    }
+    if (seq - base > TAIL_LIMIT) {
+      writeDelta();
+    }
+  }
+
+  private static long newest(List<String> keys, String folder) {
+    long newest = -1;
+    for (String k : keys) {
+      if (k.startsWith(folder)) {
+        newest = Math.max(newest, S3Layout.markerNumber(k));
+      }
+    }
+    return newest;
+  }
+
+  /** Applies a snapshot or delta; false when it vanished (compacted) since it was listed. */
+  private boolean read(String key) {
+    Optional<byte[]> body = store.get(key);
+    body.ifPresent(b -> {
+      for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isEmpty()) {
+          apply(line);
+        }
+      }
+    });
+    return body.isPresent();
+  }
+
+  /** Applies listed entries in order; false when one is missing (compacted away since it was listed). */
+  private boolean applyEntries(List<String> keys) {
     for (String key : keys) {
       long n = S3Layout.markerNumber(key);
       Optional<byte[]> body = n == seq + 1 ? store.get(key) : Optional.empty();
       if (body.isEmpty()) {
-        // Entries we had not read were compacted away meanwhile: start again from the newest snapshot.
-        load();
-        refresh();
-        return;
+        return false;
       }
       apply(new String(body.get(), StandardCharsets.UTF_8));
       seq = n;
     }
+    return true;
   }
 
-  private void load() {
-    live.clear();
-    deleted.clear();
-    seq = 0;
-    loaded = true;
-    List<String> snaps = store.numbered(layout.indexSnapshots(), null);
-    if (snaps.isEmpty()) {
-      List<String> entries = store.numbered(layout.indexEntries(), null);
-      // Without a snapshot the log must start at entry 1; anything else means the index was lost.
-      if (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1) {
-        rebuild();
-        if (!live.isEmpty()) {
-          // Shared with every process as snapshot 0: later entries follow it.
-          store.putIfAbsent(layout.indexSnapshot(0), snapshotText().getBytes(StandardCharsets.UTF_8));
-          live.clear();
-          deleted.clear();
-          load();
-        }
-      }
-      return;
+  /**
+   * Writes what changed since the newest snapshot as the delta at {@code seq} (create-only, so processes doing
+   * it at once agree). Best effort: without it the next fresh process reads the entries instead.
+   */
+  private void writeDelta() {
+    try {
+      store.putIfAbsent(layout.indexDelta(seq), snapshotText(true).getBytes(StandardCharsets.UTF_8));
+    } catch (BackendUnavailableException e) {
+      LOG.debug("Could not write the index delta {} (the next process reads the entries instead): {}", seq,
+          e.getMessage());
     }
-    String latest = snaps.get(snaps.size() - 1);
-    byte[] body = store.get(latest).orElseThrow(() -> new BackendUnavailableException(
-        "The index snapshot " + latest + " vanished while it was read; retry"));
-    for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
-      if (!line.isEmpty()) {
-        apply(line);
-      }
-    }
-    seq = S3Layout.markerNumber(latest);
   }
 
   private void apply(String record) {
@@ -186,6 +253,7 @@ final class S3Index {
         return;
       }
       SessionKey key = head.key();
+      touched.add(key);
       Entry current = live.get(key);
       if ((current == null || current.marker() < marker) && deleted.getOrDefault(key, 0L) < marker) {
         live.put(key, new Entry(head, marker));
@@ -193,6 +261,7 @@ final class S3Index {
     } else if (record.startsWith("D ")) {
       JsonNode a = parse(rest);
       SessionKey key = SessionKey.of(a.get(0).asText(), a.get(1).asText());
+      touched.add(key);
       Entry current = live.get(key);
       if (current == null || current.marker() < marker) {
         live.remove(key);
@@ -203,29 +272,38 @@ final class S3Index {
     }
   }
 
-  /** Writes a snapshot of everything up to {@code seq} and deletes the entries the previous snapshot covered. */
+  /**
+   * Writes a snapshot of everything up to {@code seq} and deletes the entries, deltas and snapshots the previous
+   * snapshot covered.
+   */
   private void snapshot() {
-    store.putIfAbsent(layout.indexSnapshot(seq), snapshotText().getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(layout.indexSnapshot(seq), snapshotText(false).getBytes(StandardCharsets.UTF_8));
+    snapshotSeq = seq;
+    touched.clear();
     List<String> old = new ArrayList<>();
-    for (String key : store.numbered(layout.indexEntries(), null)) {
-      if (S3Layout.markerNumber(key) <= seq - SNAPSHOT_EVERY) {
-        old.add(key);
-      }
-    }
-    for (String key : store.numbered(layout.indexSnapshots(), null)) {
-      if (S3Layout.markerNumber(key) < seq - SNAPSHOT_EVERY) {
+    for (String key : store.numbered(layout.indexRoot(), null)) {
+      long n = S3Layout.markerNumber(key);
+      if (key.startsWith(layout.indexSnapshots()) ? n < seq - SNAPSHOT_EVERY : n <= seq - SNAPSHOT_EVERY) {
         old.add(key);
       }
     }
     store.delete(old);
   }
 
-  private String snapshotText() {
+  /** Every session's state, or (for a delta) only that of the sessions changed since the newest snapshot. */
+  private String snapshotText(boolean onlyTouched) {
     StringBuilder out = new StringBuilder();
-    live.values().forEach(e -> out.append("P ").append(e.marker()).append(' ').append(HeadCodec.encode(e.head()))
-        .append('\n'));
-    deleted.forEach((k, m) -> out.append("D ").append(m).append(' ')
-        .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId())).append('\n'));
+    live.forEach((k, e) -> {
+      if (!onlyTouched || touched.contains(k)) {
+        out.append("P ").append(e.marker()).append(' ').append(HeadCodec.encode(e.head())).append('\n');
+      }
+    });
+    deleted.forEach((k, m) -> {
+      if (!onlyTouched || touched.contains(k)) {
+        out.append("D ").append(m).append(' ')
+            .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId())).append('\n');
+      }
+    });
     return out.toString();
   }
 

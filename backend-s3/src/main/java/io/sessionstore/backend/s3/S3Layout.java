@@ -107,4 +107,17 @@ final class S3Layout {
   String indexSnapshots() {
     return root() + "index/snap/";
   }
+
+  String indexDelta(long seq) {
+    return root() + "index/delta/" + String.format("%012d", seq);
+  }
+
+  String indexDeltas() {
+    return root() + "index/delta/";
+  }
+
+  /** Entries, deltas and snapshots: one listing of it shows a fresh process everything it has to read. */
+  String indexRoot() {
+    return root() + "index/";
+  }
 }
