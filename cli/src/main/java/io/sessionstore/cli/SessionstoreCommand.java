@@ -29,8 +29,8 @@ import picocli.CommandLine.ScopeType;
             + "variables, -D key=value."},
     subcommands = {QuickstartCommand.class, SaveCommand.class, AppendCommand.class, ShowCommand.class,
         InfoCommand.class, ListCommand.class, SearchCommand.class, TagCommand.class, DescribeCommand.class,
-        DeleteCommand.class, CleanupCommand.class, ExportCommand.class, ImportCommand.class, RecordCommand.class,
-        ImportClaudeCommand.class, PullCommand.class, ResumeCommand.class, MigrateCommand.class,
+        DeleteCommand.class, CleanupCommand.class, AdoptCommand.class, ExportCommand.class, ImportCommand.class,
+        RecordCommand.class, ImportClaudeCommand.class, PullCommand.class, ResumeCommand.class, MigrateCommand.class,
         BackendsCommand.class, VersionCommand.class, AutoComplete.GenerateCompletion.class})
 final class SessionstoreCommand {
   final InputStream in;

@@ -97,6 +97,17 @@ public interface SessionStore extends AutoCloseable {
   boolean deleteSession(SessionKey key);
 
   /**
+   * Takes in sessions the backend's storage holds that its listings do not show yet: sessions another tool wrote
+   * there (the Claude Agent SDK's S3 session store writes the same layout into a bucket), and first commits whose
+   * writer died before indexing them. Reading a session by its key always finds it; listings and searches find it
+   * after this (on S3 also after a listing of its one project). Nothing to do for backends whose listings always
+   * show everything they hold.
+   *
+   * @return how many sessions were taken in
+   */
+  long adoptSessions(Scope scope, ProgressListener progress);
+
+  /**
    * Adds and removes tags of a session.
    *
    * @return the metadata after the change

@@ -23,6 +23,7 @@ import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsAdoption;
 import io.sessionstore.spi.SupportsAtomicCommits;
 import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsSearch;
@@ -468,6 +469,14 @@ public final class DefaultSessionStore implements SessionStore {
   public List<String> listSubpaths(SessionKey session) {
     requireKey(session);
     return backend.subpaths(session.main());
+  }
+
+  @Override
+  public long adoptSessions(Scope scope, ProgressListener progress) {
+    checkOpen();
+    require(scope, "scope");
+    require(progress, "progress");
+    return backend instanceof SupportsAdoption adopting ? adopting.adopt(scope, progress) : 0;
   }
 
   // ---- maintenance --------------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 package io.sessionstore.backend.s3;
 
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,13 +35,17 @@ final class Discovery {
   }
 
   /**
-   * Finds the sessions the index lacks, so that they show in listings and searches: those only writers of the
-   * Claude Agent SDK's layout know of (their session folders), which are adopted, and those whose writer died
-   * after its first commit marker and before the index entry (their marker folders), which are completed. Done at
-   * most every {@value #DISCOVERY_EVERY_SECONDS} seconds per scope; it lists folders and reads only the sessions
-   * the index lacks.
+   * Finds the sessions of one project the index lacks, so that they show in its listings and searches: those only
+   * writers of the Claude Agent SDK's layout know of (their session folders), which are adopted, and those whose
+   * writer died after its first commit marker and before the index entry (their marker folders), which are
+   * completed. Two listings of folders (one per thousand sessions of the project), done at most every
+   * {@value #DISCOVERY_EVERY_SECONDS} seconds per project; only the sessions the index lacks are read. Listings of
+   * every project never scan: {@link #adopt} does, when asked.
    */
   void discover(Scope scope) {
+    if (scope.isAllProjects()) {
+      return;
+    }
     long now = System.nanoTime();
     Long last = discovered.get(scope);
     if (last != null && now - last < DISCOVERY_EVERY_SECONDS * 1_000_000_000L) {
@@ -45,27 +53,57 @@ final class Discovery {
     }
     discovered.put(scope, now);
     index.refresh();
+    adoptProject(scope.project());
+  }
+
+  /**
+   * Scans the scope for sessions the index lacks and takes them in. A scan of every project records the last
+   * project it finished in the bucket, so that one cut short goes on from there the next time.
+   */
+  long adopt(Scope scope, ProgressListener progress) {
+    index.refresh();
+    if (!scope.isAllProjects()) {
+      long adopted = adoptProject(scope.project());
+      discovered.put(scope, System.nanoTime());
+      progress.progress(1, 1);
+      return adopted;
+    }
+    TreeSet<String> projects = new TreeSet<>();
     for (String root : List.of(prefix, layout.root() + "log/")) {
-      List<String> projects = scope.isAllProjects()
-          ? store.foldersUnder(root).stream().map(f -> f.substring(root.length(), f.length() - 1)).toList()
-          : List.of(scope.project());
-      for (String project : projects) {
-        if (project.startsWith(".sessionstore") || !validName(project)) {
+      store.foldersUnder(root).stream().map(f -> f.substring(root.length(), f.length() - 1))
+          .filter(p -> !p.startsWith(".sessionstore") && validName(p)).forEach(projects::add);
+    }
+    String finished = store.get(layout.adoptionProgress()).map(b -> new String(b, StandardCharsets.UTF_8))
+        .orElse(null);
+    SortedSet<String> todo = finished == null ? projects : projects.tailSet(finished, false);
+    long adopted = 0;
+    long done = projects.size() - todo.size();
+    for (String project : todo) {
+      adopted += adoptProject(project);
+      store.put(layout.adoptionProgress(), project.getBytes(StandardCharsets.UTF_8));
+      progress.progress(++done, projects.size());
+    }
+    store.delete(List.of(layout.adoptionProgress()));
+    return adopted;
+  }
+
+  /** Takes in the sessions of one project the index lacks; how many there were. */
+  private long adoptProject(String project) {
+    long adopted = 0;
+    for (String root : List.of(prefix, layout.root() + "log/")) {
+      String projectFolder = root + project + "/";
+      for (String folder : store.foldersUnder(projectFolder)) {
+        String session = folder.substring(projectFolder.length(), folder.length() - 1);
+        if (!validName(session)) {
           continue;
         }
-        String projectFolder = root + project + "/";
-        for (String folder : store.foldersUnder(projectFolder)) {
-          String session = folder.substring(projectFolder.length(), folder.length() - 1);
-          if (!validName(session)) {
-            continue;
-          }
-          SessionKey key = SessionKey.of(project, session);
-          if (!index.knows(key) && !log.knows(key)) {
-            heads.latest(key);
-          }
+        SessionKey key = SessionKey.of(project, session);
+        if (!index.knows(key) && !log.knows(key) && heads.head(key).isPresent()) {
+          adopted++;
         }
       }
     }
+    return adopted;
   }
 
   private static boolean validName(String name) {
@@ -83,7 +121,7 @@ final class Discovery {
    */
   List<String> subpaths(SessionKey session) {
     SessionKey main = session.main();
-    java.util.TreeSet<String> out = new java.util.TreeSet<>();
+    TreeSet<String> out = new TreeSet<>();
     store.keys(layout.subsFolder(main), null).stream().map(k -> layout.subpathOf(main, k))
         .filter(java.util.Objects::nonNull).forEach(out::add);
     String folder = layout.sessionFolder(main);

@@ -20,7 +20,6 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -52,14 +51,25 @@ final class ObjectStore implements AutoCloseable {
   }
 
   /** Checks that the bucket can be used, creating it when configured to; one clear error otherwise. */
-  void checkBucket() {
+  /**
+   * The first request a store sends: reads an object (the format marker), empty when it does not exist, and turns
+   * what can go wrong at start-up into one error naming the cause: a missing bucket (created first when allowed,
+   * then empty), refused credentials, a wrong region or endpoint, an unreachable endpoint.
+   */
+  Optional<byte[]> readAtStartUp(String key) {
     try {
-      s3.headBucket(HeadBucketRequest.builder().bucket(bucket()).build());
+      return Optional.of(s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket()).key(key).build())
+          .asByteArray());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
+        if (!"NoSuchBucket".equals(errorCode(e))) {
+          return Optional.empty();
+        }
         if (settings.createBucket()) {
           createBucket();
-          return;
+          return Optional.empty();
         }
         throw new ConfigurationException("Cannot use bucket '" + bucket() + "': it does not exist (create it, or "
             + "set sessionstore.s3.create-bucket=true)");

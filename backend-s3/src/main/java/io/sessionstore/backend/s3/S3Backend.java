@@ -1,12 +1,16 @@
 package io.sessionstore.backend.s3;
 
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsAdoption;
+import io.sessionstore.spi.SupportsRequestCounts;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -20,10 +24,11 @@ import java.util.stream.Stream;
  * then also written as a part in the SDK's layout, named with a time later than the transcript's previous part
  * even when clocks disagree, so that the SDK's readers (parts in lexical order) see our order.
  */
-public final class S3Backend implements StorageBackend {
+public final class S3Backend implements StorageBackend, SupportsAdoption, SupportsRequestCounts {
   private final S3Settings settings;
   private final Clock clock;
   private final S3Layout layout;
+  private final RequestCounter requests = new RequestCounter();
   private ObjectStore store;
   private S3Index index;
   private Heads heads;
@@ -39,9 +44,8 @@ public final class S3Backend implements StorageBackend {
 
   @Override
   public void start() {
-    store = new ObjectStore(S3Clients.build(settings), settings);
+    store = new ObjectStore(S3Clients.build(settings, requests), settings);
     try {
-      store.checkBucket();
       StoreFormat.check(store, layout, settings);
     } catch (RuntimeException e) {
       store.close();
@@ -78,6 +82,11 @@ public final class S3Backend implements StorageBackend {
   }
 
   @Override
+  public long adopt(Scope scope, ProgressListener progress) {
+    return discovery.adopt(scope, progress);
+  }
+
+  @Override
   public List<String> subpaths(SessionKey session) {
     return discovery.subpaths(session);
   }
@@ -88,7 +97,15 @@ public final class S3Backend implements StorageBackend {
   }
 
   @Override
+  public Map<String, Long> requestCounts() {
+    return requests.snapshot();
+  }
+
+  @Override
   public void close() {
+    if (index != null) {
+      index.close();
+    }
     if (reader != null) {
       reader.close();
     }

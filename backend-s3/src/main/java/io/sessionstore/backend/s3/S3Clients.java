@@ -19,11 +19,11 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 final class S3Clients {
   private S3Clients() {}
 
-  static S3Client build(S3Settings settings) {
+  static S3Client build(S3Settings settings, RequestCounter counter) {
     S3ClientBuilder b = S3Client.builder()
         .httpClientBuilder(ApacheHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
             .socketTimeout(Duration.ofSeconds(60)).maxConnections(64))
-        .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofMinutes(5)))
+        .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofMinutes(5)).addExecutionInterceptor(counter))
         .forcePathStyle(settings.pathStyle())
         .region(region(settings))
         .credentialsProvider(credentials(settings));

@@ -47,6 +47,8 @@ final class S3Index {
   private final Set<SessionKey> touched = new HashSet<>();
   private long seq;
   private long snapshotSeq;
+  /** The newest snapshot or delta this process read or wrote. */
+  private long checkpointSeq;
   private boolean loaded;
 
   S3Index(ObjectStore store, S3Layout layout) {
@@ -149,6 +151,7 @@ final class S3Index {
     touched.clear();
     seq = 0;
     snapshotSeq = 0;
+    checkpointSeq = 0;
     loaded = true;
     List<String> keys = store.numbered(layout.indexRoot(), null);
     long snap = newest(keys, layout.indexSnapshots());
@@ -182,8 +185,19 @@ final class S3Index {
       load();
       return;
     }
+    checkpointSeq = base;
     if (seq - base > TAIL_LIMIT) {
-      writeDelta();
+      checkpoint();
+    }
+  }
+
+  /**
+   * Leaves the index cheap for the next fresh process when this one added more than {@value #TAIL_LIMIT} entries
+   * past the newest snapshot or delta it knows (a bulk import, a migration): called when the store closes.
+   */
+  synchronized void close() {
+    if (loaded && seq - checkpointSeq > TAIL_LIMIT) {
+      checkpoint();
     }
   }
 
@@ -225,14 +239,22 @@ final class S3Index {
   }
 
   /**
-   * Writes what changed since the newest snapshot as the delta at {@code seq} (create-only, so processes doing
-   * it at once agree). Best effort: without it the next fresh process reads the entries instead.
+   * Writes what changed since the newest snapshot as the delta at {@code seq}, or a whole snapshot when most
+   * sessions changed (after a bulk import, say); create-only, so processes doing it at once agree. Best effort:
+   * without it the next fresh process reads the entries instead.
    */
-  private void writeDelta() {
+  private void checkpoint() {
+    boolean whole = touched.size() * 2 >= live.size() + deleted.size();
     try {
-      store.putIfAbsent(layout.indexDelta(seq), snapshotText(true).getBytes(StandardCharsets.UTF_8));
+      store.putIfAbsent(whole ? layout.indexSnapshot(seq) : layout.indexDelta(seq),
+          snapshotText(!whole).getBytes(StandardCharsets.UTF_8));
+      if (whole) {
+        snapshotSeq = seq;
+        touched.clear();
+      }
+      checkpointSeq = seq;
     } catch (BackendUnavailableException e) {
-      LOG.debug("Could not write the index delta {} (the next process reads the entries instead): {}", seq,
+      LOG.debug("Could not write the index checkpoint {} (the next process reads the entries instead): {}", seq,
           e.getMessage());
     }
   }
@@ -278,7 +300,7 @@ final class S3Index {
    */
   private void snapshot() {
     store.putIfAbsent(layout.indexSnapshot(seq), snapshotText(false).getBytes(StandardCharsets.UTF_8));
-    snapshotSeq = seq;
+    snapshotSeq = checkpointSeq = seq;
     touched.clear();
     List<String> old = new ArrayList<>();
     for (String key : store.numbered(layout.indexRoot(), null)) {
@@ -322,8 +344,11 @@ final class S3Index {
     if (newest.isEmpty()) {
       return;
     }
-    LOG.warn("Rebuilding the session index of bucket '{}' from {} sessions' commit markers", store.bucket(),
-        newest.size());
+    if (newest.size() > 1) {
+      LOG.warn("Rebuilding the session index of bucket '{}' from {} sessions' commit markers", store.bucket(),
+          newest.size());
+    } // else the first commit into a new store, which finds only its own marker: nothing was lost
+
     for (Map.Entry<String, Long> e : newest.entrySet()) {
       String key = e.getKey() + String.format("%012d", e.getValue());
       store.firstLine(key).ifPresent(line -> {

@@ -116,6 +116,11 @@ final class S3Layout {
     return root() + "index/delta/";
   }
 
+  /** The last project a scan of every project for sessions to adopt finished (absent when none is under way). */
+  String adoptionProgress() {
+    return root() + "adoption";
+  }
+
   /** Entries, deltas and snapshots: one listing of it shows a fresh process everything it has to read. */
   String indexRoot() {
     return root() + "index/";

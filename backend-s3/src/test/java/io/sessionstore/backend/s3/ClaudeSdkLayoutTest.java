@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.Message;
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
@@ -135,15 +136,20 @@ class ClaudeSdkLayoutTest {
   }
 
   @Test
-  void sessionsTheSdkWroteShowInListingsWithoutBeingReadFirst() {
+  void sessionsTheSdkWroteShowInTheirProjectsListingsAndInEveryProjectsAfterAdoption() {
     List<String> lines = Fixtures.lines(Fixtures.jsonLinesFiles().get(1));
     sdkWrite(PROJECT, "listed-1", lines, Instant.parse("2026-03-01T10:00:00Z").toEpochMilli());
     sdkWrite("-other-project", "listed-2", lines, Instant.parse("2026-03-02T10:00:00Z").toEpochMilli());
     SessionStore store = store(Clock.systemUTC());
-    assertEquals(List.of("listed-2", "listed-1"), store.listSessions(Scope.allProjects(), 10, null).items().stream()
-        .map(SessionMetadata::sessionId).toList());
+    // A listing of one project looks for its sessions the index lacks; one of every project does not scan.
     assertEquals(List.of("listed-1"), store.search(io.sessionstore.api.SearchQuery.in(Scope.project(PROJECT))
         .build()).items().stream().map(SessionMetadata::sessionId).toList());
+    assertEquals(List.of("listed-1"), store.listSessions(Scope.allProjects(), 10, null).items().stream()
+        .map(SessionMetadata::sessionId).toList());
+    assertEquals(1, store.adoptSessions(Scope.allProjects(), ProgressListener.NONE));
+    assertEquals(List.of("listed-2", "listed-1"), store(Clock.systemUTC()).listSessions(Scope.allProjects(), 10,
+        null).items().stream().map(SessionMetadata::sessionId).toList());
+    assertEquals(0, store.adoptSessions(Scope.allProjects(), ProgressListener.NONE), "nothing left to adopt");
     assertEquals(lines.size(), store.getMetadata(SessionKey.of("-other-project", "listed-2")).orElseThrow()
         .messageCount());
   }
