@@ -136,6 +136,27 @@ class ClaudeSdkLayoutTest {
   }
 
   @Test
+  void anAdoptionScanCutShortGoesOnFromTheLastProjectItFinished() {
+    List<String> lines = Fixtures.lines(Fixtures.jsonLinesFiles().get(1));
+    long start = Instant.parse("2026-03-01T10:00:00Z").toEpochMilli();
+    sdkWrite("-a", "first", lines, start);
+    sdkWrite("-b", "second", lines, start);
+    sdkWrite("-c", "third", lines, start);
+    // As a scan that finished project -a and was then killed leaves the bucket.
+    raw.putObject(b -> b.bucket(bucket()).key("team/.sessionstore/adoption"),
+        RequestBody.fromString("-a", StandardCharsets.UTF_8));
+    List<long[]> progress = new ArrayList<>();
+    SessionStore store = store(Clock.systemUTC());
+    assertEquals(2, store.adoptSessions(Scope.allProjects(), (done, total) -> progress.add(new long[] {done, total})));
+    assertEquals(List.of("[2, 3]", "[3, 3]"), progress.stream().map(java.util.Arrays::toString).toList());
+    assertEquals(List.of("second", "third"), store.listSessions(Scope.allProjects(), 10, null).items().stream()
+        .map(SessionMetadata::sessionId).sorted().toList());
+    // The finished scan leaves no progress behind: the next one looks at every project again.
+    assertEquals(1, store.adoptSessions(Scope.allProjects(), ProgressListener.NONE));
+    assertEquals(3, store.listSessions(Scope.allProjects(), 10, null).items().size());
+  }
+
+  @Test
   void sessionsTheSdkWroteShowInTheirProjectsListingsAndInEveryProjectsAfterAdoption() {
     List<String> lines = Fixtures.lines(Fixtures.jsonLinesFiles().get(1));
     sdkWrite(PROJECT, "listed-1", lines, Instant.parse("2026-03-01T10:00:00Z").toEpochMilli());
