@@ -14,22 +14,34 @@ import java.util.function.Consumer;
 public final class Bench {
   private Bench() {}
 
-  /** Runs everything at the given sizes; each row is also printed to {@code log} as it is measured. */
+  /**
+   * Runs everything at the given sizes; each row is also printed to {@code log} as it is measured.
+   */
   public static List<Row> run(Sizes sizes, PrintStream log) throws Exception {
     return run(sizes, Set.of("file", "s3", "mongo"), log);
   }
 
-  /** Runs the systems of the given backends ({@code file}, {@code s3}, {@code mongo}) at the given sizes. */
+  /**
+   * Runs the systems of the given backends ({@code file}, {@code s3}, {@code mongo}) at the given
+   * sizes.
+   */
   public static List<Row> run(Sizes sizes, Set<String> backends, PrintStream log) throws Exception {
     Corpus corpus = Corpus.load();
     List<Row> rows = new ArrayList<>();
     long start = System.nanoTime();
-    Consumer<Row> out = r -> {
-      rows.add(r);
-      log.printf("  %4.0f s  %-20s %-6s %-16s %12.1f ops/s  p50 %9.0f us  p99 %9.0f us%n",
-          (System.nanoTime() - start) / 1e9, r.workload(), r.backend(), r.system(), r.opsPerSec(), r.p50Micros(),
-          r.p99Micros());
-    };
+    Consumer<Row> out =
+        r -> {
+          rows.add(r);
+          log.printf(
+              "  %4.0f s  %-20s %-6s %-16s %12.1f ops/s  p50 %9.0f us  p99 %9.0f us%n",
+              (System.nanoTime() - start) / 1e9,
+              r.workload(),
+              r.backend(),
+              r.system(),
+              r.opsPerSec(),
+              r.p50Micros(),
+              r.p99Micros());
+        };
     Path root = Files.createTempDirectory("sessionstore-bench");
     try {
       if (backends.contains("file")) {
@@ -39,7 +51,8 @@ public final class Bench {
           new FloorSuite(file, sizes, corpus, out).run();
         }
         new NaiveSuite(root.resolve("naive"), sizes, corpus, out).run();
-        try (SpringAiPeers.Peer jdbc = SpringAiPeers.jdbc(Files.createDirectories(root.resolve("h2")))) {
+        try (SpringAiPeers.Peer jdbc =
+            SpringAiPeers.jdbc(Files.createDirectories(root.resolve("h2")))) {
           new PeerSuite(SPRING_AI_JDBC, "file", jdbc.repository(), sizes, corpus, out).run();
         }
       }

@@ -5,16 +5,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo] [--out report.json]}: runs the bench, writes the JSON report
- * and prints a table with the ratios to the floor and to the peers.
+ * {@code java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo] [--out
+ * report.json]}: runs the bench, writes the JSON report and prints a table with the ratios to the
+ * floor and to the peers.
  */
 public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
-    // S3Proxy, Jetty and the drivers log every connection at INFO; the bench's own output is the table.
+    // S3Proxy, Jetty and the drivers log every connection at INFO; the bench's own output is the
+    // table.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    // mongo-java-server logs the commands it does not know (the driver's probes) as errors with a stack trace.
+    // mongo-java-server logs the commands it does not know (the driver's probes) as errors with a
+    // stack trace.
     System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel", "off");
     Sizes sizes = Sizes.full();
     Path out = Path.of("sessionstore-bench-report.json");
@@ -49,13 +52,15 @@ public final class BenchMain {
     report.writeJson(out);
     System.out.println();
     report.printTable(System.out);
-    System.out.printf("%d rows written to %s in %.0f s%n", rows.size(), out, (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        "%d rows written to %s in %.0f s%n", rows.size(), out, (System.nanoTime() - start) / 1e9);
   }
 
   private static void usage(String problem) {
-    System.err.println("usage: java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo] [--out report.json]\n"
-        + "  --quick: the real append and load sizes, fewer sessions behind searches and recording (~2 min)\n"
-        + "  --tiny: every workload at a toy size, to check that it runs");
+    System.err.println(
+        "usage: java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo] [--out report.json]\n"
+            + "  --quick: the real append and load sizes, fewer sessions behind searches and recording (~2 min)\n"
+            + "  --tiny: every workload at a toy size, to check that it runs");
     if (problem != null) {
       System.err.println(problem);
       System.exit(2);

@@ -12,10 +12,11 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Message bodies from the real Claude Code transcripts and stream-json output bundled with the conformance kit
- * (see its {@code fixtures/README.md} for their sources and licences), cycled through in order to make sessions of
- * any length. Every message handed out gets a uuid no other message of the run has: the store skips a message whose
- * uuid and bytes it already holds, and a benchmark must measure stores, not skips.
+ * Message bodies from the real Claude Code transcripts and stream-json output bundled with the
+ * conformance kit (see its {@code fixtures/README.md} for their sources and licences), cycled
+ * through in order to make sessions of any length. Every message handed out gets a uuid no other
+ * message of the run has: the store skips a message whose uuid and bytes it already holds, and a
+ * benchmark must measure stores, not skips.
  */
 final class Corpus {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -80,10 +81,12 @@ final class Corpus {
       int at = line.indexOf(field);
       if (at >= 0) {
         int value = at + "\"uuid\":\"".length();
-        return new Template(line.substring(0, value), line.substring(value + uuid.asText().length()));
+        return new Template(
+            line.substring(0, value), line.substring(value + uuid.asText().length()));
       }
     }
-    // No uuid written compactly at the top level: set one and write the line again (same content, Jackson's spelling).
+    // No uuid written compactly at the top level: set one and write the line again (same content,
+    // Jackson's spelling).
     String marker = "@@uuid@@";
     ((ObjectNode) tree).put("uuid", marker);
     String text = tree.toString();

@@ -29,8 +29,13 @@ final class FileTarget implements Target {
 
   @Override
   public Map<String, String> freshConfig() {
-    return Map.of("sessionstore.backend", "file", "sessionstore.project", "bench",
-        "sessionstore.file.dir", root.resolve("ns-" + ++namespaces).toString());
+    return Map.of(
+        "sessionstore.backend",
+        "file",
+        "sessionstore.project",
+        "bench",
+        "sessionstore.file.dir",
+        root.resolve("ns-" + ++namespaces).toString());
   }
 
   @Override
@@ -45,7 +50,8 @@ final class FileTarget implements Target {
       @Override
       public void write(String name, byte[] data) throws IOException {
         Path tmp = floorDir.resolve(name + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+            FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           ByteBuffer buf = ByteBuffer.wrap(data);
           while (buf.hasRemaining()) {
             ch.write(buf);

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The floor of one backend on the same data: each write-like workload as one plain write of the bytes it adds
- * (a session, a message), each load as one plain read of a session's bytes.
+ * The floor of one backend on the same data: each write-like workload as one plain write of the
+ * bytes it adds (a session, a message), each load as one plain read of a session's bytes.
  */
 final class FloorSuite {
   private final Target target;
@@ -29,7 +29,8 @@ final class FloorSuite {
 
   void run() throws Exception {
     writes(SAVE, sizes.saveMessages());
-    // An append adds one message whatever the session's length: the floor is one write of that message.
+    // An append adds one message whatever the session's length: the floor is one write of that
+    // message.
     writes(APPEND_SHORT, 1);
     writes(APPEND_MID, 1);
     writes(APPEND_LONG, 1);
@@ -44,7 +45,8 @@ final class FloorSuite {
       data[i] = lines(corpus.next(messages));
     }
     String prefix = workload + "-" + ++names + "-";
-    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.write(prefix + i, data[i]));
+    Stats stats =
+        Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.write(prefix + i, data[i]));
     report(workload, stats, bytes(data) / operations);
   }
 
@@ -59,7 +61,8 @@ final class FloorSuite {
     }
     // The floor has no cache: a warm load's floor is the same read as a cold one's.
     for (String workload : List.of(LOAD_COLD, LOAD_WARM)) {
-      Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.read(prefix + i % n));
+      Stats stats =
+          Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.read(prefix + i % n));
       report(workload, stats, bytes / n);
     }
   }

@@ -13,8 +13,8 @@ import java.util.Map;
 import org.bson.Document;
 
 /**
- * The MongoDB backend on mongo-java-server running in this process (in memory), each namespace a database. The
- * floor uses the official driver on the same server.
+ * The MongoDB backend on mongo-java-server running in this process (in memory), each namespace a
+ * database. The floor uses the official driver on the same server.
  */
 final class MongoTarget implements Target {
   private final MongoServer server;
@@ -52,8 +52,15 @@ final class MongoTarget implements Target {
 
   @Override
   public Map<String, String> freshConfig() {
-    return Map.of("sessionstore.backend", "mongo", "sessionstore.project", "bench", "sessionstore.mongo.uri", uri,
-        "sessionstore.mongo.database", "bench_" + ++namespaces);
+    return Map.of(
+        "sessionstore.backend",
+        "mongo",
+        "sessionstore.project",
+        "bench",
+        "sessionstore.mongo.uri",
+        uri,
+        "sessionstore.mongo.database",
+        "bench_" + ++namespaces);
   }
 
   @Override
@@ -66,12 +73,17 @@ final class MongoTarget implements Target {
     return new Floor() {
       @Override
       public void write(String name, byte[] data) {
-        floor.insertOne(new Document("_id", name).append("t", new String(data, StandardCharsets.UTF_8)));
+        floor.insertOne(
+            new Document("_id", name).append("t", new String(data, StandardCharsets.UTF_8)));
       }
 
       @Override
       public byte[] read(String name) {
-        return floor.find(Filters.eq("_id", name)).first().getString("t").getBytes(StandardCharsets.UTF_8);
+        return floor
+            .find(Filters.eq("_id", name))
+            .first()
+            .getString("t")
+            .getBytes(StandardCharsets.UTF_8);
       }
     };
   }

@@ -17,14 +17,16 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * The plan's naive design, as a reference point: one JSON file per session, decoded and rewritten whole (temporary
- * file, fsync, rename) on every save or append; search reads and decodes every file.
+ * The plan's naive design, as a reference point: one JSON file per session, decoded and rewritten
+ * whole (temporary file, fsync, rename) on every save or append; search reads and decodes every
+ * file.
  */
 final class NaiveStore {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A session file's content; times in epoch milliseconds. */
-  record Session(String id, long createdAt, long updatedAt, List<String> tags, List<JsonNode> messages) {}
+  record Session(
+      String id, long createdAt, long updatedAt, List<String> tags, List<JsonNode> messages) {}
 
   private final Path dir;
 
@@ -44,8 +46,13 @@ final class NaiveStore {
     Session old = load(id);
     List<JsonNode> messages = new ArrayList<>(old == null ? List.of() : old.messages());
     messages.add(JSON.readTree(message.json()));
-    write(new Session(id, old == null ? now.toEpochMilli() : old.createdAt(), now.toEpochMilli(),
-        old == null ? List.of() : old.tags(), messages));
+    write(
+        new Session(
+            id,
+            old == null ? now.toEpochMilli() : old.createdAt(),
+            now.toEpochMilli(),
+            old == null ? List.of() : old.tags(),
+            messages));
   }
 
   Session load(String id) throws IOException {
@@ -76,7 +83,10 @@ final class NaiveStore {
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       ch.force(true);
     }
-    Files.move(tmp, dir.resolve(s.id() + ".json"), StandardCopyOption.ATOMIC_MOVE,
+    Files.move(
+        tmp,
+        dir.resolve(s.id() + ".json"),
+        StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
   }
 }

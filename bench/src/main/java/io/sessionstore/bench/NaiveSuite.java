@@ -3,14 +3,16 @@ package io.sessionstore.bench;
 import static io.sessionstore.bench.Workloads.*;
 
 import io.sessionstore.api.Message;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
-/** The naive design's workloads, on the same data and sizes as the store's; reported as backend {@code file}. */
+/**
+ * The naive design's workloads, on the same data and sizes as the store's; reported as backend
+ * {@code file}.
+ */
 final class NaiveSuite {
   private final Path root;
   private final Sizes sizes;
@@ -43,8 +45,11 @@ final class NaiveSuite {
   private void save() throws Exception {
     NaiveStore store = fresh();
     List<Message> messages = corpus.next(sizes.saveMessages());
-    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(),
-        i -> store.save("save-" + i, messages, List.of(), Instant.now()));
+    Stats stats =
+        Sampler.time(
+            sizes.warmup(),
+            sizes.iterations(),
+            i -> store.save("save-" + i, messages, List.of(), Instant.now()));
     report(SAVE, stats, Corpus.bytes(messages));
   }
 
@@ -56,8 +61,11 @@ final class NaiveSuite {
     for (int k = 0; k < sessions; k++) {
       store.save("append-" + k, corpus.next(length), List.of(), Instant.now());
     }
-    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(),
-        i -> store.append("append-" + i % sessions, added.get(i), Instant.now()));
+    Stats stats =
+        Sampler.time(
+            sizes.warmup(),
+            sizes.iterations(),
+            i -> store.append("append-" + i % sessions, added.get(i), Instant.now()));
     report(workload, stats, Corpus.bytes(added) / operations);
   }
 
@@ -70,7 +78,8 @@ final class NaiveSuite {
       bytes += Corpus.bytes(messages);
       store.save("load-" + k, messages, List.of(), Instant.now());
     }
-    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> store.load("load-" + i % n));
+    Stats stats =
+        Sampler.time(sizes.warmup(), sizes.iterations(), i -> store.load("load-" + i % n));
     report(LOAD_COLD, stats, bytes / n);
   }
 
@@ -78,7 +87,10 @@ final class NaiveSuite {
     for (int sessions : List.of(sizes.searchSmall(), sizes.searchLarge())) {
       NaiveStore store = fresh();
       for (int i = 0; i < sessions; i++) {
-        store.save("s-" + i, corpus.next(sizes.sessionMessages()), List.of("tag-" + i % 10, "bench"),
+        store.save(
+            "s-" + i,
+            corpus.next(sizes.sessionMessages()),
+            List.of("tag-" + i % 10, "bench"),
             Population.at(i));
       }
       Instant[] range = Population.middleTenth(sessions);
@@ -86,7 +98,9 @@ final class NaiveSuite {
       long to = range[1].toEpochMilli();
       boolean small = sessions == sizes.searchSmall();
       search(store, small ? SEARCH_TAG_SMALL : SEARCH_TAG_LARGE, s -> s.tags().contains("tag-3"));
-      search(store, small ? SEARCH_TIME_SMALL : SEARCH_TIME_LARGE,
+      search(
+          store,
+          small ? SEARCH_TIME_SMALL : SEARCH_TIME_LARGE,
           s -> s.updatedAt() >= from && s.updatedAt() < to);
       if (small) {
         search(store, LIST, s -> true);
@@ -94,14 +108,19 @@ final class NaiveSuite {
     }
   }
 
-  private void search(NaiveStore store, String workload, Predicate<NaiveStore.Session> filter) throws Exception {
+  private void search(NaiveStore store, String workload, Predicate<NaiveStore.Session> filter)
+      throws Exception {
     // Every query reads every file: a few runs say enough, and more would dominate the whole bench.
     int iterations = Math.max(1, sizes.iterations() / 20);
-    Stats stats = Sampler.time(Math.max(1, sizes.warmup() / 20), iterations, i -> {
-      if (store.search(filter, 100).isEmpty()) {
-        throw new IllegalStateException(workload + " found nothing");
-      }
-    });
+    Stats stats =
+        Sampler.time(
+            Math.max(1, sizes.warmup() / 20),
+            iterations,
+            i -> {
+              if (store.search(filter, 100).isEmpty()) {
+                throw new IllegalStateException(workload + " found nothing");
+              }
+            });
     report(workload, stats, 0);
   }
 

@@ -4,7 +4,9 @@ import io.sessionstore.api.SessionStore;
 import java.time.Clock;
 import java.util.Map;
 
-/** A store on a fresh namespace of a target; closing it closes the store and frees the namespace. */
+/**
+ * A store on a fresh namespace of a target; closing it closes the store and frees the namespace.
+ */
 final class Namespace implements AutoCloseable {
   final Map<String, String> config;
   final SessionStore store;

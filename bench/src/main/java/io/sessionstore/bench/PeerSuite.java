@@ -12,9 +12,10 @@ import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 
 /**
- * A Spring AI chat memory repository on the same message bodies. Spring's {@code ChatMemory} adds a message by
- * handing the repository the whole conversation with it ({@code saveAll}), which replaces what was stored; that
- * is the add measured here (the read of the conversation before it is not counted, in the peer's favour).
+ * A Spring AI chat memory repository on the same message bodies. Spring's {@code ChatMemory} adds a
+ * message by handing the repository the whole conversation with it ({@code saveAll}), which
+ * replaces what was stored; that is the add measured here (the read of the conversation before it
+ * is not counted, in the peer's favour).
  */
 final class PeerSuite {
   private final String system;
@@ -24,7 +25,12 @@ final class PeerSuite {
   private final Corpus corpus;
   private final Consumer<Row> out;
 
-  PeerSuite(String system, String backend, ChatMemoryRepository repository, Sizes sizes, Corpus corpus,
+  PeerSuite(
+      String system,
+      String backend,
+      ChatMemoryRepository repository,
+      Sizes sizes,
+      Corpus corpus,
       Consumer<Row> out) {
     this.system = system;
     this.backend = backend;
@@ -39,7 +45,9 @@ final class PeerSuite {
     recording();
   }
 
-  /** The same series as the store's {@code append-1-to-1000}: as many conversations, as many adds. */
+  /**
+   * The same series as the store's {@code append-1-to-1000}: as many conversations, as many adds.
+   */
   private void append() throws Exception {
     int length = sizes.appendMid();
     int operations = sizes.warmup() + sizes.iterations();
@@ -48,17 +56,23 @@ final class PeerSuite {
     List<List<org.springframework.ai.chat.messages.Message>> histories = new ArrayList<>();
     for (int k = 0; k < conversations; k++) {
       String id = UUID.randomUUID().toString();
-      List<org.springframework.ai.chat.messages.Message> history = new ArrayList<>(spring(corpus.next(length)));
+      List<org.springframework.ai.chat.messages.Message> history =
+          new ArrayList<>(spring(corpus.next(length)));
       repository.saveAll(id, history);
       ids.add(id);
       histories.add(history);
     }
     List<Message> added = corpus.next(operations);
-    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> {
-      List<org.springframework.ai.chat.messages.Message> history = histories.get(i % conversations);
-      history.add(spring(added.get(i)));
-      repository.saveAll(ids.get(i % conversations), history);
-    });
+    Stats stats =
+        Sampler.time(
+            sizes.warmup(),
+            sizes.iterations(),
+            i -> {
+              List<org.springframework.ai.chat.messages.Message> history =
+                  histories.get(i % conversations);
+              history.add(spring(added.get(i)));
+              repository.saveAll(ids.get(i % conversations), history);
+            });
     out.accept(Row.of(APPEND_MID, backend, system, stats, Corpus.bytes(added) / operations));
   }
 
@@ -87,13 +101,17 @@ final class PeerSuite {
       int loaded = repository.findByConversationId(id).size();
       nanos[op++] = System.nanoTime() - start;
       if (loaded != length) {
-        throw new IllegalStateException(system + " holds " + loaded + " messages of a conversation, not " + length);
+        throw new IllegalStateException(
+            system + " holds " + loaded + " messages of a conversation, not " + length);
       }
     }
     out.accept(Row.of(RECORDING, backend, system, new Stats(nanos), bytes));
   }
 
-  /** The same text, as the message kind Spring AI stores; a transcript's user lines become user messages. */
+  /**
+   * The same text, as the message kind Spring AI stores; a transcript's user lines become user
+   * messages.
+   */
   private static org.springframework.ai.chat.messages.Message spring(Message m) {
     return "user".equals(m.type()) ? new UserMessage(m.json()) : new AssistantMessage(m.json());
   }

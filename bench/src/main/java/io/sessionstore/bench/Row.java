@@ -3,13 +3,20 @@ package io.sessionstore.bench;
 import java.util.Objects;
 
 /**
- * One line of the report: how one system did one workload on one backend. {@code opsPerSec} is operations per
- * second, except for the {@code -mb} workloads where it is megabytes (10^6 bytes) per second; {@code bytes} is
- * the payload one operation moves; {@code requestsPerOp} the requests one operation sends to the server, where
- * the series counts them (null elsewhere).
+ * One line of the report: how one system did one workload on one backend. {@code opsPerSec} is
+ * operations per second, except for the {@code -mb} workloads where it is megabytes (10^6 bytes)
+ * per second; {@code bytes} is the payload one operation moves; {@code requestsPerOp} the requests
+ * one operation sends to the server, where the series counts them (null elsewhere).
  */
-public record Row(String workload, String backend, String system, double opsPerSec, double p50Micros,
-    double p99Micros, long bytes, Long requestsPerOp) {
+public record Row(
+    String workload,
+    String backend,
+    String system,
+    double opsPerSec,
+    double p50Micros,
+    double p99Micros,
+    long bytes,
+    Long requestsPerOp) {
   public Row {
     Objects.requireNonNull(workload, "workload is null");
     Objects.requireNonNull(backend, "backend is null");
@@ -17,7 +24,14 @@ public record Row(String workload, String backend, String system, double opsPerS
   }
 
   static Row of(String workload, String backend, String system, Stats stats, long bytes) {
-    return new Row(workload, backend, system, stats.opsPerSec(), stats.p50Micros(), stats.p99Micros(), bytes,
+    return new Row(
+        workload,
+        backend,
+        system,
+        stats.opsPerSec(),
+        stats.p50Micros(),
+        stats.p99Micros(),
+        bytes,
         null);
   }
 
@@ -27,7 +41,14 @@ public record Row(String workload, String backend, String system, double opsPerS
 
   /** A row whose rate is megabytes per second of {@code bytes} moved by each operation. */
   static Row throughput(String workload, String backend, String system, Stats stats, long bytes) {
-    return new Row(workload, backend, system, stats.opsPerSec() * bytes / 1e6, stats.p50Micros(),
-        stats.p99Micros(), bytes, null);
+    return new Row(
+        workload,
+        backend,
+        system,
+        stats.opsPerSec() * bytes / 1e6,
+        stats.p50Micros(),
+        stats.p99Micros(),
+        bytes,
+        null);
   }
 }

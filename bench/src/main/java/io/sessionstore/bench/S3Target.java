@@ -17,9 +17,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The S3 backend on S3Proxy 4 running in this process (blobs in memory), each namespace a bucket of its own: S3Proxy
- * lists a bucket by walking all of it, so namespaces sharing one would make each workload's listings slower than
- * the last. The floor uses the AWS SDK on the same server.
+ * The S3 backend on S3Proxy 4 running in this process (blobs in memory), each namespace a bucket of
+ * its own: S3Proxy lists a bucket by walking all of it, so namespaces sharing one would make each
+ * workload's listings slower than the last. The floor uses the AWS SDK on the same server.
  */
 final class S3Target implements Target {
   private static final String ID = "bench";
@@ -46,20 +46,30 @@ final class S3Target implements Target {
     Properties p = new Properties();
     p.setProperty("jclouds.identity", ID);
     p.setProperty("jclouds.credential", SECRET);
-    S3Proxy proxy = S3Proxy.builder().blobStore(BlobStores.create("transient-nio2", p))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ID, SECRET)
-        .endpoint(URI.create(endpoint)).ignoreUnknownHeaders(true).build();
+    S3Proxy proxy =
+        S3Proxy.builder()
+            .blobStore(BlobStores.create("transient-nio2", p))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ID, SECRET)
+            .endpoint(URI.create(endpoint))
+            .ignoreUnknownHeaders(true)
+            .build();
     proxy.start();
     while (!"STARTED".equals(proxy.getState())) {
       Thread.sleep(10);
     }
-    // Configured as the backend configures its own client for S3Proxy (path style, checksums only when required).
-    S3Client client = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
-        .forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ID, SECRET)))
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .httpClientBuilder(ApacheHttpClient.builder()).build();
+    // Configured as the backend configures its own client for S3Proxy (path style, checksums only
+    // when required).
+    S3Client client =
+        S3Client.builder()
+            .endpointOverride(URI.create(endpoint))
+            .region(Region.US_EAST_1)
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(ID, SECRET)))
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            .httpClientBuilder(ApacheHttpClient.builder())
+            .build();
     client.createBucket(b -> b.bucket(FLOOR_BUCKET));
     return new S3Target(proxy, endpoint, client);
   }
@@ -71,17 +81,24 @@ final class S3Target implements Target {
 
   @Override
   public Map<String, String> freshConfig() {
-    return Map.ofEntries(Map.entry("sessionstore.backend", "s3"), Map.entry("sessionstore.project", "bench"),
+    return Map.ofEntries(
+        Map.entry("sessionstore.backend", "s3"),
+        Map.entry("sessionstore.project", "bench"),
         Map.entry("sessionstore.s3.bucket", "bench-ns-" + ++namespaces),
-        Map.entry("sessionstore.s3.endpoint", endpoint), Map.entry("sessionstore.s3.path-style", "true"),
-        Map.entry("sessionstore.s3.access-key", ID), Map.entry("sessionstore.s3.secret-key", SECRET),
-        Map.entry("sessionstore.s3.checksum", "when-required"), Map.entry("sessionstore.s3.create-bucket", "true"));
+        Map.entry("sessionstore.s3.endpoint", endpoint),
+        Map.entry("sessionstore.s3.path-style", "true"),
+        Map.entry("sessionstore.s3.access-key", ID),
+        Map.entry("sessionstore.s3.secret-key", SECRET),
+        Map.entry("sessionstore.s3.checksum", "when-required"),
+        Map.entry("sessionstore.s3.create-bucket", "true"));
   }
 
   @Override
   public void release(Map<String, String> config) {
     String bucket = config.get("sessionstore.s3.bucket");
-    client.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()
+    client
+        .listObjectsV2Paginator(b -> b.bucket(bucket))
+        .contents()
         .forEach(o -> client.deleteObject(b -> b.bucket(bucket).key(o.key())));
     client.deleteBucket(b -> b.bucket(bucket));
   }

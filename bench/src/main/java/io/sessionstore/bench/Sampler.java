@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The plain timed harness for I/O-bound workloads: runs an operation for a warm-up whose times are dropped, then
- * times each measured iteration on its own with {@link System#nanoTime()}.
+ * The plain timed harness for I/O-bound workloads: runs an operation for a warm-up whose times are
+ * dropped, then times each measured iteration on its own with {@link System#nanoTime()}.
  */
 final class Sampler {
   /** One operation; {@code i} counts warm-up and measured iterations together, from 0. */
@@ -20,7 +20,8 @@ final class Sampler {
     for (int i = 0; i < warmup; i++) {
       op.run(i);
     }
-    // The set-up's garbage (sessions of 10,000 messages) is collected now rather than in the middle of the series.
+    // The set-up's garbage (sessions of 10,000 messages) is collected now rather than in the middle
+    // of the series.
     System.gc();
     long[] nanos = new long[iterations];
     for (int i = 0; i < iterations; i++) {
@@ -32,8 +33,8 @@ final class Sampler {
   }
 
   /**
-   * Several series run in turn, one operation of each, so that whatever slows the machine for a while (another
-   * process, a collection) slows them alike and their ratios hold.
+   * Several series run in turn, one operation of each, so that whatever slows the machine for a
+   * while (another process, a collection) slows them alike and their ratios hold.
    */
   static List<Stats> interleaved(int warmup, int iterations, List<Op> ops) throws Exception {
     long[][] nanos = new long[ops.size()][iterations];

@@ -1,8 +1,8 @@
 package io.sessionstore.bench;
 
 /**
- * The parameters of a run. Workload names keep their nominal sizes ({@code search-tag-10000}); a smaller run
- * shrinks what is behind the name, and the terminal table says by how much.
+ * The parameters of a run. Workload names keep their nominal sizes ({@code search-tag-10000}); a
+ * smaller run shrinks what is behind the name, and the terminal table says by how much.
  *
  * @param warmup untimed operations before each measured series
  * @param iterations timed operations of each fast workload (save, append, load, search, list)
@@ -11,24 +11,38 @@ package io.sessionstore.bench;
  * @param appendShort session length of {@code append-1-to-10}
  * @param appendMid session length of {@code append-1-to-1000}
  * @param appendLong session length of {@code append-1-to-10000}
- * @param loadSessions distinct sessions the load workloads cycle through (each of {@code saveMessages})
- * @param searchSmall sessions behind {@code search-*-1000}, {@code list-100}, the archive workloads and
- *     {@code cleanup-1000}
+ * @param loadSessions distinct sessions the load workloads cycle through (each of {@code
+ *     saveMessages})
+ * @param searchSmall sessions behind {@code search-*-1000}, {@code list-100}, the archive workloads
+ *     and {@code cleanup-1000}
  * @param searchLarge sessions behind {@code search-*-10000}
  * @param sessionMessages messages of each of those sessions
  * @param recordingSessions sessions of {@code recording-100x200}
  * @param recordingLength messages each of those sessions grows to
  */
-public record Sizes(int warmup, int iterations, int bulkIterations, int saveMessages, int appendShort,
-    int appendMid, int appendLong, int loadSessions, int searchSmall, int searchLarge, int sessionMessages,
-    int recordingSessions, int recordingLength) {
+public record Sizes(
+    int warmup,
+    int iterations,
+    int bulkIterations,
+    int saveMessages,
+    int appendShort,
+    int appendMid,
+    int appendLong,
+    int loadSessions,
+    int searchSmall,
+    int searchLarge,
+    int sessionMessages,
+    int recordingSessions,
+    int recordingLength) {
 
   /** The sizes the issue names. A few minutes per backend on two cores. */
   public static Sizes full() {
     return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200);
   }
 
-  /** The real session lengths for appends and loads; fewer sessions behind searches and recording. */
+  /**
+   * The real session lengths for appends and loads; fewer sessions behind searches and recording.
+   */
   public static Sizes quick() {
     return new Sizes(30, 100, 1, 100, 10, 1_000, 10_000, 20, 1_000, 2_000, 4, 5, 200);
   }

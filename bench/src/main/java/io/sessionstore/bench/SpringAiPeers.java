@@ -16,8 +16,9 @@ import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The Spring AI 1.1 repositories as an application would set them up without Spring Boot: H2 in file mode behind
- * HikariCP (Boot's default pool), with Spring AI's own H2 schema; MongoDB through a {@link MongoTemplate}.
+ * The Spring AI 1.1 repositories as an application would set them up without Spring Boot: H2 in
+ * file mode behind HikariCP (Boot's default pool), with Spring AI's own H2 schema; MongoDB through
+ * a {@link MongoTemplate}.
  */
 final class SpringAiPeers {
   /** A repository and what to close after it. */
@@ -30,7 +31,10 @@ final class SpringAiPeers {
 
   private SpringAiPeers() {}
 
-  /** {@code JdbcChatMemoryRepository} on an H2 database file in {@code dir}, with H2's default settings. */
+  /**
+   * {@code JdbcChatMemoryRepository} on an H2 database file in {@code dir}, with H2's default
+   * settings.
+   */
   static Peer jdbc(Path dir) throws IOException {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("chat").toAbsolutePath());
@@ -41,8 +45,11 @@ final class SpringAiPeers {
         jdbc.execute(statement);
       }
     }
-    ChatMemoryRepository repository = JdbcChatMemoryRepository.builder().jdbcTemplate(jdbc)
-        .dialect(new H2ChatMemoryRepositoryDialect()).build();
+    ChatMemoryRepository repository =
+        JdbcChatMemoryRepository.builder()
+            .jdbcTemplate(jdbc)
+            .dialect(new H2ChatMemoryRepositoryDialect())
+            .build();
     return new Peer(repository, dataSource);
   }
 

@@ -24,7 +24,10 @@ record Stats(long[] nanos) {
     return percentile(0.99);
   }
 
-  /** Nearest-rank percentile, so with few samples p99 is the slowest one rather than an interpolation. */
+  /**
+   * Nearest-rank percentile, so with few samples p99 is the slowest one rather than an
+   * interpolation.
+   */
   private double percentile(double p) {
     int rank = (int) Math.ceil(p * nanos.length);
     return nanos[Math.max(0, rank - 1)] / 1e3;

@@ -26,7 +26,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-/** Every workload on one backend through the public API, with the defaults a user gets (cache on). */
+/**
+ * Every workload on one backend through the public API, with the defaults a user gets (cache on).
+ */
 final class StoreSuite {
   static final String SMALL = "small";
   static final String LARGE = "large";
@@ -54,13 +56,18 @@ final class StoreSuite {
   private void save() throws Exception {
     List<Message> messages = corpus.next(sizes.saveMessages());
     try (Namespace ns = Namespace.open(target)) {
-      Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(),
-          i -> ns.store.saveSession(ns.store.key("save-" + i), messages));
+      Stats stats =
+          Sampler.time(
+              sizes.warmup(),
+              sizes.iterations(),
+              i -> ns.store.saveSession(ns.store.key("save-" + i), messages));
       report(SAVE, stats, Corpus.bytes(messages));
     }
   }
 
-  /** The three append series, interleaved: their ratio is what the performance contract is about. */
+  /**
+   * The three append series, interleaved: their ratio is what the performance contract is about.
+   */
   private void appends() throws Exception {
     List<String> workloads = List.of(APPEND_SHORT, APPEND_MID, APPEND_LONG);
     List<Integer> lengths = List.of(sizes.appendShort(), sizes.appendMid(), sizes.appendLong());
@@ -86,7 +93,8 @@ final class StoreSuite {
   }
 
   /** Sessions of the given length, and the appends of one message each that cycle through them. */
-  private Sampler.Op appendSeries(SessionStore store, int length, int operations, List<Long> bytes) {
+  private Sampler.Op appendSeries(
+      SessionStore store, int length, int operations, List<Long> bytes) {
     int sessions = appendSessions(length, operations);
     for (int k = 0; k < sessions; k++) {
       store.saveSession(store.key("append-" + k), corpus.next(length));
@@ -94,14 +102,18 @@ final class StoreSuite {
     List<Message> added = corpus.next(operations);
     bytes.add(Corpus.bytes(added) / operations);
     return i -> {
-      WriteResult r = store.appendMessages(store.key("append-" + i % sessions), List.of(added.get(i)));
+      WriteResult r =
+          store.appendMessages(store.key("append-" + i % sessions), List.of(added.get(i)));
       if (r.stored() != 1) {
         throw new IllegalStateException("An append stored " + r.stored() + " messages, not 1");
       }
     };
   }
 
-  /** Warm: through the cache a user has by default. Cold: a second store on the same data, cache off. */
+  /**
+   * Warm: through the cache a user has by default. Cold: a second store on the same data, cache
+   * off.
+   */
   private void loads() throws Exception {
     int n = sizes.loadSessions();
     long bytes = 0;
@@ -111,29 +123,39 @@ final class StoreSuite {
         bytes += Corpus.bytes(messages);
         ns.store.saveSession(ns.store.key("load-" + k), messages);
       }
-      Stats warm = Sampler.time(sizes.warmup(), sizes.iterations(),
-          i -> ns.store.loadSession(ns.store.key("load-" + i % n)).orElseThrow());
+      Stats warm =
+          Sampler.time(
+              sizes.warmup(),
+              sizes.iterations(),
+              i -> ns.store.loadSession(ns.store.key("load-" + i % n)).orElseThrow());
       report(LOAD_WARM, warm, bytes / n);
-      try (SessionStore cold = Target.open(Target.with(ns.config, "sessionstore.cache.enabled", "false"))) {
-        Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(),
-            i -> cold.loadSession(cold.key("load-" + i % n)).orElseThrow());
+      try (SessionStore cold =
+          Target.open(Target.with(ns.config, "sessionstore.cache.enabled", "false"))) {
+        Stats stats =
+            Sampler.time(
+                sizes.warmup(),
+                sizes.iterations(),
+                i -> cold.loadSession(cold.key("load-" + i % n)).orElseThrow());
         report(LOAD_COLD, stats, bytes / n);
       }
     }
   }
 
   /**
-   * Searches and listing over the population; then its export, and per bulk iteration an import of that archive
-   * into an empty namespace followed by the cleanup of those (2020) sessions.
+   * Searches and listing over the population; then its export, and per bulk iteration an import of
+   * that archive into an empty namespace followed by the cleanup of those (2020) sessions.
    */
   private void searchesAndArchives() throws Exception {
-    // Two namespaces, so that neither population slows the other's queries or the export (on mongo-java-server,
+    // Two namespaces, so that neither population slows the other's queries or the export (on
+    // mongo-java-server,
     // which ignores non-unique indexes, a query by session scans every message of the database).
     try (Namespace ns = Namespace.open(target)) {
       Population.write(ns.store, corpus, LARGE, sizes.searchLarge(), sizes.sessionMessages());
       search(ns.store, SEARCH_TAG_LARGE, tagQuery(LARGE));
       search(ns.store, SEARCH_TIME_LARGE, timeQuery(LARGE, sizes.searchLarge()));
-      freshProcess(ns.config, ns.store.search(SearchQuery.in(Scope.project(LARGE)).limit(1).build()).items().get(0));
+      freshProcess(
+          ns.config,
+          ns.store.search(SearchQuery.in(Scope.project(LARGE)).limit(1).build()).items().get(0));
     }
     ByteArrayOutputStream[] archives = new ByteArrayOutputStream[sizes.bulkIterations()];
     try (Namespace ns = Namespace.open(target)) {
@@ -142,10 +164,14 @@ final class StoreSuite {
       search(store, SEARCH_TAG_SMALL, tagQuery(SMALL));
       search(store, SEARCH_TIME_SMALL, timeQuery(SMALL, sizes.searchSmall()));
       search(store, LIST, SearchQuery.in(Scope.project(SMALL)).limit(100).build());
-      Stats export = Sampler.time(0, sizes.bulkIterations(), i -> {
-        archives[i] = new ByteArrayOutputStream();
-        store.exportSessions(SearchQuery.in(Scope.project(SMALL)).build(), archives[i]);
-      });
+      Stats export =
+          Sampler.time(
+              0,
+              sizes.bulkIterations(),
+              i -> {
+                archives[i] = new ByteArrayOutputStream();
+                store.exportSessions(SearchQuery.in(Scope.project(SMALL)).build(), archives[i]);
+              });
       out.accept(Row.throughput(EXPORT, target.name(), SESSIONSTORE, export, archives[0].size()));
     }
     byte[] archive = archives[0].toByteArray();
@@ -155,55 +181,85 @@ final class StoreSuite {
     for (int i = 0; i < sizes.bulkIterations(); i++) {
       try (Namespace ns = Namespace.open(target)) {
         long start = System.nanoTime();
-        ImportResult imported = ns.store.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS);
+        ImportResult imported =
+            ns.store.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS);
         imports[i] = System.nanoTime() - start;
         start = System.nanoTime();
-        CleanupResult removed = ns.store.cleanupOldSessions(Duration.ofDays(30), Scope.project(SMALL), false);
+        CleanupResult removed =
+            ns.store.cleanupOldSessions(Duration.ofDays(30), Scope.project(SMALL), false);
         cleanups[i] = System.nanoTime() - start;
         if (imported.created() != n || removed.count() != n) {
-          throw new IllegalStateException("Imported " + imported.created() + " and cleaned up " + removed.count()
-              + " sessions, not " + n);
+          throw new IllegalStateException(
+              "Imported "
+                  + imported.created()
+                  + " and cleaned up "
+                  + removed.count()
+                  + " sessions, not "
+                  + n);
         }
       }
     }
-    out.accept(Row.throughput(IMPORT, target.name(), SESSIONSTORE, new Stats(imports), archive.length));
+    out.accept(
+        Row.throughput(IMPORT, target.name(), SESSIONSTORE, new Stats(imports), archive.length));
     report(CLEANUP, new Stats(cleanups), 0);
   }
 
   private void search(SessionStore store, String workload, SearchQuery query) throws Exception {
-    Stats stats = Sampler.time(sizes.warmup(), sizes.iterations(), i -> {
-      Page<SessionMetadata> page = store.search(query);
-      if (page.items().isEmpty()) {
-        throw new IllegalStateException(workload + " found nothing");
-      }
-    });
+    Stats stats =
+        Sampler.time(
+            sizes.warmup(),
+            sizes.iterations(),
+            i -> {
+              Page<SessionMetadata> page = store.search(query);
+              if (page.items().isEmpty()) {
+                throw new IllegalStateException(workload + " found nothing");
+              }
+            });
     report(workload, stats, 0);
   }
 
-  /** The fresh-process series: every operation on a new store instance, with the requests it sends. */
+  /**
+   * The fresh-process series: every operation on a new store instance, with the requests it sends.
+   */
   private void freshProcess(Map<String, String> config, SessionMetadata session) throws Exception {
-    fresh(FRESH_LIST, config, s -> s.search(SearchQuery.in(Scope.allProjects()).limit(20).build()).items());
-    fresh(FRESH_SEARCH, config, s -> s.search(SearchQuery.in(Scope.allProjects()).tags("tag-3").limit(20).build())
-        .items());
+    fresh(
+        FRESH_LIST,
+        config,
+        s -> s.search(SearchQuery.in(Scope.allProjects()).limit(20).build()).items());
+    fresh(
+        FRESH_SEARCH,
+        config,
+        s -> s.search(SearchQuery.in(Scope.allProjects()).tags("tag-3").limit(20).build()).items());
     // what `sessionstore info ID` does: the id looked up in every project, then the session's head
-    fresh(FRESH_INFO, config, s -> s.getMetadata(s.findSessions(session.sessionId()).get(0).key()).stream()
-        .toList());
+    fresh(
+        FRESH_INFO,
+        config,
+        s -> s.getMetadata(s.findSessions(session.sessionId()).get(0).key()).stream().toList());
     fresh(FRESH_LOAD, config, s -> s.loadSession(session.key()).orElseThrow().messages());
   }
 
-  private void fresh(String workload, Map<String, String> config, Function<SessionStore, List<?>> op)
+  private void fresh(
+      String workload, Map<String, String> config, Function<SessionStore, List<?>> op)
       throws Exception {
     long[] requests = new long[1];
-    Stats stats = Sampler.time(1, sizes.iterations(), i -> {
-      StorageBackend backend = Target.backend(config);
-      try (SessionStore store = SessionStore.builder().config(SessionStoreConfig.of(config)).backend(backend)
-          .build()) {
-        if (op.apply(store).isEmpty()) {
-          throw new IllegalStateException(workload + " found nothing");
-        }
-      }
-      requests[0] = backend instanceof SupportsRequestCounts counted ? counted.totalRequests() : -1;
-    });
+    Stats stats =
+        Sampler.time(
+            1,
+            sizes.iterations(),
+            i -> {
+              StorageBackend backend = Target.backend(config);
+              try (SessionStore store =
+                  SessionStore.builder()
+                      .config(SessionStoreConfig.of(config))
+                      .backend(backend)
+                      .build()) {
+                if (op.apply(store).isEmpty()) {
+                  throw new IllegalStateException(workload + " found nothing");
+                }
+              }
+              requests[0] =
+                  backend instanceof SupportsRequestCounts counted ? counted.totalRequests() : -1;
+            });
     Row row = Row.of(workload, target.name(), SESSIONSTORE, stats, 0);
     out.accept(requests[0] < 0 ? row : row.withRequestsPerOp(requests[0]));
   }
@@ -216,10 +272,17 @@ final class StoreSuite {
   /** The middle tenth of the sessions' update times. */
   private static SearchQuery timeQuery(String project, int sessions) {
     Instant[] range = Population.middleTenth(sessions);
-    return SearchQuery.in(Scope.project(project)).updatedAfter(range[0]).updatedBefore(range[1]).limit(100).build();
+    return SearchQuery.in(Scope.project(project))
+        .updatedAfter(range[0])
+        .updatedBefore(range[1])
+        .limit(100)
+        .build();
   }
 
-  /** What {@code record} does: each session grown one message at a time, then every session loaded once. */
+  /**
+   * What {@code record} does: each session grown one message at a time, then every session loaded
+   * once.
+   */
   private void recording() throws Exception {
     int sessions = sizes.recordingSessions();
     int length = sizes.recordingLength();
@@ -244,7 +307,8 @@ final class StoreSuite {
         int loaded = store.loadSession(store.key("recording-" + r)).orElseThrow().messages().size();
         nanos[op++] = System.nanoTime() - start;
         if (loaded != length) {
-          throw new IllegalStateException("A recorded session holds " + loaded + " messages, not " + length);
+          throw new IllegalStateException(
+              "A recorded session holds " + loaded + " messages, not " + length);
         }
       }
     }

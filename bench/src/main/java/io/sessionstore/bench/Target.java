@@ -11,14 +11,16 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One backend the bench runs on: the store's configuration for a new, empty namespace of it (a directory, a key
- * prefix, a database), and the plain driver on the same storage for the floor.
+ * One backend the bench runs on: the store's configuration for a new, empty namespace of it (a
+ * directory, a key prefix, a database), and the plain driver on the same storage for the floor.
  */
 interface Target extends AutoCloseable {
   /** The backend's name, as in the report's {@code backend} column. */
   String name();
 
-  /** A store configuration, with the defaults a user gets, on a namespace no other call returned. */
+  /**
+   * A store configuration, with the defaults a user gets, on a namespace no other call returned.
+   */
   Map<String, String> freshConfig() throws Exception;
 
   /** Frees what a namespace holds, once no store uses it any more. */
@@ -38,9 +40,12 @@ interface Target extends AutoCloseable {
     return SessionStore.builder().config(SessionStoreConfig.of(config)).clock(clock).build();
   }
 
-  /** A new, unstarted backend on the configuration's storage (the store built with it starts it). */
+  /**
+   * A new, unstarted backend on the configuration's storage (the store built with it starts it).
+   */
   static StorageBackend backend(Map<String, String> config) {
-    StorageBackendProvider provider = BackendRegistry.discover().provider(config.get(BackendRegistry.BACKEND_KEY));
+    StorageBackendProvider provider =
+        BackendRegistry.discover().provider(config.get(BackendRegistry.BACKEND_KEY));
     return provider.create(BackendConfig.of(provider, config));
   }
 

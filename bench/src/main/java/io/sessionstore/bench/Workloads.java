@@ -31,23 +31,58 @@ final class Workloads {
   static final String SPRING_AI_MONGO = "spring-ai-mongo";
 
   /** Every workload, in report order. */
-  static final List<String> ALL = List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD, LOAD_WARM,
-      SEARCH_TAG_SMALL, SEARCH_TAG_LARGE, SEARCH_TIME_SMALL, SEARCH_TIME_LARGE, LIST, CLEANUP, EXPORT, IMPORT,
-      RECORDING, FRESH_LIST, FRESH_SEARCH, FRESH_INFO, FRESH_LOAD);
+  static final List<String> ALL =
+      List.of(
+          SAVE,
+          APPEND_SHORT,
+          APPEND_MID,
+          APPEND_LONG,
+          LOAD_COLD,
+          LOAD_WARM,
+          SEARCH_TAG_SMALL,
+          SEARCH_TAG_LARGE,
+          SEARCH_TIME_SMALL,
+          SEARCH_TIME_LARGE,
+          LIST,
+          CLEANUP,
+          EXPORT,
+          IMPORT,
+          RECORDING,
+          FRESH_LIST,
+          FRESH_SEARCH,
+          FRESH_INFO,
+          FRESH_LOAD);
 
   /**
-   * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per operation,
-   * start-up included, on the large population.
+   * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per
+   * operation, start-up included, on the large population.
    */
-  static final List<String> FRESH_PROCESS = List.of(FRESH_LIST, FRESH_SEARCH, FRESH_INFO, FRESH_LOAD);
+  static final List<String> FRESH_PROCESS =
+      List.of(FRESH_LIST, FRESH_SEARCH, FRESH_INFO, FRESH_LOAD);
 
-  /** What the floor has an equivalent of: one object written (saves, appends, recording) or read (loads). */
-  static final List<String> WITH_FLOOR = List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD,
-      LOAD_WARM, RECORDING);
+  /**
+   * What the floor has an equivalent of: one object written (saves, appends, recording) or read
+   * (loads).
+   */
+  static final List<String> WITH_FLOOR =
+      List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD, LOAD_WARM, RECORDING);
 
-  /** What the naive design runs: writes, a cold load, and search and listing by reading every file. */
-  static final List<String> NAIVE_WORKLOADS = List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD,
-      SEARCH_TAG_SMALL, SEARCH_TAG_LARGE, SEARCH_TIME_SMALL, SEARCH_TIME_LARGE, LIST, RECORDING);
+  /**
+   * What the naive design runs: writes, a cold load, and search and listing by reading every file.
+   */
+  static final List<String> NAIVE_WORKLOADS =
+      List.of(
+          SAVE,
+          APPEND_SHORT,
+          APPEND_MID,
+          APPEND_LONG,
+          LOAD_COLD,
+          SEARCH_TAG_SMALL,
+          SEARCH_TAG_LARGE,
+          SEARCH_TIME_SMALL,
+          SEARCH_TIME_LARGE,
+          LIST,
+          RECORDING);
 
   /** What the Spring AI peers run: the add of ChatMemory, and recording. */
   static final List<String> PEER_WORKLOADS = List.of(APPEND_MID, RECORDING);
@@ -55,9 +90,10 @@ final class Workloads {
   private Workloads() {}
 
   /**
-   * How many sessions a series of appends cycles through: none grows by more than a tenth of its length, nor by
-   * more than {@value #MAX_APPENDS_PER_SESSION} commits, so that the series compare session lengths rather than how
-   * many commits each piled onto one session (S3Proxy lists a session's commit markers by walking all of them).
+   * How many sessions a series of appends cycles through: none grows by more than a tenth of its
+   * length, nor by more than {@value #MAX_APPENDS_PER_SESSION} commits, so that the series compare
+   * session lengths rather than how many commits each piled onto one session (S3Proxy lists a
+   * session's commit markers by walking all of them).
    */
   static int appendSessions(int length, int operations) {
     int perSession = Math.max(1, Math.min(length / 10, MAX_APPENDS_PER_SESSION));

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs every workload of every system at a toy size, so the bench cannot rot, and checks the report's shape. No
- * timing is asserted: the machines that run the tests are too noisy for that.
+ * Runs every workload of every system at a toy size, so the bench cannot rot, and checks the
+ * report's shape. No timing is asserted: the machines that run the tests are too noisy for that.
  */
 class BenchSmokeTest {
   @Test
@@ -41,7 +41,8 @@ class BenchSmokeTest {
       String k = key(r.workload(), r.backend(), r.system());
       assertTrue(seen.add(k), "reported twice: " + k);
       assertTrue(r.opsPerSec() > 0 && Double.isFinite(r.opsPerSec()), "a positive rate: " + r);
-      assertTrue(r.p50Micros() > 0 && r.p99Micros() >= r.p50Micros(), "p50 > 0 and p99 >= p50: " + r);
+      assertTrue(
+          r.p50Micros() > 0 && r.p99Micros() >= r.p50Micros(), "p50 > 0 and p99 >= p50: " + r);
       assertTrue(r.bytes() >= 0, "bytes: " + r);
       if (FRESH_PROCESS.contains(r.workload()) && !r.backend().equals("file")) {
         assertTrue(r.requestsPerOp() != null && r.requestsPerOp() > 0, "requests counted: " + r);
@@ -55,8 +56,10 @@ class BenchSmokeTest {
     Path json = dir.resolve("report.json");
     new Report(List.of(new Row(SAVE, "file", SESSIONSTORE, 1.5, 2.0, 3.0, 4, 7L))).writeJson(json);
     String text = Files.readString(json).replaceAll("\\s", "");
-    assertEquals("[{\"workload\":\"save-100\",\"backend\":\"file\",\"system\":\"sessionstore\",\"opsPerSec\":1.5,"
-        + "\"p50Micros\":2.0,\"p99Micros\":3.0,\"bytes\":4,\"requestsPerOp\":7}]", text);
+    assertEquals(
+        "[{\"workload\":\"save-100\",\"backend\":\"file\",\"system\":\"sessionstore\",\"opsPerSec\":1.5,"
+            + "\"p50Micros\":2.0,\"p99Micros\":3.0,\"bytes\":4,\"requestsPerOp\":7}]",
+        text);
   }
 
   private static String key(String workload, String backend, String system) {

@@ -29,13 +29,15 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Claude Code and a {@link SessionStore} working together (the README's "Claude Code"): import Claude Code's transcripts,
- * write a stored session back where Claude Code looks for it ({@code <config dir>/projects/<encoded working
- * directory>/<id>.jsonl}), and resume a stored session through the Claude Code command, recording what it prints.
+ * Claude Code and a {@link SessionStore} working together (the README's "Claude Code"): import
+ * Claude Code's transcripts, write a stored session back where Claude Code looks for it ({@code
+ * <config dir>/projects/<encoded working directory>/<id>.jsonl}), and resume a stored session
+ * through the Claude Code command, recording what it prints.
  *
- * <p>Sessions imported from transcripts carry the attribute {@code format=claude-transcript}; sessions recorded from
- * {@code --output-format stream-json} output carry {@code format=stream-json} and have no transcript to write back.
- * Thread-safe as far as the store is; two resumes of one session at once are not coordinated.
+ * <p>Sessions imported from transcripts carry the attribute {@code format=claude-transcript};
+ * sessions recorded from {@code --output-format stream-json} output carry {@code
+ * format=stream-json} and have no transcript to write back. Thread-safe as far as the store is; two
+ * resumes of one session at once are not coordinated.
  */
 public final class ClaudeCode {
   private static final int FOLDER_LENGTH = 200;
@@ -45,12 +47,14 @@ public final class ClaudeCode {
   private final Path configDir;
 
   /**
-   * @param command the Claude Code command and any arguments that come before the ones a resume adds
+   * @param command the Claude Code command and any arguments that come before the ones a resume
+   *     adds
    * @param configDir Claude Code's configuration folder (its {@code CLAUDE_CONFIG_DIR})
    */
   public ClaudeCode(SessionStore store, List<String> command, Path configDir) {
     if (command.isEmpty()) {
-      throw new io.sessionstore.api.ConfigurationException("Invalid " + ClaudeConfig.COMMAND + ": it is empty");
+      throw new io.sessionstore.api.ConfigurationException(
+          "Invalid " + ClaudeConfig.COMMAND + ": it is empty");
     }
     this.store = store;
     this.command = List.copyOf(command);
@@ -58,13 +62,18 @@ public final class ClaudeCode {
   }
 
   /**
-   * The command from {@link ClaudeConfig#COMMAND} (default {@code claude}, split at spaces) and the folder from
-   * {@link ClaudeConfig#CONFIG_DIR}, else {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}.
+   * The command from {@link ClaudeConfig#COMMAND} (default {@code claude}, split at spaces) and the
+   * folder from {@link ClaudeConfig#CONFIG_DIR}, else {@code $CLAUDE_CONFIG_DIR}, else {@code
+   * ~/.claude}.
    */
   public static ClaudeCode of(SessionStore store, SessionStoreConfig config) {
     String cmd = config.get(ClaudeConfig.COMMAND).orElse(ClaudeConfig.DEFAULT_COMMAND).strip();
-    Path dir = config.get(ClaudeConfig.CONFIG_DIR).filter(s -> !s.isBlank()).map(ClaudeCode::expandHome)
-        .orElseGet(ClaudeCode::defaultConfigDir);
+    Path dir =
+        config
+            .get(ClaudeConfig.CONFIG_DIR)
+            .filter(s -> !s.isBlank())
+            .map(ClaudeCode::expandHome)
+            .orElseGet(ClaudeCode::defaultConfigDir);
     return new ClaudeCode(store, cmd.isEmpty() ? List.of() : Arrays.asList(cmd.split("\\s+")), dir);
   }
 
@@ -84,10 +93,10 @@ public final class ClaudeCode {
   }
 
   /**
-   * The folder Claude Code keeps a working directory's transcripts in: the directory's real path with every
-   * character other than an ASCII letter or digit replaced by {@code -}, cut to 200 characters and followed by a
-   * hash when longer (an existing folder with that start is used, since the hash differs between Claude Code
-   * builds).
+   * The folder Claude Code keeps a working directory's transcripts in: the directory's real path
+   * with every character other than an ASCII letter or digit replaced by {@code -}, cut to 200
+   * characters and followed by a hash when longer (an existing folder with that start is used,
+   * since the hash differs between Claude Code builds).
    */
   public Path transcriptFolder(Path workingDir) {
     String path = realPath(workingDir).toString();
@@ -98,37 +107,50 @@ public final class ClaudeCode {
     String prefix = encoded.substring(0, FOLDER_LENGTH);
     if (Files.isDirectory(projectsDir())) {
       try (Stream<Path> folders = Files.list(projectsDir())) {
-        Optional<Path> existing = folders.filter(f -> {
-          String name = f.getFileName().toString();
-          return name.length() > FOLDER_LENGTH && name.startsWith(prefix) && Files.isDirectory(f);
-        }).sorted().findFirst();
+        Optional<Path> existing =
+            folders
+                .filter(
+                    f -> {
+                      String name = f.getFileName().toString();
+                      return name.length() > FOLDER_LENGTH
+                          && name.startsWith(prefix)
+                          && Files.isDirectory(f);
+                    })
+                .sorted()
+                .findFirst();
         if (existing.isPresent()) {
           return existing.get();
         }
       } catch (IOException e) {
-        throw new BackendUnavailableException("Cannot list " + projectsDir() + ": " + IoErrors.describe(e), e);
+        throw new BackendUnavailableException(
+            "Cannot list " + projectsDir() + ": " + IoErrors.describe(e), e);
       }
     }
-    return projectsDir().resolve(prefix + "-" + Long.toString(Math.abs((long) path.hashCode()), 36));
+    return projectsDir()
+        .resolve(prefix + "-" + Long.toString(Math.abs((long) path.hashCode()), 36));
   }
 
-  /** Claude Code's folder name for a path: each UTF-16 unit other than an ASCII letter or digit becomes '-'. */
+  /**
+   * Claude Code's folder name for a path: each UTF-16 unit other than an ASCII letter or digit
+   * becomes '-'.
+   */
   static String encode(String path) {
     StringBuilder out = new StringBuilder(path.length());
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
-      out.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '-');
+      out.append(
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '-');
     }
     return out.toString();
   }
 
   /**
-   * Imports every transcript under a projects folder: {@code <folder>/<id>.jsonl} becomes session {@code <id>} of
-   * project {@code <folder>}, {@code <folder>/<id>/subagents/<name>.jsonl} its sub-transcript
-   * {@code subagents/<name>}; a folder that holds {@code <id>.jsonl} files itself is taken as one project's folder.
-   * Every line is kept byte for byte; importing again stores only lines added since. A
-   * line that is not a JSON object is reported and skipped; a last line without its newline is left for the next
-   * import.
+   * Imports every transcript under a projects folder: {@code <folder>/<id>.jsonl} becomes session
+   * {@code <id>} of project {@code <folder>}, {@code <folder>/<id>/subagents/<name>.jsonl} its
+   * sub-transcript {@code subagents/<name>}; a folder that holds {@code <id>.jsonl} files itself is
+   * taken as one project's folder. Every line is kept byte for byte; importing again stores only
+   * lines added since. A line that is not a JSON object is reported and skipped; a last line
+   * without its newline is left for the next import.
    *
    * @param progress told after each project folder
    * @throws io.sessionstore.api.InvalidInputException when the folder does not exist
@@ -138,27 +160,36 @@ public final class ClaudeCode {
   }
 
   /**
-   * Writes a stored session's transcript, and its {@code subagents/…} sub-transcripts, where Claude Code started
-   * in {@code workingDir} finds them, so that {@code claude --resume <id>} works there. A file that already holds
-   * the same lines is left as it is.
+   * Writes a stored session's transcript, and its {@code subagents/…} sub-transcripts, where Claude
+   * Code started in {@code workingDir} finds them, so that {@code claude --resume <id>} works
+   * there. A file that already holds the same lines is left as it is.
    *
    * @param force overwrite files that differ
-   * @throws NotFoundException when the session does not exist, or holds stream-json messages (no transcript)
-   * @throws ConflictException when a file exists and differs, and {@code force} is not set; nothing is written
+   * @throws NotFoundException when the session does not exist, or holds stream-json messages (no
+   *     transcript)
+   * @throws ConflictException when a file exists and differs, and {@code force} is not set; nothing
+   *     is written
    */
   public PullResult pull(SessionKey key, Path workingDir, boolean force) {
     return pull(key, workingDir, force ? Existing.OVERWRITE : Existing.REFUSE);
   }
 
   /** What to do with a transcript file that exists and differs from the stored one. */
-  private enum Existing { REFUSE, OVERWRITE, KEEP_LONGER }
+  private enum Existing {
+    REFUSE,
+    OVERWRITE,
+    KEEP_LONGER
+  }
 
   private PullResult pull(SessionKey key, Path workingDir, Existing existing) {
     SessionKey session = key.main();
     SessionMetadata m = metadata(session);
     if (SessionMetadata.FORMAT_STREAM_JSON.equals(m.attributes().get(SessionMetadata.FORMAT))) {
-      throw new NotFoundException("Cannot pull " + session + ": it was recorded from stream-json output, which "
-          + "holds no Claude Code transcript (resume it with sessionstore resume)");
+      throw new NotFoundException(
+          "Cannot pull "
+              + session
+              + ": it was recorded from stream-json output, which "
+              + "holds no Claude Code transcript (resume it with sessionstore resume)");
     }
     Path folder = transcriptFolder(workingDir);
     Path transcript = folder.resolve(fileName(session, session.sessionId()));
@@ -171,7 +202,9 @@ public final class ClaudeCode {
         for (int i = 0; i < segments.length - 1; i++) {
           file = file.resolve(segments[i]);
         }
-        files.put(file.resolve(fileName(session, segments[segments.length - 1])), lines(session.withSubpath(sub)));
+        files.put(
+            file.resolve(fileName(session, segments[segments.length - 1])),
+            lines(session.withSubpath(sub)));
       }
     }
     // Decide about every file before writing any, so a refusal leaves nothing half pulled.
@@ -187,9 +220,15 @@ public final class ClaudeCode {
       } else if (existing == Existing.OVERWRITE) {
         write.add(f.getKey());
       } else {
-        throw new ConflictException("Cannot pull " + session + ": " + f.getKey() + " exists and differs from the "
-            + "stored transcript" + (existing == Existing.KEEP_LONGER ? " (it does not continue it)" : "")
-            + "; sessionstore pull --force overwrites it");
+        throw new ConflictException(
+            "Cannot pull "
+                + session
+                + ": "
+                + f.getKey()
+                + " exists and differs from the "
+                + "stored transcript"
+                + (existing == Existing.KEEP_LONGER ? " (it does not continue it)" : "")
+                + "; sessionstore pull --force overwrites it");
       }
     }
     for (Path p : write) {
@@ -199,29 +238,44 @@ public final class ClaudeCode {
   }
 
   /**
-   * Resumes a stored session: runs {@code <command> --resume <id> -p <prompt> --output-format stream-json
-   * --verbose} in {@code workingDir}, hands every line it prints to {@code output}, and records the printed
-   * messages as they arrive. A stream-json session gets them appended. A Claude Code transcript session is first
-   * pulled for {@code workingDir} (a local transcript that already continues the stored one is kept), gets the
-   * printed messages as a new sub-transcript {@code runs/<n>} (whose costs count in the session's cost), and after
-   * the run gets the lines Claude Code added to its transcript.
+   * Resumes a stored session: runs {@code <command> --resume <id> -p <prompt> --output-format
+   * stream-json --verbose} in {@code workingDir}, hands every line it prints to {@code output}, and
+   * records the printed messages as they arrive. A stream-json session gets them appended. A Claude
+   * Code transcript session is first pulled for {@code workingDir} (a local transcript that already
+   * continues the stored one is kept), gets the printed messages as a new sub-transcript {@code
+   * runs/<n>} (whose costs count in the session's cost), and after the run gets the lines Claude
+   * Code added to its transcript.
    *
    * @throws NotFoundException when the session does not exist
-   * @throws ConflictException when a local transcript differs from the stored one and does not continue it
+   * @throws ConflictException when a local transcript differs from the stored one and does not
+   *     continue it
    * @throws ClaudeCommandNotFoundException when the command cannot be run
    */
-  public ResumeResult resume(SessionKey key, String prompt, Path workingDir, Consumer<String> output) {
+  public ResumeResult resume(
+      SessionKey key, String prompt, Path workingDir, Consumer<String> output) {
     SessionKey session = key.main();
     SessionMetadata m = metadata(session);
-    boolean transcript = SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT.equals(m.attributes().get(SessionMetadata.FORMAT));
+    boolean transcript =
+        SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT.equals(m.attributes().get(SessionMetadata.FORMAT));
     PullResult pulled = transcript ? pull(session, workingDir, Existing.KEEP_LONGER) : null;
-    SessionKey into = transcript ? session.withSubpath(SessionMetadata.RUNS_PREFIX + nextRun(session)) : session;
+    SessionKey into =
+        transcript ? session.withSubpath(SessionMetadata.RUNS_PREFIX + nextRun(session)) : session;
     List<String> args = new ArrayList<>(command);
-    args.addAll(List.of("--resume", session.sessionId(), "-p", prompt, "--output-format", "stream-json",
-        "--verbose"));
-    ProcessBuilder builder = new ProcessBuilder(args).directory(workingDir.toAbsolutePath().toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT);
-    // Only a configured folder is handed down: Claude Code moves more than transcripts (its login, its settings)
+    args.addAll(
+        List.of(
+            "--resume",
+            session.sessionId(),
+            "-p",
+            prompt,
+            "--output-format",
+            "stream-json",
+            "--verbose"));
+    ProcessBuilder builder =
+        new ProcessBuilder(args)
+            .directory(workingDir.toAbsolutePath().toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+    // Only a configured folder is handed down: Claude Code moves more than transcripts (its login,
+    // its settings)
     // with CLAUDE_CONFIG_DIR, so the default is left for it to find as it always does.
     if (!configDir.equals(defaultConfigDir().toAbsolutePath().normalize())) {
       builder.environment().put("CLAUDE_CONFIG_DIR", configDir.toString());
@@ -231,11 +285,19 @@ public final class ClaudeCode {
       process = builder.start();
     } catch (IOException e) {
       if (pulled != null) {
-        // Nothing ran: the transcript pulled for the run would only be imported again later, as another project's.
+        // Nothing ran: the transcript pulled for the run would only be imported again later, as
+        // another project's.
         unpull(pulled);
       }
-      throw new ClaudeCommandNotFoundException("Cannot run the Claude Code command '" + command.get(0) + "': "
-          + IoErrors.describe(e) + " (install Claude Code, or set " + ClaudeConfig.COMMAND + ")", e);
+      throw new ClaudeCommandNotFoundException(
+          "Cannot run the Claude Code command '"
+              + command.get(0)
+              + "': "
+              + IoErrors.describe(e)
+              + " (install Claude Code, or set "
+              + ClaudeConfig.COMMAND
+              + ")",
+          e);
     }
     // Stopping sessionstore stops the run it started.
     Thread stopRun = new Thread(process::destroy);
@@ -244,18 +306,20 @@ public final class ClaudeCode {
     RecordResult recorded;
     try {
       process.getOutputStream().close();
-      Consumer<String> echo = line -> {
-        output.accept(line);
-        if (!line.isBlank()) {
-          try {
-            printed.add(Message.parse(line));
-          } catch (io.sessionstore.api.InvalidInputException e) {
-            // the recorder reports it
-          }
-        }
-      };
+      Consumer<String> echo =
+          line -> {
+            output.accept(line);
+            if (!line.isBlank()) {
+              try {
+                printed.add(Message.parse(line));
+              } catch (io.sessionstore.api.InvalidInputException e) {
+                // the recorder reports it
+              }
+            }
+          };
       try {
-        recorded = Recorder.of(store, RecordOptions.into(into)).record(process.getInputStream(), echo);
+        recorded =
+            Recorder.of(store, RecordOptions.into(into)).record(process.getInputStream(), echo);
       } catch (RuntimeException storeFailed) {
         // The run goes on to its end, its output still passed through; only the recording stopped.
         passThrough(process, output);
@@ -264,7 +328,8 @@ public final class ClaudeCode {
       }
       waitFor(process);
     } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot run the Claude Code command: " + IoErrors.describe(e), e);
+      throw new BackendUnavailableException(
+          "Cannot run the Claude Code command: " + IoErrors.describe(e), e);
     } finally {
       process.destroy();
       try {
@@ -276,12 +341,16 @@ public final class ClaudeCode {
     TranscriptImportResult after = null;
     if (transcript) {
       Path file = pulled.transcript();
-      after = new TranscriptImporter(store)
-          .importSession(session, file, file.resolveSibling(session.sessionId()).resolve(TranscriptImporter.SUBAGENTS))
-          .result();
+      after =
+          new TranscriptImporter(store)
+              .importSession(
+                  session,
+                  file,
+                  file.resolveSibling(session.sessionId()).resolve(TranscriptImporter.SUBAGENTS))
+              .result();
     }
-    return new ResumeResult(process.exitValue(), into, printed, recorded.stored(), recorded.rejected(), pulled,
-        after);
+    return new ResumeResult(
+        process.exitValue(), into, printed, recorded.stored(), recorded.rejected(), pulled, after);
   }
 
   /** Removes the files a pull wrote, and the folders it left empty. */
@@ -289,7 +358,8 @@ public final class ClaudeCode {
     for (Path file : pulled.written()) {
       try {
         Files.deleteIfExists(file);
-        for (Path dir = file.getParent(); dir != null && !dir.equals(pulled.transcript().getParent().getParent());
+        for (Path dir = file.getParent();
+            dir != null && !dir.equals(pulled.transcript().getParent().getParent());
             dir = dir.getParent()) {
           try (Stream<Path> left = Files.list(dir)) {
             if (left.findAny().isPresent()) {
@@ -299,14 +369,16 @@ public final class ClaudeCode {
           Files.delete(dir);
         }
       } catch (IOException e) {
-        // A file left behind is the worst case, the one this tries to avoid; the run's error is what matters.
+        // A file left behind is the worst case, the one this tries to avoid; the run's error is
+        // what matters.
       }
     }
   }
 
   private static void passThrough(Process process, Consumer<String> output) throws IOException {
-    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
+    try (var lines =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         output.accept(line);
       }
@@ -326,7 +398,8 @@ public final class ClaudeCode {
   private long nextRun(SessionKey session) {
     long last = 0;
     for (String sub : store.listSubpaths(session)) {
-      if (sub.startsWith(SessionMetadata.RUNS_PREFIX) && sub.substring(SessionMetadata.RUNS_PREFIX.length()).matches("[0-9]{1,18}")) {
+      if (sub.startsWith(SessionMetadata.RUNS_PREFIX)
+          && sub.substring(SessionMetadata.RUNS_PREFIX.length()).matches("[0-9]{1,18}")) {
         last = Math.max(last, Long.parseLong(sub.substring(SessionMetadata.RUNS_PREFIX.length())));
       }
     }
@@ -334,7 +407,8 @@ public final class ClaudeCode {
   }
 
   private SessionMetadata metadata(SessionKey session) {
-    return store.getMetadata(session)
+    return store
+        .getMetadata(session)
         .orElseThrow(() -> new NotFoundException("Session " + session + " does not exist"));
   }
 
@@ -355,8 +429,8 @@ public final class ClaudeCode {
   }
 
   /**
-   * Whether a local transcript goes on from the stored lines: its lines, read as an import reads them (line ends,
-   * blank and rejected lines aside), start with them.
+   * Whether a local transcript goes on from the stored lines: its lines, read as an import reads
+   * them (line ends, blank and rejected lines aside), start with them.
    */
   private static boolean continues(Path file, List<String> stored) {
     try {
@@ -368,12 +442,19 @@ public final class ClaudeCode {
     }
   }
 
-  /** A transcript's file name; one the file system cannot hold is bad input, not a failure to retry. */
+  /**
+   * A transcript's file name; one the file system cannot hold is bad input, not a failure to retry.
+   */
   private static String fileName(SessionKey session, String name) {
     String file = name + ".jsonl";
     if (file.getBytes(StandardCharsets.UTF_8).length > 255) {
-      throw new io.sessionstore.api.InvalidInputException("Cannot pull " + session + ": '" + name + "' is too long "
-          + "for a transcript file name (at most 249 bytes)");
+      throw new io.sessionstore.api.InvalidInputException(
+          "Cannot pull "
+              + session
+              + ": '"
+              + name
+              + "' is too long "
+              + "for a transcript file name (at most 249 bytes)");
     }
     return file;
   }
@@ -393,10 +474,15 @@ public final class ClaudeCode {
       boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
       // Transcripts hold prompts, code and secrets.
       if (posix) {
-        Files.createDirectories(file.getParent(),
+        Files.createDirectories(
+            file.getParent(),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        tmp = Files.createTempFile(file.getParent(), ".sessionstore-", ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        tmp =
+            Files.createTempFile(
+                file.getParent(),
+                ".sessionstore-",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } else {
         Files.createDirectories(file.getParent());
         tmp = Files.createTempFile(file.getParent(), ".sessionstore-", ".tmp");
@@ -414,11 +500,15 @@ public final class ClaudeCode {
       } catch (IOException ignored) {
         // the write failed already; that is what the caller hears about
       }
-      throw new BackendUnavailableException("Cannot write " + file + ": " + IoErrors.describe(e), e);
+      throw new BackendUnavailableException(
+          "Cannot write " + file + ": " + IoErrors.describe(e), e);
     }
   }
 
-  /** The path with links resolved, also for a directory that does not exist yet (its nearest existing parent's). */
+  /**
+   * The path with links resolved, also for a directory that does not exist yet (its nearest
+   * existing parent's).
+   */
   private static Path realPath(Path dir) {
     Path absolute = dir.toAbsolutePath().normalize();
     Path existing = absolute;

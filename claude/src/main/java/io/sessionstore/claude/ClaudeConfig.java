@@ -5,26 +5,36 @@ import io.sessionstore.spi.ConfigNamespace;
 import java.util.List;
 
 /**
- * The configuration keys of Claude Code interoperability, {@code sessionstore.claude.*} (the README's "Configuration"), declared
- * here and nowhere else. The core finds this class with {@link java.util.ServiceLoader}, so it checks these keys
- * (an unknown {@code sessionstore.claude.*} key is an error) and reads their environment variables
- * ({@code SESSIONSTORE_CLAUDE_COMMAND}, {@code SESSIONSTORE_CLAUDE_CONFIG_DIR}) as it does its own. Immutable.
+ * The configuration keys of Claude Code interoperability, {@code sessionstore.claude.*} (the
+ * README's "Configuration"), declared here and nowhere else. The core finds this class with {@link
+ * java.util.ServiceLoader}, so it checks these keys (an unknown {@code sessionstore.claude.*} key
+ * is an error) and reads their environment variables ({@code SESSIONSTORE_CLAUDE_COMMAND}, {@code
+ * SESSIONSTORE_CLAUDE_CONFIG_DIR}) as it does its own. Immutable.
  */
 public final class ClaudeConfig implements ConfigNamespace {
   /** The namespace, reserved for this module. */
   public static final String NAMESPACE = "claude";
+
   /** The Claude Code command, split at spaces; default {@value #DEFAULT_COMMAND}. */
   public static final String COMMAND = "sessionstore.claude.command";
-  /** Claude Code's configuration folder; default {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}. */
+
+  /**
+   * Claude Code's configuration folder; default {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}.
+   */
   public static final String CONFIG_DIR = "sessionstore.claude.config-dir";
+
   /** The value of {@link #COMMAND} when none is configured. */
   public static final String DEFAULT_COMMAND = "claude";
 
   private static final String PREFIX = "sessionstore." + NAMESPACE + ".";
-  private static final List<ConfigKey> KEYS = List.of(
-      ConfigKey.of(COMMAND.substring(PREFIX.length()), DEFAULT_COMMAND, "the Claude Code command"),
-      ConfigKey.of(CONFIG_DIR.substring(PREFIX.length()), null,
-          "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"));
+  private static final List<ConfigKey> KEYS =
+      List.of(
+          ConfigKey.of(
+              COMMAND.substring(PREFIX.length()), DEFAULT_COMMAND, "the Claude Code command"),
+          ConfigKey.of(
+              CONFIG_DIR.substring(PREFIX.length()),
+              null,
+              "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"));
 
   /** For {@link java.util.ServiceLoader}. */
   public ClaudeConfig() {}

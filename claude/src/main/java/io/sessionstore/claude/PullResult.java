@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param transcript the session's transcript file, where Claude Code looks for it
  * @param written files written
- * @param unchanged files that already held the stored lines (or, when resuming, more lines that start with them)
+ * @param unchanged files that already held the stored lines (or, when resuming, more lines that
+ *     start with them)
  */
 public record PullResult(Path transcript, List<Path> written, List<Path> unchanged) {
   public PullResult {

@@ -9,13 +9,15 @@ import java.util.Set;
  * Options of {@link Recorder#of(io.sessionstore.api.SessionStore, RecordOptions)}.
  *
  * @param project the project to record into, or null for the store's default project
- * @param sessionId the session to record into, or null to take the {@code session_id} of the stream's first
- *     {@code system}/{@code init} message
- * @param subpath the sub-transcript to record into (with a session id), or null for the session's transcript
+ * @param sessionId the session to record into, or null to take the {@code session_id} of the
+ *     stream's first {@code system}/{@code init} message
+ * @param subpath the sub-transcript to record into (with a session id), or null for the session's
+ *     transcript
  * @param tags tags to add to the session
  * @param summary the session's summary, or null to leave it as it is
  */
-public record RecordOptions(String project, String sessionId, String subpath, Set<String> tags, String summary) {
+public record RecordOptions(
+    String project, String sessionId, String subpath, Set<String> tags, String summary) {
   public static final RecordOptions DEFAULTS = new RecordOptions(null, null, null, Set.of(), null);
 
   public RecordOptions {
@@ -23,11 +25,15 @@ public record RecordOptions(String project, String sessionId, String subpath, Se
     // Tags and summary are checked as a save checks them.
     new SaveOptions(tags, summary, null, null);
     if (subpath != null && sessionId == null) {
-      throw new InvalidInputException("Cannot record into subpath " + subpath + " of no session: give a session id");
+      throw new InvalidInputException(
+          "Cannot record into subpath " + subpath + " of no session: give a session id");
     }
     if (subpath != null && (!tags.isEmpty() || summary != null)) {
-      throw new InvalidInputException("Cannot tag or describe subpath " + subpath + ": tags and summary belong to "
-          + "the session");
+      throw new InvalidInputException(
+          "Cannot tag or describe subpath "
+              + subpath
+              + ": tags and summary belong to "
+              + "the session");
     }
   }
 

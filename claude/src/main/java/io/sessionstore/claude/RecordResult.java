@@ -13,8 +13,8 @@ import java.util.List;
  * @param rejected lines that were not JSON objects; skipped, everything else was stored
  * @param metadata the session's metadata at the end, or null when nothing was stored
  */
-public record RecordResult(SessionKey key, long stored, long skipped, List<Rejection> rejected,
-    SessionMetadata metadata) {
+public record RecordResult(
+    SessionKey key, long stored, long skipped, List<Rejection> rejected, SessionMetadata metadata) {
 
   public RecordResult {
     rejected = List.copyOf(rejected);

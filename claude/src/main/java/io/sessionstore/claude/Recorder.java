@@ -19,13 +19,15 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Records a live stream of messages (what {@code claude -p --output-format stream-json --verbose} prints) into a
- * session, storing each message as it arrives so that a crash loses at most the message in flight.
+ * Records a live stream of messages (what {@code claude -p --output-format stream-json --verbose}
+ * prints) into a session, storing each message as it arrives so that a crash loses at most the
+ * message in flight.
  *
  * <p>The session is the one the options name, else the {@code session_id} of the stream's first
- * {@code system}/{@code init} message; messages that arrive before that are held until it comes. A session the
- * recording creates gets the attribute {@code format=stream-json}. A retried message (same {@code uuid}, same
- * bytes) is stored once. Thread-safe; get one from {@link #of(SessionStore, RecordOptions)}.
+ * {@code system}/{@code init} message; messages that arrive before that are held until it comes. A
+ * session the recording creates gets the attribute {@code format=stream-json}. A retried message
+ * (same {@code uuid}, same bytes) is stored once. Thread-safe; get one from {@link
+ * #of(SessionStore, RecordOptions)}.
  */
 public final class Recorder implements AutoCloseable {
   private final SessionStore store;
@@ -41,8 +43,8 @@ public final class Recorder implements AutoCloseable {
   private String invalidId;
 
   /**
-   * A recorder that stores a live stream of messages into a session of the store as they arrive. Finish it (or
-   * close it) at the end of the stream.
+   * A recorder that stores a live stream of messages into a session of the store as they arrive.
+   * Finish it (or close it) at the end of the stream.
    */
   public static Recorder of(SessionStore store, RecordOptions options) {
     return new Recorder(store, options);
@@ -57,8 +59,8 @@ public final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Feeds one line of the stream: a JSON object is stored at once; a blank line is ignored; anything else is
-   * rejected with its line number and skipped.
+   * Feeds one line of the stream: a JSON object is stored at once; a blank line is ignored;
+   * anything else is rejected with its line number and skipped.
    *
    * @return whether the line was taken (false when it was rejected)
    */
@@ -75,12 +77,14 @@ public final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Reads JSON Lines from the stream until it ends, taking each line as soon as its newline arrives (as
-   * {@link #acceptLine}), then finishes. A line that is not valid UTF-8 is rejected, never altered.
+   * Reads JSON Lines from the stream until it ends, taking each line as soon as its newline arrives
+   * (as {@link #acceptLine}), then finishes. A line that is not valid UTF-8 is rejected, never
+   * altered.
    *
-   * @param echo sees every line first, as it arrived, without its line end (a line that is not UTF-8 is only
-   *     reported)
-   * @throws BackendUnavailableException when the stream cannot be read; what arrived before is stored
+   * @param echo sees every line first, as it arrived, without its line end (a line that is not
+   *     UTF-8 is only reported)
+   * @throws BackendUnavailableException when the stream cannot be read; what arrived before is
+   *     stored
    */
   public RecordResult record(InputStream in, Consumer<String> echo) {
     Utf8Lines lines = new Utf8Lines(in);
@@ -154,21 +158,31 @@ public final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Ends the recording. Messages still held because no {@code system}/{@code init} message named a valid session
-   * are stored under the first valid {@code session_id} any of them carries.
+   * Ends the recording. Messages still held because no {@code system}/{@code init} message named a
+   * valid session are stored under the first valid {@code session_id} any of them carries.
    *
-   * @throws InvalidInputException when messages are held and none of them names a valid session (nothing of them
-   *     is stored)
+   * @throws InvalidInputException when messages are held and none of them names a valid session
+   *     (nothing of them is stored)
    */
   public synchronized RecordResult finish() {
     if (result != null) {
       return result;
     }
     if (key == null && !waiting.isEmpty()) {
-      key = waiting.stream().map(this::usableKey).flatMap(Optional::stream).findFirst()
-          .orElseThrow(() -> new InvalidInputException("Cannot record " + waiting.size() + " messages: the "
-              + "stream names no session (no system/init message with a valid session_id"
-              + (invalidId == null ? "" : "; " + invalidId) + "); give a session id (--id)"));
+      key =
+          waiting.stream()
+              .map(this::usableKey)
+              .flatMap(Optional::stream)
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new InvalidInputException(
+                          "Cannot record "
+                              + waiting.size()
+                              + " messages: the "
+                              + "stream names no session (no system/init message with a valid session_id"
+                              + (invalidId == null ? "" : "; " + invalidId)
+                              + "); give a session id (--id)"));
       write();
     }
     SessionMetadata metadata = key == null ? null : store.getMetadata(key).orElse(null);
@@ -195,16 +209,23 @@ public final class Recorder implements AutoCloseable {
   private WriteResult firstWrite(List<Message> batch) {
     if (!key.isSubpath() && store.getMetadata(key).isEmpty()) {
       try {
-        return store.saveSession(key, batch, new SaveOptions(options.tags(), options.summary(),
-            Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_STREAM_JSON), 0L));
+        return store.saveSession(
+            key,
+            batch,
+            new SaveOptions(
+                options.tags(),
+                options.summary(),
+                Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_STREAM_JSON),
+                0L));
       } catch (ConflictException e) {
         // created by another writer meanwhile: add to it
       }
     }
     WriteResult r = store.appendMessages(key, batch);
     if (!options.tags().isEmpty() || options.summary() != null) {
-      store.updateMetadata(key, new MetadataUpdate(options.tags(), null, options.summary(), false, null, null,
-          null));
+      store.updateMetadata(
+          key,
+          new MetadataUpdate(options.tags(), null, options.summary(), false, null, null, null));
     }
     return r;
   }
@@ -224,8 +245,9 @@ public final class Recorder implements AutoCloseable {
   }
 
   /**
-   * The key of the message's {@code session_id}, when it has one that is a valid name. An invalid one is noted
-   * for the error message rather than thrown: the stream must go on being read and stored.
+   * The key of the message's {@code session_id}, when it has one that is a valid name. An invalid
+   * one is noted for the error message rather than thrown: the stream must go on being read and
+   * stored.
    */
   private Optional<SessionKey> usableKey(Message m) {
     var id = m.tree().get("session_id");

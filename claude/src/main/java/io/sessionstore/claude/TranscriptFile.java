@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One transcript file as Claude Code writes it: JSON Lines that only ever grow. The complete lines are checked one
- * by one and kept as their exact text; a last line without its newline is still being written and is left out.
+ * One transcript file as Claude Code writes it: JSON Lines that only ever grow. The complete lines
+ * are checked one by one and kept as their exact text; a last line without its newline is still
+ * being written and is left out.
  */
 final class TranscriptFile {
   final Path path;
@@ -21,7 +22,10 @@ final class TranscriptFile {
   final List<TranscriptImportResult.Rejection> rejected;
   final boolean pending;
 
-  private TranscriptFile(Path path, List<Message> lines, List<TranscriptImportResult.Rejection> rejected,
+  private TranscriptFile(
+      Path path,
+      List<Message> lines,
+      List<TranscriptImportResult.Rejection> rejected,
       boolean pending) {
     this.path = path;
     this.lines = lines;
@@ -29,7 +33,9 @@ final class TranscriptFile {
     this.pending = pending;
   }
 
-  /** @throws IOException when the file cannot be read */
+  /**
+   * @throws IOException when the file cannot be read
+   */
   static TranscriptFile read(Path path) throws IOException {
     List<Message> lines = new ArrayList<>();
     List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
@@ -44,7 +50,8 @@ final class TranscriptFile {
             // a character cut in two by a write still going on
             return new TranscriptFile(path, lines, rejected, true);
           }
-          rejected.add(new TranscriptImportResult.Rejection(path, reader.number(), notUtf8.getMessage()));
+          rejected.add(
+              new TranscriptImportResult.Rejection(path, reader.number(), notUtf8.getMessage()));
           continue;
         }
         if (line == null) {
@@ -57,7 +64,8 @@ final class TranscriptFile {
           try {
             lines.add(Message.parse(line));
           } catch (InvalidInputException e) {
-            rejected.add(new TranscriptImportResult.Rejection(path, reader.number(), e.getMessage()));
+            rejected.add(
+                new TranscriptImportResult.Rejection(path, reader.number(), e.getMessage()));
           }
         }
       }

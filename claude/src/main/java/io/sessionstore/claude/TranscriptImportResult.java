@@ -14,11 +14,21 @@ import java.util.List;
  * @param diverged sessions whose stored lines are not the start of the file's; left unchanged
  * @param linesStored lines stored
  * @param linesSkipped valid lines already stored
- * @param linesPending last lines without their newline, still being written: left for the next import
- * @param rejected lines that are not JSON objects (or files that could not be read); nothing of them is stored
+ * @param linesPending last lines without their newline, still being written: left for the next
+ *     import
+ * @param rejected lines that are not JSON objects (or files that could not be read); nothing of
+ *     them is stored
  */
-public record TranscriptImportResult(long files, long created, long extended, long unchanged,
-    List<SessionKey> diverged, long linesStored, long linesSkipped, long linesPending, List<Rejection> rejected) {
+public record TranscriptImportResult(
+    long files,
+    long created,
+    long extended,
+    long unchanged,
+    List<SessionKey> diverged,
+    long linesStored,
+    long linesSkipped,
+    long linesPending,
+    List<Rejection> rejected) {
 
   public TranscriptImportResult {
     diverged = List.copyOf(diverged);

@@ -10,7 +10,6 @@ import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.spi.IoErrors;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,10 +22,10 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Imports Claude Code transcripts (the README's "Claude Code"). Each session goes in through {@link SessionStore#importSession},
- * so the archive import's merge rules apply: a new session is created, a stored one whose lines start the file's
- * gets the new lines appended as they are, and one that does not is reported as diverged and left alone. Not
- * thread-safe: one import per instance.
+ * Imports Claude Code transcripts (the README's "Claude Code"). Each session goes in through {@link
+ * SessionStore#importSession}, so the archive import's merge rules apply: a new session is created,
+ * a stored one whose lines start the file's gets the new lines appended as they are, and one that
+ * does not is reported as diverged and left alone. Not thread-safe: one import per instance.
  */
 final class TranscriptImporter {
   static final String SUBAGENTS = "subagents";
@@ -47,14 +46,14 @@ final class TranscriptImporter {
   }
 
   /**
-   * Every {@code <folder>/<id>.jsonl} and {@code <folder>/<id>/subagents/*.jsonl} under a projects folder; or,
-   * when the folder holds transcripts itself and none of its folders does, it is one project's folder and those
-   * are imported.
+   * Every {@code <folder>/<id>.jsonl} and {@code <folder>/<id>/subagents/*.jsonl} under a projects
+   * folder; or, when the folder holds transcripts itself and none of its folders does, it is one
+   * project's folder and those are imported.
    */
   TranscriptImporter importProjects(Path projectsDir, ProgressListener progress) {
     if (!Files.isDirectory(projectsDir)) {
-      throw new InvalidInputException("Cannot import Claude Code transcripts from " + projectsDir
-          + ": no such folder");
+      throw new InvalidInputException(
+          "Cannot import Claude Code transcripts from " + projectsDir + ": no such folder");
     }
     List<Path> entries = children(projectsDir);
     List<Path> folders = entries.stream().filter(Files::isDirectory).toList();
@@ -64,8 +63,12 @@ final class TranscriptImporter {
     } else {
       for (Path f : loose) {
         files++;
-        rejected.add(new TranscriptImportResult.Rejection(f, 0, "not in a project's folder (import its folder on "
-            + "its own to take it into that project)"));
+        rejected.add(
+            new TranscriptImportResult.Rejection(
+                f,
+                0,
+                "not in a project's folder (import its folder on "
+                    + "its own to take it into that project)"));
       }
     }
     long done = 0;
@@ -84,7 +87,9 @@ final class TranscriptImporter {
         try {
           key = SessionKey.of(folder.getFileName().toString(), id);
         } catch (InvalidInputException e) {
-          rejected.add(new TranscriptImportResult.Rejection(folder.resolve(id + ".jsonl"), 0, e.getMessage()));
+          rejected.add(
+              new TranscriptImportResult.Rejection(
+                  folder.resolve(id + ".jsonl"), 0, e.getMessage()));
           continue;
         }
         importSession(key, folder.resolve(id + ".jsonl"), folder.resolve(id).resolve(SUBAGENTS));
@@ -105,8 +110,10 @@ final class TranscriptImporter {
     if (Files.isDirectory(subagentsDir)) {
       try (Stream<Path> walk = Files.walk(subagentsDir)) {
         for (Path p : walk.filter(TranscriptImporter::isTranscript).sorted().toList()) {
-          String relative = subagentsDir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-          String subpath = SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length());
+          String relative =
+              subagentsDir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+          String subpath =
+              SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length());
           try {
             key.withSubpath(subpath);
           } catch (InvalidInputException e) {
@@ -120,20 +127,28 @@ final class TranscriptImporter {
           }
         }
       } catch (IOException e) {
-        rejected.add(new TranscriptImportResult.Rejection(subagentsDir, 0, "cannot be read: "
-            + IoErrors.describe(e)));
+        rejected.add(
+            new TranscriptImportResult.Rejection(
+                subagentsDir, 0, "cannot be read: " + IoErrors.describe(e)));
       }
     }
     if (main == null && subs.isEmpty()) {
       return this;
     }
-    long lines = (main == null ? 0 : main.lines.size()) + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
+    long lines =
+        (main == null ? 0 : main.lines.size())
+            + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
     Map<String, List<Message>> subpaths = new TreeMap<>();
     subs.forEach((name, f) -> subpaths.put(name, f.lines));
-    ImportResult r = store.importSession(metadata(key, main, subs), main == null ? List.of() : main.lines, subpaths,
-        new ImportOptions(false, true, ProgressListener.NONE));
+    ImportResult r =
+        store.importSession(
+            metadata(key, main, subs),
+            main == null ? List.of() : main.lines,
+            subpaths,
+            new ImportOptions(false, true, ProgressListener.NONE));
     if (!r.rejected().isEmpty()) {
-      rejected.add(new TranscriptImportResult.Rejection(transcript, 0, r.rejected().get(0).reason()));
+      rejected.add(
+          new TranscriptImportResult.Rejection(transcript, 0, r.rejected().get(0).reason()));
       return this;
     }
     if (!r.diverged().isEmpty()) {
@@ -149,8 +164,8 @@ final class TranscriptImporter {
   }
 
   TranscriptImportResult result() {
-    return new TranscriptImportResult(files, created, extended, unchanged, diverged, stored, skipped, pending,
-        rejected);
+    return new TranscriptImportResult(
+        files, created, extended, unchanged, diverged, stored, skipped, pending, rejected);
   }
 
   private TranscriptFile read(Path file) {
@@ -161,17 +176,19 @@ final class TranscriptImporter {
       pending += f.pending ? 1 : 0;
       return f;
     } catch (IOException e) {
-      rejected.add(new TranscriptImportResult.Rejection(file, 0, "cannot be read: " + IoErrors.describe(e)));
+      rejected.add(
+          new TranscriptImportResult.Rejection(file, 0, "cannot be read: " + IoErrors.describe(e)));
       return null;
     }
   }
 
   /**
-   * The session's metadata, as its lines give it (the README's "Claude Code"). For a session
-   * stored before, what an earlier import derived is refreshed, and what someone changed since is kept: a stored
-   * value that differs from what the stored lines give was set by a person.
+   * The session's metadata, as its lines give it (the README's "Claude Code"). For a session stored
+   * before, what an earlier import derived is refreshed, and what someone changed since is kept: a
+   * stored value that differs from what the stored lines give was set by a person.
    */
-  private SessionMetadata metadata(SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
+  private SessionMetadata metadata(
+      SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
     List<Message> lines = main == null ? List.of() : main.lines;
     TranscriptMetadata derived = TranscriptMetadata.of(lines);
     String summary = derived.summary();
@@ -179,12 +196,14 @@ final class TranscriptImporter {
     Optional<SessionMetadata> before = store.getMetadata(key);
     if (before.isPresent() && before.get().messageCount() <= lines.size()) {
       SessionMetadata stored = before.get();
-      TranscriptMetadata earlier = TranscriptMetadata.of(lines.subList(0, (int) stored.messageCount()));
+      TranscriptMetadata earlier =
+          TranscriptMetadata.of(lines.subList(0, (int) stored.messageCount()));
       if (stored.summary() != null && !stored.summary().equals(earlier.summary())) {
         summary = stored.summary();
       }
       for (Map.Entry<String, String> a : stored.attributes().entrySet()) {
-        if (attributes.containsKey(a.getKey()) && !a.getValue().equals(earlier.attributes().get(a.getKey()))) {
+        if (attributes.containsKey(a.getKey())
+            && !a.getValue().equals(earlier.attributes().get(a.getKey()))) {
           attributes.put(a.getKey(), a.getValue());
         }
       }
@@ -203,7 +222,10 @@ final class TranscriptImporter {
       last = modified(main, subs);
       first = last;
     }
-    return SessionMetadata.of(key, first).withUpdatedAt(last).withSummary(summary).withAttributes(attributes);
+    return SessionMetadata.of(key, first)
+        .withUpdatedAt(last)
+        .withSummary(summary)
+        .withAttributes(attributes);
   }
 
   private static Instant modified(TranscriptFile main, Map<String, TranscriptFile> subs) {
@@ -232,7 +254,8 @@ final class TranscriptImporter {
 
   /** Whether a folder holds sessions: transcripts, or sub-agents' folders of sessions. */
   private static boolean holdsSessions(Path folder) {
-    return children(folder).stream().anyMatch(p -> isTranscript(p) || Files.isDirectory(p.resolve(SUBAGENTS)));
+    return children(folder).stream()
+        .anyMatch(p -> isTranscript(p) || Files.isDirectory(p.resolve(SUBAGENTS)));
   }
 
   private static boolean isTranscript(Path p) {

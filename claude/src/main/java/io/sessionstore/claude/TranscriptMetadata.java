@@ -10,16 +10,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The metadata an imported transcript gets from its lines (the README's "Claude Code"): the earliest and latest
- * {@code timestamp}, the summary, and the attributes {@code cwd}, {@code gitBranch}, {@code model},
- * {@code claudeCodeVersion} and {@code format}.
+ * The metadata an imported transcript gets from its lines (the README's "Claude Code"): the
+ * earliest and latest {@code timestamp}, the summary, and the attributes {@code cwd}, {@code
+ * gitBranch}, {@code model}, {@code claudeCodeVersion} and {@code format}.
  *
  * @param first the earliest timestamp, or null when no line has one
  * @param last the latest timestamp, or null
- * @param summary the last {@code summary} line's summary, else the first prompt a person typed, or null
+ * @param summary the last {@code summary} line's summary, else the first prompt a person typed, or
+ *     null
  * @param attributes the attributes found, the latest line's value winning
  */
-record TranscriptMetadata(Instant first, Instant last, String summary, Map<String, String> attributes) {
+record TranscriptMetadata(
+    Instant first, Instant last, String summary, Map<String, String> attributes) {
   private static final int SUMMARY_LENGTH = 200;
 
   static TranscriptMetadata of(List<Message> lines) {
@@ -55,12 +57,14 @@ record TranscriptMetadata(Instant first, Instant last, String summary, Map<Strin
       }
     }
     attributes.put(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT);
-    return new TranscriptMetadata(first, last, summaryLine != null ? summaryLine : prompt, attributes);
+    return new TranscriptMetadata(
+        first, last, summaryLine != null ? summaryLine : prompt, attributes);
   }
 
   /**
-   * The text of a prompt a person typed, as one line: not a meta or compaction line, not a tool result, not one of
-   * Claude Code's {@code <command-name>}-style wrappers, no control characters but line breaks and tabs.
+   * The text of a prompt a person typed, as one line: not a meta or compaction line, not a tool
+   * result, not one of Claude Code's {@code <command-name>}-style wrappers, no control characters
+   * but line breaks and tabs.
    */
   private static String typedPrompt(JsonNode line) {
     if (line.path("isMeta").asBoolean(false) || line.path("isCompactSummary").asBoolean(false)) {
@@ -87,16 +91,21 @@ record TranscriptMetadata(Instant first, Instant last, String summary, Map<Strin
     return oneLine(text);
   }
 
-  /** The text with its whitespace runs made single spaces and cut to 200 characters; null when blank or odd. */
+  /**
+   * The text with its whitespace runs made single spaces and cut to 200 characters; null when blank
+   * or odd.
+   */
   static String oneLine(String text) {
-    if (text.chars().anyMatch(c -> (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)) {
+    if (text.chars()
+        .anyMatch(c -> (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)) {
       return null;
     }
     String s = text.strip().replaceAll("\\s+", " ");
     if (s.isEmpty()) {
       return null;
     }
-    return s.codePointCount(0, s.length()) <= SUMMARY_LENGTH ? s
+    return s.codePointCount(0, s.length()) <= SUMMARY_LENGTH
+        ? s
         : s.substring(0, s.offsetByCodePoints(0, SUMMARY_LENGTH));
   }
 

@@ -15,34 +15,62 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code sessionstore.claude.*} keys are this module's, and the core checks them once it is installed. */
+/**
+ * The {@code sessionstore.claude.*} keys are this module's, and the core checks them once it is
+ * installed.
+ */
 class ClaudeConfigTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void theCoreFindsTheNamespaceWithItsKeysAndDefaults() {
     List<ConfigNamespace> found = ConfigNamespace.discover();
-    ConfigNamespace claude = found.stream().filter(n -> n instanceof ClaudeConfig).findFirst().orElseThrow();
+    ConfigNamespace claude =
+        found.stream().filter(n -> n instanceof ClaudeConfig).findFirst().orElseThrow();
     assertEquals(ClaudeConfig.NAMESPACE, claude.name());
-    List<String> names = claude.configKeys().stream().map(k -> "sessionstore." + claude.name() + "." + k.name())
-        .toList();
+    List<String> names =
+        claude.configKeys().stream()
+            .map(k -> "sessionstore." + claude.name() + "." + k.name())
+            .toList();
     assertEquals(List.of(ClaudeConfig.COMMAND, ClaudeConfig.CONFIG_DIR), names);
-    assertEquals(List.of(ClaudeConfig.DEFAULT_COMMAND), claude.configKeys().stream().map(ConfigKey::defaultValue)
-        .filter(v -> v != null).toList());
+    assertEquals(
+        List.of(ClaudeConfig.DEFAULT_COMMAND),
+        claude.configKeys().stream().map(ConfigKey::defaultValue).filter(v -> v != null).toList());
   }
 
   @Test
   void anUnknownClaudeKeyIsStillAnErrorAndTheKnownOnesAreAccepted() {
     String dir = tmp.resolve("store").toString();
-    try (SessionStore store = SessionStore.builder().config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir,
-        ClaudeConfig.COMMAND, "claude --model x", ClaudeConfig.CONFIG_DIR, tmp.toString()))).build()) {
-      assertEquals(tmp.toAbsolutePath().normalize(), ClaudeCode.of(store, SessionStoreConfig.of(Map.of(
-          ClaudeConfig.CONFIG_DIR, tmp.toString()))).configDir());
+    try (SessionStore store =
+        SessionStore.builder()
+            .config(
+                SessionStoreConfig.of(
+                    Map.of(
+                        "sessionstore.file.dir",
+                        dir,
+                        ClaudeConfig.COMMAND,
+                        "claude --model x",
+                        ClaudeConfig.CONFIG_DIR,
+                        tmp.toString())))
+            .build()) {
+      assertEquals(
+          tmp.toAbsolutePath().normalize(),
+          ClaudeCode.of(
+                  store, SessionStoreConfig.of(Map.of(ClaudeConfig.CONFIG_DIR, tmp.toString())))
+              .configDir());
     }
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> SessionStore.builder()
-        .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir, "sessionstore.claude.cmd", "x"))).build());
-    assertTrue(e.getMessage().contains(ClaudeConfig.COMMAND) && e.getMessage().contains(ClaudeConfig.CONFIG_DIR),
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                SessionStore.builder()
+                    .config(
+                        SessionStoreConfig.of(
+                            Map.of("sessionstore.file.dir", dir, "sessionstore.claude.cmd", "x")))
+                    .build());
+    assertTrue(
+        e.getMessage().contains(ClaudeConfig.COMMAND)
+            && e.getMessage().contains(ClaudeConfig.CONFIG_DIR),
         e.getMessage());
   }
 }

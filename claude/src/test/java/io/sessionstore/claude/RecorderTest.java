@@ -26,16 +26,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Recording live stream-json output on the file backend, with the real output of {@code claude -p}. */
+/**
+ * Recording live stream-json output on the file backend, with the real output of {@code claude -p}.
+ */
 class RecorderTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   SessionStore store;
 
   @BeforeEach
   void open() {
-    store = SessionStore.builder()
-        .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", tmp.resolve("store").toString()))).build();
+    store =
+        SessionStore.builder()
+            .config(
+                SessionStoreConfig.of(
+                    Map.of("sessionstore.file.dir", tmp.resolve("store").toString())))
+            .build();
   }
 
   @AfterEach
@@ -43,12 +48,21 @@ class RecorderTest {
     store.close();
   }
 
-  /** The real stream messages, one per line, with a session id, numeric costs and distinct uuids. */
+  /**
+   * The real stream messages, one per line, with a session id, numeric costs and distinct uuids.
+   */
   static List<String> stream(String sessionId) {
     List<String> lines = new ArrayList<>();
-    for (String name : List.of("system_message", "assistant_message", "nested_content_blocks",
-        "unknown_message_type", "assistant_unknown_block", "result_error")) {
-      String compact = Message.parse(Fixtures.text("stream-json/messages/" + name + ".json")).tree().toString();
+    for (String name :
+        List.of(
+            "system_message",
+            "assistant_message",
+            "nested_content_blocks",
+            "unknown_message_type",
+            "assistant_unknown_block",
+            "result_error")) {
+      String compact =
+          Message.parse(Fixtures.text("stream-json/messages/" + name + ".json")).tree().toString();
       lines.add(compact);
     }
     List<String> out = new ArrayList<>();
@@ -62,7 +76,8 @@ class RecorderTest {
   }
 
   static ByteArrayInputStream input(List<String> lines) {
-    return new ByteArrayInputStream((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    return new ByteArrayInputStream(
+        (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private List<String> shown(SessionKey key) {
@@ -72,10 +87,12 @@ class RecorderTest {
   @Test
   void theSessionIdComesFromTheInitMessageAndEveryLineIsKeptExactly() {
     List<String> lines = stream("live-1");
-    assertEquals("system", Message.parse(lines.get(0)).type(), "the fixture starts with system/init");
+    assertEquals(
+        "system", Message.parse(lines.get(0)).type(), "the fixture starts with system/init");
     List<String> echoed = new ArrayList<>();
-    RecordResult r = Recorder.of(store, RecordOptions.tagged(null, Set.of("live"), "fixing tests"))
-        .record(input(lines), echoed::add);
+    RecordResult r =
+        Recorder.of(store, RecordOptions.tagged(null, Set.of("live"), "fixing tests"))
+            .record(input(lines), echoed::add);
 
     SessionKey key = store.key("live-1");
     assertEquals(key, r.key());
@@ -86,9 +103,14 @@ class RecorderTest {
     assertEquals(List.of("live"), m.tags());
     assertEquals("fixing tests", m.summary());
     assertEquals(SessionMetadata.FORMAT_STREAM_JSON, m.attributes().get(SessionMetadata.FORMAT));
-    BigDecimal expectedCost = lines.stream().map(Message::parse).filter(x -> "result".equals(x.type()))
-        .map(x -> x.tree().path("total_cost_usd")).filter(n -> n.isNumber()).map(n -> n.decimalValue())
-        .reduce(BigDecimal.ZERO, BigDecimal::add);
+    BigDecimal expectedCost =
+        lines.stream()
+            .map(Message::parse)
+            .filter(x -> "result".equals(x.type()))
+            .map(x -> x.tree().path("total_cost_usd"))
+            .filter(n -> n.isNumber())
+            .map(n -> n.decimalValue())
+            .reduce(BigDecimal.ZERO, BigDecimal::add);
     assertEquals(0, expectedCost.compareTo(m.totalCostUsd()), "cost of the result message");
   }
 
@@ -107,14 +129,20 @@ class RecorderTest {
   @Test
   void recordAndAppendAgreeOnALineThatStartsWithTwoByteOrderMarks() {
     String line = "{\"type\":\"user\",\"uuid\":\"u\",\"session_id\":\"bom\"}";
-    byte[] input = ("\ufeff\ufeff" + line + "\n" + line.replace("\"u\"", "\"v\"") + "\n")
-        .getBytes(StandardCharsets.UTF_8);
-    RecordResult r = Recorder.of(store, RecordOptions.tagged("bom", Set.of(), null))
-        .record(new ByteArrayInputStream(input), l -> { });
-    assertEquals(List.of(1L), r.rejected().stream().map(RecordResult.Rejection::line).toList(),
+    byte[] input =
+        ("\ufeff\ufeff" + line + "\n" + line.replace("\"u\"", "\"v\"") + "\n")
+            .getBytes(StandardCharsets.UTF_8);
+    RecordResult r =
+        Recorder.of(store, RecordOptions.tagged("bom", Set.of(), null))
+            .record(new ByteArrayInputStream(input), l -> {});
+    assertEquals(
+        List.of(1L),
+        r.rejected().stream().map(RecordResult.Rejection::line).toList(),
         "only the first mark is the stream's; the second belongs to the line, which is then not JSON");
     assertEquals(1, r.stored());
-    assertThrows(InvalidInputException.class, () -> io.sessionstore.api.Messages.read(new ByteArrayInputStream(input)),
+    assertThrows(
+        InvalidInputException.class,
+        () -> io.sessionstore.api.Messages.read(new ByteArrayInputStream(input)),
         "append's reader rejects the same line");
   }
 
@@ -126,11 +154,13 @@ class RecorderTest {
     ByteArrayOutputStream in = new ByteArrayOutputStream();
     in.writeBytes((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     in.writeBytes(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xc3, '"', '}', '\n'});
-    RecordResult r = Recorder.of(store, RecordOptions.DEFAULTS).record(new ByteArrayInputStream(in.toByteArray()),
-        l -> { });
+    RecordResult r =
+        Recorder.of(store, RecordOptions.DEFAULTS)
+            .record(new ByteArrayInputStream(in.toByteArray()), l -> {});
 
-    assertEquals(List.of(3L, 5L, (long) lines.size() + 1), r.rejected().stream().map(RecordResult.Rejection::line)
-        .toList());
+    assertEquals(
+        List.of(3L, 5L, (long) lines.size() + 1),
+        r.rejected().stream().map(RecordResult.Rejection::line).toList());
     assertTrue(r.rejected().get(2).reason().contains("UTF-8"), r.rejected().get(2).reason());
     List<String> good = lines.stream().filter(l -> l.startsWith("{\"") && l.endsWith("}")).toList();
     assertEquals(good, shown(store.key("live-3")));
@@ -150,7 +180,9 @@ class RecorderTest {
     waiting.finish();
     assertEquals(reordered, shown(store.key("from-stream")));
 
-    RecordResult given = Recorder.of(store, RecordOptions.tagged("chosen", Set.of(), null)).record(input(lines), l -> { });
+    RecordResult given =
+        Recorder.of(store, RecordOptions.tagged("chosen", Set.of(), null))
+            .record(input(lines), l -> {});
     assertEquals(store.key("chosen"), given.key());
     assertEquals(lines, shown(store.key("chosen")));
   }
@@ -158,7 +190,7 @@ class RecorderTest {
   @Test
   void withoutInitTheFirstSessionIdIsUsedAndWithoutAnyIdNothingIsStored() {
     List<String> lines = stream("no-init").subList(1, 4);
-    RecordResult r = Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> { });
+    RecordResult r = Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> {});
     assertEquals(store.key("no-init"), r.key());
     assertEquals(lines, shown(r.key()));
 
@@ -166,7 +198,8 @@ class RecorderTest {
     anonymous.acceptLine("{\"type\":\"assistant\",\"uuid\":\"x\"}");
     InvalidInputException e = assertThrows(InvalidInputException.class, anonymous::finish);
     assertTrue(e.getMessage().contains("session id"), e.getMessage());
-    assertEquals(1, store.listSessions(io.sessionstore.api.Scope.allProjects(), 100, null).items().size());
+    assertEquals(
+        1, store.listSessions(io.sessionstore.api.Scope.allProjects(), 100, null).items().size());
   }
 
   @Test
@@ -177,15 +210,17 @@ class RecorderTest {
     InvalidInputException e = assertThrows(InvalidInputException.class, recorder::finish);
     assertTrue(e.getMessage().contains("--id") && e.getMessage().contains("a/b"), e.getMessage());
 
-    RecordResult given = Recorder.of(store, RecordOptions.tagged("fixed", Set.of(), null)).record(input(lines), l -> { });
+    RecordResult given =
+        Recorder.of(store, RecordOptions.tagged("fixed", Set.of(), null))
+            .record(input(lines), l -> {});
     assertEquals(lines, shown(given.key()));
   }
 
   @Test
   void recordingTheSameStreamAgainStoresNothingTwice() {
     List<String> lines = stream("again");
-    Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> { });
-    RecordResult second = Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> { });
+    Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> {});
+    RecordResult second = Recorder.of(store, RecordOptions.DEFAULTS).record(input(lines), l -> {});
     assertEquals(0, second.stored());
     assertEquals(lines.size(), second.skipped());
     assertEquals(lines, shown(store.key("again")));

@@ -8,19 +8,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "append", description = "Append messages to a session, creating it when absent. A message already"
-    + " stored (same uuid, same bytes) is skipped.",
-    footer = {"", "Example: sessionstore append review-42 --file more.jsonl",
-        "         tail -n 2 more.jsonl | sessionstore append review-42"})
+@Command(
+    name = "append",
+    description =
+        "Append messages to a session, creating it when absent. A message already"
+            + " stored (same uuid, same bytes) is skipped.",
+    footer = {
+      "",
+      "Example: sessionstore append review-42 --file more.jsonl",
+      "         tail -n 2 more.jsonl | sessionstore append review-42"
+    })
 final class AppendCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "ID", description = "The session id.")
   String id;
 
-  @Option(names = "--file", paramLabel = "FILE", description = "Read the messages from FILE ('-': standard input, "
-      + "the default).")
+  @Option(
+      names = "--file",
+      paramLabel = "FILE",
+      description = "Read the messages from FILE ('-': standard input, " + "the default).")
   String file;
 
   @Option(names = "--subpath", paramLabel = "SUBPATH", description = "Append to a sub-transcript.")
@@ -31,7 +38,8 @@ final class AppendCommand implements Callable<Integer> {
     var messages = MessageSource.read(file, root.in);
     SessionKey key = root.resolve(id, subpath);
     WriteResult r = root.store().appendMessages(key, messages);
-    root.out.println("appended " + key + ": " + r.stored() + " stored, " + r.skipped() + " skipped");
+    root.out.println(
+        "appended " + key + ": " + r.stored() + " stored, " + r.skipped() + " skipped");
     return Main.OK;
   }
 }

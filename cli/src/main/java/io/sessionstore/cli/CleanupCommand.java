@@ -8,13 +8,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "cleanup", description = "Delete sessions not updated for a while, with their sub-transcripts.",
+@Command(
+    name = "cleanup",
+    description = "Delete sessions not updated for a while, with their sub-transcripts.",
     footer = {"", "Example: sessionstore cleanup --older-than 30d --dry-run"})
 final class CleanupCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
-  @Option(names = "--older-than", paramLabel = "DURATION", required = true,
+  @Option(
+      names = "--older-than",
+      paramLabel = "DURATION",
+      required = true,
       description = "Delete sessions last updated longer ago than this, e.g. 30d, 12h.")
   String olderThan;
 
@@ -29,12 +33,20 @@ final class CleanupCommand implements Callable<Integer> {
     Scope scope = allProjects ? Scope.allProjects() : Scope.project(root.writeProject());
     CleanupResult r;
     try (TerminalProgress progress = new TerminalProgress(root.err, "cleanup")) {
-      r = root.store().cleanupOldSessions(TimeArgs.duration("--older-than", olderThan), scope, dryRun, progress);
+      r =
+          root.store()
+              .cleanupOldSessions(
+                  TimeArgs.duration("--older-than", olderThan), scope, dryRun, progress);
     }
     for (SessionMetadata m : r.removed()) {
-      root.out.println((dryRun ? "would remove " : "removed ") + m.key() + " (updated " + m.updatedAt() + ")");
+      root.out.println(
+          (dryRun ? "would remove " : "removed ") + m.key() + " (updated " + m.updatedAt() + ")");
     }
-    root.out.println((dryRun ? "would remove " : "removed ") + r.count() + " session" + (r.count() == 1 ? "" : "s"));
+    root.out.println(
+        (dryRun ? "would remove " : "removed ")
+            + r.count()
+            + " session"
+            + (r.count() == 1 ? "" : "s"));
     return Main.OK;
   }
 }

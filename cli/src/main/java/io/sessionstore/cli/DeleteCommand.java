@@ -8,16 +8,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "delete", description = "Delete a session with its sub-transcripts, or one sub-transcript.",
+@Command(
+    name = "delete",
+    description = "Delete a session with its sub-transcripts, or one sub-transcript.",
     footer = {"", "Example: sessionstore delete review-42"})
 final class DeleteCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "ID", description = "The session id.")
   String id;
 
-  @Option(names = "--subpath", paramLabel = "SUBPATH", description = "Delete only this sub-transcript.")
+  @Option(
+      names = "--subpath",
+      paramLabel = "SUBPATH",
+      description = "Delete only this sub-transcript.")
   String subpath;
 
   @Override

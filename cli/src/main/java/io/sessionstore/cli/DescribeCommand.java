@@ -14,22 +14,35 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "describe", description = "Set a session's summary and attributes; prints its metadata.",
-    footer = {"", "Example: sessionstore describe review-42 --summary 'Security review' --attr ticket=SEC-7"})
+@Command(
+    name = "describe",
+    description = "Set a session's summary and attributes; prints its metadata.",
+    footer = {
+      "",
+      "Example: sessionstore describe review-42 --summary 'Security review' --attr ticket=SEC-7"
+    })
 final class DescribeCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "ID", description = "The session id.")
   String id;
 
-  @Option(names = "--summary", paramLabel = "TEXT", description = "The new summary ('' removes it).")
+  @Option(
+      names = "--summary",
+      paramLabel = "TEXT",
+      description = "The new summary ('' removes it).")
   String summary;
 
-  @Option(names = "--attr", paramLabel = "KEY=VALUE", description = "Set an attribute (repeatable).")
+  @Option(
+      names = "--attr",
+      paramLabel = "KEY=VALUE",
+      description = "Set an attribute (repeatable).")
   List<String> attributes = new ArrayList<>();
 
-  @Option(names = "--remove-attr", paramLabel = "KEY", description = "Remove an attribute (repeatable).")
+  @Option(
+      names = "--remove-attr",
+      paramLabel = "KEY",
+      description = "Remove an attribute (repeatable).")
   List<String> removeAttributes = new ArrayList<>();
 
   @Override
@@ -43,8 +56,15 @@ final class DescribeCommand implements Callable<Integer> {
       put.put(a.substring(0, eq), a.substring(eq + 1));
     }
     boolean clear = summary != null && summary.isEmpty();
-    MetadataUpdate update = new MetadataUpdate(null, null, clear ? null : summary, clear, put,
-        new LinkedHashSet<>(removeAttributes), null);
+    MetadataUpdate update =
+        new MetadataUpdate(
+            null,
+            null,
+            clear ? null : summary,
+            clear,
+            put,
+            new LinkedHashSet<>(removeAttributes),
+            null);
     SessionMetadata m = root.store().updateMetadata(root.resolve(id, null), update);
     Format.keyValues(root.out, m);
     return Main.OK;

@@ -15,19 +15,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "export", description = "Write sessions to a portable archive (JSON Lines; gzip with --gzip or a "
-    + ".gz name).", footer = {"", "Example: sessionstore export --tag review --out reviews.jsonl.gz"})
+@Command(
+    name = "export",
+    description =
+        "Write sessions to a portable archive (JSON Lines; gzip with --gzip or a " + ".gz name).",
+    footer = {"", "Example: sessionstore export --tag review --out reviews.jsonl.gz"})
 final class ExportCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
-  @Mixin
-  Filters filters;
+  @Mixin Filters filters;
 
-  @Option(names = "--out", paramLabel = "FILE", required = true, description = "The archive ('-': standard output).")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      required = true,
+      description = "The archive ('-': standard output).")
   String out;
 
-  @Option(names = "--gzip", description = "Compress the archive (the default for a name ending in .gz).")
+  @Option(
+      names = "--gzip",
+      description = "Compress the archive (the default for a name ending in .gz).")
   boolean gzip;
 
   @Override
@@ -36,17 +43,19 @@ final class ExportCommand implements Callable<Integer> {
     ExportResult r;
     try (TerminalProgress progress = new TerminalProgress(root.err, "exported sessions")) {
       if (out.equals("-")) {
-        OutputStream target = new FilterOutputStream(root.out) {
-          @Override
-          public void close() throws IOException {
-            flush();
-          }
-        };
+        OutputStream target =
+            new FilterOutputStream(root.out) {
+              @Override
+              public void close() throws IOException {
+                flush();
+              }
+            };
         try (OutputStream o = compress ? new GZIPOutputStream(target) : target) {
           r = root.store().exportSessions(filters.query(root).build(), o, progress);
         }
       } else {
-        // Written beside the target and renamed, so a failed export never leaves half an archive under its name.
+        // Written beside the target and renamed, so a failed export never leaves half an archive
+        // under its name.
         Path file = Path.of(out).toAbsolutePath();
         Path tmp = file.resolveSibling(file.getFileName() + ".partial");
         try (OutputStream o = open(tmp, compress)) {
@@ -58,8 +67,15 @@ final class ExportCommand implements Callable<Integer> {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       }
     }
-    root.err.println("exported " + r.sessions() + " sessions, " + r.messages() + " messages ("
-        + r.bytes() + " bytes) to " + out);
+    root.err.println(
+        "exported "
+            + r.sessions()
+            + " sessions, "
+            + r.messages()
+            + " messages ("
+            + r.bytes()
+            + " bytes) to "
+            + out);
     return Main.OK;
   }
 
@@ -68,8 +84,8 @@ final class ExportCommand implements Callable<Integer> {
       OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
       return compress ? new GZIPOutputStream(o, 64 * 1024) : o;
     } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot write the archive: " + io.sessionstore.spi.IoErrors.describe(e),
-          e);
+      throw new BackendUnavailableException(
+          "Cannot write the archive: " + io.sessionstore.spi.IoErrors.describe(e), e);
     }
   }
 }

@@ -11,14 +11,23 @@ import picocli.CommandLine.Option;
 
 /** The search filters shared by {@code search} and {@code export}. */
 final class Filters {
-  @Option(names = "--tag", paramLabel = "TAG", description = "Sessions with this tag (repeat: all of them).")
+  @Option(
+      names = "--tag",
+      paramLabel = "TAG",
+      description = "Sessions with this tag (repeat: all of them).")
   List<String> tags = new ArrayList<>();
 
-  @Option(names = "--any-tag", paramLabel = "TAG", description = "Sessions with at least one of these tags.")
+  @Option(
+      names = "--any-tag",
+      paramLabel = "TAG",
+      description = "Sessions with at least one of these tags.")
   List<String> anyTags = new ArrayList<>();
 
-  @Option(names = "--after", paramLabel = "TIME",
-      description = "Updated at or after TIME: an instant, a date (2026-11-01) or a duration ago (7d).")
+  @Option(
+      names = "--after",
+      paramLabel = "TIME",
+      description =
+          "Updated at or after TIME: an instant, a date (2026-11-01) or a duration ago (7d).")
   String after;
 
   @Option(names = "--before", paramLabel = "TIME", description = "Updated before TIME.")
@@ -36,7 +45,9 @@ final class Filters {
   @Option(names = "--max-cost", paramLabel = "USD", description = "Total cost at most USD.")
   String maxCost;
 
-  @Option(names = "--text", paramLabel = "TEXT",
+  @Option(
+      names = "--text",
+      paramLabel = "TEXT",
       description = "Case-insensitive text in the summary, a tag or an attribute value.")
   String text;
 
@@ -46,9 +57,13 @@ final class Filters {
   SearchQuery.Builder query(SessionstoreCommand root) {
     Clock clock = Clock.systemUTC();
     Scope scope = allProjects ? Scope.allProjects() : Scope.project(root.writeProject());
-    SearchQuery.Builder q = SearchQuery.in(scope).tags(new java.util.LinkedHashSet<>(tags))
-        .anyTags(new java.util.LinkedHashSet<>(anyTags)).text(text)
-        .minCost(cost("--min-cost", minCost)).maxCost(cost("--max-cost", maxCost));
+    SearchQuery.Builder q =
+        SearchQuery.in(scope)
+            .tags(new java.util.LinkedHashSet<>(tags))
+            .anyTags(new java.util.LinkedHashSet<>(anyTags))
+            .text(text)
+            .minCost(cost("--min-cost", minCost))
+            .maxCost(cost("--max-cost", maxCost));
     if (after != null) {
       q.updatedAfter(TimeArgs.instant("--after", after, clock));
     }
@@ -71,7 +86,8 @@ final class Filters {
     try {
       return new BigDecimal(value.strip());
     } catch (NumberFormatException e) {
-      throw new InvalidInputException("Invalid " + option + " '" + value + "': expected a number such as 0.5");
+      throw new InvalidInputException(
+          "Invalid " + option + " '" + value + "': expected a number such as 0.5");
     }
   }
 }

@@ -11,7 +11,11 @@ final class Format {
 
   /** A session's totals in one phrase: {@code 6 messages, 1 turns, $0.005}. */
   static String totals(SessionMetadata m) {
-    return m.messageCount() + " messages, " + m.turns() + " turns, $" + m.totalCostUsd().toPlainString();
+    return m.messageCount()
+        + " messages, "
+        + m.turns()
+        + " turns, $"
+        + m.totalCostUsd().toPlainString();
   }
 
   static void keyValues(PrintStream out, SessionMetadata m) {
@@ -24,8 +28,11 @@ final class Format {
     out.println("turns: " + m.turns());
     out.println("tags: " + String.join(", ", m.tags()));
     out.println("summary: " + (m.summary() == null ? "" : m.summary()));
-    out.println("attributes: " + m.attributes().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-        .collect(Collectors.joining(", ")));
+    out.println(
+        "attributes: "
+            + m.attributes().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(", ")));
     out.println("subpaths: " + String.join(", ", m.subpaths()));
     out.println("version: " + m.version());
   }
@@ -47,9 +54,16 @@ final class Format {
     List<String[]> rows = new java.util.ArrayList<>();
     rows.add(header);
     for (SessionMetadata m : items) {
-      rows.add(new String[] {m.updatedAt().toString(), m.project(), m.sessionId(),
-          Long.toString(m.messageCount()), m.totalCostUsd().toPlainString(), String.join(",", m.tags()),
-          m.summary() == null ? "" : m.summary()});
+      rows.add(
+          new String[] {
+            m.updatedAt().toString(),
+            m.project(),
+            m.sessionId(),
+            Long.toString(m.messageCount()),
+            m.totalCostUsd().toPlainString(),
+            String.join(",", m.tags()),
+            m.summary() == null ? "" : m.summary()
+          });
     }
     int[] widths = new int[header.length];
     for (String[] r : rows) {

@@ -9,15 +9,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "import-claude", description = "Import Claude Code's own transcripts: every <folder>/<id>.jsonl "
-    + "becomes session <id> of project <folder>, sub-agents' transcripts its subpaths. Importing again stores only "
-    + "the lines added since.", footer = {"", "Example: sessionstore import-claude ~/.claude/projects"})
+@Command(
+    name = "import-claude",
+    description =
+        "Import Claude Code's own transcripts: every <folder>/<id>.jsonl "
+            + "becomes session <id> of project <folder>, sub-agents' transcripts its subpaths. Importing again stores only "
+            + "the lines added since.",
+    footer = {"", "Example: sessionstore import-claude ~/.claude/projects"})
 final class ImportClaudeCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
-  @Parameters(paramLabel = "DIR", arity = "0..1", description = "The projects folder (default: the projects folder "
-      + "of Claude Code's configuration folder, $CLAUDE_CONFIG_DIR or ~/.claude).")
+  @Parameters(
+      paramLabel = "DIR",
+      arity = "0..1",
+      description =
+          "The projects folder (default: the projects folder "
+              + "of Claude Code's configuration folder, $CLAUDE_CONFIG_DIR or ~/.claude).")
   Path dir;
 
   @Override
@@ -29,16 +36,35 @@ final class ImportClaudeCommand implements Callable<Integer> {
       r = claude.importTranscripts(from, progress);
     }
     for (SessionKey k : r.diverged()) {
-      root.err.println("diverged: " + k + " holds lines the transcript does not start with; left unchanged");
+      root.err.println(
+          "diverged: " + k + " holds lines the transcript does not start with; left unchanged");
     }
     for (TranscriptImportResult.Rejection rejection : r.rejected()) {
       root.err.println("rejected " + rejection);
     }
-    root.out.println("imported " + r.files() + " files, " + r.sessions() + " sessions (" + r.created() + " new, "
-        + r.extended() + " extended, " + r.unchanged() + " unchanged, " + r.diverged().size() + " diverged); "
-        + r.linesStored() + " lines stored, " + r.linesSkipped() + " skipped, " + r.rejected().size()
-        + " rejected" + (r.linesPending() == 0 ? "" : ", " + r.linesPending()
-            + " unfinished last lines left for the next import"));
+    root.out.println(
+        "imported "
+            + r.files()
+            + " files, "
+            + r.sessions()
+            + " sessions ("
+            + r.created()
+            + " new, "
+            + r.extended()
+            + " extended, "
+            + r.unchanged()
+            + " unchanged, "
+            + r.diverged().size()
+            + " diverged); "
+            + r.linesStored()
+            + " lines stored, "
+            + r.linesSkipped()
+            + " skipped, "
+            + r.rejected().size()
+            + " rejected"
+            + (r.linesPending() == 0
+                ? ""
+                : ", " + r.linesPending() + " unfinished last lines left for the next import"));
     return r.rejected().isEmpty() ? Main.OK : Main.BAD_INPUT;
   }
 }

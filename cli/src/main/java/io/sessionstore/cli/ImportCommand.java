@@ -15,33 +15,52 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "import", description = "Merge an archive (plain or gzip) into the store. Importing it again "
-    + "changes nothing.", footer = {"", "Example: sessionstore import reviews.jsonl.gz"})
+@Command(
+    name = "import",
+    description =
+        "Merge an archive (plain or gzip) into the store. Importing it again " + "changes nothing.",
+    footer = {"", "Example: sessionstore import reviews.jsonl.gz"})
 final class ImportCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "FILE", description = "The archive ('-': standard input).")
   String file;
 
-  @Option(names = "--replace", description = "Replace stored sessions that diverge from the archive.")
+  @Option(
+      names = "--replace",
+      description = "Replace stored sessions that diverge from the archive.")
   boolean replace;
 
   @Override
   public Integer call() throws IOException {
     ImportResult r;
-    try (InputStream in = open(); TerminalProgress progress = new TerminalProgress(root.err, "imported lines")) {
+    try (InputStream in = open();
+        TerminalProgress progress = new TerminalProgress(root.err, "imported lines")) {
       r = root.store().importSessions(in, new ImportOptions(replace, progress));
     }
     for (SessionKey k : r.diverged()) {
-      root.err.println("diverged: " + k + " differs from the archive; left unchanged (--replace replaces it)");
+      root.err.println(
+          "diverged: " + k + " differs from the archive; left unchanged (--replace replaces it)");
     }
     for (ImportResult.Rejection rejection : r.rejected()) {
       root.err.println("rejected line " + rejection.line() + ": " + rejection.reason());
     }
-    root.err.println("imported " + r.created() + " new, " + r.extended() + " extended, " + r.unchanged()
-        + " unchanged, " + r.replaced() + " replaced, " + r.diverged().size() + " diverged sessions; "
-        + r.messages() + " messages stored; " + r.rejected().size() + " lines rejected");
+    root.err.println(
+        "imported "
+            + r.created()
+            + " new, "
+            + r.extended()
+            + " extended, "
+            + r.unchanged()
+            + " unchanged, "
+            + r.replaced()
+            + " replaced, "
+            + r.diverged().size()
+            + " diverged sessions; "
+            + r.messages()
+            + " messages stored; "
+            + r.rejected().size()
+            + " lines rejected");
     return r.rejected().isEmpty() ? Main.OK : Main.BAD_INPUT;
   }
 

@@ -7,11 +7,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "info", description = "Print a session's metadata.",
+@Command(
+    name = "info",
+    description = "Print a session's metadata.",
     footer = {"", "Example: sessionstore info review-42 --json"})
 final class InfoCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "ID", description = "The session id.")
   String id;

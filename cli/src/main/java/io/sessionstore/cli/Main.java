@@ -13,31 +13,41 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /**
- * Entry point of the {@code sessionstore} command. Exit codes: 0 success, 1 not found or conflict, 2 bad usage,
- * input or configuration (also when some lines of an import or a recording were rejected), 3 backend unavailable,
- * 70 an internal error (a bug), 127 when the Claude Code command to resume with is missing. Errors are one line on standard error;
- * {@code --verbose} adds the stack trace.
+ * Entry point of the {@code sessionstore} command. Exit codes: 0 success, 1 not found or conflict,
+ * 2 bad usage, input or configuration (also when some lines of an import or a recording were
+ * rejected), 3 backend unavailable, 70 an internal error (a bug), 127 when the Claude Code command
+ * to resume with is missing. Errors are one line on standard error; {@code --verbose} adds the
+ * stack trace.
  */
 public final class Main {
   static final int OK = 0;
   static final int NOT_FOUND = 1;
   static final int BAD_INPUT = 2;
   static final int UNAVAILABLE = 3;
-  /** sysexits' EX_SOFTWARE: nothing the user did, so no code that means "fix your input" or "retry". */
+
+  /**
+   * sysexits' EX_SOFTWARE: nothing the user did, so no code that means "fix your input" or "retry".
+   */
   static final int INTERNAL = 70;
+
   static final int COMMAND_NOT_FOUND = 127;
 
   private Main() {}
 
   public static void main(String[] args) {
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-        StandardCharsets.UTF_8);
-    PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
-        StandardCharsets.UTF_8);
+    PrintStream out =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out),
+            false,
+            StandardCharsets.UTF_8);
+    PrintStream err =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
     int code;
     try {
-      Thread.currentThread().setContextClassLoader(
-          Plugins.loader(System.getenv(Plugins.VARIABLE), Main.class.getClassLoader()));
+      Thread.currentThread()
+          .setContextClassLoader(
+              Plugins.loader(System.getenv(Plugins.VARIABLE), Main.class.getClassLoader()));
       code = run(args, System.in, out, err);
     } catch (UsageException e) {
       err.println("sessionstore: " + e.getMessage());
@@ -58,32 +68,41 @@ public final class Main {
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    // Project names may start with '-' (Claude Code's encoded folders): `--project -home-me-repo` takes it as a value.
+    // Project names may start with '-' (Claude Code's encoded folders): `--project -home-me-repo`
+    // takes it as a value.
     cl.setAllowOptionsAsOptionParameters(true);
-    cl.setParameterExceptionHandler((e, args) -> {
-      err.println("sessionstore: " + oneLine(e.getMessage()) + suggestions(e));
-      err.println("Try 'sessionstore " + commandPath(e.getCommandLine()) + "--help' for more information.");
-      return BAD_INPUT;
-    });
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      String message = e instanceof java.io.IOException failure ? io.sessionstore.spi.IoErrors.describe(failure)
-          : e.getMessage() == null ? e.toString() : e.getMessage();
-      if (exitCode(e) == INTERNAL) {
-        message = "internal error, please report it with the output of --verbose: " + e;
-      }
-      err.println("sessionstore: " + oneLine(message));
-      if (root.verbose) {
-        e.printStackTrace(err);
-      }
-      return exitCode(e);
-    });
-    cl.setExecutionStrategy(parseResult -> {
-      try {
-        return new CommandLine.RunLast().execute(parseResult);
-      } finally {
-        root.close();
-      }
-    });
+    cl.setParameterExceptionHandler(
+        (e, args) -> {
+          err.println("sessionstore: " + oneLine(e.getMessage()) + suggestions(e));
+          err.println(
+              "Try 'sessionstore "
+                  + commandPath(e.getCommandLine())
+                  + "--help' for more information.");
+          return BAD_INPUT;
+        });
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          String message =
+              e instanceof java.io.IOException failure
+                  ? io.sessionstore.spi.IoErrors.describe(failure)
+                  : e.getMessage() == null ? e.toString() : e.getMessage();
+          if (exitCode(e) == INTERNAL) {
+            message = "internal error, please report it with the output of --verbose: " + e;
+          }
+          err.println("sessionstore: " + oneLine(message));
+          if (root.verbose) {
+            e.printStackTrace(err);
+          }
+          return exitCode(e);
+        });
+    cl.setExecutionStrategy(
+        parseResult -> {
+          try {
+            return new CommandLine.RunLast().execute(parseResult);
+          } finally {
+            root.close();
+          }
+        });
     return cl;
   }
 
@@ -94,10 +113,13 @@ public final class Main {
     if (e instanceof NotFoundException || e instanceof ConflictException) {
       return NOT_FOUND;
     }
-    if (e instanceof InvalidInputException || e instanceof ConfigurationException || e instanceof UsageException) {
+    if (e instanceof InvalidInputException
+        || e instanceof ConfigurationException
+        || e instanceof UsageException) {
       return BAD_INPUT;
     }
-    if (e instanceof BackendUnavailableException || e instanceof java.io.IOException
+    if (e instanceof BackendUnavailableException
+        || e instanceof java.io.IOException
         || e instanceof java.io.UncheckedIOException) {
       return UNAVAILABLE;
     }

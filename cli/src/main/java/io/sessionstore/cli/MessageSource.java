@@ -11,7 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Messages from {@code --file F} (JSON Lines or one JSON array), {@code -} or no file meaning standard input. */
+/**
+ * Messages from {@code --file F} (JSON Lines or one JSON array), {@code -} or no file meaning
+ * standard input.
+ */
 final class MessageSource {
   private MessageSource() {}
 

@@ -19,18 +19,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "migrate", description = "Copy sessions to another store (configured by FILE alone), skipping what it"
-    + " already holds, and verify each copy by message count and SHA-256. Safe to run again after an interruption.",
+@Command(
+    name = "migrate",
+    description =
+        "Copy sessions to another store (configured by FILE alone), skipping what it"
+            + " already holds, and verify each copy by message count and SHA-256. Safe to run again after an interruption.",
     footer = {"", "Example: sessionstore migrate --all-projects --to team-s3.properties"})
 final class MigrateCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
-  @Mixin
-  Filters filters;
+  @Mixin Filters filters;
 
-  @Option(names = "--to", paramLabel = "FILE", required = true, description = "The target store's configuration "
-      + "(properties); environment variables and -D do not apply to it.")
+  @Option(
+      names = "--to",
+      paramLabel = "FILE",
+      required = true,
+      description =
+          "The target store's configuration "
+              + "(properties); environment variables and -D do not apply to it.")
   Path to;
 
   @Override
@@ -46,21 +52,37 @@ final class MigrateCommand implements Callable<Integer> {
     for (MigrationResult.Failure f : r.failed()) {
       root.err.println("failed: " + f.key() + ": " + f.reason());
     }
-    root.out.println("migrated to " + to + ": " + r.copied() + " copied, " + r.skipped() + " skipped (already "
-        + "there), " + r.diverged().size() + " diverged, " + r.failed().size() + " failed; " + r.messages()
-        + " messages stored");
+    root.out.println(
+        "migrated to "
+            + to
+            + ": "
+            + r.copied()
+            + " copied, "
+            + r.skipped()
+            + " skipped (already "
+            + "there), "
+            + r.diverged().size()
+            + " diverged, "
+            + r.failed().size()
+            + " failed; "
+            + r.messages()
+            + " messages stored");
     return r.failed().isEmpty() && r.diverged().isEmpty() ? Main.OK : Main.NOT_FOUND;
   }
 
-  /** The file's values and nothing else, so the source's environment cannot leak into the target. */
+  /**
+   * The file's values and nothing else, so the source's environment cannot leak into the target.
+   */
   private SessionStoreConfig targetConfig() {
     Properties p = new Properties();
     try (Reader in = Files.newBufferedReader(to, StandardCharsets.UTF_8)) {
       p.load(in);
     } catch (NoSuchFileException e) {
-      throw new ConfigurationException("Cannot read the target configuration " + to + ": no such file");
+      throw new ConfigurationException(
+          "Cannot read the target configuration " + to + ": no such file");
     } catch (IOException | IllegalArgumentException e) {
-      throw new ConfigurationException("Cannot read the target configuration " + to + ": " + e.getMessage());
+      throw new ConfigurationException(
+          "Cannot read the target configuration " + to + ": " + e.getMessage());
     }
     TreeMap<String, String> values = new TreeMap<>();
     p.stringPropertyNames().forEach(k -> values.put(k, p.getProperty(k).strip()));

@@ -7,16 +7,25 @@ import picocli.CommandLine.Option;
 
 /** Paging and output options shared by {@code list} and {@code search}. */
 final class PageOptions {
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N sessions (default 50).")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "50",
+      description = "At most N sessions (default 50).")
   int limit;
 
-  @Option(names = "--cursor", paramLabel = "CURSOR", description = "Continue after the previous page.")
+  @Option(
+      names = "--cursor",
+      paramLabel = "CURSOR",
+      description = "Continue after the previous page.")
   String cursor;
 
   @Option(names = "--json", description = "A JSON array of metadata objects instead of a table.")
   boolean json;
 
-  /** Runs the query for one page and prints it; the cursor of the next page goes to standard error. */
+  /**
+   * Runs the query for one page and prints it; the cursor of the next page goes to standard error.
+   */
   int print(SessionstoreCommand root, SearchQuery.Builder query) {
     Page<SessionMetadata> page = root.store().search(query.limit(limit).cursor(cursor).build());
     if (json) {

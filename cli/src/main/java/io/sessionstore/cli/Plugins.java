@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Backends of one's own for the command: {@code SESSIONSTORE_CLASSPATH} names jars and class folders (separated as
- * in a class path; {@code dir/*} means every jar in {@code dir}) whose {@code StorageBackendProvider}s are found
- * beside the bundled ones. {@code java -jar} ignores {@code -cp}, so the command adds them itself.
+ * Backends of one's own for the command: {@code SESSIONSTORE_CLASSPATH} names jars and class
+ * folders (separated as in a class path; {@code dir/*} means every jar in {@code dir}) whose {@code
+ * StorageBackendProvider}s are found beside the bundled ones. {@code java -jar} ignores {@code
+ * -cp}, so the command adds them itself.
  */
 final class Plugins {
   static final String VARIABLE = "SESSIONSTORE_CLASSPATH";
@@ -22,8 +23,8 @@ final class Plugins {
   private Plugins() {}
 
   /**
-   * A class loader over the entries of {@code path} with {@code parent} behind it; {@code parent} itself when the
-   * path is unset or blank.
+   * A class loader over the entries of {@code path} with {@code parent} behind it; {@code parent}
+   * itself when the path is unset or blank.
    *
    * @throws Main.UsageException when an entry does not exist
    */
@@ -39,11 +40,13 @@ final class Plugins {
       if (entry.endsWith("/*") || entry.endsWith(File.separator + "*")) {
         Path dir = Path.of(entry.substring(0, entry.length() - 2));
         try (Stream<Path> jars = Files.list(dir)) {
-          for (Path jar : jars.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+          for (Path jar :
+              jars.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
             urls.add(url(jar));
           }
         } catch (IOException e) {
-          throw new Main.UsageException(VARIABLE + ": cannot list " + dir + " (" + e.getMessage() + ")");
+          throw new Main.UsageException(
+              VARIABLE + ": cannot list " + dir + " (" + e.getMessage() + ")");
         }
       } else {
         Path p = Path.of(entry);

@@ -5,17 +5,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "search", description = "Find sessions by tags, time, cost and text (metadata only).",
+@Command(
+    name = "search",
+    description = "Find sessions by tags, time, cost and text (metadata only).",
     footer = {"", "Example: sessionstore search --tag review --after 7d --min-cost 0.5 --json"})
 final class SearchCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
-  @Mixin
-  Filters filters;
+  @Mixin Filters filters;
 
-  @Mixin
-  PageOptions page;
+  @Mixin PageOptions page;
 
   @Override
   public Integer call() {

@@ -11,11 +11,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "show", description = "Print a session's messages as JSON Lines, exactly as stored.",
+@Command(
+    name = "show",
+    description = "Print a session's messages as JSON Lines, exactly as stored.",
     footer = {"", "Example: sessionstore show review-42 > review-42.jsonl"})
 final class ShowCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "ID", description = "The session id.")
   String id;

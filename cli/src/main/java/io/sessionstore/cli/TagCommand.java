@@ -10,11 +10,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "tag", description = "Add and remove tags of a session; prints its tags.",
+@Command(
+    name = "tag",
+    description = "Add and remove tags of a session; prints its tags.",
     footer = {"", "Example: sessionstore tag review-42 --add done --remove todo"})
 final class TagCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "ID", description = "The session id.")
   String id;
@@ -27,8 +28,10 @@ final class TagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SessionMetadata m = root.store().updateTags(root.resolve(id, null), new LinkedHashSet<>(add),
-        new LinkedHashSet<>(remove));
+    SessionMetadata m =
+        root.store()
+            .updateTags(
+                root.resolve(id, null), new LinkedHashSet<>(add), new LinkedHashSet<>(remove));
     root.out.println(String.join(" ", m.tags()));
     return Main.OK;
   }

@@ -3,7 +3,9 @@ package io.sessionstore.cli;
 import io.sessionstore.api.ProgressListener;
 import java.io.PrintStream;
 
-/** Progress of a long operation on standard error, shown only when a person is watching a terminal. */
+/**
+ * Progress of a long operation on standard error, shown only when a person is watching a terminal.
+ */
 final class TerminalProgress implements ProgressListener, AutoCloseable {
   private final PrintStream err;
   private final String label;

@@ -10,8 +10,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "version", description = "Print the version.")
 final class VersionCommand implements Callable<Integer> {
-  @ParentCommand
-  SessionstoreCommand root;
+  @ParentCommand SessionstoreCommand root;
 
   @Override
   public Integer call() {

@@ -19,14 +19,16 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CLI run in this process, as a script would use it: output, exit codes, and what is stored. */
+/**
+ * The CLI run in this process, as a script would use it: output, exit codes, and what is stored.
+ */
 class CliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String ODD = "{\"type\": \"user\", \"uuid\": \"odd-bytes-1\", \"message\": {\"content\": "
-      + "\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m 日本 🎉\", \"n\": 1e2, \"f\": 1.50}}";
+  private static final String ODD =
+      "{\"type\": \"user\", \"uuid\": \"odd-bytes-1\", \"message\": {\"content\": "
+          + "\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m 日本 🎉\", \"n\": 1e2, \"f\": 1.50}}";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private Result input(String stdin, String... args) {
     return new CliRun(tmp.resolve("store")).input(stdin, args);
@@ -47,7 +49,11 @@ class CliTest {
   }
 
   private static String streamSession() {
-    String f = Fixtures.jsonLinesFiles().stream().filter(x -> x.startsWith("stream-json/")).findFirst().orElseThrow();
+    String f =
+        Fixtures.jsonLinesFiles().stream()
+            .filter(x -> x.startsWith("stream-json/"))
+            .findFirst()
+            .orElseThrow();
     return Fixtures.text(f);
   }
 
@@ -59,8 +65,11 @@ class CliTest {
 
   @Test
   void saveThenShowGivesBackTheExactBytes() throws IOException {
-    String transcript = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("claude-projects/"))
-        .findFirst().orElseThrow();
+    String transcript =
+        Fixtures.jsonLinesFiles().stream()
+            .filter(f -> f.startsWith("claude-projects/"))
+            .findFirst()
+            .orElseThrow();
     String input = String.join("\n", Fixtures.lines(transcript)) + "\r\n" + ODD + "\n";
     Path f = file("in.jsonl", "\ufeff" + input);
     Result saved = run("save", "s1", "--file", f.toString(), "--tag", "alpha", "--tag", "beta");
@@ -76,13 +85,32 @@ class CliTest {
 
   @Test
   void infoPrintsTheContractKeysAndDerivedValues() throws IOException {
-    Path f = file("s.jsonl", streamSession() + "{\"type\":\"result\",\"total_cost_usd\":0.25,\"num_turns\":2}\n");
-    assertEquals(0, run("save", "s", "--file", f.toString(), "--tag", "b", "--tag", "a", "--summary", "sum").code());
+    Path f =
+        file(
+            "s.jsonl",
+            streamSession() + "{\"type\":\"result\",\"total_cost_usd\":0.25,\"num_turns\":2}\n");
+    assertEquals(
+        0,
+        run("save", "s", "--file", f.toString(), "--tag", "b", "--tag", "a", "--summary", "sum")
+            .code());
     JsonNode i = info("s");
     List<String> keys = new ArrayList<>();
     i.fieldNames().forEachRemaining(keys::add);
-    assertEquals(List.of("project", "sessionId", "createdAt", "updatedAt", "messageCount", "totalCostUsd", "turns",
-        "tags", "summary", "attributes", "subpaths", "version"), keys);
+    assertEquals(
+        List.of(
+            "project",
+            "sessionId",
+            "createdAt",
+            "updatedAt",
+            "messageCount",
+            "totalCostUsd",
+            "turns",
+            "tags",
+            "summary",
+            "attributes",
+            "subpaths",
+            "version"),
+        keys);
     assertEquals(4, i.get("messageCount").asInt());
     assertEquals(0.25, i.get("totalCostUsd").asDouble(), 1e-12);
     assertTrue(i.get("totalCostUsd").isNumber());
@@ -90,37 +118,52 @@ class CliTest {
     assertEquals("[\"a\",\"b\"]", i.get("tags").toString());
     assertTrue(i.get("updatedAt").asText().endsWith("Z"));
     Result text = run("info", "s");
-    assertTrue(text.out().contains("messageCount: 4\n") && text.out().contains("tags: a, b\n"), text.out());
+    assertTrue(
+        text.out().contains("messageCount: 4\n") && text.out().contains("tags: a, b\n"),
+        text.out());
   }
 
   @Test
   void aJsonArrayFromStandardInputIsSaved() throws IOException {
-    String array = "[\n  {\n    \"type\": \"user\",\n    \"n\": 1e2\n  },\n  {\"type\":\"assistant\"}\n]\n";
+    String array =
+        "[\n  {\n    \"type\": \"user\",\n    \"n\": 1e2\n  },\n  {\"type\":\"assistant\"}\n]\n";
     Result r = input(array, "save", "arr");
     assertEquals(0, r.code(), r.err());
-    assertEquals("{\"type\":\"user\",\"n\":1e2}\n{\"type\":\"assistant\"}\n", run("show", "arr").out());
+    assertEquals(
+        "{\"type\":\"user\",\"n\":1e2}\n{\"type\":\"assistant\"}\n", run("show", "arr").out());
   }
 
   @Test
   void appendIsIdempotentForRetriedMessages() throws IOException {
     String line = "{\"type\":\"user\",\"uuid\":\"u1\",\"message\":{\"content\":\"hi\"}}\n";
-    assertEquals("appended default/s: 1 stored, 0 skipped", input(line, "append", "s").out().strip());
-    assertEquals("appended default/s: 0 stored, 1 skipped", input(line, "append", "s", "--file", "-").out().strip());
+    assertEquals(
+        "appended default/s: 1 stored, 0 skipped", input(line, "append", "s").out().strip());
+    assertEquals(
+        "appended default/s: 0 stored, 1 skipped",
+        input(line, "append", "s", "--file", "-").out().strip());
     assertEquals(1, info("s").get("messageCount").asInt());
   }
 
   @Test
   void badInputExitsTwoAndChangesNothing() throws IOException {
     input("{\"type\":\"user\",\"uuid\":\"a\"}\n", "save", "s");
-    List<String> bad = List.of("{\"type\":\"user\", broken\n", "{\"uuid\":\"ok\"}\n[1,2]\n", "\"text\"\n",
-        "{\"a\":1} trailing\n", "{\"a\":1e99999999999999999999}\n", "{\"a\":" + "1".repeat(1001) + "}\n");
+    List<String> bad =
+        List.of(
+            "{\"type\":\"user\", broken\n",
+            "{\"uuid\":\"ok\"}\n[1,2]\n",
+            "\"text\"\n",
+            "{\"a\":1} trailing\n",
+            "{\"a\":1e99999999999999999999}\n",
+            "{\"a\":" + "1".repeat(1001) + "}\n");
     for (String input : bad) {
       Result r = input(input, "append", "s");
       assertEquals(2, r.code(), input);
       assertEquals(1, r.err().lines().count(), "one line: " + r.err());
       assertTrue(r.err().startsWith("sessionstore: Invalid line"), r.err());
     }
-    Result r = bytes(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff, '"', '}', '\n'}, "append", "s");
+    Result r =
+        bytes(
+            new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff, '"', '}', '\n'}, "append", "s");
     assertEquals(2, r.code());
     assertEquals(1, info("s").get("messageCount").asInt());
     assertEquals(1, info("s").get("version").asInt());
@@ -129,8 +172,10 @@ class CliTest {
   @Test
   void aMessageWithAnImplausibleCostIsStoredAndTheStoreStaysUsable() throws IOException {
     assertEquals(0, input("{\"type\":\"user\",\"uuid\":\"n1\"}\n", "append", "normal").code());
-    for (String poison : List.of("{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
-        "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999}")) {
+    for (String poison :
+        List.of(
+            "{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
+            "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999}")) {
       Result r = input(poison + "\n", "append", "poison");
       assertEquals(0, r.code(), r.err());
     }
@@ -143,12 +188,17 @@ class CliTest {
 
   @Test
   void archiveTimesOutOfRangeAreRejectedLines() throws IOException {
-    Path archive = file("t.jsonl", "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
-        + "{\"sessionId\":\"far\",\"createdAt\":\"+1000000000-01-01T00:00:00Z\",\"updatedAt\":"
-        + "\"+1000000000-01-01T00:00:00Z\",\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n");
+    Path archive =
+        file(
+            "t.jsonl",
+            "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
+                + "{\"sessionId\":\"far\",\"createdAt\":\"+1000000000-01-01T00:00:00Z\",\"updatedAt\":"
+                + "\"+1000000000-01-01T00:00:00Z\",\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n");
     Result r = run("import", archive.toString());
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("rejected line 2:") && r.err().contains("times must lie between"), r.err());
+    assertTrue(
+        r.err().contains("rejected line 2:") && r.err().contains("times must lie between"),
+        r.err());
     assertEquals("[]\n", run("list", "--json").out());
   }
 
@@ -213,7 +263,12 @@ class CliTest {
   @Test
   void searchFiltersAndPages() throws IOException {
     for (int i = 0; i < 5; i++) {
-      input("{\"type\":\"result\",\"total_cost_usd\":" + i + "}\n", "save", "s" + i, "--tag", i % 2 == 0 ? "even" : "odd");
+      input(
+          "{\"type\":\"result\",\"total_cost_usd\":" + i + "}\n",
+          "save",
+          "s" + i,
+          "--tag",
+          i % 2 == 0 ? "even" : "odd");
     }
     Result even = run("search", "--tag", "even", "--min-cost", "1", "--json");
     assertEquals(0, even.code(), even.err());
@@ -234,7 +289,8 @@ class CliTest {
     while (cursor != null) {
       Result page = run("list", "--limit", "2", "--cursor", cursor);
       seen.addAll(idsOf(page));
-      cursor = page.err().isBlank() ? null : page.err().strip().substring("next: --cursor ".length());
+      cursor =
+          page.err().isBlank() ? null : page.err().strip().substring("next: --cursor ".length());
     }
     assertEquals(List.of("s0", "s1", "s2", "s3", "s4"), seen.stream().sorted().toList());
   }
@@ -247,12 +303,18 @@ class CliTest {
   void tagsDescribeAndDelete() throws IOException {
     input("{\"type\":\"user\"}\n", "save", "s", "--tag", "todo");
     input("{\"type\":\"user\"}\n", "append", "s", "--subpath", "subagents/a");
-    assertEquals("done review", run("tag", "s", "--add", "review", "--add", "done", "--remove", "todo").out().strip());
+    assertEquals(
+        "done review",
+        run("tag", "s", "--add", "review", "--add", "done", "--remove", "todo").out().strip());
     Result d = run("describe", "s", "--summary", "A summary", "--attr", "ticket=SEC-7");
-    assertTrue(d.out().contains("summary: A summary") && d.out().contains("attributes: ticket=SEC-7"), d.out());
+    assertTrue(
+        d.out().contains("summary: A summary") && d.out().contains("attributes: ticket=SEC-7"),
+        d.out());
     assertEquals(2, run("describe", "s", "--attr", "novalue").code());
     assertEquals("[\"subagents/a\"]", info("s").get("subpaths").toString());
-    assertEquals("deleted default/s [subagents/a]", run("delete", "s", "--subpath", "subagents/a").out().strip());
+    assertEquals(
+        "deleted default/s [subagents/a]",
+        run("delete", "s", "--subpath", "subagents/a").out().strip());
     assertEquals("deleted default/s", run("delete", "s").out().strip());
     assertEquals(1, run("info", "s").code());
   }
@@ -268,7 +330,8 @@ class CliTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("p2, p3") || r.err().contains("p3, p2"), r.err());
     assertEquals(0, run("--project", "p3", "show", "twice").code());
-    assertEquals(1, run("--project", "p1", "show", "twice").code(), "--project looks in that project only");
+    assertEquals(
+        1, run("--project", "p1", "show", "twice").code(), "--project looks in that project only");
   }
 
   @Test
@@ -289,30 +352,37 @@ class CliTest {
     assertEquals(0, e.code(), e.err());
     assertTrue(e.err().contains("exported 1 sessions"), e.err());
     try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(archive))) {
-      assertTrue(new String(in.readAllBytes(), StandardCharsets.UTF_8).startsWith("{\"format\":\"sessionstore-archive\""));
+      assertTrue(
+          new String(in.readAllBytes(), StandardCharsets.UTF_8)
+              .startsWith("{\"format\":\"sessionstore-archive\""));
     }
     String other = "sessionstore.file.dir=" + tmp.resolve("other");
     Result i = run("-D", other, "import", archive.toString());
     assertEquals(0, i.code(), i.err());
     assertTrue(i.err().contains("imported 1 new"), i.err());
     assertEquals(run("show", "s").out(), run("-D", other, "show", "s").out());
-    assertEquals(run("show", "s", "--subpath", "subagents/a").out(),
+    assertEquals(
+        run("show", "s", "--subpath", "subagents/a").out(),
         run("-D", other, "show", "s", "--subpath", "subagents/a").out());
     Result again = run("-D", other, "import", archive.toString());
     assertTrue(again.err().contains("0 new, 0 extended, 1 unchanged"), again.err());
 
     Result toStdout = run("export", "--out", "-");
     assertEquals(0, toStdout.code());
-    Result fromStdin = input(toStdout.out(), "-D", "sessionstore.file.dir=" + tmp.resolve("third"), "import", "-");
+    Result fromStdin =
+        input(toStdout.out(), "-D", "sessionstore.file.dir=" + tmp.resolve("third"), "import", "-");
     assertEquals(0, fromStdin.code(), fromStdin.err());
   }
 
   @Test
   void rejectedArchiveLinesAreReportedAndExitTwoAfterTheRestIsImported() throws IOException {
-    Path archive = file("a.jsonl", "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
-        + "{\"sessionId\":\"ok\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
-        + "\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n"
-        + "{broken\n");
+    Path archive =
+        file(
+            "a.jsonl",
+            "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
+                + "{\"sessionId\":\"ok\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
+                + "\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n"
+                + "{broken\n");
     Result r = run("import", archive.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("rejected line 3:"), r.err());
@@ -325,13 +395,18 @@ class CliTest {
 
   @Test
   void cleanupRemovesOldSessionsAndADryRunOnlyTellsWhich() throws IOException {
-    Path archive = file("old.jsonl", "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
-        + "{\"sessionId\":\"old\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
-        + "\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n");
+    Path archive =
+        file(
+            "old.jsonl",
+            "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
+                + "{\"sessionId\":\"old\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
+                + "\"tags\":[],\"messages\":[{\"type\":\"user\"}]}\n");
     run("import", archive.toString());
     input("{\"type\":\"user\"}\n", "save", "fresh");
     Result dry = run("cleanup", "--older-than", "30d", "--dry-run");
-    assertEquals(List.of("would remove default/old (updated 2020-01-02T00:00:00Z)", "would remove 1 session"),
+    assertEquals(
+        List.of(
+            "would remove default/old (updated 2020-01-02T00:00:00Z)", "would remove 1 session"),
         dry.lines());
     assertEquals(0, run("info", "old").code());
     Result done = run("cleanup", "--older-than", "30d");
@@ -342,8 +417,20 @@ class CliTest {
 
   @Test
   void everyCommandHasHelpWithAnExample() {
-    for (String command : List.of("save", "append", "show", "info", "list", "search", "tag", "describe",
-        "delete", "cleanup", "export", "import")) {
+    for (String command :
+        List.of(
+            "save",
+            "append",
+            "show",
+            "info",
+            "list",
+            "search",
+            "tag",
+            "describe",
+            "delete",
+            "cleanup",
+            "export",
+            "import")) {
       Result r = run(command, "--help");
       assertEquals(0, r.code(), command);
       assertTrue(r.out().contains("Example: sessionstore " + command), command + ": " + r.out());
@@ -354,10 +441,15 @@ class CliTest {
   @Test
   void backendsVersionAndCompletion() {
     Result b = run("backends");
-    assertTrue(b.out().startsWith("file\tio.sessionstore.backend.file\tsessionstore.file.dir="), b.out());
-    assertTrue(b.out().contains("\ns3\tio.sessionstore.backend.s3\tsessionstore.s3.bucket"), b.out());
-    assertTrue(b.out().contains("mongo\tio.sessionstore.backend.mongo\tsessionstore.mongo.uri"), b.out());
-    assertTrue(run("version").out().strip().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), run("version").out());
+    assertTrue(
+        b.out().startsWith("file\tio.sessionstore.backend.file\tsessionstore.file.dir="), b.out());
+    assertTrue(
+        b.out().contains("\ns3\tio.sessionstore.backend.s3\tsessionstore.s3.bucket"), b.out());
+    assertTrue(
+        b.out().contains("mongo\tio.sessionstore.backend.mongo\tsessionstore.mongo.uri"), b.out());
+    assertTrue(
+        run("version").out().strip().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"),
+        run("version").out());
     Result c = run("generate-completion");
     assertEquals(0, c.code());
     assertTrue(c.out().contains("complete -F"), "a bash completion script");
@@ -367,9 +459,14 @@ class CliTest {
   void theQuickstartRunsEveryStep() throws IOException {
     Result r = run("quickstart");
     assertEquals(0, r.code(), r.err());
-    for (String step : List.of("$ sessionstore save quickstart-demo", "$ sessionstore tag quickstart-demo",
-        "$ sessionstore search --tag demo", "$ sessionstore show quickstart-demo", "$ sessionstore export",
-        "Try next:")) {
+    for (String step :
+        List.of(
+            "$ sessionstore save quickstart-demo",
+            "$ sessionstore tag quickstart-demo",
+            "$ sessionstore search --tag demo",
+            "$ sessionstore show quickstart-demo",
+            "$ sessionstore export",
+            "Try next:")) {
       assertTrue(r.out().contains(step), step);
     }
     assertTrue(r.out().contains("claude-code,demo,reviewed"), r.out());
@@ -383,7 +480,10 @@ class CliTest {
     Process save = process(store, "save", "p", "--tag", "proc");
     save.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
     save.getOutputStream().close();
-    assertEquals(0, save.waitFor(), new String(save.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(
+        0,
+        save.waitFor(),
+        new String(save.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     Process show = process(store, "show", "p");
     show.getOutputStream().close();
     byte[] shown = show.getInputStream().readAllBytes();
@@ -401,9 +501,15 @@ class CliTest {
   }
 
   private static Process process(Path store, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "-D", "sessionstore.file.dir=" + store));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "-D",
+                "sessionstore.file.dir=" + store));
     command.addAll(List.of(args));
     return new ProcessBuilder(command).start();
   }
@@ -415,7 +521,8 @@ class CliTest {
       Iterator<Path> it = all.iterator();
       while (it.hasNext()) {
         Path p = it.next();
-        String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        String perms =
+            java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
         assertTrue(perms.endsWith("------"), p + " " + perms);
       }
     }

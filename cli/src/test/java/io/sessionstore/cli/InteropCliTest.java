@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class InteropCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private CliRun cli() {
     return new CliRun(tmp.resolve("store"));
@@ -44,7 +43,8 @@ class InteropCliTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().startsWith("recorded default/<SESSION_ID>: "), r.out());
     assertTrue(r.out().contains(" turns, $"), r.out());
-    assertEquals(Fixtures.lines("stream-json/claudeless-v2.1.12-normalized-output.jsonl"),
+    assertEquals(
+        Fixtures.lines("stream-json/claudeless-v2.1.12-normalized-output.jsonl"),
         cli().run("show", "<SESSION_ID>").lines());
     JsonNode info = JSON.readTree(cli().run("info", "<SESSION_ID>", "--json").out());
     assertEquals("stream-json", info.path("attributes").path("format").asText());
@@ -54,7 +54,11 @@ class InteropCliTest {
   @Test
   void recordSkipsBadLinesNamesThemAndExitsTwoAfterStoringTheRest() {
     String[] lines = stream().split("\n");
-    String input = lines[0] + "\nnot json\n" + String.join("\n", List.of(lines).subList(1, lines.length)) + "\n";
+    String input =
+        lines[0]
+            + "\nnot json\n"
+            + String.join("\n", List.of(lines).subList(1, lines.length))
+            + "\n";
     Result r = cli().input(input, "record", "--id", "given");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("line 2 skipped"), r.err());
@@ -73,7 +77,17 @@ class InteropCliTest {
     String id = Fixtures.transcriptWithSubagents();
     String project = id.split("/")[1];
     String sessionId = id.split("/")[2].replace(".jsonl", "");
-    Result pulled = cli().run("-D", claudeConfig(), "--project", project, "pull", sessionId, "--dir", "/tmp/workspace");
+    Result pulled =
+        cli()
+            .run(
+                "-D",
+                claudeConfig(),
+                "--project",
+                project,
+                "pull",
+                sessionId,
+                "--dir",
+                "/tmp/workspace");
     assertEquals(0, pulled.code(), pulled.err());
     Path file = tmp.resolve("claude/projects/-tmp-workspace").resolve(sessionId + ".jsonl");
     assertEquals(Fixtures.text(id), Files.readString(file));
@@ -81,18 +95,42 @@ class InteropCliTest {
       assertEquals(Fixtures.subagentsOf(id).size(), subs.count());
     }
     Files.writeString(file, "{}\n");
-    Result refused = cli().run("-D", claudeConfig(), "--project", project, "pull", sessionId, "--dir", "/tmp/workspace");
+    Result refused =
+        cli()
+            .run(
+                "-D",
+                claudeConfig(),
+                "--project",
+                project,
+                "pull",
+                sessionId,
+                "--dir",
+                "/tmp/workspace");
     assertEquals(1, refused.code());
     assertTrue(refused.err().contains("--force"), refused.err());
-    assertEquals(0, cli().run("-D", claudeConfig(), "--project", project, "pull", sessionId, "--dir",
-        "/tmp/workspace", "--force").code());
+    assertEquals(
+        0,
+        cli()
+            .run(
+                "-D",
+                claudeConfig(),
+                "--project",
+                project,
+                "pull",
+                sessionId,
+                "--dir",
+                "/tmp/workspace",
+                "--force")
+            .code());
     assertEquals(Fixtures.text(id), Files.readString(file));
   }
 
   @Test
   void importClaudeReportsRejectedLinesWithFileAndLineAndExitsTwo() throws IOException {
     Path folder = Files.createDirectories(tmp.resolve("projects/-home-me"));
-    Files.writeString(folder.resolve("s.jsonl"), "{\"type\":\"user\",\"uuid\":\"1\"}\n[1]\n{\"type\":\"user\"}\n");
+    Files.writeString(
+        folder.resolve("s.jsonl"),
+        "{\"type\":\"user\",\"uuid\":\"1\"}\n[1]\n{\"type\":\"user\"}\n");
     Result r = cli().run("import-claude", tmp.resolve("projects").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains(folder.resolve("s.jsonl") + ":2:"), r.err());
@@ -112,17 +150,29 @@ class InteropCliTest {
   void resumePassesOutputAndExitCodeThroughAndAMissingCommandIs127() throws IOException {
     cli().input(stream(), "record", "--id", "s1");
     Path fake = tmp.resolve("fake-claude");
-    Files.writeString(fake, "#!/usr/bin/env bash\n"
-        + "echo '{\"type\":\"result\",\"subtype\":\"success\",\"total_cost_usd\":0.5,\"num_turns\":1,\"uuid\":\"r1\"}'\n"
-        + "exit 6\n");
+    Files.writeString(
+        fake,
+        "#!/usr/bin/env bash\n"
+            + "echo '{\"type\":\"result\",\"subtype\":\"success\",\"total_cost_usd\":0.5,\"num_turns\":1,\"uuid\":\"r1\"}'\n"
+            + "exit 6\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
-    Result r = cli().run("-D", ClaudeConfig.COMMAND + "=" + fake, "-D", claudeConfig(), "resume", "s1", "more");
+    Result r =
+        cli()
+            .run(
+                "-D",
+                ClaudeConfig.COMMAND + "=" + fake,
+                "-D",
+                claudeConfig(),
+                "resume",
+                "s1",
+                "more");
     assertEquals(6, r.code(), r.err());
     assertTrue(r.out().contains("\"total_cost_usd\":0.5"), r.out());
     JsonNode info = JSON.readTree(cli().run("info", "s1", "--json").out());
     assertEquals(stream().split("\n").length + 1, info.get("messageCount").asInt());
 
-    Result missing = cli().run("-D", ClaudeConfig.COMMAND + "=" + tmp.resolve("absent"), "resume", "s1", "x");
+    Result missing =
+        cli().run("-D", ClaudeConfig.COMMAND + "=" + tmp.resolve("absent"), "resume", "s1", "x");
     assertEquals(127, missing.code());
     assertEquals(1, missing.err().strip().lines().count(), missing.err());
   }
@@ -131,15 +181,20 @@ class InteropCliTest {
   void migrateCopiesToTheStoreItsFileConfiguresAndVerifies() throws IOException {
     cli().run("import-claude", Fixtures.writeClaudeProjects(tmp.resolve("projects")).toString());
     Path target = tmp.resolve("team.properties");
-    Files.writeString(target, "sessionstore.backend=file\nsessionstore.file.dir=" + tmp.resolve("team") + "\n",
+    Files.writeString(
+        target,
+        "sessionstore.backend=file\nsessionstore.file.dir=" + tmp.resolve("team") + "\n",
         StandardCharsets.UTF_8);
     Result r = cli().run("migrate", "--all-projects", "--to", target.toString());
     assertEquals(0, r.code(), r.err());
-    int sessions = JSON.readTree(cli().run("list", "--all-projects", "--json", "--limit", "1000").out()).size();
+    int sessions =
+        JSON.readTree(cli().run("list", "--all-projects", "--json", "--limit", "1000").out())
+            .size();
     assertTrue(r.out().contains(": " + sessions + " copied, 0 skipped"), r.out());
     Result again = cli().run("migrate", "--all-projects", "--to", target.toString());
     assertTrue(again.out().contains(": 0 copied, " + sessions + " skipped"), again.out());
-    Result there = new CliRun(tmp.resolve("team")).run("list", "--all-projects", "--json", "--limit", "1000");
+    Result there =
+        new CliRun(tmp.resolve("team")).run("list", "--all-projects", "--json", "--limit", "1000");
     assertEquals(sessions, JSON.readTree(there.out()).size());
     assertEquals(2, cli().run("migrate", "--to", tmp.resolve("none.properties").toString()).code());
     Path broken = tmp.resolve("broken.properties");
@@ -152,7 +207,9 @@ class InteropCliTest {
   @Test
   void definitionsBeforeAndAfterTheCommandNameAllApply() {
     Path other = tmp.resolve("other");
-    Result r = new CliRun(other).input("{\"type\":\"user\"}\n", "save", "s", "-D", "sessionstore.project=late");
+    Result r =
+        new CliRun(other)
+            .input("{\"type\":\"user\"}\n", "save", "s", "-D", "sessionstore.project=late");
     assertEquals("saved late/s: 1 stored, 0 skipped", r.out().strip(), r.err());
     assertEquals(1, new CliRun(other).run("--project", "late", "show", "s").lines().size());
   }

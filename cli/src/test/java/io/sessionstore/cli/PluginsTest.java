@@ -17,9 +17,13 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A backend of one's own, built here into a jar, plugged into the command with SESSIONSTORE_CLASSPATH. */
+/**
+ * A backend of one's own, built here into a jar, plugged into the command with
+ * SESSIONSTORE_CLASSPATH.
+ */
 class PluginsTest {
-  private static final String PROVIDER = """
+  private static final String PROVIDER =
+      """
       package example.plugin;
 
       import io.sessionstore.backend.file.FileBackend;
@@ -45,8 +49,7 @@ class PluginsTest {
       }
       """;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void aBackendJarOnTheClasspathVariableIsFoundAndUsed() throws Exception {
@@ -70,23 +73,34 @@ class PluginsTest {
     assertTrue(without.err.contains("Available backends"), without.err);
     Result missing = run(tmp.resolve("nope.jar").toString(), "", "backends");
     assertEquals(2, missing.code);
-    assertEquals("sessionstore: SESSIONSTORE_CLASSPATH: no such file or folder " + tmp.resolve("nope.jar"),
+    assertEquals(
+        "sessionstore: SESSIONSTORE_CLASSPATH: no such file or folder " + tmp.resolve("nope.jar"),
         missing.err.strip());
   }
 
   private Path buildPluginJar() throws IOException {
-    Path src = Files.createDirectories(tmp.resolve("src/example/plugin")).resolve("PluginProvider.java");
+    Path src =
+        Files.createDirectories(tmp.resolve("src/example/plugin")).resolve("PluginProvider.java");
     Files.writeString(src, PROVIDER);
     Path classes = Files.createDirectories(tmp.resolve("classes"));
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
-        src.toString());
+    int rc =
+        javac.run(
+            null,
+            null,
+            null,
+            "-d",
+            classes.toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            src.toString());
     assertEquals(0, rc, "the plugin compiles");
     Path jar = tmp.resolve("plugin.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
       out.putNextEntry(new JarEntry("example/plugin/PluginProvider.class"));
       out.write(Files.readAllBytes(classes.resolve("example/plugin/PluginProvider.class")));
-      out.putNextEntry(new JarEntry("META-INF/services/io.sessionstore.spi.StorageBackendProvider"));
+      out.putNextEntry(
+          new JarEntry("META-INF/services/io.sessionstore.spi.StorageBackendProvider"));
       out.write("example.plugin.PluginProvider\n".getBytes(StandardCharsets.UTF_8));
     }
     return jar;
@@ -94,10 +108,18 @@ class PluginsTest {
 
   private record Result(int code, String out, String err) {}
 
-  /** The command as its own process, as `./sessionstore` runs it, with the plugin variable set (or not). */
+  /**
+   * The command as its own process, as `./sessionstore` runs it, with the plugin variable set (or
+   * not).
+   */
   private static Result run(String pluginPath, String stdin, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove(Plugins.VARIABLE);

@@ -32,22 +32,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Copying sessions between two stores: idempotent, resumable, verified. */
 class MigrationTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   SessionStore source;
   SessionStore target;
 
   private SessionStore open(String name) {
     return SessionStore.builder()
-        .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", tmp.resolve(name).toString()))).build();
+        .config(
+            SessionStoreConfig.of(Map.of("sessionstore.file.dir", tmp.resolve(name).toString())))
+        .build();
   }
 
   @BeforeEach
   void fill() {
     source = open("laptop");
     target = open("team");
-    new ClaudeCode(source, List.of("claude"), tmp).importTranscripts(Fixtures.writeClaudeProjects(tmp.resolve("p")),
-        ProgressListener.NONE);
+    new ClaudeCode(source, List.of("claude"), tmp)
+        .importTranscripts(Fixtures.writeClaudeProjects(tmp.resolve("p")), ProgressListener.NONE);
   }
 
   @AfterEach
@@ -86,7 +87,8 @@ class MigrationTest {
       assertEquals(m.attributes(), copy.attributes());
       assertEquals(source.listSubpaths(m.key()), target.listSubpaths(m.key()));
       for (String sub : source.listSubpaths(m.key())) {
-        assertEquals(messages(source, m.key().withSubpath(sub)), messages(target, m.key().withSubpath(sub)));
+        assertEquals(
+            messages(source, m.key().withSubpath(sub)), messages(target, m.key().withSubpath(sub)));
       }
     }
   }
@@ -97,8 +99,11 @@ class MigrationTest {
     SessionMetadata tagged = sessions.get(0);
     source.updateTags(tagged.key(), Set.of("first"), Set.of());
     // An interrupted run: only part of the sessions arrived.
-    MigrationResult part = source.migrateTo(target, SearchQuery.in(Scope.allProjects()).tags(Set.of("first")).build(),
-        ProgressListener.NONE);
+    MigrationResult part =
+        source.migrateTo(
+            target,
+            SearchQuery.in(Scope.allProjects()).tags(Set.of("first")).build(),
+            ProgressListener.NONE);
     assertEquals(1, part.copied());
 
     MigrationResult rest = source.migrateTo(target, everything(), ProgressListener.NONE);
@@ -118,12 +123,15 @@ class MigrationTest {
   void aTargetAheadOfTheSourceOnlyGetsWhatItLacks() {
     SessionKey key = all(source).get(0).key();
     source.migrateTo(target, everything(), ProgressListener.NONE);
-    target.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"only-in-target\"}")));
-    source.appendMessages(key.withSubpath("subagents/agent-new"), List.of(Message.of("{\"type\":\"user\"}")));
+    target.appendMessages(
+        key, List.of(Message.of("{\"type\":\"user\",\"uuid\":\"only-in-target\"}")));
+    source.appendMessages(
+        key.withSubpath("subagents/agent-new"), List.of(Message.of("{\"type\":\"user\"}")));
     MigrationResult r = source.migrateTo(target, everything(), ProgressListener.NONE);
     assertTrue(r.failed().isEmpty(), r.failed().toString());
     assertEquals(1, r.copied());
-    assertEquals(messages(source, key.withSubpath("subagents/agent-new")),
+    assertEquals(
+        messages(source, key.withSubpath("subagents/agent-new")),
         messages(target, key.withSubpath("subagents/agent-new")));
   }
 
@@ -145,25 +153,32 @@ class MigrationTest {
 
     @Override
     public void commit(Commit c) {
-      List<String> kept = c.messages().isEmpty() ? c.messages() : c.messages().subList(0, c.messages().size() - 1);
+      List<String> kept =
+          c.messages().isEmpty() ? c.messages() : c.messages().subList(0, c.messages().size() - 1);
       super.commit(new Commit(c.kind(), c.expectedVersion(), kept, c.head()));
     }
   }
 
   @Test
   void aCopyThatDoesNotReadBackTheSameIsReportedAsFailed() {
-    try (SessionStore lossy = SessionStore.builder().config(SessionStoreConfig.of(Map.of()))
-        .backend(new LossyBackend(new FileBackend(tmp.resolve("lossy")))).build()) {
+    try (SessionStore lossy =
+        SessionStore.builder()
+            .config(SessionStoreConfig.of(Map.of()))
+            .backend(new LossyBackend(new FileBackend(tmp.resolve("lossy"))))
+            .build()) {
       MigrationResult r = source.migrateTo(lossy, everything(), ProgressListener.NONE);
       long withMessages = all(source).stream().filter(m -> m.messageCount() > 0).count();
       assertEquals(withMessages, r.failed().size());
-      assertTrue(r.failed().get(0).reason().contains("verification failed"), r.failed().get(0).reason());
+      assertTrue(
+          r.failed().get(0).reason().contains("verification failed"), r.failed().get(0).reason());
       assertEquals(0, r.copied() + r.skipped() - (all(source).size() - withMessages));
     }
   }
 
   @Test
   void aStoreCannotBeMigratedToItself() {
-    assertThrows(InvalidInputException.class, () -> source.migrateTo(source, everything(), ProgressListener.NONE));
+    assertThrows(
+        InvalidInputException.class,
+        () -> source.migrateTo(source, everything(), ProgressListener.NONE));
   }
 }

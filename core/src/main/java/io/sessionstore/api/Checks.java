@@ -16,12 +16,18 @@ final class Checks {
         throw new InvalidInputException("Invalid tag: it is empty");
       }
       if (tag.length() > MAX_TAG_LENGTH) {
-        throw new InvalidInputException("Invalid tag '" + SessionKey.printable(tag) + "': it is " + tag.length()
-            + " characters long, at most " + MAX_TAG_LENGTH + " are allowed");
+        throw new InvalidInputException(
+            "Invalid tag '"
+                + SessionKey.printable(tag)
+                + "': it is "
+                + tag.length()
+                + " characters long, at most "
+                + MAX_TAG_LENGTH
+                + " are allowed");
       }
       if (hasControl(tag)) {
-        throw new InvalidInputException("Invalid tag '" + SessionKey.printable(tag)
-            + "': it contains a control character");
+        throw new InvalidInputException(
+            "Invalid tag '" + SessionKey.printable(tag) + "': it contains a control character");
       }
     }
   }
@@ -32,28 +38,36 @@ final class Checks {
         throw new InvalidInputException("Invalid attribute: its key is empty");
       }
       if (hasControl(key)) {
-        throw new InvalidInputException("Invalid attribute key '" + SessionKey.printable(key)
-            + "': it contains a control character");
+        throw new InvalidInputException(
+            "Invalid attribute key '"
+                + SessionKey.printable(key)
+                + "': it contains a control character");
       }
       if (key.startsWith(RESERVED_ATTRIBUTE_PREFIX)) {
-        throw new InvalidInputException("Invalid attribute key '" + key + "': keys starting with '"
-            + RESERVED_ATTRIBUTE_PREFIX + "' are reserved");
+        throw new InvalidInputException(
+            "Invalid attribute key '"
+                + key
+                + "': keys starting with '"
+                + RESERVED_ATTRIBUTE_PREFIX
+                + "' are reserved");
       }
     }
   }
 
   static void attributes(Map<String, String> attributes) {
     attributeKeys(attributes.keySet());
-    attributes.forEach((k, v) -> {
-      if (v == null) {
-        throw new InvalidInputException("Invalid attribute '" + k + "': its value is missing");
-      }
-    });
+    attributes.forEach(
+        (k, v) -> {
+          if (v == null) {
+            throw new InvalidInputException("Invalid attribute '" + k + "': its value is missing");
+          }
+        });
   }
 
   static void summary(String summary) {
     if (summary != null && hasControl(summary)) {
-      throw new InvalidInputException("Invalid summary: it contains a control character (it must be one line)");
+      throw new InvalidInputException(
+          "Invalid summary: it contains a control character (it must be one line)");
     }
   }
 

@@ -6,7 +6,8 @@ import java.util.List;
  * What an import did, one count per outcome of an archive's session line.
  *
  * @param created sessions that did not exist and were created with the archive's timestamps
- * @param extended stored sessions whose messages were a prefix of the archive's: the rest was appended
+ * @param extended stored sessions whose messages were a prefix of the archive's: the rest was
+ *     appended
  * @param unchanged stored sessions that already held everything the archive has
  * @param replaced diverged sessions replaced because {@link ImportOptions#replace()} was set
  * @param diverged sessions whose stored messages and archived ones differ; left unchanged

@@ -7,17 +7,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One message of a session: a JSON object, kept as its exact original text. Whatever the message holds — unknown
- * fields, unknown types, nested content, odd number spellings, escapes — comes back byte for byte as it was saved.
+ * One message of a session: a JSON object, kept as its exact original text. Whatever the message
+ * holds — unknown fields, unknown types, nested content, odd number spellings, escapes — comes back
+ * byte for byte as it was saved.
  *
- * <p>{@link #of(String)} does not parse; the store validates every message when it is written, so an invalid one
- * is rejected by {@code saveSession} or {@code appendMessages} with an {@link InvalidInputException} and nothing
- * of that call is stored. {@link #parse(String)} validates at once. Instances are immutable and thread-safe; two
- * messages are equal when their texts are.
+ * <p>{@link #of(String)} does not parse; the store validates every message when it is written, so
+ * an invalid one is rejected by {@code saveSession} or {@code appendMessages} with an {@link
+ * InvalidInputException} and nothing of that call is stored. {@link #parse(String)} validates at
+ * once. Instances are immutable and thread-safe; two messages are equal when their texts are.
  */
 public final class Message {
   private final String json;
-  // Derived from the text on first use. One immutable holder, so a thread that sees it sees all of it; a race only
+  // Derived from the text on first use. One immutable holder, so a thread that sees it sees all of
+  // it; a race only
   // computes the same value twice.
   private Scanned scanned;
 
@@ -49,7 +51,8 @@ public final class Message {
   }
 
   /**
-   * A freshly parsed tree of the message, which the caller may modify without affecting the message.
+   * A freshly parsed tree of the message, which the caller may modify without affecting the
+   * message.
    *
    * @throws InvalidInputException when the text is not a JSON object
    */
@@ -57,7 +60,10 @@ public final class Message {
     return Json.parseObject(json, "message");
   }
 
-  /** The message's {@code type} field ({@code system}, {@code user}, {@code assistant}, {@code result}, …), or null. */
+  /**
+   * The message's {@code type} field ({@code system}, {@code user}, {@code assistant}, {@code
+   * result}, …), or null.
+   */
   public String type() {
     return scanned().type();
   }
@@ -79,7 +85,8 @@ public final class Message {
   private static Scanned scan(ObjectNode tree) {
     JsonNode t = tree.get("type");
     JsonNode u = tree.get("uuid");
-    return new Scanned(t != null && t.isTextual() ? t.textValue() : null,
+    return new Scanned(
+        t != null && t.isTextual() ? t.textValue() : null,
         u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null);
   }
 

@@ -21,12 +21,14 @@ public final class Messages {
   private Messages() {}
 
   /**
-   * Reads every message of a stream: one JSON array of objects when its first character is {@code [}, else JSON
-   * Lines (one object per line; blank lines ignored; a UTF-8 byte-order mark at the start ignored). Each message of
-   * JSON Lines keeps its line's exact text; an array element keeps its text with the whitespace between tokens
-   * removed when it spans lines. The stream is not closed.
+   * Reads every message of a stream: one JSON array of objects when its first character is {@code
+   * [}, else JSON Lines (one object per line; blank lines ignored; a UTF-8 byte-order mark at the
+   * start ignored). Each message of JSON Lines keeps its line's exact text; an array element keeps
+   * its text with the whitespace between tokens removed when it spans lines. The stream is not
+   * closed.
    *
-   * @throws InvalidInputException naming the first bad line (or element); then no message is returned
+   * @throws InvalidInputException naming the first bad line (or element); then no message is
+   *     returned
    */
   public static List<Message> read(InputStream in) {
     BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
@@ -54,7 +56,8 @@ public final class Messages {
       do {
         b = in.read();
         read++;
-      } while ((b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == 0xef || b == 0xbb || b == 0xbf)
+      } while ((b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == 0xef || b == 0xbb
+              || b == 0xbf)
           && read < 1000);
       in.reset();
       return b == '[';
@@ -68,8 +71,13 @@ public final class Messages {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       in.transferTo(bytes);
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes.toByteArray()))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new InvalidInputException("Invalid input: it is not valid UTF-8");
     } catch (IOException e) {
@@ -83,8 +91,11 @@ public final class Messages {
       p.nextToken();
       while (p.nextToken() != JsonToken.END_ARRAY) {
         if (p.currentToken() != JsonToken.START_OBJECT) {
-          throw new InvalidInputException("Invalid element " + (out.size() + 1) + " of the array: a message must "
-              + "be a JSON object");
+          throw new InvalidInputException(
+              "Invalid element "
+                  + (out.size() + 1)
+                  + " of the array: a message must "
+                  + "be a JSON object");
         }
         int start = (int) p.currentTokenLocation().getCharOffset();
         p.skipChildren();
@@ -95,7 +106,8 @@ public final class Messages {
         throw new InvalidInputException("Invalid input: text after the closing ']' of the array");
       }
     } catch (JsonProcessingException e) {
-      throw new InvalidInputException("Invalid input: not a valid JSON array (" + Json.describe(e) + ")");
+      throw new InvalidInputException(
+          "Invalid input: not a valid JSON array (" + Json.describe(e) + ")");
     } catch (IOException e) {
       throw new InvalidInputException("Invalid input: " + e.getMessage());
     }

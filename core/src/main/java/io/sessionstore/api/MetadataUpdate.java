@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A change of a session's user-settable metadata that leaves its messages alone. Applying one bumps the
- * session's version and {@code updatedAt}.
+ * A change of a session's user-settable metadata that leaves its messages alone. Applying one bumps
+ * the session's version and {@code updatedAt}.
  *
  * @param addTags tags to add
  * @param removeTags tags to remove (applied after the additions)
@@ -13,7 +13,8 @@ import java.util.Set;
  * @param clearSummary whether to remove the summary
  * @param putAttributes attributes to set
  * @param removeAttributes attribute keys to remove
- * @param expectedVersion the version the caller last saw, or null; see {@link SaveOptions#expectedVersion()}
+ * @param expectedVersion the version the caller last saw, or null; see {@link
+ *     SaveOptions#expectedVersion()}
  */
 public record MetadataUpdate(
     Set<String> addTags,
@@ -55,7 +56,7 @@ public record MetadataUpdate(
   }
 
   public MetadataUpdate withExpectedVersion(long version) {
-    return new MetadataUpdate(addTags, removeTags, summary, clearSummary, putAttributes, removeAttributes,
-        version);
+    return new MetadataUpdate(
+        addTags, removeTags, summary, clearSummary, putAttributes, removeAttributes, version);
   }
 }

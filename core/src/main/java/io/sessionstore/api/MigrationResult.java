@@ -11,8 +11,8 @@ import java.util.List;
  * @param failed sessions that could not be copied or did not verify
  * @param messages messages stored in the target
  */
-public record MigrationResult(long copied, long skipped, List<SessionKey> diverged, List<Failure> failed,
-    long messages) {
+public record MigrationResult(
+    long copied, long skipped, List<SessionKey> diverged, List<Failure> failed, long messages) {
 
   public MigrationResult {
     diverged = List.copyOf(diverged);

@@ -6,8 +6,8 @@ import java.util.List;
  * One page of results.
  *
  * @param items the results of this page, in the query's order
- * @param nextCursor an opaque cursor for the next page, or null when this is the last page; it stays valid while
- *     sessions are added
+ * @param nextCursor an opaque cursor for the next page, or null when this is the last page; it
+ *     stays valid while sessions are added
  */
 public record Page<T>(List<T> items, String nextCursor) {
   public Page {

@@ -1,6 +1,9 @@
 package io.sessionstore.api;
 
-/** Told how far a long operation (an export, an import, a cleanup) has come. Called on the caller's thread. */
+/**
+ * Told how far a long operation (an export, an import, a cleanup) has come. Called on the caller's
+ * thread.
+ */
 @FunctionalInterface
 public interface ProgressListener {
   ProgressListener NONE = (done, total) -> {};

@@ -11,17 +11,21 @@ import java.util.Base64;
 import java.util.Objects;
 
 /**
- * A place in the search order (updated time descending, then project, then session id ascending): the last
- * session of a page. The next page holds only the sessions strictly after it, so sessions added meanwhile neither
- * repeat nor push others out. {@link SearchQuery#after()} gives it to a backend that searches natively; the
- * opaque cursor of {@link Page#nextCursor()} is this position encoded, and only the store encodes and decodes it.
+ * A place in the search order (updated time descending, then project, then session id ascending):
+ * the last session of a page. The next page holds only the sessions strictly after it, so sessions
+ * added meanwhile neither repeat nor push others out. {@link SearchQuery#after()} gives it to a
+ * backend that searches natively; the opaque cursor of {@link Page#nextCursor()} is this position
+ * encoded, and only the store encodes and decodes it.
  *
  * @param updatedAt the session's {@link SessionMetadata#updatedAt()}
  * @param project the session's project
  * @param sessionId the session's id
  */
 public record SearchPosition(Instant updatedAt, String project, String sessionId) {
-  /** A cursor holds three strings, so strict plain JSON suffices; text after the array makes it invalid. */
+  /**
+   * A cursor holds three strings, so strict plain JSON suffices; text after the array makes it
+   * invalid.
+   */
   private static final ObjectMapper CURSOR_JSON =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -37,7 +41,8 @@ public record SearchPosition(Instant updatedAt, String project, String sessionId
   }
 
   /**
-   * Whether the session comes strictly after this position in the search order, i.e. belongs to the next page.
+   * Whether the session comes strictly after this position in the search order, i.e. belongs to the
+   * next page.
    */
   public boolean precedes(SessionMetadata session) {
     int c = session.updatedAt().compareTo(updatedAt);
@@ -49,24 +54,37 @@ public record SearchPosition(Instant updatedAt, String project, String sessionId
   }
 
   /**
-   * The opaque cursor naming this position, as {@link Page#nextCursor()} carries it. The encoding (URL-safe
-   * base64 of a JSON array of the three fields) is stable: cursors handed out earlier stay valid.
+   * The opaque cursor naming this position, as {@link Page#nextCursor()} carries it. The encoding
+   * (URL-safe base64 of a JSON array of the three fields) is stable: cursors handed out earlier
+   * stay valid.
    */
   public String toCursor() {
-    String json = CURSOR_JSON.createArrayNode().add(updatedAt.toString()).add(project).add(sessionId).toString();
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    String json =
+        CURSOR_JSON
+            .createArrayNode()
+            .add(updatedAt.toString())
+            .add(project)
+            .add(sessionId)
+            .toString();
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** @throws InvalidInputException when the text is not a cursor that {@link #toCursor()} made */
+  /**
+   * @throws InvalidInputException when the text is not a cursor that {@link #toCursor()} made
+   */
   static SearchPosition fromCursor(String cursor) {
     try {
       JsonNode a = CURSOR_JSON.readTree(Base64.getUrlDecoder().decode(cursor));
       if (a != null && a.isArray() && a.size() == 3) {
-        return new SearchPosition(Instant.parse(a.get(0).asText()), a.get(1).asText(), a.get(2).asText());
+        return new SearchPosition(
+            Instant.parse(a.get(0).asText()), a.get(1).asText(), a.get(2).asText());
       }
     } catch (IllegalArgumentException | DateTimeException | java.io.IOException e) {
       // reported below, as for any text that is not a cursor
     }
-    throw new InvalidInputException("Invalid cursor '" + cursor + "': pass the cursor a previous page returned");
+    throw new InvalidInputException(
+        "Invalid cursor '" + cursor + "': pass the cursor a previous page returned");
   }
 }

@@ -6,9 +6,9 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * Which sessions to find. Filters combine with AND; null means "no filter". Results come in order of
- * {@code updatedAt} descending, then project, then session id ascending, a page of at most {@code limit} at a time.
- * Searching reads metadata only, never message bodies.
+ * Which sessions to find. Filters combine with AND; null means "no filter". Results come in order
+ * of {@code updatedAt} descending, then project, then session id ascending, a page of at most
+ * {@code limit} at a time. Searching reads metadata only, never message bodies.
  *
  * @param scope one project or all projects
  * @param tags the session has every one of these tags (exact, case-sensitive)
@@ -21,7 +21,8 @@ import java.util.Set;
  * @param maxCost total cost at most
  * @param text case-insensitive substring of the summary, a tag or an attribute value
  * @param limit the largest page, 1 to {@value #MAX_LIMIT}
- * @param cursor where the previous page ended ({@link Page#nextCursor()}), or null for the first page
+ * @param cursor where the previous page ended ({@link Page#nextCursor()}), or null for the first
+ *     page
  */
 public record SearchQuery(
     Scope scope,
@@ -49,11 +50,15 @@ public record SearchQuery(
     Checks.tags(tags);
     Checks.tags(anyTags);
     if (limit < 1 || limit > MAX_LIMIT) {
-      throw new InvalidInputException("Invalid limit " + limit + ": it must be between 1 and " + MAX_LIMIT);
+      throw new InvalidInputException(
+          "Invalid limit " + limit + ": it must be between 1 and " + MAX_LIMIT);
     }
     if (minCost != null && maxCost != null && minCost.compareTo(maxCost) > 0) {
-      throw new InvalidInputException("Invalid cost range: the minimum " + minCost.toPlainString()
-          + " is above the maximum " + maxCost.toPlainString());
+      throw new InvalidInputException(
+          "Invalid cost range: the minimum "
+              + minCost.toPlainString()
+              + " is above the maximum "
+              + maxCost.toPlainString());
     }
   }
 
@@ -80,8 +85,8 @@ public record SearchQuery(
   }
 
   /**
-   * Where the previous page ended, decoded from {@link #cursor()}: the page asked for holds only sessions after it.
-   * Null for the first page.
+   * Where the previous page ended, decoded from {@link #cursor()}: the page asked for holds only
+   * sessions after it. Null for the first page.
    *
    * @throws InvalidInputException when the cursor is not one a previous page returned
    */
@@ -176,8 +181,19 @@ public record SearchQuery(
     }
 
     public SearchQuery build() {
-      return new SearchQuery(scope, tags, anyTags, createdAfter, createdBefore, updatedAfter, updatedBefore,
-          minCost, maxCost, text, limit, cursor);
+      return new SearchQuery(
+          scope,
+          tags,
+          anyTags,
+          createdAfter,
+          createdBefore,
+          updatedAfter,
+          updatedBefore,
+          minCost,
+          maxCost,
+          text,
+          limit,
+          cursor);
     }
   }
 }

@@ -4,13 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * The address of a transcript: a project, a session id and, for a sub-transcript such as a subagent's, a subpath
- * of 1 to 8 segments joined by {@code /}. The same addressing as the Claude Agent SDK's {@code SessionStore}
- * ({@code project_key}, {@code session_id}, {@code subpath}).
+ * The address of a transcript: a project, a session id and, for a sub-transcript such as a
+ * subagent's, a subpath of 1 to 8 segments joined by {@code /}. The same addressing as the Claude
+ * Agent SDK's {@code SessionStore} ({@code project_key}, {@code session_id}, {@code subpath}).
  *
- * <p>Every name is validated on construction, so a key can never make a backend touch anything outside its own
- * storage: 1 to 255 UTF-8 bytes, no control characters, no {@code /} or {@code \}, not {@code .} or {@code ..},
- * no leading or trailing whitespace, not starting with {@code .sessionstore} (reserved). Names are case-sensitive.
+ * <p>Every name is validated on construction, so a key can never make a backend touch anything
+ * outside its own storage: 1 to 255 UTF-8 bytes, no control characters, no {@code /} or {@code \},
+ * not {@code .} or {@code ..}, no leading or trailing whitespace, not starting with {@code
+ * .sessionstore} (reserved). Names are case-sensitive.
  *
  * @param project the namespace, never null
  * @param sessionId the session's name in its project, never null
@@ -19,8 +20,13 @@ import java.util.Objects;
 public record SessionKey(String project, String sessionId, String subpath) {
   /** Largest size of one name in UTF-8 bytes. */
   public static final int MAX_NAME_BYTES = 255;
-  /** Largest size of project, session id and subpath together, in UTF-8 bytes (S3 keys end at 1,024). */
+
+  /**
+   * Largest size of project, session id and subpath together, in UTF-8 bytes (S3 keys end at
+   * 1,024).
+   */
   public static final int MAX_KEY_BYTES = 900;
+
   /** Largest number of segments in a subpath. */
   public static final int MAX_SUBPATH_SEGMENTS = 8;
 
@@ -32,11 +38,15 @@ public record SessionKey(String project, String sessionId, String subpath) {
     if (subpath != null) {
       checkSubpath(subpath);
     }
-    int total = utf8Length(project) + utf8Length(sessionId) + (subpath == null ? 0 : utf8Length(subpath));
+    int total =
+        utf8Length(project) + utf8Length(sessionId) + (subpath == null ? 0 : utf8Length(subpath));
     if (total > MAX_KEY_BYTES) {
       throw new InvalidInputException(
-          "Invalid key: project, session id and subpath together are " + total + " UTF-8 bytes, at most "
-              + MAX_KEY_BYTES + " are allowed");
+          "Invalid key: project, session id and subpath together are "
+              + total
+              + " UTF-8 bytes, at most "
+              + MAX_KEY_BYTES
+              + " are allowed");
     }
   }
 
@@ -65,7 +75,9 @@ public record SessionKey(String project, String sessionId, String subpath) {
     return of(project, sessionId, subpath);
   }
 
-  /** {@code project/sessionId} or {@code project/sessionId [subpath]}: for messages a person reads. */
+  /**
+   * {@code project/sessionId} or {@code project/sessionId [subpath]}: for messages a person reads.
+   */
   @Override
   public String toString() {
     return project + "/" + sessionId + (subpath == null ? "" : " [" + subpath + "]");
@@ -89,14 +101,25 @@ public record SessionKey(String project, String sessionId, String subpath) {
   private static void checkSubpath(String subpath) {
     String[] segments = subpath.split("/", -1);
     if (segments.length > MAX_SUBPATH_SEGMENTS) {
-      throw new InvalidInputException("Invalid subpath '" + printable(subpath) + "': it has " + segments.length
-          + " segments, at most " + MAX_SUBPATH_SEGMENTS + " are allowed");
+      throw new InvalidInputException(
+          "Invalid subpath '"
+              + printable(subpath)
+              + "': it has "
+              + segments.length
+              + " segments, at most "
+              + MAX_SUBPATH_SEGMENTS
+              + " are allowed");
     }
     for (String segment : segments) {
       String problem = nameProblem(segment);
       if (problem != null) {
-        throw new InvalidInputException("Invalid subpath '" + printable(subpath) + "': segment '"
-            + printable(segment) + "' " + problem);
+        throw new InvalidInputException(
+            "Invalid subpath '"
+                + printable(subpath)
+                + "': segment '"
+                + printable(segment)
+                + "' "
+                + problem);
       }
     }
   }
@@ -115,8 +138,10 @@ public record SessionKey(String project, String sessionId, String subpath) {
     if (name.startsWith(RESERVED_PREFIX)) {
       return "names starting with '" + RESERVED_PREFIX + "' are reserved";
     }
-    if (Character.isWhitespace(name.charAt(0)) || Character.isWhitespace(name.charAt(name.length() - 1))
-        || Character.isSpaceChar(name.charAt(0)) || Character.isSpaceChar(name.charAt(name.length() - 1))) {
+    if (Character.isWhitespace(name.charAt(0))
+        || Character.isWhitespace(name.charAt(name.length() - 1))
+        || Character.isSpaceChar(name.charAt(0))
+        || Character.isSpaceChar(name.charAt(name.length() - 1))) {
       return "it starts or ends with whitespace";
     }
     for (int i = 0; i < name.length(); i++) {
@@ -128,8 +153,10 @@ public record SessionKey(String project, String sessionId, String subpath) {
         return "it contains '" + c + "'";
       }
       if (Character.isSurrogate(c)) {
-        boolean paired = Character.isHighSurrogate(c) && i + 1 < name.length()
-            && Character.isLowSurrogate(name.charAt(i + 1));
+        boolean paired =
+            Character.isHighSurrogate(c)
+                && i + 1 < name.length()
+                && Character.isLowSurrogate(name.charAt(i + 1));
         if (!paired) {
           return "it contains an unpaired surrogate, which is not valid UTF-8";
         }
@@ -140,9 +167,10 @@ public record SessionKey(String project, String sessionId, String subpath) {
   }
 
   /**
-   * Control characters in the wide sense: C0 and C1 controls (U+0000–U+001F, U+007F–U+009F) and the Unicode line
-   * and paragraph separators (U+2028, U+2029). Some readers end a line at U+0085 or U+2028 (XML 1.1, JavaScript),
-   * so a name holding one would not come back from every backend as it went in.
+   * Control characters in the wide sense: C0 and C1 controls (U+0000–U+001F, U+007F–U+009F) and the
+   * Unicode line and paragraph separators (U+2028, U+2029). Some readers end a line at U+0085 or
+   * U+2028 (XML 1.1, JavaScript), so a name holding one would not come back from every backend as
+   * it went in.
    */
   static boolean isControl(char c) {
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;

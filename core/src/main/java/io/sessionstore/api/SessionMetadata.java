@@ -12,20 +12,24 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What the store knows about a session without reading its messages. Derived incrementally on every write.
+ * What the store knows about a session without reading its messages. Derived incrementally on every
+ * write.
  *
  * @param project the session's project (the key's, not any id inside the messages)
  * @param sessionId the session's id (the key's)
- * @param createdAt when the session was first stored (or the archive's / transcript's time on import)
+ * @param createdAt when the session was first stored (or the archive's / transcript's time on
+ *     import)
  * @param updatedAt when it last changed; never moves backwards
- * @param messageCount number of stored messages of the main transcript (sub-transcripts not counted)
- * @param totalCostUsd sum of the costs reported by {@code result} messages (and of the session's {@code runs/*}
- *     sub-transcripts), exact decimal
- * @param turns the turns reported by {@code result} messages, else the number of distinct assistant API messages
+ * @param messageCount number of stored messages of the main transcript (sub-transcripts not
+ *     counted)
+ * @param totalCostUsd sum of the costs reported by {@code result} messages (and of the session's
+ *     {@code runs/*} sub-transcripts), exact decimal
+ * @param turns the turns reported by {@code result} messages, else the number of distinct assistant
+ *     API messages
  * @param tags sorted, unique
  * @param summary a one-line description, or null
- * @param attributes free-form string attributes, sorted by key; keys starting with {@code sessionstore.} are
- *     reserved
+ * @param attributes free-form string attributes, sorted by key; keys starting with {@code
+ *     sessionstore.} are reserved
  * @param subpaths the session's sub-transcripts, sorted
  * @param version increases by one with every change; the basis of optimistic concurrency
  */
@@ -42,19 +46,27 @@ public record SessionMetadata(
     Map<String, String> attributes,
     List<String> subpaths,
     long version) {
-  /** The attribute that says which kind of JSON a session holds, when the store created it from one. */
+  /**
+   * The attribute that says which kind of JSON a session holds, when the store created it from one.
+   */
   public static final String FORMAT = "format";
+
   /** {@link #FORMAT} of a session recorded from {@code --output-format stream-json} output. */
   public static final String FORMAT_STREAM_JSON = "stream-json";
-  /** {@link #FORMAT} of a session imported from Claude Code's transcripts (or the Claude Agent SDK's S3 layout). */
-  public static final String FORMAT_CLAUDE_TRANSCRIPT = "claude-transcript";
+
   /**
-   * The start of the subpaths of a session's runs: sub-transcripts that hold what a run on the session printed
-   * (a resume through Claude Code stores its output as {@code runs/1}, {@code runs/2}, …). Unlike other
-   * sub-transcripts, their {@code result} costs count in the session's {@link #totalCostUsd()}.
+   * {@link #FORMAT} of a session imported from Claude Code's transcripts (or the Claude Agent SDK's
+   * S3 layout).
+   */
+  public static final String FORMAT_CLAUDE_TRANSCRIPT = "claude-transcript";
+
+  /**
+   * The start of the subpaths of a session's runs: sub-transcripts that hold what a run on the
+   * session printed (a resume through Claude Code stores its output as {@code runs/1}, {@code
+   * runs/2}, …). Unlike other sub-transcripts, their {@code result} costs count in the session's
+   * {@link #totalCostUsd()}.
    */
   public static final String RUNS_PREFIX = "runs/";
-
 
   public SessionMetadata {
     Objects.requireNonNull(project, "project is null");
@@ -70,25 +82,49 @@ public record SessionMetadata(
   }
 
   /**
-   * The metadata as one JSON object with the keys {@code project, sessionId, createdAt, updatedAt, messageCount,
-   * totalCostUsd, turns, tags, summary, attributes, subpaths, version}; timestamps ISO-8601 UTC, cost a number.
+   * The metadata as one JSON object with the keys {@code project, sessionId, createdAt, updatedAt,
+   * messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version}; timestamps
+   * ISO-8601 UTC, cost a number.
    */
   public String toJson() {
     return io.sessionstore.spi.MetadataJson.toJson(this);
   }
 
   /**
-   * The metadata of a session that holds nothing yet: created and updated at {@code at}, no messages, cost or turns,
-   * no tags, summary, attributes or sub-transcripts, version 0. The {@code with…} methods derive the rest.
+   * The metadata of a session that holds nothing yet: created and updated at {@code at}, no
+   * messages, cost or turns, no tags, summary, attributes or sub-transcripts, version 0. The {@code
+   * with…} methods derive the rest.
    */
   public static SessionMetadata of(SessionKey key, Instant at) {
-    return new SessionMetadata(key.project(), key.sessionId(), at, at, 0, BigDecimal.ZERO, 0, List.of(), null,
-        Map.of(), List.of(), 0);
+    return new SessionMetadata(
+        key.project(),
+        key.sessionId(),
+        at,
+        at,
+        0,
+        BigDecimal.ZERO,
+        0,
+        List.of(),
+        null,
+        Map.of(),
+        List.of(),
+        0);
   }
 
   public SessionMetadata withTimes(Instant createdAt, Instant updatedAt) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
-        summary, attributes, subpaths, version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version);
   }
 
   public SessionMetadata withUpdatedAt(Instant updatedAt) {
@@ -97,33 +133,99 @@ public record SessionMetadata(
 
   /** The same, with the values derived from the messages replaced. */
   public SessionMetadata withCounts(long messageCount, BigDecimal totalCostUsd, long turns) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
-        summary, attributes, subpaths, version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version);
   }
 
   public SessionMetadata withTags(Collection<String> tags) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns,
-        List.copyOf(tags), summary, attributes, subpaths, version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        List.copyOf(tags),
+        summary,
+        attributes,
+        subpaths,
+        version);
   }
 
   public SessionMetadata withSummary(String summary) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
-        summary, attributes, subpaths, version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version);
   }
 
   public SessionMetadata withAttributes(Map<String, String> attributes) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
-        summary, attributes, subpaths, version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version);
   }
 
   public SessionMetadata withSubpaths(Collection<String> subpaths) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
-        summary, attributes, List.copyOf(subpaths), version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        List.copyOf(subpaths),
+        version);
   }
 
   public SessionMetadata withVersion(long version) {
-    return new SessionMetadata(project, sessionId, createdAt, updatedAt, messageCount, totalCostUsd, turns, tags,
-        summary, attributes, subpaths, version);
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version);
   }
 
   /** The key of the session's main transcript. */
@@ -131,24 +233,38 @@ public record SessionMetadata(
     return SessionKey.of(project, sessionId);
   }
 
-  /** The earliest time a session may carry: what a four-digit ISO-8601 year and every backend can hold. */
+  /**
+   * The earliest time a session may carry: what a four-digit ISO-8601 year and every backend can
+   * hold.
+   */
   public static final Instant MIN_TIME = Instant.parse("0000-01-01T00:00:00Z");
+
   /** The latest time a session may carry. */
   public static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
 
   /** Times are kept to the millisecond, within four-digit years. */
   private static Instant storable(String what, Instant time) {
     if (time.isBefore(MIN_TIME) || time.isAfter(MAX_TIME)) {
-      throw new InvalidInputException("Invalid " + what + " " + time + ": times must lie between " + MIN_TIME
-          + " and " + MAX_TIME);
+      throw new InvalidInputException(
+          "Invalid "
+              + what
+              + " "
+              + time
+              + ": times must lie between "
+              + MIN_TIME
+              + " and "
+              + MAX_TIME);
     }
     return time.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 
   private static Map<String, String> sortedCopy(Map<String, String> attributes) {
     SortedMap<String, String> copy = new TreeMap<>();
-    attributes.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "attribute key is null"),
-        Objects.requireNonNull(v, "attribute value is null")));
+    attributes.forEach(
+        (k, v) ->
+            copy.put(
+                Objects.requireNonNull(k, "attribute key is null"),
+                Objects.requireNonNull(v, "attribute value is null")));
     return Collections.unmodifiableSortedMap(copy);
   }
 }

@@ -12,14 +12,16 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Keeps AI-agent conversation sessions: ordered JSON messages plus metadata, addressed by {@link SessionKey}.
+ * Keeps AI-agent conversation sessions: ordered JSON messages plus metadata, addressed by {@link
+ * SessionKey}.
  *
- * <p>Thread-safe, and safe when several processes share the same backend: concurrent appends to one session all
- * land, each writer's messages in their relative order, and every reader sees one total order. Writes are durable
- * when they return. A call that is given any invalid input throws {@link InvalidInputException} and stores nothing.
- * Every value returned is immutable.
+ * <p>Thread-safe, and safe when several processes share the same backend: concurrent appends to one
+ * session all land, each writer's messages in their relative order, and every reader sees one total
+ * order. Writes are durable when they return. A call that is given any invalid input throws {@link
+ * InvalidInputException} and stores nothing. Every value returned is immutable.
  *
- * <p>Create one with {@link #builder()} (or {@code SessionStoreModule} with Guice) and close it when done.
+ * <p>Create one with {@link #builder()} (or {@code SessionStoreModule} with Guice) and close it
+ * when done.
  */
 public interface SessionStore extends AutoCloseable {
 
@@ -43,26 +45,33 @@ public interface SessionStore extends AutoCloseable {
    */
   WriteResult saveSession(SessionKey key, List<Message> messages, SaveOptions options);
 
-  /** Stores a transcript, replacing the messages it had, keeping its tags, summary and attributes. */
+  /**
+   * Stores a transcript, replacing the messages it had, keeping its tags, summary and attributes.
+   */
   default WriteResult saveSession(SessionKey key, List<Message> messages) {
     return saveSession(key, messages, SaveOptions.NONE);
   }
 
   /**
-   * Appends messages to a transcript, creating it when absent. A message with the same {@code uuid} and the same
-   * bytes as one already in the transcript is skipped, so a retried append never duplicates. An empty list
-   * changes nothing. Costs what the new messages cost, however long the transcript is.
+   * Appends messages to a transcript, creating it when absent. A message with the same {@code uuid}
+   * and the same bytes as one already in the transcript is skipped, so a retried append never
+   * duplicates. An empty list changes nothing. Costs what the new messages cost, however long the
+   * transcript is.
    */
   WriteResult appendMessages(SessionKey key, List<Message> messages);
 
   /** The transcript and its session's metadata, or empty when it does not exist. */
   Optional<Session> loadSession(SessionKey key);
 
-  /** The session's metadata (of the sub-transcript, for a subpath key), or empty when it does not exist. */
+  /**
+   * The session's metadata (of the sub-transcript, for a subpath key), or empty when it does not
+   * exist.
+   */
   Optional<SessionMetadata> getMetadata(SessionKey key);
 
   /**
-   * The transcript's messages read as they are consumed, for transcripts larger than memory. Close the stream.
+   * The transcript's messages read as they are consumed, for transcripts larger than memory. Close
+   * the stream.
    *
    * @throws NotFoundException when the transcript does not exist
    */
@@ -97,11 +106,11 @@ public interface SessionStore extends AutoCloseable {
   boolean deleteSession(SessionKey key);
 
   /**
-   * Takes in sessions the backend's storage holds that its listings do not show yet: sessions another tool wrote
-   * there (the Claude Agent SDK's S3 session store writes the same layout into a bucket), and first commits whose
-   * writer died before indexing them. Reading a session by its key always finds it; listings and searches find it
-   * after this (on S3 also after a listing of its one project). Nothing to do for backends whose listings always
-   * show everything they hold.
+   * Takes in sessions the backend's storage holds that its listings do not show yet: sessions
+   * another tool wrote there (the Claude Agent SDK's S3 session store writes the same layout into a
+   * bucket), and first commits whose writer died before indexing them. Reading a session by its key
+   * always finds it; listings and searches find it after this (on S3 also after a listing of its
+   * one project). Nothing to do for backends whose listings always show everything they hold.
    *
    * @return how many sessions were taken in
    */
@@ -126,7 +135,8 @@ public interface SessionStore extends AutoCloseable {
   SessionMetadata updateMetadata(SessionKey key, MetadataUpdate update);
 
   /**
-   * Deletes the sessions of the scope (with their sub-transcripts) last updated longer than {@code maxAge} ago.
+   * Deletes the sessions of the scope (with their sub-transcripts) last updated longer than {@code
+   * maxAge} ago.
    *
    * @param dryRun report what would be deleted, deleting nothing
    */
@@ -134,8 +144,12 @@ public interface SessionStore extends AutoCloseable {
     return cleanupOldSessions(maxAge, scope, dryRun, ProgressListener.NONE);
   }
 
-  /** As {@link #cleanupOldSessions(Duration, Scope, boolean)}, telling the listener after each session. */
-  CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress);
+  /**
+   * As {@link #cleanupOldSessions(Duration, Scope, boolean)}, telling the listener after each
+   * session.
+   */
+  CleanupResult cleanupOldSessions(
+      Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress);
 
   /** Deletes the default project's sessions last updated longer than {@code maxAge} ago. */
   default CleanupResult cleanupOldSessions(Duration maxAge) {
@@ -143,60 +157,70 @@ public interface SessionStore extends AutoCloseable {
   }
 
   /**
-   * Writes the sessions matching the query's filters (all of them, not one page) as a portable archive: JSON
-   * Lines, a header line and one line per session with its messages and sub-transcripts. The stream is not
-   * closed.
+   * Writes the sessions matching the query's filters (all of them, not one page) as a portable
+   * archive: JSON Lines, a header line and one line per session with its messages and
+   * sub-transcripts. The stream is not closed.
    */
   default ExportResult exportSessions(SearchQuery query, OutputStream out) {
     return exportSessions(query, out, ProgressListener.NONE);
   }
 
-  /** As {@link #exportSessions(SearchQuery, OutputStream)}, telling the listener after each session. */
+  /**
+   * As {@link #exportSessions(SearchQuery, OutputStream)}, telling the listener after each session.
+   */
   ExportResult exportSessions(SearchQuery query, OutputStream out, ProgressListener progress);
 
   /**
-   * Reads an archive (plain or gzip, detected) and merges it into the store: new sessions are created with the
-   * archive's timestamps, stored ones are extended when their messages are a prefix of the archive's, and a
-   * re-import changes nothing. A malformed line is reported and skipped; nothing of it is stored.
+   * Reads an archive (plain or gzip, detected) and merges it into the store: new sessions are
+   * created with the archive's timestamps, stored ones are extended when their messages are a
+   * prefix of the archive's, and a re-import changes nothing. A malformed line is reported and
+   * skipped; nothing of it is stored.
    *
-   * @throws InvalidInputException when the input is not an archive at all (no header, or a newer version)
+   * @throws InvalidInputException when the input is not an archive at all (no header, or a newer
+   *     version)
    */
   ImportResult importSessions(InputStream in, ImportOptions options);
 
   /**
-   * Copies the sessions matching the query's filters (all of them, not one page) into another store, with the
-   * import's merge rules: a session the target lacks is created with its timestamps, one the target holds a
-   * prefix of is extended, one it already holds is skipped, and one that differs is reported as diverged and left
-   * alone. Running it again after an interruption copies only what is missing. Each copied session is read back
-   * from both stores and compared by message count and a SHA-256 over its messages; a session that fails is
-   * reported and the others are still copied.
+   * Copies the sessions matching the query's filters (all of them, not one page) into another
+   * store, with the import's merge rules: a session the target lacks is created with its
+   * timestamps, one the target holds a prefix of is extended, one it already holds is skipped, and
+   * one that differs is reported as diverged and left alone. Running it again after an interruption
+   * copies only what is missing. Each copied session is read back from both stores and compared by
+   * message count and a SHA-256 over its messages; a session that fails is reported and the others
+   * are still copied.
    *
-   * @throws BackendUnavailableException when either store becomes unavailable: the copy stops there, and running
-   *     it again goes on from where it stopped
+   * @throws BackendUnavailableException when either store becomes unavailable: the copy stops
+   *     there, and running it again goes on from where it stopped
    */
   MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress);
 
   /**
-   * Merges one session that is given as values, not read from an archive, with the archive import's merge rules
-   * (as {@link #importSessions} would merge an archive holding this session alone): a session the store lacks is
-   * created with the metadata's {@code createdAt} and {@code updatedAt}; one whose transcript and every
-   * sub-transcript hold a prefix of the given messages is extended with the rest; one that holds exactly them
-   * changes nothing; and one that holds anything else is reported as {@link ImportResult#diverged() diverged} and
-   * left alone. From the metadata only the key, {@code createdAt}, {@code updatedAt}, tags, summary and
-   * attributes are taken; counts, cost and turns are derived from the messages, as for every write. Each message
-   * is stored as its exact {@link Message#json() text}. This is how another tool's sessions (Claude Code's
+   * Merges one session that is given as values, not read from an archive, with the archive import's
+   * merge rules (as {@link #importSessions} would merge an archive holding this session alone): a
+   * session the store lacks is created with the metadata's {@code createdAt} and {@code updatedAt};
+   * one whose transcript and every sub-transcript hold a prefix of the given messages is extended
+   * with the rest; one that holds exactly them changes nothing; and one that holds anything else is
+   * reported as {@link ImportResult#diverged() diverged} and left alone. From the metadata only the
+   * key, {@code createdAt}, {@code updatedAt}, tags, summary and attributes are taken; counts, cost
+   * and turns are derived from the messages, as for every write. Each message is stored as its
+   * exact {@link Message#json() text}. This is how another tool's sessions (Claude Code's
    * transcripts, for one) come into the store without writing an archive.
    *
    * @param metadata the session's key, times and user fields
    * @param messages the messages of its transcript, in order
    * @param subpaths the messages of each of its sub-transcripts, by subpath
-   * @return the outcome, as for an archive of this one session ({@code created}, {@code extended} or
-   *     {@code unchanged} is 1, or the session is listed as diverged or rejected)
+   * @return the outcome, as for an archive of this one session ({@code created}, {@code extended}
+   *     or {@code unchanged} is 1, or the session is listed as diverged or rejected)
    * @throws InvalidInputException when a subpath is invalid (nothing is stored)
    */
-  default ImportResult importSession(SessionMetadata metadata, List<Message> messages,
-      Map<String, List<Message>> subpaths, ImportOptions options) {
-    return importSessions(new ByteArrayInputStream(ApiBridge.archiveOf(metadata, messages, subpaths)), options);
+  default ImportResult importSession(
+      SessionMetadata metadata,
+      List<Message> messages,
+      Map<String, List<Message>> subpaths,
+      ImportOptions options) {
+    return importSessions(
+        new ByteArrayInputStream(ApiBridge.archiveOf(metadata, messages, subpaths)), options);
   }
 
   /** Stops the scheduled cleanup and releases the cache and the backend. */

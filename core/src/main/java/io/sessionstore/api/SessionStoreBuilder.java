@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Builds a {@link SessionStore}. By default it reads the configuration from the environment
- * ({@link SessionStoreConfig#load()}) and picks the backend named by {@code sessionstore.backend} among the
+ * Builds a {@link SessionStore}. By default it reads the configuration from the environment ({@link
+ * SessionStoreConfig#load()}) and picks the backend named by {@code sessionstore.backend} among the
  * providers {@link java.util.ServiceLoader} finds. Not thread-safe.
  */
 public final class SessionStoreBuilder {
@@ -26,7 +26,9 @@ public final class SessionStoreBuilder {
     return this;
   }
 
-  /** A backend instance to use instead of one made by a provider; the store starts and closes it. */
+  /**
+   * A backend instance to use instead of one made by a provider; the store starts and closes it.
+   */
   public SessionStoreBuilder backend(StorageBackend backend) {
     this.backend = Objects.requireNonNull(backend, "backend is null");
     return this;
@@ -47,7 +49,8 @@ public final class SessionStoreBuilder {
   /**
    * Checks the configuration, creates and starts the backend, and returns the store.
    *
-   * @throws ConfigurationException when the configuration is wrong (an unknown backend lists the available ones)
+   * @throws ConfigurationException when the configuration is wrong (an unknown backend lists the
+   *     available ones)
    * @throws BackendUnavailableException when the backend cannot be reached
    */
   public SessionStore build() {

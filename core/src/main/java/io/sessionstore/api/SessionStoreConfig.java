@@ -9,13 +9,13 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The store's configuration: {@code sessionstore.*} keys and their values, immutable. Defaults are not held here;
- * they apply where a key is absent.
+ * The store's configuration: {@code sessionstore.*} keys and their values, immutable. Defaults are
+ * not held here; they apply where a key is absent.
  *
- * <p>{@link #load()} gathers, later sources winning: {@code sessionstore.properties} on the class path, the file
- * named by {@code SESSIONSTORE_CONFIG}, environment variables ({@code sessionstore.file.dir} ↔
- * {@code SESSIONSTORE_FILE_DIR}; only variables of declared keys are read) and system properties.
- * {@link #of(Map)} takes exactly the given values, for embedding and tests.
+ * <p>{@link #load()} gathers, later sources winning: {@code sessionstore.properties} on the class
+ * path, the file named by {@code SESSIONSTORE_CONFIG}, environment variables ({@code
+ * sessionstore.file.dir} ↔ {@code SESSIONSTORE_FILE_DIR}; only variables of declared keys are read)
+ * and system properties. {@link #of(Map)} takes exactly the given values, for embedding and tests.
  */
 public final class SessionStoreConfig {
   private final SortedMap<String, String> values;
@@ -40,8 +40,9 @@ public final class SessionStoreConfig {
   }
 
   /**
-   * The configuration from every source, with a configuration file (instead of {@code SESSIONSTORE_CONFIG}) and
-   * values that win over all sources, as the command line's {@code --config FILE} and {@code -D key=value} give.
+   * The configuration from every source, with a configuration file (instead of {@code
+   * SESSIONSTORE_CONFIG}) and values that win over all sources, as the command line's {@code
+   * --config FILE} and {@code -D key=value} give.
    *
    * @param file a properties file, or null
    * @throws ConfigurationException when the file cannot be read

@@ -8,9 +8,9 @@ import io.sessionstore.api.SessionStoreConfig;
 import java.util.Objects;
 
 /**
- * Binds {@link SessionStore} as a singleton built from configuration, exactly as
- * {@code SessionStore.builder().config(config).build()} would build it. The application closes the store when it
- * shuts down.
+ * Binds {@link SessionStore} as a singleton built from configuration, exactly as {@code
+ * SessionStore.builder().config(config).build()} would build it. The application closes the store
+ * when it shuts down.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(new SessionStoreModule());   // configuration from the environment
@@ -20,7 +20,10 @@ import java.util.Objects;
 public final class SessionStoreModule extends AbstractModule {
   private final SessionStoreConfig config;
 
-  /** A module whose store reads its configuration from the environment ({@link SessionStoreConfig#load()}). */
+  /**
+   * A module whose store reads its configuration from the environment ({@link
+   * SessionStoreConfig#load()}).
+   */
   public SessionStoreModule() {
     this(null);
   }
@@ -33,6 +36,8 @@ public final class SessionStoreModule extends AbstractModule {
   @Provides
   @Singleton
   SessionStore sessionStore() {
-    return SessionStore.builder().config(Objects.requireNonNullElseGet(config, SessionStoreConfig::load)).build();
+    return SessionStore.builder()
+        .config(Objects.requireNonNullElseGet(config, SessionStoreConfig::load))
+        .build();
   }
 }

@@ -1,2 +1,5 @@
-/** Guice integration: a module that binds {@link io.sessionstore.api.SessionStore} from configuration. */
+/**
+ * Guice integration: a module that binds {@link io.sessionstore.api.SessionStore} from
+ * configuration.
+ */
 package io.sessionstore.guice;

@@ -18,24 +18,30 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The one way from the public packages into the implementation: {@code io.sessionstore.api} and {@code
- * io.sessionstore.spi} call this class and nothing else of {@code internal} (the build's architecture test
- * enforces it). The api has to create the implementation somewhere, and the spi's head derivation is the core's
- * own; each method here is the body of the public method its javadoc names, so this class adds no API.
+ * The one way from the public packages into the implementation: {@code io.sessionstore.api} and
+ * {@code io.sessionstore.spi} call this class and nothing else of {@code internal} (the build's
+ * architecture test enforces it). The api has to create the implementation somewhere, and the spi's
+ * head derivation is the core's own; each method here is the body of the public method its javadoc
+ * names, so this class adds no API.
  */
 public final class ApiBridge {
   private ApiBridge() {}
 
   /**
-   * {@link io.sessionstore.api.SessionStoreBuilder#build()}: checks the configuration, creates (unless given) and
-   * starts the backend, and returns the store.
+   * {@link io.sessionstore.api.SessionStoreBuilder#build()}: checks the configuration, creates
+   * (unless given) and starts the backend, and returns the store.
    *
-   * @param providers the providers to choose from, or null for those {@link java.util.ServiceLoader} finds
+   * @param providers the providers to choose from, or null for those {@link
+   *     java.util.ServiceLoader} finds
    * @param backend the backend to use instead of the configured one, or null
    */
-  public static SessionStore build(SessionStoreConfig config, List<StorageBackendProvider> providers,
-      StorageBackend backend, Clock clock) {
-    BackendRegistry registry = providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
+  public static SessionStore build(
+      SessionStoreConfig config,
+      List<StorageBackendProvider> providers,
+      StorageBackend backend,
+      Clock clock) {
+    BackendRegistry registry =
+        providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
     CoreConfig settings = CoreConfig.check(config, registry);
     StorageBackend chosen = backend;
     if (chosen == null) {
@@ -57,13 +63,16 @@ public final class ApiBridge {
   }
 
   /** {@link SessionStore#importSession}: the one-session archive it merges. */
-  public static byte[] archiveOf(SessionMetadata metadata, List<Message> messages,
-      Map<String, List<Message>> subpaths) {
+  public static byte[] archiveOf(
+      SessionMetadata metadata, List<Message> messages, Map<String, List<Message>> subpaths) {
     Map<String, List<String>> subs = new TreeMap<>();
-    subpaths.forEach((subpath, list) -> {
-      metadata.key().withSubpath(subpath); // an invalid subpath is bad input, before anything is merged
-      subs.put(subpath, texts(list));
-    });
+    subpaths.forEach(
+        (subpath, list) -> {
+          metadata
+              .key()
+              .withSubpath(subpath); // an invalid subpath is bad input, before anything is merged
+          subs.put(subpath, texts(list));
+        });
     return ArchiveWriter.archiveOf(metadata, texts(messages), subs);
   }
 
@@ -72,21 +81,31 @@ public final class ApiBridge {
   }
 
   /** {@link StoredHead#derive}: the head of a transcript another tool wrote. */
-  public static StoredHead deriveHead(SessionKey key, List<String> messages, Instant createdAt, Instant updatedAt,
+  public static StoredHead deriveHead(
+      SessionKey key,
+      List<String> messages,
+      Instant createdAt,
+      Instant updatedAt,
       Map<String, String> attributes) {
     Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
-    SessionMetadata m = SessionMetadata.of(key, createdAt)
-        .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
-        .withCounts(messages.size(), d.totalCost(), d.turns()).withAttributes(attributes).withVersion(1);
-    return new StoredHead(key, m, ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), d.encode());
+    SessionMetadata m =
+        SessionMetadata.of(key, createdAt)
+            .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
+            .withCounts(messages.size(), d.totalCost(), d.turns())
+            .withAttributes(attributes)
+            .withVersion(1);
+    return new StoredHead(
+        key, m, ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), d.encode());
   }
 
   /** {@link StoredHead#extend}: the head after messages another tool appended. */
   public static StoredHead extendHead(StoredHead head, List<String> messages, Instant updatedAt) {
     Derivation d = Derivation.decode(head.derivation()).plus(MessageFacts.ofTexts(messages));
     SessionMetadata o = head.metadata();
-    SessionMetadata m = o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
-        .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns()).withVersion(o.version() + 1);
+    SessionMetadata m =
+        o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
+            .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns())
+            .withVersion(o.version() + 1);
     return new StoredHead(head.key(), m, head.generation(), d.encode());
   }
 }

@@ -18,7 +18,6 @@ import io.sessionstore.spi.Utf8Lines;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,18 +28,25 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads an archive and merges each session into the store (the README's "Archives"): a new session is created with the
- * archive's timestamps; a stored one whose messages are a prefix of the archive's gets the rest appended as it is;
- * one that already holds the archive's messages is unchanged; otherwise it has diverged and is left alone unless
- * replacing was asked for. Every line is validated whole before anything of it is written.
+ * Reads an archive and merges each session into the store (the README's "Archives"): a new session
+ * is created with the archive's timestamps; a stored one whose messages are a prefix of the
+ * archive's gets the rest appended as it is; one that already holds the archive's messages is
+ * unchanged; otherwise it has diverged and is left alone unless replacing was asked for. Every line
+ * is validated whole before anything of it is written.
  */
 final class ArchiveImporter {
   /** The longest session line read: a whole session with its messages. */
   static final int MAX_LINE_BYTES = 256 << 20;
+
   /** After this many rejected lines the input is not an archive worth reading on. */
   static final int MAX_REJECTED = 100;
-  /** A gzip archive may expand this much before it is taken for a decompression bomb (real ones expand ~10×). */
+
+  /**
+   * A gzip archive may expand this much before it is taken for a decompression bomb (real ones
+   * expand ~10×).
+   */
   static final long MAX_EXPANSION = 200;
+
   /** Up to this many decompressed bytes any expansion is fine. */
   static final long EXPANSION_FREE_BYTES = 64L << 20;
 
@@ -53,10 +59,18 @@ final class ArchiveImporter {
   }
 
   /** One session line of an archive, validated. */
-  private record Archived(SessionMetadata metadata, List<MessageFacts> messages,
+  private record Archived(
+      SessionMetadata metadata,
+      List<MessageFacts> messages,
       Map<String, List<MessageFacts>> subpaths) {}
 
-  private enum Outcome { CREATED, EXTENDED, UNCHANGED, REPLACED, DIVERGED }
+  private enum Outcome {
+    CREATED,
+    EXTENDED,
+    UNCHANGED,
+    REPLACED,
+    DIVERGED
+  }
 
   ImportResult read(InputStream raw, ImportOptions options) {
     InputStream in = decompressed(raw);
@@ -98,8 +112,12 @@ final class ArchiveImporter {
       } catch (InvalidInputException e) {
         rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
         if (rejected.size() >= MAX_REJECTED) {
-          rejected.add(new ImportResult.Rejection(lines.number(), "Stopped reading after " + MAX_REJECTED
-              + " rejected lines: is this a sessionstore archive?"));
+          rejected.add(
+              new ImportResult.Rejection(
+                  lines.number(),
+                  "Stopped reading after "
+                      + MAX_REJECTED
+                      + " rejected lines: is this a sessionstore archive?"));
           break;
         }
         continue;
@@ -121,43 +139,54 @@ final class ArchiveImporter {
 
   private long stored;
 
-  /** What importing one transcript of an archived session does, decided before anything is written. */
-  private record Plan(SessionKey key, Outcome outcome, StoredHead current, List<MessageFacts> messages,
+  /**
+   * What importing one transcript of an archived session does, decided before anything is written.
+   */
+  private record Plan(
+      SessionKey key,
+      Outcome outcome,
+      StoredHead current,
+      List<MessageFacts> messages,
       SessionMetadata metadata) {}
 
   /**
-   * Merges one archived session: every transcript (main and sub-transcripts) is compared with what is stored
-   * first, and only when none has diverged (or replacing was asked for) is anything written.
+   * Merges one archived session: every transcript (main and sub-transcripts) is compared with what
+   * is stored first, and only when none has diverged (or replacing was asked for) is anything
+   * written.
    */
   private Outcome merge(Archived session, ImportOptions options) {
-    // Another writer that changes the session between our read and our write makes us plan again from what is
+    // Another writer that changes the session between our read and our write makes us plan again
+    // from what is
     // stored then.
-    return Retry.onConflict(session.metadata().key(), () -> {
-      List<Plan> plans = plan(session, options);
-      if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
-        return Outcome.DIVERGED;
-      }
-      List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
-      for (Plan p : plans) {
-        DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
-        if (change != null) {
-          changes.add(change);
-        }
-      }
-      store.applyImport(changes);
-      for (Plan p : plans) {
-        stored += p.messages().size();
-        if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
-          store.subTranscriptUnchanged(p.key());
-        }
-      }
-      Outcome main = plans.get(0).outcome();
-      boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
-      if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
-        return main == Outcome.CREATED ? main : Outcome.REPLACED;
-      }
-      return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
-    });
+    return Retry.onConflict(
+        session.metadata().key(),
+        () -> {
+          List<Plan> plans = plan(session, options);
+          if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
+            return Outcome.DIVERGED;
+          }
+          List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
+          for (Plan p : plans) {
+            DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
+            if (change != null) {
+              changes.add(change);
+            }
+          }
+          store.applyImport(changes);
+          for (Plan p : plans) {
+            stored += p.messages().size();
+            if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
+              store.subTranscriptUnchanged(p.key());
+            }
+          }
+          Outcome main = plans.get(0).outcome();
+          boolean subsChanged =
+              plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
+          if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
+            return main == Outcome.CREATED ? main : Outcome.REPLACED;
+          }
+          return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
+        });
   }
 
   private List<Plan> plan(Archived session, ImportOptions options) {
@@ -165,14 +194,19 @@ final class ArchiveImporter {
     List<Plan> plans = new ArrayList<>();
     plans.add(plan(key, session.messages(), session.metadata(), options));
     for (Map.Entry<String, List<MessageFacts>> sub : session.subpaths().entrySet()) {
-      SessionMetadata subMetadata = SessionMetadata.of(key, session.metadata().createdAt())
-          .withUpdatedAt(session.metadata().updatedAt());
+      SessionMetadata subMetadata =
+          SessionMetadata.of(key, session.metadata().createdAt())
+              .withUpdatedAt(session.metadata().updatedAt());
       plans.add(plan(key.withSubpath(sub.getKey()), sub.getValue(), subMetadata, options));
     }
     return plans;
   }
 
-  private Plan plan(SessionKey key, List<MessageFacts> archived, SessionMetadata metadata, ImportOptions options) {
+  private Plan plan(
+      SessionKey key,
+      List<MessageFacts> archived,
+      SessionMetadata metadata,
+      ImportOptions options) {
     Optional<StoredHead> current = backend.head(key);
     if (current.isEmpty()) {
       return new Plan(key, Outcome.CREATED, null, archived, metadata);
@@ -184,19 +218,30 @@ final class ArchiveImporter {
     List<String> archivedTexts = archived.stream().map(MessageFacts::text).toList();
     if (startsWith(archivedTexts, have)) {
       List<MessageFacts> tail = archived.subList(have.size(), archived.size());
-      return new Plan(key, tail.isEmpty() ? Outcome.UNCHANGED : Outcome.EXTENDED, current.get(), tail, metadata);
+      return new Plan(
+          key,
+          tail.isEmpty() ? Outcome.UNCHANGED : Outcome.EXTENDED,
+          current.get(),
+          tail,
+          metadata);
     }
     if (startsWith(have, archivedTexts)) {
       return new Plan(key, Outcome.UNCHANGED, current.get(), List.of(), metadata);
     }
-    return new Plan(key, options.replace() ? Outcome.REPLACED : Outcome.DIVERGED, current.get(), archived,
+    return new Plan(
+        key,
+        options.replace() ? Outcome.REPLACED : Outcome.DIVERGED,
+        current.get(),
+        archived,
         metadata);
   }
 
   private DefaultSessionStore.ImportChange change(Plan p, boolean archivedMetadataWins) {
     return switch (p.outcome()) {
-      case CREATED, REPLACED -> store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
-      case EXTENDED, UNCHANGED -> store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins);
+      case CREATED, REPLACED ->
+          store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
+      case EXTENDED, UNCHANGED ->
+          store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins);
       case DIVERGED -> throw new IllegalStateException("A diverged transcript is never written");
     };
   }
@@ -218,12 +263,17 @@ final class ArchiveImporter {
         return in;
       }
       // Closing the gzip stream frees its inflater; the caller's stream stays open.
-      return new CountingStream(new GZIPInputStream(new java.io.FilterInputStream(in) {
-        @Override
-        public void close() {}
-      }, 64 * 1024), compressed);
+      return new CountingStream(
+          new GZIPInputStream(
+              new java.io.FilterInputStream(in) {
+                @Override
+                public void close() {}
+              },
+              64 * 1024),
+          compressed);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new InvalidInputException("Invalid archive: it looks like gzip but is damaged (" + e.getMessage() + ")");
+      throw new InvalidInputException(
+          "Invalid archive: it looks like gzip but is damaged (" + e.getMessage() + ")");
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read the archive: " + e.getMessage(), e);
     }
@@ -231,8 +281,9 @@ final class ArchiveImporter {
 
   private static void checkHeader(String header) {
     if (header == null) {
-      throw new InvalidInputException("Invalid archive: it is empty (expected a header line "
-          + "{\"format\":\"sessionstore-archive\",\"version\":1})");
+      throw new InvalidInputException(
+          "Invalid archive: it is empty (expected a header line "
+              + "{\"format\":\"sessionstore-archive\",\"version\":1})");
     }
     JsonNode h;
     try {
@@ -241,16 +292,21 @@ final class ArchiveImporter {
       h = null;
     }
     if (h == null || !h.isObject() || !ArchiveWriter.FORMAT.equals(h.path("format").asText(null))) {
-      throw new InvalidInputException("Invalid archive: the first line is not a sessionstore archive header "
-          + "{\"format\":\"sessionstore-archive\",\"version\":1}");
+      throw new InvalidInputException(
+          "Invalid archive: the first line is not a sessionstore archive header "
+              + "{\"format\":\"sessionstore-archive\",\"version\":1}");
     }
     JsonNode version = h.get("version");
     if (version == null || !version.isIntegralNumber()) {
       throw new InvalidInputException("Invalid archive: its header has no integer version");
     }
     if (version.asLong() > ArchiveWriter.VERSION || version.asLong() < 1) {
-      throw new InvalidInputException("Cannot import archive version " + version.asLong()
-          + ": this sessionstore reads version " + ArchiveWriter.VERSION + " (upgrade sessionstore to import it)");
+      throw new InvalidInputException(
+          "Cannot import archive version "
+              + version.asLong()
+              + ": this sessionstore reads version "
+              + ArchiveWriter.VERSION
+              + " (upgrade sessionstore to import it)");
     }
   }
 
@@ -293,7 +349,8 @@ final class ArchiveImporter {
     if (project != null && !project.isNull() && !project.isTextual()) {
       throw new InvalidInputException("'project' is not a string");
     }
-    String projectName = project == null || project.isNull() ? store.defaultProject() : project.textValue();
+    String projectName =
+        project == null || project.isNull() ? store.defaultProject() : project.textValue();
     if (!node.path("sessionId").isTextual()) {
       throw new InvalidInputException("'sessionId' is missing or not a string");
     }
@@ -312,9 +369,12 @@ final class ArchiveImporter {
     for (String sub : subpaths.keySet()) {
       key.withSubpath(sub);
     }
-    SessionMetadata metadata = SessionMetadata.of(key, createdAt)
-        .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt).withTags(tags).withSummary(summary)
-        .withAttributes(attributes);
+    SessionMetadata metadata =
+        SessionMetadata.of(key, createdAt)
+            .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
+            .withTags(tags)
+            .withSummary(summary)
+            .withAttributes(attributes);
     return new Archived(metadata, messages, subpaths);
   }
 
@@ -322,7 +382,8 @@ final class ArchiveImporter {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
   }
 
-  private static List<MessageFacts> messageArray(JsonParser p, String line, String what) throws IOException {
+  private static List<MessageFacts> messageArray(JsonParser p, String line, String what)
+      throws IOException {
     if (p.currentToken() == JsonToken.VALUE_NULL) {
       return List.of();
     }
@@ -332,26 +393,31 @@ final class ArchiveImporter {
     List<MessageFacts> out = new ArrayList<>();
     while (p.nextToken() != JsonToken.END_ARRAY) {
       if (p.currentToken() != JsonToken.START_OBJECT) {
-        throw new InvalidInputException("message " + (out.size() + 1) + " of " + what + " is not a JSON object");
+        throw new InvalidInputException(
+            "message " + (out.size() + 1) + " of " + what + " is not a JSON object");
       }
       int start = (int) p.currentTokenLocation().getCharOffset();
       p.skipChildren();
       int end = (int) p.currentLocation().getCharOffset();
-      // A stored message may have whitespace around its object, which the writer wrote as it is: keep it.
+      // A stored message may have whitespace around its object, which the writer wrote as it is:
+      // keep it.
       while (start > 0 && isJsonSpace(line.charAt(start - 1))) {
         start--;
       }
       while (end < line.length() && isJsonSpace(line.charAt(end))) {
         end++;
       }
-      out.add(MessageFacts.of(line.substring(start, end), "message " + (out.size() + 1) + " of " + what));
+      out.add(
+          MessageFacts.of(
+              line.substring(start, end), "message " + (out.size() + 1) + " of " + what));
     }
     return out;
   }
 
   /**
-   * Counts the bytes read through it; over the gzip stream, refuses to expand more than {@link #MAX_EXPANSION}
-   * times the compressed bytes read, so a small bomb cannot keep an import busy for hours.
+   * Counts the bytes read through it; over the gzip stream, refuses to expand more than {@link
+   * #MAX_EXPANSION} times the compressed bytes read, so a small bomb cannot keep an import busy for
+   * hours.
    */
   private static final class CountingStream extends java.io.FilterInputStream {
     private final CountingStream compressed;
@@ -382,10 +448,18 @@ final class ArchiveImporter {
 
     private void counted(int n) throws java.util.zip.ZipException {
       count += n;
-      if (compressed != null && count > EXPANSION_FREE_BYTES && count > MAX_EXPANSION * compressed.count) {
+      if (compressed != null
+          && count > EXPANSION_FREE_BYTES
+          && count > MAX_EXPANSION * compressed.count) {
         // A ZipException: the reader takes it as damaged input and stops there.
-        throw new java.util.zip.ZipException("it expands more than " + MAX_EXPANSION + " times ("
-            + compressed.count + " bytes to over " + count + "), which no archive does: a decompression bomb?");
+        throw new java.util.zip.ZipException(
+            "it expands more than "
+                + MAX_EXPANSION
+                + " times ("
+                + compressed.count
+                + " bytes to over "
+                + count
+                + "), which no archive does: a decompression bomb?");
       }
     }
   }

@@ -24,8 +24,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Writes the archive format, version 1: a header line, then one line per session with its metadata, its messages
- * (each its exact stored text) and its sub-transcripts. One session at a time is held in memory.
+ * Writes the archive format, version 1: a header line, then one line per session with its metadata,
+ * its messages (each its exact stored text) and its sub-transcripts. One session at a time is held
+ * in memory.
  */
 public final class ArchiveWriter {
   static final String FORMAT = "sessionstore-archive";
@@ -75,8 +76,8 @@ public final class ArchiveWriter {
   }
 
   /**
-   * The keys of every session the query matches, read before any is exported: paging in updated order while
-   * exporting would skip sessions updated meanwhile.
+   * The keys of every session the query matches, read before any is exported: paging in updated
+   * order while exporting would skip sessions updated meanwhile.
    */
   List<SessionKey> keys(SearchQuery query) {
     List<SessionKey> keys = new java.util.ArrayList<>();
@@ -108,14 +109,18 @@ public final class ArchiveWriter {
 
   /** Writes one session line; -1 when the session was deleted meanwhile. */
   private long writeSession(JsonGenerator g, SessionKey key) throws IOException {
-    // Read everything first, again if the session was replaced meanwhile: once the line is started it cannot be
+    // Read everything first, again if the session was replaced meanwhile: once the line is started
+    // it cannot be
     // retracted.
     Snapshot snapshot = Retry.onConflict(key, () -> read(key));
-    return snapshot == null ? -1 : writeLine(g, snapshot.metadata(), snapshot.main(), snapshot.subs());
+    return snapshot == null
+        ? -1
+        : writeLine(g, snapshot.metadata(), snapshot.main(), snapshot.subs());
   }
 
   /** A session as one read saw it. */
-  private record Snapshot(SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
+  private record Snapshot(
+      SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
 
   /** The session's metadata and messages, or null when it does not exist. */
   private Snapshot read(SessionKey key) {
@@ -135,10 +140,12 @@ public final class ArchiveWriter {
   }
 
   /**
-   * An archive of one session that is not stored: its metadata's identity, times and user fields, and the
-   * messages of its transcript and of each sub-transcript ({@link io.sessionstore.api.SessionStore#importSession}).
+   * An archive of one session that is not stored: its metadata's identity, times and user fields,
+   * and the messages of its transcript and of each sub-transcript ({@link
+   * io.sessionstore.api.SessionStore#importSession}).
    */
-  static byte[] archiveOf(SessionMetadata m, List<String> messages, Map<String, List<String>> subpaths) {
+  static byte[] archiveOf(
+      SessionMetadata m, List<String> messages, Map<String, List<String>> subpaths) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (JsonGenerator g = generator(out)) {
       writeHeader(g);
@@ -149,8 +156,9 @@ public final class ArchiveWriter {
     return out.toByteArray();
   }
 
-  private static long writeLine(JsonGenerator g, SessionMetadata m, List<String> main,
-      Map<String, List<String>> subs) throws IOException {
+  private static long writeLine(
+      JsonGenerator g, SessionMetadata m, List<String> main, Map<String, List<String>> subs)
+      throws IOException {
     g.writeStartObject();
     MetadataJson.writeIdentity(g, m);
     MetadataJson.writeUserFields(g, m);
@@ -171,7 +179,8 @@ public final class ArchiveWriter {
     }
   }
 
-  private static long writeMessages(JsonGenerator g, String field, List<String> messages) throws IOException {
+  private static long writeMessages(JsonGenerator g, String field, List<String> messages)
+      throws IOException {
     g.writeArrayFieldStart(field);
     Iterator<String> it = messages.iterator();
     while (it.hasNext()) {

@@ -26,17 +26,21 @@ import org.ehcache.config.units.MemoryUnit;
 import org.ehcache.spi.serialization.Serializer;
 
 /**
- * Ehcache in front of the backend: heads (metadata) and whole loaded transcripts, each bounded by entries on the
- * heap, optionally with an off-heap tier, and expiring after a time-to-live so that writes of other processes are
- * seen within that bound. Every write through the store invalidates or replaces the entries it changes. Values are
- * immutable, as the heap tier stores them by reference.
+ * Ehcache in front of the backend: heads (metadata) and whole loaded transcripts, each bounded by
+ * entries on the heap, optionally with an off-heap tier, and expiring after a time-to-live so that
+ * writes of other processes are seen within that bound. Every write through the store invalidates
+ * or replaces the entries it changes. Values are immutable, as the heap tier stores them by
+ * reference.
  */
 final class CacheLayer implements AutoCloseable {
   private final CacheManager manager;
   private final Cache<SessionKey, StoredHead> heads;
   private final Cache<SessionKey, Session> sessions;
 
-  private CacheLayer(CacheManager manager, Cache<SessionKey, StoredHead> heads, Cache<SessionKey, Session> sessions) {
+  private CacheLayer(
+      CacheManager manager,
+      Cache<SessionKey, StoredHead> heads,
+      Cache<SessionKey, Session> sessions) {
     this.manager = manager;
     this.heads = heads;
     this.sessions = sessions;
@@ -52,17 +56,27 @@ final class CacheLayer implements AutoCloseable {
       pools = pools.offheap(Math.max(1, offheapBytes.get() >> 20), MemoryUnit.MB);
     }
     CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder().build(true);
-    CacheConfigurationBuilder<SessionKey, StoredHead> headConfig = CacheConfigurationBuilder
-        .newCacheConfigurationBuilder(SessionKey.class, StoredHead.class, pools)
-        .withExpiry(ExpiryPolicyBuilder.timeToLiveExpiration(ttl));
-    CacheConfigurationBuilder<SessionKey, Session> sessionConfig = CacheConfigurationBuilder
-        .newCacheConfigurationBuilder(SessionKey.class, Session.class, pools)
-        .withExpiry(ExpiryPolicyBuilder.timeToLiveExpiration(ttl));
+    CacheConfigurationBuilder<SessionKey, StoredHead> headConfig =
+        CacheConfigurationBuilder.newCacheConfigurationBuilder(
+                SessionKey.class, StoredHead.class, pools)
+            .withExpiry(ExpiryPolicyBuilder.timeToLiveExpiration(ttl));
+    CacheConfigurationBuilder<SessionKey, Session> sessionConfig =
+        CacheConfigurationBuilder.newCacheConfigurationBuilder(
+                SessionKey.class, Session.class, pools)
+            .withExpiry(ExpiryPolicyBuilder.timeToLiveExpiration(ttl));
     if (offheapBytes.isPresent()) {
-      headConfig = headConfig.withKeySerializer(new KeySerializer()).withValueSerializer(new HeadSerializer());
-      sessionConfig = sessionConfig.withKeySerializer(new KeySerializer()).withValueSerializer(new SessionSerializer());
+      headConfig =
+          headConfig
+              .withKeySerializer(new KeySerializer())
+              .withValueSerializer(new HeadSerializer());
+      sessionConfig =
+          sessionConfig
+              .withKeySerializer(new KeySerializer())
+              .withValueSerializer(new SessionSerializer());
     }
-    return new CacheLayer(manager, manager.createCache("heads", headConfig),
+    return new CacheLayer(
+        manager,
+        manager.createCache("heads", headConfig),
         manager.createCache("sessions", sessionConfig));
   }
 
@@ -182,7 +196,9 @@ final class CacheLayer implements AutoCloseable {
   private static final class SessionSerializer extends TextSerializer<Session> {
     @Override
     void write(DataOutputStream out, Session session) throws IOException {
-      writeText(out, HeadCodec.encode(new StoredHead(session.metadata().key(), session.metadata(), 0, "")));
+      writeText(
+          out,
+          HeadCodec.encode(new StoredHead(session.metadata().key(), session.metadata(), 0, "")));
       out.writeInt(session.messages().size());
       for (Message m : session.messages()) {
         writeText(out, m.json());

@@ -26,15 +26,21 @@ public final class ConfigLoader {
   private final Properties systemProperties;
   private final Set<String> declaredKeys;
 
-  public ConfigLoader(Map<String, String> env, Properties systemProperties, Set<String> declaredKeys) {
+  public ConfigLoader(
+      Map<String, String> env, Properties systemProperties, Set<String> declaredKeys) {
     this.env = env;
     this.systemProperties = systemProperties;
     this.declaredKeys = declaredKeys;
   }
 
-  /** A loader of this process's environment and system properties, for the keys of every provider found. */
+  /**
+   * A loader of this process's environment and system properties, for the keys of every provider
+   * found.
+   */
   public static ConfigLoader system() {
-    return new ConfigLoader(System.getenv(), System.getProperties(),
+    return new ConfigLoader(
+        System.getenv(),
+        System.getProperties(),
         CoreConfig.declaredKeys(BackendRegistry.discover()));
   }
 
@@ -45,26 +51,33 @@ public final class ConfigLoader {
 
   public Map<String, String> load(Path file, Map<String, String> overrides) {
     Map<String, String> values = new TreeMap<>();
-    URL resource = Thread.currentThread().getContextClassLoader() == null ? null
-        : Thread.currentThread().getContextClassLoader().getResource(CLASSPATH_RESOURCE);
+    URL resource =
+        Thread.currentThread().getContextClassLoader() == null
+            ? null
+            : Thread.currentThread().getContextClassLoader().getResource(CLASSPATH_RESOURCE);
     if (resource != null) {
       try (InputStream in = resource.openStream()) {
         values.putAll(read(in, resource.toString()));
       } catch (IOException e) {
-        throw new ConfigurationException("Cannot read configuration " + resource + ": " + e.getMessage(), e);
+        throw new ConfigurationException(
+            "Cannot read configuration " + resource + ": " + e.getMessage(), e);
       }
     }
     Path configFile = file;
-    if (configFile == null && env.get(CONFIG_FILE_VARIABLE) != null && !env.get(CONFIG_FILE_VARIABLE).isBlank()) {
+    if (configFile == null
+        && env.get(CONFIG_FILE_VARIABLE) != null
+        && !env.get(CONFIG_FILE_VARIABLE).isBlank()) {
       configFile = ConfigValues.path(CONFIG_FILE_VARIABLE, env.get(CONFIG_FILE_VARIABLE));
     }
     if (configFile != null) {
       try (InputStream in = Files.newInputStream(configFile)) {
         values.putAll(read(in, configFile.toString()));
       } catch (NoSuchFileException e) {
-        throw new ConfigurationException("Cannot read configuration file " + configFile + ": it does not exist");
+        throw new ConfigurationException(
+            "Cannot read configuration file " + configFile + ": it does not exist");
       } catch (IOException e) {
-        throw new ConfigurationException("Cannot read configuration file " + configFile + ": " + e.getMessage(), e);
+        throw new ConfigurationException(
+            "Cannot read configuration file " + configFile + ": " + e.getMessage(), e);
       }
     }
     for (String key : declaredKeys) {
@@ -87,7 +100,8 @@ public final class ConfigLoader {
     try (Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
       p.load(r);
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("Cannot read configuration " + source + ": " + e.getMessage());
+      throw new ConfigurationException(
+          "Cannot read configuration " + source + ": " + e.getMessage());
     }
     Map<String, String> out = new TreeMap<>();
     for (String name : p.stringPropertyNames()) {

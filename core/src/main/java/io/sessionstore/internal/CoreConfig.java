@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The core's own keys and the checked, typed settings of a {@link SessionStoreConfig}: an unknown key in a known
- * namespace is an error, a value that does not parse is an error naming the key.
+ * The core's own keys and the checked, typed settings of a {@link SessionStoreConfig}: an unknown
+ * key in a known namespace is an error, a value that does not parse is an error naming the key.
  */
 public final class CoreConfig {
   private static final Logger LOG = LoggerFactory.getLogger(CoreConfig.class);
@@ -39,15 +39,29 @@ public final class CoreConfig {
   public static final String DEFAULT_PROJECT = "default";
 
   /** The core's keys with their defaults, in the order of the documentation. */
-  public static final List<ConfigKey> KEYS = List.of(
-      ConfigKey.of("backend", DEFAULT_BACKEND, "name of the storage backend provider"),
-      ConfigKey.of("project", DEFAULT_PROJECT, "project used when none is given"),
-      ConfigKey.of("cache.enabled", "true", "whether loaded sessions and metadata are cached"),
-      ConfigKey.of("cache.heap-entries", "10000", "largest number of cached entries per cache, on the heap"),
-      ConfigKey.of("cache.offheap", null, "size of an off-heap cache tier, e.g. 64MB (off when unset)"),
-      ConfigKey.of("cache.ttl", "30s", "how long a cached entry lives: the bound on seeing other processes' writes"),
-      ConfigKey.of("cleanup.max-age", null, "scheduled cleanup: delete sessions not updated for this long"),
-      ConfigKey.of("cleanup.interval", null, "scheduled cleanup: how often it runs (default 1h when max-age is set)"));
+  public static final List<ConfigKey> KEYS =
+      List.of(
+          ConfigKey.of("backend", DEFAULT_BACKEND, "name of the storage backend provider"),
+          ConfigKey.of("project", DEFAULT_PROJECT, "project used when none is given"),
+          ConfigKey.of("cache.enabled", "true", "whether loaded sessions and metadata are cached"),
+          ConfigKey.of(
+              "cache.heap-entries",
+              "10000",
+              "largest number of cached entries per cache, on the heap"),
+          ConfigKey.of(
+              "cache.offheap", null, "size of an off-heap cache tier, e.g. 64MB (off when unset)"),
+          ConfigKey.of(
+              "cache.ttl",
+              "30s",
+              "how long a cached entry lives: the bound on seeing other processes' writes"),
+          ConfigKey.of(
+              "cleanup.max-age",
+              null,
+              "scheduled cleanup: delete sessions not updated for this long"),
+          ConfigKey.of(
+              "cleanup.interval",
+              null,
+              "scheduled cleanup: how often it runs (default 1h when max-age is set)"));
 
   private final SessionStoreConfig config;
   private final String backend;
@@ -59,7 +73,10 @@ public final class CoreConfig {
     this.project = project;
   }
 
-  /** Every key the core, the modules found ({@link ConfigNamespace}) and the registry's providers declare. */
+  /**
+   * Every key the core, the modules found ({@link ConfigNamespace}) and the registry's providers
+   * declare.
+   */
   public static Set<String> declaredKeys(BackendRegistry registry) {
     return declaredKeys(registry, ConfigNamespace.discover());
   }
@@ -81,17 +98,21 @@ public final class CoreConfig {
     return BackendRegistry.RESERVED_NAMES.contains(name);
   }
 
-  /** As {@link #check(SessionStoreConfig, BackendRegistry, List)} with the modules {@link ConfigNamespace} finds. */
+  /**
+   * As {@link #check(SessionStoreConfig, BackendRegistry, List)} with the modules {@link
+   * ConfigNamespace} finds.
+   */
   public static CoreConfig check(SessionStoreConfig config, BackendRegistry registry) {
     return check(config, registry, ConfigNamespace.discover());
   }
 
   /**
-   * Checks every {@code sessionstore.*} key: the core's must be declared, and so must those in the namespace of
-   * any provider or module found; keys of a namespace nobody declares (a backend, or a module such as
-   * {@code sessionstore-claude}, not on the class path) are ignored.
+   * Checks every {@code sessionstore.*} key: the core's must be declared, and so must those in the
+   * namespace of any provider or module found; keys of a namespace nobody declares (a backend, or a
+   * module such as {@code sessionstore-claude}, not on the class path) are ignored.
    */
-  public static CoreConfig check(SessionStoreConfig config, BackendRegistry registry, List<ConfigNamespace> modules) {
+  public static CoreConfig check(
+      SessionStoreConfig config, BackendRegistry registry, List<ConfigNamespace> modules) {
     Set<String> declared = declaredKeys(registry, modules);
     for (String key : config.asMap().keySet()) {
       if (!key.startsWith(PREFIX) || declared.contains(key)) {
@@ -100,19 +121,28 @@ public final class CoreConfig {
       String rest = key.substring(PREFIX.length());
       int dot = rest.indexOf('.');
       String namespace = dot < 0 ? rest : rest.substring(0, dot);
-      if (dot > 0 && ConfigNamespace.MODULE_NAMES.contains(namespace)
+      if (dot > 0
+          && ConfigNamespace.MODULE_NAMES.contains(namespace)
           && modules.stream().noneMatch(n -> n.name().equals(namespace))) {
         LOG.debug("Ignoring {}: the module of the '{}' namespace is not installed", key, namespace);
         continue;
       }
       if (dot < 0 || isReservedNamespace(namespace)) {
-        throw new ConfigurationException("Unknown configuration key " + key + ": known keys are "
-            + String.join(", ", coreKeysOf(namespace, declared)));
+        throw new ConfigurationException(
+            "Unknown configuration key "
+                + key
+                + ": known keys are "
+                + String.join(", ", coreKeysOf(namespace, declared)));
       }
       Optional<StorageBackendProvider> provider = registry.find(namespace);
       if (provider.isPresent()) {
-        throw new ConfigurationException("Unknown configuration key " + key + ": the " + namespace
-            + " backend knows " + String.join(", ", coreKeysOf(namespace, declared)));
+        throw new ConfigurationException(
+            "Unknown configuration key "
+                + key
+                + ": the "
+                + namespace
+                + " backend knows "
+                + String.join(", ", coreKeysOf(namespace, declared)));
       }
       LOG.debug("Ignoring {}: no backend named '{}' is installed", key, namespace);
     }
@@ -142,8 +172,12 @@ public final class CoreConfig {
 
   private static String value(SessionStoreConfig config, String key) {
     String name = key.substring(PREFIX.length());
-    String fallback = KEYS.stream().filter(k -> k.name().equals(name)).findFirst().map(ConfigKey::defaultValue)
-        .orElse(null);
+    String fallback =
+        KEYS.stream()
+            .filter(k -> k.name().equals(name))
+            .findFirst()
+            .map(ConfigKey::defaultValue)
+            .orElse(null);
     return config.get(key).filter(v -> !v.isBlank()).orElse(fallback);
   }
 
@@ -166,7 +200,8 @@ public final class CoreConfig {
   public int heapEntries() {
     int n = ConfigValues.integer(CACHE_HEAP_ENTRIES, value(config, CACHE_HEAP_ENTRIES));
     if (n < 1) {
-      throw new ConfigurationException("Invalid " + CACHE_HEAP_ENTRIES + " '" + n + "': it must be at least 1");
+      throw new ConfigurationException(
+          "Invalid " + CACHE_HEAP_ENTRIES + " '" + n + "': it must be at least 1");
     }
     return n;
   }
@@ -184,9 +219,11 @@ public final class CoreConfig {
   }
 
   public Optional<Duration> cleanupInterval() {
-    Optional<Duration> interval = optional(CLEANUP_INTERVAL).map(v -> ConfigValues.duration(CLEANUP_INTERVAL, v));
+    Optional<Duration> interval =
+        optional(CLEANUP_INTERVAL).map(v -> ConfigValues.duration(CLEANUP_INTERVAL, v));
     if (interval.isPresent() && interval.get().isZero()) {
-      throw new ConfigurationException("Invalid " + CLEANUP_INTERVAL + ": it must be longer than 0");
+      throw new ConfigurationException(
+          "Invalid " + CLEANUP_INTERVAL + ": it must be longer than 0");
     }
     return interval;
   }

@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Which (uuid, bytes) pairs each recently written transcript holds, so that an append can skip a message it
- * already stored without reading the whole transcript. An entry is tied to a head's generation and message
- * count; when another process has appended since, only the new messages are read to bring it up to date, and a
- * replaced transcript is read again from the start. Bounded by the total number of uuids held; least recently
- * used transcripts are dropped first.
+ * Which (uuid, bytes) pairs each recently written transcript holds, so that an append can skip a
+ * message it already stored without reading the whole transcript. An entry is tied to a head's
+ * generation and message count; when another process has appended since, only the new messages are
+ * read to bring it up to date, and a replaced transcript is read again from the start. Bounded by
+ * the total number of uuids held; least recently used transcripts are dropped first.
  *
  * <p>Callers hold the store's lock of the session while they use an entry.
  */
@@ -54,8 +54,10 @@ final class DedupIndex {
 
   /** Records messages just committed, moving the entry to the new head. */
   void committed(StoredHead newHead, Entry previous, List<MessageFacts> stored) {
-    Entry e = previous != null && previous.generation == newHead.generation() ? previous
-        : new Entry(newHead.generation());
+    Entry e =
+        previous != null && previous.generation == newHead.generation()
+            ? previous
+            : new Entry(newHead.generation());
     for (MessageFacts m : stored) {
       e.add(m.text(), m.uuid());
     }

@@ -54,12 +54,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store: metadata derivation, idempotent appends, optimistic concurrency, caching, search, cleanup and
- * archives, over any {@link StorageBackend}.
+ * The store: metadata derivation, idempotent appends, optimistic concurrency, caching, search,
+ * cleanup and archives, over any {@link StorageBackend}.
  *
- * <p>Every change is one {@link Commit}, a compare-and-set on the transcript's version. This process's writers of
- * a session take turns on a lock; writers in other processes are detected by a lost compare-and-set, after which
- * the head is read again and the change recomputed from it.
+ * <p>Every change is one {@link Commit}, a compare-and-set on the transcript's version. This
+ * process's writers of a session take turns on a lock; writers in other processes are detected by a
+ * lost compare-and-set, after which the head is read again and the change recomputed from it.
  */
 public final class DefaultSessionStore implements SessionStore {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
@@ -71,17 +71,25 @@ public final class DefaultSessionStore implements SessionStore {
   private final DedupIndex dedup = new DedupIndex(1_000_000);
   private final KeyLocks locks = new KeyLocks(256);
   private final ScheduledExecutorService cleanupScheduler;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
     this.backend = backend;
     this.defaultProject = settings.project();
     this.clock = clock;
-    this.cache = settings.cacheEnabled()
-        ? CacheLayer.create(settings.heapEntries(), settings.offheapBytes(), settings.cacheTtl())
-        : CacheLayer.disabled();
-    this.cleanupScheduler = settings.cleanupMaxAge().map(maxAge -> scheduleCleanup(maxAge,
-        settings.cleanupInterval().orElse(Duration.ofHours(1)))).orElse(null);
+    this.cache =
+        settings.cacheEnabled()
+            ? CacheLayer.create(
+                settings.heapEntries(), settings.offheapBytes(), settings.cacheTtl())
+            : CacheLayer.disabled();
+    this.cleanupScheduler =
+        settings
+            .cleanupMaxAge()
+            .map(
+                maxAge ->
+                    scheduleCleanup(maxAge, settings.cleanupInterval().orElse(Duration.ofHours(1))))
+            .orElse(null);
   }
 
   @Override
@@ -89,49 +97,70 @@ public final class DefaultSessionStore implements SessionStore {
     return defaultProject;
   }
 
-  // ---- writes -------------------------------------------------------------------------------------------------
+  // ---- writes
+  // -------------------------------------------------------------------------------------------------
 
   @Override
   public WriteResult saveSession(SessionKey key, List<Message> messages, SaveOptions options) {
     requireKey(key);
     require(messages, "messages");
     require(options, "save options");
-    if (key.isSubpath() && (options.tags() != null || options.summary() != null || options.attributes() != null)) {
-      throw new InvalidInputException("Cannot save " + key + ": tags, summary and attributes belong to the session,"
-          + " not to a sub-transcript");
+    if (key.isSubpath()
+        && (options.tags() != null || options.summary() != null || options.attributes() != null)) {
+      throw new InvalidInputException(
+          "Cannot save "
+              + key
+              + ": tags, summary and attributes belong to the session,"
+              + " not to a sub-transcript");
     }
     List<MessageFacts> facts = MessageFacts.of(messages);
-    return withLock(key, () -> Retry.onConflict(key, () -> {
-      Optional<StoredHead> current = backend.head(key);
-      long version = current.map(StoredHead::version).orElse(0L);
-      if (options.expectedVersion() != null && options.expectedVersion() != version) {
-        throw staleVersion("save", key, version, options.expectedVersion());
-      }
-      Instant now = now();
-      Derivation derivation = Derivation.EMPTY.plus(facts);
-      if (current.isPresent()) {
-        derivation = derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
-      }
-      SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
-      Map<String, String> attributes = new HashMap<>(old == null ? Map.of() : old.attributes());
-      if (options.attributes() != null) {
-        attributes.putAll(options.attributes());
-      }
-      SessionMetadata metadata = (old == null ? SessionMetadata.of(key, now) : old.withUpdatedAt(later(now, old)))
-          .withCounts(facts.size(), derivation.totalCost(), derivation.turns())
-          .withAttributes(attributes).withSubpaths(subpathsFor(key, old)).withVersion(version + 1);
-      if (options.tags() != null) {
-        metadata = metadata.withTags(options.tags());
-      }
-      if (options.summary() != null) {
-        metadata = metadata.withSummary(options.summary());
-      }
-      StoredHead head = new StoredHead(key, metadata, newGeneration(), derivation.encode());
-      commitTranscript(new Commit(Commit.Kind.REPLACE, version, texts(facts), head), current.orElse(null), now);
-      cache.written(head);
-      dedup.committed(head, null, facts);
-      return new WriteResult(facts.size(), 0, metadata);
-    }));
+    return withLock(
+        key,
+        () ->
+            Retry.onConflict(
+                key,
+                () -> {
+                  Optional<StoredHead> current = backend.head(key);
+                  long version = current.map(StoredHead::version).orElse(0L);
+                  if (options.expectedVersion() != null && options.expectedVersion() != version) {
+                    throw staleVersion("save", key, version, options.expectedVersion());
+                  }
+                  Instant now = now();
+                  Derivation derivation = Derivation.EMPTY.plus(facts);
+                  if (current.isPresent()) {
+                    derivation =
+                        derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
+                  }
+                  SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
+                  Map<String, String> attributes =
+                      new HashMap<>(old == null ? Map.of() : old.attributes());
+                  if (options.attributes() != null) {
+                    attributes.putAll(options.attributes());
+                  }
+                  SessionMetadata metadata =
+                      (old == null
+                              ? SessionMetadata.of(key, now)
+                              : old.withUpdatedAt(later(now, old)))
+                          .withCounts(facts.size(), derivation.totalCost(), derivation.turns())
+                          .withAttributes(attributes)
+                          .withSubpaths(subpathsFor(key, old))
+                          .withVersion(version + 1);
+                  if (options.tags() != null) {
+                    metadata = metadata.withTags(options.tags());
+                  }
+                  if (options.summary() != null) {
+                    metadata = metadata.withSummary(options.summary());
+                  }
+                  StoredHead head =
+                      new StoredHead(key, metadata, newGeneration(), derivation.encode());
+                  commitTranscript(
+                      new Commit(Commit.Kind.REPLACE, version, texts(facts), head),
+                      current.orElse(null),
+                      now);
+                  cache.written(head);
+                  dedup.committed(head, null, facts);
+                  return new WriteResult(facts.size(), 0, metadata);
+                }));
   }
 
   @Override
@@ -142,70 +171,85 @@ public final class DefaultSessionStore implements SessionStore {
     if (facts.isEmpty()) {
       return new WriteResult(0, 0, getMetadata(key).orElse(null));
     }
-    return withLock(key, () -> {
-      // The cached head saves a read on the hot path; if it is stale the commit fails and the head is re-read.
-      Optional<StoredHead> current = cache.head(key);
-      boolean fresh = current.isEmpty();
-      if (fresh) {
-        current = backend.head(key);
-      }
-      // Only messages with a uuid can be skipped: without any, the transcript need not be read.
-      boolean anyUuid = facts.stream().anyMatch(f -> f.uuid() != null);
-      for (int attempt = 1; ; attempt++) {
-        DedupIndex.Entry known;
-        try {
-          known = anyUuid ? current.map(h -> dedup.current(backend, h)).orElse(null) : null;
-        } catch (ConflictException e) {
-          Retry.backOff(attempt, key, e);
-          current = backend.head(key);
-          fresh = true;
-          continue;
-        }
-        List<MessageFacts> toStore = known == null ? facts
-            : facts.stream().filter(m -> !known.contains(m)).toList();
-        int skipped = facts.size() - toStore.size();
-        if (toStore.isEmpty()) {
-          if (!fresh) {
+    return withLock(
+        key,
+        () -> {
+          // The cached head saves a read on the hot path; if it is stale the commit fails and the
+          // head is re-read.
+          Optional<StoredHead> current = cache.head(key);
+          boolean fresh = current.isEmpty();
+          if (fresh) {
             current = backend.head(key);
-            fresh = true;
-            continue;
           }
-          return new WriteResult(0, skipped, current.orElseThrow().metadata());
-        }
-        StoredHead head = appended(key, current.orElse(null), toStore, now());
-        try {
-          commitTranscript(new Commit(Commit.Kind.APPEND, current.map(StoredHead::version).orElse(0L),
-              texts(toStore), head), current.orElse(null), head.metadata().updatedAt());
-        } catch (ConflictException e) {
-          cache.invalidate(key);
-          Retry.backOff(attempt, key, e);
-          current = backend.head(key);
-          fresh = true;
-          continue;
-        }
-        cache.written(head);
-        if (known != null || current.isEmpty()) {
-          dedup.committed(head, known, toStore);
-        } else {
-          dedup.forget(key);
-        }
-        return new WriteResult(toStore.size(), skipped, head.metadata());
-      }
-    });
+          // Only messages with a uuid can be skipped: without any, the transcript need not be read.
+          boolean anyUuid = facts.stream().anyMatch(f -> f.uuid() != null);
+          for (int attempt = 1; ; attempt++) {
+            DedupIndex.Entry known;
+            try {
+              known = anyUuid ? current.map(h -> dedup.current(backend, h)).orElse(null) : null;
+            } catch (ConflictException e) {
+              Retry.backOff(attempt, key, e);
+              current = backend.head(key);
+              fresh = true;
+              continue;
+            }
+            List<MessageFacts> toStore =
+                known == null ? facts : facts.stream().filter(m -> !known.contains(m)).toList();
+            int skipped = facts.size() - toStore.size();
+            if (toStore.isEmpty()) {
+              if (!fresh) {
+                current = backend.head(key);
+                fresh = true;
+                continue;
+              }
+              return new WriteResult(0, skipped, current.orElseThrow().metadata());
+            }
+            StoredHead head = appended(key, current.orElse(null), toStore, now());
+            try {
+              commitTranscript(
+                  new Commit(
+                      Commit.Kind.APPEND,
+                      current.map(StoredHead::version).orElse(0L),
+                      texts(toStore),
+                      head),
+                  current.orElse(null),
+                  head.metadata().updatedAt());
+            } catch (ConflictException e) {
+              cache.invalidate(key);
+              Retry.backOff(attempt, key, e);
+              current = backend.head(key);
+              fresh = true;
+              continue;
+            }
+            cache.written(head);
+            if (known != null || current.isEmpty()) {
+              dedup.committed(head, known, toStore);
+            } else {
+              dedup.forget(key);
+            }
+            return new WriteResult(toStore.size(), skipped, head.metadata());
+          }
+        });
   }
 
   /** The head after appending messages to a transcript (absent: created now). */
-  private StoredHead appended(SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
+  private StoredHead appended(
+      SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
     if (current == null) {
       Derivation d = Derivation.EMPTY.plus(added);
-      SessionMetadata m = SessionMetadata.of(key, updatedAt).withCounts(added.size(), d.totalCost(), d.turns())
-          .withSubpaths(subpathsFor(key, null)).withVersion(1);
+      SessionMetadata m =
+          SessionMetadata.of(key, updatedAt)
+              .withCounts(added.size(), d.totalCost(), d.turns())
+              .withSubpaths(subpathsFor(key, null))
+              .withVersion(1);
       return new StoredHead(key, m, newGeneration(), d.encode());
     }
     Derivation d = Derivation.decode(current.derivation()).plus(added);
     SessionMetadata o = current.metadata();
-    SessionMetadata m = o.withUpdatedAt(later(updatedAt, o))
-        .withCounts(o.messageCount() + added.size(), d.totalCost(), d.turns()).withVersion(o.version() + 1);
+    SessionMetadata m =
+        o.withUpdatedAt(later(updatedAt, o))
+            .withCounts(o.messageCount() + added.size(), d.totalCost(), d.turns())
+            .withVersion(o.version() + 1);
     return new StoredHead(key, m, current.generation(), d.encode());
   }
 
@@ -214,35 +258,54 @@ public final class DefaultSessionStore implements SessionStore {
     requireKey(key);
     require(update, "metadata update");
     if (key.isSubpath()) {
-      throw new InvalidInputException("Cannot update " + key + ": tags, summary and attributes belong to the "
-          + "session, not to a sub-transcript");
+      throw new InvalidInputException(
+          "Cannot update "
+              + key
+              + ": tags, summary and attributes belong to the "
+              + "session, not to a sub-transcript");
     }
-    return withLock(key, () -> Retry.onConflict(key, () -> {
-      StoredHead current = backend.head(key).orElseThrow(() -> notFound(key));
-      if (update.expectedVersion() != null && update.expectedVersion() != current.version()) {
-        throw staleVersion("update", key, current.version(), update.expectedVersion());
-      }
-      SessionMetadata o = current.metadata();
-      TreeSet<String> tags = new TreeSet<>(o.tags());
-      tags.addAll(update.addTags());
-      tags.removeAll(update.removeTags());
-      Map<String, String> attributes = new TreeMap<>(o.attributes());
-      attributes.putAll(update.putAttributes());
-      update.removeAttributes().forEach(attributes::remove);
-      String summary = update.clearSummary() ? null : update.summary() != null ? update.summary() : o.summary();
-      SessionMetadata m = o.withUpdatedAt(later(now(), o)).withTags(tags).withSummary(summary)
-          .withAttributes(attributes).withVersion(o.version() + 1);
-      StoredHead head = new StoredHead(key, m, current.generation(), current.derivation());
-      backend.commit(new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
-      cache.written(head);
-      return m;
-    }));
+    return withLock(
+        key,
+        () ->
+            Retry.onConflict(
+                key,
+                () -> {
+                  StoredHead current = backend.head(key).orElseThrow(() -> notFound(key));
+                  if (update.expectedVersion() != null
+                      && update.expectedVersion() != current.version()) {
+                    throw staleVersion("update", key, current.version(), update.expectedVersion());
+                  }
+                  SessionMetadata o = current.metadata();
+                  TreeSet<String> tags = new TreeSet<>(o.tags());
+                  tags.addAll(update.addTags());
+                  tags.removeAll(update.removeTags());
+                  Map<String, String> attributes = new TreeMap<>(o.attributes());
+                  attributes.putAll(update.putAttributes());
+                  update.removeAttributes().forEach(attributes::remove);
+                  String summary =
+                      update.clearSummary()
+                          ? null
+                          : update.summary() != null ? update.summary() : o.summary();
+                  SessionMetadata m =
+                      o.withUpdatedAt(later(now(), o))
+                          .withTags(tags)
+                          .withSummary(summary)
+                          .withAttributes(attributes)
+                          .withVersion(o.version() + 1);
+                  StoredHead head =
+                      new StoredHead(key, m, current.generation(), current.derivation());
+                  backend.commit(
+                      new Commit(Commit.Kind.METADATA, current.version(), List.of(), head));
+                  cache.written(head);
+                  return m;
+                }));
   }
 
   /**
-   * Commits a change of a transcript. A sub-transcript's change also changes its session's head, which lists the
-   * sub-transcripts, counts the cost of the {@code runs/*} ones and moves with their {@code updatedAt}: where the
-   * backend can, both are one commit; elsewhere the session's head follows in a second one.
+   * Commits a change of a transcript. A sub-transcript's change also changes its session's head,
+   * which lists the sub-transcripts, counts the cost of the {@code runs/*} ones and moves with
+   * their {@code updatedAt}: where the backend can, both are one commit; elsewhere the session's
+   * head follows in a second one.
    */
   private void commitTranscript(Commit commit, StoredHead before, Instant updatedAt) {
     SessionKey key = commit.head().key();
@@ -252,10 +315,14 @@ public final class DefaultSessionStore implements SessionStore {
     }
     if (backend instanceof SupportsAtomicCommits atomic) {
       Optional<StoredHead> main = backend.head(key.main());
-      Optional<StoredHead> mainAfter = main.flatMap(m -> mainHeadAfter(m, key, before, commit.head(), updatedAt));
+      Optional<StoredHead> mainAfter =
+          main.flatMap(m -> mainHeadAfter(m, key, before, commit.head(), updatedAt));
       if (mainAfter.isPresent()) {
-        atomic.commitAll(List.of(commit, new Commit(Commit.Kind.METADATA, main.get().version(), List.of(),
-            mainAfter.get())));
+        atomic.commitAll(
+            List.of(
+                commit,
+                new Commit(
+                    Commit.Kind.METADATA, main.get().version(), List.of(), mainAfter.get())));
         cache.written(mainAfter.get());
         return;
       }
@@ -267,39 +334,50 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   /**
-   * The second commit of a sub-transcript's change, for a backend without {@link SupportsAtomicCommits}. A crash or
-   * an outage before it leaves the session's head behind; the next write or import of that sub-transcript repairs
-   * it (a head that does not list a sub-transcript is rebuilt from what is stored). A failure here never turns the
-   * committed write into an error: the head catches up later, as after a crash.
+   * The second commit of a sub-transcript's change, for a backend without {@link
+   * SupportsAtomicCommits}. A crash or an outage before it leaves the session's head behind; the
+   * next write or import of that sub-transcript repairs it (a head that does not list a
+   * sub-transcript is rebuilt from what is stored). A failure here never turns the committed write
+   * into an error: the head catches up later, as after a crash.
    */
-  private void subTranscriptChanged(SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
+  private void subTranscriptChanged(
+      SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
     SessionKey mainKey = subKey.main();
     try {
-      Retry.onConflict(mainKey, () -> {
-        Optional<StoredHead> main = backend.head(mainKey);
-        Optional<StoredHead> mainAfter = main.flatMap(m -> mainHeadAfter(m, subKey, before, after, updatedAt));
-        if (mainAfter.isPresent()) {
-          backend.commit(new Commit(Commit.Kind.METADATA, main.get().version(), List.of(), mainAfter.get()));
-          cache.written(mainAfter.get());
-        }
-        return null;
-      });
+      Retry.onConflict(
+          mainKey,
+          () -> {
+            Optional<StoredHead> main = backend.head(mainKey);
+            Optional<StoredHead> mainAfter =
+                main.flatMap(m -> mainHeadAfter(m, subKey, before, after, updatedAt));
+            if (mainAfter.isPresent()) {
+              backend.commit(
+                  new Commit(
+                      Commit.Kind.METADATA, main.get().version(), List.of(), mainAfter.get()));
+              cache.written(mainAfter.get());
+            }
+            return null;
+          });
     } catch (ConflictException | io.sessionstore.api.BackendUnavailableException e) {
-      LOG.warn("{} is stored, but its session's metadata could not be updated ({}); it catches up at the next "
-          + "write or import of it", subKey, e.getMessage());
+      LOG.warn(
+          "{} is stored, but its session's metadata could not be updated ({}); it catches up at the next "
+              + "write or import of it",
+          subKey,
+          e.getMessage());
     }
   }
 
   /**
-   * The session's head after a sub-transcript changed from {@code before} to {@code after} (null: deleted), at the
-   * next version; empty when nothing changes.
+   * The session's head after a sub-transcript changed from {@code before} to {@code after} (null:
+   * deleted), at the next version; empty when nothing changes.
    */
-  private Optional<StoredHead> mainHeadAfter(StoredHead main, SessionKey subKey, StoredHead before, StoredHead after,
-      Instant updatedAt) {
+  private Optional<StoredHead> mainHeadAfter(
+      StoredHead main, SessionKey subKey, StoredHead before, StoredHead after, Instant updatedAt) {
     SessionMetadata o = main.metadata();
     Derivation d = Derivation.decode(main.derivation());
     if (after != null && !o.subpaths().contains(subKey.subpath())) {
-      // New, or left out by a write that died between its two commits: take the listing from what is stored.
+      // New, or left out by a write that died between its two commits: take the listing from what
+      // is stored.
       return Optional.of(reconciled(main, Map.of(subKey.subpath(), after), updatedAt));
     }
     TreeSet<String> listed = new TreeSet<>(o.subpaths());
@@ -310,8 +388,11 @@ public final class DefaultSessionStore implements SessionStore {
       d = d.withRunsCostDelta(ownCost(after).subtract(ownCost(before)));
     }
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
-    SessionMetadata m = o.withUpdatedAt(updated).withCounts(o.messageCount(), d.totalCost(), o.turns())
-        .withSubpaths(listed).withVersion(o.version() + 1);
+    SessionMetadata m =
+        o.withUpdatedAt(updated)
+            .withCounts(o.messageCount(), d.totalCost(), o.turns())
+            .withSubpaths(listed)
+            .withVersion(o.version() + 1);
     if (m.equals(o.withVersion(o.version() + 1))) {
       return Optional.empty();
     }
@@ -319,25 +400,32 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   /**
-   * The session's head, at the next version, listing every stored sub-transcript and the {@code changed} ones, with
-   * the runs' cost summed anew from their heads ({@code changed} ones as they will be).
+   * The session's head, at the next version, listing every stored sub-transcript and the {@code
+   * changed} ones, with the runs' cost summed anew from their heads ({@code changed} ones as they
+   * will be).
    */
-  private StoredHead reconciled(StoredHead main, Map<String, StoredHead> changed, Instant updatedAt) {
+  private StoredHead reconciled(
+      StoredHead main, Map<String, StoredHead> changed, Instant updatedAt) {
     SessionKey mainKey = main.key();
     TreeSet<String> subpaths = new TreeSet<>(backend.subpaths(mainKey));
     subpaths.addAll(changed.keySet());
     BigDecimal runs = BigDecimal.ZERO;
     for (String subpath : subpaths) {
       if (subpath.startsWith(SessionMetadata.RUNS_PREFIX)) {
-        StoredHead run = changed.containsKey(subpath) ? changed.get(subpath)
-            : backend.head(mainKey.withSubpath(subpath)).orElse(null);
+        StoredHead run =
+            changed.containsKey(subpath)
+                ? changed.get(subpath)
+                : backend.head(mainKey.withSubpath(subpath)).orElse(null);
         runs = runs.add(ownCost(run));
       }
     }
     SessionMetadata o = main.metadata();
     Derivation d = Derivation.decode(main.derivation()).withRunsCost(runs);
-    SessionMetadata m = o.withUpdatedAt(later(updatedAt, o)).withCounts(o.messageCount(), d.totalCost(), o.turns())
-        .withSubpaths(subpaths).withVersion(o.version() + 1);
+    SessionMetadata m =
+        o.withUpdatedAt(later(updatedAt, o))
+            .withCounts(o.messageCount(), d.totalCost(), o.turns())
+            .withSubpaths(subpaths)
+            .withVersion(o.version() + 1);
     return new StoredHead(mainKey, m, main.generation(), d.encode());
   }
 
@@ -345,29 +433,36 @@ public final class DefaultSessionStore implements SessionStore {
     return head == null ? BigDecimal.ZERO : Derivation.decode(head.derivation()).ownCost();
   }
 
-  /** After an import found a sub-transcript unchanged: makes sure its session's head lists it (see above). */
+  /**
+   * After an import found a sub-transcript unchanged: makes sure its session's head lists it (see
+   * above).
+   */
   void subTranscriptUnchanged(SessionKey subKey) {
-    withLock(subKey, () -> {
-      backend.head(subKey).ifPresent(h -> subTranscriptChanged(subKey, h, h, Instant.MIN));
-      return null;
-    });
+    withLock(
+        subKey,
+        () -> {
+          backend.head(subKey).ifPresent(h -> subTranscriptChanged(subKey, h, h, Instant.MIN));
+          return null;
+        });
   }
 
   @Override
   public boolean deleteSession(SessionKey key) {
     requireKey(key);
-    return withLock(key, () -> {
-      if (key.isSubpath()) {
-        Optional<StoredHead> before = backend.head(key);
-        boolean existed = backend.delete(key, StorageBackend.ANY_VERSION);
-        forget(key);
-        if (before.isPresent()) {
-          subTranscriptChanged(key, before.get(), null, now());
-        }
-        return existed;
-      }
-      return deleteSessionAt(key, StorageBackend.ANY_VERSION);
-    });
+    return withLock(
+        key,
+        () -> {
+          if (key.isSubpath()) {
+            Optional<StoredHead> before = backend.head(key);
+            boolean existed = backend.delete(key, StorageBackend.ANY_VERSION);
+            forget(key);
+            if (before.isPresent()) {
+              subTranscriptChanged(key, before.get(), null, now());
+            }
+            return existed;
+          }
+          return deleteSessionAt(key, StorageBackend.ANY_VERSION);
+        });
   }
 
   /** Deletes a session and its sub-transcripts if its main transcript is at the given version. */
@@ -384,7 +479,8 @@ public final class DefaultSessionStore implements SessionStore {
     dedup.forget(key);
   }
 
-  // ---- reads --------------------------------------------------------------------------------------------------
+  // ---- reads
+  // --------------------------------------------------------------------------------------------------
 
   @Override
   public Optional<Session> loadSession(SessionKey key) {
@@ -394,18 +490,20 @@ public final class DefaultSessionStore implements SessionStore {
       return cached;
     }
     // A conflict here: the session was replaced while it was read; read the new one.
-    return Retry.onConflict(key, () -> {
-      long epoch = locks.epoch(key);
-      Optional<StoredHead> head = backend.head(key);
-      if (head.isEmpty()) {
-        return Optional.empty();
-      }
-      try (Stream<String> lines = backend.messages(head.get(), 0)) {
-        Session session = new Session(head.get().metadata(), lines.map(Message::of).toList());
-        fillCache(key, epoch, () -> cache.loaded(head.get(), session));
-        return Optional.of(session);
-      }
-    });
+    return Retry.onConflict(
+        key,
+        () -> {
+          long epoch = locks.epoch(key);
+          Optional<StoredHead> head = backend.head(key);
+          if (head.isEmpty()) {
+            return Optional.empty();
+          }
+          try (Stream<String> lines = backend.messages(head.get(), 0)) {
+            Session session = new Session(head.get().metadata(), lines.map(Message::of).toList());
+            fillCache(key, epoch, () -> cache.loaded(head.get(), session));
+            return Optional.of(session);
+          }
+        });
   }
 
   @Override
@@ -432,8 +530,8 @@ public final class DefaultSessionStore implements SessionStore {
   public List<Message> loadMessages(SessionKey key, long from, int limit) {
     requireKey(key);
     if (from < 0 || limit < 0) {
-      throw new InvalidInputException("Invalid range: from " + from + " and limit " + limit
-          + " must not be negative");
+      throw new InvalidInputException(
+          "Invalid range: from " + from + " and limit " + limit + " must not be negative");
     }
     StoredHead head = backend.head(key).orElseThrow(() -> notFound(key));
     if (from >= head.messageCount() || limit == 0) {
@@ -479,15 +577,17 @@ public final class DefaultSessionStore implements SessionStore {
     return backend instanceof SupportsAdoption adopting ? adopting.adopt(scope, progress) : 0;
   }
 
-  // ---- maintenance --------------------------------------------------------------------------------------------
+  // ---- maintenance
+  // --------------------------------------------------------------------------------------------
 
   @Override
-  public CleanupResult cleanupOldSessions(Duration maxAge, Scope scope, boolean dryRun,
-      ProgressListener progress) {
+  public CleanupResult cleanupOldSessions(
+      Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress) {
     checkOpen();
     require(scope, "scope");
     if (maxAge == null || maxAge.isNegative()) {
-      throw new InvalidInputException("Invalid maximum age " + maxAge + ": it must be a positive duration");
+      throw new InvalidInputException(
+          "Invalid maximum age " + maxAge + ": it must be a positive duration");
     }
     Instant cutoff;
     try {
@@ -497,27 +597,35 @@ public final class DefaultSessionStore implements SessionStore {
     }
     List<SessionMetadata> old;
     try (Stream<StoredHead> heads = backend.list(scope)) {
-      old = heads.map(StoredHead::metadata).filter(m -> m.updatedAt().isBefore(cutoff))
-          .sorted(Comparator.comparing(SessionMetadata::updatedAt)).collect(Collectors.toList());
+      old =
+          heads
+              .map(StoredHead::metadata)
+              .filter(m -> m.updatedAt().isBefore(cutoff))
+              .sorted(Comparator.comparing(SessionMetadata::updatedAt))
+              .collect(Collectors.toList());
     }
     if (dryRun) {
       return new CleanupResult(old, true);
     }
     List<SessionMetadata> removed = new ArrayList<>();
     for (SessionMetadata m : old) {
-      boolean deleted = withLock(m.key(), () -> {
-        // Written to since it was listed: no longer old.
-        Optional<StoredHead> now = backend.head(m.key());
-        if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
-          return false;
-        }
-        try {
-          // Conditional on the version just checked: a write by another process in between keeps the session.
-          return deleteSessionAt(m.key(), now.get().version());
-        } catch (ConflictException e) {
-          return false;
-        }
-      });
+      boolean deleted =
+          withLock(
+              m.key(),
+              () -> {
+                // Written to since it was listed: no longer old.
+                Optional<StoredHead> now = backend.head(m.key());
+                if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
+                  return false;
+                }
+                try {
+                  // Conditional on the version just checked: a write by another process in between
+                  // keeps the session.
+                  return deleteSessionAt(m.key(), now.get().version());
+                } catch (ConflictException e) {
+                  return false;
+                }
+              });
       if (deleted) {
         removed.add(m);
       }
@@ -533,24 +641,31 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   private ScheduledExecutorService scheduleCleanup(Duration maxAge, Duration interval) {
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sessionstore-cleanup");
-      t.setDaemon(true);
-      return t;
-    });
-    scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        CleanupResult r = cleanupOldSessions(maxAge, Scope.allProjects(), false);
-        LOG.info("Scheduled cleanup removed {} sessions not updated for {}", r.count(), maxAge);
-      } catch (RuntimeException e) {
-        LOG.warn("Scheduled cleanup failed: {}", e.getMessage(), e);
-      }
-    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sessionstore-cleanup");
+              t.setDaemon(true);
+              return t;
+            });
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            CleanupResult r = cleanupOldSessions(maxAge, Scope.allProjects(), false);
+            LOG.info("Scheduled cleanup removed {} sessions not updated for {}", r.count(), maxAge);
+          } catch (RuntimeException e) {
+            LOG.warn("Scheduled cleanup failed: {}", e.getMessage(), e);
+          }
+        },
+        interval.toMillis(),
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
     return scheduler;
   }
 
   @Override
-  public ExportResult exportSessions(SearchQuery query, OutputStream out, ProgressListener progress) {
+  public ExportResult exportSessions(
+      SearchQuery query, OutputStream out, ProgressListener progress) {
     checkOpen();
     require(query, "query");
     require(out, "output stream");
@@ -558,7 +673,8 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   @Override
-  public MigrationResult migrateTo(SessionStore target, SearchQuery query, ProgressListener progress) {
+  public MigrationResult migrateTo(
+      SessionStore target, SearchQuery query, ProgressListener progress) {
     checkOpen();
     require(target, "target store");
     require(query, "query");
@@ -591,34 +707,47 @@ public final class DefaultSessionStore implements SessionStore {
     }
   }
 
-  // ---- used by the archive import: writes that keep the archive's timestamps -----------------------------------
+  // ---- used by the archive import: writes that keep the archive's timestamps
+  // -----------------------------------
 
   /** One transcript's change by an import, decided before anything is written. */
   record ImportChange(Commit commit, StoredHead before, Instant updatedAt) {}
 
-  /** The change that creates a transcript, or replaces one, with the archive's messages, user fields and times. */
-  ImportChange importReplace(SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
+  /**
+   * The change that creates a transcript, or replaces one, with the archive's messages, user fields
+   * and times.
+   */
+  ImportChange importReplace(
+      SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
     Derivation d = Derivation.EMPTY.plus(facts);
     if (current != null) {
       d = d.withRunsCostOf(Derivation.decode(current.derivation()));
     }
     SessionMetadata o = current == null ? null : current.metadata();
     Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
-    SessionMetadata m = SessionMetadata.of(key, o == null ? archived.createdAt() : o.createdAt())
-        .withUpdatedAt(updated).withCounts(facts.size(), d.totalCost(), d.turns()).withTags(archived.tags())
-        .withSummary(archived.summary()).withAttributes(archived.attributes()).withSubpaths(subpathsFor(key, o))
-        .withVersion((o == null ? 0 : o.version()) + 1);
+    SessionMetadata m =
+        SessionMetadata.of(key, o == null ? archived.createdAt() : o.createdAt())
+            .withUpdatedAt(updated)
+            .withCounts(facts.size(), d.totalCost(), d.turns())
+            .withTags(archived.tags())
+            .withSummary(archived.summary())
+            .withAttributes(archived.attributes())
+            .withSubpaths(subpathsFor(key, o))
+            .withVersion((o == null ? 0 : o.version()) + 1);
     StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
-    return new ImportChange(new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head), current,
+    return new ImportChange(
+        new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head),
+        current,
         archived.updatedAt());
   }
 
   /**
-   * The change that appends an archive's missing tail as it is (no uuid check) and merges tags and times (the stored
-   * summary and attributes win unless {@code archivedWins}), or null when nothing changes.
+   * The change that appends an archive's missing tail as it is (no uuid check) and merges tags and
+   * times (the stored summary and attributes win unless {@code archivedWins}), or null when nothing
+   * changes.
    */
-  ImportChange importExtend(StoredHead current, List<MessageFacts> tail, SessionMetadata archived,
-      boolean archivedWins) {
+  ImportChange importExtend(
+      StoredHead current, List<MessageFacts> tail, SessionMetadata archived, boolean archivedWins) {
     SessionMetadata o = current.metadata();
     TreeSet<String> tags = new TreeSet<>(o.tags());
     tags.addAll(archived.tags());
@@ -629,20 +758,32 @@ public final class DefaultSessionStore implements SessionStore {
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
     Derivation d = Derivation.decode(current.derivation()).plus(tail);
-    SessionMetadata m = o.withUpdatedAt(updated).withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())
-        .withTags(tags).withSummary(summary).withAttributes(attributes).withVersion(o.version() + 1);
+    SessionMetadata m =
+        o.withUpdatedAt(updated)
+            .withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())
+            .withTags(tags)
+            .withSummary(summary)
+            .withAttributes(attributes)
+            .withVersion(o.version() + 1);
     if (tail.isEmpty() && m.equals(o.withVersion(o.version() + 1))) {
       return null;
     }
     StoredHead head = new StoredHead(current.key(), m, current.generation(), d.encode());
-    return new ImportChange(new Commit(tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND, o.version(),
-        texts(tail), head), current, updated);
+    return new ImportChange(
+        new Commit(
+            tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND,
+            o.version(),
+            texts(tail),
+            head),
+        current,
+        updated);
   }
 
   /**
-   * Applies an import's changes of one session's transcripts, the main transcript's (if any) first. Where the backend
-   * can, they are one commit together with the session head's listing of the sub-transcripts, so a crash leaves the
-   * session as it was or as the archive has it; elsewhere they are applied one by one.
+   * Applies an import's changes of one session's transcripts, the main transcript's (if any) first.
+   * Where the backend can, they are one commit together with the session head's listing of the
+   * sub-transcripts, so a crash leaves the session as it was or as the archive has it; elsewhere
+   * they are applied one by one.
    *
    * @throws ConflictException when another writer changed one of them meanwhile
    */
@@ -651,38 +792,42 @@ public final class DefaultSessionStore implements SessionStore {
       return;
     }
     SessionKey mainKey = changes.get(0).commit().head().key().main();
-    withLock(mainKey, () -> {
-      List<StoredHead> written = new ArrayList<>();
-      if (backend instanceof SupportsAtomicCommits atomic && changes.size() > 1) {
-        List<Commit> commits = new ArrayList<>();
-        changes.forEach(c -> commits.add(c.commit()));
-        Optional<Commit> session = sessionHeadOf(mainKey, changes);
-        if (session.isPresent()) {
-          commits.removeIf(c -> c.head().key().equals(mainKey));
-          commits.add(0, session.get());
-        }
-        atomic.commitAll(commits);
-        commits.forEach(c -> written.add(c.head()));
-      } else {
-        for (ImportChange c : changes) {
-          commitTranscript(c.commit(), c.before(), c.updatedAt());
-          written.add(c.commit().head());
-        }
-      }
-      for (StoredHead head : written) {
-        cache.written(head);
-        dedup.forget(head.key());
-      }
-      return null;
-    });
+    withLock(
+        mainKey,
+        () -> {
+          List<StoredHead> written = new ArrayList<>();
+          if (backend instanceof SupportsAtomicCommits atomic && changes.size() > 1) {
+            List<Commit> commits = new ArrayList<>();
+            changes.forEach(c -> commits.add(c.commit()));
+            Optional<Commit> session = sessionHeadOf(mainKey, changes);
+            if (session.isPresent()) {
+              commits.removeIf(c -> c.head().key().equals(mainKey));
+              commits.add(0, session.get());
+            }
+            atomic.commitAll(commits);
+            commits.forEach(c -> written.add(c.head()));
+          } else {
+            for (ImportChange c : changes) {
+              commitTranscript(c.commit(), c.before(), c.updatedAt());
+              written.add(c.commit().head());
+            }
+          }
+          for (StoredHead head : written) {
+            cache.written(head);
+            dedup.forget(head.key());
+          }
+          return null;
+        });
   }
 
   /**
-   * The commit of the session's head that goes with an import's changes of its sub-transcripts: the main
-   * transcript's own change, or a metadata change of its stored head, listing them and counting their runs' cost.
+   * The commit of the session's head that goes with an import's changes of its sub-transcripts: the
+   * main transcript's own change, or a metadata change of its stored head, listing them and
+   * counting their runs' cost.
    */
   private Optional<Commit> sessionHeadOf(SessionKey mainKey, List<ImportChange> changes) {
-    ImportChange own = changes.stream().filter(c -> !c.commit().head().key().isSubpath()).findFirst().orElse(null);
+    ImportChange own =
+        changes.stream().filter(c -> !c.commit().head().key().isSubpath()).findFirst().orElse(null);
     StoredHead main = own != null ? own.commit().head() : backend.head(mainKey).orElse(null);
     if (main == null) {
       return Optional.empty();
@@ -698,14 +843,27 @@ public final class DefaultSessionStore implements SessionStore {
     StoredHead head = reconciled(main, subs, updated);
     // reconciled() moves to the next version: the commit's own version stays what it is.
     long expected = own != null ? own.commit().expectedVersion() : main.version();
-    head = new StoredHead(mainKey, head.metadata().withVersion(expected + 1), head.generation(), head.derivation());
-    return Optional.of(new Commit(own != null ? own.commit().kind() : Commit.Kind.METADATA, expected,
-        own != null ? own.commit().messages() : List.of(), head));
+    head =
+        new StoredHead(
+            mainKey,
+            head.metadata().withVersion(expected + 1),
+            head.generation(),
+            head.derivation());
+    return Optional.of(
+        new Commit(
+            own != null ? own.commit().kind() : Commit.Kind.METADATA,
+            expected,
+            own != null ? own.commit().messages() : List.of(),
+            head));
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------------------
+  // ---- helpers
+  // ------------------------------------------------------------------------------------------------
 
-  /** Runs a write holding the session's lock; readers that started before it do not cache what they read. */
+  /**
+   * Runs a write holding the session's lock; readers that started before it do not cache what they
+   * read.
+   */
   private <T> T withLock(SessionKey key, Supplier<T> work) {
     ReentrantLock lock = locks.of(key);
     lock.lock();
@@ -730,7 +888,10 @@ public final class DefaultSessionStore implements SessionStore {
     }
   }
 
-  /** The subpaths a main transcript's head lists: kept from the old head, or found when it is created. */
+  /**
+   * The subpaths a main transcript's head lists: kept from the old head, or found when it is
+   * created.
+   */
   private List<String> subpathsFor(SessionKey key, SessionMetadata old) {
     if (key.isSubpath()) {
       return List.of();
@@ -782,8 +943,17 @@ public final class DefaultSessionStore implements SessionStore {
     return new NotFoundException("Session " + key + " does not exist");
   }
 
-  private static ConflictException staleVersion(String what, SessionKey key, long stored, long expected) {
-    return new Retry.StaleVersion("Cannot " + what + " " + key + ": it is at version " + stored
-        + ", not the expected " + expected + " (another writer changed it); reload it and retry");
+  private static ConflictException staleVersion(
+      String what, SessionKey key, long stored, long expected) {
+    return new Retry.StaleVersion(
+        "Cannot "
+            + what
+            + " "
+            + key
+            + ": it is at version "
+            + stored
+            + ", not the expected "
+            + expected
+            + " (another writer changed it); reload it and retry");
   }
 }

@@ -9,20 +9,28 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The running state from which a transcript's cost and turns are derived, so that an append updates them from
- * the new messages alone. Kept in {@link io.sessionstore.spi.StoredHead#derivation()}.
+ * The running state from which a transcript's cost and turns are derived, so that an append updates
+ * them from the new messages alone. Kept in {@link io.sessionstore.spi.StoredHead#derivation()}.
  *
  * @param ownCost the costs reported by this transcript's own messages
- * @param runsCost the own costs of the session's {@code runs/*} sub-transcripts (main transcript only)
+ * @param runsCost the own costs of the session's {@code runs/*} sub-transcripts (main transcript
+ *     only)
  * @param resultTurns sum of {@code num_turns} over {@code result} messages
  * @param resultTurnsSeen whether any {@code result} message reported {@code num_turns}
- * @param assistantTurns assistant messages whose {@code message.id} differs from the previous assistant message's
+ * @param assistantTurns assistant messages whose {@code message.id} differs from the previous
+ *     assistant message's
  * @param lastAssistantId the {@code message.id} of the last assistant message, or null
  */
-public record Derivation(BigDecimal ownCost, BigDecimal runsCost, long resultTurns, boolean resultTurnsSeen,
-    long assistantTurns, String lastAssistantId) {
+public record Derivation(
+    BigDecimal ownCost,
+    BigDecimal runsCost,
+    long resultTurns,
+    boolean resultTurnsSeen,
+    long assistantTurns,
+    String lastAssistantId) {
 
-  public static final Derivation EMPTY = new Derivation(BigDecimal.ZERO, BigDecimal.ZERO, 0, false, 0, null);
+  public static final Derivation EMPTY =
+      new Derivation(BigDecimal.ZERO, BigDecimal.ZERO, 0, false, 0, null);
 
   public Derivation {
     Objects.requireNonNull(ownCost, "ownCost is null");
@@ -57,18 +65,28 @@ public record Derivation(BigDecimal ownCost, BigDecimal runsCost, long resultTur
 
   /** The same, with the runs' cost changed by {@code delta}. */
   public Derivation withRunsCostDelta(BigDecimal delta) {
-    return new Derivation(ownCost, runsCost.add(delta), resultTurns, resultTurnsSeen, assistantTurns,
+    return new Derivation(
+        ownCost,
+        runsCost.add(delta),
+        resultTurns,
+        resultTurnsSeen,
+        assistantTurns,
         lastAssistantId);
   }
 
   /** The same, with the runs' cost set to {@code total}. */
   public Derivation withRunsCost(BigDecimal total) {
-    return new Derivation(ownCost, total, resultTurns, resultTurnsSeen, assistantTurns, lastAssistantId);
+    return new Derivation(
+        ownCost, total, resultTurns, resultTurnsSeen, assistantTurns, lastAssistantId);
   }
 
-  /** The same messages' state, the runs' cost kept from another state (for a transcript that was replaced). */
+  /**
+   * The same messages' state, the runs' cost kept from another state (for a transcript that was
+   * replaced).
+   */
   public Derivation withRunsCostOf(Derivation other) {
-    return new Derivation(ownCost, other.runsCost, resultTurns, resultTurnsSeen, assistantTurns, lastAssistantId);
+    return new Derivation(
+        ownCost, other.runsCost, resultTurns, resultTurnsSeen, assistantTurns, lastAssistantId);
   }
 
   public BigDecimal totalCost() {
@@ -96,12 +114,20 @@ public record Derivation(BigDecimal ownCost, BigDecimal runsCost, long resultTur
     }
     try {
       JsonNode n = Json.MAPPER.readTree(text);
-      return new Derivation(n.path("ownCost").decimalValue(), n.path("runsCost").decimalValue(),
-          n.path("resultTurns").asLong(), n.path("resultTurnsSeen").asBoolean(), n.path("assistantTurns").asLong(),
+      return new Derivation(
+          n.path("ownCost").decimalValue(),
+          n.path("runsCost").decimalValue(),
+          n.path("resultTurns").asLong(),
+          n.path("resultTurnsSeen").asBoolean(),
+          n.path("assistantTurns").asLong(),
           n.hasNonNull("lastAssistantId") ? n.get("lastAssistantId").asText() : null);
     } catch (JsonProcessingException | NumberFormatException e) {
-      throw new io.sessionstore.api.BackendUnavailableException("Damaged stored head: its derivation state is "
-          + "unreadable (" + (e instanceof JsonProcessingException j ? Json.describe(j) : e.getMessage()) + ")", e);
+      throw new io.sessionstore.api.BackendUnavailableException(
+          "Damaged stored head: its derivation state is "
+              + "unreadable ("
+              + (e instanceof JsonProcessingException j ? Json.describe(j) : e.getMessage())
+              + ")",
+          e);
     }
   }
 }

@@ -5,12 +5,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Serialises this process's writers of one session (all its transcripts share a lock), so that they queue here
- * rather than racing and retrying against the backend. Striped: unrelated sessions may share a lock.
+ * Serialises this process's writers of one session (all its transcripts share a lock), so that they
+ * queue here rather than racing and retrying against the backend. Striped: unrelated sessions may
+ * share a lock.
  */
 final class KeyLocks {
   private final ReentrantLock[] stripes;
-  // Bumped at the end of every write of a stripe's sessions: a reader that saw no change may fill the cache.
+  // Bumped at the end of every write of a stripe's sessions: a reader that saw no change may fill
+  // the cache.
   private final AtomicLongArray epochs;
 
   KeyLocks(int count) {

@@ -19,12 +19,19 @@ import java.util.List;
  * @param assistant whether it is an {@code assistant} message
  * @param assistantMessageId the {@code message.id} of an assistant message, or null
  */
-public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTurns, boolean assistant,
+public record MessageFacts(
+    String text,
+    String uuid,
+    BigDecimal cost,
+    Long numTurns,
+    boolean assistant,
     String assistantMessageId) {
   /** The largest cost in USD one message may report and still count. */
   static final BigDecimal MAX_COST = BigDecimal.valueOf(1_000_000_000L);
+
   /** The most decimal places a counted cost may have (a double printed in full has about 20). */
   static final int MAX_COST_SCALE = 100;
+
   /** The largest {@code num_turns} one result may report and still count. */
   static final long MAX_TURNS = 1_000_000_000L;
 
@@ -56,9 +63,14 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
     String text = Json.oneLine(json);
     int bad = MessageText.unpairedSurrogate(text);
     if (bad >= 0) {
-      throw new InvalidInputException("Invalid " + what + ": it holds an unpaired surrogate (U+"
-          + Integer.toHexString(text.charAt(bad)).toUpperCase(java.util.Locale.ROOT) + " at " + (bad + 1)
-          + "), which has no UTF-8 form");
+      throw new InvalidInputException(
+          "Invalid "
+              + what
+              + ": it holds an unpaired surrogate (U+"
+              + Integer.toHexString(text.charAt(bad)).toUpperCase(java.util.Locale.ROOT)
+              + " at "
+              + (bad + 1)
+              + "), which has no UTF-8 form");
     }
     ObjectNode tree = Json.parseObject(text, what);
     String type = textOf(tree.get("type"));
@@ -74,7 +86,10 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
         cost = cost(tree.get("cost_usd"));
       }
       JsonNode turns = tree.get("num_turns");
-      if (turns != null && turns.isIntegralNumber() && turns.canConvertToLong() && turns.longValue() >= 0
+      if (turns != null
+          && turns.isIntegralNumber()
+          && turns.canConvertToLong()
+          && turns.longValue() >= 0
           && turns.longValue() <= MAX_TURNS) {
         numTurns = turns.longValue();
       }
@@ -91,9 +106,10 @@ public record MessageFacts(String text, String uuid, BigDecimal cost, Long numTu
   }
 
   /**
-   * A reported cost, when it is a number a session could have cost: at most {@link #MAX_COST} in magnitude and
-   * {@link #MAX_COST_SCALE} decimal places. Anything else is ignored like a non-number: summing {@code 1e1000} or
-   * {@code 1e-999999999} would make metadata no reader can parse, or take minutes to add up.
+   * A reported cost, when it is a number a session could have cost: at most {@link #MAX_COST} in
+   * magnitude and {@link #MAX_COST_SCALE} decimal places. Anything else is ignored like a
+   * non-number: summing {@code 1e1000} or {@code 1e-999999999} would make metadata no reader can
+   * parse, or take minutes to add up.
    */
   private static BigDecimal cost(JsonNode n) {
     if (n == null || !n.isNumber()) {

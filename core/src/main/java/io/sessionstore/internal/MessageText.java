@@ -12,11 +12,16 @@ import java.security.NoSuchAlgorithmException;
 public final class MessageText {
   private MessageText() {}
 
-  /** The index of the first surrogate that is not half of a pair, or -1: such text cannot be stored as UTF-8. */
+  /**
+   * The index of the first surrogate that is not half of a pair, or -1: such text cannot be stored
+   * as UTF-8.
+   */
   public static int unpairedSurrogate(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
         return i;
@@ -25,7 +30,9 @@ public final class MessageText {
     return -1;
   }
 
-  /** The top-level {@code uuid} field when it is a non-empty string, read without building a tree. */
+  /**
+   * The top-level {@code uuid} field when it is a non-empty string, read without building a tree.
+   */
   public static String uuid(String json) {
     try (JsonParser p = Json.parser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {

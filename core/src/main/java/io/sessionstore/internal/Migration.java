@@ -20,11 +20,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Copies sessions to another store one at a time, each as a one-session archive merged with the import's rules
- * (the README's "Archives"), so a copy is idempotent and an interrupted one resumes where it stopped. Every copied session is
- * then read back from both stores and compared by message count and a SHA-256 over its messages. A backend that
- * becomes unavailable stops the copy (a rerun goes on where it stopped); any other failure is reported per
- * session.
+ * Copies sessions to another store one at a time, each as a one-session archive merged with the
+ * import's rules (the README's "Archives"), so a copy is idempotent and an interrupted one resumes
+ * where it stopped. Every copied session is then read back from both stores and compared by message
+ * count and a SHA-256 over its messages. A backend that becomes unavailable stops the copy (a rerun
+ * goes on where it stopped); any other failure is reported per session.
  */
 final class Migration {
   private final SessionStore source;
@@ -47,8 +47,9 @@ final class Migration {
       try {
         ByteArrayOutputStream archive = new ByteArrayOutputStream();
         if (writer.writeOne(key, archive) >= 0) {
-          ImportResult r = target.importSessions(new ByteArrayInputStream(archive.toByteArray()),
-              ImportOptions.DEFAULTS);
+          ImportResult r =
+              target.importSessions(
+                  new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
           messages += r.messages();
           if (!r.rejected().isEmpty()) {
             failed.add(new MigrationResult.Failure(key, r.rejected().get(0).reason()));
@@ -66,7 +67,8 @@ final class Migration {
           }
         }
       } catch (BackendUnavailableException e) {
-        // Every session after this one would fail the same way: stop, and let a rerun go on from here.
+        // Every session after this one would fail the same way: stop, and let a rerun go on from
+        // here.
         throw e;
       } catch (SessionStoreException e) {
         failed.add(new MigrationResult.Failure(key, e.getMessage()));
@@ -77,8 +79,9 @@ final class Migration {
   }
 
   /**
-   * Why the target's copy differs from the source's, or null when every transcript of the target starts with the
-   * source's messages (it may hold more: a target ahead of the source is extended by nothing).
+   * Why the target's copy differs from the source's, or null when every transcript of the target
+   * starts with the source's messages (it may hold more: a target ahead of the source is extended
+   * by nothing).
    */
   private String mismatch(SessionKey key, SessionStore target) {
     List<SessionKey> transcripts = new ArrayList<>();
@@ -88,14 +91,21 @@ final class Migration {
       Digest here = Digest.of(source, k, Long.MAX_VALUE);
       Digest there = Digest.of(target, k, here.count());
       if (!here.equals(there)) {
-        return "verification failed for " + k + ": " + here + " in the source, " + there
+        return "verification failed for "
+            + k
+            + ": "
+            + here
+            + " in the source, "
+            + there
             + " in the target (was it written during the copy? run the migration again)";
       }
     }
     return null;
   }
 
-  /** The count of a transcript's first messages and a SHA-256 over them, each followed by a newline. */
+  /**
+   * The count of a transcript's first messages and a SHA-256 over them, each followed by a newline.
+   */
   record Digest(long count, String sha256) {
     static Digest of(SessionStore store, SessionKey key, long limit) {
       MessageDigest sha = newSha256();

@@ -6,9 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
- * The one policy for a change that lost a race with another process's writer (a {@link ConflictException} from a
- * compare-and-set): it is recomputed from what is stored now and tried again after a short random pause that grows
- * with the attempts, up to {@link #MAX_ATTEMPTS}.
+ * The one policy for a change that lost a race with another process's writer (a {@link
+ * ConflictException} from a compare-and-set): it is recomputed from what is stored now and tried
+ * again after a short random pause that grows with the attempts, up to {@link #MAX_ATTEMPTS}.
  */
 final class Retry {
   static final int MAX_ATTEMPTS = 200;
@@ -16,8 +16,8 @@ final class Retry {
   private Retry() {}
 
   /**
-   * Runs {@code attempt} until it does not lose a race. A {@link StaleVersion} (the caller's own expected version is
-   * not the stored one) is never retried.
+   * Runs {@code attempt} until it does not lose a race. A {@link StaleVersion} (the caller's own
+   * expected version is not the stored one) is never retried.
    */
   static <T> T onConflict(SessionKey key, Supplier<T> attempt) {
     for (int n = 1; ; n++) {
@@ -34,8 +34,13 @@ final class Retry {
   /** Waits a little before attempt {@code attempt + 1}; gives up after {@link #MAX_ATTEMPTS}. */
   static void backOff(int attempt, SessionKey key, ConflictException cause) {
     if (attempt >= MAX_ATTEMPTS) {
-      throw new ConflictException("Cannot write " + key + ": it kept changing under other writers ("
-          + attempt + " attempts)", cause);
+      throw new ConflictException(
+          "Cannot write "
+              + key
+              + ": it kept changing under other writers ("
+              + attempt
+              + " attempts)",
+          cause);
     }
     try {
       Thread.sleep(ThreadLocalRandom.current().nextLong(1, 2 + Math.min(attempt, 20) * 2L));
@@ -45,7 +50,10 @@ final class Retry {
     }
   }
 
-  /** A change whose caller named the version it expected, and another is stored: the caller's conflict. */
+  /**
+   * A change whose caller named the version it expected, and another is stored: the caller's
+   * conflict.
+   */
   static final class StaleVersion extends ConflictException {
     private static final long serialVersionUID = 1L;
 

@@ -11,21 +11,23 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * The store's search semantics, on metadata only: the filters, the order (updated time descending, then project,
- * then session id) and the paging: a page ends with a cursor naming its last item ({@link SearchPosition}).
+ * The store's search semantics, on metadata only: the filters, the order (updated time descending,
+ * then project, then session id) and the paging: a page ends with a cursor naming its last item
+ * ({@link SearchPosition}).
  */
 public final class Search {
-  public static final Comparator<SessionMetadata> ORDER = Comparator
-      .comparing(SessionMetadata::updatedAt, Comparator.reverseOrder())
-      .thenComparing(SessionMetadata::project)
-      .thenComparing(SessionMetadata::sessionId);
+  public static final Comparator<SessionMetadata> ORDER =
+      Comparator.comparing(SessionMetadata::updatedAt, Comparator.reverseOrder())
+          .thenComparing(SessionMetadata::project)
+          .thenComparing(SessionMetadata::sessionId);
 
   private Search() {}
 
   public static Page<SessionMetadata> run(Stream<SessionMetadata> sessions, SearchQuery query) {
     SearchPosition after = query.after();
     List<SessionMetadata> hits = new ArrayList<>();
-    sessions.filter(m -> matches(m, query))
+    sessions
+        .filter(m -> matches(m, query))
         .filter(m -> after == null || after.precedes(m))
         .forEach(hits::add);
     hits.sort(ORDER);
@@ -33,8 +35,8 @@ public final class Search {
   }
 
   /**
-   * The page of a query from its matches after {@link SearchQuery#after()}, in order: the first {@code limit},
-   * and a cursor naming the last of them when more follow.
+   * The page of a query from its matches after {@link SearchQuery#after()}, in order: the first
+   * {@code limit}, and a cursor naming the last of them when more follow.
    */
   public static Page<SessionMetadata> page(List<SessionMetadata> hits, SearchQuery query) {
     if (hits.size() <= query.limit()) {
@@ -72,7 +74,9 @@ public final class Search {
     if (q.maxCost() != null && m.totalCostUsd().compareTo(q.maxCost()) > 0) {
       return false;
     }
-    return q.text() == null || q.text().isEmpty() || containsText(m, q.text().toLowerCase(Locale.ROOT));
+    return q.text() == null
+        || q.text().isEmpty()
+        || containsText(m, q.text().toLowerCase(Locale.ROOT));
   }
 
   private static boolean containsText(SessionMetadata m, String needle) {

@@ -10,9 +10,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The configuration of one backend: its declared keys with their configured or default values. Accessors parse
- * and validate; every error names the full key ({@code sessionstore.<backend>.<key>}). Secret values never
- * appear in {@link #toString()} or in an error message.
+ * The configuration of one backend: its declared keys with their configured or default values.
+ * Accessors parse and validate; every error names the full key ({@code
+ * sessionstore.<backend>.<key>}). Secret values never appear in {@link #toString()} or in an error
+ * message.
  */
 public final class BackendConfig {
   private final String backend;
@@ -34,14 +35,16 @@ public final class BackendConfig {
    * The configuration a provider gets from a whole configuration: the values of its own namespace
    * ({@code sessionstore.<name>.*}), for tests and tools that create a backend without a store.
    */
-  public static BackendConfig of(StorageBackendProvider provider, Map<String, String> sessionstoreConfig) {
+  public static BackendConfig of(
+      StorageBackendProvider provider, Map<String, String> sessionstoreConfig) {
     String prefix = "sessionstore." + provider.name() + ".";
     Map<String, String> own = new LinkedHashMap<>();
-    sessionstoreConfig.forEach((k, v) -> {
-      if (k.startsWith(prefix)) {
-        own.put(k.substring(prefix.length()), v);
-      }
-    });
+    sessionstoreConfig.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix)) {
+            own.put(k.substring(prefix.length()), v);
+          }
+        });
     return new BackendConfig(provider.name(), provider.configKeys(), own);
   }
 
@@ -59,7 +62,8 @@ public final class BackendConfig {
   public Optional<String> get(String key) {
     ConfigKey declared = keys.get(key);
     if (declared == null) {
-      throw new IllegalArgumentException("Key " + fullKey(key) + " is not declared by its provider");
+      throw new IllegalArgumentException(
+          "Key " + fullKey(key) + " is not declared by its provider");
     }
     String value = values.get(key);
     if (value == null || value.isBlank()) {
@@ -70,8 +74,15 @@ public final class BackendConfig {
 
   /** The value, which must be present. */
   public String require(String key) {
-    return get(key).orElseThrow(() -> new ConfigurationException(
-        "Missing configuration: " + fullKey(key) + " is required (" + keys.get(key).description() + ")"));
+    return get(key)
+        .orElseThrow(
+            () ->
+                new ConfigurationException(
+                    "Missing configuration: "
+                        + fullKey(key)
+                        + " is required ("
+                        + keys.get(key).description()
+                        + ")"));
   }
 
   public Optional<Path> path(String key) {
@@ -102,10 +113,14 @@ public final class BackendConfig {
   @Override
   public String toString() {
     StringBuilder out = new StringBuilder(backend).append('{');
-    values.forEach((k, v) -> {
-      ConfigKey declared = keys.get(k);
-      out.append(k).append('=').append(declared != null && declared.secret() ? "****" : v).append(", ");
-    });
+    values.forEach(
+        (k, v) -> {
+          ConfigKey declared = keys.get(k);
+          out.append(k)
+              .append('=')
+              .append(declared != null && declared.secret() ? "****" : v)
+              .append(", ");
+        });
     if (!values.isEmpty()) {
       out.setLength(out.length() - 2);
     }

@@ -15,16 +15,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backend providers by name. Fails fast: two providers with one name are an error, a provider that cannot be
- * loaded is reported (and named when nothing else matches), an unknown name lists the available ones. A value of
- * {@code sessionstore.backend} that is a class name loads that provider class directly. The store's builder
- * chooses its backend through it; a tool may use it to list the backends available. Immutable and thread-safe.
+ * The backend providers by name. Fails fast: two providers with one name are an error, a provider
+ * that cannot be loaded is reported (and named when nothing else matches), an unknown name lists
+ * the available ones. A value of {@code sessionstore.backend} that is a class name loads that
+ * provider class directly. The store's builder chooses its backend through it; a tool may use it to
+ * list the backends available. Immutable and thread-safe.
  */
 public final class BackendRegistry {
   /** The configuration key that names the backend. */
   public static final String BACKEND_KEY = "sessionstore.backend";
-  /** The core's own configuration namespaces ({@code sessionstore.<name>.*}), which no backend may take as name. */
-  public static final Set<String> RESERVED_NAMES = Set.of("backend", "project", "cache", "cleanup", "claude");
+
+  /**
+   * The core's own configuration namespaces ({@code sessionstore.<name>.*}), which no backend may
+   * take as name.
+   */
+  public static final Set<String> RESERVED_NAMES =
+      Set.of("backend", "project", "cache", "cleanup", "claude");
 
   private static final Logger LOG = LoggerFactory.getLogger(BackendRegistry.class);
 
@@ -36,9 +42,14 @@ public final class BackendRegistry {
       checkName(p);
       StorageBackendProvider previous = this.providers.putIfAbsent(p.name(), p);
       if (previous != null && previous.getClass() != p.getClass()) {
-        throw new ConfigurationException("Backend '" + p.name() + "' is provided twice, by "
-            + previous.getClass().getName() + " and " + p.getClass().getName()
-            + ": remove one of them from the class path");
+        throw new ConfigurationException(
+            "Backend '"
+                + p.name()
+                + "' is provided twice, by "
+                + previous.getClass().getName()
+                + " and "
+                + p.getClass().getName()
+                + ": remove one of them from the class path");
       }
     }
     this.loadFailures = List.copyOf(loadFailures);
@@ -49,22 +60,25 @@ public final class BackendRegistry {
     return new BackendRegistry(providers, List.of());
   }
 
-  /** The providers {@link ServiceLoader} finds with the context class loader (else this class's). */
+  /**
+   * The providers {@link ServiceLoader} finds with the context class loader (else this class's).
+   */
   public static BackendRegistry discover() {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     return discover(loader != null ? loader : BackendRegistry.class.getClassLoader());
   }
 
   /**
-   * The providers {@link ServiceLoader} finds with this class loader; one that cannot be loaded is logged and
-   * kept as a failure to report, not fatal.
+   * The providers {@link ServiceLoader} finds with this class loader; one that cannot be loaded is
+   * logged and kept as a failure to report, not fatal.
    *
    * @throws ConfigurationException when two providers have one name, or a name is invalid
    */
   public static BackendRegistry discover(ClassLoader loader) {
     List<StorageBackendProvider> found = new ArrayList<>();
     List<String> failures = new ArrayList<>();
-    Iterator<StorageBackendProvider> it = ServiceLoader.load(StorageBackendProvider.class, loader).iterator();
+    Iterator<StorageBackendProvider> it =
+        ServiceLoader.load(StorageBackendProvider.class, loader).iterator();
     while (true) {
       try {
         if (!it.hasNext()) {
@@ -107,9 +121,16 @@ public final class BackendRegistry {
     if (name.contains(".")) {
       return instantiate(name);
     }
-    StringBuilder msg = new StringBuilder("Unknown backend '").append(name).append("' (")
-        .append(BACKEND_KEY).append("). Available backends: ")
-        .append(providers.isEmpty() ? "none (add a backend module to the class path)" : String.join(", ", names()));
+    StringBuilder msg =
+        new StringBuilder("Unknown backend '")
+            .append(name)
+            .append("' (")
+            .append(BACKEND_KEY)
+            .append("). Available backends: ")
+            .append(
+                providers.isEmpty()
+                    ? "none (add a backend module to the class path)"
+                    : String.join(", ", names()));
     if (!loadFailures.isEmpty()) {
       msg.append(". Providers that failed to load: ").append(String.join("; ", loadFailures));
     }
@@ -118,12 +139,17 @@ public final class BackendRegistry {
 
   private static StorageBackendProvider instantiate(String className) {
     try {
-      Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+      Class<?> type =
+          Class.forName(className, true, Thread.currentThread().getContextClassLoader());
       if (!StorageBackendProvider.class.isAssignableFrom(type)) {
-        throw new ConfigurationException("Cannot use backend class " + className + ": it does not implement "
-            + StorageBackendProvider.class.getName());
+        throw new ConfigurationException(
+            "Cannot use backend class "
+                + className
+                + ": it does not implement "
+                + StorageBackendProvider.class.getName());
       }
-      StorageBackendProvider p = (StorageBackendProvider) type.getDeclaredConstructor().newInstance();
+      StorageBackendProvider p =
+          (StorageBackendProvider) type.getDeclaredConstructor().newInstance();
       checkName(p);
       return p;
     } catch (ReflectiveOperationException | LinkageError e) {
@@ -134,12 +160,16 @@ public final class BackendRegistry {
   private static void checkName(StorageBackendProvider p) {
     String name = p.name();
     if (name == null || !name.matches("[a-z][a-z0-9-]*")) {
-      throw new ConfigurationException("Backend provider " + p.getClass().getName() + " has an invalid name '"
-          + name + "': use lower-case letters, digits and '-', starting with a letter");
+      throw new ConfigurationException(
+          "Backend provider "
+              + p.getClass().getName()
+              + " has an invalid name '"
+              + name
+              + "': use lower-case letters, digits and '-', starting with a letter");
     }
     if (RESERVED_NAMES.contains(name)) {
-      throw new ConfigurationException("Backend provider " + p.getClass().getName() + " uses the reserved name '"
-          + name + "'");
+      throw new ConfigurationException(
+          "Backend provider " + p.getClass().getName() + " uses the reserved name '" + name + "'");
     }
   }
 }

@@ -4,13 +4,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One atomic change of one transcript, applied by {@link StorageBackend#commit(Commit)} only when the transcript's
- * stored version is still {@link #expectedVersion()}.
+ * One atomic change of one transcript, applied by {@link StorageBackend#commit(Commit)} only when
+ * the transcript's stored version is still {@link #expectedVersion()}.
  *
  * @param kind what happens to the messages
  * @param expectedVersion the version the core read; {@code 0} means the transcript must not exist
- * @param messages the messages to append or to replace the transcript with, each the exact JSON text of one
- *     message (one line, no line terminator); empty for {@link Kind#METADATA}
+ * @param messages the messages to append or to replace the transcript with, each the exact JSON
+ *     text of one message (one line, no line terminator); empty for {@link Kind#METADATA}
  * @param head the transcript's new head, whose version is {@code expectedVersion + 1}
  */
 public record Commit(Kind kind, long expectedVersion, List<String> messages, StoredHead head) {

@@ -11,8 +11,8 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 
 /**
- * One line of JSON for a {@link StoredHead}, for backends that store heads as text. {@code decode(encode(h))}
- * equals {@code h}. The format is stable: a field may be added, none removed.
+ * One line of JSON for a {@link StoredHead}, for backends that store heads as text. {@code
+ * decode(encode(h))} equals {@code h}. The format is stable: a field may be added, none removed.
  */
 public final class HeadCodec {
   private HeadCodec() {}
@@ -36,8 +36,8 @@ public final class HeadCodec {
   }
 
   /**
-   * @throws BackendUnavailableException when the text is not a head written by {@link #encode}: what a backend stored
-   *     is damaged, which is no fault of the caller's input
+   * @throws BackendUnavailableException when the text is not a head written by {@link #encode}:
+   *     what a backend stored is damaged, which is no fault of the caller's input
    */
   public static StoredHead decode(String line) {
     try {
@@ -46,9 +46,15 @@ public final class HeadCodec {
         throw damaged("not a head object");
       }
       JsonNode sub = n.get("subpath");
-      SessionKey key = new SessionKey(n.path("project").asText(), n.path("sessionId").asText(),
-          sub == null || sub.isNull() ? null : sub.asText());
-      return new StoredHead(key, MetadataJson.read(n.get("metadata")), n.path("generation").asLong(),
+      SessionKey key =
+          new SessionKey(
+              n.path("project").asText(),
+              n.path("sessionId").asText(),
+              sub == null || sub.isNull() ? null : sub.asText());
+      return new StoredHead(
+          key,
+          MetadataJson.read(n.get("metadata")),
+          n.path("generation").asLong(),
           n.path("derivation").asText());
     } catch (JsonProcessingException e) {
       throw damaged(Json.describe(e));
@@ -58,7 +64,10 @@ public final class HeadCodec {
   }
 
   private static BackendUnavailableException damaged(String reason) {
-    return new BackendUnavailableException("Damaged stored head: " + reason + " (the storage was changed by "
-        + "something other than sessionstore, or is damaged)");
+    return new BackendUnavailableException(
+        "Damaged stored head: "
+            + reason
+            + " (the storage was changed by "
+            + "something other than sessionstore, or is damaged)");
   }
 }

@@ -8,8 +8,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 
 /**
- * I/O failures as a person reads them: what is wrong with which file. For the reason in a "Cannot X: reason"
- * message when a backend translates an {@link IOException} into the API's exceptions.
+ * I/O failures as a person reads them: what is wrong with which file. For the reason in a "Cannot
+ * X: reason" message when a backend translates an {@link IOException} into the API's exceptions.
  */
 public final class IoErrors {
   private IoErrors() {}

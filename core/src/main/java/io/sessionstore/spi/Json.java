@@ -12,33 +12,40 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 
 /**
- * The one Jackson set-up of the store: strict JSON (nothing after the value), exact decimals (a cost read back is
- * the cost written), no limit on the size of a string, nesting up to {@link #MAX_MESSAGE_DEPTH}. A backend that
- * keeps its own JSON (an index, a marker) uses it, so that whatever the store accepts it can read back. Thread-safe.
+ * The one Jackson set-up of the store: strict JSON (nothing after the value), exact decimals (a
+ * cost read back is the cost written), no limit on the size of a string, nesting up to {@link
+ * #MAX_MESSAGE_DEPTH}. A backend that keeps its own JSON (an index, a marker) uses it, so that
+ * whatever the store accepts it can read back. Thread-safe.
  */
 public final class Json {
   /** How deeply a message may nest arrays and objects. */
   public static final int MAX_MESSAGE_DEPTH = 5_000;
-  /** What an archive line adds around a message: the session object, {@code subpaths}, its array. */
+
+  /**
+   * What an archive line adds around a message: the session object, {@code subpaths}, its array.
+   */
   private static final int ARCHIVE_WRAPPING_DEPTH = 3;
 
   /** The shared mapper with these settings; never reconfigure it (copy it for other settings). */
-  public static final ObjectMapper MAPPER = JsonMapper.builder(factory(MAX_MESSAGE_DEPTH))
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder(factory(MAX_MESSAGE_DEPTH))
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   /** Reads archive lines: any message the store accepts, inside its session line. */
-  private static final JsonFactory ARCHIVE_FACTORY = factory(MAX_MESSAGE_DEPTH + ARCHIVE_WRAPPING_DEPTH);
+  private static final JsonFactory ARCHIVE_FACTORY =
+      factory(MAX_MESSAGE_DEPTH + ARCHIVE_WRAPPING_DEPTH);
 
   private Json() {}
 
   private static JsonFactory factory(int maxDepth) {
     return JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxStringLength(Integer.MAX_VALUE)
-            .maxNestingDepth(maxDepth)
-            .build())
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxStringLength(Integer.MAX_VALUE)
+                .maxNestingDepth(maxDepth)
+                .build())
         .build();
   }
 
@@ -61,37 +68,49 @@ public final class Json {
       throw new InvalidInputException("Invalid " + what + ": it is empty");
     }
     if (!node.isObject()) {
-      throw new InvalidInputException("Invalid " + what + ": a message must be a JSON object, this is "
-          + kind(node));
+      throw new InvalidInputException(
+          "Invalid " + what + ": a message must be a JSON object, this is " + kind(node));
     }
     return (ObjectNode) node;
   }
 
   /**
-   * For a number Jackson cannot hold as a {@link java.math.BigDecimal} ({@code 1e99999999999999999999}): the
-   * text is JSON, but not JSON the store can read back, so it is bad input.
+   * For a number Jackson cannot hold as a {@link java.math.BigDecimal} ({@code
+   * 1e99999999999999999999}): the text is JSON, but not JSON the store can read back, so it is bad
+   * input.
    */
   public static InvalidInputException numberOutOfRange(String what, NumberFormatException e) {
-    return new InvalidInputException("Invalid " + what + ": a number in it is out of range ("
-        + shortLine(String.valueOf(e.getMessage())) + ")");
+    return new InvalidInputException(
+        "Invalid "
+            + what
+            + ": a number in it is out of range ("
+            + shortLine(String.valueOf(e.getMessage()))
+            + ")");
   }
 
-  /** One line describing a parse failure: Jackson's reason and where, without its multi-line source excerpt. */
+  /**
+   * One line describing a parse failure: Jackson's reason and where, without its multi-line source
+   * excerpt.
+   */
   public static String describe(JsonProcessingException e) {
     String reason = shortLine(e.getOriginalMessage());
-    return e.getLocation() == null ? reason : reason + " at column " + e.getLocation().getColumnNr();
+    return e.getLocation() == null
+        ? reason
+        : reason + " at column " + e.getLocation().getColumnNr();
   }
+
   /** A parser's reason on one line, cut to 160 characters. */
   private static String shortLine(String reason) {
     String line = reason.replaceAll("\\s+", " ").trim();
     return line.length() > 160 ? line.substring(0, 160) + "…" : line;
   }
 
-
   private static final com.fasterxml.jackson.databind.ObjectReader VALUE_READER =
       MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  /** Reads the value at the parser's current token, leaving the parser after it (streaming reads). */
+  /**
+   * Reads the value at the parser's current token, leaving the parser after it (streaming reads).
+   */
   public static JsonNode readValue(JsonParser p) throws java.io.IOException {
     return VALUE_READER.readTree(p);
   }
@@ -101,7 +120,10 @@ public final class Json {
     return parser(MAPPER.getFactory(), text);
   }
 
-  /** A parser for one line of an archive, which nests messages a few levels deeper than they are alone. */
+  /**
+   * A parser for one line of an archive, which nests messages a few levels deeper than they are
+   * alone.
+   */
   public static JsonParser archiveParser(String text) {
     return parser(ARCHIVE_FACTORY, text);
   }
@@ -115,9 +137,10 @@ public final class Json {
   }
 
   /**
-   * A message's JSON text on one line, without re-encoding it: whitespace between tokens is removed when the text spans several lines (a
-   * pretty-printed message); text without a line feed is returned as it is, a lone {@code \r} included. Strings,
-   * numbers and escapes keep their exact spelling.
+   * A message's JSON text on one line, without re-encoding it: whitespace between tokens is removed
+   * when the text spans several lines (a pretty-printed message); text without a line feed is
+   * returned as it is, a lone {@code \r} included. Strings, numbers and escapes keep their exact
+   * spelling.
    */
   public static String oneLine(String json) {
     if (json.indexOf('\n') < 0) {

@@ -14,11 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON form of {@link SessionMetadata}: the keys {@code project, sessionId, createdAt, updatedAt, messageCount,
- * totalCostUsd, turns, tags, summary, attributes, subpaths, version}, timestamps ISO-8601 UTC, cost an exact
- * number. Heads ({@link HeadCodec}), archives and {@link SessionMetadata#toJson()} use it; a backend that keeps
- * metadata in JSON of its own may too. The form is stable: a key may be added, none removed. Write it with a
- * generator of {@link Json#MAPPER} so the cost stays exact. Stateless and thread-safe.
+ * The JSON form of {@link SessionMetadata}: the keys {@code project, sessionId, createdAt,
+ * updatedAt, messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version},
+ * timestamps ISO-8601 UTC, cost an exact number. Heads ({@link HeadCodec}), archives and {@link
+ * SessionMetadata#toJson()} use it; a backend that keeps metadata in JSON of its own may too. The
+ * form is stable: a key may be added, none removed. Write it with a generator of {@link
+ * Json#MAPPER} so the cost stays exact. Stateless and thread-safe.
  */
 public final class MetadataJson {
   private MetadataJson() {}
@@ -104,7 +105,8 @@ public final class MetadataJson {
   static String text(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual()) {
-      throw new InvalidInputException("Invalid metadata: '" + field + "' is missing or not a string");
+      throw new InvalidInputException(
+          "Invalid metadata: '" + field + "' is missing or not a string");
     }
     return v.textValue();
   }
@@ -119,8 +121,13 @@ public final class MetadataJson {
     try {
       return Instant.parse(v);
     } catch (DateTimeParseException e) {
-      throw new InvalidInputException("Invalid '" + field + "' '" + v + "': expected an ISO-8601 instant such as "
-          + "2026-01-31T12:00:00Z");
+      throw new InvalidInputException(
+          "Invalid '"
+              + field
+              + "' '"
+              + v
+              + "': expected an ISO-8601 instant such as "
+              + "2026-01-31T12:00:00Z");
     }
   }
 
@@ -149,7 +156,8 @@ public final class MetadataJson {
     }
     for (JsonNode e : v) {
       if (!e.isTextual()) {
-        throw new InvalidInputException("Invalid metadata: expected an array of strings, found " + e);
+        throw new InvalidInputException(
+            "Invalid metadata: expected an array of strings, found " + e);
       }
       out.add(e.textValue());
     }
@@ -169,12 +177,15 @@ public final class MetadataJson {
     if (!v.isObject()) {
       throw new InvalidInputException("Invalid metadata: 'attributes' is not an object");
     }
-    v.properties().forEach(e -> {
-      if (!e.getValue().isTextual()) {
-        throw new InvalidInputException("Invalid attribute '" + e.getKey() + "': its value is not a string");
-      }
-      out.put(e.getKey(), e.getValue().textValue());
-    });
+    v.properties()
+        .forEach(
+            e -> {
+              if (!e.getValue().isTextual()) {
+                throw new InvalidInputException(
+                    "Invalid attribute '" + e.getKey() + "': its value is not a string");
+              }
+              out.put(e.getKey(), e.getValue().textValue());
+            });
     return out;
   }
 }

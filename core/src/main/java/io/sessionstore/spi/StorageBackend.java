@@ -7,25 +7,27 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Where transcripts live: the small interface a backend implements. The core does everything else (metadata,
- * idempotence, caching, search, cleanup, archives) on top of these methods.
+ * Where transcripts live: the small interface a backend implements. The core does everything else
+ * (metadata, idempotence, caching, search, cleanup, archives) on top of these methods.
  *
- * <p>A transcript is a session's main list of messages or one of its sub-transcripts, each addressed by a
- * {@link SessionKey}, each with its own {@link StoredHead}. Implementations must be thread-safe, and safe when
- * several processes use the same storage: a {@link #commit} is atomic (all of it or nothing, also across a crash),
- * durable when it returns, and a compare-and-set on the transcript's version. Errors are translated into the API's
- * exceptions: {@link io.sessionstore.api.ConflictException} for a lost compare-and-set,
- * {@link io.sessionstore.api.BackendUnavailableException} for I/O and network failures.
+ * <p>A transcript is a session's main list of messages or one of its sub-transcripts, each
+ * addressed by a {@link SessionKey}, each with its own {@link StoredHead}. Implementations must be
+ * thread-safe, and safe when several processes use the same storage: a {@link #commit} is atomic
+ * (all of it or nothing, also across a crash), durable when it returns, and a compare-and-set on
+ * the transcript's version. Errors are translated into the API's exceptions: {@link
+ * io.sessionstore.api.ConflictException} for a lost compare-and-set, {@link
+ * io.sessionstore.api.BackendUnavailableException} for I/O and network failures.
  *
- * <p>Optional capabilities are separate interfaces a backend may also implement: {@link SupportsSearch},
- * {@link SupportsHousekeeping}.
+ * <p>Optional capabilities are separate interfaces a backend may also implement: {@link
+ * SupportsSearch}, {@link SupportsHousekeeping}.
  */
 public interface StorageBackend extends AutoCloseable {
   /**
-   * Connects, creates or checks what the backend needs (directories, buckets, indexes). Called once before any
-   * other method.
+   * Connects, creates or checks what the backend needs (directories, buckets, indexes). Called once
+   * before any other method.
    *
-   * @throws io.sessionstore.api.ConfigurationException when the configuration is wrong (a missing bucket, say)
+   * @throws io.sessionstore.api.ConfigurationException when the configuration is wrong (a missing
+   *     bucket, say)
    * @throws io.sessionstore.api.BackendUnavailableException when the storage cannot be reached
    */
   void start();
@@ -34,31 +36,37 @@ public interface StorageBackend extends AutoCloseable {
   Optional<StoredHead> head(SessionKey key);
 
   /**
-   * The messages {@code from} (counting from 0) up to {@code head.messageCount()} of the list identified by the
-   * head's key and generation, in the order they were committed. The caller closes the stream.
+   * The messages {@code from} (counting from 0) up to {@code head.messageCount()} of the list
+   * identified by the head's key and generation, in the order they were committed. The caller
+   * closes the stream.
    *
-   * @throws io.sessionstore.api.ConflictException when that generation is no longer stored (the transcript was
-   *     replaced or deleted since the head was read); the caller reads the head again
+   * @throws io.sessionstore.api.ConflictException when that generation is no longer stored (the
+   *     transcript was replaced or deleted since the head was read); the caller reads the head
+   *     again
    */
   Stream<String> messages(StoredHead head, long from);
 
   /**
-   * Applies the commit atomically if the transcript's stored version is {@link Commit#expectedVersion()}
-   * ({@code 0}: it does not exist) and, for an {@link Commit.Kind#APPEND} or {@link Commit.Kind#METADATA} commit
-   * on an existing transcript, its stored generation is the commit head's (versions start again at 1 when a
-   * transcript is deleted and created anew, generations do not repeat). Durable when it returns.
+   * Applies the commit atomically if the transcript's stored version is {@link
+   * Commit#expectedVersion()} ({@code 0}: it does not exist) and, for an {@link Commit.Kind#APPEND}
+   * or {@link Commit.Kind#METADATA} commit on an existing transcript, its stored generation is the
+   * commit head's (versions start again at 1 when a transcript is deleted and created anew,
+   * generations do not repeat). Durable when it returns.
    *
-   * @throws io.sessionstore.api.ConflictException when the stored version or generation is another; nothing is
-   *     changed
+   * @throws io.sessionstore.api.ConflictException when the stored version or generation is another;
+   *     nothing is changed
    */
   void commit(Commit commit);
 
-  /** The heads of the sessions' main transcripts in the scope, in any order; never sub-transcripts. */
+  /**
+   * The heads of the sessions' main transcripts in the scope, in any order; never sub-transcripts.
+   */
   Stream<StoredHead> list(Scope scope);
 
   /**
-   * The heads of the main transcripts, in every project, of the sessions with this id, in any order. The default
-   * filters {@link #list} of all projects; a backend that can look an id up without reading every head should.
+   * The heads of the main transcripts, in every project, of the sessions with this id, in any
+   * order. The default filters {@link #list} of all projects; a backend that can look an id up
+   * without reading every head should.
    */
   default Stream<StoredHead> findSessions(String sessionId) {
     return list(Scope.allProjects()).filter(h -> h.key().sessionId().equals(sessionId));
@@ -71,11 +79,11 @@ public interface StorageBackend extends AutoCloseable {
   long ANY_VERSION = -1;
 
   /**
-   * Deletes a transcript, atomically checking its version first; deleting a session's main transcript deletes
-   * its sub-transcripts too.
+   * Deletes a transcript, atomically checking its version first; deleting a session's main
+   * transcript deletes its sub-transcripts too.
    *
-   * @param expectedVersion the version the transcript must have (for a session, its main transcript), or
-   *     {@link #ANY_VERSION}
+   * @param expectedVersion the version the transcript must have (for a session, its main
+   *     transcript), or {@link #ANY_VERSION}
    * @return whether the transcript existed
    * @throws io.sessionstore.api.ConflictException when it has another version; nothing is deleted
    */

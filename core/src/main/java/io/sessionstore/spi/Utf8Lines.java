@@ -11,13 +11,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads lines of strict UTF-8 from a stream: {@code \n} or {@code \r\n} ends a line and is not part of it, a UTF-8
- * byte-order mark at the start is dropped, and a line that is not valid UTF-8 is reported rather than repaired.
- * Messages, transcripts and archives are read with it, and a backend reading back the lines it stored should be
- * too, so that every line reads the same everywhere. Not thread-safe; does not close the stream.
+ * Reads lines of strict UTF-8 from a stream: {@code \n} or {@code \r\n} ends a line and is not part
+ * of it, a UTF-8 byte-order mark at the start is dropped, and a line that is not valid UTF-8 is
+ * reported rather than repaired. Messages, transcripts and archives are read with it, and a backend
+ * reading back the lines it stored should be too, so that every line reads the same everywhere. Not
+ * thread-safe; does not close the stream.
  */
 public final class Utf8Lines {
   private final InputStream in;
+
   /** The longest line of input read by default: one message. */
   public static final int MAX_LINE_BYTES = 128 << 20;
 
@@ -30,19 +32,26 @@ public final class Utf8Lines {
   private boolean lastHadNewline = true;
   private boolean damaged;
 
-  /** Lines of text given to the store, at most {@link #MAX_LINE_BYTES} each: {@code \r\n} ends a line too. */
+  /**
+   * Lines of text given to the store, at most {@link #MAX_LINE_BYTES} each: {@code \r\n} ends a
+   * line too.
+   */
   public Utf8Lines(InputStream in) {
     this(in, MAX_LINE_BYTES);
   }
 
-  /** Lines of text given to the store, at most {@code maxLineBytes} each: {@code \r\n} ends a line too. */
+  /**
+   * Lines of text given to the store, at most {@code maxLineBytes} each: {@code \r\n} ends a line
+   * too.
+   */
   public Utf8Lines(InputStream in, int maxLineBytes) {
     this(in, true, maxLineBytes);
   }
 
   /**
-   * @param crlf whether {@code \r\n} ends a line (input); false for text the store wrote, where every line ends
-   *     with {@code \n} and a {@code \r} before it belongs to the line, and lines are as long as they were written
+   * @param crlf whether {@code \r\n} ends a line (input); false for text the store wrote, where
+   *     every line ends with {@code \n} and a {@code \r} before it belongs to the line, and lines
+   *     are as long as they were written
    */
   public Utf8Lines(InputStream in, boolean crlf) {
     this(in, crlf, crlf ? MAX_LINE_BYTES : Integer.MAX_VALUE - 16);
@@ -67,9 +76,9 @@ public final class Utf8Lines {
   /**
    * The next line, or null at the end.
    *
-   * @throws InvalidInputException when the line is not valid UTF-8 or longer than the limit (the line is consumed;
-   *     reading may go on), or when the input is damaged (a truncated gzip stream, say: the lines read so far
-   *     stand, and the reader is at its end from then on)
+   * @throws InvalidInputException when the line is not valid UTF-8 or longer than the limit (the
+   *     line is consumed; reading may go on), or when the input is damaged (a truncated gzip
+   *     stream, say: the lines read so far stand, and the reader is at its end from then on)
    */
   public String next() {
     if (damaged) {
@@ -108,16 +117,27 @@ public final class Utf8Lines {
       }
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       damaged = true;
-      throw new InvalidInputException("Cannot read input past line " + number + ": it is truncated or damaged ("
-          + e.getMessage() + ")", e);
+      throw new InvalidInputException(
+          "Cannot read input past line "
+              + number
+              + ": it is truncated or damaged ("
+              + e.getMessage()
+              + ")",
+          e);
     } catch (IOException e) {
       throw new BackendUnavailableException("Cannot read input: " + e.getMessage(), e);
     }
     if (length > maxLineBytes) {
       number++;
       lastHadNewline = sawNewline;
-      throw new InvalidInputException("Invalid line " + number + ": it is " + length + " bytes long, at most "
-          + maxLineBytes + " are allowed");
+      throw new InvalidInputException(
+          "Invalid line "
+              + number
+              + ": it is "
+              + length
+              + " bytes long, at most "
+              + maxLineBytes
+              + " are allowed");
     }
     if (line == null || (!sawNewline && line.size() == 0)) {
       return null;
@@ -130,12 +150,17 @@ public final class Utf8Lines {
       end--;
     }
     int begin = 0;
-    if (crlf && number == 1 && end >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
+    if (crlf
+        && number == 1
+        && end >= 3
+        && (bytes[0] & 0xff) == 0xef
+        && (bytes[1] & 0xff) == 0xbb
         && (bytes[2] & 0xff) == 0xbf) {
       begin = 3;
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes, begin, end - begin))

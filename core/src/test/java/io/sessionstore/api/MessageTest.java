@@ -45,8 +45,10 @@ class MessageTest {
     SessionKey k = SessionKey.of("p", "s", "subagents/agent-1");
     assertTrue(k.isSubpath());
     assertEquals(SessionKey.of("p", "s"), k.main());
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "a\nb"));
-    assertTrue(e.getMessage().contains("\\u000a") && !e.getMessage().contains("\n"), e.getMessage());
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "a\nb"));
+    assertTrue(
+        e.getMessage().contains("\\u000a") && !e.getMessage().contains("\n"), e.getMessage());
     assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "\u00a0nbsp"));
     assertThrows(InvalidInputException.class, () -> SessionKey.of("p", "bad\ud800"));
   }

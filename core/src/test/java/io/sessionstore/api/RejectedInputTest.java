@@ -27,17 +27,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Input the core refuses before it calls the backend at all: invalid names, tags, attributes and messages, and
- * archives without a valid header or line. No backend can change the outcome, so these run once, here, rather than
- * for every backend in the conformance kit ({@code StorageBackendContractTest}), which keeps what a backend can get
- * wrong.
+ * Input the core refuses before it calls the backend at all: invalid names, tags, attributes and
+ * messages, and archives without a valid header or line. No backend can change the outcome, so
+ * these run once, here, rather than for every backend in the conformance kit ({@code
+ * StorageBackendContractTest}), which keeps what a backend can get wrong.
  */
 class RejectedInputTest {
-  private final SessionStore store = SessionStore.builder()
-      .backend(new MapBackend())
-      .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
-      .clock(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC))
-      .build();
+  private final SessionStore store =
+      SessionStore.builder()
+          .backend(new MapBackend())
+          .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+          .clock(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC))
+          .build();
 
   @AfterEach
   void closeStore() {
@@ -49,8 +50,12 @@ class RejectedInputTest {
   }
 
   private static Message user(String uuid, String text) {
-    return Message.of("{\"type\":\"user\",\"uuid\":\"" + uuid + "\",\"message\":{\"role\":\"user\",\"content\":\""
-        + text + "\"}}");
+    return Message.of(
+        "{\"type\":\"user\",\"uuid\":\""
+            + uuid
+            + "\",\"message\":{\"role\":\"user\",\"content\":\""
+            + text
+            + "\"}}");
   }
 
   private static List<Message> users(String prefix, int n) {
@@ -58,8 +63,13 @@ class RejectedInputTest {
   }
 
   private List<String> texts(SessionKey key) {
-    return store.loadSession(key).orElseThrow(() -> new AssertionError("no session " + key)).messages().stream()
-        .map(Message::json).toList();
+    return store
+        .loadSession(key)
+        .orElseThrow(() -> new AssertionError("no session " + key))
+        .messages()
+        .stream()
+        .map(Message::json)
+        .toList();
   }
 
   private static List<String> texts(List<Message> messages) {
@@ -72,21 +82,49 @@ class RejectedInputTest {
 
   @Test
   void invalidNamesAreRejectedAndNothingIsStored() {
-    List<String> bad = List.of("", ".", "..", "../../etc/x", "/abs", "a/b", "a\\b", "nul\u0000x", "tab\tx",
-        "del\u007fx", " lead", "trail ", ".sessionstore-x", "x".repeat(256), "é".repeat(128),
-        // C1 controls and the Unicode line separators: some readers end a line there (XML 1.1, JavaScript)
-        "nel\u0085x", "c1\u0080", "\u009fc1", "ls\u2028x", "ps\u2029x");
+    List<String> bad =
+        List.of(
+            "",
+            ".",
+            "..",
+            "../../etc/x",
+            "/abs",
+            "a/b",
+            "a\\b",
+            "nul\u0000x",
+            "tab\tx",
+            "del\u007fx",
+            " lead",
+            "trail ",
+            ".sessionstore-x",
+            "x".repeat(256),
+            "é".repeat(128),
+            // C1 controls and the Unicode line separators: some readers end a line there (XML 1.1,
+            // JavaScript)
+            "nel\u0085x",
+            "c1\u0080",
+            "\u009fc1",
+            "ls\u2028x",
+            "ps\u2029x");
     for (String id : bad) {
-      assertThrows(InvalidInputException.class, () -> store.appendMessages(SessionKey.of("tck", id),
-          users("m", 1)), "id '" + id + "'");
-      assertThrows(InvalidInputException.class, () -> SessionKey.of(id, "ok"), "project '" + id + "'");
+      assertThrows(
+          InvalidInputException.class,
+          () -> store.appendMessages(SessionKey.of("tck", id), users("m", 1)),
+          "id '" + id + "'");
+      assertThrows(
+          InvalidInputException.class, () -> SessionKey.of(id, "ok"), "project '" + id + "'");
     }
-    List<String> badSubpaths = List.of("", "a//b", "/a", "a/", "../x", "a/./b", "1/2/3/4/5/6/7/8/9");
+    List<String> badSubpaths =
+        List.of("", "a//b", "/a", "a/", "../x", "a/./b", "1/2/3/4/5/6/7/8/9");
     for (String sub : badSubpaths) {
-      assertThrows(InvalidInputException.class, () -> key("ok").withSubpath(sub), "subpath '" + sub + "'");
+      assertThrows(
+          InvalidInputException.class, () -> key("ok").withSubpath(sub), "subpath '" + sub + "'");
     }
-    assertThrows(InvalidInputException.class,
-        () -> SessionKey.of("p".repeat(255), "s".repeat(255), "a".repeat(255) + "/" + "b".repeat(200)),
+    assertThrows(
+        InvalidInputException.class,
+        () ->
+            SessionKey.of(
+                "p".repeat(255), "s".repeat(255), "a".repeat(255) + "/" + "b".repeat(200)),
         "more than 900 bytes in all");
     assertTrue(store.search(SearchQuery.in(Scope.allProjects()).build()).items().isEmpty());
   }
@@ -94,28 +132,36 @@ class RejectedInputTest {
   @Test
   void badTagsAndReservedAttributesAreRejected() {
     store.appendMessages(key("s"), users("m", 1));
-    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of(""), Set.of()));
-    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("a\nb"), Set.of()));
-    assertThrows(InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("t".repeat(129)), Set.of()));
-    assertThrows(InvalidInputException.class,
-        () -> store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of("sessionstore.x", "v"), Set.of())));
+    assertThrows(
+        InvalidInputException.class, () -> store.updateTags(key("s"), Set.of(""), Set.of()));
+    assertThrows(
+        InvalidInputException.class, () -> store.updateTags(key("s"), Set.of("a\nb"), Set.of()));
+    assertThrows(
+        InvalidInputException.class,
+        () -> store.updateTags(key("s"), Set.of("t".repeat(129)), Set.of()));
+    assertThrows(
+        InvalidInputException.class,
+        () ->
+            store.updateMetadata(
+                key("s"), MetadataUpdate.attributes(Map.of("sessionstore.x", "v"), Set.of())));
     assertEquals(1, store.getMetadata(key("s")).orElseThrow().version());
   }
 
   @Test
   void aCallWithOneBadMessageStoresNothingOfIt() {
     store.appendMessages(key("s"), users("m", 2));
-    List<List<Message>> bad = List.of(
-        List.of(user("ok", "x"), Message.of("{\"type\":\"user\", broken")),
-        List.of(user("ok", "x"), Message.of("[1,2]")),
-        List.of(Message.of("\"a string\"")),
-        List.of(Message.of("{} {}")),
-        List.of(Message.of("")),
-        // JSON, but numbers no reader of the store could hold
-        List.of(user("ok", "x"), Message.of("{\"a\":1e99999999999999999999}")),
-        List.of(Message.of("{\"a\":" + "9".repeat(1001) + "}")),
-        // a Java string with half a surrogate pair has no UTF-8 form
-        List.of(Message.of("{\"a\":\"\ud800\"}")));
+    List<List<Message>> bad =
+        List.of(
+            List.of(user("ok", "x"), Message.of("{\"type\":\"user\", broken")),
+            List.of(user("ok", "x"), Message.of("[1,2]")),
+            List.of(Message.of("\"a string\"")),
+            List.of(Message.of("{} {}")),
+            List.of(Message.of("")),
+            // JSON, but numbers no reader of the store could hold
+            List.of(user("ok", "x"), Message.of("{\"a\":1e99999999999999999999}")),
+            List.of(Message.of("{\"a\":" + "9".repeat(1001) + "}")),
+            // a Java string with half a surrogate pair has no UTF-8 form
+            List.of(Message.of("{\"a\":\"\ud800\"}")));
     for (List<Message> call : bad) {
       assertThrows(InvalidInputException.class, () -> store.appendMessages(key("s"), call));
       assertThrows(InvalidInputException.class, () -> store.saveSession(key("s"), call));
@@ -128,10 +174,16 @@ class RejectedInputTest {
 
   @Test
   void anArchiveOfANewerVersionOrNoArchiveIsRefused() {
-    for (String text : List.of("{\"format\":\"sessionstore-archive\",\"version\":2}\n", "", "{\"a\":1}\n",
-        "not json\n")) {
-      InvalidInputException e = assertThrows(InvalidInputException.class,
-          () -> importBytes(text.getBytes(StandardCharsets.UTF_8)));
+    for (String text :
+        List.of(
+            "{\"format\":\"sessionstore-archive\",\"version\":2}\n",
+            "",
+            "{\"a\":1}\n",
+            "not json\n")) {
+      InvalidInputException e =
+          assertThrows(
+              InvalidInputException.class,
+              () -> importBytes(text.getBytes(StandardCharsets.UTF_8)));
       assertNotNull(e.getMessage());
     }
   }
@@ -139,29 +191,42 @@ class RejectedInputTest {
   @Test
   void archiveFieldsOfTheWrongTypeAreRejectedLines() {
     String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
-    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\",\"messages\":[]";
-    String archive = header + "{\"project\":1e1000,\"sessionId\":\"a\"," + times + "}\n"
-        + "{\"project\":\"tck\",\"sessionId\":\"b\",\"summary\":7," + times + "}\n"
-        + "{\"project\":\"tck\",\"sessionId\":\"c\",\"tags\":[1]," + times + "}\n";
+    String times =
+        "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\",\"messages\":[]";
+    String archive =
+        header
+            + "{\"project\":1e1000,\"sessionId\":\"a\","
+            + times
+            + "}\n"
+            + "{\"project\":\"tck\",\"sessionId\":\"b\",\"summary\":7,"
+            + times
+            + "}\n"
+            + "{\"project\":\"tck\",\"sessionId\":\"c\",\"tags\":[1],"
+            + times
+            + "}\n";
     ImportResult r = importBytes(archive.getBytes(StandardCharsets.UTF_8));
-    assertEquals(List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    assertEquals(
+        List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
     assertEquals(List.of(), store.search(SearchQuery.in(Scope.allProjects()).build()).items());
   }
 
   @Test
   void anInputOfManyBadLinesIsGivenUpAfterAHundred() {
-    StringBuilder archive = new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
+    StringBuilder archive =
+        new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
     archive.append("x\n".repeat(5_000));
     ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
     assertEquals(101, r.rejected().size());
-    assertTrue(r.rejected().get(100).reason().startsWith("Stopped reading after 100 rejected lines"));
+    assertTrue(
+        r.rejected().get(100).reason().startsWith("Stopped reading after 100 rejected lines"));
   }
 
   @Test
   void aGzipBombStopsTheImportWithOneRejection() throws IOException {
     ByteArrayOutputStream zipped = new ByteArrayOutputStream();
     try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
-      gz.write("{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
+      gz.write(
+          "{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
       byte[] block = new byte[1 << 20];
       java.util.Arrays.fill(block, (byte) ' ');
       for (int i = 0; i < 1024; i++) {
@@ -170,7 +235,8 @@ class RejectedInputTest {
     }
     ImportResult r = importBytes(zipped.toByteArray());
     assertEquals(1, r.rejected().size(), r.rejected().toString());
-    assertTrue(r.rejected().get(0).reason().contains("decompression bomb"), r.rejected().get(0).reason());
+    assertTrue(
+        r.rejected().get(0).reason().contains("decompression bomb"), r.rejected().get(0).reason());
   }
 
   /** Transcripts in a map, for the writes and reads around the refused ones. */
@@ -189,7 +255,11 @@ class RejectedInputTest {
 
     @Override
     public Stream<String> messages(StoredHead head, long from) {
-      return transcripts.get(head.key()).messages().subList((int) from, (int) head.messageCount()).stream();
+      return transcripts
+          .get(head.key())
+          .messages()
+          .subList((int) from, (int) head.messageCount())
+          .stream();
     }
 
     @Override
@@ -209,14 +279,18 @@ class RejectedInputTest {
 
     @Override
     public Stream<StoredHead> list(Scope scope) {
-      return transcripts.values().stream().map(Transcript::head)
+      return transcripts.values().stream()
+          .map(Transcript::head)
           .filter(h -> !h.key().isSubpath() && scope.includes(h.key().project()));
     }
 
     @Override
     public List<String> subpaths(SessionKey session) {
-      return transcripts.keySet().stream().filter(k -> k.isSubpath() && k.main().equals(session.main()))
-          .map(SessionKey::subpath).sorted().toList();
+      return transcripts.keySet().stream()
+          .filter(k -> k.isSubpath() && k.main().equals(session.main()))
+          .map(SessionKey::subpath)
+          .sorted()
+          .toList();
     }
 
     @Override

@@ -29,7 +29,9 @@ class CoreConfigTest {
 
     @Override
     public List<ConfigKey> configKeys() {
-      return List.of(ConfigKey.of("dir", "/default", "a directory"), ConfigKey.secret("password", "a secret"),
+      return List.of(
+          ConfigKey.of("dir", "/default", "a directory"),
+          ConfigKey.secret("password", "a secret"),
           ConfigKey.of("timeout", "5s", "a duration"));
     }
 
@@ -59,9 +61,19 @@ class CoreConfigTest {
 
   @Test
   void typedValuesAreParsed() {
-    CoreConfig c = check(Map.of("sessionstore.cache.ttl", "500ms", "sessionstore.cache.offheap", "64MB",
-        "sessionstore.cleanup.max-age", "30d", "sessionstore.cleanup.interval", "PT12H",
-        "sessionstore.project", "-home-me-repo"));
+    CoreConfig c =
+        check(
+            Map.of(
+                "sessionstore.cache.ttl",
+                "500ms",
+                "sessionstore.cache.offheap",
+                "64MB",
+                "sessionstore.cleanup.max-age",
+                "30d",
+                "sessionstore.cleanup.interval",
+                "PT12H",
+                "sessionstore.project",
+                "-home-me-repo"));
     assertEquals(Duration.ofMillis(500), c.cacheTtl());
     assertEquals(Optional.of(64L << 20), c.offheapBytes());
     assertEquals(Optional.of(Duration.ofDays(30)), c.cleanupMaxAge());
@@ -71,19 +83,27 @@ class CoreConfigTest {
 
   @Test
   void aBadValueFailsNamingItsKey() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> check(Map.of("sessionstore.cache.ttl", "soon")));
-    assertTrue(e.getMessage().contains("sessionstore.cache.ttl") && e.getMessage().contains("30d"), e.getMessage());
-    assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.cache.enabled", "maybe")));
-    assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.cache.heap-entries", "0")));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class, () -> check(Map.of("sessionstore.cache.ttl", "soon")));
+    assertTrue(
+        e.getMessage().contains("sessionstore.cache.ttl") && e.getMessage().contains("30d"),
+        e.getMessage());
+    assertThrows(
+        ConfigurationException.class, () -> check(Map.of("sessionstore.cache.enabled", "maybe")));
+    assertThrows(
+        ConfigurationException.class, () -> check(Map.of("sessionstore.cache.heap-entries", "0")));
     assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.project", "../x")));
   }
 
   @Test
   void anUnknownKeyInAKnownNamespaceIsAnError() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> check(Map.of("sessionstore.demo.dri", "/x")));
-    assertTrue(e.getMessage().contains("sessionstore.demo.dir"), "lists the known keys: " + e.getMessage());
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class, () -> check(Map.of("sessionstore.demo.dri", "/x")));
+    assertTrue(
+        e.getMessage().contains("sessionstore.demo.dir"),
+        "lists the known keys: " + e.getMessage());
     assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.cache.size", "1")));
     assertThrows(ConfigurationException.class, () -> check(Map.of("sessionstore.bakend", "file")));
   }
@@ -97,7 +117,9 @@ class CoreConfigTest {
 
     @Override
     public List<ConfigKey> configKeys() {
-      return List.of(ConfigKey.of("command", "claude", "a command"), ConfigKey.of("config-dir", null, "a folder"));
+      return List.of(
+          ConfigKey.of("command", "claude", "a command"),
+          ConfigKey.of("config-dir", null, "a folder"));
     }
   }
 
@@ -105,20 +127,41 @@ class CoreConfigTest {
   void aModulesKeysAreCheckedWhenTheModuleIsInstalled() {
     SessionStoreConfig good = SessionStoreConfig.of(Map.of("sessionstore.claude.command", "x"));
     assertEquals("file", CoreConfig.check(good, REGISTRY, List.of(new Module())).backend());
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> CoreConfig.check(
-        SessionStoreConfig.of(Map.of("sessionstore.claude.cmd", "x")), REGISTRY, List.of(new Module())));
-    assertTrue(e.getMessage().contains("sessionstore.claude.command")
-        && e.getMessage().contains("sessionstore.claude.config-dir"), "lists the known keys: " + e.getMessage());
-    assertTrue(CoreConfig.declaredKeys(REGISTRY, List.of(new Module())).containsAll(
-        List.of("sessionstore.claude.command", "sessionstore.claude.config-dir", "sessionstore.demo.dir")));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                CoreConfig.check(
+                    SessionStoreConfig.of(Map.of("sessionstore.claude.cmd", "x")),
+                    REGISTRY,
+                    List.of(new Module())));
+    assertTrue(
+        e.getMessage().contains("sessionstore.claude.command")
+            && e.getMessage().contains("sessionstore.claude.config-dir"),
+        "lists the known keys: " + e.getMessage());
+    assertTrue(
+        CoreConfig.declaredKeys(REGISTRY, List.of(new Module()))
+            .containsAll(
+                List.of(
+                    "sessionstore.claude.command",
+                    "sessionstore.claude.config-dir",
+                    "sessionstore.demo.dir")));
   }
 
   @Test
   void keysOfAModuleThatIsNotInstalledAreIgnoredButTheNamespaceStaysReserved() {
-    assertEquals("file", CoreConfig.check(SessionStoreConfig.of(Map.of("sessionstore.claude.cmd", "x")), REGISTRY,
-        List.of()).backend());
-    assertThrows(ConfigurationException.class, () -> CoreConfig.check(
-        SessionStoreConfig.of(Map.of("sessionstore.cache.size", "1")), REGISTRY, List.of()));
+    assertEquals(
+        "file",
+        CoreConfig.check(
+                SessionStoreConfig.of(Map.of("sessionstore.claude.cmd", "x")), REGISTRY, List.of())
+            .backend());
+    assertThrows(
+        ConfigurationException.class,
+        () ->
+            CoreConfig.check(
+                SessionStoreConfig.of(Map.of("sessionstore.cache.size", "1")),
+                REGISTRY,
+                List.of()));
   }
 
   @Test
@@ -128,7 +171,8 @@ class CoreConfigTest {
 
   @Test
   void aBackendSeesItsOwnKeysWithDefaultsAndMaskedSecrets() {
-    CoreConfig c = check(Map.of("sessionstore.demo.password", "hunter2", "sessionstore.demo.timeout", "2m"));
+    CoreConfig c =
+        check(Map.of("sessionstore.demo.password", "hunter2", "sessionstore.demo.timeout", "2m"));
     BackendConfig b = c.backendConfig(new Provider());
     assertEquals(Optional.of("/default"), b.get("dir"));
     assertEquals(Optional.of(Duration.ofMinutes(2)), b.duration("timeout"));

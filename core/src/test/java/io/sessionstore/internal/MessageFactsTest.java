@@ -15,42 +15,54 @@ import org.junit.jupiter.api.Test;
 class MessageFactsTest {
   @Test
   void prettyPrintedTextBecomesOneLineWithEverySpellingKept() {
-    String pretty = "{\n  \"a\" : 1e2,\n  \"s\" : \"two  spaces \\\" and \\\\\",\n  \"u\" : \"\\u001b\"\n}";
-    assertEquals("{\"a\":1e2,\"s\":\"two  spaces \\\" and \\\\\",\"u\":\"\\u001b\"}", Json.oneLine(pretty));
+    String pretty =
+        "{\n  \"a\" : 1e2,\n  \"s\" : \"two  spaces \\\" and \\\\\",\n  \"u\" : \"\\u001b\"\n}";
+    assertEquals(
+        "{\"a\":1e2,\"s\":\"two  spaces \\\" and \\\\\",\"u\":\"\\u001b\"}", Json.oneLine(pretty));
     String oneLine = "{ \"kept\" :  \"as is\" }";
     assertEquals(oneLine, Json.oneLine(oneLine));
   }
 
   @Test
   void costComesFromTotalCostElseCostAndFromTranscriptAssistantLines() {
-    assertEquals(new BigDecimal("0.25"),
-        MessageFacts.of("{\"type\":\"result\",\"total_cost_usd\":0.25,\"cost_usd\":9}", "m").cost());
-    assertEquals(new BigDecimal("9"), MessageFacts.of("{\"type\":\"result\",\"cost_usd\":9}", "m").cost());
+    assertEquals(
+        new BigDecimal("0.25"),
+        MessageFacts.of("{\"type\":\"result\",\"total_cost_usd\":0.25,\"cost_usd\":9}", "m")
+            .cost());
+    assertEquals(
+        new BigDecimal("9"), MessageFacts.of("{\"type\":\"result\",\"cost_usd\":9}", "m").cost());
     assertNull(MessageFacts.of("{\"type\":\"result\",\"total_cost_usd\":\"<COST>\"}", "m").cost());
-    assertEquals(new BigDecimal("0.5"), MessageFacts.of("{\"type\":\"assistant\",\"costUSD\":0.5}", "m").cost());
+    assertEquals(
+        new BigDecimal("0.5"),
+        MessageFacts.of("{\"type\":\"assistant\",\"costUSD\":0.5}", "m").cost());
     assertNull(MessageFacts.of("{\"type\":\"user\",\"costUSD\":0.5}", "m").cost());
   }
 
   @Test
   void derivationCountsTurnsFromResultsElseDistinctAssistantIds() {
-    List<MessageFacts> transcript = List.of(
-        MessageFacts.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}", "m"),
-        MessageFacts.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}", "m"),
-        MessageFacts.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}", "m"),
-        MessageFacts.of("{\"type\":\"assistant\",\"message\":{}}", "m"));
+    List<MessageFacts> transcript =
+        List.of(
+            MessageFacts.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}", "m"),
+            MessageFacts.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}", "m"),
+            MessageFacts.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}", "m"),
+            MessageFacts.of("{\"type\":\"assistant\",\"message\":{}}", "m"));
     Derivation d = Derivation.EMPTY.plus(transcript);
     assertEquals(3, d.turns());
-    Derivation withResult = d.plus(List.of(MessageFacts.of("{\"type\":\"result\",\"num_turns\":7}", "m")));
+    Derivation withResult =
+        d.plus(List.of(MessageFacts.of("{\"type\":\"result\",\"num_turns\":7}", "m")));
     assertEquals(7, withResult.turns());
     assertEquals(withResult, Derivation.decode(withResult.encode()));
-    Derivation split = Derivation.EMPTY.plus(transcript.subList(0, 1)).plus(transcript.subList(1, 2));
+    Derivation split =
+        Derivation.EMPTY.plus(transcript.subList(0, 1)).plus(transcript.subList(1, 2));
     assertEquals(1, split.turns(), "a line of the same API message appended later adds no turn");
   }
 
   @Test
   void invalidMessagesAreNamedByPosition() {
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> MessageFacts.of(List.of(Message.of("{}"), Message.of("{\"a\":"))));
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> MessageFacts.of(List.of(Message.of("{}"), Message.of("{\"a\":"))));
     assertTrue(e.getMessage().startsWith("Invalid message 2: not valid JSON"), e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), "one line");
     e = assertThrows(InvalidInputException.class, () -> MessageFacts.of(List.of(Message.of("[]"))));

@@ -47,22 +47,27 @@ class BackendRegistryTest {
   @Test
   void anUnknownNameListsTheAvailableBackends() {
     BackendRegistry r = BackendRegistry.of(List.of(new Named("file"), new Named("s3")));
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> r.provider("nosuch"));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> r.provider("nosuch"));
     assertTrue(e.getMessage().contains("Unknown backend 'nosuch'"), e.getMessage());
     assertTrue(e.getMessage().contains("Available backends: file, s3"), e.getMessage());
   }
 
   @Test
   void twoProvidersWithOneNameAreRejected() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> BackendRegistry.of(List.of(new Named("x"), new Other("x"))));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () -> BackendRegistry.of(List.of(new Named("x"), new Other("x"))));
     assertTrue(e.getMessage().contains("provided twice"), e.getMessage());
   }
 
   @Test
   void invalidAndReservedNamesAreRejected() {
-    assertThrows(ConfigurationException.class, () -> BackendRegistry.of(List.of(new Named("Has Space"))));
-    assertThrows(ConfigurationException.class, () -> BackendRegistry.of(List.of(new Named("cache"))));
+    assertThrows(
+        ConfigurationException.class, () -> BackendRegistry.of(List.of(new Named("Has Space"))));
+    assertThrows(
+        ConfigurationException.class, () -> BackendRegistry.of(List.of(new Named("cache"))));
     assertThrows(ConfigurationException.class, () -> BackendRegistry.of(List.of(new Named(null))));
   }
 
@@ -76,8 +81,10 @@ class BackendRegistryTest {
 
   @Test
   void discoveryWithoutProvidersSaysHowToAddOne() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> BackendRegistry.discover(ClassLoader.getPlatformClassLoader()).provider("file"));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () -> BackendRegistry.discover(ClassLoader.getPlatformClassLoader()).provider("file"));
     assertTrue(e.getMessage().contains("none"), e.getMessage());
     assertEquals(List.of(), BackendRegistry.discover(ClassLoader.getPlatformClassLoader()).names());
   }

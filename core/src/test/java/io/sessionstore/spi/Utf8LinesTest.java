@@ -55,7 +55,9 @@ class Utf8LinesTest {
       }
     }
     assertTrue(read > 0 && read < 10_000, "the whole lines before the cut: " + read);
-    assertTrue(damage != null && damage.getMessage().contains("truncated or damaged"), String.valueOf(damage));
+    assertTrue(
+        damage != null && damage.getMessage().contains("truncated or damaged"),
+        String.valueOf(damage));
   }
 
   @Test

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The store injected with Guice: {@link SessionStoreModule} binds {@link SessionStore} from configuration.
- * Argument: the store's directory (default: a new temporary one).
+ * The store injected with Guice: {@link SessionStoreModule} binds {@link SessionStore} from
+ * configuration. Argument: the store's directory (default: a new temporary one).
  */
 public final class GuiceExample {
   /** An application service that records conversation turns. */
@@ -41,14 +41,22 @@ public final class GuiceExample {
 
   public static void main(String[] args) throws IOException {
     Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("sessionstore-guice");
-    Injector injector = Guice.createInjector(new SessionStoreModule(SessionStoreConfig.of(Map.of(
-        "sessionstore.file.dir", dir.toString(), "sessionstore.project", "guice-example"))));
+    Injector injector =
+        Guice.createInjector(
+            new SessionStoreModule(
+                SessionStoreConfig.of(
+                    Map.of(
+                        "sessionstore.file.dir",
+                        dir.toString(),
+                        "sessionstore.project",
+                        "guice-example"))));
     try (SessionStore store = injector.getInstance(SessionStore.class)) {
       ConversationLog log = injector.getInstance(ConversationLog.class);
       log.record("transcript", Samples.messages("transcript.jsonl"));
       log.record("stream", Samples.messages("stream-json-session.jsonl"));
       System.out.println("sessions in project " + store.defaultProject() + ": " + log.sessions());
-      System.out.println("same store instance: " + (store == injector.getInstance(SessionStore.class)));
+      System.out.println(
+          "same store instance: " + (store == injector.getInstance(SessionStore.class)));
     }
   }
 }

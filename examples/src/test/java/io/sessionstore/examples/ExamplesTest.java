@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The examples run and do what they say. */
 class ExamplesTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static String run(ThrowingMain main) throws Exception {
     PrintStream original = System.out;
@@ -39,7 +38,10 @@ class ExamplesTest {
   @Test
   void theQuickstartStoresTagsSearchesAppendsAndExports() throws Exception {
     String out = run(() -> Quickstart.main(new String[] {dir.toString()}));
-    assertTrue(out.contains("found quickstart-session: 6 messages, 1 turns, $0.005, tags [example, reviewed]"), out);
+    assertTrue(
+        out.contains(
+            "found quickstart-session: 6 messages, 1 turns, $0.005, tags [example, reviewed]"),
+        out);
     assertTrue(out.contains("first message type: system"), out);
     assertTrue(out.contains("append again: skipped 1"), out);
     List<String> archive = Files.readAllLines(dir.resolve("export.jsonl"));
@@ -50,7 +52,8 @@ class ExamplesTest {
   @Test
   void theS3ExampleArchivesAndReadsFromAnotherStoreInstance() throws Exception {
     String out = run(() -> S3Archive.main(new String[0]));
-    assertTrue(out.contains("archived to S3: 2 copied and verified, 0 already there, 0 failed"), out);
+    assertTrue(
+        out.contains("archived to S3: 2 copied and verified, 0 already there, 0 failed"), out);
     assertTrue(out.contains("another machine found review-42: 6 messages, $0.005"), out);
     assertTrue(out.contains("another machine read transcript-7: 23 messages"), out);
   }
@@ -67,17 +70,26 @@ class ExamplesTest {
   @Test
   void theRecordingExampleReadsAStreamFile() throws Exception {
     Path stream = dir.resolve("stream.jsonl");
-    Files.write(stream, Samples.messages("stream-json-session.jsonl").stream().map(m -> m.json()).toList());
-    String out = run(() -> RecordStream.main(new String[] {dir.resolve("store").toString(), stream.toString()}));
+    Files.write(
+        stream, Samples.messages("stream-json-session.jsonl").stream().map(m -> m.json()).toList());
+    String out =
+        run(
+            () ->
+                RecordStream.main(
+                    new String[] {dir.resolve("store").toString(), stream.toString()}));
     assertTrue(out.contains(": 6 messages, 1 turns, $0.005, format stream-json"), out);
   }
 
   @Test
   void theImportExampleImportsOnceAndPullsTheTranscriptBack() throws Exception {
     String out = run(() -> ImportTranscripts.main(new String[0]));
-    assertTrue(out.contains("first import: 2 files, 1 sessions, "
-        + (Samples.messages("transcript.jsonl").size() + Samples.messages("transcript-subagent.jsonl").size())
-        + " lines stored"), out);
+    assertTrue(
+        out.contains(
+            "first import: 2 files, 1 sessions, "
+                + (Samples.messages("transcript.jsonl").size()
+                    + Samples.messages("transcript-subagent.jsonl").size())
+                + " lines stored"),
+        out);
     assertTrue(out.contains("second import: 0 lines stored"), out);
     assertTrue(out.contains("subpaths [subagents/agent-example], cwd /tmp/workspace"), out);
     assertTrue(out.contains("(2 files)"), out);
@@ -98,8 +110,10 @@ class ExamplesTest {
 
   @Test
   void theCustomBackendIsFoundByNameLikeAnyOther() {
-    try (SessionStore store = SessionStore.builder()
-        .config(SessionStoreConfig.of(Map.of("sessionstore.backend", "memory"))).build()) {
+    try (SessionStore store =
+        SessionStore.builder()
+            .config(SessionStoreConfig.of(Map.of("sessionstore.backend", "memory")))
+            .build()) {
       store.appendMessages(store.key("s"), Samples.messages("transcript.jsonl"));
       assertEquals(23, store.getMetadata(store.key("s")).orElseThrow().messageCount());
     }

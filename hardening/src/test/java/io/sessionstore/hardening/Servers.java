@@ -12,7 +12,10 @@ import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 
-/** The real servers the S3 and MongoDB tests of the suite run against, started once in this JVM on 127.0.0.1. */
+/**
+ * The real servers the S3 and MongoDB tests of the suite run against, started once in this JVM on
+ * 127.0.0.1.
+ */
 public final class Servers {
   private static final String IDENTITY = "hardening-identity";
   private static final String CREDENTIAL = "hardening-credential";
@@ -29,9 +32,13 @@ public final class Servers {
       p.setProperty("jclouds.identity", IDENTITY);
       p.setProperty("jclouds.credential", CREDENTIAL);
       try {
-        S3Proxy proxy = S3Proxy.builder().blobStore(BlobStores.create("transient-nio2", p))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
-            .endpoint(java.net.URI.create("http://127.0.0.1:" + port)).ignoreUnknownHeaders(true).build();
+        S3Proxy proxy =
+            S3Proxy.builder()
+                .blobStore(BlobStores.create("transient-nio2", p))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
+                .endpoint(java.net.URI.create("http://127.0.0.1:" + port))
+                .ignoreUnknownHeaders(true)
+                .build();
         proxy.start();
         while (!"STARTED".equals(proxy.getState())) {
           Thread.sleep(10);
@@ -53,7 +60,10 @@ public final class Servers {
     return mongoPort;
   }
 
-  /** A new, empty S3 store's configuration, reached through the given port (the server's or a proxy's). */
+  /**
+   * A new, empty S3 store's configuration, reached through the given port (the server's or a
+   * proxy's).
+   */
   public static Map<String, String> s3(String bucket, int port) {
     Map<String, String> c = new HashMap<>();
     c.put("sessionstore.backend", "s3");
@@ -68,7 +78,10 @@ public final class Servers {
     return c;
   }
 
-  /** A new, empty MongoDB store's configuration, reached through the given port (the server's or a proxy's). */
+  /**
+   * A new, empty MongoDB store's configuration, reached through the given port (the server's or a
+   * proxy's).
+   */
   public static Map<String, String> mongo(String database, int port) {
     Map<String, String> c = new HashMap<>();
     c.put("sessionstore.backend", "mongo");
@@ -79,7 +92,10 @@ public final class Servers {
 
   /** A name no other run of this JVM uses, for a bucket or a database. */
   public static String name(String what) {
-    return what + "-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36) + "-"
+    return what
+        + "-"
+        + Long.toString(System.currentTimeMillis() % 100_000_000L, 36)
+        + "-"
         + COUNTER.incrementAndGet();
   }
 

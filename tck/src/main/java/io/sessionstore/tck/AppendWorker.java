@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Appends numbered messages to one session, one per call, from a separate process: the other writer of the kit's
- * two-process test. Arguments: configuration file, project, session id, writer name, number of messages.
+ * Appends numbered messages to one session, one per call, from a separate process: the other writer
+ * of the kit's two-process test. Arguments: configuration file, project, session id, writer name,
+ * number of messages.
  */
 public final class AppendWorker {
   private AppendWorker() {}
@@ -30,7 +31,14 @@ public final class AppendWorker {
 
   /** The message a writer appends as its {@code i}-th. */
   static String message(String writer, int i) {
-    return "{\"type\":\"user\",\"uuid\":\"" + writer + "-" + i + "\",\"message\":{\"role\":\"user\",\"content\":\""
-        + writer + " " + i + "\"}}";
+    return "{\"type\":\"user\",\"uuid\":\""
+        + writer
+        + "-"
+        + i
+        + "\",\"message\":{\"role\":\"user\",\"content\":\""
+        + writer
+        + " "
+        + i
+        + "\"}}";
   }
 }

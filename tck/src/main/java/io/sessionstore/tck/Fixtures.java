@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Real Claude Code data bundled with the kit (see {@code fixtures/README.md} beside this class for what each file
- * shows and its licence): transcripts as written to {@code ~/.claude/projects}, and stream-json output.
+ * Real Claude Code data bundled with the kit (see {@code fixtures/README.md} beside this class for
+ * what each file shows and its licence): transcripts as written to {@code ~/.claude/projects}, and
+ * stream-json output.
  */
 public final class Fixtures {
   private static final String ROOT = "fixtures/";
@@ -34,7 +35,10 @@ public final class Fixtures {
     return files().stream().filter(f -> f.endsWith(".json")).toList();
   }
 
-  /** The lines of a JSON Lines file exactly as they are in the file, without terminators; blank lines dropped. */
+  /**
+   * The lines of a JSON Lines file exactly as they are in the file, without terminators; blank
+   * lines dropped.
+   */
   public static List<String> lines(String path) {
     List<String> out = new ArrayList<>();
     for (String line : text(path).split("\n")) {
@@ -68,20 +72,31 @@ public final class Fixtures {
         .filter(f -> f.startsWith("claude-projects/") && f.contains("/subagents/"))
         .map(f -> f.substring(0, f.indexOf("/subagents/")) + ".jsonl")
         .filter(files()::contains)
-        .findFirst().orElseThrow();
+        .findFirst()
+        .orElseThrow();
   }
 
-  /** The subagent transcripts of a transcript, as (subpath, file) pairs: subpath {@code subagents/<name>}. */
+  /**
+   * The subagent transcripts of a transcript, as (subpath, file) pairs: subpath {@code
+   * subagents/<name>}.
+   */
   public static List<String[]> subagentsOf(String transcript) {
-    String folder = transcript.substring(0, transcript.length() - ".jsonl".length()) + "/subagents/";
-    return files().stream().filter(f -> f.startsWith(folder))
-        .map(f -> new String[] {"subagents/" + f.substring(folder.length(), f.length() - ".jsonl".length()), f})
+    String folder =
+        transcript.substring(0, transcript.length() - ".jsonl".length()) + "/subagents/";
+    return files().stream()
+        .filter(f -> f.startsWith(folder))
+        .map(
+            f ->
+                new String[] {
+                  "subagents/" + f.substring(folder.length(), f.length() - ".jsonl".length()), f
+                })
         .toList();
   }
 
   /**
-   * Writes the real {@code ~/.claude/projects} tree ({@code claude-projects/}: one folder per working directory,
-   * {@code <id>.jsonl} transcripts and {@code <id>/subagents/*.jsonl}) into a folder, byte for byte.
+   * Writes the real {@code ~/.claude/projects} tree ({@code claude-projects/}: one folder per
+   * working directory, {@code <id>.jsonl} transcripts and {@code <id>/subagents/*.jsonl}) into a
+   * folder, byte for byte.
    *
    * @return the folder
    */
@@ -103,8 +118,14 @@ public final class Fixtures {
     return dir;
   }
 
-  /** The stream-json output of a real {@code claude -p --output-format stream-json --verbose} run. */
+  /**
+   * The stream-json output of a real {@code claude -p --output-format stream-json --verbose} run.
+   */
   public static String streamJsonOutput() {
-    return text(jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst().orElseThrow());
+    return text(
+        jsonLinesFiles().stream()
+            .filter(f -> f.startsWith("stream-json/"))
+            .findFirst()
+            .orElseThrow());
   }
 }

@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A backend that passes every call to another: for tests that change one behaviour of a real backend (an outage,
- * a planted bug) and keep the rest.
+ * A backend that passes every call to another: for tests that change one behaviour of a real
+ * backend (an outage, a planted bug) and keep the rest.
  */
 public abstract class ForwardingBackend implements StorageBackend {
   private final StorageBackend delegate;

@@ -62,8 +62,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The contract every {@link StorageBackend} must meet, tested through the public {@link SessionStore} built on it.
- * Extend it with a few lines to test a backend:
+ * The contract every {@link StorageBackend} must meet, tested through the public {@link
+ * SessionStore} built on it. Extend it with a few lines to test a backend:
  *
  * <pre>{@code
  * class MyBackendTest extends StorageBackendContractTest {
@@ -72,60 +72,71 @@ import org.junit.jupiter.api.io.TempDir;
  * }
  * }</pre>
  *
- * <p>The tests are {@link Nested} groups, one per contract, so a failure names the contract a backend breaks:
+ * <p>The tests are {@link Nested} groups, one per contract, so a failure names the contract a
+ * backend breaks:
  *
  * <ul>
- *   <li>{@link AppendAndLoad}: append then load, absent keys, order across appends, empty appends, ranges and
- *       streams (the Claude Agent SDK's session-store conformance suite covers these too);
- *   <li>{@link LosslessJson}: messages come back byte for byte, on real Claude Code data and a 10 MB session;
- *   <li>{@link Keys}: odd but valid names work, and keys that differ in a project or subpath stay apart;
- *   <li>{@link SubTranscripts}: isolated from their session, listed and costed in its head, which catches up after
- *       an outage between the two commits;
+ *   <li>{@link AppendAndLoad}: append then load, absent keys, order across appends, empty appends,
+ *       ranges and streams (the Claude Agent SDK's session-store conformance suite covers these
+ *       too);
+ *   <li>{@link LosslessJson}: messages come back byte for byte, on real Claude Code data and a 10
+ *       MB session;
+ *   <li>{@link Keys}: odd but valid names work, and keys that differ in a project or subpath stay
+ *       apart;
+ *   <li>{@link SubTranscripts}: isolated from their session, listed and costed in its head, which
+ *       catches up after an outage between the two commits;
  *   <li>{@link Metadata}: derived from the messages, changed by updates, never moving back in time;
- *   <li>{@link IdempotentAppends}: a retried append stores nothing twice, across instances and replacements;
- *   <li>{@link CompareAndSet}: every commit is a compare-and-set on the version, so stale writers are refused and
- *       concurrent ones (threads, instances, processes) all land;
- *   <li>{@link ReplaceAndGenerations}: a save replaces a transcript with a new generation, and nothing written or
- *       read for an old generation reaches the new one;
+ *   <li>{@link IdempotentAppends}: a retried append stores nothing twice, across instances and
+ *       replacements;
+ *   <li>{@link CompareAndSet}: every commit is a compare-and-set on the version, so stale writers
+ *       are refused and concurrent ones (threads, instances, processes) all land;
+ *   <li>{@link ReplaceAndGenerations}: a save replaces a transcript with a new generation, and
+ *       nothing written or read for an old generation reaches the new one;
  *   <li>{@link Delete}: cascading and single deletes, and deletes conditioned on a version;
  *   <li>{@link Listing}: listing without sub-transcripts, and pagination;
- *   <li>{@link Search}: filters and order, on non-ASCII text as the core does them, also for a backend that
- *       implements {@link io.sessionstore.spi.SupportsSearch};
- *   <li>{@link DurabilityAndCaching}: what one instance wrote another reads, and a caching store never falls
- *       behind its own writes;
+ *   <li>{@link Search}: filters and order, on non-ASCII text as the core does them, also for a
+ *       backend that implements {@link io.sessionstore.spi.SupportsSearch};
+ *   <li>{@link DurabilityAndCaching}: what one instance wrote another reads, and a caching store
+ *       never falls behind its own writes;
  *   <li>{@link Archives}: export and import, merging with what is stored;
- *   <li>{@link HostileInput}: absurd values, the deepest message, damaged archives, the store staying usable;
- *   <li>{@link CleanupAndHousekeeping}: removal of old sessions, and {@link SupportsHousekeeping} when declared;
+ *   <li>{@link HostileInput}: absurd values, the deepest message, damaged archives, the store
+ *       staying usable;
+ *   <li>{@link CleanupAndHousekeeping}: removal of old sessions, and {@link SupportsHousekeeping}
+ *       when declared;
  *   <li>{@link AtomicCommits}: {@link SupportsAtomicCommits}, when declared.
  * </ul>
  *
- * <p>Input the core refuses before any backend call (invalid names, tags or messages, archives that are not
- * archives) is tested once in the core module, not here for every backend.
+ * <p>Input the core refuses before any backend call (invalid names, tags or messages, archives that
+ * are not archives) is tested once in the core module, not here for every backend.
  */
 public abstract class StorageBackendContractTest {
   protected static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A temporary folder per test, for backends that need one. */
-  @TempDir
-  protected Path tempDir;
+  @TempDir protected Path tempDir;
 
   protected MutableClock clock;
   protected SessionStore store;
+
   /** The backend under {@link #store}, for the few contracts tested on the SPI directly. */
   protected StorageBackend backend;
+
   private final List<SessionStore> opened = new ArrayList<>();
 
   /** A backend (not started) on new, empty storage. Called once per test, before anything else. */
   protected abstract StorageBackend createBackend();
 
-  /** Another backend instance (not started) on the same storage as the one {@link #createBackend()} returned. */
+  /**
+   * Another backend instance (not started) on the same storage as the one {@link #createBackend()}
+   * returned.
+   */
   protected abstract StorageBackend openAnother();
 
   /**
-   * The configuration ({@code sessionstore.*} keys) with which another process reaches the same storage as the
-   * one {@link #createBackend()} returned, or null when the backend cannot be shared between processes; then the
-   * two-process test is skipped.
+   * The configuration ({@code sessionstore.*} keys) with which another process reaches the same
+   * storage as the one {@link #createBackend()} returned, or null when the backend cannot be shared
+   * between processes; then the two-process test is skipped.
    */
   protected Map<String, String> otherProcessConfig() {
     return null;
@@ -145,24 +156,32 @@ public abstract class StorageBackendContractTest {
 
   /** A store on a backend, with or without the cache, on the test's clock. */
   protected SessionStore open(StorageBackend backend, boolean cache) {
-    SessionStore s = SessionStore.builder()
-        .backend(backend)
-        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", Boolean.toString(cache))))
-        .clock(clock)
-        .build();
+    SessionStore s =
+        SessionStore.builder()
+            .backend(backend)
+            .config(
+                SessionStoreConfig.of(
+                    Map.of("sessionstore.cache.enabled", Boolean.toString(cache))))
+            .clock(clock)
+            .build();
     opened.add(s);
     return s;
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------------------
+  // ---- helpers
+  // ------------------------------------------------------------------------------------------------
 
   protected static SessionKey key(String id) {
     return SessionKey.of("tck", id);
   }
 
   protected static Message user(String uuid, String text) {
-    return Message.of("{\"type\":\"user\",\"uuid\":\"" + uuid + "\",\"message\":{\"role\":\"user\",\"content\":\""
-        + text + "\"}}");
+    return Message.of(
+        "{\"type\":\"user\",\"uuid\":\""
+            + uuid
+            + "\",\"message\":{\"role\":\"user\",\"content\":\""
+            + text
+            + "\"}}");
   }
 
   protected static List<Message> users(String prefix, int n) {
@@ -170,8 +189,13 @@ public abstract class StorageBackendContractTest {
   }
 
   protected List<String> texts(SessionKey key) {
-    return store.loadSession(key).orElseThrow(() -> new AssertionError("no session " + key)).messages().stream()
-        .map(Message::json).toList();
+    return store
+        .loadSession(key)
+        .orElseThrow(() -> new AssertionError("no session " + key))
+        .messages()
+        .stream()
+        .map(Message::json)
+        .toList();
   }
 
   private static List<String> texts(List<Message> messages) {
@@ -180,7 +204,8 @@ public abstract class StorageBackendContractTest {
 
   private List<String> listedIds(Scope scope) {
     return store.listSessions(scope, SearchQuery.MAX_LIMIT, null).items().stream()
-        .map(SessionMetadata::sessionId).toList();
+        .map(SessionMetadata::sessionId)
+        .toList();
   }
 
   private List<String> ids(SearchQuery query) {
@@ -197,7 +222,8 @@ public abstract class StorageBackendContractTest {
     return store.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS);
   }
 
-  // ---- the contracts ------------------------------------------------------------------------------------------
+  // ---- the contracts
+  // ------------------------------------------------------------------------------------------
 
   /** What is appended loads back, in order; what was never written is absent. */
   @Nested
@@ -235,7 +261,8 @@ public abstract class StorageBackendContractTest {
     void anEmptyAppendIsANoOp() {
       WriteResult r = store.appendMessages(key("s"), List.of());
       assertEquals(0, r.stored());
-      assertTrue(store.loadSession(key("s")).isEmpty(), "an empty append must not create the session");
+      assertTrue(
+          store.loadSession(key("s")).isEmpty(), "an empty append must not create the session");
       store.appendMessages(key("s"), users("m", 2));
       long version = store.getMetadata(key("s")).orElseThrow().version();
       store.appendMessages(key("s"), List.of());
@@ -258,7 +285,9 @@ public abstract class StorageBackendContractTest {
     }
   }
 
-  /** A message is stored as the exact text it was given: no JSON encoder's spelling, no lost value. */
+  /**
+   * A message is stored as the exact text it was given: no JSON encoder's spelling, no lost value.
+   */
   @Nested
   public class LosslessJson {
     @Test
@@ -306,9 +335,10 @@ public abstract class StorageBackendContractTest {
 
     @Test
     void spellingsAJsonEncoderWouldChangeSurvive() {
-      String odd = "{\"type\":\"user\",\"uuid\":\"odd\",\"message\":{\"content\":\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m "
-          + "日本 🎉\",\"n\":1e2,\"f\":1.50,\"big\":123456789012345678901234567890,\"neg\":-0.0,\"esc\":\"\\\"q\\\"\\t\"},"
-          + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true,\r\"cr\":1 }";
+      String odd =
+          "{\"type\":\"user\",\"uuid\":\"odd\",\"message\":{\"content\":\"caf\\u00e9 \\/ \\u001b[31mred\\u001b[0m "
+              + "日本 🎉\",\"n\":1e2,\"f\":1.50,\"big\":123456789012345678901234567890,\"neg\":-0.0,\"esc\":\"\\\"q\\\"\\t\"},"
+              + "\"unknown_field\":{\"nested\":[1,{\"deep\":null}]},  \"spaced\" : true,\r\"cr\":1 }";
       store.appendMessages(key("odd"), List.of(Message.of(odd)));
       assertEquals(List.of(odd), texts(key("odd")));
       assertEquals(odd, store.streamMessages(key("odd")).findFirst().orElseThrow().json());
@@ -319,8 +349,15 @@ public abstract class StorageBackendContractTest {
       String chunk = "x".repeat(1000);
       List<Message> messages = new ArrayList<>();
       for (int i = 0; i < 10_500; i++) {
-        messages.add(Message.of("{\"type\":\"assistant\",\"uuid\":\"u" + i + "\",\"message\":{\"id\":\"m" + i
-            + "\",\"content\":\"" + chunk + "\"}}"));
+        messages.add(
+            Message.of(
+                "{\"type\":\"assistant\",\"uuid\":\"u"
+                    + i
+                    + "\",\"message\":{\"id\":\"m"
+                    + i
+                    + "\",\"content\":\""
+                    + chunk
+                    + "\"}}"));
       }
       store.saveSession(key("big"), messages);
       store.appendMessages(key("big"), List.of(user("last", "one more")));
@@ -329,7 +366,8 @@ public abstract class StorageBackendContractTest {
       assertEquals(texts(messages), loaded.subList(0, 10_500));
       assertTrue(loaded.stream().mapToLong(String::length).sum() > 10_000_000);
       assertEquals(10_501, store.getMetadata(key("big")).orElseThrow().messageCount());
-      assertEquals(texts(messages.subList(5000, 5003)), texts(store.loadMessages(key("big"), 5000, 3)));
+      assertEquals(
+          texts(messages.subList(5000, 5003)), texts(store.loadMessages(key("big"), 5000, 3)));
       try (Stream<Message> s = store.streamMessages(key("big"))) {
         assertEquals(10_501, s.count());
       }
@@ -375,10 +413,48 @@ public abstract class StorageBackendContractTest {
 
     @Test
     void unusualButValidNamesWorkAndStayDistinct() {
-      List<String> names = List.of("A", "a", "%41", "-home-me-repo", "with space", "日本語", "🎉", "x".repeat(255),
-          "é".repeat(127), "a.b", "...", "CON", "nul", "%", "%%2F", "a%00b", "a+b", "a&b=c", "a?b#c", "a;b", "a:b",
-          "a*b", "~", "$x", "{x}", "<script>", "'`", "a\u00a0b", "\u202eevil", "a\ufeffb", "\u0627\u0644\u0639",
-          "a\u0301", "\ud83d\ude00\ud83d\ude00", "..a", "a..", ".a", "a.", "-", "_", "a b  c");
+      List<String> names =
+          List.of(
+              "A",
+              "a",
+              "%41",
+              "-home-me-repo",
+              "with space",
+              "日本語",
+              "🎉",
+              "x".repeat(255),
+              "é".repeat(127),
+              "a.b",
+              "...",
+              "CON",
+              "nul",
+              "%",
+              "%%2F",
+              "a%00b",
+              "a+b",
+              "a&b=c",
+              "a?b#c",
+              "a;b",
+              "a:b",
+              "a*b",
+              "~",
+              "$x",
+              "{x}",
+              "<script>",
+              "'`",
+              "a\u00a0b",
+              "\u202eevil",
+              "a\ufeffb",
+              "\u0627\u0644\u0639",
+              "a\u0301",
+              "\ud83d\ude00\ud83d\ude00",
+              "..a",
+              "a..",
+              ".a",
+              "a.",
+              "-",
+              "_",
+              "a b  c");
       for (String name : names) {
         store.appendMessages(SessionKey.of(name, name), List.of(user("u", name)));
         store.appendMessages(key(name).withSubpath(name + "/" + name), List.of(user("u", name)));
@@ -387,12 +463,18 @@ public abstract class StorageBackendContractTest {
         assertEquals(List.of(user("u", name).json()), texts(SessionKey.of(name, name)), name);
         assertEquals(List.of(name + "/" + name), store.listSubpaths(key(name)), name);
       }
-      assertEquals(names.size(), store.search(SearchQuery.in(Scope.allProjects()).limit(1000).build()).items()
-          .stream().filter(m -> m.project().equals(m.sessionId())).count());
+      assertEquals(
+          names.size(),
+          store.search(SearchQuery.in(Scope.allProjects()).limit(1000).build()).items().stream()
+              .filter(m -> m.project().equals(m.sessionId()))
+              .count());
     }
   }
 
-  /** A session's sub-transcripts are transcripts of their own that its head lists and counts the cost of. */
+  /**
+   * A session's sub-transcripts are transcripts of their own that its head lists and counts the
+   * cost of.
+   */
   @Nested
   public class SubTranscripts {
     @Test
@@ -404,7 +486,8 @@ public abstract class StorageBackendContractTest {
       assertEquals(2, texts(main).size());
       assertEquals(texts(users("a", 3)), texts(main.withSubpath("subagents/a")));
       assertEquals(texts(users("b", 1)), texts(main.withSubpath("subagents/b")));
-      assertEquals(2, store.getMetadata(main).orElseThrow().messageCount(), "subpaths are not counted");
+      assertEquals(
+          2, store.getMetadata(main).orElseThrow().messageCount(), "subpaths are not counted");
     }
 
     @Test
@@ -414,19 +497,27 @@ public abstract class StorageBackendContractTest {
       store.appendMessages(main.withSubpath("subagents/b"), users("b", 1));
       store.appendMessages(main.withSubpath("subagents/a"), users("a", 1));
       assertEquals(List.of("subagents/a", "subagents/b"), store.listSubpaths(main));
-      assertEquals(List.of("subagents/a", "subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
+      assertEquals(
+          List.of("subagents/a", "subagents/b"), store.getMetadata(main).orElseThrow().subpaths());
     }
 
     @Test
     void runsSubTranscriptsCountInTheSessionsCost() {
-      store.appendMessages(key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1}")));
-      store.appendMessages(key("s").withSubpath("runs/1"),
+      store.appendMessages(
+          key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1}")));
+      store.appendMessages(
+          key("s").withSubpath("runs/1"),
           List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":0.25,\"num_turns\":1}")));
-      store.appendMessages(key("s").withSubpath("subagents/x"),
+      store.appendMessages(
+          key("s").withSubpath("subagents/x"),
           List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":100}")));
-      assertEquals(0, new BigDecimal("1.25").compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+      assertEquals(
+          0,
+          new BigDecimal("1.25")
+              .compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
       store.deleteSession(key("s").withSubpath("runs/1"));
-      assertEquals(0, BigDecimal.ONE.compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+      assertEquals(
+          0, BigDecimal.ONE.compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
     }
 
     @Test
@@ -436,19 +527,33 @@ public abstract class StorageBackendContractTest {
       SessionStore flaky = open(outage, false);
       outage.down = true;
       Message run = Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"total_cost_usd\":2}");
-      assertEquals(1, flaky.appendMessages(key("s").withSubpath("runs/1"), List.of(run)).stored(),
+      assertEquals(
+          1,
+          flaky.appendMessages(key("s").withSubpath("runs/1"), List.of(run)).stored(),
           "a failure after the commit point is not a failure of the write");
       flaky.appendMessages(key("s").withSubpath("subagents/a"), users("a", 1));
       flaky.appendMessages(key("s").withSubpath("subagents/b"), users("b", 1));
       outage.down = false;
       SessionMetadata behind = store.getMetadata(key("s")).orElseThrow();
-      assertEquals(List.of(), behind.subpaths(), "the state a crash between the two commits leaves");
+      assertEquals(
+          List.of(), behind.subpaths(), "the state a crash between the two commits leaves");
 
       // The import of an archive that holds them unchanged repairs the session's head...
-      String line = "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\"" + behind.createdAt()
-          + "\",\"updatedAt\":\"" + behind.updatedAt() + "\",\"tags\":[],\"messages\":[" + users("m", 1).get(0).json()
-          + "],\"subpaths\":{\"runs/1\":[" + run.json() + "],\"subagents/a\":[" + users("a", 1).get(0).json() + "]}}\n";
-      importBytes(("{\"format\":\"sessionstore-archive\",\"version\":1}\n" + line).getBytes(StandardCharsets.UTF_8));
+      String line =
+          "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\""
+              + behind.createdAt()
+              + "\",\"updatedAt\":\""
+              + behind.updatedAt()
+              + "\",\"tags\":[],\"messages\":["
+              + users("m", 1).get(0).json()
+              + "],\"subpaths\":{\"runs/1\":["
+              + run.json()
+              + "],\"subagents/a\":["
+              + users("a", 1).get(0).json()
+              + "]}}\n";
+      importBytes(
+          ("{\"format\":\"sessionstore-archive\",\"version\":1}\n" + line)
+              .getBytes(StandardCharsets.UTF_8));
       SessionMetadata repaired = store.getMetadata(key("s")).orElseThrow();
       assertEquals(List.of("runs/1", "subagents/a", "subagents/b"), repaired.subpaths());
       assertEquals(0, new BigDecimal("2").compareTo(repaired.totalCostUsd()));
@@ -459,11 +564,15 @@ public abstract class StorageBackendContractTest {
       outage.down = false;
       assertEquals(3, store.getMetadata(key("s")).orElseThrow().subpaths().size());
       store.appendMessages(key("s").withSubpath("subagents/c"), users("c2", 1));
-      assertEquals(List.of("runs/1", "subagents/a", "subagents/b", "subagents/c"),
+      assertEquals(
+          List.of("runs/1", "subagents/a", "subagents/b", "subagents/c"),
           store.getMetadata(key("s")).orElseThrow().subpaths());
     }
 
-    /** A backend whose sessions' heads cannot be changed while it is down: sub-transcripts still can. */
+    /**
+     * A backend whose sessions' heads cannot be changed while it is down: sub-transcripts still
+     * can.
+     */
     private static final class MainHeadOutage extends ForwardingBackend {
       volatile boolean down;
 
@@ -474,32 +583,43 @@ public abstract class StorageBackendContractTest {
       @Override
       public void commit(Commit commit) {
         if (down && !commit.head().key().isSubpath() && commit.kind() == Commit.Kind.METADATA) {
-          throw new BackendUnavailableException("Cannot write " + commit.head().key() + ": the test's outage");
+          throw new BackendUnavailableException(
+              "Cannot write " + commit.head().key() + ": the test's outage");
         }
         super.commit(commit);
       }
     }
   }
 
-  /** The metadata the core derives from the messages, and the user's own, as the backend keeps them. */
+  /**
+   * The metadata the core derives from the messages, and the user's own, as the backend keeps them.
+   */
   @Nested
   public class Metadata {
     @Test
     void metadataIsDerivedFromStreamMessages() {
-      List<Message> run = List.of(
-          Message.of("{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"abc\",\"uuid\":\"i1\"}"),
-          Message.of("{\"type\":\"assistant\",\"uuid\":\"a1\",\"message\":{\"id\":\"msg1\",\"content\":[]}}"),
-          Message.of("{\"type\":\"result\",\"uuid\":\"r1\",\"num_turns\":2,\"total_cost_usd\":0.1}"));
+      List<Message> run =
+          List.of(
+              Message.of(
+                  "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"abc\",\"uuid\":\"i1\"}"),
+              Message.of(
+                  "{\"type\":\"assistant\",\"uuid\":\"a1\",\"message\":{\"id\":\"msg1\",\"content\":[]}}"),
+              Message.of(
+                  "{\"type\":\"result\",\"uuid\":\"r1\",\"num_turns\":2,\"total_cost_usd\":0.1}"));
       store.saveSession(key("s"), run, SaveOptions.tags("b", "a", "b").withSummary("first run"));
       clock.advance(Duration.ofMinutes(5));
-      store.appendMessages(key("s"), List.of(
-          Message.of("{\"type\":\"assistant\",\"uuid\":\"a2\",\"message\":{\"id\":\"msg2\"}}"),
-          Message.of("{\"type\":\"result\",\"uuid\":\"r2\",\"num_turns\":3,\"total_cost_usd\":0.2,\"cost_usd\":9}")));
+      store.appendMessages(
+          key("s"),
+          List.of(
+              Message.of("{\"type\":\"assistant\",\"uuid\":\"a2\",\"message\":{\"id\":\"msg2\"}}"),
+              Message.of(
+                  "{\"type\":\"result\",\"uuid\":\"r2\",\"num_turns\":3,\"total_cost_usd\":0.2,\"cost_usd\":9}")));
       SessionMetadata m = store.getMetadata(key("s")).orElseThrow();
       assertEquals("tck", m.project());
       assertEquals("s", m.sessionId(), "the key's id, not the one inside the messages");
       assertEquals(5, m.messageCount());
-      assertEquals(0, new BigDecimal("0.3").compareTo(m.totalCostUsd()), "exact sum of the runs' costs");
+      assertEquals(
+          0, new BigDecimal("0.3").compareTo(m.totalCostUsd()), "exact sum of the runs' costs");
       assertEquals(5, m.turns());
       assertEquals(List.of("a", "b"), m.tags());
       assertEquals("first run", m.summary());
@@ -510,13 +630,20 @@ public abstract class StorageBackendContractTest {
 
     @Test
     void turnsCountDistinctAssistantMessagesWhenNoResultReportsThem() {
-      store.appendMessages(key("t"), List.of(
-          Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"},\"costUSD\":0.5}"),
-          Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}"),
-          Message.of("{\"type\":\"user\",\"message\":{}}"),
-          Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"},\"costUSD\":\"<COST>\"}")));
-      store.appendMessages(key("t"), List.of(Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}"),
-          Message.of("{\"type\":\"result\",\"total_cost_usd\":\"<COST>\",\"cost_usd\":\"n/a\"}")));
+      store.appendMessages(
+          key("t"),
+          List.of(
+              Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"},\"costUSD\":0.5}"),
+              Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"A\"}}"),
+              Message.of("{\"type\":\"user\",\"message\":{}}"),
+              Message.of(
+                  "{\"type\":\"assistant\",\"message\":{\"id\":\"B\"},\"costUSD\":\"<COST>\"}")));
+      store.appendMessages(
+          key("t"),
+          List.of(
+              Message.of("{\"type\":\"assistant\",\"message\":{\"id\":\"B\"}}"),
+              Message.of(
+                  "{\"type\":\"result\",\"total_cost_usd\":\"<COST>\",\"cost_usd\":\"n/a\"}")));
       SessionMetadata m = store.getMetadata(key("t")).orElseThrow();
       assertEquals(2, m.turns());
       assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "non-numbers are ignored");
@@ -525,25 +652,38 @@ public abstract class StorageBackendContractTest {
     @Test
     void extremeCostsAreKeptExactlyAndStaySearchable() {
       String digits = "0.123456789012345678901234567890123456789";
-      store.appendMessages(key("precise"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
-      store.appendMessages(key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-70}")));
-      assertEquals(new BigDecimal(digits), store.getMetadata(key("precise")).orElseThrow().totalCostUsd());
-      assertEquals(0, new BigDecimal("1e-70").compareTo(store.getMetadata(key("tiny")).orElseThrow().totalCostUsd()));
-      assertEquals(List.of("precise"), ids(SearchQuery.in(Scope.project("tck")).minCost(new BigDecimal("0.1234"))
-          .build()));
-      assertEquals(List.of("tiny"), ids(SearchQuery.in(Scope.project("tck")).maxCost(new BigDecimal("0.1234"))
-          .build()));
+      store.appendMessages(
+          key("precise"),
+          List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + digits + "}")));
+      store.appendMessages(
+          key("tiny"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1e-70}")));
+      assertEquals(
+          new BigDecimal(digits), store.getMetadata(key("precise")).orElseThrow().totalCostUsd());
+      assertEquals(
+          0,
+          new BigDecimal("1e-70")
+              .compareTo(store.getMetadata(key("tiny")).orElseThrow().totalCostUsd()));
+      assertEquals(
+          List.of("precise"),
+          ids(SearchQuery.in(Scope.project("tck")).minCost(new BigDecimal("0.1234")).build()));
+      assertEquals(
+          List.of("tiny"),
+          ids(SearchQuery.in(Scope.project("tck")).maxCost(new BigDecimal("0.1234")).build()));
     }
 
     @Test
     void realStreamJsonOutputGivesItsMetadata() {
-      String file = Fixtures.jsonLinesFiles().stream().filter(f -> f.startsWith("stream-json/")).findFirst()
-          .orElseThrow();
+      String file =
+          Fixtures.jsonLinesFiles().stream()
+              .filter(f -> f.startsWith("stream-json/"))
+              .findFirst()
+              .orElseThrow();
       store.saveSession(key("stream"), Fixtures.messages(file));
       SessionMetadata m = store.getMetadata(key("stream")).orElseThrow();
       assertEquals(Fixtures.lines(file).size(), m.messageCount());
       assertEquals(1, m.turns(), "num_turns of its result");
-      assertEquals(0, BigDecimal.ZERO.compareTo(m.totalCostUsd()), "its cost is a placeholder string");
+      assertEquals(
+          0, BigDecimal.ZERO.compareTo(m.totalCostUsd()), "its cost is a placeholder string");
     }
 
     @Test
@@ -555,8 +695,17 @@ public abstract class StorageBackendContractTest {
       assertEquals(List.of("x", "z"), after.tags());
       assertEquals(before.version() + 1, after.version());
       assertEquals(START.plusSeconds(10), after.updatedAt());
-      after = store.updateMetadata(key("s"), new MetadataUpdate(Set.of("y"), Set.of("z"), "sum", false,
-          Map.of("cwd", "/tmp/w", "k", "v"), Set.of(), null));
+      after =
+          store.updateMetadata(
+              key("s"),
+              new MetadataUpdate(
+                  Set.of("y"),
+                  Set.of("z"),
+                  "sum",
+                  false,
+                  Map.of("cwd", "/tmp/w", "k", "v"),
+                  Set.of(),
+                  null));
       assertEquals(List.of("x", "y"), after.tags());
       assertEquals("sum", after.summary());
       assertEquals(Map.of("cwd", "/tmp/w", "k", "v"), after.attributes());
@@ -567,7 +716,8 @@ public abstract class StorageBackendContractTest {
       assertEquals(texts(users("m", 3)), texts(key("s")));
       assertEquals(3, after.messageCount());
       assertEquals(after, store.getMetadata(key("s")).orElseThrow());
-      assertThrows(NotFoundException.class, () -> store.updateTags(key("none"), Set.of("a"), Set.of()));
+      assertThrows(
+          NotFoundException.class, () -> store.updateTags(key("none"), Set.of("a"), Set.of()));
     }
 
     @Test
@@ -628,12 +778,16 @@ public abstract class StorageBackendContractTest {
     void idempotenceHoldsAfterTheTranscriptWasReplaced() {
       store.appendMessages(key("s"), users("m", 2));
       store.saveSession(key("s"), users("x", 1));
-      assertEquals(2, store.appendMessages(key("s"), users("m", 2)).stored(), "m-* are no longer stored");
+      assertEquals(
+          2, store.appendMessages(key("s"), users("m", 2)).stored(), "m-* are no longer stored");
       assertEquals(1, store.appendMessages(key("s"), users("x", 1)).skipped());
     }
   }
 
-  /** Each commit is a compare-and-set on the transcript's version: nothing a concurrent writer did is lost. */
+  /**
+   * Each commit is a compare-and-set on the transcript's version: nothing a concurrent writer did
+   * is lost.
+   */
   @Nested
   public class CompareAndSet {
     @Test
@@ -641,8 +795,12 @@ public abstract class StorageBackendContractTest {
       store.saveSession(key("s"), users("v1", 2));
       long v = store.getMetadata(key("s")).orElseThrow().version();
       store.appendMessages(key("s"), users("other-writer", 1));
-      ConflictException e = assertThrows(ConflictException.class,
-          () -> store.saveSession(key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(v)));
+      ConflictException e =
+          assertThrows(
+              ConflictException.class,
+              () ->
+                  store.saveSession(
+                      key("s"), users("v2", 1), SaveOptions.NONE.withExpectedVersion(v)));
       assertTrue(e.getMessage().contains("version"), e.getMessage());
       assertEquals(3, texts(key("s")).size());
       long now = store.getMetadata(key("s")).orElseThrow().version();
@@ -653,15 +811,18 @@ public abstract class StorageBackendContractTest {
     @Test
     void expectedVersionZeroMeansTheSessionMustNotExist() {
       store.saveSession(key("s"), users("a", 1), SaveOptions.NONE.withExpectedVersion(0));
-      assertThrows(ConflictException.class,
-          () -> store.saveSession(key("s"), users("b", 1), SaveOptions.NONE.withExpectedVersion(0)));
+      assertThrows(
+          ConflictException.class,
+          () ->
+              store.saveSession(key("s"), users("b", 1), SaveOptions.NONE.withExpectedVersion(0)));
       assertEquals(texts(users("a", 1)), texts(key("s")));
     }
 
     @Test
     void aMetadataUpdateWithAStaleVersionFails() {
       store.appendMessages(key("s"), users("a", 1));
-      assertThrows(ConflictException.class,
+      assertThrows(
+          ConflictException.class,
           () -> store.updateMetadata(key("s"), MetadataUpdate.summary("x").withExpectedVersion(7)));
       assertNull(store.getMetadata(key("s")).orElseThrow().summary());
     }
@@ -670,12 +831,18 @@ public abstract class StorageBackendContractTest {
     @Test
     void concurrentMetadataUpdatesFromThreadsAndInstancesLoseNothing() throws Exception {
       store.appendMessages(key("s"), users("m", 1));
-      // The deterministic core of it: a metadata commit built on a version that another writer moved on is refused.
+      // The deterministic core of it: a metadata commit built on a version that another writer
+      // moved on is refused.
       StoredHead seen = backend.head(key("s")).orElseThrow();
       store.updateTags(key("s"), Set.of("other-writer"), Set.of());
-      StoredHead stale = new StoredHead(seen.key(), seen.metadata().withTags(List.of("stale"))
-          .withVersion(seen.version() + 1), seen.generation(), seen.derivation());
-      assertThrows(ConflictException.class,
+      StoredHead stale =
+          new StoredHead(
+              seen.key(),
+              seen.metadata().withTags(List.of("stale")).withVersion(seen.version() + 1),
+              seen.generation(),
+              seen.derivation());
+      assertThrows(
+          ConflictException.class,
           () -> backend.commit(new Commit(Commit.Kind.METADATA, seen.version(), List.of(), stale)));
       assertEquals(List.of("other-writer"), store.getMetadata(key("s")).orElseThrow().tags());
       store.updateTags(key("s"), Set.of(), Set.of("other-writer"));
@@ -689,11 +856,13 @@ public abstract class StorageBackendContractTest {
         for (int w = 0; w < writers; w++) {
           SessionStore s = w % 2 == 0 ? store : other;
           String prefix = "w" + w + "-";
-          done.add(pool.submit(() -> {
-            for (int i = 0; i < each; i++) {
-              s.updateTags(key("s"), Set.of(prefix + i), Set.of());
-            }
-          }));
+          done.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      s.updateTags(key("s"), Set.of(prefix + i), Set.of());
+                    }
+                  }));
         }
         for (Future<?> f : done) {
           f.get(5, TimeUnit.MINUTES);
@@ -725,12 +894,15 @@ public abstract class StorageBackendContractTest {
         for (int w = 0; w < writers.size(); w++) {
           SessionStore s = writers.get(w);
           String name = "w" + w;
-          done.add(pool.submit(() -> {
-            for (int i = 0; i < each; i++) {
-              s.appendMessages(key("shared"), List.of(user(name + "-" + i, name + " " + i)));
-            }
-            return null;
-          }));
+          done.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      s.appendMessages(
+                          key("shared"), List.of(user(name + "-" + i, name + " " + i)));
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : done) {
           f.get(5, TimeUnit.MINUTES);
@@ -738,28 +910,39 @@ public abstract class StorageBackendContractTest {
       } finally {
         pool.shutdownNow();
       }
-      assertEachWriterInOrder(texts(key("shared")),
-          IntStream.range(0, writers.size()).mapToObj(w -> "w" + w).collect(Collectors.toSet()), each);
+      assertEachWriterInOrder(
+          texts(key("shared")),
+          IntStream.range(0, writers.size()).mapToObj(w -> "w" + w).collect(Collectors.toSet()),
+          each);
     }
 
-    /** Every message of every writer is stored once, and each writer's messages are in the order it wrote them. */
-    private static void assertEachWriterInOrder(List<String> stored, Set<String> writers, int each) throws IOException {
-      assertEquals(writers.size() * each, stored.size(), "every message of every writer is stored once");
+    /**
+     * Every message of every writer is stored once, and each writer's messages are in the order it
+     * wrote them.
+     */
+    private static void assertEachWriterInOrder(List<String> stored, Set<String> writers, int each)
+        throws IOException {
+      assertEquals(
+          writers.size() * each, stored.size(), "every message of every writer is stored once");
       Map<String, List<Integer>> byWriter = new java.util.HashMap<>();
       for (String line : stored) {
         String uuid = JSON.readTree(line).get("uuid").asText();
         int dash = uuid.lastIndexOf('-');
-        byWriter.computeIfAbsent(uuid.substring(0, dash), k -> new ArrayList<>())
+        byWriter
+            .computeIfAbsent(uuid.substring(0, dash), k -> new ArrayList<>())
             .add(Integer.parseInt(uuid.substring(dash + 1)));
       }
       assertEquals(writers, byWriter.keySet());
-      byWriter.forEach((w, seq) -> assertEquals(IntStream.range(0, each).boxed().toList(), seq, "order of " + w));
+      byWriter.forEach(
+          (w, seq) ->
+              assertEquals(IntStream.range(0, each).boxed().toList(), seq, "order of " + w));
     }
 
     @Test
     void twoProcessesAppendingToOneSessionAllLand() throws Exception {
       Map<String, String> config = otherProcessConfig();
-      Assumptions.assumeTrue(config != null, "the backend declares no configuration for another process");
+      Assumptions.assumeTrue(
+          config != null, "the backend declares no configuration for another process");
       Path props = tempDir.resolve("other-process.properties");
       Properties p = new Properties();
       p.putAll(config);
@@ -770,9 +953,20 @@ public abstract class StorageBackendContractTest {
       Path log = tempDir.resolve("other-process.log");
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       int each = 60;
-      Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          AppendWorker.class.getName(), props.toString(), "tck", "shared", "proc", Integer.toString(each))
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process other =
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  AppendWorker.class.getName(),
+                  props.toString(),
+                  "tck",
+                  "shared",
+                  "proc",
+                  Integer.toString(each))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       try {
         assertAllLocalWritersThenProcess(each, other, log);
       } finally {
@@ -780,18 +974,22 @@ public abstract class StorageBackendContractTest {
       }
     }
 
-    private void assertAllLocalWritersThenProcess(int each, Process other, Path log) throws Exception {
+    private void assertAllLocalWritersThenProcess(int each, Process other, Path log)
+        throws Exception {
       ExecutorService pool = Executors.newFixedThreadPool(2);
       try {
         List<Future<?>> done = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
           String name = "thread" + w;
-          done.add(pool.submit(() -> {
-            for (int i = 0; i < each; i++) {
-              store.appendMessages(key("shared"), List.of(Message.of(AppendWorker.message(name, i))));
-            }
-            return null;
-          }));
+          done.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      store.appendMessages(
+                          key("shared"), List.of(Message.of(AppendWorker.message(name, i))));
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : done) {
           f.get(5, TimeUnit.MINUTES);
@@ -805,7 +1003,10 @@ public abstract class StorageBackendContractTest {
     }
   }
 
-  /** A save or a delete starts a new generation; writers and readers of the old one never mix with it. */
+  /**
+   * A save or a delete starts a new generation; writers and readers of the old one never mix with
+   * it.
+   */
   @Nested
   public class ReplaceAndGenerations {
     @Test
@@ -833,9 +1034,11 @@ public abstract class StorageBackendContractTest {
       assertEquals(2, a.loadSession(key("s")).orElseThrow().messages().size());
       b.deleteSession(key("s"));
       b.appendMessages(key("s"), List.of(user("b1", "new life")));
-      // 'a' still has the old head cached: its version matches the new one, its generation does not.
+      // 'a' still has the old head cached: its version matches the new one, its generation does
+      // not.
       a.appendMessages(key("s"), List.of(user("a3", "late")));
-      assertEquals(List.of(user("b1", "new life").json(), user("a3", "late").json()), texts(key("s")));
+      assertEquals(
+          List.of(user("b1", "new life").json(), user("a3", "late").json()), texts(key("s")));
       a.updateTags(key("s"), Set.of("t"), Set.of());
       assertEquals(2, store.getMetadata(key("s")).orElseThrow().messageCount());
     }
@@ -854,7 +1057,8 @@ public abstract class StorageBackendContractTest {
       b.appendMessages(key("deleted"), List.of(user("b1", "b1")));
       b.deleteSession(key("deleted"));
       a.appendMessages(key("deleted"), List.of(user("a2", "a2")));
-      assertEquals(List.of(user("a2", "a2").json()), texts(key("deleted")), "a new session, with only a2");
+      assertEquals(
+          List.of(user("a2", "a2").json()), texts(key("deleted")), "a new session, with only a2");
     }
 
     @Test
@@ -868,23 +1072,35 @@ public abstract class StorageBackendContractTest {
           SessionKey deleted = key("deleted-" + round);
           a.appendMessages(deleted, users("seed", 1));
           String r = Integer.toString(round);
-          Future<?> f1 = pool.submit(() -> {
-            a.saveSession(saved, users("a" + r, 2));
-            a.deleteSession(deleted);
-            return null;
-          });
-          Future<?> f2 = pool.submit(() -> {
-            b.saveSession(saved, users("b" + r, 3));
-            b.appendMessages(deleted, users("late" + r, 1));
-            return null;
-          });
+          Future<?> f1 =
+              pool.submit(
+                  () -> {
+                    a.saveSession(saved, users("a" + r, 2));
+                    a.deleteSession(deleted);
+                    return null;
+                  });
+          Future<?> f2 =
+              pool.submit(
+                  () -> {
+                    b.saveSession(saved, users("b" + r, 3));
+                    b.appendMessages(deleted, users("late" + r, 1));
+                    return null;
+                  });
           f1.get(1, TimeUnit.MINUTES);
           f2.get(1, TimeUnit.MINUTES);
           List<String> s1 = texts(saved);
-          assertTrue(s1.equals(texts(users("a" + r, 2))) || s1.equals(texts(users("b" + r, 3))), "one save won: " + s1);
+          assertTrue(
+              s1.equals(texts(users("a" + r, 2))) || s1.equals(texts(users("b" + r, 3))),
+              "one save won: " + s1);
           assertEquals(s1.size(), store.getMetadata(saved).orElseThrow().messageCount());
-          store.loadSession(deleted).ifPresent(sess ->
-              assertEquals(sess.metadata().messageCount(), sess.messages().size(), "readable after the race"));
+          store
+              .loadSession(deleted)
+              .ifPresent(
+                  sess ->
+                      assertEquals(
+                          sess.metadata().messageCount(),
+                          sess.messages().size(),
+                          "readable after the race"));
         }
       } finally {
         pool.shutdownNow();
@@ -900,7 +1116,8 @@ public abstract class StorageBackendContractTest {
         StoredHead old = backend.head(key).orElseThrow();
         store.saveSession(key, users("new", replacement));
         try (Stream<String> s = backend.messages(old, 0)) {
-          assertEquals(texts(users("old", 5)), s.toList(), "an old generation is read whole or not at all");
+          assertEquals(
+              texts(users("old", 5)), s.toList(), "an old generation is read whole or not at all");
         } catch (ConflictException gone) {
           assertNotNull(gone.getMessage(), "the reader is told to read the head again");
         }
@@ -908,7 +1125,9 @@ public abstract class StorageBackendContractTest {
     }
   }
 
-  /** Deleting a session deletes its sub-transcripts; a delete conditioned on a version checks it. */
+  /**
+   * Deleting a session deletes its sub-transcripts; a delete conditioned on a version checks it.
+   */
   @Nested
   public class Delete {
     @Test
@@ -923,7 +1142,9 @@ public abstract class StorageBackendContractTest {
       assertTrue(store.loadSession(main.withSubpath("subagents/b/deeper")).isEmpty());
       assertTrue(store.listSubpaths(main).isEmpty());
       store.appendMessages(main, users("again", 1));
-      assertTrue(store.listSubpaths(main).isEmpty(), "a session created again starts without sub-transcripts");
+      assertTrue(
+          store.listSubpaths(main).isEmpty(),
+          "a session created again starts without sub-transcripts");
       assertEquals(texts(users("again", 1)), texts(main));
     }
 
@@ -971,7 +1192,8 @@ public abstract class StorageBackendContractTest {
         clock.set(START.plusSeconds(i % 5));
         store.appendMessages(key(String.format("s%02d", i)), users("m", 1));
       }
-      List<SessionMetadata> all = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
+      List<SessionMetadata> all =
+          store.search(SearchQuery.in(Scope.project("tck")).build()).items();
       List<SessionMetadata> paged = new ArrayList<>();
       String cursor = null;
       int pages = 0;
@@ -998,7 +1220,8 @@ public abstract class StorageBackendContractTest {
       store.appendMessages(key("new-newest"), users("m", 1));
       clock.set(START.plusSeconds(5));
       store.appendMessages(key("new-middle"), users("m", 1));
-      Set<String> seen = new HashSet<>(first.items().stream().map(SessionMetadata::sessionId).toList());
+      Set<String> seen =
+          new HashSet<>(first.items().stream().map(SessionMetadata::sessionId).toList());
       String cursor = first.nextCursor();
       while (cursor != null) {
         Page<SessionMetadata> page = store.listSessions(Scope.project("tck"), 4, cursor);
@@ -1010,26 +1233,36 @@ public abstract class StorageBackendContractTest {
       for (int i = 0; i < 10; i++) {
         assertTrue(seen.contains("old" + i), "skipped: old" + i);
       }
-      assertFalse(seen.contains("new-newest"), "a session added before the cursor's position is not on later pages");
+      assertFalse(
+          seen.contains("new-newest"),
+          "a session added before the cursor's position is not on later pages");
     }
 
     @Test
     void aMalformedCursorIsBadInput() {
-      assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 5, "not-a-cursor"));
-      assertThrows(InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 0, null));
+      assertThrows(
+          InvalidInputException.class,
+          () -> store.listSessions(Scope.project("tck"), 5, "not-a-cursor"));
+      assertThrows(
+          InvalidInputException.class, () -> store.listSessions(Scope.project("tck"), 0, null));
     }
   }
 
-  /** The results and order of the core's search, also from a backend that answers searches itself. */
+  /**
+   * The results and order of the core's search, also from a backend that answers searches itself.
+   */
   @Nested
   public class Search {
-    private void session(String project, String id, Instant updated, String cost, String summary, String... tags) {
+    private void session(
+        String project, String id, Instant updated, String cost, String summary, String... tags) {
       clock.set(updated);
       List<Message> messages = new ArrayList<>(users(id, 1));
       if (cost != null) {
         messages.add(Message.of("{\"type\":\"result\",\"total_cost_usd\":" + cost + "}"));
       }
-      store.saveSession(SessionKey.of(project, id), messages,
+      store.saveSession(
+          SessionKey.of(project, id),
+          messages,
           new SaveOptions(Set.of(tags), summary, Map.of("cwd", "/work/" + id), null));
     }
 
@@ -1048,22 +1281,39 @@ public abstract class StorageBackendContractTest {
       assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).tags("bug").build()));
       assertEquals(List.of("a"), ids(SearchQuery.in(tck).tags("bug", "auth").build()));
       assertEquals(List.of("b", "a"), ids(SearchQuery.in(tck).anyTags("feature", "auth").build()));
-      assertEquals(List.of(), ids(SearchQuery.in(tck).tags("Bug").build()), "tags are case-sensitive");
-      assertEquals(List.of("e", "c", "a"), ids(SearchQuery.in(Scope.allProjects()).tags("bug").build()));
+      assertEquals(
+          List.of(), ids(SearchQuery.in(tck).tags("Bug").build()), "tags are case-sensitive");
+      assertEquals(
+          List.of("e", "c", "a"), ids(SearchQuery.in(Scope.allProjects()).tags("bug").build()));
     }
 
     @Test
     void searchFiltersByTimeAndCost() {
       searchData();
       Scope tck = Scope.project("tck");
-      assertEquals(List.of("c", "b", "d"), ids(SearchQuery.in(tck).updatedAfter(START.plusSeconds(20)).build()));
-      assertEquals(List.of("a"), ids(SearchQuery.in(tck).updatedBefore(START.plusSeconds(20)).build()));
-      assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).createdAfter(START.plusSeconds(15))
-          .createdBefore(START.plusSeconds(30)).build()));
-      assertEquals(List.of("b", "d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1")).build()));
-      assertEquals(List.of("c", "a"), ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.5")).build()));
-      assertEquals(List.of("d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1.25"))
-          .maxCost(new BigDecimal("1.25")).build()));
+      assertEquals(
+          List.of("c", "b", "d"),
+          ids(SearchQuery.in(tck).updatedAfter(START.plusSeconds(20)).build()));
+      assertEquals(
+          List.of("a"), ids(SearchQuery.in(tck).updatedBefore(START.plusSeconds(20)).build()));
+      assertEquals(
+          List.of("b", "d"),
+          ids(
+              SearchQuery.in(tck)
+                  .createdAfter(START.plusSeconds(15))
+                  .createdBefore(START.plusSeconds(30))
+                  .build()));
+      assertEquals(
+          List.of("b", "d"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1")).build()));
+      assertEquals(
+          List.of("c", "a"), ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.5")).build()));
+      assertEquals(
+          List.of("d"),
+          ids(
+              SearchQuery.in(tck)
+                  .minCost(new BigDecimal("1.25"))
+                  .maxCost(new BigDecimal("1.25"))
+                  .build()));
     }
 
     @Test
@@ -1079,16 +1329,19 @@ public abstract class StorageBackendContractTest {
     @Test
     void searchMatchesAndOrdersNonAsciiTextAsTheCoreDoes() {
       Instant t = START.plus(Duration.ofDays(1));
-      // UTF-16 order (the core's) and UTF-8 byte order differ here: U+FF01 sorts after the emoji in one, before in
+      // UTF-16 order (the core's) and UTF-8 byte order differ here: U+FF01 sorts after the emoji in
+      // one, before in
       // the other.
       for (String id : List.of("\uff01", "\ud83d\ude00", "é", "e", "Z", "日本")) {
         session("tck", id, t, null, "Émile über " + id);
       }
       session("tck", "upper", t.minusSeconds(1), null, "ÉMILE ÜBER");
       session("tck", "other", t.minusSeconds(2), null, "emile uber");
-      assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper"),
+      assertEquals(
+          List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper"),
           ids(SearchQuery.in(Scope.project("tck")).text("émile Ü").build()));
-      assertEquals(List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper", "other"),
+      assertEquals(
+          List.of("Z", "e", "é", "日本", "\ud83d\ude00", "\uff01", "upper", "other"),
           ids(SearchQuery.in(Scope.project("tck")).build()));
     }
 
@@ -1100,22 +1353,28 @@ public abstract class StorageBackendContractTest {
       store.appendMessages(SessionKey.of("p1", "x"), users("x", 1));
       clock.set(START.plusSeconds(1));
       store.appendMessages(SessionKey.of("p3", "a"), users("a", 1));
-      List<String> order = store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
-          .map(m -> m.project() + "/" + m.sessionId()).toList();
+      List<String> order =
+          store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
+              .map(m -> m.project() + "/" + m.sessionId())
+              .toList();
       assertEquals(List.of("p3/a", "p1/x", "p1/y", "p2/x"), order);
     }
 
     @Test
     void searchReturnsNothingWhenNothingMatches() {
       searchData();
-      Page<SessionMetadata> page = store.search(SearchQuery.in(Scope.project("tck")).tags("nosuchtag").build());
+      Page<SessionMetadata> page =
+          store.search(SearchQuery.in(Scope.project("tck")).tags("nosuchtag").build());
       assertTrue(page.items().isEmpty());
       assertFalse(page.hasNext());
       assertTrue(store.search(SearchQuery.in(Scope.project("empty")).build()).items().isEmpty());
     }
   }
 
-  /** What one store wrote, another on the same storage reads; a caching store sees its own writes at once. */
+  /**
+   * What one store wrote, another on the same storage reads; a caching store sees its own writes at
+   * once.
+   */
   @Nested
   public class DurabilityAndCaching {
     @Test
@@ -1126,11 +1385,17 @@ public abstract class StorageBackendContractTest {
       SessionMetadata written = store.getMetadata(key("s")).orElseThrow();
       SessionStore other = open(openAnother(), false);
       assertEquals(written, other.getMetadata(key("s")).orElseThrow());
-      assertEquals(texts(users("m", 3)), other.loadSession(key("s")).orElseThrow().messages().stream()
-          .map(Message::json).toList());
+      assertEquals(
+          texts(users("m", 3)),
+          other.loadSession(key("s")).orElseThrow().messages().stream()
+              .map(Message::json)
+              .toList());
       assertEquals(List.of("subagents/a"), other.listSubpaths(key("s")));
-      assertEquals(List.of("s"), other.listSessions(Scope.project("tck"), 10, null).items().stream()
-          .map(SessionMetadata::sessionId).toList());
+      assertEquals(
+          List.of("s"),
+          other.listSessions(Scope.project("tck"), 10, null).items().stream()
+              .map(SessionMetadata::sessionId)
+              .toList());
     }
 
     @Test
@@ -1154,17 +1419,23 @@ public abstract class StorageBackendContractTest {
       cached.appendMessages(key("s"), users("m", 1));
       for (int round = 0; round < 30; round++) {
         String uuid = "r" + round;
-        Thread reader = new Thread(() -> {
-          for (int i = 0; i < 20; i++) {
-            cached.loadSession(key("s"));
-            cached.getMetadata(key("s"));
-          }
-        });
+        Thread reader =
+            new Thread(
+                () -> {
+                  for (int i = 0; i < 20; i++) {
+                    cached.loadSession(key("s"));
+                    cached.getMetadata(key("s"));
+                  }
+                });
         reader.start();
         cached.appendMessages(key("s"), List.of(user(uuid, uuid)));
         reader.join();
-        assertEquals(round + 2, cached.loadSession(key("s")).orElseThrow().messages().size(), "round " + round);
-        assertEquals(round + 2, cached.getMetadata(key("s")).orElseThrow().messageCount(), "round " + round);
+        assertEquals(
+            round + 2,
+            cached.loadSession(key("s")).orElseThrow().messages().size(),
+            "round " + round);
+        assertEquals(
+            round + 2, cached.getMetadata(key("s")).orElseThrow().messageCount(), "round " + round);
       }
     }
   }
@@ -1175,7 +1446,8 @@ public abstract class StorageBackendContractTest {
     @Test
     void anExportImportsBackWithTheSameMessagesAndTimestamps() {
       String transcript = Fixtures.transcriptWithSubagents();
-      store.saveSession(key("t"), Fixtures.messages(transcript), SaveOptions.tags("x").withSummary("s"));
+      store.saveSession(
+          key("t"), Fixtures.messages(transcript), SaveOptions.tags("x").withSummary("s"));
       for (String[] sub : Fixtures.subagentsOf(transcript)) {
         store.saveSession(key("t").withSubpath(sub[0]), Fixtures.messages(sub[1]));
       }
@@ -1184,7 +1456,9 @@ public abstract class StorageBackendContractTest {
       SessionMetadata t = store.getMetadata(key("t")).orElseThrow();
       SessionMetadata u = store.getMetadata(key("u")).orElseThrow();
       byte[] archive = export(Scope.project("tck"));
-      assertTrue(new String(archive, StandardCharsets.UTF_8).startsWith("{\"format\":\"sessionstore-archive\""));
+      assertTrue(
+          new String(archive, StandardCharsets.UTF_8)
+              .startsWith("{\"format\":\"sessionstore-archive\""));
 
       store.deleteSession(key("t"));
       store.deleteSession(key("u"));
@@ -1209,7 +1483,10 @@ public abstract class StorageBackendContractTest {
       assertEquals(0, again.created());
       assertEquals(2, again.unchanged());
       assertEquals(0, again.messages());
-      assertEquals(version, store.getMetadata(key("t")).orElseThrow().version(), "a re-import changes nothing");
+      assertEquals(
+          version,
+          store.getMetadata(key("t")).orElseThrow().version(),
+          "a re-import changes nothing");
     }
 
     @Test
@@ -1227,7 +1504,8 @@ public abstract class StorageBackendContractTest {
       assertEquals(texts(users("m", 5)), texts(key("grow")));
       assertEquals(List.of("mine"), store.getMetadata(key("grow")).orElseThrow().tags());
       assertEquals(texts(users("other", 3)), texts(key("fork")));
-      ImportResult replaced = store.importSessions(new ByteArrayInputStream(archive), new ImportOptions(true));
+      ImportResult replaced =
+          store.importSessions(new ByteArrayInputStream(archive), new ImportOptions(true));
       assertEquals(1, replaced.replaced());
       assertEquals(texts(users("f", 3)), texts(key("fork")));
     }
@@ -1235,10 +1513,15 @@ public abstract class StorageBackendContractTest {
     @Test
     void oneSessionGivenAsValuesMergesWithTheArchiveRules() {
       java.time.Instant created = java.time.Instant.parse("2025-01-02T03:04:05Z");
-      SessionMetadata m = SessionMetadata.of(key("given"), created).withUpdatedAt(created.plusSeconds(60))
-          .withSummary("given").withAttributes(java.util.Map.of("format", "other"));
+      SessionMetadata m =
+          SessionMetadata.of(key("given"), created)
+              .withUpdatedAt(created.plusSeconds(60))
+              .withSummary("given")
+              .withAttributes(java.util.Map.of("format", "other"));
       ImportOptions options = new ImportOptions(false);
-      ImportResult r = store.importSession(m, users("m", 2), java.util.Map.of("subagents/a", users("a", 1)), options);
+      ImportResult r =
+          store.importSession(
+              m, users("m", 2), java.util.Map.of("subagents/a", users("a", 1)), options);
       assertEquals(1, r.created());
       assertEquals(3, r.messages());
       SessionMetadata stored = store.getMetadata(key("given")).orElseThrow();
@@ -1247,14 +1530,24 @@ public abstract class StorageBackendContractTest {
       assertEquals("given", stored.summary());
       assertEquals(2, stored.messageCount());
       assertEquals(List.of("subagents/a"), store.listSubpaths(key("given")));
-      assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
-          .extended());
+      assertEquals(
+          1,
+          store
+              .importSession(
+                  m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
+              .extended());
       assertEquals(texts(users("m", 3)), texts(key("given")));
-      assertEquals(1, store.importSession(m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
-          .unchanged());
-      assertEquals(List.of(key("given")), store.importSession(m, users("other", 3), java.util.Map.of(), options)
-          .diverged());
-      assertEquals(texts(users("m", 3)), texts(key("given")), "nothing of a diverged session is written");
+      assertEquals(
+          1,
+          store
+              .importSession(
+                  m, users("m", 3), java.util.Map.of("subagents/a", users("a", 1)), options)
+              .unchanged());
+      assertEquals(
+          List.of(key("given")),
+          store.importSession(m, users("other", 3), java.util.Map.of(), options).diverged());
+      assertEquals(
+          texts(users("m", 3)), texts(key("given")), "nothing of a diverged session is written");
     }
 
     @Test
@@ -1269,26 +1562,38 @@ public abstract class StorageBackendContractTest {
       assertEquals(List.of(key("s")), r.diverged());
       assertEquals(0, r.extended());
       assertEquals(0, r.messages());
-      assertEquals(texts(users("m", 1)), texts(key("s")), "nothing of a diverged session is written");
+      assertEquals(
+          texts(users("m", 1)), texts(key("s")), "nothing of a diverged session is written");
       assertEquals(version, store.getMetadata(key("s")).orElseThrow().version());
     }
 
     @Test
     void aMalformedArchiveLineIsReportedAndTheOthersImported() {
       String header = "{\"version\": 1, \"format\": \"sessionstore-archive\"}\n";
-      String good = "{\"sessionId\":\"good\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
-          + "\"tags\":[\"old\"],\"messages\":[" + user("g", "good").json() + "]}\n";
+      String good =
+          "{\"sessionId\":\"good\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-02T00:00:00Z\","
+              + "\"tags\":[\"old\"],\"messages\":["
+              + user("g", "good").json()
+              + "]}\n";
       String badJson = "{\"sessionId\":\"bad\",\n";
-      String badMessage = "{\"sessionId\":\"bad2\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
-          + "\"tags\":[],\"messages\":[" + user("b", "ok").json() + ",[1]]}\n";
-      String badId = "{\"sessionId\":\"../x\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
-          + "\"tags\":[],\"messages\":[]}\n";
+      String badMessage =
+          "{\"sessionId\":\"bad2\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
+              + "\"tags\":[],\"messages\":["
+              + user("b", "ok").json()
+              + ",[1]]}\n";
+      String badId =
+          "{\"sessionId\":\"../x\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\","
+              + "\"tags\":[],\"messages\":[]}\n";
       String archive = header + badJson + good + badMessage + badId;
-      ImportResult r = store.importSessions(new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
-          ImportOptions.DEFAULTS);
+      ImportResult r =
+          store.importSessions(
+              new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
+              ImportOptions.DEFAULTS);
       assertEquals(1, r.created());
-      assertEquals(List.of(2L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
-      SessionMetadata good2 = store.getMetadata(SessionKey.of(store.defaultProject(), "good")).orElseThrow();
+      assertEquals(
+          List.of(2L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+      SessionMetadata good2 =
+          store.getMetadata(SessionKey.of(store.defaultProject(), "good")).orElseThrow();
       assertEquals(Instant.parse("2020-01-02T00:00:00Z"), good2.updatedAt());
       assertEquals(List.of("old"), good2.tags());
       assertTrue(store.getMetadata(SessionKey.of(store.defaultProject(), "bad2")).isEmpty());
@@ -1325,32 +1630,47 @@ public abstract class StorageBackendContractTest {
     }
   }
 
-  /** What an adversarial user sends is stored as it is or refused whole, and the store stays usable. */
+  /**
+   * What an adversarial user sends is stored as it is or refused whole, and the store stays usable.
+   */
   @Nested
   public class HostileInput {
     @Test
     void implausibleCostsAndTurnsAreIgnoredAndTheWholeStoreStaysUsable() {
       store.appendMessages(key("normal"), users("n", 1));
-      List<String> poison = List.of(
-          "{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
-          "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999,\"num_turns\":99999999999999999999999}",
-          "{\"type\":\"result\",\"uuid\":\"c3\",\"total_cost_usd\":1e-999999999,\"num_turns\":-5}",
-          "{\"type\":\"assistant\",\"uuid\":\"c4\",\"costUSD\":-1e1000,\"message\":{\"id\":\"x\"}}",
-          "{\"type\":\"result\",\"uuid\":\"c5\",\"cost_usd\":0.5,\"num_turns\":3}");
-      assertEquals(5, store.appendMessages(key("poison"), poison.stream().map(Message::of).toList()).stored());
+      List<String> poison =
+          List.of(
+              "{\"type\":\"result\",\"uuid\":\"c1\",\"total_cost_usd\":1e1000}",
+              "{\"type\":\"result\",\"uuid\":\"c2\",\"total_cost_usd\":1e999999999,\"num_turns\":99999999999999999999999}",
+              "{\"type\":\"result\",\"uuid\":\"c3\",\"total_cost_usd\":1e-999999999,\"num_turns\":-5}",
+              "{\"type\":\"assistant\",\"uuid\":\"c4\",\"costUSD\":-1e1000,\"message\":{\"id\":\"x\"}}",
+              "{\"type\":\"result\",\"uuid\":\"c5\",\"cost_usd\":0.5,\"num_turns\":3}");
+      assertEquals(
+          5,
+          store.appendMessages(key("poison"), poison.stream().map(Message::of).toList()).stored());
       SessionMetadata m = store.getMetadata(key("poison")).orElseThrow();
-      assertEquals(0, new BigDecimal("0.5").compareTo(m.totalCostUsd()), "costs no session could have are ignored");
+      assertEquals(
+          0,
+          new BigDecimal("0.5").compareTo(m.totalCostUsd()),
+          "costs no session could have are ignored");
       assertEquals(3, m.turns());
       assertEquals(poison, texts(key("poison")));
 
       // Another instance reads it all back: listing, search, export, and the import of that export.
       SessionStore other = open(openAnother(), false);
-      assertEquals(Set.of("normal", "poison"), other.search(SearchQuery.in(Scope.project("tck")).build()).items()
-          .stream().map(SessionMetadata::sessionId).collect(Collectors.toSet()));
+      assertEquals(
+          Set.of("normal", "poison"),
+          other.search(SearchQuery.in(Scope.project("tck")).build()).items().stream()
+              .map(SessionMetadata::sessionId)
+              .collect(Collectors.toSet()));
       ByteArrayOutputStream archive = new ByteArrayOutputStream();
-      assertEquals(2, other.exportSessions(SearchQuery.in(Scope.project("tck")).build(), archive).sessions());
+      assertEquals(
+          2,
+          other.exportSessions(SearchQuery.in(Scope.project("tck")).build(), archive).sessions());
       other.deleteSession(key("poison"));
-      ImportResult r = other.importSessions(new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
+      ImportResult r =
+          other.importSessions(
+              new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
       assertEquals(List.of(), r.rejected());
       assertEquals(1, r.created());
       assertEquals(poison, texts(key("poison")));
@@ -1359,7 +1679,8 @@ public abstract class StorageBackendContractTest {
     @Test
     void aMessageNestedAsDeeplyAsTheStoreAllowsSurvivesExportAndImport() {
       int depth = 5_000;
-      String deep = "{\"type\":\"user\",\"d\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+      String deep =
+          "{\"type\":\"user\",\"d\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
       SessionKey sub = key("deep").withSubpath("subagents/a");
       store.appendMessages(key("deep"), List.of(Message.of(deep)));
       store.appendMessages(sub, List.of(Message.of(deep)));
@@ -1370,13 +1691,16 @@ public abstract class StorageBackendContractTest {
       assertEquals(List.of(deep), texts(key("deep")));
       assertEquals(List.of(deep), texts(sub));
       String deeper = "{\"d\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
-      assertThrows(InvalidInputException.class, () -> store.appendMessages(key("deeper"), List.of(Message.of(deeper))));
+      assertThrows(
+          InvalidInputException.class,
+          () -> store.appendMessages(key("deeper"), List.of(Message.of(deeper))));
       assertTrue(store.getMetadata(key("deeper")).isEmpty());
     }
 
     @Test
     void spaceAroundAMessagesObjectSurvivesExportAndImport() {
-      List<String> spaced = List.of(" {\"type\":\"user\",\"uuid\":\"s1\"} ", "\t{\"type\":\"user\"}\r");
+      List<String> spaced =
+          List.of(" {\"type\":\"user\",\"uuid\":\"s1\"} ", "\t{\"type\":\"user\"}\r");
       store.appendMessages(key("spaced"), spaced.stream().map(Message::of).toList());
       byte[] archive = export(Scope.project("tck"));
       store.deleteSession(key("spaced"));
@@ -1388,20 +1712,34 @@ public abstract class StorageBackendContractTest {
     void archiveTimesBeyondFourDigitYearsAreRejectedLines() {
       String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
       StringBuilder archive = new StringBuilder(header);
-      for (String[] times : List.of(new String[] {"+1000000000-01-01T00:00:00Z", "+1000000000-01-01T00:00:00Z"},
-          new String[] {"2020-01-01T00:00:00Z", "+10000-01-01T00:00:00Z"},
-          new String[] {"-0001-01-01T00:00:00Z", "2020-01-01T00:00:00Z"},
-          new String[] {"2020-01-01T00:00:00.123456789Z", "2020-01-02T00:00:00Z"})) {
-        archive.append("{\"project\":\"tck\",\"sessionId\":\"t").append(archive.length()).append("\",\"createdAt\":\"")
-            .append(times[0]).append("\",\"updatedAt\":\"").append(times[1]).append("\",\"tags\":[],\"messages\":[")
-            .append(user("u", "x").json()).append("]}\n");
+      for (String[] times :
+          List.of(
+              new String[] {"+1000000000-01-01T00:00:00Z", "+1000000000-01-01T00:00:00Z"},
+              new String[] {"2020-01-01T00:00:00Z", "+10000-01-01T00:00:00Z"},
+              new String[] {"-0001-01-01T00:00:00Z", "2020-01-01T00:00:00Z"},
+              new String[] {"2020-01-01T00:00:00.123456789Z", "2020-01-02T00:00:00Z"})) {
+        archive
+            .append("{\"project\":\"tck\",\"sessionId\":\"t")
+            .append(archive.length())
+            .append("\",\"createdAt\":\"")
+            .append(times[0])
+            .append("\",\"updatedAt\":\"")
+            .append(times[1])
+            .append("\",\"tags\":[],\"messages\":[")
+            .append(user("u", "x").json())
+            .append("]}\n");
       }
       ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
-      assertEquals(List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+      assertEquals(
+          List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
       assertEquals(1, r.created());
-      List<SessionMetadata> stored = store.search(SearchQuery.in(Scope.project("tck")).build()).items();
+      List<SessionMetadata> stored =
+          store.search(SearchQuery.in(Scope.project("tck")).build()).items();
       assertEquals(1, stored.size());
-      assertEquals(Instant.parse("2020-01-01T00:00:00.123Z"), stored.get(0).createdAt(), "kept to the millisecond");
+      assertEquals(
+          Instant.parse("2020-01-01T00:00:00.123Z"),
+          stored.get(0).createdAt(),
+          "kept to the millisecond");
     }
 
     @Test
@@ -1420,16 +1758,22 @@ public abstract class StorageBackendContractTest {
         String last;
         try {
           ImportResult r = importBytes(archive);
-          // Damaged data may decode into a few bad lines before the damage is detected; then reading ends.
-          assertEquals(archive == damaged ? r.rejected().size() : 1, r.rejected().size(), r.rejected().toString());
+          // Damaged data may decode into a few bad lines before the damage is detected; then
+          // reading ends.
+          assertEquals(
+              archive == damaged ? r.rejected().size() : 1,
+              r.rejected().size(),
+              r.rejected().toString());
           last = r.rejected().get(r.rejected().size() - 1).reason();
         } catch (InvalidInputException e) {
           last = e.getMessage(); // damaged before the end of the header: not an archive at all
         }
         assertTrue(last.contains("truncated or damaged"), last);
-        for (SessionMetadata m : store.search(SearchQuery.in(Scope.project("tck")).build()).items()) {
+        for (SessionMetadata m :
+            store.search(SearchQuery.in(Scope.project("tck")).build()).items()) {
           String i = m.sessionId().substring(1);
-          assertEquals(texts(users("m" + i, 5)), texts(m.key()), "a session comes in whole or not at all");
+          assertEquals(
+              texts(users("m" + i, 5)), texts(m.key()), "a session comes in whole or not at all");
         }
       }
     }
@@ -1443,7 +1787,10 @@ public abstract class StorageBackendContractTest {
     }
   }
 
-  /** Old sessions are removed whole; a backend's own housekeeping never removes what a head refers to. */
+  /**
+   * Old sessions are removed whole; a backend's own housekeeping never removes what a head refers
+   * to.
+   */
   @Nested
   public class CleanupAndHousekeeping {
     @Test
@@ -1461,20 +1808,25 @@ public abstract class StorageBackendContractTest {
       assertEquals(List.of("old"), dry.removed().stream().map(SessionMetadata::sessionId).toList());
       assertTrue(store.loadSession(key("old")).isPresent(), "a dry run removes nothing");
 
-      CleanupResult done = store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), false);
+      CleanupResult done =
+          store.cleanupOldSessions(Duration.ofDays(30), Scope.project("tck"), false);
       assertEquals(1, done.count());
       assertTrue(store.loadSession(key("old")).isEmpty());
       assertTrue(store.loadSession(key("old").withSubpath("subagents/a")).isEmpty());
       assertTrue(store.loadSession(key("fresh")).isPresent());
-      assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isPresent(), "other projects untouched");
+      assertTrue(
+          store.loadSession(SessionKey.of("elsewhere", "old-too")).isPresent(),
+          "other projects untouched");
 
-      assertEquals(1, store.cleanupOldSessions(Duration.ofDays(30), Scope.allProjects(), false).count());
+      assertEquals(
+          1, store.cleanupOldSessions(Duration.ofDays(30), Scope.allProjects(), false).count());
       assertTrue(store.loadSession(SessionKey.of("elsewhere", "old-too")).isEmpty());
     }
 
     @Test
     void housekeepingNeverRemovesWhatACommittedHeadRefersTo() {
-      Assumptions.assumeTrue(backend instanceof SupportsHousekeeping, "the backend does not declare housekeeping");
+      Assumptions.assumeTrue(
+          backend instanceof SupportsHousekeeping, "the backend does not declare housekeeping");
       store.appendMessages(key("kept"), users("k", 3));
       store.appendMessages(key("kept").withSubpath("subagents/a"), users("a", 2));
       store.appendMessages(key("gone"), users("g", 2));
@@ -1484,10 +1836,15 @@ public abstract class StorageBackendContractTest {
       long removed = ((SupportsHousekeeping) backend).removeLeftovers();
       assertTrue(removed >= 0);
       SessionStore other = open(openAnother(), false);
-      assertEquals(texts(users("k", 3)), texts(other.loadSession(key("kept")).orElseThrow().messages()));
-      assertEquals(texts(users("a", 2)),
-          texts(other.loadSession(key("kept").withSubpath("subagents/a")).orElseThrow().messages()));
-      assertEquals(texts(users("r2", 2)), texts(other.loadSession(key("replaced")).orElseThrow().messages()));
+      assertEquals(
+          texts(users("k", 3)), texts(other.loadSession(key("kept")).orElseThrow().messages()));
+      assertEquals(
+          texts(users("a", 2)),
+          texts(
+              other.loadSession(key("kept").withSubpath("subagents/a")).orElseThrow().messages()));
+      assertEquals(
+          texts(users("r2", 2)),
+          texts(other.loadSession(key("replaced")).orElseThrow().messages()));
       assertTrue(other.loadSession(key("gone")).isEmpty());
     }
   }
@@ -1497,39 +1854,98 @@ public abstract class StorageBackendContractTest {
   public class AtomicCommits {
     @Test
     void atomicCommitsApplyAllOrNone() {
-      Assumptions.assumeTrue(backend instanceof SupportsAtomicCommits, "the backend does not declare atomic commits");
+      Assumptions.assumeTrue(
+          backend instanceof SupportsAtomicCommits, "the backend does not declare atomic commits");
       SupportsAtomicCommits atomic = (SupportsAtomicCommits) backend;
       store.appendMessages(key("s"), users("m", 1));
       StoredHead main = backend.head(key("s")).orElseThrow();
       SessionKey sub = key("s").withSubpath("subagents/a");
-      SessionMetadata subMetadata = new SessionMetadata("tck", "s", START, START, 1, BigDecimal.ZERO, 0, List.of(),
-          null, Map.of(), List.of(), 1);
-      Commit subCommit = new Commit(Commit.Kind.REPLACE, 0, List.of(user("a", "a").json()),
-          new StoredHead(sub, subMetadata, 7, ""));
+      SessionMetadata subMetadata =
+          new SessionMetadata(
+              "tck",
+              "s",
+              START,
+              START,
+              1,
+              BigDecimal.ZERO,
+              0,
+              List.of(),
+              null,
+              Map.of(),
+              List.of(),
+              1);
+      Commit subCommit =
+          new Commit(
+              Commit.Kind.REPLACE,
+              0,
+              List.of(user("a", "a").json()),
+              new StoredHead(sub, subMetadata, 7, ""));
       SessionMetadata m = main.metadata();
-      SessionMetadata listing = new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(),
-          m.messageCount(), m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), List.of("subagents/a"),
-          m.version() + 1);
-      StoredHead mainAfter = new StoredHead(main.key(), listing, main.generation(), main.derivation());
-      Commit stale = new Commit(Commit.Kind.METADATA, m.version() - 1, List.of(),
-          new StoredHead(main.key(), metadataAt(listing, m.version()), main.generation(), main.derivation()));
+      SessionMetadata listing =
+          new SessionMetadata(
+              m.project(),
+              m.sessionId(),
+              m.createdAt(),
+              m.updatedAt(),
+              m.messageCount(),
+              m.totalCostUsd(),
+              m.turns(),
+              m.tags(),
+              m.summary(),
+              m.attributes(),
+              List.of("subagents/a"),
+              m.version() + 1);
+      StoredHead mainAfter =
+          new StoredHead(main.key(), listing, main.generation(), main.derivation());
+      Commit stale =
+          new Commit(
+              Commit.Kind.METADATA,
+              m.version() - 1,
+              List.of(),
+              new StoredHead(
+                  main.key(),
+                  metadataAt(listing, m.version()),
+                  main.generation(),
+                  main.derivation()));
 
       assertThrows(ConflictException.class, () -> atomic.commitAll(List.of(subCommit, stale)));
       assertTrue(backend.head(sub).isEmpty(), "a conflict in one commit applies none");
       assertEquals(main, backend.head(key("s")).orElseThrow());
 
-      atomic.commitAll(List.of(subCommit, new Commit(Commit.Kind.METADATA, m.version(), List.of(), mainAfter)));
+      atomic.commitAll(
+          List.of(subCommit, new Commit(Commit.Kind.METADATA, m.version(), List.of(), mainAfter)));
       SessionStore other = open(openAnother(), false);
       assertEquals(List.of("subagents/a"), other.getMetadata(key("s")).orElseThrow().subpaths());
-      assertEquals(List.of(user("a", "a").json()), other.loadSession(sub).orElseThrow().messages().stream()
-          .map(Message::json).toList());
-      assertThrows(IllegalArgumentException.class, () -> atomic.commitAll(List.of(subCommit,
-          new Commit(Commit.Kind.REPLACE, 0, List.of(), new StoredHead(key("other"), subMetadata, 8, "")))));
+      assertEquals(
+          List.of(user("a", "a").json()),
+          other.loadSession(sub).orElseThrow().messages().stream().map(Message::json).toList());
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              atomic.commitAll(
+                  List.of(
+                      subCommit,
+                      new Commit(
+                          Commit.Kind.REPLACE,
+                          0,
+                          List.of(),
+                          new StoredHead(key("other"), subMetadata, 8, "")))));
     }
 
     private static SessionMetadata metadataAt(SessionMetadata m, long version) {
-      return new SessionMetadata(m.project(), m.sessionId(), m.createdAt(), m.updatedAt(), m.messageCount(),
-          m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), m.subpaths(), version);
+      return new SessionMetadata(
+          m.project(),
+          m.sessionId(),
+          m.createdAt(),
+          m.updatedAt(),
+          m.messageCount(),
+          m.totalCostUsd(),
+          m.turns(),
+          m.tags(),
+          m.summary(),
+          m.attributes(),
+          m.subpaths(),
+          version);
     }
   }
 }

@@ -35,20 +35,24 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * The local file backend: a directory that holds, for every transcript, its messages as JSON Lines (one file per
- * generation, only ever appended to) and a snapshot of its head; and one index log whose records commit every
- * change. See {@link IndexLog} for the log and the module README for the layout and its guarantees.
+ * The local file backend: a directory that holds, for every transcript, its messages as JSON Lines
+ * (one file per generation, only ever appended to) and a snapshot of its head; and one index log
+ * whose records commit every change. See {@link IndexLog} for the log and the module README for the
+ * layout and its guarantees.
  *
- * <p>A commit runs under the session's lock (threads and processes): it checks the version in the index, appends
- * the messages to the data file and forces them to disk, then appends the index record and forces it — the commit
- * point — and last refreshes the head snapshot. A crash before the index record leaves bytes past the committed
- * length, which are never read and are cut off by the next write. Appending costs the size of the new messages.
+ * <p>A commit runs under the session's lock (threads and processes): it checks the version in the
+ * index, appends the messages to the data file and forces them to disk, then appends the index
+ * record and forces it — the commit point — and last refreshes the head snapshot. A crash before
+ * the index record leaves bytes past the committed length, which are never read and are cut off by
+ * the next write. Appending costs the size of the new messages.
  */
 public final class FileBackend implements StorageBackend, SupportsAtomicCommits {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileBackend.class);
   static final String LAYOUT = "sessionstore-file";
+
   /** 2: index records that group several heads (layout 1 stores are upgraded when opened). */
   static final int LAYOUT_VERSION = 2;
+
   private static final String HEAD_SNAPSHOT = "head.json";
 
   private final Path root;
@@ -56,7 +60,10 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   private final FileLocks locks;
   private final IndexLog index;
   private volatile boolean closed;
-  /** Transcript directories whose files of replaced generations could not be deleted after a commit. */
+
+  /**
+   * Transcript directories whose files of replaced generations could not be deleted after a commit.
+   */
   private final java.util.Set<Path> untidy = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static final long COMPACT_AFTER = 10_000;
@@ -70,7 +77,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     this.root = dir.toAbsolutePath().normalize();
     this.names = new FileNames(root);
     this.locks = new FileLocks(root.resolve("locks"));
-    this.index = new IndexLog(root.resolve("index.log"), locks, this::snapshotRecords, compactAfter);
+    this.index =
+        new IndexLog(root.resolve("index.log"), locks, this::snapshotRecords, compactAfter);
   }
 
   /** The directory of the store. */
@@ -90,7 +98,10 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     }
   }
 
-  /** Writes the format marker and an empty index into a new store; checks the marker of an existing one. */
+  /**
+   * Writes the format marker and an empty index into a new store; checks the marker of an existing
+   * one.
+   */
   private void checkFormat() throws IOException {
     Path marker = root.resolve("format");
     if (!Files.exists(marker)) {
@@ -110,16 +121,30 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     } catch (IOException e) {
       n = null;
     }
-    if (n == null || !LAYOUT.equals(n.path("layout").asText()) || !n.path("version").isIntegralNumber()) {
-      throw new ConfigurationException("Cannot use " + root + " as a file store: its format marker " + marker
-          + " is not one sessionstore wrote");
+    if (n == null
+        || !LAYOUT.equals(n.path("layout").asText())
+        || !n.path("version").isIntegralNumber()) {
+      throw new ConfigurationException(
+          "Cannot use "
+              + root
+              + " as a file store: its format marker "
+              + marker
+              + " is not one sessionstore wrote");
     }
     if (n.get("version").asInt() > LAYOUT_VERSION) {
-      throw new ConfigurationException("Cannot use " + root + ": it was written by a newer sessionstore (layout "
-          + "version " + n.get("version").asInt() + ", this one reads " + LAYOUT_VERSION + "); upgrade sessionstore");
+      throw new ConfigurationException(
+          "Cannot use "
+              + root
+              + ": it was written by a newer sessionstore (layout "
+              + "version "
+              + n.get("version").asInt()
+              + ", this one reads "
+              + LAYOUT_VERSION
+              + "); upgrade sessionstore");
     }
     if (n.get("version").asInt() < LAYOUT_VERSION) {
-      // Older sessionstores cannot read the records this one writes: from now on they refuse the store clearly.
+      // Older sessionstores cannot read the records this one writes: from now on they refuse the
+      // store clearly.
       try (FileLocks.Held held = locks.index()) {
         SecureFiles.replace(marker, format().getBytes(StandardCharsets.UTF_8), true);
       }
@@ -166,34 +191,40 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       }
       // Lines end at '\n' only: a message may hold a lone '\r' between its tokens.
       Utf8Lines lines = new Utf8Lines(in, false);
-      Iterator<String> it = new Iterator<>() {
-        private String next = lines.next();
+      Iterator<String> it =
+          new Iterator<>() {
+            private String next = lines.next();
 
-        @Override
-        public boolean hasNext() {
-          return next != null;
-        }
-
-        @Override
-        public String next() {
-          if (next == null) {
-            throw new java.util.NoSuchElementException();
-          }
-          String current = next;
-          next = lines.next();
-          return current;
-        }
-      };
-      return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false)
-          .skip(from - start[0]).limit(count).onClose(() -> {
-            try {
-              in.close();
-            } catch (IOException ex) {
-              throw new UncheckedIOException(ex);
+            @Override
+            public boolean hasNext() {
+              return next != null;
             }
-          });
+
+            @Override
+            public String next() {
+              if (next == null) {
+                throw new java.util.NoSuchElementException();
+              }
+              String current = next;
+              next = lines.next();
+              return current;
+            }
+          };
+      return StreamSupport.stream(
+              Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false)
+          .skip(from - start[0])
+          .limit(count)
+          .onClose(
+              () -> {
+                try {
+                  in.close();
+                } catch (IOException ex) {
+                  throw new UncheckedIOException(ex);
+                }
+              });
     } catch (NoSuchFileException e) {
-      throw new ConflictException("Cannot read " + head.key() + ": it was replaced or deleted while being read");
+      throw new ConflictException(
+          "Cannot read " + head.key() + ": it was replaced or deleted while being read");
     } catch (IOException e) {
       throw unavailable("read " + head.key(), e);
     }
@@ -205,8 +236,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   /**
-   * Under the session's lock: every commit is checked, every data file written and forced, then one index record
-   * holds all the new heads, so the commits count together or not at all.
+   * Under the session's lock: every commit is checked, every data file written and forced, then one
+   * index record holds all the new heads, so the commits count together or not at all.
    */
   @Override
   public void commitAll(List<Commit> commits) {
@@ -214,7 +245,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     SessionKey session = commits.get(0).head().key().main();
     if (commits.stream().map(c -> c.head().key()).distinct().count() != commits.size()
         || commits.stream().anyMatch(c -> !c.head().key().main().equals(session))) {
-      throw new IllegalArgumentException("Commits applied as one must be for distinct transcripts of one session");
+      throw new IllegalArgumentException(
+          "Commits applied as one must be for distinct transcripts of one session");
     }
     try (FileLocks.Held held = locks.session(session)) {
       List<IndexLog.Entry> current = new ArrayList<>(commits.size());
@@ -228,24 +260,34 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         for (; written < commits.size(); written++) {
           Commit commit = commits.get(written);
           Path dir = names.transcriptDir(commit.head().key());
-          bytes[written] = switch (commit.kind()) {
-            case METADATA -> current.get(written) == null ? 0 : current.get(written).bytes();
-            case APPEND -> appendData(dir, commit, current.get(written));
-            case REPLACE -> writeData(dir, commit, current.get(written));
-          };
+          bytes[written] =
+              switch (commit.kind()) {
+                case METADATA -> current.get(written) == null ? 0 : current.get(written).bytes();
+                case APPEND -> appendData(dir, commit, current.get(written));
+                case REPLACE -> writeData(dir, commit, current.get(written));
+              };
           records.add(IndexLog.putRecord(commit.head(), bytes[written]));
         }
         index.append(IndexLog.groupRecord(records));
       } catch (IOException | RuntimeException e) {
         for (int i = Math.min(written, commits.size() - 1); i >= 0; i--) {
           Commit commit = commits.get(i);
-          discard(commit.head().key(), names.transcriptDir(commit.head().key()), commit, current.get(i), e);
+          discard(
+              commit.head().key(),
+              names.transcriptDir(commit.head().key()),
+              commit,
+              current.get(i),
+              e);
         }
         throw e;
       }
       for (int i = 0; i < commits.size(); i++) {
         Commit commit = commits.get(i);
-        afterCommit(commit.head().key(), names.transcriptDir(commit.head().key()), commit, bytes[i],
+        afterCommit(
+            commit.head().key(),
+            names.transcriptDir(commit.head().key()),
+            commit,
+            bytes[i],
             current.get(i) == null || commit.kind() == Commit.Kind.REPLACE);
       }
     } catch (IOException e) {
@@ -259,22 +301,31 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     IndexLog.Entry current = index.entry(key);
     long version = current == null ? 0 : current.head().version();
     if (version != commit.expectedVersion()) {
-      throw new ConflictException("Cannot write " + key + ": it is at version " + version + ", not "
-          + commit.expectedVersion());
+      throw new ConflictException(
+          "Cannot write "
+              + key
+              + ": it is at version "
+              + version
+              + ", not "
+              + commit.expectedVersion());
     }
-    if (current != null && commit.kind() != Commit.Kind.REPLACE
+    if (current != null
+        && commit.kind() != Commit.Kind.REPLACE
         && current.head().generation() != commit.head().generation()) {
-      throw new ConflictException("Cannot write " + key + ": it was deleted and created anew meanwhile");
+      throw new ConflictException(
+          "Cannot write " + key + ": it was deleted and created anew meanwhile");
     }
     return current;
   }
 
   /**
-   * Takes back the data of a commit that failed before its commit point (a disk that filled up must not stay full of
-   * it, and a new generation's file would never be overwritten). The index is asked first: a record whose force
-   * failed may still have been written, and then the data is the transcript's.
+   * Takes back the data of a commit that failed before its commit point (a disk that filled up must
+   * not stay full of it, and a new generation's file would never be overwritten). The index is
+   * asked first: a record whose force failed may still have been written, and then the data is the
+   * transcript's.
    */
-  private void discard(SessionKey key, Path dir, Commit commit, IndexLog.Entry current, Exception failure) {
+  private void discard(
+      SessionKey key, Path dir, Commit commit, IndexLog.Entry current, Exception failure) {
     try {
       IndexLog.Entry now = index.entry(key);
       if (now != null && now.head().equals(commit.head())) {
@@ -296,14 +347,18 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   /**
-   * Housekeeping after the commit point: the write has happened, so a failure here is logged, not reported as a
-   * failed write (a caller would retry and store its messages twice). The head snapshot is rewritten by every
-   * commit; other generations' files that could not be deleted are tried again at the transcript's next commit.
+   * Housekeeping after the commit point: the write has happened, so a failure here is logged, not
+   * reported as a failed write (a caller would retry and store its messages twice). The head
+   * snapshot is rewritten by every commit; other generations' files that could not be deleted are
+   * tried again at the transcript's next commit.
    */
-  private void afterCommit(SessionKey key, Path dir, Commit commit, long bytes, boolean newGeneration) {
+  private void afterCommit(
+      SessionKey key, Path dir, Commit commit, long bytes, boolean newGeneration) {
     try {
-      SecureFiles.replace(dir.resolve(HEAD_SNAPSHOT),
-          IndexLog.line(IndexLog.putRecord(commit.head(), bytes)).getBytes(StandardCharsets.UTF_8), false);
+      SecureFiles.replace(
+          dir.resolve(HEAD_SNAPSHOT),
+          IndexLog.line(IndexLog.putRecord(commit.head(), bytes)).getBytes(StandardCharsets.UTF_8),
+          false);
       if (newGeneration || untidy.remove(dir)) {
         removeOtherGenerations(dir, commit.head().generation());
       }
@@ -319,7 +374,10 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     return e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e);
   }
 
-  /** Appends to the generation's data file after its committed bytes; returns the new committed length. */
+  /**
+   * Appends to the generation's data file after its committed bytes; returns the new committed
+   * length.
+   */
   private long appendData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
     SecureFiles.createDirectories(dir);
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
@@ -345,10 +403,12 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
 
   private long writeData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
     SecureFiles.createDirectories(dir);
-    // Only the committed generation counts: others are leftovers of writes that failed or crashed before their commit.
+    // Only the committed generation counts: others are leftovers of writes that failed or crashed
+    // before their commit.
     tidy(dir, current == null ? commit.head().generation() : current.head().generation());
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
-    try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       long written = write(ch, data, commit.messages(), 0);
       SecureFiles.force(ch, data);
       SecureFiles.syncDirectory(dir);
@@ -356,7 +416,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     }
   }
 
-  private static long write(FileChannel ch, Path data, List<String> messages, long position) throws IOException {
+  private static long write(FileChannel ch, Path data, List<String> messages, long position)
+      throws IOException {
     StringBuilder text = new StringBuilder();
     for (String m : messages) {
       text.append(m).append('\n');
@@ -367,8 +428,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   /**
-   * Deletes leftover data files before a write, where they may hold the space it needs; when that fails, the write
-   * goes on and the files are tried again after its commit.
+   * Deletes leftover data files before a write, where they may hold the space it needs; when that
+   * fails, the write goes on and the files are tried again after its commit.
    */
   private void tidy(Path dir, long keep) {
     try {
@@ -378,7 +439,10 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     }
   }
 
-  /** Deletes data files of other generations: replaced ones, or leftovers of a transcript deleted before. */
+  /**
+   * Deletes data files of other generations: replaced ones, or leftovers of a transcript deleted
+   * before.
+   */
   private static void removeOtherGenerations(Path dir, long generation) throws IOException {
     String keep = FileNames.dataFileName(generation);
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "m-*.jsonl")) {
@@ -417,14 +481,15 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       IndexLog.Entry current = index.entry(key);
       long version = current == null ? 0 : current.head().version();
       if (expectedVersion != ANY_VERSION && version != expectedVersion) {
-        throw new ConflictException("Cannot delete " + key + ": it is at version " + version + ", not "
-            + expectedVersion);
+        throw new ConflictException(
+            "Cannot delete " + key + ": it is at version " + version + ", not " + expectedVersion);
       }
       boolean exists = current != null || (!key.isSubpath() && !index.subpaths(key).isEmpty());
       if (exists) {
         index.append(IndexLog.deleteRecord(key));
       }
-      // The record committed the delete; the files go after it. A crash or a failure here leaves files no index
+      // The record committed the delete; the files go after it. A crash or a failure here leaves
+      // files no index
       // record refers to: a failure is logged, not reported (the delete happened).
       Path dir = key.isSubpath() ? names.transcriptDir(key) : names.sessionDir(key);
       try {
@@ -445,8 +510,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     if (!Files.isDirectory(projects)) {
       return records;
     }
-    try (Stream<Path> snapshots = Files.find(projects, 5,
-        (p, a) -> a.isRegularFile() && p.getFileName().toString().equals(HEAD_SNAPSHOT))) {
+    try (Stream<Path> snapshots =
+        Files.find(
+            projects,
+            5,
+            (p, a) -> a.isRegularFile() && p.getFileName().toString().equals(HEAD_SNAPSHOT))) {
       for (Path p : snapshots.toList()) {
         String record = IndexLog.record(Files.readString(p, StandardCharsets.UTF_8).strip());
         if (record != null) {
@@ -469,7 +537,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   private BackendUnavailableException unavailable(String what, IOException e) {
-    return new BackendUnavailableException("Cannot " + what + " in " + root + ": " + IoErrors.describe(e), e);
+    return new BackendUnavailableException(
+        "Cannot " + what + " in " + root + ": " + IoErrors.describe(e), e);
   }
-
 }

@@ -6,7 +6,10 @@ import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StorageBackendProvider;
 import java.util.List;
 
-/** Provides the {@code file} backend: {@code sessionstore.backend=file}, directory {@code sessionstore.file.dir}. */
+/**
+ * Provides the {@code file} backend: {@code sessionstore.backend=file}, directory {@code
+ * sessionstore.file.dir}.
+ */
 public final class FileBackendProvider implements StorageBackendProvider {
   public static final String NAME = "file";
   public static final String DIR = "dir";
@@ -19,7 +22,8 @@ public final class FileBackendProvider implements StorageBackendProvider {
 
   @Override
   public List<ConfigKey> configKeys() {
-    return List.of(ConfigKey.of(DIR, DEFAULT_DIR, "directory of the store (created 0700 when missing)"));
+    return List.of(
+        ConfigKey.of(DIR, DEFAULT_DIR, "directory of the store (created 0700 when missing)"));
   }
 
   @Override

@@ -10,10 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Locks shared by threads and processes. A file lock alone does not exclude threads of one JVM (a second lock on
- * the same file throws there), so each lock file is paired with an in-JVM lock held first. Lock files are never
- * deleted: a lock on a file that another process deleted would exclude nobody. Sessions map to a fixed set of
- * stripes.
+ * Locks shared by threads and processes. A file lock alone does not exclude threads of one JVM (a
+ * second lock on the same file throws there), so each lock file is paired with an in-JVM lock held
+ * first. Lock files are never deleted: a lock on a file that another process deleted would exclude
+ * nobody. Sessions map to a fixed set of stripes.
  */
 final class FileLocks {
   private static final int STRIPES = 64;
@@ -44,7 +44,8 @@ final class FileLocks {
   }
 
   private static Held acquire(Path file) throws IOException {
-    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new ReentrantLock());
+    ReentrantLock jvm =
+        JVM_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new ReentrantLock());
     jvm.lock();
     FileChannel ch = null;
     try {

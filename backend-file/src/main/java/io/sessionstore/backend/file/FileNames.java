@@ -9,9 +9,10 @@ import java.util.HexFormat;
 
 /**
  * Where a transcript lives under the store's directory. Names are percent-encoded (anything outside
- * {@code [a-z0-9._-]}, upper-case letters included, so that {@code A} and {@code a} stay two sessions on a
- * case-insensitive file system), and an encoding longer than fits a file name becomes a prefix plus a hash. No
- * name can contain a path separator after encoding, so no key reaches outside the directory.
+ * {@code [a-z0-9._-]}, upper-case letters included, so that {@code A} and {@code a} stay two
+ * sessions on a case-insensitive file system), and an encoding longer than fits a file name becomes
+ * a prefix plus a hash. No name can contain a path separator after encoding, so no key reaches
+ * outside the directory.
  */
 final class FileNames {
   private static final int MAX_FILE_NAME = 200;
@@ -47,7 +48,8 @@ final class FileNames {
       if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
         out.append((char) c);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }
@@ -60,7 +62,9 @@ final class FileNames {
 
   private static String sha256Hex(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -27,23 +27,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store's index: an append-only log whose records are the commit points of every change, and this process's
- * view of it (the current head of every transcript), kept up to date by reading only what other processes added
- * since the last look.
+ * The store's index: an append-only log whose records are the commit points of every change, and
+ * this process's view of it (the current head of every transcript), kept up to date by reading only
+ * what other processes added since the last look.
  *
- * <p>One record per line, {@code <crc32> P <bytes> <head json>} (a transcript's new head and how many bytes of its
- * data file are committed), {@code <crc32> G [<P record>, …]} (several transcripts of one session committed as one)
- * or {@code <crc32> D <key json>} (a transcript deleted; a session's main key deletes its sub-transcripts too). A line that ends without {@code \n} is a write cut off by a crash: it never counts and the
- * next writer cuts it off. A complete line whose checksum fails means damage: the log is rebuilt from the
- * transcripts' head snapshots. The log is rewritten without dead records once they outnumber the live ones.
+ * <p>One record per line, {@code <crc32> P <bytes> <head json>} (a transcript's new head and how
+ * many bytes of its data file are committed), {@code <crc32> G [<P record>, …]} (several
+ * transcripts of one session committed as one) or {@code <crc32> D <key json>} (a transcript
+ * deleted; a session's main key deletes its sub-transcripts too). A line that ends without {@code
+ * \n} is a write cut off by a crash: it never counts and the next writer cuts it off. A complete
+ * line whose checksum fails means damage: the log is rebuilt from the transcripts' head snapshots.
+ * The log is rewritten without dead records once they outnumber the live ones.
  */
 final class IndexLog {
   private static final Logger LOG = LoggerFactory.getLogger(IndexLog.class);
   private static final int MAX_CHECKPOINTS = 16;
 
-  /** A transcript's committed state, with recent (message count, byte offset) pairs of its data file. */
+  /**
+   * A transcript's committed state, with recent (message count, byte offset) pairs of its data
+   * file.
+   */
   record Entry(StoredHead head, long bytes, long[][] checkpoints) {
-    /** The byte offset at which message {@code index} starts, when known, else the nearest known before it. */
+    /**
+     * The byte offset at which message {@code index} starts, when known, else the nearest known
+     * before it.
+     */
     long[] checkpointAtOrBefore(long index) {
       long[] best = {0, 0};
       for (long[] c : checkpoints) {
@@ -70,7 +78,10 @@ final class IndexLog {
     List<String> snapshotRecords() throws IOException;
   }
 
-  /** @param compactAfter how many records the log may hold before it is compacted (when most are dead) */
+  /**
+   * @param compactAfter how many records the log may hold before it is compacted (when most are
+   *     dead)
+   */
   IndexLog(Path file, FileLocks locks, Rebuilder rebuilder, long compactAfter) {
     this.file = file;
     this.locks = locks;
@@ -84,7 +95,8 @@ final class IndexLog {
   }
 
   /**
-   * One record for several put records that count together: {@code G ["P …","P …"]}, or the one put record itself.
+   * One record for several put records that count together: {@code G ["P …","P …"]}, or the one put
+   * record itself.
    */
   static String groupRecord(List<String> putRecords) {
     if (putRecords.size() == 1) {
@@ -96,7 +108,8 @@ final class IndexLog {
   }
 
   static String deleteRecord(SessionKey key) {
-    ArrayNode a = Json.MAPPER.createArrayNode().add(key.project()).add(key.sessionId()).add(key.subpath());
+    ArrayNode a =
+        Json.MAPPER.createArrayNode().add(key.project()).add(key.sessionId()).add(key.subpath());
     return "D " + a;
   }
 
@@ -117,7 +130,8 @@ final class IndexLog {
     return String.format("%08x", crc.getValue()).equals(line.substring(0, 8)) ? record : null;
   }
 
-  // ---- reading ------------------------------------------------------------------------------------------------
+  // ---- reading
+  // ------------------------------------------------------------------------------------------------
 
   synchronized Entry entry(SessionKey key) throws IOException {
     refresh();
@@ -141,7 +155,9 @@ final class IndexLog {
     return s == null ? List.of() : List.copyOf(s);
   }
 
-  /** Reads what other processes appended since the last look; a missing or damaged log is rebuilt. */
+  /**
+   * Reads what other processes appended since the last look; a missing or damaged log is rebuilt.
+   */
   synchronized void refresh() throws IOException {
     if (!tail()) {
       rebuild();
@@ -169,11 +185,13 @@ final class IndexLog {
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       // A compaction may have renamed another file into place between the look above and the open.
-      if (!Objects.equals(Files.readAttributes(file, BasicFileAttributes.class).fileKey(), fileKey)) {
+      if (!Objects.equals(
+          Files.readAttributes(file, BasicFileAttributes.class).fileKey(), fileKey)) {
         return tail();
       }
       long size = ch.size();
-      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 16, Math.max(0, size - offset)));
+      ByteBuffer buf =
+          ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 16, Math.max(0, size - offset)));
       long pos = offset;
       while (buf.hasRemaining()) {
         int n = ch.read(buf, pos);
@@ -281,27 +299,34 @@ final class IndexLog {
     }
   }
 
-  // ---- writing ------------------------------------------------------------------------------------------------
+  // ---- writing
+  // ------------------------------------------------------------------------------------------------
 
   /**
-   * Appends a record and forces it to disk: the moment the change it describes is committed. The caller holds the
-   * lock of the transcript's session, so nobody else changes that transcript meanwhile. When this throws, the record
-   * was cut off again where that could be done (see the caller). Work after the commit point (reading the record back,
-   * compaction) only logs its failures: the change has happened, and compaction is tried again at the next append.
+   * Appends a record and forces it to disk: the moment the change it describes is committed. The
+   * caller holds the lock of the transcript's session, so nobody else changes that transcript
+   * meanwhile. When this throws, the record was cut off again where that could be done (see the
+   * caller). Work after the commit point (reading the record back, compaction) only logs its
+   * failures: the change has happened, and compaction is tried again at the next append.
    */
   synchronized void append(String record) throws IOException {
     try (FileLocks.Held held = locks.index()) {
       if (!tail()) {
         rewrite(snapshotLines());
       }
-      try (FileChannel ch = SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
         long end = validEnd(ch);
         if (end < ch.size()) {
-          LOG.warn("Cutting off an unfinished index record at byte {} of {} (a writer crashed)", end, file);
+          LOG.warn(
+              "Cutting off an unfinished index record at byte {} of {} (a writer crashed)",
+              end,
+              file);
           SecureFiles.truncate(ch, file, end);
         }
         try {
-          SecureFiles.writeFully(ch, file, ByteBuffer.wrap(line(record).getBytes(StandardCharsets.UTF_8)), end);
+          SecureFiles.writeFully(
+              ch, file, ByteBuffer.wrap(line(record).getBytes(StandardCharsets.UTF_8)), end);
           SecureFiles.force(ch, file);
         } catch (IOException | RuntimeException e) {
           try {
@@ -314,13 +339,18 @@ final class IndexLog {
       }
       try {
         if (!tail()) {
-          LOG.warn("The index {} could not be read back after a commit; it is rebuilt at the next read", file);
+          LOG.warn(
+              "The index {} could not be read back after a commit; it is rebuilt at the next read",
+              file);
         } else if (records > compactAfter && records > 4L * entries.size()) {
           rewrite(liveLines());
         }
       } catch (IOException | RuntimeException e) {
-        LOG.warn("Committed a change, but could not read back or compact the index {} (tried again at the next "
-            + "write): {}", file, e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e));
+        LOG.warn(
+            "Committed a change, but could not read back or compact the index {} (tried again at the next "
+                + "write): {}",
+            file,
+            e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e));
       }
     }
   }
@@ -366,7 +396,9 @@ final class IndexLog {
   }
 
   private String snapshotLines() throws IOException {
-    LOG.warn("Rebuilding the session index {} from the sessions' head snapshots (it was missing or damaged)", file);
+    LOG.warn(
+        "Rebuilding the session index {} from the sessions' head snapshots (it was missing or damaged)",
+        file);
     StringBuilder out = new StringBuilder();
     for (String record : rebuilder.snapshotRecords()) {
       out.append(line(record));
@@ -374,7 +406,9 @@ final class IndexLog {
     return out.toString();
   }
 
-  /** Replaces the log (compaction or rebuild) and reads it anew. The caller holds the index lock. */
+  /**
+   * Replaces the log (compaction or rebuild) and reads it anew. The caller holds the index lock.
+   */
   private void rewrite(String content) throws IOException {
     SecureFiles.replace(file, content.getBytes(StandardCharsets.UTF_8), true);
     clear();

@@ -14,24 +14,32 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * File operations of the file backend: everything it creates is private to its owner (directories {@code 0700},
- * files {@code 0600}, set at creation, since sessions hold prompts, code and secrets), and durable writes force
- * the data and the directory entry to disk.
+ * File operations of the file backend: everything it creates is private to its owner (directories
+ * {@code 0700}, files {@code 0600}, set at creation, since sessions hold prompts, code and
+ * secrets), and durable writes force the data and the directory entry to disk.
  */
 final class SecureFiles {
-  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-  private static final FileAttribute<?>[] DIR_ATTRS = POSIX
-      ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
-      : new FileAttribute<?>[0];
-  private static final FileAttribute<?>[] FILE_ATTRS = POSIX
-      ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-      : new FileAttribute<?>[0];
+  private static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  private static final FileAttribute<?>[] DIR_ATTRS =
+      POSIX
+          ? new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
+          }
+          : new FileAttribute<?>[0];
+  private static final FileAttribute<?>[] FILE_ATTRS =
+      POSIX
+          ? new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+          }
+          : new FileAttribute<?>[0];
 
   private SecureFiles() {}
 
   /**
-   * Creates the directory and any missing parents, each {@code 0700}, and forces each new entry into its parent
-   * directory, so that a commit never refers to a folder a power loss could take back.
+   * Creates the directory and any missing parents, each {@code 0700}, and forces each new entry
+   * into its parent directory, so that a commit never refers to a folder a power loss could take
+   * back.
    */
   static void createDirectories(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
@@ -60,7 +68,8 @@ final class SecureFiles {
     return FileChannel.open(file, set, FILE_ATTRS);
   }
 
-  static void writeFully(FileChannel ch, Path file, ByteBuffer data, long position) throws IOException {
+  static void writeFully(FileChannel ch, Path file, ByteBuffer data, long position)
+      throws IOException {
     FileFaults.before(FileFaults.Op.WRITE, file);
     long pos = position;
     while (data.hasRemaining()) {
@@ -85,15 +94,17 @@ final class SecureFiles {
   }
 
   /**
-   * Replaces a file atomically: the content goes to a temporary file, which is renamed over the target. When that
-   * fails, the temporary file is deleted (a full disk must not stay full of it); one a crash left is overwritten.
+   * Replaces a file atomically: the content goes to a temporary file, which is renamed over the
+   * target. When that fails, the temporary file is deleted (a full disk must not stay full of it);
+   * one a crash left is overwritten.
    *
    * @param durable whether to force the content and the directory entry to disk before returning
    */
   static void replace(Path target, byte[] content, boolean durable) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     try {
-      try (FileChannel ch = open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writeFully(ch, tmp, ByteBuffer.wrap(content), 0);
         if (durable) {
           FileFaults.before(FileFaults.Op.FORCE, tmp);
@@ -115,7 +126,10 @@ final class SecureFiles {
     }
   }
 
-  /** Forces a directory's entries (a file created or renamed in it) to disk, where the platform allows it. */
+  /**
+   * Forces a directory's entries (a file created or renamed in it) to disk, where the platform
+   * allows it.
+   */
   static void syncDirectory(Path dir) throws IOException {
     if (!POSIX) {
       return;
@@ -137,5 +151,4 @@ final class SecureFiles {
       }
     }
   }
-
 }

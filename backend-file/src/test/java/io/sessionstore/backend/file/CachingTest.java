@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The cache layer, observed with a Mockito spy on a real file backend. */
 class CachingTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private FileBackend backend;
 
@@ -74,8 +73,11 @@ class CachingTest {
   @Test
   void anotherProcessesWriteIsSeenOnceTheTimeToLiveHasPassed() throws InterruptedException {
     try (SessionStore store = store(Map.of("sessionstore.cache.ttl", "50ms"));
-        SessionStore other = SessionStore.builder().backend(new FileBackend(dir))
-            .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build()) {
+        SessionStore other =
+            SessionStore.builder()
+                .backend(new FileBackend(dir))
+                .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+                .build()) {
       SessionKey key = store.key("s");
       store.appendMessages(key, one("a"));
       assertEquals(1, store.loadSession(key).orElseThrow().messages().size());
@@ -95,14 +97,16 @@ class CachingTest {
       verify(backend, never()).messages(any(), anyLong());
       store.appendMessages(store.key("s"), one("a"));
       verify(backend, times(1)).messages(any(), anyLong());
-      assertEquals(2, store.getMetadata(store.key("s")).orElseThrow().messageCount(), "'a' was skipped");
+      assertEquals(
+          2, store.getMetadata(store.key("s")).orElseThrow().messageCount(), "'a' was skipped");
     }
   }
 
   @Test
   void anOffHeapTierServesHitsToo() {
-    try (SessionStore store = store(Map.of("sessionstore.cache.offheap", "16MB",
-        "sessionstore.cache.heap-entries", "1"))) {
+    try (SessionStore store =
+        store(
+            Map.of("sessionstore.cache.offheap", "16MB", "sessionstore.cache.heap-entries", "1"))) {
       for (int i = 0; i < 5; i++) {
         store.appendMessages(store.key("s" + i), one("u" + i));
         store.loadSession(store.key("s" + i));

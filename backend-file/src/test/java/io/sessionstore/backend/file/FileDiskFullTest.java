@@ -30,15 +30,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A disk that fills up (simulated through {@link FileFaults}): a write that fails before its commit point takes its
- * data back and changes nothing, later writes are not blocked by anything it left, and a failure after the commit
- * point never turns a stored write into an error.
+ * A disk that fills up (simulated through {@link FileFaults}): a write that fails before its commit
+ * point takes its data back and changes nothing, later writes are not blocked by anything it left,
+ * and a failure after the commit point never turns a stored write into an error.
  */
 class FileDiskFullTest {
   private static final String ENOSPC = "No space left on device";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @AfterEach
   void removeHook() {
@@ -46,14 +45,20 @@ class FileDiskFullTest {
   }
 
   private static SessionStore open(Path dir, long compactAfter) {
-    return SessionStore.builder().backend(new FileBackend(dir, compactAfter))
-        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build();
+    return SessionStore.builder()
+        .backend(new FileBackend(dir, compactAfter))
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+        .build();
   }
 
   /** Messages without a uuid: a retried append of them would store them twice. */
   private static List<Message> lines(String prefix, int n) {
-    return IntStream.range(0, n).mapToObj(i -> Message.of("{\"type\":\"user\",\"message\":{\"content\":\"" + prefix
-        + " " + i + "\"}}")).toList();
+    return IntStream.range(0, n)
+        .mapToObj(
+            i ->
+                Message.of(
+                    "{\"type\":\"user\",\"message\":{\"content\":\"" + prefix + " " + i + "\"}}"))
+        .toList();
   }
 
   private static List<String> texts(SessionStore store, SessionKey key) {
@@ -77,27 +82,29 @@ class FileDiskFullTest {
   }
 
   /**
-   * A disk with {@code quota} bytes for the store: every write fails once they are used up, and the first write
-   * that {@code fills} matches fills the disk with part of its data before it fails, as a real write would.
+   * A disk with {@code quota} bytes for the store: every write fails once they are used up, and the
+   * first write that {@code fills} matches fills the disk with part of its data before it fails, as
+   * a real write would.
    */
   private static void diskOf(Path dir, long quota, BiPredicate<FileFaults.Op, Path> fills) {
     boolean[] filled = {false};
-    FileFaults.install((op, file) -> {
-      if (op != FileFaults.Op.WRITE) {
-        return;
-      }
-      long used = usage(dir);
-      if (!filled[0] && fills.test(op, file)) {
-        filled[0] = true;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-          ch.write(ByteBuffer.wrap(new byte[(int) Math.max(0, quota - used)]), ch.size());
-        }
-        throw new IOException(ENOSPC);
-      }
-      if (used >= quota) {
-        throw new IOException(ENOSPC);
-      }
-    });
+    FileFaults.install(
+        (op, file) -> {
+          if (op != FileFaults.Op.WRITE) {
+            return;
+          }
+          long used = usage(dir);
+          if (!filled[0] && fills.test(op, file)) {
+            filled[0] = true;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+              ch.write(ByteBuffer.wrap(new byte[(int) Math.max(0, quota - used)]), ch.size());
+            }
+            throw new IOException(ENOSPC);
+          }
+          if (used >= quota) {
+            throw new IOException(ENOSPC);
+          }
+        });
   }
 
   @Test
@@ -110,23 +117,34 @@ class FileDiskFullTest {
       store.saveSession(b, lines("b", 2));
       Path bDir = dir.resolve("projects").resolve("default").resolve("b");
       List<Path> bFiles = dataFiles(bDir);
-      diskOf(dir, usage(dir) + 64 * 1024, (op, file) -> file.getParent().equals(bDir)
-          && file.getFileName().toString().startsWith("m-"));
+      diskOf(
+          dir,
+          usage(dir) + 64 * 1024,
+          (op, file) ->
+              file.getParent().equals(bDir) && file.getFileName().toString().startsWith("m-"));
 
-      BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
-          () -> store.saveSession(b, lines("big", 5000)));
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class, () -> store.saveSession(b, lines("big", 5000)));
       assertTrue(e.getMessage().contains(ENOSPC), e.getMessage());
 
       assertEquals(bFiles, dataFiles(bDir), "the failed save's new generation is gone");
-      assertEquals(lines("b", 2).stream().map(Message::json).toList(), texts(store, b), "the failed save changed nothing");
+      assertEquals(
+          lines("b", 2).stream().map(Message::json).toList(),
+          texts(store, b),
+          "the failed save changed nothing");
       assertEquals(1, store.getMetadata(b).orElseThrow().version());
       store.appendMessages(a, lines("a2-", 1));
       store.saveSession(store.key("c"), lines("c", 1));
       store.saveSession(b, lines("b2-", 3));
       assertEquals(3, texts(store, a).size());
       assertEquals(3, texts(store, b).size());
-      assertEquals(Set.of("a", "b", "c"), Set.copyOf(store.listSessions(Scope.allProjects(), 10, null).items()
-          .stream().map(SessionMetadata::sessionId).toList()));
+      assertEquals(
+          Set.of("a", "b", "c"),
+          Set.copyOf(
+              store.listSessions(Scope.allProjects(), 10, null).items().stream()
+                  .map(SessionMetadata::sessionId)
+                  .toList()));
     }
   }
 
@@ -140,7 +158,8 @@ class FileDiskFullTest {
       long committed = Files.size(data);
       diskOf(dir, usage(dir) + 4096, (op, file) -> file.equals(data));
 
-      assertThrows(BackendUnavailableException.class, () -> store.appendMessages(a, lines("big", 500)));
+      assertThrows(
+          BackendUnavailableException.class, () -> store.appendMessages(a, lines("big", 500)));
 
       assertEquals(committed, Files.size(data));
       FileFaults.install(null);
@@ -158,7 +177,10 @@ class FileDiskFullTest {
       Path data = dataFiles(dir.resolve("projects").resolve("default").resolve("a")).get(0);
       long committed = Files.size(data);
       long index = Files.size(dir.resolve("index.log"));
-      diskOf(dir, usage(dir) + 1_000_000, (op, file) -> file.getFileName().toString().equals("index.log"));
+      diskOf(
+          dir,
+          usage(dir) + 1_000_000,
+          (op, file) -> file.getFileName().toString().equals("index.log"));
 
       assertThrows(BackendUnavailableException.class, () -> store.appendMessages(a, lines("n", 3)));
 
@@ -174,14 +196,16 @@ class FileDiskFullTest {
   }
 
   @Test
-  void dataFilesACrashedWriterLeftAreDeletedBeforeTheTranscriptsNextNewGeneration() throws IOException {
+  void dataFilesACrashedWriterLeftAreDeletedBeforeTheTranscriptsNextNewGeneration()
+      throws IOException {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir, 10_000)) {
       SessionKey a = store.key("a");
       store.saveSession(a, lines("a", 2));
       Path aDir = dir.resolve("projects").resolve("default").resolve("a");
       List<Path> committed = dataFiles(aDir);
-      // What a save killed before its commit point leaves: a new generation's file, never referenced.
+      // What a save killed before its commit point leaves: a new generation's file, never
+      // referenced.
       Files.write(aDir.resolve(FileNames.dataFileName(42)), new byte[100_000]);
       Path newDir = dir.resolve("projects").resolve("default").resolve("n");
       Files.createDirectories(newDir);
@@ -200,7 +224,10 @@ class FileDiskFullTest {
     }
   }
 
-  /** A commit whose step after the commit point fails: the write is reported as done, and is done once. */
+  /**
+   * A commit whose step after the commit point fails: the write is reported as done, and is done
+   * once.
+   */
   private void failingAfterTheCommit(BiPredicate<FileFaults.Op, Path> fault) throws IOException {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir, 20)) {
@@ -209,11 +236,12 @@ class FileDiskFullTest {
       for (int i = 0; i < 18; i++) {
         store.updateTags(a, Set.of("t" + i), Set.of());
       }
-      FileFaults.install((op, file) -> {
-        if (fault.test(op, file)) {
-          throw new IOException(ENOSPC);
-        }
-      });
+      FileFaults.install(
+          (op, file) -> {
+            if (fault.test(op, file)) {
+              throw new IOException(ENOSPC);
+            }
+          });
       WriteResult appended = store.appendMessages(a, lines("x", 1));
       assertEquals(1, appended.stored());
       store.saveSession(store.key("b"), lines("b", 2));
@@ -229,7 +257,9 @@ class FileDiskFullTest {
       store.appendMessages(a, lines("z", 1));
       assertEquals(4, texts(store, a).size());
       assertTrue(indexRecords(dir) < 20, "the compaction that failed ran at a later write");
-      assertEquals(1, dataFiles(dir.resolve("projects").resolve("default").resolve("a")).size(),
+      assertEquals(
+          1,
+          dataFiles(dir.resolve("projects").resolve("default").resolve("a")).size(),
           "the old generation that could not be deleted went at a later write");
     }
   }

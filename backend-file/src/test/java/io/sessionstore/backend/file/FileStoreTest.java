@@ -28,19 +28,40 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What is particular to the file backend: discovery, its layout on disk, and recovery from crashes. */
+/**
+ * What is particular to the file backend: discovery, its layout on disk, and recovery from crashes.
+ */
 class FileStoreTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private SessionStore open(Path dir) {
-    return SessionStore.builder().config(SessionStoreConfig.of(Map.of("sessionstore.backend", "file",
-        "sessionstore.file.dir", dir.toString(), "sessionstore.cache.enabled", "false"))).build();
+    return SessionStore.builder()
+        .config(
+            SessionStoreConfig.of(
+                Map.of(
+                    "sessionstore.backend",
+                    "file",
+                    "sessionstore.file.dir",
+                    dir.toString(),
+                    "sessionstore.cache.enabled",
+                    "false")))
+        .build();
   }
 
   private static List<Message> users(String prefix, int n) {
-    return IntStream.range(0, n).mapToObj(i -> Message.of("{\"type\":\"user\",\"uuid\":\"" + prefix + i
-        + "\",\"message\":{\"content\":\"" + prefix + " " + i + "\"}}")).toList();
+    return IntStream.range(0, n)
+        .mapToObj(
+            i ->
+                Message.of(
+                    "{\"type\":\"user\",\"uuid\":\""
+                        + prefix
+                        + i
+                        + "\",\"message\":{\"content\":\""
+                        + prefix
+                        + " "
+                        + i
+                        + "\"}}"))
+        .toList();
   }
 
   private static List<String> texts(List<Message> messages) {
@@ -55,21 +76,29 @@ class FileStoreTest {
   void theProviderIsFoundThroughServiceLoaderByName() {
     BackendRegistry registry = BackendRegistry.discover();
     assertInstanceOf(FileBackendProvider.class, registry.provider("file"));
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> SessionStore.builder().config(SessionStoreConfig.of(Map.of("sessionstore.backend", "nosuch")))
-            .build());
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                SessionStore.builder()
+                    .config(SessionStoreConfig.of(Map.of("sessionstore.backend", "nosuch")))
+                    .build());
     assertTrue(e.getMessage().contains("Available backends: file"), e.getMessage());
     try (SessionStore store = open(tmp.resolve("s"))) {
       store.appendMessages(store.key("x"), users("m", 1));
     }
-    assertTrue(Files.exists(tmp.resolve("s").resolve("index.log")), "the configured directory is used");
+    assertTrue(
+        Files.exists(tmp.resolve("s").resolve("index.log")), "the configured directory is used");
   }
 
   @Test
   void everythingItCreatesIsPrivateToItsOwner() throws IOException {
     Path dir = tmp.resolve("private");
-    try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir, 5))
-        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build()) {
+    try (SessionStore store =
+        SessionStore.builder()
+            .backend(new FileBackend(dir, 5))
+            .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+            .build()) {
       store.saveSession(store.key("s"), users("m", 2), SaveOptions.tags("t"));
       store.appendMessages(store.key("s").withSubpath("subagents/a"), users("a", 1));
       store.saveSession(store.key("s"), users("n", 1));
@@ -100,7 +129,8 @@ class FileStoreTest {
       assertTrue(texts(store, SessionKey.of("p", "A")).get(0).contains("upper"));
     }
     try (Stream<Path> sessions = Files.list(dir.resolve("projects").resolve("p"))) {
-      assertEquals(Set.of("%41", "a", "..%252f..%252fx"),
+      assertEquals(
+          Set.of("%41", "a", "..%252f..%252fx"),
           Set.copyOf(sessions.map(p -> p.getFileName().toString()).toList()));
     }
   }
@@ -117,7 +147,8 @@ class FileStoreTest {
   }
 
   @Test
-  void aStoreOfTheFirstLayoutIsUpgradedSoOlderVersionsRefuseWhatTheyCannotRead() throws IOException {
+  void aStoreOfTheFirstLayoutIsUpgradedSoOlderVersionsRefuseWhatTheyCannotRead()
+      throws IOException {
     Path dir = tmp.resolve("older");
     SessionKey key = SessionKey.of("default", "s");
     try (SessionStore store = open(dir)) {
@@ -127,7 +158,9 @@ class FileStoreTest {
     try (SessionStore store = open(dir)) {
       assertEquals(2, texts(store, key).size());
     }
-    assertEquals("{\"layout\":\"sessionstore-file\",\"version\":2}", Files.readString(dir.resolve("format")).strip());
+    assertEquals(
+        "{\"layout\":\"sessionstore-file\",\"version\":2}",
+        Files.readString(dir.resolve("format")).strip());
   }
 
   @Test
@@ -138,7 +171,8 @@ class FileStoreTest {
       store.appendMessages(key, users("m", 2));
     }
     Path data;
-    try (Stream<Path> files = Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
+    try (Stream<Path> files =
+        Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
       data = files.findFirst().orElseThrow();
     }
     Files.writeString(data, "{\"type\":\"user\",\"uuid\":\"half", StandardOpenOption.APPEND);
@@ -157,7 +191,9 @@ class FileStoreTest {
     try (SessionStore store = open(dir)) {
       store.appendMessages(key, users("m", 2));
     }
-    Files.writeString(dir.resolve("index.log"), "0badc0de P 99 {\"project\":\"default\",\"sessi",
+    Files.writeString(
+        dir.resolve("index.log"),
+        "0badc0de P 99 {\"project\":\"default\",\"sessi",
         StandardOpenOption.APPEND);
     try (SessionStore store = open(dir)) {
       assertEquals(2, texts(store, key).size());
@@ -173,7 +209,8 @@ class FileStoreTest {
   void aLostOrDamagedIndexIsRebuiltFromTheSessions() throws IOException {
     Path dir = tmp.resolve("rebuild");
     try (SessionStore store = open(dir)) {
-      store.saveSession(store.key("a"), users("a", 3), SaveOptions.tags("keep").withSummary("kept"));
+      store.saveSession(
+          store.key("a"), users("a", 3), SaveOptions.tags("keep").withSummary("kept"));
       store.appendMessages(store.key("a").withSubpath("subagents/x"), users("x", 1));
       store.appendMessages(store.key("b"), users("b", 2));
       store.deleteSession(store.key("b"));
@@ -194,8 +231,11 @@ class FileStoreTest {
   }
 
   private static void assertRebuilt(SessionStore store) {
-    List<String> ids = store.listSessions(Scope.allProjects(), 10, null).items().stream()
-        .map(SessionMetadata::sessionId).sorted().toList();
+    List<String> ids =
+        store.listSessions(Scope.allProjects(), 10, null).items().stream()
+            .map(SessionMetadata::sessionId)
+            .sorted()
+            .toList();
     assertEquals(List.of("a", "c"), ids);
     SessionMetadata a = store.getMetadata(store.key("a")).orElseThrow();
     assertEquals(List.of("keep"), a.tags());
@@ -208,8 +248,11 @@ class FileStoreTest {
   @Test
   void theIndexIsCompactedWhenMostOfItsRecordsAreDead() throws IOException {
     Path dir = tmp.resolve("compact");
-    try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir, 50))
-        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build()) {
+    try (SessionStore store =
+        SessionStore.builder()
+            .backend(new FileBackend(dir, 50))
+            .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+            .build()) {
       for (int i = 0; i < 120; i++) {
         store.appendMessages(store.key("s" + (i % 3)), users("m" + i + "-", 1));
       }
@@ -229,18 +272,35 @@ class FileStoreTest {
       writer.appendMessages(SessionKey.of("p1", "old"), users("m", 1));
       writer.appendMessages(SessionKey.of("p2", "old"), users("m", 1));
     }
-    io.sessionstore.tck.MutableClock later = new io.sessionstore.tck.MutableClock(
-        java.time.Instant.now().plus(java.time.Duration.ofDays(40)));
-    try (SessionStore store = SessionStore.builder().clock(later).config(SessionStoreConfig.of(Map.of(
-        "sessionstore.file.dir", dir.toString(), "sessionstore.cache.enabled", "false",
-        "sessionstore.cleanup.max-age", "30d", "sessionstore.cleanup.interval", "50ms"))).build()) {
+    io.sessionstore.tck.MutableClock later =
+        new io.sessionstore.tck.MutableClock(
+            java.time.Instant.now().plus(java.time.Duration.ofDays(40)));
+    try (SessionStore store =
+        SessionStore.builder()
+            .clock(later)
+            .config(
+                SessionStoreConfig.of(
+                    Map.of(
+                        "sessionstore.file.dir",
+                        dir.toString(),
+                        "sessionstore.cache.enabled",
+                        "false",
+                        "sessionstore.cleanup.max-age",
+                        "30d",
+                        "sessionstore.cleanup.interval",
+                        "50ms")))
+            .build()) {
       store.appendMessages(SessionKey.of("p1", "fresh"), users("m", 1));
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-      while (store.listSessions(Scope.allProjects(), 10, null).items().size() > 1 && System.nanoTime() < deadline) {
+      while (store.listSessions(Scope.allProjects(), 10, null).items().size() > 1
+          && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertEquals(List.of("fresh"), store.listSessions(Scope.allProjects(), 10, null).items().stream()
-          .map(SessionMetadata::sessionId).toList());
+      assertEquals(
+          List.of("fresh"),
+          store.listSessions(Scope.allProjects(), 10, null).items().stream()
+              .map(SessionMetadata::sessionId)
+              .toList());
     }
   }
 
@@ -251,7 +311,8 @@ class FileStoreTest {
       store.appendMessages(store.key("s"), users("m", 2));
     }
     Path data;
-    try (Stream<Path> files = Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
+    try (Stream<Path> files =
+        Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
       data = files.findFirst().orElseThrow();
     }
     String expected = String.join("\n", users("m", 2).stream().map(Message::json).toList()) + "\n";

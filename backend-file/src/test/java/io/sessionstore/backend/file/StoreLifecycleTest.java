@@ -15,12 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the store does at the edges of its life and of its arguments, on the default backend. */
 class StoreLifecycleTest {
-  @TempDir
-  java.nio.file.Path dir;
+  @TempDir java.nio.file.Path dir;
 
   private SessionStore open() {
     return SessionStore.builder()
-        .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir.toString()))).build();
+        .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir.toString())))
+        .build();
   }
 
   @Test
@@ -29,7 +29,8 @@ class StoreLifecycleTest {
     store.appendMessages(store.key("s"), List.of(Message.of("{\"type\":\"user\"}")));
     store.close();
     store.close();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> store.loadSession(store.key("s")));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> store.loadSession(store.key("s")));
     assertEquals("This session store is closed", e.getMessage());
     try (SessionStore again = open()) {
       assertEquals(1, again.loadSession(again.key("s")).orElseThrow().messages().size());
@@ -41,10 +42,14 @@ class StoreLifecycleTest {
     try (SessionStore store = open()) {
       SessionKey key = store.key("s");
       List<Message> one = List.of(Message.of("{}"));
-      assertEquals("Invalid save options: it is missing",
-          assertThrows(InvalidInputException.class, () -> store.saveSession(key, one, null)).getMessage());
-      assertEquals("Invalid messages: it is missing",
-          assertThrows(InvalidInputException.class, () -> store.appendMessages(key, null)).getMessage());
+      assertEquals(
+          "Invalid save options: it is missing",
+          assertThrows(InvalidInputException.class, () -> store.saveSession(key, one, null))
+              .getMessage());
+      assertEquals(
+          "Invalid messages: it is missing",
+          assertThrows(InvalidInputException.class, () -> store.appendMessages(key, null))
+              .getMessage());
       assertThrows(InvalidInputException.class, () -> store.updateMetadata(key, null));
       assertThrows(InvalidInputException.class, () -> store.search(null));
       assertThrows(InvalidInputException.class, () -> store.importSessions(null, null));

@@ -7,7 +7,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counts the commands the driver sends, by name (the driver's own monitoring connections are not reported). */
+/**
+ * Counts the commands the driver sends, by name (the driver's own monitoring connections are not
+ * reported).
+ */
 final class CommandCounter implements CommandListener {
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 

@@ -57,24 +57,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sessions in MongoDB. Heads live in {@code <prefix>heads}, one document per transcript; messages in
- * {@code <prefix>messages}, one document per message (a message over 15 MB in several chunks), with the id
- * {@code <transcript>|<generation>|<sequence>|<chunk>} and the same fields under a unique index. See the module
- * README.
+ * Sessions in MongoDB. Heads live in {@code <prefix>heads}, one document per transcript; messages
+ * in {@code <prefix>messages}, one document per message (a message over 15 MB in several chunks),
+ * with the id {@code <transcript>|<generation>|<sequence>|<chunk>} and the same fields under a
+ * unique index. See the module README.
  *
- * <p>An append inserts its messages at the sequence numbers after the head's count (the unique key makes two
- * writers' inserts collide instead of both landing), then replaces the head on the condition that it still has the
- * version (and generation) it was read with. Whoever loses either step gets a conflict, and removes what it
- * inserted; the core then retries from the new head. Nothing relies on {@code $inc} or on transactions, which
- * mongo-java-server (the test server) does not make atomic or offer. Reads stop at the head's count, so messages
- * a crashed writer left behind are never seen; the next writer at those numbers clears them.
+ * <p>An append inserts its messages at the sequence numbers after the head's count (the unique key
+ * makes two writers' inserts collide instead of both landing), then replaces the head on the
+ * condition that it still has the version (and generation) it was read with. Whoever loses either
+ * step gets a conflict, and removes what it inserted; the core then retries from the new head.
+ * Nothing relies on {@code $inc} or on transactions, which mongo-java-server (the test server) does
+ * not make atomic or offer. Reads stop at the head's count, so messages a crashed writer left
+ * behind are never seen; the next writer at those numbers clears them.
  */
-public final class MongoBackend implements StorageBackend, SupportsSearch, SupportsHousekeeping,
-    SupportsRequestCounts {
+public final class MongoBackend
+    implements StorageBackend, SupportsSearch, SupportsHousekeeping, SupportsRequestCounts {
   private static final Logger LOG = LoggerFactory.getLogger(MongoBackend.class);
+
   /** Under MongoDB's 16 MB document limit with room for the other fields. */
   static final int CHUNK_CHARS = 15 * 1024 * 1024 / 4;
+
   private static final char SEP = '\u001f';
+
   /** No live writer takes this long between inserting its messages and updating the head. */
   static final Duration LEFTOVER_AGE = Duration.ofMinutes(1);
 
@@ -89,10 +93,20 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   private MongoDatabase db;
   private MongoCollection<Document> heads;
   private MongoCollection<Document> messages;
-  /** Asked of the server when first needed, so that a process that only reads never sends the command. */
+
+  /**
+   * Asked of the server when first needed, so that a process that only reads never sends the
+   * command.
+   */
   private volatile Long clockOffset;
 
-  MongoBackend(String uri, String database, String prefix, String writeConcern, Duration ttl, Duration timeout) {
+  MongoBackend(
+      String uri,
+      String database,
+      String prefix,
+      String writeConcern,
+      Duration ttl,
+      Duration timeout) {
     this.uri = uri;
     this.database = database;
     this.prefix = prefix;
@@ -107,14 +121,22 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     try {
       cs = new ConnectionString(uri);
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("Invalid sessionstore.mongo.uri: not a valid connection string");
+      throw new ConfigurationException(
+          "Invalid sessionstore.mongo.uri: not a valid connection string");
     }
-    MongoClientSettings settings = MongoClientSettings.builder().applyConnectionString(cs)
-        .applyToClusterSettings(b -> b.serverSelectionTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
-        .applyToSocketSettings(b -> b.connectTimeout((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE),
-            TimeUnit.MILLISECONDS))
-        .addCommandListener(commands)
-        .writeConcern(writeConcern()).build();
+    MongoClientSettings settings =
+        MongoClientSettings.builder()
+            .applyConnectionString(cs)
+            .applyToClusterSettings(
+                b -> b.serverSelectionTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
+            .applyToSocketSettings(
+                b ->
+                    b.connectTimeout(
+                        (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE),
+                        TimeUnit.MILLISECONDS))
+            .addCommandListener(commands)
+            .writeConcern(writeConcern())
+            .build();
     client = MongoClients.create(settings);
     String where = String.join(",", cs.getHosts());
     try {
@@ -124,19 +146,29 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       createIndexes();
     } catch (MongoSecurityException e) {
       client.close();
-      throw new ConfigurationException("Cannot use MongoDB at " + where + ": authentication failed; check the "
-          + "user and password in sessionstore.mongo.uri");
+      throw new ConfigurationException(
+          "Cannot use MongoDB at "
+              + where
+              + ": authentication failed; check the "
+              + "user and password in sessionstore.mongo.uri");
     } catch (MongoTimeoutException e) {
       client.close();
-      throw new BackendUnavailableException("Cannot reach MongoDB at " + where + " within " + timeout.toSeconds()
-          + " s; check sessionstore.mongo.uri and that the server is up");
+      throw new BackendUnavailableException(
+          "Cannot reach MongoDB at "
+              + where
+              + " within "
+              + timeout.toSeconds()
+              + " s; check sessionstore.mongo.uri and that the server is up");
     } catch (MongoException e) {
       client.close();
       throw unavailable("start on " + where, e);
     }
   }
 
-  /** How far the server's clock is ahead of ours ({@code hello}, or {@code isMaster} on older servers). */
+  /**
+   * How far the server's clock is ahead of ours ({@code hello}, or {@code isMaster} on older
+   * servers).
+   */
   private static long serverClockOffset(MongoDatabase db) {
     for (String command : List.of("hello", "isMaster")) {
       try {
@@ -161,23 +193,38 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * The indexes searches and appends use; created if missing (MongoDB leaves existing ones alone), one command per
-   * collection, which is also the start-up's reachability and permission check.
+   * The indexes searches and appends use; created if missing (MongoDB leaves existing ones alone),
+   * one command per collection, which is also the start-up's reachability and permission check.
    */
   private void createIndexes() {
-    List<IndexModel> onHeads = new ArrayList<>(List.of(
-        new IndexModel(Indexes.compoundIndex(Indexes.ascending("main", "project", "tags"),
-            Indexes.descending("updatedAt")), new IndexOptions().name("tags_updated")),
-        new IndexModel(Indexes.descending("updatedAt"), new IndexOptions().name("updated")),
-        new IndexModel(Indexes.ascending("project", "session", "main"), new IndexOptions().name("session")),
-        new IndexModel(Indexes.ascending("session"), new IndexOptions().name("session_id"))));
+    List<IndexModel> onHeads =
+        new ArrayList<>(
+            List.of(
+                new IndexModel(
+                    Indexes.compoundIndex(
+                        Indexes.ascending("main", "project", "tags"),
+                        Indexes.descending("updatedAt")),
+                    new IndexOptions().name("tags_updated")),
+                new IndexModel(Indexes.descending("updatedAt"), new IndexOptions().name("updated")),
+                new IndexModel(
+                    Indexes.ascending("project", "session", "main"),
+                    new IndexOptions().name("session")),
+                new IndexModel(
+                    Indexes.ascending("session"), new IndexOptions().name("session_id"))));
     if (ttl != null) {
-      onHeads.add(new IndexModel(Indexes.ascending("updatedAt"),
-          new IndexOptions().name("ttl_updated").expireAfter(ttl.toSeconds(), TimeUnit.SECONDS)));
+      onHeads.add(
+          new IndexModel(
+              Indexes.ascending("updatedAt"),
+              new IndexOptions()
+                  .name("ttl_updated")
+                  .expireAfter(ttl.toSeconds(), TimeUnit.SECONDS)));
     }
     heads.createIndexes(onHeads);
-    messages.createIndexes(List.of(new IndexModel(Indexes.ascending("k", "g", "s", "c"),
-        new IndexOptions().name("session_seq").unique(true))));
+    messages.createIndexes(
+        List.of(
+            new IndexModel(
+                Indexes.ascending("k", "g", "s", "c"),
+                new IndexOptions().name("session_seq").unique(true))));
   }
 
   @Override
@@ -185,7 +232,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     return commands.snapshot();
   }
 
-  // ---- ids ----------------------------------------------------------------------------------------------------
+  // ---- ids
+  // ----------------------------------------------------------------------------------------------------
 
   /** A transcript's id: project, session and subpath joined by a character no name can hold. */
   static String id(SessionKey key) {
@@ -197,15 +245,21 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   static String messageId(SessionKey key, long generation, long seq, int chunk) {
-    return messagePrefix(key, generation) + String.format("%012d", seq) + SEP + String.format("%04d", chunk);
+    return messagePrefix(key, generation)
+        + String.format("%012d", seq)
+        + SEP
+        + String.format("%04d", chunk);
   }
 
-  /** Every message document of one generation of one transcript: exact fields, never an id range. */
+  /**
+   * Every message document of one generation of one transcript: exact fields, never an id range.
+   */
   private static Bson generationOf(SessionKey key, long generation) {
     return Filters.and(Filters.eq("k", id(key)), Filters.eq("g", generation));
   }
 
-  // ---- heads --------------------------------------------------------------------------------------------------
+  // ---- heads
+  // --------------------------------------------------------------------------------------------------
 
   @Override
   public Optional<StoredHead> head(SessionKey key) {
@@ -218,20 +272,31 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * A stored head. One this version cannot decode is stored data gone bad, not bad input: one line naming the
-   * document, saying that retrying will not help.
+   * A stored head. One this version cannot decode is stored data gone bad, not bad input: one line
+   * naming the document, saying that retrying will not help.
    */
   private StoredHead decode(Document d) {
     try {
       return HeadCodec.decode(d.getString("head"));
     } catch (BackendUnavailableException e) {
-      throw new BackendUnavailableException("Damaged stored head '" + d.get("_id") + "' in " + database + "."
-          + heads.getNamespace().getCollectionName() + " (" + e.getMessage() + "): that session cannot be read, "
-          + "and retrying will not help; delete the session or that document");
+      throw new BackendUnavailableException(
+          "Damaged stored head '"
+              + d.get("_id")
+              + "' in "
+              + database
+              + "."
+              + heads.getNamespace().getCollectionName()
+              + " ("
+              + e.getMessage()
+              + "): that session cannot be read, "
+              + "and retrying will not help; delete the session or that document");
     }
   }
 
-  /** A head for a listing: a damaged one is reported and left out, so that one session cannot fail them all. */
+  /**
+   * A head for a listing: a damaged one is reported and left out, so that one session cannot fail
+   * them all.
+   */
   private Optional<StoredHead> listed(Document d) {
     try {
       return Optional.of(decode(d));
@@ -261,7 +326,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
         .append("head", HeadCodec.encode(head));
   }
 
-  // ---- commits ------------------------------------------------------------------------------------------------
+  // ---- commits
+  // ------------------------------------------------------------------------------------------------
 
   @Override
   public void commit(Commit c) {
@@ -279,20 +345,26 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       if (c.expectedVersion() == 0) {
         applied = insertHead(head);
       } else {
-        Bson expected = c.kind() == Commit.Kind.REPLACE
-            ? Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()))
-            : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()),
-                Filters.eq("generation", head.generation()));
+        Bson expected =
+            c.kind() == Commit.Kind.REPLACE
+                ? Filters.and(
+                    Filters.eq("_id", id(key)), Filters.eq("version", c.expectedVersion()))
+                : Filters.and(
+                    Filters.eq("_id", id(key)),
+                    Filters.eq("version", c.expectedVersion()),
+                    Filters.eq("generation", head.generation()));
         replaced = heads.findOneAndReplace(expected, headDocument(head));
         applied = replaced != null;
       }
       if (!applied) {
         // Definitely lost: only this writer's own documents go.
-        messages.deleteMany(Filters.and(generationOf(key, head.generation()), Filters.eq("w", writer)));
+        messages.deleteMany(
+            Filters.and(generationOf(key, head.generation()), Filters.eq("w", writer)));
         throw new ConflictException("Cannot write " + key + ": another writer changed it");
       }
     } catch (MongoException e) {
-      // The outcome is unknown (the head may have been written): leave the messages to housekeeping, which
+      // The outcome is unknown (the head may have been written): leave the messages to
+      // housekeeping, which
       // removes them only if no head refers to them.
       throw unavailable("write " + key, e);
     }
@@ -300,7 +372,6 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       removeGeneration(key, number(replaced, "generation"));
     }
   }
-
 
   private boolean insertHead(StoredHead head) {
     try {
@@ -315,8 +386,9 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * Inserts a commit's messages at their sequence numbers. A taken number means another writer got there first,
-   * or a writer crashed after inserting and before its head: the head tells which, and leftovers are cleared.
+   * Inserts a commit's messages at their sequence numbers. A taken number means another writer got
+   * there first, or a writer crashed after inserting and before its head: the head tells which, and
+   * leftovers are cleared.
    *
    * @return the ids inserted
    */
@@ -328,9 +400,16 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       String text = c.messages().get(i);
       List<String> chunks = chunks(text);
       for (int chunk = 0; chunk < chunks.size(); chunk++) {
-        docs.add(new Document("_id", messageId(key, generation, first + i, chunk)).append("k", keyId)
-            .append("g", generation).append("s", first + i).append("c", chunk).append("n", chunks.size())
-            .append("w", writer).append("at", at).append("t", chunks.get(chunk)));
+        docs.add(
+            new Document("_id", messageId(key, generation, first + i, chunk))
+                .append("k", keyId)
+                .append("g", generation)
+                .append("s", first + i)
+                .append("c", chunk)
+                .append("n", chunks.size())
+                .append("w", writer)
+                .append("at", at)
+                .append("t", chunks.get(chunk)));
       }
     }
     for (int attempt = 0; ; attempt++) {
@@ -339,12 +418,15 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
         return;
       } catch (MongoBulkWriteException e) {
         messages.deleteMany(Filters.and(generationOf(key, generation), Filters.eq("w", writer)));
-        boolean duplicate = !e.getWriteErrors().isEmpty()
-            && e.getWriteErrors().get(0).getCategory() == ErrorCategory.DUPLICATE_KEY;
+        boolean duplicate =
+            !e.getWriteErrors().isEmpty()
+                && e.getWriteErrors().get(0).getCategory() == ErrorCategory.DUPLICATE_KEY;
         if (!duplicate) {
           throw e;
         }
-        if (attempt > 0 || !stillAt(key, c) || !clearLeftovers(key, generation, first, c.expectedVersion())) {
+        if (attempt > 0
+            || !stillAt(key, c)
+            || !clearLeftovers(key, generation, first, c.expectedVersion())) {
           throw new ConflictException("Cannot write " + key + ": another writer appended first");
         }
       }
@@ -352,21 +434,24 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * Clears messages at and after {@code first} that a writer inserted and never committed. Their writer may be dead
-   * or only slow, so it is fenced first: the head moves one version on, unchanged, so that the writer's
-   * compare-and-set on the old version can never succeed; then its documents go, and this writer's own commit,
-   * built on the old version too, loses and is retried from the new head. A transcript that has no head yet has
-   * nothing to fence with: there only documents older than {@link #LEFTOVER_AGE} are cleared.
+   * Clears messages at and after {@code first} that a writer inserted and never committed. Their
+   * writer may be dead or only slow, so it is fenced first: the head moves one version on,
+   * unchanged, so that the writer's compare-and-set on the old version can never succeed; then its
+   * documents go, and this writer's own commit, built on the old version too, loses and is retried
+   * from the new head. A transcript that has no head yet has nothing to fence with: there only
+   * documents older than {@link #LEFTOVER_AGE} are cleared.
    *
    * @return whether the numbers are free again for this commit as it is
    */
-  private boolean clearLeftovers(SessionKey key, long generation, long first, long expectedVersion) {
+  private boolean clearLeftovers(
+      SessionKey key, long generation, long first, long expectedVersion) {
     Bson range = Filters.and(generationOf(key, generation), Filters.gte("s", first));
     long youngest = 0;
     List<Object> ids = new ArrayList<>();
     List<Object> writers = new ArrayList<>();
     for (Document d : messages.find(range)) {
-      youngest = Math.max(youngest, d.get("at") instanceof Number n ? n.longValue() : Long.MAX_VALUE);
+      youngest =
+          Math.max(youngest, d.get("at") instanceof Number n ? n.longValue() : Long.MAX_VALUE);
       ids.add(d.get("_id"));
       writers.add(d.get("w"));
     }
@@ -383,23 +468,33 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     } else {
       free = true;
     }
-    LOG.warn("Clearing {} message documents of {} that a writer inserted but never committed", ids.size(), key);
-    // By id and writer: documents a new writer inserts at the same numbers after this point are its own.
+    LOG.warn(
+        "Clearing {} message documents of {} that a writer inserted but never committed",
+        ids.size(),
+        key);
+    // By id and writer: documents a new writer inserts at the same numbers after this point are its
+    // own.
     messages.deleteMany(Filters.and(Filters.in("_id", ids), Filters.in("w", writers)));
     return free;
   }
 
-  /** Moves the head from {@code version} one version on, unchanged; false when it is no longer at that version. */
+  /**
+   * Moves the head from {@code version} one version on, unchanged; false when it is no longer at
+   * that version.
+   */
   private boolean fence(SessionKey key, long version) {
     Document current = heads.find(Filters.eq("_id", id(key))).first();
     if (current == null || number(current, "version") != version) {
       return false;
     }
     StoredHead h = decode(current);
-    StoredHead fenced = new StoredHead(h.key(), h.metadata().withVersion(version + 1), h.generation(),
-        h.derivation());
-    return heads.findOneAndReplace(Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", version)),
-        headDocument(fenced)) != null;
+    StoredHead fenced =
+        new StoredHead(
+            h.key(), h.metadata().withVersion(version + 1), h.generation(), h.derivation());
+    return heads.findOneAndReplace(
+            Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", version)),
+            headDocument(fenced))
+        != null;
   }
 
   private boolean stillAt(SessionKey key, Commit c) {
@@ -425,12 +520,16 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     return out;
   }
 
-  /** Removes one generation of a transcript's messages (best effort: housekeeping removes what is left). */
+  /**
+   * Removes one generation of a transcript's messages (best effort: housekeeping removes what is
+   * left).
+   */
   private void removeGeneration(SessionKey key, long generation) {
     try {
       messages.deleteMany(generationOf(key, generation));
     } catch (MongoException e) {
-      LOG.warn("Could not remove the replaced messages of {}; cleanup will: {}", key, e.getMessage());
+      LOG.warn(
+          "Could not remove the replaced messages of {}; cleanup will: {}", key, e.getMessage());
     }
   }
 
@@ -444,7 +543,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     return System.currentTimeMillis() + offset;
   }
 
-  // ---- messages -----------------------------------------------------------------------------------------------
+  // ---- messages
+  // -----------------------------------------------------------------------------------------------
 
   @Override
   public Stream<String> messages(StoredHead head, long from) {
@@ -455,53 +555,64 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     SessionKey key = head.key();
     MongoCursor<Document> cursor;
     try {
-      cursor = messages.find(Filters.and(
-              Filters.gte("_id", messageId(key, head.generation(), from, 0)),
-              Filters.lt("_id", messageId(key, head.generation(), head.messageCount(), 0))))
-          .sort(Sorts.ascending("_id")).batchSize(1000).iterator();
+      cursor =
+          messages
+              .find(
+                  Filters.and(
+                      Filters.gte("_id", messageId(key, head.generation(), from, 0)),
+                      Filters.lt("_id", messageId(key, head.generation(), head.messageCount(), 0))))
+              .sort(Sorts.ascending("_id"))
+              .batchSize(1000)
+              .iterator();
     } catch (MongoException e) {
       throw unavailable("read " + key, e);
     }
-    Iterator<String> lines = new Iterator<>() {
-      private long returned;
+    Iterator<String> lines =
+        new Iterator<>() {
+          private long returned;
 
-      @Override
-      public boolean hasNext() {
-        if (returned < count && !cursor.hasNext()) {
-          throw new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read");
-        }
-        return returned < count;
-      }
+          @Override
+          public boolean hasNext() {
+            if (returned < count && !cursor.hasNext()) {
+              throw new ConflictException(
+                  "Cannot read " + key + ": it was replaced or deleted while being read");
+            }
+            return returned < count;
+          }
 
-      @Override
-      public String next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Document d = cursor.next();
-        int parts = d.getInteger("n", 1);
-        if (parts == 1) {
-          returned++;
-          return d.getString("t");
-        }
-        StringBuilder text = new StringBuilder(d.getString("t"));
-        for (int i = 1; i < parts; i++) {
-          text.append(cursor.next().getString("t"));
-        }
-        returned++;
-        return text.toString();
-      }
-    };
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED), false)
+          @Override
+          public String next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            Document d = cursor.next();
+            int parts = d.getInteger("n", 1);
+            if (parts == 1) {
+              returned++;
+              return d.getString("t");
+            }
+            StringBuilder text = new StringBuilder(d.getString("t"));
+            for (int i = 1; i < parts; i++) {
+              text.append(cursor.next().getString("t"));
+            }
+            returned++;
+            return text.toString();
+          }
+        };
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED), false)
         .onClose(cursor::close);
   }
 
-  // ---- listing, search, delete --------------------------------------------------------------------------------
+  // ---- listing, search, delete
+  // --------------------------------------------------------------------------------
 
   @Override
   public Stream<StoredHead> list(Scope scope) {
-    Bson filter = scope.isAllProjects() ? Filters.eq("main", true)
-        : Filters.and(Filters.eq("main", true), Filters.eq("project", scope.project()));
+    Bson filter =
+        scope.isAllProjects()
+            ? Filters.eq("main", true)
+            : Filters.and(Filters.eq("main", true), Filters.eq("project", scope.project()));
     try {
       List<StoredHead> out = new ArrayList<>();
       for (Document d : heads.find(filter)) {
@@ -517,7 +628,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   public Stream<StoredHead> findSessions(String sessionId) {
     try {
       List<StoredHead> out = new ArrayList<>();
-      for (Document d : heads.find(Filters.and(Filters.eq("session", sessionId), Filters.eq("main", true)))) {
+      for (Document d :
+          heads.find(Filters.and(Filters.eq("session", sessionId), Filters.eq("main", true)))) {
         listed(d).ifPresent(out::add);
       }
       return out.stream();
@@ -549,22 +661,35 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       and.add(Filters.lte("cost", decimal(q.maxCost(), java.math.RoundingMode.CEILING)));
     }
     if (q.text() != null && !q.text().isEmpty()) {
-      Pattern p = Pattern.compile(Pattern.quote(q.text()), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-      and.add(Filters.or(Filters.regex("summary", p), Filters.regex("tags", p), Filters.regex("attributeValues", p)));
+      Pattern p =
+          Pattern.compile(Pattern.quote(q.text()), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+      and.add(
+          Filters.or(
+              Filters.regex("summary", p),
+              Filters.regex("tags", p),
+              Filters.regex("attributeValues", p)));
     }
     SearchPosition c = q.after();
     if (c != null) {
       Date u = Date.from(c.updatedAt());
-      and.add(Filters.or(Filters.lt("updatedAt", u),
-          Filters.and(Filters.eq("updatedAt", u), Filters.gt("project", c.project())),
-          Filters.and(Filters.eq("updatedAt", u), Filters.eq("project", c.project()),
-              Filters.gt("session", c.sessionId()))));
+      and.add(
+          Filters.or(
+              Filters.lt("updatedAt", u),
+              Filters.and(Filters.eq("updatedAt", u), Filters.gt("project", c.project())),
+              Filters.and(
+                  Filters.eq("updatedAt", u),
+                  Filters.eq("project", c.project()),
+                  Filters.gt("session", c.sessionId()))));
     }
     List<SessionMetadata> hits = new ArrayList<>();
     try {
-      for (Document d : heads.find(Filters.and(and))
-          .sort(Sorts.orderBy(Sorts.descending("updatedAt"), Sorts.ascending("project", "session")))
-          .limit(q.limit() + 1)) {
+      for (Document d :
+          heads
+              .find(Filters.and(and))
+              .sort(
+                  Sorts.orderBy(
+                      Sorts.descending("updatedAt"), Sorts.ascending("project", "session")))
+              .limit(q.limit() + 1)) {
         listed(d).ifPresent(h -> hits.add(h.metadata()));
       }
     } catch (MongoException e) {
@@ -574,8 +699,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * A cost as Decimal128, for the indexed field and search bounds only (the exact value stays in the stored
-   * head): rounded to 34 digits, and to zero when smaller than Decimal128 can hold.
+   * A cost as Decimal128, for the indexed field and search bounds only (the exact value stays in
+   * the stored head): rounded to 34 digits, and to zero when smaller than Decimal128 can hold.
    */
   static Decimal128 decimal(java.math.BigDecimal value, java.math.RoundingMode rounding) {
     java.math.BigDecimal v = value.round(new java.math.MathContext(34, rounding));
@@ -589,7 +714,8 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     }
   }
 
-  private static void range(List<Bson> and, String field, java.time.Instant after, java.time.Instant before) {
+  private static void range(
+      List<Bson> and, String field, java.time.Instant after, java.time.Instant before) {
     if (after != null) {
       and.add(Filters.gte(field, Date.from(after)));
     }
@@ -602,8 +728,12 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   public List<String> subpaths(SessionKey session) {
     try {
       List<String> out = new ArrayList<>();
-      for (Document d : heads.find(Filters.and(Filters.eq("project", session.project()),
-          Filters.eq("session", session.sessionId()), Filters.eq("main", false)))) {
+      for (Document d :
+          heads.find(
+              Filters.and(
+                  Filters.eq("project", session.project()),
+                  Filters.eq("session", session.sessionId()),
+                  Filters.eq("main", false)))) {
         out.add(d.getString("subpath"));
       }
       out.sort(null);
@@ -618,10 +748,12 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
     try {
       boolean existed = false;
       if (!key.isSubpath()) {
-        if (expectedVersion != ANY_VERSION && head(key).map(StoredHead::version).orElse(0L) != expectedVersion) {
+        if (expectedVersion != ANY_VERSION
+            && head(key).map(StoredHead::version).orElse(0L) != expectedVersion) {
           throw new ConflictException("Cannot delete " + key + ": another writer changed it");
         }
-        // Sub-transcripts first: a crash half-way never leaves those of a session whose main transcript is gone.
+        // Sub-transcripts first: a crash half-way never leaves those of a session whose main
+        // transcript is gone.
         for (String sub : subpaths(key)) {
           existed |= deleteTranscript(key.withSubpath(sub), ANY_VERSION);
         }
@@ -635,8 +767,10 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
 
   /** Removes a head (conditionally), then the messages of exactly the generation it had. */
   private boolean deleteTranscript(SessionKey key, long expectedVersion) {
-    Bson filter = expectedVersion == ANY_VERSION ? Filters.eq("_id", id(key))
-        : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", expectedVersion));
+    Bson filter =
+        expectedVersion == ANY_VERSION
+            ? Filters.eq("_id", id(key))
+            : Filters.and(Filters.eq("_id", id(key)), Filters.eq("version", expectedVersion));
     Document gone = heads.findOneAndDelete(filter);
     if (gone == null) {
       if (expectedVersion != ANY_VERSION && expectedVersion != 0 && head(key).isPresent()) {
@@ -650,9 +784,9 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
   }
 
   /**
-   * Removes messages no head refers to: those of deleted or expired transcripts, of replaced generations, and past
-   * a head's count. Only documents older than {@link #LEFTOVER_AGE} go, so a writer between inserting its messages
-   * and moving its head keeps them.
+   * Removes messages no head refers to: those of deleted or expired transcripts, of replaced
+   * generations, and past a head's count. Only documents older than {@link #LEFTOVER_AGE} go, so a
+   * writer between inserting its messages and moving its head keeps them.
    */
   @Override
   public long removeLeftovers() {
@@ -664,23 +798,31 @@ public final class MongoBackend implements StorageBackend, SupportsSearch, Suppo
       long cutoff = serverNow() - LEFTOVER_AGE.toMillis();
       List<Object> dead = new ArrayList<>();
       long removed = 0;
-      for (Document m : messages.find(Filters.lt("at", cutoff))
-          .projection(new Document("k", 1).append("g", 1).append("s", 1))) {
+      for (Document m :
+          messages
+              .find(Filters.lt("at", cutoff))
+              .projection(new Document("k", 1).append("g", 1).append("s", 1))) {
         Document h = live.get(m.getString("k"));
-        boolean referenced = h != null && number(h, "generation") == number(m, "g")
-            && number(m, "s") < number(h, "count");
+        boolean referenced =
+            h != null
+                && number(h, "generation") == number(m, "g")
+                && number(m, "s") < number(h, "count");
         if (!referenced) {
           dead.add(m.get("_id"));
           if (dead.size() == 1000) {
-            removed += messages.deleteMany(Filters.and(Filters.in("_id", dead), Filters.lt("at", cutoff)))
-                .getDeletedCount();
+            removed +=
+                messages
+                    .deleteMany(Filters.and(Filters.in("_id", dead), Filters.lt("at", cutoff)))
+                    .getDeletedCount();
             dead.clear();
           }
         }
       }
       if (!dead.isEmpty()) {
-        removed += messages.deleteMany(Filters.and(Filters.in("_id", dead), Filters.lt("at", cutoff)))
-            .getDeletedCount();
+        removed +=
+            messages
+                .deleteMany(Filters.and(Filters.in("_id", dead), Filters.lt("at", cutoff)))
+                .getDeletedCount();
       }
       return removed;
     } catch (MongoException e) {

@@ -4,7 +4,10 @@ import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.tck.StorageBackendContractTest;
 import java.util.Map;
 
-/** The MongoDB backend against the whole conformance kit (mongo-java-server in-process, or a real server). */
+/**
+ * The MongoDB backend against the whole conformance kit (mongo-java-server in-process, or a real
+ * server).
+ */
 class MongoBackendConformanceTest extends StorageBackendContractTest {
   private Map<String, String> storage;
 

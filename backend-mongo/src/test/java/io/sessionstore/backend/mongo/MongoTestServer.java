@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The MongoDB server tests run against: a real one when {@code SESSIONSTORE_IT_MONGO_URI} is set (each test then
- * uses its own database), otherwise mongo-java-server, a MongoDB wire-protocol server, started once in this JVM on
- * 127.0.0.1.
+ * The MongoDB server tests run against: a real one when {@code SESSIONSTORE_IT_MONGO_URI} is set
+ * (each test then uses its own database), otherwise mongo-java-server, a MongoDB wire-protocol
+ * server, started once in this JVM on 127.0.0.1.
  */
 final class MongoTestServer {
   private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -24,8 +24,12 @@ final class MongoTestServer {
     Map<String, String> c = new HashMap<>();
     c.put("sessionstore.backend", "mongo");
     c.put("sessionstore.mongo.uri", uri());
-    c.put("sessionstore.mongo.database", "tck_" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36) + "_"
-        + COUNTER.incrementAndGet());
+    c.put(
+        "sessionstore.mongo.database",
+        "tck_"
+            + Long.toString(System.currentTimeMillis() % 100_000_000L, 36)
+            + "_"
+            + COUNTER.incrementAndGet());
     return c;
   }
 

@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every change of a transcript (append, replace, metadata, delete) as the next commit of its marker log, built on
- * the newest state this process knows and read again from the bucket when that one does not match.
+ * Every change of a transcript (append, replace, metadata, delete) as the next commit of its marker
+ * log, built on the newest state this process knows and read again from the bucket when that one
+ * does not match.
  */
 final class Commits {
   private final ObjectStore store;
@@ -23,8 +24,15 @@ final class Commits {
   private final CommitCompletion completion;
   private final Discovery discovery;
 
-  Commits(ObjectStore store, S3Layout layout, S3Index index, Clock clock, MarkerLog log, Heads heads,
-      CommitCompletion completion, Discovery discovery) {
+  Commits(
+      ObjectStore store,
+      S3Layout layout,
+      S3Index index,
+      Clock clock,
+      MarkerLog log,
+      Heads heads,
+      CommitCompletion completion,
+      Discovery discovery) {
     this.store = store;
     this.layout = layout;
     this.index = index;
@@ -41,8 +49,13 @@ final class Commits {
     if (!matches(s, c)) {
       s = heads.latest(key);
       if (!matches(s, c)) {
-        throw new ConflictException("Cannot write " + key + ": it is at version "
-            + (s == null || s.head() == null ? 0 : s.head().version()) + ", not " + c.expectedVersion());
+        throw new ConflictException(
+            "Cannot write "
+                + key
+                + ": it is at version "
+                + (s == null || s.head() == null ? 0 : s.head().version())
+                + ", not "
+                + c.expectedVersion());
       }
     }
     long n = s == null ? 0 : s.n();
@@ -53,13 +66,24 @@ final class Commits {
     String part = null;
     long partTime = previousPartTime;
     if (!c.messages().isEmpty()) {
-      // Later than the previous part even if this machine's clock is behind: lexical order is commit order.
+      // Later than the previous part even if this machine's clock is behind: lexical order is
+      // commit order.
       partTime = Math.max(clock.millis(), previousPartTime + 1);
       part = S3Layout.partName(partTime);
     }
     String lastPart = part != null ? part : s == null ? null : s.control().lastPart();
-    Marker marker = new Marker(c.kind().name(), base, genStart, part, partTime, lastPart, c.head(), c.messages(),
-        Marker.newId(), s == null ? 0 : s.control().id());
+    Marker marker =
+        new Marker(
+            c.kind().name(),
+            base,
+            genStart,
+            part,
+            partTime,
+            lastPart,
+            c.head(),
+            c.messages(),
+            Marker.newId(),
+            s == null ? 0 : s.control().id());
     log.claim(key, n + 1, marker);
     log.keep(key, TranscriptState.after(s, n + 1, marker));
     completion.afterCommit(c, key, n + 1, marker, newLife, s != null);
@@ -68,8 +92,10 @@ final class Commits {
   private static boolean matches(TranscriptState s, Commit c) {
     StoredHead head = s == null ? null : s.head();
     long version = head == null ? 0 : head.version();
-    return version == c.expectedVersion() && (head == null || c.kind() == Commit.Kind.REPLACE
-        || head.generation() == c.head().generation());
+    return version == c.expectedVersion()
+        && (head == null
+            || c.kind() == Commit.Kind.REPLACE
+            || head.generation() == c.head().generation());
   }
 
   boolean delete(SessionKey key, long expectedVersion) {
@@ -78,14 +104,15 @@ final class Commits {
       store.delete(List.of(layout.subEntry(key)));
       return existed;
     }
-    // The version check first; then the sub-transcripts, so that a crash half-way never leaves sub-transcripts
+    // The version check first; then the sub-transcripts, so that a crash half-way never leaves
+    // sub-transcripts
     // of a session whose main transcript is gone; then the main transcript's delete marker.
     if (expectedVersion != StorageBackend.ANY_VERSION) {
       TranscriptState s = heads.latest(key);
       long version = s == null || s.head() == null ? 0 : s.head().version();
       if (version != expectedVersion) {
-        throw new ConflictException("Cannot delete " + key + ": it is at version " + version + ", not "
-            + expectedVersion);
+        throw new ConflictException(
+            "Cannot delete " + key + ": it is at version " + version + ", not " + expectedVersion);
       }
     }
     boolean existed = false;
@@ -98,14 +125,16 @@ final class Commits {
       index.delete(key, n);
       existed = true;
     }
-    // Whatever is left of the session in the SDK's layout (parts of any sub-transcript too) goes with it.
+    // Whatever is left of the session in the SDK's layout (parts of any sub-transcript too) goes
+    // with it.
     store.delete(store.keys(layout.sessionFolder(key), null));
     return existed;
   }
 
   /**
-   * Claims a delete marker after the transcript's newest one and removes its parts and older markers. The delete
-   * marker stays: it keeps numbers from being reused, so a writer that read the old head cannot commit on it.
+   * Claims a delete marker after the transcript's newest one and removes its parts and older
+   * markers. The delete marker stays: it keeps numbers from being reused, so a writer that read the
+   * old head cannot commit on it.
    *
    * @return the delete marker's number, or -1 when the transcript did not exist
    */
@@ -114,15 +143,25 @@ final class Commits {
       TranscriptState s = heads.latest(key);
       long version = s == null || s.head() == null ? 0 : s.head().version();
       if (expectedVersion != StorageBackend.ANY_VERSION && version != expectedVersion) {
-        throw new ConflictException("Cannot delete " + key + ": it is at version " + version + ", not "
-            + expectedVersion);
+        throw new ConflictException(
+            "Cannot delete " + key + ": it is at version " + version + ", not " + expectedVersion);
       }
       if (s == null || s.head() == null) {
         return -1;
       }
       long n = s.n() + 1;
-      Marker delete = new Marker("DELETE", n, n, null, s.control().partTime(), null, null, List.of(),
-          Marker.newId(), s.control().id());
+      Marker delete =
+          new Marker(
+              "DELETE",
+              n,
+              n,
+              null,
+              s.control().partTime(),
+              null,
+              null,
+              List.of(),
+              Marker.newId(),
+              s.control().id());
       try {
         log.claim(key, n, delete);
       } catch (ConflictException e) {
@@ -139,7 +178,8 @@ final class Commits {
         }
       }
       String folder = layout.partsFolder(key);
-      store.keysDirectlyUnder(folder).stream().filter(k -> S3Layout.isPart(k.substring(folder.length())))
+      store.keysDirectlyUnder(folder).stream()
+          .filter(k -> S3Layout.isPart(k.substring(folder.length())))
           .forEach(old::add);
       store.delete(old);
       return n;

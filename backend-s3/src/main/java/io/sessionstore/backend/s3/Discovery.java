@@ -11,8 +11,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds transcripts by listing folders, beyond what the index and this store's own entries name: sessions the
- * index lacks, and sub-transcripts only the SDK's layout holds.
+ * Finds transcripts by listing folders, beyond what the index and this store's own entries name:
+ * sessions the index lacks, and sub-transcripts only the SDK's layout holds.
  */
 final class Discovery {
   private static final long DISCOVERY_EVERY_SECONDS = 30;
@@ -25,7 +25,13 @@ final class Discovery {
   private final Heads heads;
   private final Map<Scope, Long> discovered = new ConcurrentHashMap<>();
 
-  Discovery(String prefix, ObjectStore store, S3Layout layout, S3Index index, MarkerLog log, Heads heads) {
+  Discovery(
+      String prefix,
+      ObjectStore store,
+      S3Layout layout,
+      S3Index index,
+      MarkerLog log,
+      Heads heads) {
     this.prefix = prefix;
     this.store = store;
     this.layout = layout;
@@ -35,12 +41,13 @@ final class Discovery {
   }
 
   /**
-   * Finds the sessions of one project the index lacks, so that they show in its listings and searches: those only
-   * writers of the Claude Agent SDK's layout know of (their session folders), which are adopted, and those whose
-   * writer died after its first commit marker and before the index entry (their marker folders), which are
-   * completed. Two listings of folders (one per thousand sessions of the project), done at most every
-   * {@value #DISCOVERY_EVERY_SECONDS} seconds per project; only the sessions the index lacks are read. Listings of
-   * every project never scan: {@link #adopt} does, when asked.
+   * Finds the sessions of one project the index lacks, so that they show in its listings and
+   * searches: those only writers of the Claude Agent SDK's layout know of (their session folders),
+   * which are adopted, and those whose writer died after its first commit marker and before the
+   * index entry (their marker folders), which are completed. Two listings of folders (one per
+   * thousand sessions of the project), done at most every {@value #DISCOVERY_EVERY_SECONDS} seconds
+   * per project; only the sessions the index lacks are read. Listings of every project never scan:
+   * {@link #adopt} does, when asked.
    */
   void discover(Scope scope) {
     if (scope.isAllProjects()) {
@@ -57,8 +64,9 @@ final class Discovery {
   }
 
   /**
-   * Scans the scope for sessions the index lacks and takes them in. A scan of every project records the last
-   * project it finished in the bucket, so that one cut short goes on from there the next time.
+   * Scans the scope for sessions the index lacks and takes them in. A scan of every project records
+   * the last project it finished in the bucket, so that one cut short goes on from there the next
+   * time.
    */
   long adopt(Scope scope, ProgressListener progress) {
     index.refresh();
@@ -70,11 +78,16 @@ final class Discovery {
     }
     TreeSet<String> projects = new TreeSet<>();
     for (String root : List.of(prefix, layout.root() + "log/")) {
-      store.foldersUnder(root).stream().map(f -> f.substring(root.length(), f.length() - 1))
-          .filter(p -> !p.startsWith(".sessionstore") && validName(p)).forEach(projects::add);
+      store.foldersUnder(root).stream()
+          .map(f -> f.substring(root.length(), f.length() - 1))
+          .filter(p -> !p.startsWith(".sessionstore") && validName(p))
+          .forEach(projects::add);
     }
-    String finished = store.get(layout.adoptionProgress()).map(b -> new String(b, StandardCharsets.UTF_8))
-        .orElse(null);
+    String finished =
+        store
+            .get(layout.adoptionProgress())
+            .map(b -> new String(b, StandardCharsets.UTF_8))
+            .orElse(null);
     SortedSet<String> todo = finished == null ? projects : projects.tailSet(finished, false);
     long adopted = 0;
     long done = projects.size() - todo.size();
@@ -116,14 +129,16 @@ final class Discovery {
   }
 
   /**
-   * The sub-transcripts this store registered, and those only the Claude Agent SDK's layout holds: folders below
-   * the session's folder that contain parts (they are adopted when read).
+   * The sub-transcripts this store registered, and those only the Claude Agent SDK's layout holds:
+   * folders below the session's folder that contain parts (they are adopted when read).
    */
   List<String> subpaths(SessionKey session) {
     SessionKey main = session.main();
     TreeSet<String> out = new TreeSet<>();
-    store.keys(layout.subsFolder(main), null).stream().map(k -> layout.subpathOf(main, k))
-        .filter(java.util.Objects::nonNull).forEach(out::add);
+    store.keys(layout.subsFolder(main), null).stream()
+        .map(k -> layout.subpathOf(main, k))
+        .filter(java.util.Objects::nonNull)
+        .forEach(out::add);
     String folder = layout.sessionFolder(main);
     for (String k : store.keys(folder, null)) {
       String rest = k.substring(folder.length());
@@ -138,7 +153,8 @@ final class Discovery {
         }
       }
     }
-    // A sub-transcript deleted here may still have SDK parts written after the delete; only live ones count.
+    // A sub-transcript deleted here may still have SDK parts written after the delete; only live
+    // ones count.
     return out.stream().filter(sub -> heads.head(main.withSubpath(sub)).isPresent()).toList();
   }
 }

@@ -5,8 +5,8 @@ import io.sessionstore.spi.StoredHead;
 import java.util.Optional;
 
 /**
- * A transcript's newest state as the bucket has it: its newest marker, with what only the SDK's writers wrote
- * taken in, and the index entry a dead writer left out completed.
+ * A transcript's newest state as the bucket has it: its newest marker, with what only the SDK's
+ * writers wrote taken in, and the index entry a dead writer left out completed.
  */
 final class Heads {
   private final S3Index index;

@@ -16,26 +16,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One commit of a transcript, as stored in its create-only marker object: a first line of control data (what
- * kind of commit, the head after it, the part that holds its messages in the SDK's layout, where the current
- * generation of messages starts), then the commit's messages, one per line. Carrying the messages makes the
- * marker the whole commit: a writer that dies after creating it loses nothing, and anyone can write the missing
- * part from it.
+ * One commit of a transcript, as stored in its create-only marker object: a first line of control
+ * data (what kind of commit, the head after it, the part that holds its messages in the SDK's
+ * layout, where the current generation of messages starts), then the commit's messages, one per
+ * line. Carrying the messages makes the marker the whole commit: a writer that dies after creating
+ * it loses nothing, and anyone can write the missing part from it.
  *
  * @param kind APPEND, REPLACE, METADATA or DELETE
- * @param base the marker number before this life of the transcript began (the last delete), so that the head's
- *     version {@code v} is marker {@code base + v}
+ * @param base the marker number before this life of the transcript began (the last delete), so that
+ *     the head's version {@code v} is marker {@code base + v}
  * @param genStart the marker number where the current generation of messages starts
  * @param part the name of the part holding this commit's messages, or null
  * @param partTime the time of the transcript's latest part (this one's, or an earlier one's)
- * @param lastPart the name of the transcript's latest part (this one, an earlier one, or an adopted one), or null
+ * @param lastPart the name of the transcript's latest part (this one, an earlier one, or an adopted
+ *     one), or null
  * @param head the head after this commit, or null for a delete
  * @param messages this commit's messages
  * @param id a random number naming this commit
  * @param prev the id of the commit this one was built on (0 for none)
  */
-record Marker(String kind, long base, long genStart, String part, long partTime, String lastPart, StoredHead head,
-    List<String> messages, long id, long prev) {
+record Marker(
+    String kind,
+    long base,
+    long genStart,
+    String part,
+    long partTime,
+    String lastPart,
+    StoredHead head,
+    List<String> messages,
+    long id,
+    long prev) {
 
   static long newId() {
     return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
@@ -45,7 +55,10 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
     return new Marker(kind, base, genStart, part, partTime, lastPart, head, List.of(), id, prev);
   }
 
-  /** The marker's bytes (the core makes heads that always read back: its derived values are bounded). */
+  /**
+   * The marker's bytes (the core makes heads that always read back: its derived values are
+   * bounded).
+   */
   byte[] encode() {
     StringWriter control = new StringWriter(512);
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(control)) {
@@ -89,14 +102,17 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
 
   /** A marker's control data alone, from its first line. */
   static Marker control(String firstLine, String where) {
-    return decode(new java.io.ByteArrayInputStream((firstLine + "\n").getBytes(StandardCharsets.UTF_8)), false,
+    return decode(
+        new java.io.ByteArrayInputStream((firstLine + "\n").getBytes(StandardCharsets.UTF_8)),
+        false,
         where);
   }
 
   /**
    * Reads a marker; with {@code withMessages} false only its control line is read.
    *
-   * @throws BackendUnavailableException when it cannot be read, or naming the object when it cannot be decoded
+   * @throws BackendUnavailableException when it cannot be read, or naming the object when it cannot
+   *     be decoded
    */
   static Marker decode(InputStream in, boolean withMessages, String where) {
     try (InputStream stream = in) {
@@ -124,12 +140,20 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
       } catch (BackendUnavailableException e) {
         throw damaged(where, e.getMessage());
       }
-      return new Marker(c.path("kind").asText(), c.path("base").asLong(), c.path("genStart").asLong(),
-          c.hasNonNull("part") ? c.get("part").asText() : null, c.path("partTime").asLong(),
-          c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null, head, messages, c.path("id").asLong(),
+      return new Marker(
+          c.path("kind").asText(),
+          c.path("base").asLong(),
+          c.path("genStart").asLong(),
+          c.hasNonNull("part") ? c.get("part").asText() : null,
+          c.path("partTime").asLong(),
+          c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null,
+          head,
+          messages,
+          c.path("id").asLong(),
           c.path("prev").asLong());
     } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot read commit marker " + where + ": " + e.getMessage(), e);
+      throw new BackendUnavailableException(
+          "Cannot read commit marker " + where + ": " + e.getMessage(), e);
     }
   }
 
@@ -142,13 +166,17 @@ record Marker(String kind, long base, long genStart, String part, long partTime,
   }
 
   /**
-   * A marker this version cannot decode: one line that says retrying will not help and what will. It blocks only
-   * its own transcript (listings read the index, not markers), since skipping it would silently drop or reorder
-   * a commit that readers may already have seen.
+   * A marker this version cannot decode: one line that says retrying will not help and what will.
+   * It blocks only its own transcript (listings read the index, not markers), since skipping it
+   * would silently drop or reorder a commit that readers may already have seen.
    */
   private static BackendUnavailableException damaged(String where, String why) {
-    return new BackendUnavailableException("Damaged commit marker " + where + " (" + why.lines().findFirst()
-        .orElse("") + "): its transcript cannot be read or written, and retrying will not help; remove that "
-        + "object to drop its commit");
+    return new BackendUnavailableException(
+        "Damaged commit marker "
+            + where
+            + " ("
+            + why.lines().findFirst().orElse("")
+            + "): its transcript cannot be read or written, and retrying will not help; remove that "
+            + "object to drop its commit");
   }
 }

@@ -10,27 +10,33 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Each transcript's log of commit markers: finding its newest marker, and claiming the next number for a commit.
- * The newest state this process has seen of each transcript is kept, so that a look lists only the markers after
- * it.
+ * Each transcript's log of commit markers: finding its newest marker, and claiming the next number
+ * for a commit. The newest state this process has seen of each transcript is kept, so that a look
+ * lists only the markers after it.
  */
 final class MarkerLog {
   /** How many transcripts' states a process keeps. */
   private static final int MAX_STATES = 10_000;
+
   /** The newest marker vanished between the listing and the read. */
   private static final TranscriptState NONE = new TranscriptState(0, null, null);
 
   private final ObjectStore store;
   private final S3Layout layout;
   private final S3Index index;
-  /** A cache: a transcript whose state was dropped is read from the bucket again, as in a fresh process. */
-  private final Map<SessionKey, TranscriptState> states = Collections.synchronizedMap(
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<SessionKey, TranscriptState> eldest) {
-          return size() > MAX_STATES;
-        }
-      });
+
+  /**
+   * A cache: a transcript whose state was dropped is read from the bucket again, as in a fresh
+   * process.
+   */
+  private final Map<SessionKey, TranscriptState> states =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<SessionKey, TranscriptState> eldest) {
+              return size() > MAX_STATES;
+            }
+          });
 
   MarkerLog(ObjectStore store, S3Layout layout, S3Index index) {
     this.store = store;
@@ -62,8 +68,8 @@ final class MarkerLog {
   }
 
   /**
-   * The transcript's newest marker, listing only the markers after the newest one this process knows; null when
-   * it has none.
+   * The transcript's newest marker, listing only the markers after the newest one this process
+   * knows; null when it has none.
    */
   TranscriptState newest(SessionKey key) {
     for (int attempt = 0; attempt < 100; attempt++) {
@@ -71,14 +77,21 @@ final class MarkerLog {
       if (s != NONE) {
         return s;
       }
-      // The newest marker was removed between the listing and the read (a save or delete cleaned up): look again.
+      // The newest marker was removed between the listing and the read (a save or delete cleaned
+      // up): look again.
       states.remove(key);
     }
-    throw new BackendUnavailableException("Cannot read " + key + ": its newest commit marker kept vanishing "
-        + "between a listing and a read");
+    throw new BackendUnavailableException(
+        "Cannot read "
+            + key
+            + ": its newest commit marker kept vanishing "
+            + "between a listing and a read");
   }
 
-  /** One look at the newest marker: the state, null when there is none, or NONE when it vanished meanwhile. */
+  /**
+   * One look at the newest marker: the state, null when there is none, or NONE when it vanished
+   * meanwhile.
+   */
   private TranscriptState newestMarker(SessionKey key) {
     TranscriptState known = states.get(key);
     String after = null;
@@ -103,10 +116,10 @@ final class MarkerLog {
   }
 
   /**
-   * Claims marker {@code n} for a commit: a create-only PUT, then a look at the next marker. A save or a delete
-   * removes older markers once its own is in, so a writer whose head is out of date can find its next slot free
-   * again; the marker after it then exists and was built on another commit. Such a claim is withdrawn before
-   * anything else is written, and the writer gets a conflict.
+   * Claims marker {@code n} for a commit: a create-only PUT, then a look at the next marker. A save
+   * or a delete removes older markers once its own is in, so a writer whose head is out of date can
+   * find its next slot free again; the marker after it then exists and was built on another commit.
+   * Such a claim is withdrawn before anything else is written, and the writer gets a conflict.
    */
   void claim(SessionKey key, long n, Marker marker) {
     String markerKey = layout.marker(key, n);
@@ -121,7 +134,8 @@ final class MarkerLog {
       if (following.isEmpty() || following.get().prev() != marker.id()) {
         store.delete(List.of(markerKey));
         states.remove(key);
-        throw new ConflictException("Cannot write " + key + ": it was replaced or deleted meanwhile");
+        throw new ConflictException(
+            "Cannot write " + key + ": it was replaced or deleted meanwhile");
       }
     }
   }

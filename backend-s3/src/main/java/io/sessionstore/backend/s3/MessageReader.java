@@ -26,11 +26,14 @@ final class MessageReader implements AutoCloseable {
   private final S3Layout layout;
   private final MarkerLog log;
   private final Heads heads;
-  private final ExecutorService readers = Executors.newFixedThreadPool(8, r -> {
-    Thread t = new Thread(r, "sessionstore-s3-read");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService readers =
+      Executors.newFixedThreadPool(
+          8,
+          r -> {
+            Thread t = new Thread(r, "sessionstore-s3-read");
+            t.setDaemon(true);
+            return t;
+          });
 
   MessageReader(ObjectStore store, S3Layout layout, MarkerLog log, Heads heads) {
     this.store = store;
@@ -45,7 +48,8 @@ final class MessageReader implements AutoCloseable {
     if (!sameGeneration(s, head)) {
       s = heads.latest(key);
       if (!sameGeneration(s, head)) {
-        throw new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read");
+        throw new ConflictException(
+            "Cannot read " + key + ": it was replaced or deleted while being read");
       }
     }
     long count = head.messageCount() - from;
@@ -70,15 +74,21 @@ final class MessageReader implements AutoCloseable {
     }
     TranscriptState state = s;
     Iterator<String> lines = new MarkerMessages(key, startMarker, last, state);
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, 0), false).skip(skip).limit(count);
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, 0), false)
+        .skip(skip)
+        .limit(count);
   }
 
   private static boolean sameGeneration(TranscriptState s, StoredHead head) {
-    return s != null && s.head() != null && s.head().generation() == head.generation()
+    return s != null
+        && s.head() != null
+        && s.head().generation() == head.generation()
         && s.head().version() >= head.version();
   }
 
-  /** The messages of markers {@code first..last} in order, reading a few markers ahead in parallel. */
+  /**
+   * The messages of markers {@code first..last} in order, reading a few markers ahead in parallel.
+   */
   private final class MarkerMessages implements Iterator<String> {
     private final SessionKey key;
     private final long last;
@@ -99,17 +109,27 @@ final class MessageReader implements AutoCloseable {
       while (ahead.size() < READ_AHEAD && nextToFetch <= last) {
         long n = nextToFetch++;
         String markerKey = layout.marker(key, n);
-        ahead.add(readers.submit(() -> {
-          Marker m = store.open(markerKey).map(in -> Marker.decode(in, true, markerKey)).orElseThrow(
-              () -> new ConflictException("Cannot read " + key + ": it was replaced or deleted while being read"));
-          if (m.head() != null) {
-            state.counts().put(n, m.head().messageCount());
-            while (state.counts().size() > TranscriptState.MAX_COUNTS) {
-              state.counts().pollFirstEntry();
-            }
-          }
-          return m;
-        }));
+        ahead.add(
+            readers.submit(
+                () -> {
+                  Marker m =
+                      store
+                          .open(markerKey)
+                          .map(in -> Marker.decode(in, true, markerKey))
+                          .orElseThrow(
+                              () ->
+                                  new ConflictException(
+                                      "Cannot read "
+                                          + key
+                                          + ": it was replaced or deleted while being read"));
+                  if (m.head() != null) {
+                    state.counts().put(n, m.head().messageCount());
+                    while (state.counts().size() > TranscriptState.MAX_COUNTS) {
+                      state.counts().pollFirstEntry();
+                    }
+                  }
+                  return m;
+                }));
       }
     }
 
@@ -140,7 +160,8 @@ final class MessageReader implements AutoCloseable {
         if (e.getCause() instanceof RuntimeException r) {
           throw r;
         }
-        throw new BackendUnavailableException("Cannot read " + key + ": " + e.getCause(), e.getCause());
+        throw new BackendUnavailableException(
+            "Cannot read " + key + ": " + e.getCause(), e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new BackendUnavailableException("Interrupted while reading " + key);

@@ -29,13 +29,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
- * The few S3 operations the backend uses, with S3's errors translated into the API's: a missing object is empty,
- * a lost create-only race is {@code false}, everything else a {@link BackendUnavailableException} that names
- * the bucket and the key (never a credential).
+ * The few S3 operations the backend uses, with S3's errors translated into the API's: a missing
+ * object is empty, a lost create-only race is {@code false}, everything else a {@link
+ * BackendUnavailableException} that names the bucket and the key (never a credential).
  */
 final class ObjectStore implements AutoCloseable {
   /** The largest object a single PUT may write. */
   static final long MAX_PUT_BYTES = 5L * 1024 * 1024 * 1024;
+
   private static final int MAX_CONFLICT_RETRIES = 20;
 
   private final S3Client s3;
@@ -50,16 +51,20 @@ final class ObjectStore implements AutoCloseable {
     return settings.bucket();
   }
 
-  /** Checks that the bucket can be used, creating it when configured to; one clear error otherwise. */
   /**
-   * The first request a store sends: reads an object (the format marker), empty when it does not exist, and turns
-   * what can go wrong at start-up into one error naming the cause: a missing bucket (created first when allowed,
-   * then empty), refused credentials, a wrong region or endpoint, an unreachable endpoint.
+   * Checks that the bucket can be used, creating it when configured to; one clear error otherwise.
+   */
+  /**
+   * The first request a store sends: reads an object (the format marker), empty when it does not
+   * exist, and turns what can go wrong at start-up into one error naming the cause: a missing
+   * bucket (created first when allowed, then empty), refused credentials, a wrong region or
+   * endpoint, an unreachable endpoint.
    */
   Optional<byte[]> readAtStartUp(String key) {
     try {
-      return Optional.of(s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket()).key(key).build())
-          .asByteArray());
+      return Optional.of(
+          s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket()).key(key).build())
+              .asByteArray());
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
@@ -71,23 +76,40 @@ final class ObjectStore implements AutoCloseable {
           createBucket();
           return Optional.empty();
         }
-        throw new ConfigurationException("Cannot use bucket '" + bucket() + "': it does not exist (create it, or "
-            + "set sessionstore.s3.create-bucket=true)");
+        throw new ConfigurationException(
+            "Cannot use bucket '"
+                + bucket()
+                + "': it does not exist (create it, or "
+                + "set sessionstore.s3.create-bucket=true)");
       }
       if (e.statusCode() == 403 || e.statusCode() == 401) {
-        throw new ConfigurationException("Cannot use bucket '" + bucket() + "': access denied; check the "
-            + "credentials (sessionstore.s3.access-key/secret-key or the AWS default chain) and their permissions");
+        throw new ConfigurationException(
+            "Cannot use bucket '"
+                + bucket()
+                + "': access denied; check the "
+                + "credentials (sessionstore.s3.access-key/secret-key or the AWS default chain) and their permissions");
       }
       if (e.statusCode() == 301 || e.statusCode() == 400) {
-        throw new ConfigurationException("Cannot use bucket '" + bucket() + "': the endpoint refused it (HTTP "
-            + e.statusCode() + "); check sessionstore.s3.region, sessionstore.s3.endpoint and "
-            + "sessionstore.s3.path-style");
+        throw new ConfigurationException(
+            "Cannot use bucket '"
+                + bucket()
+                + "': the endpoint refused it (HTTP "
+                + e.statusCode()
+                + "); check sessionstore.s3.region, sessionstore.s3.endpoint and "
+                + "sessionstore.s3.path-style");
       }
       throw unavailable("reach bucket '" + bucket() + "'", e);
     } catch (SdkClientException e) {
-      throw new BackendUnavailableException("Cannot reach the S3 endpoint "
-          + (settings.endpoint() == null ? "of region " + settings.region() : settings.endpoint().toString())
-          + " for bucket '" + bucket() + "': " + rootMessage(e), e);
+      throw new BackendUnavailableException(
+          "Cannot reach the S3 endpoint "
+              + (settings.endpoint() == null
+                  ? "of region " + settings.region()
+                  : settings.endpoint().toString())
+              + " for bucket '"
+              + bucket()
+              + "': "
+              + rootMessage(e),
+          e);
     }
   }
 
@@ -102,13 +124,16 @@ final class ObjectStore implements AutoCloseable {
   }
 
   /**
-   * Creates an object only if no object has that key (a conditional PUT with {@code If-None-Match: *}).
+   * Creates an object only if no object has that key (a conditional PUT with {@code If-None-Match:
+   * *}).
    *
-   * <p>A 412 can also answer our own write: when a response is lost the SDK retries, and the retry finds the object
-   * the first attempt created. So a 412 is read back: an object with exactly our bytes is ours. (The bodies written
-   * here are unique: they name a random part, or are copies of the same marker.)
+   * <p>A 412 can also answer our own write: when a response is lost the SDK retries, and the retry
+   * finds the object the first attempt created. So a 412 is read back: an object with exactly our
+   * bytes is ours. (The bodies written here are unique: they name a random part, or are copies of
+   * the same marker.)
    *
-   * @return whether the object now holds this body because of this call (or an identical earlier one)
+   * @return whether the object now holds this body because of this call (or an identical earlier
+   *     one)
    */
   boolean putIfAbsent(String key, byte[] body) {
     checkSize(key, body);
@@ -155,8 +180,14 @@ final class ObjectStore implements AutoCloseable {
 
   private void checkSize(String key, byte[] body) {
     if (body.length > MAX_PUT_BYTES) {
-      throw new io.sessionstore.api.InvalidInputException("Cannot write s3://" + bucket() + "/" + key + ": "
-          + body.length + " bytes is more than S3 takes in one PUT (5 GB)");
+      throw new io.sessionstore.api.InvalidInputException(
+          "Cannot write s3://"
+              + bucket()
+              + "/"
+              + key
+              + ": "
+              + body.length
+              + " bytes is more than S3 takes in one PUT (5 GB)");
     }
   }
 
@@ -169,14 +200,16 @@ final class ObjectStore implements AutoCloseable {
     try (InputStream stream = in.get()) {
       return Optional.of(stream.readAllBytes());
     } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot read s3://" + bucket() + "/" + key + ": " + e.getMessage(), e);
+      throw new BackendUnavailableException(
+          "Cannot read s3://" + bucket() + "/" + key + ": " + e.getMessage(), e);
     }
   }
 
   /** The object's content as a stream the caller closes, or empty when it does not exist. */
   Optional<ResponseInputStream<GetObjectResponse>> open(String key) {
     try {
-      return Optional.of(s3.getObject(GetObjectRequest.builder().bucket(bucket()).key(key).build()));
+      return Optional.of(
+          s3.getObject(GetObjectRequest.builder().bucket(bucket()).key(key).build()));
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
@@ -189,14 +222,21 @@ final class ObjectStore implements AutoCloseable {
     }
   }
 
-  /** The numbered objects ({@code .../000000000042}) under a prefix after {@code startAfter}, in order. */
+  /**
+   * The numbered objects ({@code .../000000000042}) under a prefix after {@code startAfter}, in
+   * order.
+   */
   List<String> numbered(String prefix, String startAfter) {
     return keys(prefix, startAfter).stream().filter(S3Layout::isNumbered).toList();
   }
 
-  /** Every key under a prefix after {@code startAfter} (null: from the start), in lexical order; paginated. */
+  /**
+   * Every key under a prefix after {@code startAfter} (null: from the start), in lexical order;
+   * paginated.
+   */
   List<String> keys(String prefix, String startAfter) {
-    ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix);
+    ListObjectsV2Request.Builder req =
+        ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix);
     if (startAfter != null) {
       req.startAfter(startAfter);
     }
@@ -208,9 +248,13 @@ final class ObjectStore implements AutoCloseable {
     return keysDirectlyUnder(prefix, null);
   }
 
-  /** The keys directly under a prefix after {@code startAfter} (null: from the start), in lexical order. */
+  /**
+   * The keys directly under a prefix after {@code startAfter} (null: from the start), in lexical
+   * order.
+   */
   List<String> keysDirectlyUnder(String prefix, String startAfter) {
-    ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/");
+    ListObjectsV2Request.Builder req =
+        ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/");
     if (startAfter != null) {
       req.startAfter(startAfter);
     }
@@ -218,8 +262,8 @@ final class ObjectStore implements AutoCloseable {
   }
 
   /**
-   * Reads only the first line of an object (a marker's control data) and drops the connection's remaining
-   * bytes instead of downloading them, or empty when the object does not exist.
+   * Reads only the first line of an object (a marker's control data) and drops the connection's
+   * remaining bytes instead of downloading them, or empty when the object does not exist.
    */
   Optional<String> firstLine(String key) {
     Optional<ResponseInputStream<GetObjectResponse>> in = open(key);
@@ -238,7 +282,8 @@ final class ObjectStore implements AutoCloseable {
       }
       return Optional.of(line.toString(java.nio.charset.StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot read s3://" + bucket() + "/" + key + ": " + e.getMessage(), e);
+      throw new BackendUnavailableException(
+          "Cannot read s3://" + bucket() + "/" + key + ": " + e.getMessage(), e);
     } finally {
       try {
         stream.close();
@@ -250,36 +295,55 @@ final class ObjectStore implements AutoCloseable {
 
   /** The "folders" directly under a prefix (common prefixes for delimiter {@code /}), paginated. */
   List<String> foldersUnder(String prefix) {
-    return list(ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/").build(), true);
+    return list(
+        ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/").build(),
+        true);
   }
 
   /**
-   * Lists with {@code encoding-type=url}: keys come back percent-encoded, so a key holding a character that XML 1.0
-   * cannot carry (U+FFFE, U+FFFF) still lists, on S3 as on S3Proxy. The SDK decodes them again for us.
+   * Lists with {@code encoding-type=url}: keys come back percent-encoded, so a key holding a
+   * character that XML 1.0 cannot carry (U+FFFE, U+FFFF) still lists, on S3 as on S3Proxy. The SDK
+   * decodes them again for us.
    */
   private List<String> list(ListObjectsV2Request req, boolean folders) {
     try {
       var pages = s3.listObjectsV2Paginator(req.toBuilder().encodingType(EncodingType.URL).build());
-      return folders ? pages.commonPrefixes().stream().map(CommonPrefix::prefix).toList()
+      return folders
+          ? pages.commonPrefixes().stream().map(CommonPrefix::prefix).toList()
           : pages.contents().stream().map(S3Object::key).toList();
     } catch (S3Exception | SdkClientException e) {
       throw unavailable("list s3://" + bucket() + "/" + req.prefix(), e);
     }
   }
 
-  /** Deletes objects in batches of 1,000 (one DeleteObjects request each); missing ones are fine. */
+  /**
+   * Deletes objects in batches of 1,000 (one DeleteObjects request each); missing ones are fine.
+   */
   void delete(Collection<String> keys) {
     List<String> all = new ArrayList<>(keys);
     for (int i = 0; i < all.size(); i += 1000) {
-      List<ObjectIdentifier> batch = all.subList(i, Math.min(all.size(), i + 1000)).stream()
-          .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+      List<ObjectIdentifier> batch =
+          all.subList(i, Math.min(all.size(), i + 1000)).stream()
+              .map(k -> ObjectIdentifier.builder().key(k).build())
+              .toList();
       try {
-        var response = s3.deleteObjects(DeleteObjectsRequest.builder().bucket(bucket())
-            .delete(Delete.builder().objects(batch).quiet(true).build()).build());
+        var response =
+            s3.deleteObjects(
+                DeleteObjectsRequest.builder()
+                    .bucket(bucket())
+                    .delete(Delete.builder().objects(batch).quiet(true).build())
+                    .build());
         if (response.hasErrors() && !response.errors().isEmpty()) {
           var first = response.errors().get(0);
-          throw new BackendUnavailableException("Cannot delete s3://" + bucket() + "/" + first.key() + ": "
-              + first.code() + " " + first.message());
+          throw new BackendUnavailableException(
+              "Cannot delete s3://"
+                  + bucket()
+                  + "/"
+                  + first.key()
+                  + ": "
+                  + first.code()
+                  + " "
+                  + first.message());
         }
       } catch (S3Exception | SdkClientException e) {
         throw unavailable("delete objects in s3://" + bucket(), e);
@@ -302,9 +366,10 @@ final class ObjectStore implements AutoCloseable {
   }
 
   static BackendUnavailableException unavailable(String what, RuntimeException e) {
-    String detail = e instanceof S3Exception s
-        ? "HTTP " + s.statusCode() + (errorCode(s) == null ? "" : " " + errorCode(s))
-        : rootMessage(e);
+    String detail =
+        e instanceof S3Exception s
+            ? "HTTP " + s.statusCode() + (errorCode(s) == null ? "" : " " + errorCode(s))
+            : rootMessage(e);
     return new BackendUnavailableException("Cannot " + what + ": " + detail, e);
   }
 
@@ -320,5 +385,4 @@ final class ObjectStore implements AutoCloseable {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return m.replaceAll("\\s+", " ");
   }
-
 }

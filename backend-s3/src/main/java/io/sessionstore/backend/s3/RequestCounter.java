@@ -11,16 +11,34 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /** Counts the HTTP requests the client sends, each attempt of a retried call included, by kind. */
 final class RequestCounter implements ExecutionInterceptor {
-  private static final Map<String, String> KINDS = Map.of("GetObject", "GET", "PutObject", "PUT",
-      "ListObjectsV2", "LIST", "HeadObject", "HEAD", "HeadBucket", "HEAD", "DeleteObject", "DELETE",
-      "DeleteObjects", "DELETE", "CopyObject", "COPY");
+  private static final Map<String, String> KINDS =
+      Map.of(
+          "GetObject",
+          "GET",
+          "PutObject",
+          "PUT",
+          "ListObjectsV2",
+          "LIST",
+          "HeadObject",
+          "HEAD",
+          "HeadBucket",
+          "HEAD",
+          "DeleteObject",
+          "DELETE",
+          "DeleteObjects",
+          "DELETE",
+          "CopyObject",
+          "COPY");
 
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
   @Override
-  public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+  public void beforeTransmission(
+      Context.BeforeTransmission context, ExecutionAttributes attributes) {
     String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-    counts.computeIfAbsent(KINDS.getOrDefault(operation, operation), k -> new LongAdder()).increment();
+    counts
+        .computeIfAbsent(KINDS.getOrDefault(operation, operation), k -> new LongAdder())
+        .increment();
   }
 
   Map<String, Long> snapshot() {

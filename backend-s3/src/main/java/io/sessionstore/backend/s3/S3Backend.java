@@ -15,14 +15,16 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Sessions in an S3 bucket (or any S3-compatible store), safe with many writers on many machines, readable by the
- * Claude Agent SDK's S3 session store. See the module README for the layout and the commit protocol.
+ * Sessions in an S3 bucket (or any S3-compatible store), safe with many writers on many machines,
+ * readable by the Claude Agent SDK's S3 session store. See the module README for the layout and the
+ * commit protocol.
  *
  * <p>Every commit of a transcript claims the next number of its marker log with a create-only PUT
- * ({@code If-None-Match: *}), which exactly one writer wins: that is the compare-and-set the SPI asks for, and it
- * is atomic on S3 and on S3Proxy alike. The marker holds the new head and the commit's messages; the messages are
- * then also written as a part in the SDK's layout, named with a time later than the transcript's previous part
- * even when clocks disagree, so that the SDK's readers (parts in lexical order) see our order.
+ * ({@code If-None-Match: *}), which exactly one writer wins: that is the compare-and-set the SPI
+ * asks for, and it is atomic on S3 and on S3Proxy alike. The marker holds the new head and the
+ * commit's messages; the messages are then also written as a part in the SDK's layout, named with a
+ * time later than the transcript's previous part even when clocks disagree, so that the SDK's
+ * readers (parts in lexical order) see our order.
  */
 public final class S3Backend implements StorageBackend, SupportsAdoption, SupportsRequestCounts {
   private final S3Settings settings;
@@ -54,7 +56,8 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
     index = new S3Index(store, layout);
     MarkerLog log = new MarkerLog(store, layout, index);
     CommitCompletion completion = new CommitCompletion(store, layout, index, log);
-    heads = new Heads(index, log, new SdkAdoption(store, layout, index, log, completion), completion);
+    heads =
+        new Heads(index, log, new SdkAdoption(store, layout, index, log, completion), completion);
     reader = new MessageReader(store, layout, log, heads);
     discovery = new Discovery(settings.prefix(), store, layout, index, log, heads);
     commits = new Commits(store, layout, index, clock, log, heads, completion, discovery);

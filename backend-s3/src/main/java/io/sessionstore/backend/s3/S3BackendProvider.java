@@ -7,7 +7,9 @@ import io.sessionstore.spi.StorageBackendProvider;
 import java.time.Clock;
 import java.util.List;
 
-/** Provides the {@code s3} backend: {@code sessionstore.backend=s3}, keys {@code sessionstore.s3.*}. */
+/**
+ * Provides the {@code s3} backend: {@code sessionstore.backend=s3}, keys {@code sessionstore.s3.*}.
+ */
 public final class S3BackendProvider implements StorageBackendProvider {
   public static final String NAME = "s3";
 
@@ -21,12 +23,19 @@ public final class S3BackendProvider implements StorageBackendProvider {
     return List.of(
         ConfigKey.of("bucket", null, "the bucket (required)"),
         ConfigKey.of("prefix", "", "key prefix, so that several stores share a bucket"),
-        ConfigKey.of("region", null, "the region (default: the AWS default chain; us-east-1 with an endpoint)"),
-        ConfigKey.of("endpoint", null, "endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000"),
-        ConfigKey.of("path-style", "false", "path-style requests (most S3-compatible stores need them)"),
+        ConfigKey.of(
+            "region",
+            null,
+            "the region (default: the AWS default chain; us-east-1 with an endpoint)"),
+        ConfigKey.of(
+            "endpoint", null, "endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000"),
+        ConfigKey.of(
+            "path-style", "false", "path-style requests (most S3-compatible stores need them)"),
         ConfigKey.secret("access-key", "access key id (default: the AWS default credential chain)"),
         ConfigKey.secret("secret-key", "secret access key"),
-        ConfigKey.of("checksum", "when-supported",
+        ConfigKey.of(
+            "checksum",
+            "when-supported",
             "when-supported or when-required (for stores that reject the SDK's default checksums)"),
         ConfigKey.of("sse", null, "server-side encryption: AES256 or aws:kms"),
         ConfigKey.of("kms-key-id", null, "the KMS key of sse=aws:kms"),

@@ -20,13 +20,18 @@ final class S3Clients {
   private S3Clients() {}
 
   static S3Client build(S3Settings settings, RequestCounter counter) {
-    S3ClientBuilder b = S3Client.builder()
-        .httpClientBuilder(ApacheHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
-            .socketTimeout(Duration.ofSeconds(60)).maxConnections(64))
-        .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofMinutes(5)).addExecutionInterceptor(counter))
-        .forcePathStyle(settings.pathStyle())
-        .region(region(settings))
-        .credentialsProvider(credentials(settings));
+    S3ClientBuilder b =
+        S3Client.builder()
+            .httpClientBuilder(
+                ApacheHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(5))
+                    .socketTimeout(Duration.ofSeconds(60))
+                    .maxConnections(64))
+            .overrideConfiguration(
+                o -> o.apiCallTimeout(Duration.ofMinutes(5)).addExecutionInterceptor(counter))
+            .forcePathStyle(settings.pathStyle())
+            .region(region(settings))
+            .credentialsProvider(credentials(settings));
     if (settings.endpoint() != null) {
       b.endpointOverride(settings.endpoint());
     }
@@ -53,7 +58,8 @@ final class S3Clients {
 
   private static AwsCredentialsProvider credentials(S3Settings settings) {
     if (settings.accessKey() != null) {
-      return StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()));
+      return StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()));
     }
     return DefaultCredentialsProvider.builder().build();
   }

@@ -21,19 +21,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The metadata index of every session's main transcript, kept in the bucket and shared by every process, so that
- * listing and searching never read the sessions. It is a log of immutable entries
- * {@code .sessionstore/index/log/{seq}}, each claimed with a create-only PUT (so two writers never take the same
- * number and no entry is lost), plus a snapshot {@code .sessionstore/index/snap/{seq}} every
- * {@value #SNAPSHOT_EVERY} entries, after which older entries are deleted. A process reads the latest snapshot
- * once and then only the entries added since its last look (one LIST when nothing changed). Entries carry the
- * marker number of the commit they describe, so one that lands late never undoes a newer one. A missing index is
- * rebuilt from the transcripts' commit markers.
+ * The metadata index of every session's main transcript, kept in the bucket and shared by every
+ * process, so that listing and searching never read the sessions. It is a log of immutable entries
+ * {@code .sessionstore/index/log/{seq}}, each claimed with a create-only PUT (so two writers never
+ * take the same number and no entry is lost), plus a snapshot {@code
+ * .sessionstore/index/snap/{seq}} every {@value #SNAPSHOT_EVERY} entries, after which older entries
+ * are deleted. A process reads the latest snapshot once and then only the entries added since its
+ * last look (one LIST when nothing changed). Entries carry the marker number of the commit they
+ * describe, so one that lands late never undoes a newer one. A missing index is rebuilt from the
+ * transcripts' commit markers.
  */
 final class S3Index {
   private static final Logger LOG = LoggerFactory.getLogger(S3Index.class);
   static final int SNAPSHOT_EVERY = 500;
-  /** At most this many entries past the newest snapshot or delta are left for a fresh process to read. */
+
+  /**
+   * At most this many entries past the newest snapshot or delta are left for a fresh process to
+   * read.
+   */
   static final int TAIL_LIMIT = 2;
 
   /** A session's head and the number of the commit marker it comes from. */
@@ -43,12 +48,16 @@ final class S3Index {
   private final S3Layout layout;
   private final Map<SessionKey, Entry> live = new HashMap<>();
   private final Map<SessionKey, Long> deleted = new HashMap<>();
+
   /** Sessions changed since the snapshot the state was loaded from: what a delta holds. */
   private final Set<SessionKey> touched = new HashSet<>();
+
   private long seq;
   private long snapshotSeq;
+
   /** The newest snapshot or delta this process read or wrote. */
   private long checkpointSeq;
+
   private boolean loaded;
 
   S3Index(ObjectStore store, S3Layout layout) {
@@ -73,8 +82,9 @@ final class S3Index {
   }
 
   /**
-   * Whether the index lacks a transcript's commit {@code marker} even after a look at the newest entries: its
-   * writer died before adding the entry. False when this process has not read the index (nothing to compare).
+   * Whether the index lacks a transcript's commit {@code marker} even after a look at the newest
+   * entries: its writer died before adding the entry. False when this process has not read the
+   * index (nothing to compare).
    */
   synchronized boolean behind(SessionKey key, long marker) {
     if (!loaded || covers(key, marker)) {
@@ -123,11 +133,16 @@ final class S3Index {
         pause(attempt);
       }
     }
-    throw new BackendUnavailableException("Cannot add to the session index in bucket '" + store.bucket()
-        + "': too many concurrent writers");
+    throw new BackendUnavailableException(
+        "Cannot add to the session index in bucket '"
+            + store.bucket()
+            + "': too many concurrent writers");
   }
 
-  /** Applies the entries added since the last look; reloads from the latest snapshot after a compaction. */
+  /**
+   * Applies the entries added since the last look; reloads from the latest snapshot after a
+   * compaction.
+   */
   synchronized void refresh() {
     if (!loaded) {
       load();
@@ -135,15 +150,17 @@ final class S3Index {
     }
     List<String> keys = store.numbered(layout.indexEntries(), layout.indexEntry(seq));
     if (!applyEntries(keys)) {
-      // Entries we had not read were compacted away meanwhile: start again from the newest snapshot.
+      // Entries we had not read were compacted away meanwhile: start again from the newest
+      // snapshot.
       load();
     }
   }
 
   /**
-   * Reads the index as a fresh process must: one listing of everything under it, the newest snapshot, the newest
-   * delta after it, and the few entries after those. When it finds more than {@value #TAIL_LIMIT} entries past
-   * the newest snapshot or delta, it writes a delta, so the next fresh process reads at most that many.
+   * Reads the index as a fresh process must: one listing of everything under it, the newest
+   * snapshot, the newest delta after it, and the few entries after those. When it finds more than
+   * {@value #TAIL_LIMIT} entries past the newest snapshot or delta, it writes a delta, so the next
+   * fresh process reads at most that many.
    */
   private void load() {
     live.clear();
@@ -157,12 +174,15 @@ final class S3Index {
     long snap = newest(keys, layout.indexSnapshots());
     long delta = newest(keys, layout.indexDeltas());
     List<String> entries = keys.stream().filter(k -> k.startsWith(layout.indexEntries())).toList();
-    if (snap < 0 && delta < 0 && (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1)) {
+    if (snap < 0
+        && delta < 0
+        && (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1)) {
       // Without a snapshot the log must start at entry 1; anything else means the index was lost.
       rebuild();
       if (!live.isEmpty()) {
         // Shared with every process as snapshot 0: later entries follow it.
-        store.putIfAbsent(layout.indexSnapshot(0), snapshotText(false).getBytes(StandardCharsets.UTF_8));
+        store.putIfAbsent(
+            layout.indexSnapshot(0), snapshotText(false).getBytes(StandardCharsets.UTF_8));
         load();
       }
       return;
@@ -192,8 +212,9 @@ final class S3Index {
   }
 
   /**
-   * Leaves the index cheap for the next fresh process when this one added more than {@value #TAIL_LIMIT} entries
-   * past the newest snapshot or delta it knows (a bulk import, a migration): called when the store closes.
+   * Leaves the index cheap for the next fresh process when this one added more than {@value
+   * #TAIL_LIMIT} entries past the newest snapshot or delta it knows (a bulk import, a migration):
+   * called when the store closes.
    */
   synchronized void close() {
     if (loaded && seq - checkpointSeq > TAIL_LIMIT) {
@@ -214,17 +235,21 @@ final class S3Index {
   /** Applies a snapshot or delta; false when it vanished (compacted) since it was listed. */
   private boolean read(String key) {
     Optional<byte[]> body = store.get(key);
-    body.ifPresent(b -> {
-      for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
-        if (!line.isEmpty()) {
-          apply(line);
-        }
-      }
-    });
+    body.ifPresent(
+        b -> {
+          for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isEmpty()) {
+              apply(line);
+            }
+          }
+        });
     return body.isPresent();
   }
 
-  /** Applies listed entries in order; false when one is missing (compacted away since it was listed). */
+  /**
+   * Applies listed entries in order; false when one is missing (compacted away since it was
+   * listed).
+   */
   private boolean applyEntries(List<String> keys) {
     for (String key : keys) {
       long n = S3Layout.markerNumber(key);
@@ -239,14 +264,15 @@ final class S3Index {
   }
 
   /**
-   * Writes what changed since the newest snapshot as the delta at {@code seq}, or a whole snapshot when most
-   * sessions changed (after a bulk import, say); create-only, so processes doing it at once agree. Best effort:
-   * without it the next fresh process reads the entries instead.
+   * Writes what changed since the newest snapshot as the delta at {@code seq}, or a whole snapshot
+   * when most sessions changed (after a bulk import, say); create-only, so processes doing it at
+   * once agree. Best effort: without it the next fresh process reads the entries instead.
    */
   private void checkpoint() {
     boolean whole = touched.size() * 2 >= live.size() + deleted.size();
     try {
-      store.putIfAbsent(whole ? layout.indexSnapshot(seq) : layout.indexDelta(seq),
+      store.putIfAbsent(
+          whole ? layout.indexSnapshot(seq) : layout.indexDelta(seq),
           snapshotText(!whole).getBytes(StandardCharsets.UTF_8));
       if (whole) {
         snapshotSeq = seq;
@@ -254,7 +280,9 @@ final class S3Index {
       }
       checkpointSeq = seq;
     } catch (BackendUnavailableException e) {
-      LOG.debug("Could not write the index checkpoint {} (the next process reads the entries instead): {}", seq,
+      LOG.debug(
+          "Could not write the index checkpoint {} (the next process reads the entries instead): {}",
+          seq,
           e.getMessage());
     }
   }
@@ -268,16 +296,21 @@ final class S3Index {
       try {
         head = HeadCodec.decode(rest);
       } catch (BackendUnavailableException e) {
-        // One entry this version cannot read must not make every listing fail: that session is left out of
+        // One entry this version cannot read must not make every listing fail: that session is left
+        // out of
         // listings (it still loads from its own markers) until its next commit adds an entry.
-        LOG.warn("Skipping a damaged entry of the session index in bucket '{}' (commit marker {}): {}",
-            store.bucket(), marker, e.getMessage());
+        LOG.warn(
+            "Skipping a damaged entry of the session index in bucket '{}' (commit marker {}): {}",
+            store.bucket(),
+            marker,
+            e.getMessage());
         return;
       }
       SessionKey key = head.key();
       touched.add(key);
       Entry current = live.get(key);
-      if ((current == null || current.marker() < marker) && deleted.getOrDefault(key, 0L) < marker) {
+      if ((current == null || current.marker() < marker)
+          && deleted.getOrDefault(key, 0L) < marker) {
         live.put(key, new Entry(head, marker));
       }
     } else if (record.startsWith("D ")) {
@@ -290,42 +323,58 @@ final class S3Index {
         deleted.merge(key, marker, Math::max);
       }
     } else {
-      throw new BackendUnavailableException("Damaged index entry in bucket '" + store.bucket() + "': " + record);
+      throw new BackendUnavailableException(
+          "Damaged index entry in bucket '" + store.bucket() + "': " + record);
     }
   }
 
   /**
-   * Writes a snapshot of everything up to {@code seq} and deletes the entries, deltas and snapshots the previous
-   * snapshot covered.
+   * Writes a snapshot of everything up to {@code seq} and deletes the entries, deltas and snapshots
+   * the previous snapshot covered.
    */
   private void snapshot() {
-    store.putIfAbsent(layout.indexSnapshot(seq), snapshotText(false).getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(
+        layout.indexSnapshot(seq), snapshotText(false).getBytes(StandardCharsets.UTF_8));
     snapshotSeq = checkpointSeq = seq;
     touched.clear();
     List<String> old = new ArrayList<>();
     for (String key : store.numbered(layout.indexRoot(), null)) {
       long n = S3Layout.markerNumber(key);
-      if (key.startsWith(layout.indexSnapshots()) ? n < seq - SNAPSHOT_EVERY : n <= seq - SNAPSHOT_EVERY) {
+      if (key.startsWith(layout.indexSnapshots())
+          ? n < seq - SNAPSHOT_EVERY
+          : n <= seq - SNAPSHOT_EVERY) {
         old.add(key);
       }
     }
     store.delete(old);
   }
 
-  /** Every session's state, or (for a delta) only that of the sessions changed since the newest snapshot. */
+  /**
+   * Every session's state, or (for a delta) only that of the sessions changed since the newest
+   * snapshot.
+   */
   private String snapshotText(boolean onlyTouched) {
     StringBuilder out = new StringBuilder();
-    live.forEach((k, e) -> {
-      if (!onlyTouched || touched.contains(k)) {
-        out.append("P ").append(e.marker()).append(' ').append(HeadCodec.encode(e.head())).append('\n');
-      }
-    });
-    deleted.forEach((k, m) -> {
-      if (!onlyTouched || touched.contains(k)) {
-        out.append("D ").append(m).append(' ')
-            .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId())).append('\n');
-      }
-    });
+    live.forEach(
+        (k, e) -> {
+          if (!onlyTouched || touched.contains(k)) {
+            out.append("P ")
+                .append(e.marker())
+                .append(' ')
+                .append(HeadCodec.encode(e.head()))
+                .append('\n');
+          }
+        });
+    deleted.forEach(
+        (k, m) -> {
+          if (!onlyTouched || touched.contains(k)) {
+            out.append("D ")
+                .append(m)
+                .append(' ')
+                .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId()))
+                .append('\n');
+          }
+        });
     return out.toString();
   }
 
@@ -338,32 +387,39 @@ final class S3Index {
       String[] parts = rest.split("/");
       // A main transcript's markers are {project}/{session}/.sessionstore/{n}.
       if (parts.length == 4 && parts[2].equals(".sessionstore")) {
-        newest.merge(key.substring(0, key.lastIndexOf('/') + 1), S3Layout.markerNumber(key), Math::max);
+        newest.merge(
+            key.substring(0, key.lastIndexOf('/') + 1), S3Layout.markerNumber(key), Math::max);
       }
     }
     if (newest.isEmpty()) {
       return;
     }
     if (newest.size() > 1) {
-      LOG.warn("Rebuilding the session index of bucket '{}' from {} sessions' commit markers", store.bucket(),
+      LOG.warn(
+          "Rebuilding the session index of bucket '{}' from {} sessions' commit markers",
+          store.bucket(),
           newest.size());
     } // else the first commit into a new store, which finds only its own marker: nothing was lost
 
     for (Map.Entry<String, Long> e : newest.entrySet()) {
       String key = e.getKey() + String.format("%012d", e.getValue());
-      store.firstLine(key).ifPresent(line -> {
-        Marker m;
-        try {
-          m = Marker.control(line, key);
-        } catch (BackendUnavailableException damaged) {
-          // Decoding a line read already: only a damaged marker fails here, and it must not stop the others.
-          LOG.warn("{}", damaged.getMessage());
-          return;
-        }
-        if (m.head() != null && !m.isDelete()) {
-          live.put(m.head().key(), new Entry(m.head(), e.getValue()));
-        }
-      });
+      store
+          .firstLine(key)
+          .ifPresent(
+              line -> {
+                Marker m;
+                try {
+                  m = Marker.control(line, key);
+                } catch (BackendUnavailableException damaged) {
+                  // Decoding a line read already: only a damaged marker fails here, and it must not
+                  // stop the others.
+                  LOG.warn("{}", damaged.getMessage());
+                  return;
+                }
+                if (m.head() != null && !m.isDelete()) {
+                  live.put(m.head().key(), new Entry(m.head(), e.getValue()));
+                }
+              });
     }
   }
 

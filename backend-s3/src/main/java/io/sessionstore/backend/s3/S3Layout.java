@@ -4,11 +4,11 @@ import io.sessionstore.api.SessionKey;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Where things live in the bucket. Messages use the Claude Agent SDK's layout,
- * {@code {prefix}{project}/{session}/[{subpath}/]part-{epochMs13}-{rand6}.jsonl}, with names raw in keys; all the
- * backend's own objects live under {@code {prefix}.sessionstore/}, where that layout's readers never look.
- * {@code .sessionstore} can never be a project, session or subpath segment (the name is reserved), so it also
- * marks where a transcript's own objects begin.
+ * Where things live in the bucket. Messages use the Claude Agent SDK's layout, {@code
+ * {prefix}{project}/{session}/[{subpath}/]part-{epochMs13}-{rand6}.jsonl}, with names raw in keys;
+ * all the backend's own objects live under {@code {prefix}.sessionstore/}, where that layout's
+ * readers never look. {@code .sessionstore} can never be a project, session or subpath segment (the
+ * name is reserved), so it also marks where a transcript's own objects begin.
  */
 final class S3Layout {
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -29,7 +29,12 @@ final class S3Layout {
 
   /** The folder of a transcript's parts (the SDK's layout). */
   String partsFolder(SessionKey key) {
-    return prefix + key.project() + "/" + key.sessionId() + "/" + (key.isSubpath() ? key.subpath() + "/" : "");
+    return prefix
+        + key.project()
+        + "/"
+        + key.sessionId()
+        + "/"
+        + (key.isSubpath() ? key.subpath() + "/" : "");
   }
 
   /** The folder of a session's parts and its sub-transcripts' parts. */
@@ -56,8 +61,14 @@ final class S3Layout {
 
   /** The folder of a transcript's commit markers: one object per commit, numbered from 1. */
   String logFolder(SessionKey key) {
-    return root() + "log/" + key.project() + "/" + key.sessionId() + "/"
-        + (key.isSubpath() ? key.subpath() + "/" : "") + ".sessionstore/";
+    return root()
+        + "log/"
+        + key.project()
+        + "/"
+        + key.sessionId()
+        + "/"
+        + (key.isSubpath() ? key.subpath() + "/" : "")
+        + ".sessionstore/";
   }
 
   String marker(SessionKey key, long n) {
@@ -65,19 +76,23 @@ final class S3Layout {
   }
 
   /**
-   * Whether a listed key is a numbered object of ours (foreign or temporary objects are ignored). Not a regex:
-   * {@code .} does not match U+0085, U+2028 or U+2029, which names may hold.
+   * Whether a listed key is a numbered object of ours (foreign or temporary objects are ignored).
+   * Not a regex: {@code .} does not match U+0085, U+2028 or U+2029, which names may hold.
    */
   static boolean isNumbered(String key) {
     int slash = key.lastIndexOf('/');
-    return key.length() - slash == 13 && key.chars().skip(slash + 1L).allMatch(c -> c >= '0' && c <= '9');
+    return key.length() - slash == 13
+        && key.chars().skip(slash + 1L).allMatch(c -> c >= '0' && c <= '9');
   }
 
   static long markerNumber(String key) {
     return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
   }
 
-  /** The folder that lists a session's sub-transcripts: one empty object {@code {subpath}/.sessionstore} each. */
+  /**
+   * The folder that lists a session's sub-transcripts: one empty object {@code
+   * {subpath}/.sessionstore} each.
+   */
   String subsFolder(SessionKey session) {
     return root() + "subs/" + session.project() + "/" + session.sessionId() + "/";
   }
@@ -86,10 +101,15 @@ final class S3Layout {
     return subsFolder(sub) + sub.subpath() + "/.sessionstore";
   }
 
-  /** The subpath of a key under {@link #subsFolder}, or null when the key is not a sub-transcript entry. */
+  /**
+   * The subpath of a key under {@link #subsFolder}, or null when the key is not a sub-transcript
+   * entry.
+   */
   String subpathOf(SessionKey session, String key) {
     String rest = key.substring(subsFolder(session).length());
-    return rest.endsWith("/.sessionstore") ? rest.substring(0, rest.length() - "/.sessionstore".length()) : null;
+    return rest.endsWith("/.sessionstore")
+        ? rest.substring(0, rest.length() - "/.sessionstore".length())
+        : null;
   }
 
   String indexEntry(long seq) {
@@ -116,12 +136,18 @@ final class S3Layout {
     return root() + "index/delta/";
   }
 
-  /** The last project a scan of every project for sessions to adopt finished (absent when none is under way). */
+  /**
+   * The last project a scan of every project for sessions to adopt finished (absent when none is
+   * under way).
+   */
   String adoptionProgress() {
     return root() + "adoption";
   }
 
-  /** Entries, deltas and snapshots: one listing of it shows a fresh process everything it has to read. */
+  /**
+   * Entries, deltas and snapshots: one listing of it shows a fresh process everything it has to
+   * read.
+   */
   String indexRoot() {
     return root() + "index/";
   }

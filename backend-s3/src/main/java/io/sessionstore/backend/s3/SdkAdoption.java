@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Takes in what only writers of the Claude Agent SDK's layout wrote: transcripts with parts and no markers, and
- * parts appended after the latest part a marker names. Their messages become commits like ours.
+ * Takes in what only writers of the Claude Agent SDK's layout wrote: transcripts with parts and no
+ * markers, and parts appended after the latest part a marker names. Their messages become commits
+ * like ours.
  */
 final class SdkAdoption {
   private final ObjectStore store;
@@ -22,7 +23,12 @@ final class SdkAdoption {
   private final MarkerLog log;
   private final CommitCompletion completion;
 
-  SdkAdoption(ObjectStore store, S3Layout layout, S3Index index, MarkerLog log, CommitCompletion completion) {
+  SdkAdoption(
+      ObjectStore store,
+      S3Layout layout,
+      S3Index index,
+      MarkerLog log,
+      CommitCompletion completion) {
     this.store = store;
     this.layout = layout;
     this.index = index;
@@ -31,16 +37,18 @@ final class SdkAdoption {
   }
 
   /**
-   * Takes in a transcript that only the Claude Agent SDK (or another writer of its layout) wrote: parts and no
-   * markers. Its messages, read in the parts' lexical order, become marker 1, claimed create-only so that
-   * processes adopting it at once agree; its parts stay as they are.
+   * Takes in a transcript that only the Claude Agent SDK (or another writer of its layout) wrote:
+   * parts and no markers. Its messages, read in the parts' lexical order, become marker 1, claimed
+   * create-only so that processes adopting it at once agree; its parts stay as they are.
    *
    * @return the new state, or null when there are no parts either
    */
   TranscriptState adopt(SessionKey key) {
     String folder = layout.partsFolder(key);
-    List<String> parts = store.keysDirectlyUnder(folder).stream()
-        .filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    List<String> parts =
+        store.keysDirectlyUnder(folder).stream()
+            .filter(k -> S3Layout.isPart(k.substring(folder.length())))
+            .toList();
     if (parts.isEmpty()) {
       return null;
     }
@@ -50,15 +58,29 @@ final class SdkAdoption {
     StoredHead head;
     try {
       // The Claude Agent SDK mirrors Claude Code's transcripts into this layout.
-      head = StoredHead.derive(key, messages, Instant.ofEpochMilli(S3Layout.partTime(first)),
-          Instant.ofEpochMilli(S3Layout.partTime(last)), key.isSubpath() ? Map.of()
-              : Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT));
+      head =
+          StoredHead.derive(
+              key,
+              messages,
+              Instant.ofEpochMilli(S3Layout.partTime(first)),
+              Instant.ofEpochMilli(S3Layout.partTime(last)),
+              key.isSubpath()
+                  ? Map.of()
+                  : Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT));
     } catch (io.sessionstore.api.InvalidInputException e) {
-      throw new BackendUnavailableException("Cannot read " + key + " written in the Claude SDK layout at s3://"
-          + store.bucket() + "/" + folder + ": " + e.getMessage());
+      throw new BackendUnavailableException(
+          "Cannot read "
+              + key
+              + " written in the Claude SDK layout at s3://"
+              + store.bucket()
+              + "/"
+              + folder
+              + ": "
+              + e.getMessage());
     }
-    Marker adopted = new Marker("ADOPT", 0, 1, null, S3Layout.partTime(last), last, head, messages,
-        Marker.newId(), 0);
+    Marker adopted =
+        new Marker(
+            "ADOPT", 0, 1, null, S3Layout.partTime(last), last, head, messages, Marker.newId(), 0);
     if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
       index.put(head, 1);
     }
@@ -68,16 +90,24 @@ final class SdkAdoption {
       return null;
     }
     String newest = markers.get(markers.size() - 1);
-    return store.firstLine(newest).map(line -> log.keep(key,
-        TranscriptState.after(null, S3Layout.markerNumber(newest), Marker.control(line, newest)))).orElse(null);
+    return store
+        .firstLine(newest)
+        .map(
+            line ->
+                log.keep(
+                    key,
+                    TranscriptState.after(
+                        null, S3Layout.markerNumber(newest), Marker.control(line, newest))))
+        .orElse(null);
   }
 
   /**
-   * Takes in parts that a writer of the SDK's layout appended after the newest part this store knows of (ours are
-   * always named after it, so any later part is foreign): their messages become the next commit, an append.
+   * Takes in parts that a writer of the SDK's layout appended after the newest part this store
+   * knows of (ours are always named after it, so any later part is foreign): their messages become
+   * the next commit, an append.
    *
-   * @return whether the transcript moved on (by this commit or another writer's), so that its newest marker must
-   *     be read again
+   * @return whether the transcript moved on (by this commit or another writer's), so that its
+   *     newest marker must be read again
    */
   boolean adoptNewerParts(SessionKey key, TranscriptState s) {
     if (s == null || s.head() == null || s.control().lastPart() == null) {
@@ -85,13 +115,19 @@ final class SdkAdoption {
     }
     String folder = layout.partsFolder(key);
     String lastPart = s.control().lastPart();
-    // Listed from the latest part's millisecond on, so the same LIST also tells whether that part exists.
-    List<String> listed = store.keysDirectlyUnder(folder, folder + lastPart.substring(0, "part-".length() + 13))
-        .stream().filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    // Listed from the latest part's millisecond on, so the same LIST also tells whether that part
+    // exists.
+    List<String> listed =
+        store
+            .keysDirectlyUnder(folder, folder + lastPart.substring(0, "part-".length() + 13))
+            .stream()
+            .filter(k -> S3Layout.isPart(k.substring(folder.length())))
+            .toList();
     if (lastPart.equals(s.control().part()) && !listed.contains(folder + lastPart)) {
       completion.completePart(key, s);
     }
-    List<String> newer = listed.stream().filter(k -> k.substring(folder.length()).compareTo(lastPart) > 0).toList();
+    List<String> newer =
+        listed.stream().filter(k -> k.substring(folder.length()).compareTo(lastPart) > 0).toList();
     if (newer.isEmpty()) {
       return false;
     }
@@ -101,12 +137,21 @@ final class SdkAdoption {
     try {
       head = s.head().extend(messages, Instant.ofEpochMilli(S3Layout.partTime(last)));
     } catch (io.sessionstore.api.InvalidInputException e) {
-      throw new BackendUnavailableException("Cannot read parts appended to " + key + " in the Claude SDK layout: "
-          + e.getMessage());
+      throw new BackendUnavailableException(
+          "Cannot read parts appended to " + key + " in the Claude SDK layout: " + e.getMessage());
     }
-    Marker adopted = new Marker("ADOPT", s.control().base(), s.control().genStart(), null,
-        Math.max(s.control().partTime(), S3Layout.partTime(last)), last, head, messages, Marker.newId(),
-        s.control().id());
+    Marker adopted =
+        new Marker(
+            "ADOPT",
+            s.control().base(),
+            s.control().genStart(),
+            null,
+            Math.max(s.control().partTime(), S3Layout.partTime(last)),
+            last,
+            head,
+            messages,
+            Marker.newId(),
+            s.control().id());
     try {
       log.claim(key, s.n() + 1, adopted);
       log.keep(key, TranscriptState.after(s, s.n() + 1, adopted));
@@ -123,19 +168,23 @@ final class SdkAdoption {
   private List<String> readParts(List<String> parts) {
     List<String> messages = new ArrayList<>();
     for (String part : parts) {
-      store.open(part).ifPresent(in -> {
-        try (in) {
-          Utf8Lines lines = new Utf8Lines(in);
-          String line;
-          while ((line = lines.next()) != null) {
-            if (!line.isBlank()) {
-              messages.add(line);
-            }
-          }
-        } catch (java.io.IOException e) {
-          throw ObjectStore.unavailable("read " + part, new java.io.UncheckedIOException(e));
-        }
-      });
+      store
+          .open(part)
+          .ifPresent(
+              in -> {
+                try (in) {
+                  Utf8Lines lines = new Utf8Lines(in);
+                  String line;
+                  while ((line = lines.next()) != null) {
+                    if (!line.isBlank()) {
+                      messages.add(line);
+                    }
+                  }
+                } catch (java.io.IOException e) {
+                  throw ObjectStore.unavailable(
+                      "read " + part, new java.io.UncheckedIOException(e));
+                }
+              });
     }
     return messages;
   }

@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * The format marker {@code {prefix}.sessionstore/format}: written when the store is new, checked otherwise, so
- * that a prefix holding something else, or a newer layout, is refused before anything is written.
+ * The format marker {@code {prefix}.sessionstore/format}: written when the store is new, checked
+ * otherwise, so that a prefix holding something else, or a newer layout, is refused before anything
+ * is written.
  */
 final class StoreFormat {
   private static final String LAYOUT = "sessionstore-s3";
@@ -34,12 +35,22 @@ final class StoreFormat {
       marker = null;
     }
     if (marker == null || !LAYOUT.equals(marker.path("layout").asText(null))) {
-      throw new ConfigurationException("Cannot use s3://" + settings.bucket() + "/" + layout.root() + ": its format "
-          + "marker is not one sessionstore wrote");
+      throw new ConfigurationException(
+          "Cannot use s3://"
+              + settings.bucket()
+              + "/"
+              + layout.root()
+              + ": its format "
+              + "marker is not one sessionstore wrote");
     }
     if (!marker.path("version").canConvertToInt() || marker.path("version").intValue() != VERSION) {
-      throw new ConfigurationException("Cannot use s3://" + settings.bucket() + "/" + settings.prefix() + ": it was "
-          + "written by a newer sessionstore; upgrade sessionstore");
+      throw new ConfigurationException(
+          "Cannot use s3://"
+              + settings.bucket()
+              + "/"
+              + settings.prefix()
+              + ": it was "
+              + "written by a newer sessionstore; upgrade sessionstore");
     }
   }
 }

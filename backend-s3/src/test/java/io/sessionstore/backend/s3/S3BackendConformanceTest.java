@@ -4,7 +4,10 @@ import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.tck.StorageBackendContractTest;
 import java.util.Map;
 
-/** The S3 backend against the whole conformance kit, on a real S3 server (S3Proxy in-process, or an endpoint). */
+/**
+ * The S3 backend against the whole conformance kit, on a real S3 server (S3Proxy in-process, or an
+ * endpoint).
+ */
 class S3BackendConformanceTest extends StorageBackendContractTest {
   private Map<String, String> storage;
 

@@ -29,9 +29,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * A writer that dies right after its commit marker: simulated exactly, by removing what the commit writes after
- * the marker (its index entry, its part in the SDK's layout). Later readers and writers must complete it, so that
- * listings, searches and exports agree with loads and the SDK's reader sees the messages.
+ * A writer that dies right after its commit marker: simulated exactly, by removing what the commit
+ * writes after the marker (its index entry, its part in the SDK's layout). Later readers and
+ * writers must complete it, so that listings, searches and exports agree with loads and the SDK's
+ * reader sees the messages.
  */
 class S3DeadWriterTest {
   private Map<String, String> config;
@@ -42,7 +43,8 @@ class S3DeadWriterTest {
   void setUp() {
     config = S3TestServer.freshStorage();
     raw = S3TestServer.rawClient(config);
-    // Another session first, so that removing the last index entry never leaves an index that must be rebuilt.
+    // Another session first, so that removing the last index entry never leaves an index that must
+    // be rebuilt.
     store().appendMessages(SessionKey.of("p", "other"), List.of(message("o1")));
   }
 
@@ -61,10 +63,15 @@ class S3DeadWriterTest {
 
     SessionStore fresh = store();
     assertEquals(Set.of("other", "new"), listed(fresh));
-    assertEquals(Set.of("other", "new"), Set.copyOf(fresh.search(SearchQuery.in(Scope.project("p")).build())
-        .items().stream().map(SessionMetadata::sessionId).toList()));
+    assertEquals(
+        Set.of("other", "new"),
+        Set.copyOf(
+            fresh.search(SearchQuery.in(Scope.project("p")).build()).items().stream()
+                .map(SessionMetadata::sessionId)
+                .toList()));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertEquals(2, fresh.exportSessions(SearchQuery.in(Scope.allProjects()).build(), out).sessions());
+    assertEquals(
+        2, fresh.exportSessions(SearchQuery.in(Scope.allProjects()).build(), out).sessions());
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"n2\""));
     assertEquals(List.of(message("n1").json(), message("n2").json()), sdkRead(key));
     assertEquals(Set.of("other", "new"), listed(store()));
@@ -79,8 +86,13 @@ class S3DeadWriterTest {
 
     assertEquals(2, store().getMetadata(key).orElseThrow().messageCount());
     assertEquals(List.of(message("a1").json(), message("a2").json()), sdkRead(key));
-    assertEquals(2, store().search(SearchQuery.in(Scope.project("p")).build()).items().stream()
-        .filter(m -> m.sessionId().equals("old")).findFirst().orElseThrow().messageCount());
+    assertEquals(
+        2,
+        store().search(SearchQuery.in(Scope.project("p")).build()).items().stream()
+            .filter(m -> m.sessionId().equals("old"))
+            .findFirst()
+            .orElseThrow()
+            .messageCount());
   }
 
   @Test
@@ -91,9 +103,15 @@ class S3DeadWriterTest {
     killAfterMarker(key);
 
     store().appendMessages(key, List.of(message("a3")));
-    assertEquals(List.of(message("a1").json(), message("a2").json(), message("a3").json()), sdkRead(key));
-    assertEquals(3, store().search(SearchQuery.in(Scope.project("p")).build()).items().stream()
-        .filter(m -> m.sessionId().equals("old")).findFirst().orElseThrow().messageCount());
+    assertEquals(
+        List.of(message("a1").json(), message("a2").json(), message("a3").json()), sdkRead(key));
+    assertEquals(
+        3,
+        store().search(SearchQuery.in(Scope.project("p")).build()).items().stream()
+            .filter(m -> m.sessionId().equals("old"))
+            .findFirst()
+            .orElseThrow()
+            .messageCount());
   }
 
   @Test
@@ -106,8 +124,11 @@ class S3DeadWriterTest {
     SessionStore fresh = store();
     listed(fresh);
     assertEquals(List.of("red"), fresh.getMetadata(key).orElseThrow().tags());
-    assertEquals(List.of("tagged"), store().search(SearchQuery.in(Scope.project("p")).tags("red").build()).items()
-        .stream().map(SessionMetadata::sessionId).toList());
+    assertEquals(
+        List.of("tagged"),
+        store().search(SearchQuery.in(Scope.project("p")).tags("red").build()).items().stream()
+            .map(SessionMetadata::sessionId)
+            .toList());
   }
 
   @Test
@@ -145,9 +166,11 @@ class S3DeadWriterTest {
     SessionKey key = SessionKey.of("p", "damaged");
     store().appendMessages(key, List.of(message("d1")));
     String marker = ".sessionstore/log/p/damaged/.sessionstore/000000000002";
-    raw.putObject(b -> b.bucket(bucket()).key(marker), RequestBody.fromString("{\"kind\":\"APPEND\",\"head\":{"));
-    BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
-        () -> store().getMetadata(key));
+    raw.putObject(
+        b -> b.bucket(bucket()).key(marker),
+        RequestBody.fromString("{\"kind\":\"APPEND\",\"head\":{"));
+    BackendUnavailableException e =
+        assertThrows(BackendUnavailableException.class, () -> store().getMetadata(key));
     assertTrue(e.getMessage().startsWith("Damaged commit marker " + marker), e.getMessage());
     assertTrue(e.getMessage().contains("retrying will not help"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
@@ -157,14 +180,19 @@ class S3DeadWriterTest {
   @Test
   void aDamagedIndexEntryDoesNotFailListings() {
     String next = String.format(".sessionstore/index/log/%012d", indexEntries().size() + 1);
-    raw.putObject(b -> b.bucket(bucket()).key(next), RequestBody.fromString("P 7 {\"project\":\"p\","));
+    raw.putObject(
+        b -> b.bucket(bucket()).key(next), RequestBody.fromString("P 7 {\"project\":\"p\","));
     store().appendMessages(SessionKey.of("p", "later"), List.of(message("l1")));
     assertEquals(Set.of("other", "later"), listed(store()));
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------------------
+  // ---- helpers
+  // ------------------------------------------------------------------------------------------------
 
-  /** Removes what a commit writes after its marker: the transcript's newest part and the newest index entry. */
+  /**
+   * Removes what a commit writes after its marker: the transcript's newest part and the newest
+   * index entry.
+   */
   private void killAfterMarker(SessionKey key) {
     List<String> parts = parts(key);
     raw.deleteObject(b -> b.bucket(bucket()).key(parts.get(parts.size() - 1)));
@@ -182,27 +210,36 @@ class S3DeadWriterTest {
 
   private List<String> parts(SessionKey key) {
     String folder = key.project() + "/" + key.sessionId() + "/";
-    return keys(folder).stream().filter(k -> S3Layout.isPart(k.substring(folder.length()))).toList();
+    return keys(folder).stream()
+        .filter(k -> S3Layout.isPart(k.substring(folder.length())))
+        .toList();
   }
 
   private List<String> keys(String prefix) {
     return raw.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(prefix)).contents().stream()
-        .map(S3Object::key).sorted().toList();
+        .map(S3Object::key)
+        .sorted()
+        .toList();
   }
 
   /** The SDK's reader: the parts in lexical order, line by line. */
   private List<String> sdkRead(SessionKey key) {
     List<String> lines = new ArrayList<>();
     for (String part : parts(key)) {
-      raw.getObjectAsBytes(b -> b.bucket(bucket()).key(part)).asString(StandardCharsets.UTF_8).lines()
-          .filter(l -> !l.isBlank()).forEach(lines::add);
+      raw.getObjectAsBytes(b -> b.bucket(bucket()).key(part))
+          .asString(StandardCharsets.UTF_8)
+          .lines()
+          .filter(l -> !l.isBlank())
+          .forEach(lines::add);
     }
     return lines;
   }
 
   private static Set<String> listed(SessionStore s) {
-    return Set.copyOf(s.listSessions(Scope.project("p"), 1000, null).items().stream()
-        .map(SessionMetadata::sessionId).toList());
+    return Set.copyOf(
+        s.listSessions(Scope.project("p"), 1000, null).items().stream()
+            .map(SessionMetadata::sessionId)
+            .toList());
   }
 
   private String bucket() {
@@ -210,8 +247,10 @@ class S3DeadWriterTest {
   }
 
   private SessionStore store() {
-    SessionStore s = SessionStore.builder().config(SessionStoreConfig.of(config)
-        .with("sessionstore.cache.enabled", "false")).build();
+    SessionStore s =
+        SessionStore.builder()
+            .config(SessionStoreConfig.of(config).with("sessionstore.cache.enabled", "false"))
+            .build();
     stores.add(s);
     return s;
   }

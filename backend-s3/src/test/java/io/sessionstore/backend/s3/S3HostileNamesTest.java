@@ -17,15 +17,42 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Names the naming rules allow, written and read back through S3 keys: as a session id, a project and a subpath
- * segment. Line separators (U+0085, U+2028, U+2029) once broke the backend's own key matching, and U+FFFE/U+FFFF
- * broke listings (XML 1.0 cannot carry them; the listings are URL-encoded now).
+ * Names the naming rules allow, written and read back through S3 keys: as a session id, a project
+ * and a subpath segment. Line separators (U+0085, U+2028, U+2029) once broke the backend's own key
+ * matching, and U+FFFE/U+FFFF broke listings (XML 1.0 cannot carry them; the listings are
+ * URL-encoded now).
  */
 class S3HostileNamesTest {
-  private static final List<String> NAMES = List.of("a\u2028b", "a\u2029b", "a\u0085b", "a\u0080b", "a\u009fb",
-      "a\u00a0b", "a\ufeffb", "a\ufffeb", "a\uffffb", "a\ud83d\ude00b", "a\u200bb", "a\u00adb", "a\ue000b", "a&b",
-      "a<b>c", "a\"b'c", "a%41b", "a%b", "a+b", "a b", "a?b#c", "a~b", "-Users-x", "a\u0301", "\udbff\udfffz",
-      "a\ufffdb", "a]]>b", "a&amp;b");
+  private static final List<String> NAMES =
+      List.of(
+          "a\u2028b",
+          "a\u2029b",
+          "a\u0085b",
+          "a\u0080b",
+          "a\u009fb",
+          "a\u00a0b",
+          "a\ufeffb",
+          "a\ufffeb",
+          "a\uffffb",
+          "a\ud83d\ude00b",
+          "a\u200bb",
+          "a\u00adb",
+          "a\ue000b",
+          "a&b",
+          "a<b>c",
+          "a\"b'c",
+          "a%41b",
+          "a%b",
+          "a+b",
+          "a b",
+          "a?b#c",
+          "a~b",
+          "-Users-x",
+          "a\u0301",
+          "\udbff\udfffz",
+          "a\ufffdb",
+          "a]]>b",
+          "a&amp;b");
 
   @Test
   void everyAllowedNameRoundTripsThroughS3Keys() {
@@ -43,30 +70,41 @@ class S3HostileNamesTest {
     }
     try (SessionStore s = store(config)) {
       TreeSet<String> listed = new TreeSet<>();
-      s.listSessions(Scope.allProjects(), 1000, null).items()
+      s.listSessions(Scope.allProjects(), 1000, null)
+          .items()
           .forEach(m -> listed.add(m.project() + "/" + m.sessionId()));
       for (SessionKey k : keys) {
-        assertEquals(Optional.of(1L), s.getMetadata(k).map(SessionMetadata::messageCount), k.toString());
-        assertEquals(List.of(message(k).json()), s.loadMessages(k, 0, 10).stream().map(Message::json).toList(),
+        assertEquals(
+            Optional.of(1L), s.getMetadata(k).map(SessionMetadata::messageCount), k.toString());
+        assertEquals(
+            List.of(message(k).json()),
+            s.loadMessages(k, 0, 10).stream().map(Message::json).toList(),
             k.toString());
         if (!k.isSubpath()) {
           assertEquals(true, listed.contains(k.project() + "/" + k.sessionId()), k + " is listed");
         }
       }
-      assertEquals(new TreeSet<>(allowed()), new TreeSet<>(s.listSubpaths(SessionKey.of("subs", "s"))));
+      assertEquals(
+          new TreeSet<>(allowed()), new TreeSet<>(s.listSubpaths(SessionKey.of("subs", "s"))));
     }
   }
 
-  /** The names the core's rules allow (they reject more characters over time; the rest must work here). */
+  /**
+   * The names the core's rules allow (they reject more characters over time; the rest must work
+   * here).
+   */
   private static List<String> allowed() {
-    return NAMES.stream().filter(n -> {
-      try {
-        SessionKey.checkName("name", n);
-        return true;
-      } catch (InvalidInputException e) {
-        return false;
-      }
-    }).toList();
+    return NAMES.stream()
+        .filter(
+            n -> {
+              try {
+                SessionKey.checkName("name", n);
+                return true;
+              } catch (InvalidInputException e) {
+                return false;
+              }
+            })
+        .toList();
   }
 
   @Test

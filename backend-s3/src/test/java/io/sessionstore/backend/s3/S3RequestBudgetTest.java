@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
-import io.sessionstore.api.Message;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
-import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
@@ -23,9 +21,9 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The requests a fresh process (a new store instance, as a CLI command, a cron job or a web request is) sends for
- * what the CLI does most, on buckets of two sizes: the counts are exact and must not grow with the number of
- * sessions. Start-up is included: it reads the format marker, one GET.
+ * The requests a fresh process (a new store instance, as a CLI command, a cron job or a web request
+ * is) sends for what the CLI does most, on buckets of two sizes: the counts are exact and must not
+ * grow with the number of sessions. Start-up is included: it reads the format marker, one GET.
  */
 class S3RequestBudgetTest {
   @Test
@@ -38,7 +36,8 @@ class S3RequestBudgetTest {
     // start-up, one listing of the index, its snapshot
     assertEquals(Map.of("GET", 2L, "LIST", 1L), small.get("list"));
     assertEquals(Map.of("GET", 2L, "LIST", 1L), small.get("search"));
-    // ... and the session's head: its newest marker (a LIST and a GET) and the SDK parts after ours (a LIST)
+    // ... and the session's head: its newest marker (a LIST and a GET) and the SDK parts after ours
+    // (a LIST)
     Map<String, Long> info = small.get("info");
     assertTrue(total(info) - 2 <= 3 + 1, info.toString());
     Map<String, Long> show = small.get("show");
@@ -50,18 +49,48 @@ class S3RequestBudgetTest {
     populate(config, sessions);
     Map<String, Map<String, Long>> out = new TreeMap<>();
     out.put("start", fresh(config, s -> {}));
-    out.put("list", fresh(config, s -> assertEquals(20,
-        s.search(SearchQuery.in(Scope.allProjects()).limit(20).build()).items().size())));
-    out.put("search", fresh(config, s -> assertEquals(20,
-        s.search(SearchQuery.in(Scope.allProjects()).tags("odd").limit(20).build()).items().size())));
-    // what `sessionstore info ID` and `show ID` do without a project: one lookup by id, then the session
-    out.put("info", fresh(config, s -> {
-      List<SessionMetadata> found = s.findSessions("s-17");
-      assertEquals(1, found.size());
-      assertEquals(3, s.getMetadata(found.get(0).key()).orElseThrow().messageCount());
-    }));
-    out.put("show", fresh(config, s -> assertEquals(3,
-        s.loadSession(s.findSessions("s-17").get(0).key()).orElseThrow().messages().size())));
+    out.put(
+        "list",
+        fresh(
+            config,
+            s ->
+                assertEquals(
+                    20,
+                    s.search(SearchQuery.in(Scope.allProjects()).limit(20).build())
+                        .items()
+                        .size())));
+    out.put(
+        "search",
+        fresh(
+            config,
+            s ->
+                assertEquals(
+                    20,
+                    s.search(SearchQuery.in(Scope.allProjects()).tags("odd").limit(20).build())
+                        .items()
+                        .size())));
+    // what `sessionstore info ID` and `show ID` do without a project: one lookup by id, then the
+    // session
+    out.put(
+        "info",
+        fresh(
+            config,
+            s -> {
+              List<SessionMetadata> found = s.findSessions("s-17");
+              assertEquals(1, found.size());
+              assertEquals(3, s.getMetadata(found.get(0).key()).orElseThrow().messageCount());
+            }));
+    out.put(
+        "show",
+        fresh(
+            config,
+            s ->
+                assertEquals(
+                    3,
+                    s.loadSession(s.findSessions("s-17").get(0).key())
+                        .orElseThrow()
+                        .messages()
+                        .size())));
     System.out.println("requests of a fresh process, " + sessions + " sessions: " + out);
     return out;
   }
@@ -73,25 +102,40 @@ class S3RequestBudgetTest {
   /** The requests one new store instance sends, start-up included, to do {@code work}. */
   private static Map<String, Long> fresh(Map<String, String> config, Consumer<SessionStore> work) {
     StorageBackend backend = S3TestServer.backend(config);
-    try (SessionStore store = SessionStore.builder().config(SessionStoreConfig.of(config)).backend(backend)
-        .build()) {
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).backend(backend).build()) {
       work.accept(store);
       return ((SupportsRequestCounts) backend).requestCounts();
     }
   }
 
-  /** Sessions of three messages in five projects, every other one tagged, imported as one archive. */
+  /**
+   * Sessions of three messages in five projects, every other one tagged, imported as one archive.
+   */
   private static void populate(Map<String, String> config, int sessions) {
-    StringBuilder archive = new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
+    StringBuilder archive =
+        new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
     for (int i = 0; i < sessions; i++) {
-      archive.append("{\"project\":\"p-").append(i % 5).append("\",\"sessionId\":\"s-").append(i)
+      archive
+          .append("{\"project\":\"p-")
+          .append(i % 5)
+          .append("\",\"sessionId\":\"s-")
+          .append(i)
           .append("\",\"createdAt\":\"2026-11-01T10:00:00Z\",\"updatedAt\":\"2026-11-0")
-          .append(1 + i % 9).append("T10:00:00Z\",\"tags\":[").append(i % 2 == 1 ? "\"odd\"" : "").append("],\"messages\":[")
-          .append("{\"type\":\"user\",\"n\":").append(i).append("},{\"type\":\"assistant\"},{\"type\":\"user\"}]}\n");
+          .append(1 + i % 9)
+          .append("T10:00:00Z\",\"tags\":[")
+          .append(i % 2 == 1 ? "\"odd\"" : "")
+          .append("],\"messages\":[")
+          .append("{\"type\":\"user\",\"n\":")
+          .append(i)
+          .append("},{\"type\":\"assistant\"},{\"type\":\"user\"}]}\n");
     }
-    try (SessionStore store = SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
-      ImportResult r = store.importSessions(new ByteArrayInputStream(archive.toString()
-          .getBytes(StandardCharsets.UTF_8)), ImportOptions.DEFAULTS);
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+      ImportResult r =
+          store.importSessions(
+              new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
+              ImportOptions.DEFAULTS);
       assertEquals(sessions, r.created(), r.rejected().toString());
     }
   }

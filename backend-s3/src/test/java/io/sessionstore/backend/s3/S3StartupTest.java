@@ -15,32 +15,44 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** At start-up, a missing bucket, refused credentials or an unreachable endpoint is one clear error naming it. */
+/**
+ * At start-up, a missing bucket, refused credentials or an unreachable endpoint is one clear error
+ * naming it.
+ */
 class S3StartupTest {
-  private static SessionStoreException startWith(Map<String, String> changes, Class<? extends SessionStoreException> type) {
+  private static SessionStoreException startWith(
+      Map<String, String> changes, Class<? extends SessionStoreException> type) {
     Map<String, String> config = new HashMap<>(S3TestServer.freshStorage());
     config.putAll(changes);
-    SessionStoreException e = assertThrows(type,
-        () -> SessionStore.builder().config(SessionStoreConfig.of(config)).build().close());
+    SessionStoreException e =
+        assertThrows(
+            type,
+            () -> SessionStore.builder().config(SessionStoreConfig.of(config)).build().close());
     assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
     String secret = config.get("sessionstore.s3.secret-key");
-    assertFalse(!secret.isEmpty() && e.getMessage().contains(secret), "no secret in: " + e.getMessage());
+    assertFalse(
+        !secret.isEmpty() && e.getMessage().contains(secret), "no secret in: " + e.getMessage());
     return e;
   }
 
   @Test
   void aMissingBucketIsNamedWithTheWayToCreateIt() {
-    SessionStoreException e = startWith(Map.of("sessionstore.s3.create-bucket", "false"),
-        ConfigurationException.class);
-    assertTrue(e.getMessage().contains("does not exist") && e.getMessage().contains("create-bucket"),
+    SessionStoreException e =
+        startWith(Map.of("sessionstore.s3.create-bucket", "false"), ConfigurationException.class);
+    assertTrue(
+        e.getMessage().contains("does not exist") && e.getMessage().contains("create-bucket"),
         e.getMessage());
   }
 
   @Test
   void refusedCredentialsSaySo() {
-    SessionStoreException e = startWith(Map.of("sessionstore.s3.secret-key", "wrong-secret-value"),
-        ConfigurationException.class);
-    assertTrue(e.getMessage().contains("access denied") && e.getMessage().contains("credentials"), e.getMessage());
+    SessionStoreException e =
+        startWith(
+            Map.of("sessionstore.s3.secret-key", "wrong-secret-value"),
+            ConfigurationException.class);
+    assertTrue(
+        e.getMessage().contains("access denied") && e.getMessage().contains("credentials"),
+        e.getMessage());
   }
 
   @Test
@@ -50,8 +62,8 @@ class S3StartupTest {
       closed = s.getLocalPort();
     }
     String endpoint = "http://127.0.0.1:" + closed;
-    SessionStoreException e = startWith(Map.of("sessionstore.s3.endpoint", endpoint),
-        BackendUnavailableException.class);
+    SessionStoreException e =
+        startWith(Map.of("sessionstore.s3.endpoint", endpoint), BackendUnavailableException.class);
     assertTrue(e.getMessage().contains("Cannot reach the S3 endpoint " + endpoint), e.getMessage());
   }
 

@@ -13,9 +13,10 @@ import org.gaul.s3proxy.S3Proxy;
 
 /**
  * The S3 server tests run against: a real endpoint when {@code SESSIONSTORE_IT_S3_ENDPOINT} and
- * {@code SESSIONSTORE_IT_S3_BUCKET} are set (with {@code SESSIONSTORE_IT_S3_REGION},
- * {@code SESSIONSTORE_IT_S3_ACCESS_KEY}, {@code SESSIONSTORE_IT_S3_SECRET_KEY}; each test then uses its own key
- * prefix), otherwise S3Proxy 4.0.0 started once in this JVM on 127.0.0.1 (each test then uses its own bucket).
+ * {@code SESSIONSTORE_IT_S3_BUCKET} are set (with {@code SESSIONSTORE_IT_S3_REGION}, {@code
+ * SESSIONSTORE_IT_S3_ACCESS_KEY}, {@code SESSIONSTORE_IT_S3_SECRET_KEY}; each test then uses its
+ * own key prefix), otherwise S3Proxy 4.0.0 started once in this JVM on 127.0.0.1 (each test then
+ * uses its own bucket).
  */
 final class S3TestServer {
   private static final String IDENTITY = "tck-identity";
@@ -27,7 +28,10 @@ final class S3TestServer {
 
   /** The configuration ({@code sessionstore.*} keys) of new, empty storage on the server. */
   static synchronized Map<String, String> freshStorage() {
-    String run = Long.toString(System.currentTimeMillis() % 100_000_000L, 36) + "-" + COUNTER.incrementAndGet();
+    String run =
+        Long.toString(System.currentTimeMillis() % 100_000_000L, 36)
+            + "-"
+            + COUNTER.incrementAndGet();
     Map<String, String> c = new HashMap<>();
     c.put("sessionstore.backend", "s3");
     String external = System.getenv("SESSIONSTORE_IT_S3_ENDPOINT");
@@ -57,17 +61,27 @@ final class S3TestServer {
     return provider.create(BackendConfig.of(provider, config));
   }
 
-  /** A plain S3 client on the storage a configuration names, to look at (or damage) its objects directly. */
+  /**
+   * A plain S3 client on the storage a configuration names, to look at (or damage) its objects
+   * directly.
+   */
   static software.amazon.awssdk.services.s3.S3Client rawClient(Map<String, String> config) {
     return software.amazon.awssdk.services.s3.S3Client.builder()
         .endpointOverride(java.net.URI.create(config.get("sessionstore.s3.endpoint")))
-        .region(software.amazon.awssdk.regions.Region.of(config.getOrDefault("sessionstore.s3.region", "us-east-1")))
-        .forcePathStyle(Boolean.parseBoolean(config.getOrDefault("sessionstore.s3.path-style", "false")))
-        .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
-                config.get("sessionstore.s3.access-key"), config.get("sessionstore.s3.secret-key"))))
-        .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
+        .region(
+            software.amazon.awssdk.regions.Region.of(
+                config.getOrDefault("sessionstore.s3.region", "us-east-1")))
+        .forcePathStyle(
+            Boolean.parseBoolean(config.getOrDefault("sessionstore.s3.path-style", "false")))
+        .credentialsProvider(
+            software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                    config.get("sessionstore.s3.access-key"),
+                    config.get("sessionstore.s3.secret-key"))))
+        .requestChecksumCalculation(
+            software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(
+            software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
         .build();
   }
 
@@ -89,12 +103,13 @@ final class S3TestServer {
       p.setProperty("jclouds.identity", IDENTITY);
       p.setProperty("jclouds.credential", CREDENTIAL);
       try {
-        S3Proxy proxy = S3Proxy.builder()
-            .blobStore(BlobStores.create("transient-nio2", p))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
-            .endpoint(java.net.URI.create(endpoint))
-            .ignoreUnknownHeaders(true)
-            .build();
+        S3Proxy proxy =
+            S3Proxy.builder()
+                .blobStore(BlobStores.create("transient-nio2", p))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
+                .endpoint(java.net.URI.create(endpoint))
+                .ignoreUnknownHeaders(true)
+                .build();
         proxy.start();
         while (!"STARTED".equals(proxy.getState())) {
           Thread.sleep(10);

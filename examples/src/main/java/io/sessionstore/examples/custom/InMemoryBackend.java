@@ -14,9 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * A complete custom backend in a page: transcripts in a map, for tests and as a template. Everything else —
- * metadata, idempotence, search, cleanup, archives, caching — the core does on top of these methods. Instances
- * created on the same {@link Storage} share it, as two processes share a directory or a bucket.
+ * A complete custom backend in a page: transcripts in a map, for tests and as a template.
+ * Everything else — metadata, idempotence, search, cleanup, archives, caching — the core does on
+ * top of these methods. Instances created on the same {@link Storage} share it, as two processes
+ * share a directory or a bucket.
  */
 public final class InMemoryBackend implements StorageBackend {
   /** Where the transcripts live; share one between backend instances to share the data. */
@@ -54,28 +55,36 @@ public final class InMemoryBackend implements StorageBackend {
   public void commit(Commit commit) {
     SessionKey key = commit.head().key();
     // compute() makes the version check and the change one atomic step per key.
-    storage.transcripts.compute(key, (k, current) -> {
-      long version = current == null ? 0 : current.head().version();
-      if (version != commit.expectedVersion() || (current != null && commit.kind() != Commit.Kind.REPLACE
-          && current.head().generation() != commit.head().generation())) {
-        throw new ConflictException("Cannot write " + key + ": it changed (version " + version + ")");
-      }
-      List<String> messages = switch (commit.kind()) {
-        case REPLACE -> commit.messages();
-        case APPEND -> {
-          List<String> all = new ArrayList<>(current == null ? List.of() : current.messages());
-          all.addAll(commit.messages());
-          yield List.copyOf(all);
-        }
-        case METADATA -> current == null ? List.of() : current.messages();
-      };
-      return new Transcript(commit.head(), messages);
-    });
+    storage.transcripts.compute(
+        key,
+        (k, current) -> {
+          long version = current == null ? 0 : current.head().version();
+          if (version != commit.expectedVersion()
+              || (current != null
+                  && commit.kind() != Commit.Kind.REPLACE
+                  && current.head().generation() != commit.head().generation())) {
+            throw new ConflictException(
+                "Cannot write " + key + ": it changed (version " + version + ")");
+          }
+          List<String> messages =
+              switch (commit.kind()) {
+                case REPLACE -> commit.messages();
+                case APPEND -> {
+                  List<String> all =
+                      new ArrayList<>(current == null ? List.of() : current.messages());
+                  all.addAll(commit.messages());
+                  yield List.copyOf(all);
+                }
+                case METADATA -> current == null ? List.of() : current.messages();
+              };
+          return new Transcript(commit.head(), messages);
+        });
   }
 
   @Override
   public Stream<StoredHead> list(Scope scope) {
-    return storage.transcripts.values().stream().map(Transcript::head)
+    return storage.transcripts.values().stream()
+        .map(Transcript::head)
         .filter(h -> !h.key().isSubpath() && scope.includes(h.key().project()));
   }
 
@@ -83,25 +92,31 @@ public final class InMemoryBackend implements StorageBackend {
   public List<String> subpaths(SessionKey session) {
     return storage.transcripts.keySet().stream()
         .filter(k -> k.isSubpath() && k.main().equals(session.main()))
-        .map(SessionKey::subpath).sorted().toList();
+        .map(SessionKey::subpath)
+        .sorted()
+        .toList();
   }
 
   @Override
   public boolean delete(SessionKey key, long expectedVersion) {
     boolean[] existed = {false};
     // As in commit(): the version check and the removal are one atomic step.
-    storage.transcripts.computeIfPresent(key, (k, current) -> {
-      if (expectedVersion != ANY_VERSION && current.head().version() != expectedVersion) {
-        throw new ConflictException("Cannot delete " + key + ": it is at version " + current.head().version());
-      }
-      existed[0] = true;
-      return null;
-    });
+    storage.transcripts.computeIfPresent(
+        key,
+        (k, current) -> {
+          if (expectedVersion != ANY_VERSION && current.head().version() != expectedVersion) {
+            throw new ConflictException(
+                "Cannot delete " + key + ": it is at version " + current.head().version());
+          }
+          existed[0] = true;
+          return null;
+        });
     if (!existed[0] && expectedVersion != ANY_VERSION && expectedVersion != 0) {
       throw new ConflictException("Cannot delete " + key + ": it does not exist");
     }
     if (!key.isSubpath()) {
-      existed[0] |= storage.transcripts.keySet().removeIf(k -> k.isSubpath() && k.main().equals(key));
+      existed[0] |=
+          storage.transcripts.keySet().removeIf(k -> k.isSubpath() && k.main().equals(key));
     }
     return existed[0];
   }

@@ -7,8 +7,9 @@ import io.sessionstore.spi.StorageBackendProvider;
 import java.util.List;
 
 /**
- * Registers {@link InMemoryBackend} as {@code sessionstore.backend=memory}: listed in
- * {@code META-INF/services/io.sessionstore.spi.StorageBackendProvider}. Each backend it creates has its own storage.
+ * Registers {@link InMemoryBackend} as {@code sessionstore.backend=memory}: listed in {@code
+ * META-INF/services/io.sessionstore.spi.StorageBackendProvider}. Each backend it creates has its
+ * own storage.
  */
 public final class InMemoryBackendProvider implements StorageBackendProvider {
   @Override

@@ -11,12 +11,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The BOM manages every artifact a user depends on, and nothing else, so it cannot drift from the build. */
+/**
+ * The BOM manages every artifact a user depends on, and nothing else, so it cannot drift from the
+ * build.
+ */
 class BomTest {
-  /** Modules nobody depends on: the command, runnable programs, benchmarks, this suite, the BOM itself. */
-  private static final Set<String> NOT_LIBRARIES = Set.of("cli", "examples", "bench", "hardening", "bom");
+  /**
+   * Modules nobody depends on: the command, runnable programs, benchmarks, this suite, the BOM
+   * itself.
+   */
+  private static final Set<String> NOT_LIBRARIES =
+      Set.of("cli", "examples", "bench", "hardening", "bom");
+
   private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
-  private static final Pattern ARTIFACT = Pattern.compile("<artifactId>(sessionstore-[^<]+)</artifactId>");
+  private static final Pattern ARTIFACT =
+      Pattern.compile("<artifactId>(sessionstore-[^<]+)</artifactId>");
 
   @Test
   void theBomManagesEveryLibraryModule() throws IOException {
@@ -25,8 +34,10 @@ class BomTest {
     Matcher modules = MODULE.matcher(Files.readString(root.resolve("pom.xml")));
     while (modules.find()) {
       if (!NOT_LIBRARIES.contains(modules.group(1))) {
-        Matcher own = ARTIFACT.matcher(Files.readString(root.resolve(modules.group(1)).resolve("pom.xml")));
-        // The first sessionstore artifact of a module's POM is its parent; the second is the module itself.
+        Matcher own =
+            ARTIFACT.matcher(Files.readString(root.resolve(modules.group(1)).resolve("pom.xml")));
+        // The first sessionstore artifact of a module's POM is its parent; the second is the module
+        // itself.
         own.find();
         own.find();
         libraries.add(own.group(1));

@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
- * One write of the file backend, run in a JVM of its own that halts (as {@code kill -9} would end it) just before
- * its Nth force, truncate, rename or delete: {@code FileCrashChild <dir> <scenario> <size> <compactAfter> <N>}.
- * Exits 0 when the write completed without reaching N. The scenarios are shared with {@link FileCrashTest}, which
- * sets each one up in its own JVM.
+ * One write of the file backend, run in a JVM of its own that halts (as {@code kill -9} would end
+ * it) just before its Nth force, truncate, rename or delete: {@code FileCrashChild <dir> <scenario>
+ * <size> <compactAfter> <N>}. Exits 0 when the write completed without reaching N. The scenarios
+ * are shared with {@link FileCrashTest}, which sets each one up in its own JVM.
  */
 public final class FileCrashChild {
   static final String PROJECT = "p";
@@ -33,6 +33,7 @@ public final class FileCrashChild {
   static final SessionKey SUB_A = S.withSubpath("subagents/a");
   static final SessionKey SUB_B = S.withSubpath("subagents/b");
   static final SessionKey N_SUB = N.withSubpath("subagents/a");
+
   /** Every transcript any scenario touches: each is checked after every kill. */
   static final List<SessionKey> KEYS = List.of(S, T, N, SUB_A, SUB_B, N_SUB);
 
@@ -115,16 +116,31 @@ public final class FileCrashChild {
   /** Messages without a uuid, {@code size} of them, each a few hundred bytes. */
   static List<Message> messages(String prefix, int size) {
     String pad = "x".repeat(300);
-    return IntStream.range(0, size).mapToObj(i -> Message.of("{\"type\":\"user\",\"message\":{\"content\":\""
-        + prefix + " " + i + " " + pad + "\"}}")).toList();
+    return IntStream.range(0, size)
+        .mapToObj(
+            i ->
+                Message.of(
+                    "{\"type\":\"user\",\"message\":{\"content\":\""
+                        + prefix
+                        + " "
+                        + i
+                        + " "
+                        + pad
+                        + "\"}}"))
+        .toList();
   }
 
-  /** A store on the directory whose index is compacted past {@code compactAfter} records (a test-sized limit). */
+  /**
+   * A store on the directory whose index is compacted past {@code compactAfter} records (a
+   * test-sized limit).
+   */
   static SessionStore open(Path dir, long compactAfter) throws ReflectiveOperationException {
     Constructor<FileBackend> c = FileBackend.class.getDeclaredConstructor(Path.class, long.class);
     c.setAccessible(true);
-    return SessionStore.builder().backend(c.newInstance(dir, compactAfter))
-        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false"))).build();
+    return SessionStore.builder()
+        .backend(c.newInstance(dir, compactAfter))
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+        .build();
   }
 
   public static void main(String[] args) throws Exception {
@@ -135,11 +151,12 @@ public final class FileCrashChild {
     int killAt = Integer.parseInt(args[4]);
     AtomicInteger calls = new AtomicInteger();
     try (SessionStore store = open(work.resolve("store"), compactAfter)) {
-      FileFaults.install((op, file) -> {
-        if (op != FileFaults.Op.WRITE && calls.incrementAndGet() == killAt) {
-          Runtime.getRuntime().halt(137);
-        }
-      });
+      FileFaults.install(
+          (op, file) -> {
+            if (op != FileFaults.Op.WRITE && calls.incrementAndGet() == killAt) {
+              Runtime.getRuntime().halt(137);
+            }
+          });
       scenario.act(store, work, size);
     }
     System.exit(0);

@@ -30,18 +30,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash injection on every write path of the file backend: each write runs in a child JVM ({@link FileCrashChild})
- * that halts just before its Nth force, truncate, rename or delete, for N = 1, 2, … until the write completes. After
- * each kill a fresh store must open, show every transcript exactly in its state before or after the write, list and
- * search exactly the sessions that load (with the sub-transcripts that load), and take a further write.
+ * Crash injection on every write path of the file backend: each write runs in a child JVM ({@link
+ * FileCrashChild}) that halts just before its Nth force, truncate, rename or delete, for N = 1, 2,
+ * … until the write completes. After each kill a fresh store must open, show every transcript
+ * exactly in its state before or after the write, list and search exactly the sessions that load
+ * (with the sub-transcripts that load), and take a further write.
  */
 class FileCrashTest {
   private static final boolean LONG = "long".equals(System.getProperty("hardening.level", "quick"));
   private static final long DEFAULT_COMPACT_AFTER = 10_000;
   private static final int MAX_CALLS = 1_000;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private int kills;
   private int states;
@@ -57,8 +57,16 @@ class FileCrashTest {
         crash(scenario, 200, 2);
       }
     }
-    System.out.println("hardening crash file (" + (LONG ? "long" : "quick") + "): " + kills + " kills, " + states
-        + " states checked, " + failures.size() + " failures");
+    System.out.println(
+        "hardening crash file ("
+            + (LONG ? "long" : "quick")
+            + "): "
+            + kills
+            + " kills, "
+            + states
+            + " states checked, "
+            + failures.size()
+            + " failures");
     failures.forEach(System.out::println);
     assertEquals(List.of(), failures);
   }
@@ -88,8 +96,14 @@ class FileCrashTest {
       } else if (rc == 0) {
         after = check(work, name + " completed");
       } else {
-        failures.add(name + " killed at call " + n + ": the child failed with exit " + rc + ":\n"
-            + Files.readString(work.resolve("child.log")));
+        failures.add(
+            name
+                + " killed at call "
+                + n
+                + ": the child failed with exit "
+                + rc
+                + ":\n"
+                + Files.readString(work.resolve("child.log")));
         return;
       }
       deleteTree(work);
@@ -105,8 +119,18 @@ class FileCrashTest {
       for (SessionKey key : FileCrashChild.KEYS) {
         String state = k.getValue().get(key);
         if (!state.equals(before.get(key)) && !state.equals(after.get(key))) {
-          failures.add(name + " killed at call " + k.getKey() + ": " + key + " is neither in its old state\n  "
-              + before.get(key) + "\nnor in its new one\n  " + after.get(key) + "\nbut\n  " + state);
+          failures.add(
+              name
+                  + " killed at call "
+                  + k.getKey()
+                  + ": "
+                  + key
+                  + " is neither in its old state\n  "
+                  + before.get(key)
+                  + "\nnor in its new one\n  "
+                  + after.get(key)
+                  + "\nbut\n  "
+                  + state);
         }
       }
     }
@@ -114,7 +138,8 @@ class FileCrashTest {
 
   /** An archive that creates {@code n} with a sub-transcript and extends {@code t}. */
   private static void writeArchive(Path template, int size) throws Exception {
-    try (SessionStore source = FileCrashChild.open(template.resolve("source"), DEFAULT_COMPACT_AFTER);
+    try (SessionStore source =
+            FileCrashChild.open(template.resolve("source"), DEFAULT_COMPACT_AFTER);
         OutputStream out = Files.newOutputStream(template.resolve("archive.jsonl"))) {
       source.saveSession(FileCrashChild.T, FileCrashChild.messages("t", size));
       source.appendMessages(FileCrashChild.T, FileCrashChild.messages("t-more", size));
@@ -124,12 +149,26 @@ class FileCrashTest {
     }
   }
 
-  private static int runChild(Path work, Scenario scenario, int size, long compactAfter, int n) throws Exception {
+  private static int runChild(Path work, Scenario scenario, int size, long compactAfter, int n)
+      throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"), FileCrashChild.class.getName(), work.toString(),
-        scenario.name(), String.valueOf(size), String.valueOf(compactAfter), String.valueOf(n))
-        .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                FileCrashChild.class.getName(),
+                work.toString(),
+                scenario.name(),
+                String.valueOf(size),
+                String.valueOf(compactAfter),
+                String.valueOf(n))
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("child.log").toFile())
+            .start();
     // A hung child is a failure of its own, not a hung build.
     if (!p.waitFor(2, TimeUnit.MINUTES)) {
       p.destroyForcibly().waitFor();
@@ -139,8 +178,8 @@ class FileCrashTest {
   }
 
   /**
-   * Opens a fresh store on what a write left and checks that it is consistent and takes a further write; returns
-   * each transcript's state as seen before that write.
+   * Opens a fresh store on what a write left and checks that it is consistent and takes a further
+   * write; returns each transcript's state as seen before that write.
    */
   private Map<SessionKey, String> check(Path work, String where) throws Exception {
     states++;
@@ -151,7 +190,8 @@ class FileCrashTest {
         view.put(key, state(store.loadSession(key)));
       }
       Set<String> listed = ids(store.listSessions(Scope.allProjects(), 1_000, null).items());
-      Set<String> searched = ids(store.search(SearchQuery.in(Scope.allProjects()).limit(1_000).build()).items());
+      Set<String> searched =
+          ids(store.search(SearchQuery.in(Scope.allProjects()).limit(1_000).build()).items());
       Set<String> loadable = new TreeSet<>();
       for (SessionKey key : FileCrashChild.KEYS) {
         if (!key.isSubpath() && store.loadSession(key).isPresent()) {
@@ -159,8 +199,13 @@ class FileCrashTest {
         }
       }
       if (!listed.equals(loadable) || !searched.equals(loadable)) {
-        problems.add("list " + listed + " and search " + searched + " disagree with the sessions that load "
-            + loadable);
+        problems.add(
+            "list "
+                + listed
+                + " and search "
+                + searched
+                + " disagree with the sessions that load "
+                + loadable);
       }
       for (SessionKey main : FileCrashChild.KEYS) {
         Optional<SessionMetadata> meta = store.getMetadata(main);
@@ -175,8 +220,14 @@ class FileCrashTest {
           }
         }
         if (!subs.equals(subsThatLoad) || !Set.copyOf(meta.get().subpaths()).equals(subsThatLoad)) {
-          problems.add(main + ": listSubpaths " + subs + " and info's subpaths " + meta.get().subpaths()
-              + " disagree with the sub-transcripts that load " + subsThatLoad);
+          problems.add(
+              main
+                  + ": listSubpaths "
+                  + subs
+                  + " and info's subpaths "
+                  + meta.get().subpaths()
+                  + " disagree with the sub-transcripts that load "
+                  + subsThatLoad);
         }
       }
       furtherWrites(store, problems);
@@ -201,20 +252,36 @@ class FileCrashTest {
     }
   }
 
-  /** A transcript's messages and its metadata, without times (a write takes its own) and sub-transcripts. */
+  /**
+   * A transcript's messages and its metadata, without times (a write takes its own) and
+   * sub-transcripts.
+   */
   private static String state(Optional<Session> session) {
     if (session.isEmpty()) {
       return "absent";
     }
     SessionMetadata m = session.get().metadata();
-    SessionMetadata timeless = new SessionMetadata(m.project(), m.sessionId(), Instant.EPOCH, Instant.EPOCH,
-        m.messageCount(), m.totalCostUsd(), m.turns(), m.tags(), m.summary(), m.attributes(), List.of(),
-        m.version());
+    SessionMetadata timeless =
+        new SessionMetadata(
+            m.project(),
+            m.sessionId(),
+            Instant.EPOCH,
+            Instant.EPOCH,
+            m.messageCount(),
+            m.totalCostUsd(),
+            m.turns(),
+            m.tags(),
+            m.summary(),
+            m.attributes(),
+            List.of(),
+            m.version());
     return timeless + " " + session.get().messages().stream().map(Message::json).toList();
   }
 
   private static Set<String> ids(List<SessionMetadata> items) {
-    return items.stream().map(SessionMetadata::sessionId).collect(Collectors.toCollection(TreeSet::new));
+    return items.stream()
+        .map(SessionMetadata::sessionId)
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   private static void copy(Path from, Path to) throws IOException {

@@ -20,16 +20,16 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.PropagationMode;
 
 /**
- * Configuration: random {@code sessionstore.*} keys and values — unknown keys in known namespaces, bad durations,
- * sizes, booleans, backend names, {@code sessionstore.mongo.database=bad/db.name$} — beside credentials. Building a
- * store fails with {@code ConfigurationException} in one line, and the CLI exits 2 with one line on stderr; no stack
- * trace, and no secret value (S3 keys, a password in the MongoDB URI) ever appears in what is said.
+ * Configuration: random {@code sessionstore.*} keys and values — unknown keys in known namespaces,
+ * bad durations, sizes, booleans, backend names, {@code sessionstore.mongo.database=bad/db.name$} —
+ * beside credentials. Building a store fails with {@code ConfigurationException} in one line, and
+ * the CLI exits 2 with one line on stderr; no stack trace, and no secret value (S3 keys, a password
+ * in the MongoDB URI) ever appears in what is said.
  */
 @AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class ConfigFuzzTest {
@@ -50,39 +50,68 @@ class ConfigFuzzTest {
 
   static final String SECRET = "S3cr3tV4lue-9f8e7d";
 
-  static final List<Bad> CORE_BAD = List.of(new Bad("sessionstore.backend", "nosuch"),
-      new Bad("sessionstore.backend", "file/../s3"), new Bad("sessionstore.cache.enabled", "maybe"),
-      new Bad("sessionstore.cache.enabled", "2"), new Bad("sessionstore.cache.heap-entries", "0"),
-      new Bad("sessionstore.cache.heap-entries", "-1"), new Bad("sessionstore.cache.heap-entries", "1e1000"),
-      new Bad("sessionstore.cache.heap-entries", "99999999999999999999"),
-      new Bad("sessionstore.cache.heap-entries", "ten"), new Bad("sessionstore.cache.ttl", "30x"),
-      new Bad("sessionstore.cache.ttl", "PT"), new Bad("sessionstore.cache.ttl", "1e1000s"),
-      new Bad("sessionstore.cache.ttl", "99999999999999999999d"), new Bad("sessionstore.cache.offheap", "64XB"),
-      new Bad("sessionstore.cache.offheap", "99999999999999999999GB"), new Bad("sessionstore.cache.offheap", "-1MB"),
-      new Bad("sessionstore.cleanup.max-age", "abc"), new Bad("sessionstore.cleanup.max-age", "-1d"),
-      new Bad("sessionstore.cleanup.interval", "0s"), new Bad("sessionstore.cleanup.interval", "-1s"),
-      new Bad("sessionstore.cleanup.interval", "1e1000d"), new Bad("sessionstore.project", ".."),
-      new Bad("sessionstore.project", "a/b"), new Bad("sessionstore.project", "bad\u0001"),
-      new Bad("sessionstore.project", ".sessionstore"), new Bad("sessionstore.project", "x\u2028y"),
-      new Bad("sessionstore.cache.size", "10"), new Bad("sessionstore.cleanup.maxage", "30d"),
-      new Bad("sessionstore.claude.cmd", "claude"), new Bad("sessionstore.file.directory", "/tmp/x"),
-      new Bad("sessionstore.s3.secretkey", SECRET), new Bad("sessionstore.mongo.databse", "db"),
-      new Bad("sessionstore.mongo.password", SECRET), new Bad("sessionstore.nonamespace", "x"));
+  static final List<Bad> CORE_BAD =
+      List.of(
+          new Bad("sessionstore.backend", "nosuch"),
+          new Bad("sessionstore.backend", "file/../s3"),
+          new Bad("sessionstore.cache.enabled", "maybe"),
+          new Bad("sessionstore.cache.enabled", "2"),
+          new Bad("sessionstore.cache.heap-entries", "0"),
+          new Bad("sessionstore.cache.heap-entries", "-1"),
+          new Bad("sessionstore.cache.heap-entries", "1e1000"),
+          new Bad("sessionstore.cache.heap-entries", "99999999999999999999"),
+          new Bad("sessionstore.cache.heap-entries", "ten"),
+          new Bad("sessionstore.cache.ttl", "30x"),
+          new Bad("sessionstore.cache.ttl", "PT"),
+          new Bad("sessionstore.cache.ttl", "1e1000s"),
+          new Bad("sessionstore.cache.ttl", "99999999999999999999d"),
+          new Bad("sessionstore.cache.offheap", "64XB"),
+          new Bad("sessionstore.cache.offheap", "99999999999999999999GB"),
+          new Bad("sessionstore.cache.offheap", "-1MB"),
+          new Bad("sessionstore.cleanup.max-age", "abc"),
+          new Bad("sessionstore.cleanup.max-age", "-1d"),
+          new Bad("sessionstore.cleanup.interval", "0s"),
+          new Bad("sessionstore.cleanup.interval", "-1s"),
+          new Bad("sessionstore.cleanup.interval", "1e1000d"),
+          new Bad("sessionstore.project", ".."),
+          new Bad("sessionstore.project", "a/b"),
+          new Bad("sessionstore.project", "bad\u0001"),
+          new Bad("sessionstore.project", ".sessionstore"),
+          new Bad("sessionstore.project", "x\u2028y"),
+          new Bad("sessionstore.cache.size", "10"),
+          new Bad("sessionstore.cleanup.maxage", "30d"),
+          new Bad("sessionstore.claude.cmd", "claude"),
+          new Bad("sessionstore.file.directory", "/tmp/x"),
+          new Bad("sessionstore.s3.secretkey", SECRET),
+          new Bad("sessionstore.mongo.databse", "db"),
+          new Bad("sessionstore.mongo.password", SECRET),
+          new Bad("sessionstore.nonamespace", "x"));
 
-  static final List<Bad> S3_BAD = List.of(new Bad("sessionstore.s3.path-style", "sometimes"),
-      new Bad("sessionstore.s3.checksum", "bogus"), new Bad("sessionstore.s3.create-bucket", "maybe"),
-      new Bad("sessionstore.s3.sse", "DES"), new Bad("sessionstore.s3.endpoint", "not a uri ::"),
-      new Bad("sessionstore.s3.bucket", ""), new Bad("sessionstore.s3.bucket", "Bad_Bucket!"),
-      new Bad("sessionstore.s3.secret-keys", SECRET));
+  static final List<Bad> S3_BAD =
+      List.of(
+          new Bad("sessionstore.s3.path-style", "sometimes"),
+          new Bad("sessionstore.s3.checksum", "bogus"),
+          new Bad("sessionstore.s3.create-bucket", "maybe"),
+          new Bad("sessionstore.s3.sse", "DES"),
+          new Bad("sessionstore.s3.endpoint", "not a uri ::"),
+          new Bad("sessionstore.s3.bucket", ""),
+          new Bad("sessionstore.s3.bucket", "Bad_Bucket!"),
+          new Bad("sessionstore.s3.secret-keys", SECRET));
 
-  // A blank value means the key's default (sessionstore.mongo.database= is the database "sessionstore"), so it is
+  // A blank value means the key's default (sessionstore.mongo.database= is the database
+  // "sessionstore"), so it is
   // not among the bad entries.
-  static final List<Bad> MONGO_BAD = List.of(new Bad("sessionstore.mongo.database", "bad/db.name$"),
-      new Bad("sessionstore.mongo.database", "a.b"),
-      new Bad("sessionstore.mongo.write-concern", "w7"), new Bad("sessionstore.mongo.write-concern", "sometimes"),
-      new Bad("sessionstore.mongo.timeout", "abc"), new Bad("sessionstore.mongo.timeout", "-1s"),
-      new Bad("sessionstore.mongo.ttl", "abc"), new Bad("sessionstore.mongo.uri", "not-a-uri " + SECRET),
-      new Bad("sessionstore.mongo.uri", "mongodb://user:" + SECRET + "@[::1"));
+  static final List<Bad> MONGO_BAD =
+      List.of(
+          new Bad("sessionstore.mongo.database", "bad/db.name$"),
+          new Bad("sessionstore.mongo.database", "a.b"),
+          new Bad("sessionstore.mongo.write-concern", "w7"),
+          new Bad("sessionstore.mongo.write-concern", "sometimes"),
+          new Bad("sessionstore.mongo.timeout", "abc"),
+          new Bad("sessionstore.mongo.timeout", "-1s"),
+          new Bad("sessionstore.mongo.ttl", "abc"),
+          new Bad("sessionstore.mongo.uri", "not-a-uri " + SECRET),
+          new Bad("sessionstore.mongo.uri", "mongodb://user:" + SECRET + "@[::1"));
 
   /** A whole configuration: the backend, valid settings for it, and one to three bad entries. */
   record Case(String backend, List<Bad> bad, boolean viaFile) {
@@ -97,7 +126,9 @@ class ConfigFuzzTest {
           c.put("sessionstore.s3.secret-key", SECRET);
         }
         case "mongo" -> {
-          c.put("sessionstore.mongo.uri", "mongodb://fuzz:" + SECRET + "@127.0.0.1:9/?serverSelectionTimeoutMS=500");
+          c.put(
+              "sessionstore.mongo.uri",
+              "mongodb://fuzz:" + SECRET + "@127.0.0.1:9/?serverSelectionTimeoutMS=500");
           c.put("sessionstore.mongo.timeout", "1s");
         }
         default -> c.put("sessionstore.file.dir", dir.toString());
@@ -112,25 +143,32 @@ class ConfigFuzzTest {
   @Provide
   Arbitrary<Case> cases() {
     Arbitrary<String> backend = Arbitraries.of("file", "s3", "mongo");
-    return backend.flatMap(name -> {
-      List<Bad> pool = new ArrayList<>(CORE_BAD);
-      if (name.equals("s3")) {
-        pool.addAll(S3_BAD);
-      } else if (name.equals("mongo")) {
-        pool.addAll(MONGO_BAD);
-      }
-      return Combinators.combine(Arbitraries.of(pool).list().ofMinSize(1).ofMaxSize(3)
-              .uniqueElements(Bad::key), Arbitraries.of(false, false, true))
-          .as((bad, viaFile) -> new Case(name, bad, viaFile))
-          // the backend entry decides which backend's keys are checked: keep it out of the bad ones for s3/mongo
-          .filter(c -> c.backend().equals("file") || c.bad().stream()
-              .noneMatch(b -> b.key().equals("sessionstore.backend")));
-    });
+    return backend.flatMap(
+        name -> {
+          List<Bad> pool = new ArrayList<>(CORE_BAD);
+          if (name.equals("s3")) {
+            pool.addAll(S3_BAD);
+          } else if (name.equals("mongo")) {
+            pool.addAll(MONGO_BAD);
+          }
+          return Combinators.combine(
+                  Arbitraries.of(pool).list().ofMinSize(1).ofMaxSize(3).uniqueElements(Bad::key),
+                  Arbitraries.of(false, false, true))
+              .as((bad, viaFile) -> new Case(name, bad, viaFile))
+              // the backend entry decides which backend's keys are checked: keep it out of the bad
+              // ones for s3/mongo
+              .filter(
+                  c ->
+                      c.backend().equals("file")
+                          || c.bad().stream()
+                              .noneMatch(b -> b.key().equals("sessionstore.backend")));
+        });
   }
 
   @Property(shrinking = ShrinkingMode.BOUNDED)
   @Level(quick = 60, longRun = 2000)
-  void aBadConfigurationIsRefusedOnOneLineWithoutItsSecrets(@ForAll("cases") Case c) throws Throwable {
+  void aBadConfigurationIsRefusedOnOneLineWithoutItsSecrets(@ForAll("cases") Case c)
+      throws Throwable {
     TALLY.check(() -> refusedOnOneLine(c));
   }
 
@@ -153,7 +191,8 @@ class ConfigFuzzTest {
         }
       }
     }
-    assertEquals(List.of(), failures, failures.size() + " bad entries were not refused as they should be");
+    assertEquals(
+        List.of(), failures, failures.size() + " bad entries were not refused as they should be");
   }
 
   private static void refusedOnOneLine(Case c) throws Throwable {
@@ -163,17 +202,24 @@ class ConfigFuzzTest {
         Map<String, String> config = c.config(dir.resolve("store"));
         Throwable failure = null;
         try {
-          Fuzz.within(30, "build", () -> {
-            SessionStore.builder().config(SessionStoreConfig.of(config)).build().close();
-            return null;
-          });
+          Fuzz.within(
+              30,
+              "build",
+              () -> {
+                SessionStore.builder().config(SessionStoreConfig.of(config)).build().close();
+                return null;
+              });
         } catch (Throwable e) {
           failure = e;
         }
         assertTrue(failure != null, "a bad configuration was accepted: " + c);
         Fuzz.assertApiException("config " + c, failure, ConfigurationException.class);
-        assertFalse(failure.getMessage().contains(SECRET), "the error shows a secret: " + failure.getMessage());
-        assertFalse(failure.getMessage().contains("\u2028"), "the error is not one line: " + failure.getMessage());
+        assertFalse(
+            failure.getMessage().contains(SECRET),
+            "the error shows a secret: " + failure.getMessage());
+        assertFalse(
+            failure.getMessage().contains("\u2028"),
+            "the error is not one line: " + failure.getMessage());
 
         List<String> args = new ArrayList<>();
         if (c.viaFile()) {
@@ -188,7 +234,8 @@ class ConfigFuzzTest {
           config.forEach((k, v) -> args.addAll(List.of("-D", k + "=" + v)));
         }
         args.add("list");
-        Fuzz.Cli r = Fuzz.within(30, "cli", () -> Fuzz.cliRaw(new byte[0], args.toArray(String[]::new)));
+        Fuzz.Cli r =
+            Fuzz.within(30, "cli", () -> Fuzz.cliRaw(new byte[0], args.toArray(String[]::new)));
         assertEquals(2, r.code(), "cli " + c + ": " + r.err());
         r.noStackTrace("cli " + c);
         assertEquals(1, r.err().strip().lines().count(), "not one line: " + r.err());

@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.opentest4j.AssertionFailedError;
 
-/** What every fuzz property shares: stores in temporary folders, store snapshots, the CLI in process, a watchdog. */
+/**
+ * What every fuzz property shares: stores in temporary folders, store snapshots, the CLI in
+ * process, a watchdog.
+ */
 final class Fuzz {
   private Fuzz() {}
 
@@ -53,13 +56,15 @@ final class Fuzz {
 
   /** A store on the embedded file backend in a folder. */
   static SessionStore fileStore(Path dir) {
-    return SessionStore.builder().config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir.toString())))
+    return SessionStore.builder()
+        .config(SessionStoreConfig.of(Map.of("sessionstore.file.dir", dir.toString())))
         .build();
   }
 
   /**
-   * Everything a user can read from a store, as one string: every session's metadata (all projects) and every
-   * message of its main transcript and of each subpath, in order. Two equal snapshots mean nothing stored changed.
+   * Everything a user can read from a store, as one string: every session's metadata (all projects)
+   * and every message of its main transcript and of each subpath, in order. Two equal snapshots
+   * mean nothing stored changed.
    */
   static String snapshot(SessionStore store) {
     StringBuilder s = new StringBuilder();
@@ -76,18 +81,35 @@ final class Fuzz {
   }
 
   /**
-   * Like {@link #snapshot(SessionStore)} but without what legitimately differs between a store and a copy made by
-   * export and import ({@code version}): keys, timestamps, derived figures, tags, summary, attributes, messages.
+   * Like {@link #snapshot(SessionStore)} but without what legitimately differs between a store and
+   * a copy made by export and import ({@code version}): keys, timestamps, derived figures, tags,
+   * summary, attributes, messages.
    */
   static String snapshotWithoutVolatile(SessionStore store) {
     StringBuilder s = new StringBuilder();
     for (SessionMetadata m : allSessions(store)) {
-      s.append(m.project()).append('/').append(m.sessionId()).append(" created=").append(m.createdAt())
-          .append(" updated=").append(m.updatedAt()).append(" count=").append(m.messageCount())
-          .append(" cost=").append(m.totalCostUsd() == null ? null : m.totalCostUsd().stripTrailingZeros())
-          .append(" turns=").append(m.turns()).append(" tags=").append(m.tags()).append(" summary=")
-          .append(m.summary()).append(" attributes=").append(m.attributes()).append(" subpaths=")
-          .append(m.subpaths()).append('\n');
+      s.append(m.project())
+          .append('/')
+          .append(m.sessionId())
+          .append(" created=")
+          .append(m.createdAt())
+          .append(" updated=")
+          .append(m.updatedAt())
+          .append(" count=")
+          .append(m.messageCount())
+          .append(" cost=")
+          .append(m.totalCostUsd() == null ? null : m.totalCostUsd().stripTrailingZeros())
+          .append(" turns=")
+          .append(m.turns())
+          .append(" tags=")
+          .append(m.tags())
+          .append(" summary=")
+          .append(m.summary())
+          .append(" attributes=")
+          .append(m.attributes())
+          .append(" subpaths=")
+          .append(m.subpaths())
+          .append('\n');
       SessionKey key = SessionKey.of(m.project(), m.sessionId());
       appendMessages(s, store, key);
       for (String sub : store.listSubpaths(key)) {
@@ -116,11 +138,17 @@ final class Fuzz {
     List<SessionMetadata> all = new ArrayList<>();
     String cursor = null;
     do {
-      var page = store.search(SearchQuery.in(Scope.allProjects()).limit(SearchQuery.MAX_LIMIT).cursor(cursor).build());
+      var page =
+          store.search(
+              SearchQuery.in(Scope.allProjects())
+                  .limit(SearchQuery.MAX_LIMIT)
+                  .cursor(cursor)
+                  .build());
       all.addAll(page.items());
       cursor = page.nextCursor();
     } while (cursor != null);
-    all.sort(Comparator.comparing(SessionMetadata::project).thenComparing(SessionMetadata::sessionId));
+    all.sort(
+        Comparator.comparing(SessionMetadata::project).thenComparing(SessionMetadata::sessionId));
     return all;
   }
 
@@ -142,11 +170,18 @@ final class Fuzz {
 
   /** One CLI run: exit code, standard output and standard error. */
   record Cli(int code, String out, String err) {
-    /** Fails unless the code is 0 or 2, and unless an exit 2 said why on standard error without a stack trace. */
+    /**
+     * Fails unless the code is 0 or 2, and unless an exit 2 said why on standard error without a
+     * stack trace.
+     */
     Cli zeroOrTwo(String what) {
       if (code != 0 && code != 2) {
-        throw new AssertionFailedError(what + ": exit " + code + " (only 0 or 2 are right for this input); stderr: "
-            + clip(err));
+        throw new AssertionFailedError(
+            what
+                + ": exit "
+                + code
+                + " (only 0 or 2 are right for this input); stderr: "
+                + clip(err));
       }
       if (code == 2) {
         noStackTrace(what);
@@ -158,15 +193,20 @@ final class Fuzz {
     }
 
     Cli noStackTrace(String what) {
-      if (err.contains("\tat ") || err.contains("Exception in thread") || err.contains("OutOfMemoryError")
+      if (err.contains("\tat ")
+          || err.contains("Exception in thread")
+          || err.contains("OutOfMemoryError")
           || err.contains("StackOverflowError")) {
-        throw new AssertionFailedError(what + ": a stack trace or VM error on standard error: " + clip(err));
+        throw new AssertionFailedError(
+            what + ": a stack trace or VM error on standard error: " + clip(err));
       }
       return this;
     }
   }
 
-  /** Runs the CLI in this process on the file store in {@code dir}, with the given standard input. */
+  /**
+   * Runs the CLI in this process on the file store in {@code dir}, with the given standard input.
+   */
   static Cli cli(Path dir, byte[] stdin, String... args) {
     List<String> all = new ArrayList<>(List.of("-D", "sessionstore.file.dir=" + dir));
     all.addAll(List.of(args));
@@ -177,9 +217,14 @@ final class Fuzz {
   static Cli cliRaw(byte[] stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = io.sessionstore.cli.Main.run(args, new ByteArrayInputStream(stdin),
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        io.sessionstore.cli.Main.run(
+            args,
+            new ByteArrayInputStream(stdin),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Cli(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static byte[] utf8(String s) {
@@ -197,7 +242,11 @@ final class Fuzz {
     int n = Math.min(s.length(), 400);
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0x2028 || c == 0x2029 || c == 0xfeff
+      if (c < 0x20
+          || (c >= 0x7f && c <= 0xa0)
+          || c == 0x2028
+          || c == 0x2029
+          || c == 0xfeff
           || Character.isSurrogate(c)) {
         b.append(String.format("\\u%04x", (int) c));
       } else {
@@ -208,21 +257,25 @@ final class Fuzz {
   }
 
   /**
-   * Runs a call on its own thread and fails when it takes longer than the bound: a hang detector, not a timing
-   * assertion. A call still running then is stopped (Java 17 still has {@code Thread.stop}), so that an endless
-   * loop in the product does not keep burning a core for the rest of the build; the failure carries its stack.
+   * Runs a call on its own thread and fails when it takes longer than the bound: a hang detector,
+   * not a timing assertion. A call still running then is stopped (Java 17 still has {@code
+   * Thread.stop}), so that an endless loop in the product does not keep burning a core for the rest
+   * of the build; the failure carries its stack.
    */
   @SuppressWarnings({"deprecation", "removal"})
   static <T> T within(long seconds, String what, Callable<T> call) throws Throwable {
     AtomicReference<T> result = new AtomicReference<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread t = new Thread(() -> {
-      try {
-        result.set(call.call());
-      } catch (Throwable e) {
-        failure.set(e);
-      }
-    }, "fuzz-watchdog-" + what);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                result.set(call.call());
+              } catch (Throwable e) {
+                failure.set(e);
+              }
+            },
+            "fuzz-watchdog-" + what);
     t.setDaemon(true);
     t.start();
     t.join(seconds * 1000);
@@ -233,8 +286,8 @@ final class Fuzz {
         where.append("\n    at ").append(stack[i]);
       }
       t.stop();
-      throw new AssertionFailedError(what + ": still running after " + seconds + " s (a hang), stopped it; it was"
-          + where);
+      throw new AssertionFailedError(
+          what + ": still running after " + seconds + " s (a hang), stopped it; it was" + where);
     }
     if (failure.get() != null) {
       throw failure.get();
@@ -242,14 +295,25 @@ final class Fuzz {
     return result.get();
   }
 
-  /** Fails unless an exception is one of the API's types (never a bare runtime exception or an error). */
-  static void assertApiException(String what, Throwable e, Class<? extends SessionStoreException> expected) {
+  /**
+   * Fails unless an exception is one of the API's types (never a bare runtime exception or an
+   * error).
+   */
+  static void assertApiException(
+      String what, Throwable e, Class<? extends SessionStoreException> expected) {
     if (e instanceof AssertionError a) {
       throw a; // the watchdog's verdict, or a check inside the call
     }
     if (!expected.isInstance(e)) {
-      AssertionFailedError f = new AssertionFailedError(what + ": expected " + expected.getSimpleName()
-          + " or success, got " + e.getClass().getName() + ": " + clip(String.valueOf(e.getMessage())));
+      AssertionFailedError f =
+          new AssertionFailedError(
+              what
+                  + ": expected "
+                  + expected.getSimpleName()
+                  + " or success, got "
+                  + e.getClass().getName()
+                  + ": "
+                  + clip(String.valueOf(e.getMessage())));
       f.initCause(e);
       throw f;
     }
@@ -281,8 +345,17 @@ final class Fuzz {
     }
 
     void print() {
-      System.out.println("hardening fuzz " + name + ": " + inputs.get() + " inputs, " + failures.get() + " failures"
-          + " (level " + (Level.Run.isLong() ? "long" : "quick") + ")");
+      System.out.println(
+          "hardening fuzz "
+              + name
+              + ": "
+              + inputs.get()
+              + " inputs, "
+              + failures.get()
+              + " failures"
+              + " (level "
+              + (Level.Run.isLong() ? "long" : "quick")
+              + ")");
     }
   }
 

@@ -10,8 +10,9 @@ import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
- * How many tries a property gets at each hardening level ({@code -Dhardening.level=quick|long}, default quick).
- * Applied by {@link Level.Hook}, which each fuzz class registers with {@code @AddLifecycleHook}.
+ * How many tries a property gets at each hardening level ({@code -Dhardening.level=quick|long},
+ * default quick). Applied by {@link Level.Hook}, which each fuzz class registers with
+ * {@code @AddLifecycleHook}.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
@@ -36,8 +37,11 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
   /** Sets the property's tries from its {@link Level} annotation. */
   final class Hook implements AroundPropertyHook {
     @Override
-    public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-      context.findAnnotation(Level.class).ifPresent(l -> context.attributes().setTries(Run.pick(l.quick(), l.longRun())));
+    public PropertyExecutionResult aroundProperty(
+        PropertyLifecycleContext context, PropertyExecutor property) {
+      context
+          .findAnnotation(Level.class)
+          .ifPresent(l -> context.attributes().setTries(Run.pick(l.quick(), l.longRun())));
       return property.execute();
     }
 

@@ -33,16 +33,17 @@ import net.jqwik.api.lifecycle.PropagationMode;
 
 /**
  * Names (project, session id, subpath) from a hostile generator: each is either refused with {@code
- * InvalidInputException} when the key is made, exactly when the naming rules (README, "Sessions and keys") say it is not a name, or makes a full
- * round trip (write, load, list, delete) without touching another name's data. A fixed list of hostile names runs
- * against the file, S3 (S3Proxy) and MongoDB (mongo-java-server) backends: every backend accepts and refuses the
- * same names, and round-trips the ones it accepts.
+ * InvalidInputException} when the key is made, exactly when the naming rules (README, "Sessions and
+ * keys") say it is not a name, or makes a full round trip (write, load, list, delete) without
+ * touching another name's data. A fixed list of hostile names runs against the file, S3 (S3Proxy)
+ * and MongoDB (mongo-java-server) backends: every backend accepts and refuses the same names, and
+ * round-trips the ones it accepts.
  */
 @AddLifecycleHook(value = Level.Hook.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 class NameFuzzTest {
   private static final Fuzz.Tally FILE = new Fuzz.Tally("names (file backend, generated)");
-  private static final Fuzz.Tally BACKENDS = new Fuzz.Tally("names (fixed list x {project, session, subpath} on "
-      + "file, s3, mongo)");
+  private static final Fuzz.Tally BACKENDS =
+      new Fuzz.Tally("names (fixed list x {project, session, subpath} on " + "file, s3, mongo)");
 
   @AfterContainer
   static void summary() {
@@ -50,13 +51,70 @@ class NameFuzzTest {
     BACKENDS.print();
   }
 
-  enum Role { PROJECT, SESSION, SUBPATH }
+  enum Role {
+    PROJECT,
+    SESSION,
+    SUBPATH
+  }
 
-  static final List<String> PIECES = List.of("a", "Z", "A", "日本", "🎉", "%", "%2F", "%41", "%00", "%2e%2e", ".",
-      "..", " ", "\t", "\r", "\n", "\u0000", "\u001b", "\u007f", "\u0085", "\u2028", "\u2029", "\u0080", "\u009f",
-      "\u00a0", "\u3000", "/", "\\", ".sessionstore", "-", "CON", "nul", "~", "*", "?", ":", "\"", "<", "|", "'",
-      "$", "{", "\ufeff", "\u200b", "\u202e", "\ud800", "\udc00", "\ud83c\udf89", "é", "e\u0301", "\u2126",
-      "\u03a9", "İ", "ǅ", "x".repeat(100), "日".repeat(40));
+  static final List<String> PIECES =
+      List.of(
+          "a",
+          "Z",
+          "A",
+          "日本",
+          "🎉",
+          "%",
+          "%2F",
+          "%41",
+          "%00",
+          "%2e%2e",
+          ".",
+          "..",
+          " ",
+          "\t",
+          "\r",
+          "\n",
+          "\u0000",
+          "\u001b",
+          "\u007f",
+          "\u0085",
+          "\u2028",
+          "\u2029",
+          "\u0080",
+          "\u009f",
+          "\u00a0",
+          "\u3000",
+          "/",
+          "\\",
+          ".sessionstore",
+          "-",
+          "CON",
+          "nul",
+          "~",
+          "*",
+          "?",
+          ":",
+          "\"",
+          "<",
+          "|",
+          "'",
+          "$",
+          "{",
+          "\ufeff",
+          "\u200b",
+          "\u202e",
+          "\ud800",
+          "\udc00",
+          "\ud83c\udf89",
+          "é",
+          "e\u0301",
+          "\u2126",
+          "\u03a9",
+          "İ",
+          "ǅ",
+          "x".repeat(100),
+          "日".repeat(40));
 
   @Provide
   Arbitrary<String> names() {
@@ -77,14 +135,17 @@ class NameFuzzTest {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < name.length()
+            && Character.isLowSurrogate(name.charAt(i + 1))) {
           i++;
           continue;
         }
         return "unpaired surrogate";
       }
       if (Character.getType(c) == Character.CONTROL) {
-        return "control character U+" + Integer.toHexString(c); // C0, DEL and C1 (U+0080-U+009F, incl. U+0085)
+        return "control character U+"
+            + Integer.toHexString(c); // C0, DEL and C1 (U+0080-U+009F, incl. U+0085)
       }
       if (c == '\u2028' || c == '\u2029') {
         return "line or paragraph separator";
@@ -133,66 +194,124 @@ class NameFuzzTest {
   }
 
   static String messageFor(Role role, String name) {
-    return "{\"type\":\"user\",\"role\":\"" + role + "\",\"name\":\"" + HostileJson.escape(name) + "\"}";
+    return "{\"type\":\"user\",\"role\":\""
+        + role
+        + "\",\"name\":\""
+        + HostileJson.escape(name)
+        + "\"}";
   }
 
   @Property(shrinking = ShrinkingMode.BOUNDED)
   @Level(quick = 150, longRun = 5000)
-  void aNameIsRefusedExactlyWhenInvalidElseItRoundTripsOnTheFileBackend(@ForAll("names") String a,
-      @ForAll("names") String b, @ForAll Role role) throws Throwable {
-    FILE.check(() -> {
-      Path dir = Fuzz.tempDir("names");
-      try (SessionStore store = Fuzz.fileStore(dir)) {
-        List<String> accepted = new ArrayList<>();
-        for (String name : new LinkedHashSet<>(List.of(a, b))) {
-          String expected = expectedProblem(role, name);
-          SessionKey k;
-          try {
-            k = key(role, name);
-          } catch (InvalidInputException e) {
-            assertTrue(expected != null, role + " '" + Fuzz.show(name) + "' is a name but was refused: "
-                + e.getMessage());
-            assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r")
-                || e.getMessage().contains("\u2028") || e.getMessage().contains("\u0085"),
-                "the error is not one line: " + Fuzz.show(e.getMessage()));
-            continue;
+  void aNameIsRefusedExactlyWhenInvalidElseItRoundTripsOnTheFileBackend(
+      @ForAll("names") String a, @ForAll("names") String b, @ForAll Role role) throws Throwable {
+    FILE.check(
+        () -> {
+          Path dir = Fuzz.tempDir("names");
+          try (SessionStore store = Fuzz.fileStore(dir)) {
+            List<String> accepted = new ArrayList<>();
+            for (String name : new LinkedHashSet<>(List.of(a, b))) {
+              String expected = expectedProblem(role, name);
+              SessionKey k;
+              try {
+                k = key(role, name);
+              } catch (InvalidInputException e) {
+                assertTrue(
+                    expected != null,
+                    role
+                        + " '"
+                        + Fuzz.show(name)
+                        + "' is a name but was refused: "
+                        + e.getMessage());
+                assertFalse(
+                    e.getMessage().contains("\n")
+                        || e.getMessage().contains("\r")
+                        || e.getMessage().contains("\u2028")
+                        || e.getMessage().contains("\u0085"),
+                    "the error is not one line: " + Fuzz.show(e.getMessage()));
+                continue;
+              }
+              assertEquals(null, expected, role + " '" + Fuzz.show(name) + "' was accepted");
+              if (role == Role.SUBPATH && store.getMetadata(k.main()).isEmpty()) {
+                store.saveSession(
+                    k.main(), List.of(Message.of("{\"type\":\"user\",\"main\":true}")));
+              }
+              store.saveSession(k, List.of(Message.of(messageFor(role, name))));
+              accepted.add(name);
+            }
+            for (String name : accepted) {
+              SessionKey k = key(role, name);
+              assertEquals(
+                  List.of(messageFor(role, name)),
+                  Fuzz.texts(store, k),
+                  "another name's data under '" + Fuzz.show(name) + "'");
+              List<SessionMetadata> all = Fuzz.allSessions(store);
+              assertTrue(
+                  all.stream()
+                      .anyMatch(
+                          m ->
+                              m.project().equals(k.project())
+                                  && m.sessionId().equals(k.sessionId())),
+                  "not listed: " + Fuzz.show(name));
+              if (role == Role.SUBPATH) {
+                assertTrue(
+                    store.listSubpaths(k.main()).contains(name),
+                    "subpath not listed: " + Fuzz.show(name));
+              }
+            }
+            for (String name : accepted) {
+              SessionKey k = key(role, name);
+              assertTrue(store.deleteSession(k), "not deleted: " + Fuzz.show(name));
+              assertEquals(
+                  List.of(),
+                  Fuzz.textsOrNone(store, k),
+                  "still there after delete: " + Fuzz.show(name));
+            }
+          } finally {
+            Fuzz.deleteTree(dir);
           }
-          assertEquals(null, expected, role + " '" + Fuzz.show(name) + "' was accepted");
-          if (role == Role.SUBPATH && store.getMetadata(k.main()).isEmpty()) {
-            store.saveSession(k.main(), List.of(Message.of("{\"type\":\"user\",\"main\":true}")));
-          }
-          store.saveSession(k, List.of(Message.of(messageFor(role, name))));
-          accepted.add(name);
-        }
-        for (String name : accepted) {
-          SessionKey k = key(role, name);
-          assertEquals(List.of(messageFor(role, name)), Fuzz.texts(store, k), "another name's data under '"
-              + Fuzz.show(name) + "'");
-          List<SessionMetadata> all = Fuzz.allSessions(store);
-          assertTrue(all.stream().anyMatch(m -> m.project().equals(k.project())
-              && m.sessionId().equals(k.sessionId())), "not listed: " + Fuzz.show(name));
-          if (role == Role.SUBPATH) {
-            assertTrue(store.listSubpaths(k.main()).contains(name), "subpath not listed: " + Fuzz.show(name));
-          }
-        }
-        for (String name : accepted) {
-          SessionKey k = key(role, name);
-          assertTrue(store.deleteSession(k), "not deleted: " + Fuzz.show(name));
-          assertEquals(List.of(), Fuzz.textsOrNone(store, k), "still there after delete: " + Fuzz.show(name));
-        }
-      } finally {
-        Fuzz.deleteTree(dir);
-      }
-    });
+        });
   }
 
-  /** About 80 hostile names, each tried as a project, a session id and a subpath on every backend. */
+  /**
+   * About 80 hostile names, each tried as a project, a session id and a subpath on every backend.
+   */
   static List<String> fixedNames() {
     Set<String> names = new LinkedHashSet<>(PIECES);
-    names.addAll(List.of("a/b", "a/b/c/d/e/f/g/h", "a/b/c/d/e/f/g/h/i", " a", "a ", "..a", "a..", ".sessionstorex",
-        ".sessionstor", "x".repeat(255), "x".repeat(256), "é".repeat(127) + "x", "日".repeat(85), "日".repeat(86),
-        "a\u0000b", "aux.txt", "-home-me-repo", "with space", "a\u2028b", "a\u0085b", "a\u009bb", "subagents/agent-1",
-        "a//b", "/a", "a/", "a/./b", "a/../b", "%2F..%2F", "C:\\x", "\u00a0a", "a\u00a0", "\ufeffa"));
+    names.addAll(
+        List.of(
+            "a/b",
+            "a/b/c/d/e/f/g/h",
+            "a/b/c/d/e/f/g/h/i",
+            " a",
+            "a ",
+            "..a",
+            "a..",
+            ".sessionstorex",
+            ".sessionstor",
+            "x".repeat(255),
+            "x".repeat(256),
+            "é".repeat(127) + "x",
+            "日".repeat(85),
+            "日".repeat(86),
+            "a\u0000b",
+            "aux.txt",
+            "-home-me-repo",
+            "with space",
+            "a\u2028b",
+            "a\u0085b",
+            "a\u009bb",
+            "subagents/agent-1",
+            "a//b",
+            "/a",
+            "a/",
+            "a/./b",
+            "a/../b",
+            "%2F..%2F",
+            "C:\\x",
+            "\u00a0a",
+            "a\u00a0",
+            "\ufeffa"));
     return List.copyOf(names);
   }
 
@@ -202,27 +321,50 @@ class NameFuzzTest {
   void everyBackendAcceptsAndRefusesTheSameNamesAndRoundTripsThem() throws Throwable {
     Path dir = Fuzz.tempDir("names-backends");
     try {
-      List<Backend> backends = List.of(new Backend("file", () -> Fuzz.fileStore(dir)),
-          new Backend("s3", () -> SessionStore.builder().config(SessionStoreConfig.of(Servers.s3(Servers.name("fuzz-names"), Servers.s3Port()))).build()),
-          new Backend("mongo", () -> SessionStore.builder().config(SessionStoreConfig.of(
-              Servers.mongo(Servers.name("fuzz_names").replace('-', '_'), Servers.mongoPort()))).build()));
+      List<Backend> backends =
+          List.of(
+              new Backend("file", () -> Fuzz.fileStore(dir)),
+              new Backend(
+                  "s3",
+                  () ->
+                      SessionStore.builder()
+                          .config(
+                              SessionStoreConfig.of(
+                                  Servers.s3(Servers.name("fuzz-names"), Servers.s3Port())))
+                          .build()),
+              new Backend(
+                  "mongo",
+                  () ->
+                      SessionStore.builder()
+                          .config(
+                              SessionStoreConfig.of(
+                                  Servers.mongo(
+                                      Servers.name("fuzz_names").replace('-', '_'),
+                                      Servers.mongoPort())))
+                          .build()));
       List<String> names = fixedNames();
-      // the three backends run side by side: S3 and MongoDB spend most of their time waiting on round trips
+      // the three backends run side by side: S3 and MongoDB spend most of their time waiting on
+      // round trips
       Map<String, Map<String, String>> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
       Map<String, Long> millis = new java.util.concurrent.ConcurrentHashMap<>();
       List<Thread> threads = new ArrayList<>();
       List<Throwable> crashed = java.util.Collections.synchronizedList(new ArrayList<>());
       for (Backend backend : backends) {
-        Thread t = new Thread(() -> {
-          long start = System.nanoTime();
-          try (SessionStore store = backend.open().get()) {
-            outcomes.put(backend.name(), Fuzz.within(300, "names on " + backend.name(),
-                () -> outcomes(store, names)));
-          } catch (Throwable e) {
-            crashed.add(e);
-          }
-          millis.put(backend.name(), (System.nanoTime() - start) / 1_000_000);
-        }, "names-" + backend.name());
+        Thread t =
+            new Thread(
+                () -> {
+                  long start = System.nanoTime();
+                  try (SessionStore store = backend.open().get()) {
+                    outcomes.put(
+                        backend.name(),
+                        Fuzz.within(
+                            300, "names on " + backend.name(), () -> outcomes(store, names)));
+                  } catch (Throwable e) {
+                    crashed.add(e);
+                  }
+                  millis.put(backend.name(), (System.nanoTime() - start) / 1_000_000);
+                },
+                "names-" + backend.name());
         t.start();
         threads.add(t);
       }
@@ -232,31 +374,45 @@ class NameFuzzTest {
       if (!crashed.isEmpty()) {
         throw crashed.get(0);
       }
-      System.out.println("hardening fuzz names: " + names.size() + " names x 3 roles per backend, ms per backend "
-          + millis);
+      System.out.println(
+          "hardening fuzz names: "
+              + names.size()
+              + " names x 3 roles per backend, ms per backend "
+              + millis);
       List<String> problems = new ArrayList<>();
       for (Role role : Role.values()) {
         for (String name : names) {
           String id = role + " '" + Fuzz.show(name) + "'";
           String expected = expectedProblem(role, name) == null ? "round trip" : "refused";
           try {
-            BACKENDS.check(() -> {
-              List<String> wrong = new ArrayList<>();
-              for (Backend backend : backends) {
-                String got = outcomes.get(backend.name()).get(role + "\u0000" + name);
-                if (!expected.equals(got)) {
-                  wrong.add(id + " on " + backend.name() + ": " + got + " (expected " + expected + ")");
-                }
-              }
-              assertEquals(List.of(), wrong);
-            });
+            BACKENDS.check(
+                () -> {
+                  List<String> wrong = new ArrayList<>();
+                  for (Backend backend : backends) {
+                    String got = outcomes.get(backend.name()).get(role + "\u0000" + name);
+                    if (!expected.equals(got)) {
+                      wrong.add(
+                          id
+                              + " on "
+                              + backend.name()
+                              + ": "
+                              + got
+                              + " (expected "
+                              + expected
+                              + ")");
+                    }
+                  }
+                  assertEquals(List.of(), wrong);
+                });
           } catch (AssertionError e) {
             problems.add(String.valueOf(e.getMessage()));
           }
         }
       }
-      assertEquals(List.of(), problems, problems.size() + " name outcomes differ from the naming rules or between "
-          + "backends");
+      assertEquals(
+          List.of(),
+          problems,
+          problems.size() + " name outcomes differ from the naming rules or between " + "backends");
     } finally {
       Fuzz.deleteTree(dir);
     }
@@ -284,7 +440,8 @@ class NameFuzzTest {
         }
       }
     }
-    // read everything back only after everything was written: two names sharing storage would show here
+    // read everything back only after everything was written: two names sharing storage would show
+    // here
     List<SessionMetadata> listed = Fuzz.allSessions(store);
     for (Map.Entry<String, SessionKey> e : written.entrySet()) {
       String id = e.getKey();
@@ -296,7 +453,9 @@ class NameFuzzTest {
           out.put(id, "read back " + texts);
           continue;
         }
-        if (listed.stream().noneMatch(m -> m.project().equals(k.project()) && m.sessionId().equals(k.sessionId()))) {
+        if (listed.stream()
+            .noneMatch(
+                m -> m.project().equals(k.project()) && m.sessionId().equals(k.sessionId()))) {
           out.put(id, "not listed");
           continue;
         }

@@ -18,35 +18,48 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP proxy on the loopback interface between a backend's client and its server that "kills the writer" at a
- * chosen request: it reads the client's bytes one request at a time (HTTP/1.1 with a Content-Length, or MongoDB
- * wire-protocol messages), and at request {@code n} either drops it unsent, or sends it and drops the server's
- * answer. Then it closes every connection and refuses new ones until it is armed again, as a dead process would.
- * MongoDB's handshakes and heartbeats are relayed but not counted, so that the count is the backend's own.
+ * A TCP proxy on the loopback interface between a backend's client and its server that "kills the
+ * writer" at a chosen request: it reads the client's bytes one request at a time (HTTP/1.1 with a
+ * Content-Length, or MongoDB wire-protocol messages), and at request {@code n} either drops it
+ * unsent, or sends it and drops the server's answer. Then it closes every connection and refuses
+ * new ones until it is armed again, as a dead process would. MongoDB's handshakes and heartbeats
+ * are relayed but not counted, so that the count is the backend's own.
  */
 final class CuttingProxy implements AutoCloseable {
-  enum Protocol { HTTP, MONGO }
+  enum Protocol {
+    HTTP,
+    MONGO
+  }
 
   enum Cut {
     /** Request {@code n} never reaches the server. */
     BEFORE,
-    /** Request {@code n} reaches the server, which carries it out; its answer never reaches the client. */
+    /**
+     * Request {@code n} reaches the server, which carries it out; its answer never reaches the
+     * client.
+     */
     AFTER
   }
 
-  /** Requests larger than this are refused: the proxy buffers a request's head, never unbounded input. */
+  /**
+   * Requests larger than this are refused: the proxy buffers a request's head, never unbounded
+   * input.
+   */
   private static final int MAX_HEAD = 64 * 1024;
-  private static final Set<String> NOT_COUNTED = Set.of("hello", "ismaster", "buildinfo", "saslstart",
-      "saslcontinue", "ping", "endsessions");
+
+  private static final Set<String> NOT_COUNTED =
+      Set.of("hello", "ismaster", "buildinfo", "saslstart", "saslcontinue", "ping", "endsessions");
 
   private final Protocol protocol;
   private final InetSocketAddress target;
   private final ServerSocket listener;
-  private final ExecutorService pumps = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "cutting-proxy");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pumps =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "cutting-proxy");
+            t.setDaemon(true);
+            return t;
+          });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile int cutAt;
@@ -110,7 +123,8 @@ final class CuttingProxy implements AutoCloseable {
 
   /** Client to server, one request at a time. */
   private void requests(Socket client, Socket server, Connection c) {
-    try (InputStream in = new BufferedInputStream(client.getInputStream()); OutputStream out = server.getOutputStream()) {
+    try (InputStream in = new BufferedInputStream(client.getInputStream());
+        OutputStream out = server.getOutputStream()) {
       while (true) {
         Request r = protocol == Protocol.HTTP ? httpHead(in) : mongoMessage(in);
         if (r == null) {
@@ -135,10 +149,13 @@ final class CuttingProxy implements AutoCloseable {
     }
   }
 
-  /** Server to client; after a request cut AFTER, its answer is read, dropped, and the proxy dies. */
+  /**
+   * Server to client; after a request cut AFTER, its answer is read, dropped, and the proxy dies.
+   */
   private void answers(Socket server, Socket client, Connection c) {
     byte[] buf = new byte[16 * 1024];
-    try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
+    try (InputStream in = server.getInputStream();
+        OutputStream out = client.getOutputStream()) {
       int r;
       while ((r = in.read(buf)) >= 0) {
         if (c.dropAnswers) {
@@ -156,7 +173,10 @@ final class CuttingProxy implements AutoCloseable {
 
   private record Request(byte[] head, long bodyLength, boolean counted) {}
 
-  /** An HTTP/1.1 request's head; its body is the Content-Length that follows. Null at the end of the stream. */
+  /**
+   * An HTTP/1.1 request's head; its body is the Content-Length that follows. Null at the end of the
+   * stream.
+   */
   private static Request httpHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int b;
@@ -198,21 +218,26 @@ final class CuttingProxy implements AutoCloseable {
     byte[] all = new byte[length];
     System.arraycopy(header, 0, all, 0, 16);
     System.arraycopy(rest, 0, all, 16, rest.length);
-    // OP_MSG: flags (4), section kind 0 (1), the command document: its length (4), type (1), name (cstring).
+    // OP_MSG: flags (4), section kind 0 (1), the command document: its length (4), type (1), name
+    // (cstring).
     boolean counted = false;
     if (opCode == 2013 && length > 26 && all[20] == 0) {
       int end = 26;
       while (end < length && all[end] != 0) {
         end++;
       }
-      String command = new String(all, 26, end - 26, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+      String command =
+          new String(all, 26, end - 26, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
       counted = !NOT_COUNTED.contains(command);
     }
     return new Request(all, 0, counted);
   }
 
   private static int le(byte[] b, int at) {
-    return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    return (b[at] & 0xff)
+        | (b[at + 1] & 0xff) << 8
+        | (b[at + 2] & 0xff) << 16
+        | (b[at + 3] & 0xff) << 24;
   }
 
   private static void copy(InputStream in, OutputStream out, long n) throws IOException {
@@ -228,7 +253,9 @@ final class CuttingProxy implements AutoCloseable {
     }
   }
 
-  /** The writer dies: every connection closes at once, and new ones are refused until the next arm. */
+  /**
+   * The writer dies: every connection closes at once, and new ones are refused until the next arm.
+   */
   private synchronized void kill() {
     dead = true;
     cut = true;

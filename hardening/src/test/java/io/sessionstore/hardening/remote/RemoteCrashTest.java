@@ -33,27 +33,33 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash injection on the shared backends: a {@link CuttingProxy} between the writer and the real server (S3Proxy,
- * mongo-java-server) kills the writer at each request of each write path (save, append, metadata update, delete,
- * import), once with the request unsent and once with it carried out and its answer lost. After each cut a fresh
- * store on the server must see every session in its old or its new state (never partial), its listing must agree
- * with its loads, and a later write must succeed.
+ * Crash injection on the shared backends: a {@link CuttingProxy} between the writer and the real
+ * server (S3Proxy, mongo-java-server) kills the writer at each request of each write path (save,
+ * append, metadata update, delete, import), once with the request unsent and once with it carried
+ * out and its answer lost. After each cut a fresh store on the server must see every session in its
+ * old or its new state (never partial), its listing must agree with its loads, and a later write
+ * must succeed.
  *
- * <p>A listing taken before any load may still show a session's old state when the writer died between its
- * commit and the index entry (S3): the first read completes the commit. Such listings are counted and printed.
+ * <p>A listing taken before any load may still show a session's old state when the writer died
+ * between its commit and the index entry (S3): the first read completes the commit. Such listings
+ * are counted and printed.
  */
 class RemoteCrashTest {
   private static final String PROJECT = "p";
   private static final boolean LONG = "long".equals(System.getProperty("hardening.level", "quick"));
-  /** Each write path is cut at every request up to this many; none of them makes that many in the quick run. */
-  private static final int MAX_POINTS = LONG ? 200 : 40;
-
-  @TempDir
-  Path tmp;
 
   /**
-   * A dead writer's S3 client would retry against a refused connection, with back-off, before it gives up: one
-   * attempt is enough to see it die. (The AWS SDK reads this property when a client is built.)
+   * Each write path is cut at every request up to this many; none of them makes that many in the
+   * quick run.
+   */
+  private static final int MAX_POINTS = LONG ? 200 : 40;
+
+  @TempDir Path tmp;
+
+  /**
+   * A dead writer's S3 client would retry against a refused connection, with back-off, before it
+   * gives up: one attempt is enough to see it die. (The AWS SDK reads this property when a client
+   * is built.)
    */
   @BeforeAll
   static void oneAttempt() {
@@ -69,7 +75,11 @@ class RemoteCrashTest {
   void s3WritersKilledAtEveryRequestLeaveOldOrNewStates() throws IOException {
     String bucket = Servers.name("crash");
     try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.HTTP, Servers.s3Port())) {
-      new Run("s3", uncached(Servers.s3(bucket, Servers.s3Port())), uncached(Servers.s3(bucket, proxy.port())), proxy)
+      new Run(
+              "s3",
+              uncached(Servers.s3(bucket, Servers.s3Port())),
+              uncached(Servers.s3(bucket, proxy.port())),
+              proxy)
           .all();
     }
   }
@@ -78,14 +88,19 @@ class RemoteCrashTest {
   void mongoWritersKilledAtEveryRequestLeaveOldOrNewStates() throws IOException {
     String database = Servers.name("crash").replace('-', '_');
     try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.MONGO, Servers.mongoPort())) {
-      new Run("mongo", mongo(database, Servers.mongoPort()), mongo(database, proxy.port()), proxy).all();
+      new Run("mongo", mongo(database, Servers.mongoPort()), mongo(database, proxy.port()), proxy)
+          .all();
     }
   }
 
-  /** A transcript as a reader sees it: its messages and tags; null tags in an expectation match any. */
+  /**
+   * A transcript as a reader sees it: its messages and tags; null tags in an expectation match any.
+   */
   private record State(List<String> messages, List<String> tags) {
     boolean matches(State seen) {
-      return seen != null && messages.equals(seen.messages) && (tags == null || tags.equals(seen.tags));
+      return seen != null
+          && messages.equals(seen.messages)
+          && (tags == null || tags.equals(seen.tags));
     }
   }
 
@@ -94,8 +109,10 @@ class RemoteCrashTest {
     private final Map<String, String> direct;
     private final Map<String, String> viaProxy;
     private final CuttingProxy proxy;
+
     /** What every session holds now (absent: no session). */
     private final Map<SessionKey, State> model = new LinkedHashMap<>();
+
     private final List<String> failures = new ArrayList<>();
     private int cuts;
     private int checked;
@@ -103,6 +120,7 @@ class RemoteCrashTest {
     private int serial;
     private String lastCut;
     private int blocked;
+
     /** The requests each write path made when no cut stopped it. */
     private final Map<String, Integer> requestsOf = new LinkedHashMap<>();
 
@@ -123,45 +141,81 @@ class RemoteCrashTest {
       }
       int rounds = LONG ? 3 : 1;
       for (int round = 0; round < rounds; round++) {
-        cutEverywhere("append", () -> {
-          SessionKey target = fresh("a");
-          List<String> add = List.of(line("a" + serial), line("b" + serial));
-          State old = model.get(target);
-          return new Op(s -> s.appendMessages(target, messages(add)),
-              Map.of(target, new State(concat(old.messages, add), old.tags)));
-        });
-        cutEverywhere("save", () -> {
-          SessionKey target = fresh("r");
-          List<String> saved = List.of(line("r" + serial));
-          return new Op(s -> s.saveSession(target, messages(saved)), Map.of(target, new State(saved, null)));
-        });
-        cutEverywhere("metadata", () -> {
-          SessionKey target = fresh("m");
-          State old = model.get(target);
-          return new Op(s -> s.updateMetadata(target, MetadataUpdate.tags(Set.of("t" + serial), Set.of())),
-              Map.of(target, new State(old.messages, List.of("t" + serial))));
-        });
-        cutEverywhere("delete", () -> {
-          SessionKey doomed = fresh("d");
-          return new Op(s -> s.deleteSession(doomed), mapOfNull(doomed));
-        });
-        cutEverywhere("import", () -> {
-          Map<SessionKey, List<String>> archived = new LinkedHashMap<>();
-          archived.put(SessionKey.of(PROJECT, "i" + serial + "a"), List.of(line("ia" + serial), line("ib" + serial)));
-          archived.put(SessionKey.of(PROJECT, "i" + serial + "b"), List.of(line("ic" + serial)));
-          byte[] archive = archive(archived);
-          Map<SessionKey, State> after = new HashMap<>();
-          archived.forEach((k, m) -> after.put(k, new State(m, null)));
-          return new Op(s -> s.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS), after);
-        });
+        cutEverywhere(
+            "append",
+            () -> {
+              SessionKey target = fresh("a");
+              List<String> add = List.of(line("a" + serial), line("b" + serial));
+              State old = model.get(target);
+              return new Op(
+                  s -> s.appendMessages(target, messages(add)),
+                  Map.of(target, new State(concat(old.messages, add), old.tags)));
+            });
+        cutEverywhere(
+            "save",
+            () -> {
+              SessionKey target = fresh("r");
+              List<String> saved = List.of(line("r" + serial));
+              return new Op(
+                  s -> s.saveSession(target, messages(saved)),
+                  Map.of(target, new State(saved, null)));
+            });
+        cutEverywhere(
+            "metadata",
+            () -> {
+              SessionKey target = fresh("m");
+              State old = model.get(target);
+              return new Op(
+                  s ->
+                      s.updateMetadata(target, MetadataUpdate.tags(Set.of("t" + serial), Set.of())),
+                  Map.of(target, new State(old.messages, List.of("t" + serial))));
+            });
+        cutEverywhere(
+            "delete",
+            () -> {
+              SessionKey doomed = fresh("d");
+              return new Op(s -> s.deleteSession(doomed), mapOfNull(doomed));
+            });
+        cutEverywhere(
+            "import",
+            () -> {
+              Map<SessionKey, List<String>> archived = new LinkedHashMap<>();
+              archived.put(
+                  SessionKey.of(PROJECT, "i" + serial + "a"),
+                  List.of(line("ia" + serial), line("ib" + serial)));
+              archived.put(
+                  SessionKey.of(PROJECT, "i" + serial + "b"), List.of(line("ic" + serial)));
+              byte[] archive = archive(archived);
+              Map<SessionKey, State> after = new HashMap<>();
+              archived.forEach((k, m) -> after.put(k, new State(m, null)));
+              return new Op(
+                  s -> s.importSessions(new ByteArrayInputStream(archive), ImportOptions.DEFAULTS),
+                  after);
+            });
       }
-      System.out.println("hardening remote " + name + ": " + cuts + " cuts, " + checked + " states checked, "
-          + failures.size() + " failures, " + blocked + " later appends blocked, " + lagging + " first listings behind their loads until read; requests "
-          + "per write path " + requestsOf);
+      System.out.println(
+          "hardening remote "
+              + name
+              + ": "
+              + cuts
+              + " cuts, "
+              + checked
+              + " states checked, "
+              + failures.size()
+              + " failures, "
+              + blocked
+              + " later appends blocked, "
+              + lagging
+              + " first listings behind their loads until read; requests "
+              + "per write path "
+              + requestsOf);
       assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
-    /** A session made for one cut (written directly), so that every cut of a path starts from the same size. */
+    /**
+     * A session made for one cut (written directly), so that every cut of a path starts from the
+     * same size.
+     */
     private SessionKey fresh(String kind) {
       SessionKey key = SessionKey.of(PROJECT, kind + serial);
       List<String> m = List.of(line(kind + serial + "-1"), line(kind + serial + "-2"));
@@ -170,15 +224,20 @@ class RemoteCrashTest {
       return key;
     }
 
-    /** A write path, from the current state: what it does and the state of each session it changes. */
+    /**
+     * A write path, from the current state: what it does and the state of each session it changes.
+     */
     private record Op(Consumer<SessionStore> action, Map<SessionKey, State> after) {}
 
     private void cutEverywhere(String path, java.util.function.Supplier<Op> next) {
       for (int point = 1; point <= MAX_POINTS; point++) {
         boolean completed = false;
-        // The quick run cuts each request once, before and after alternately; the long one both ways.
-        List<CuttingProxy.Cut> ways = LONG ? List.of(CuttingProxy.Cut.values())
-            : List.of(CuttingProxy.Cut.values()[point % 2]);
+        // The quick run cuts each request once, before and after alternately; the long one both
+        // ways.
+        List<CuttingProxy.Cut> ways =
+            LONG
+                ? List.of(CuttingProxy.Cut.values())
+                : List.of(CuttingProxy.Cut.values()[point % 2]);
         for (CuttingProxy.Cut how : ways) {
           serial++;
           Op op = next.get();
@@ -189,7 +248,8 @@ class RemoteCrashTest {
           int made;
           SessionStoreException failed = null;
           try (SessionStore writer = open(viaProxy)) {
-            // A writer that has been running: it read the shared index before, so the cut falls in the write
+            // A writer that has been running: it read the shared index before, so the cut falls in
+            // the write
             // path's own requests, not in a first look at the store's history.
             listing(writer);
             proxy.arm(point, how);
@@ -220,11 +280,23 @@ class RemoteCrashTest {
           return;
         }
       }
-      failures.add(name + " " + path + ": still cutting after " + MAX_POINTS + " requests (" + lastCut + ")");
+      failures.add(
+          name
+              + " "
+              + path
+              + ": still cutting after "
+              + MAX_POINTS
+              + " requests ("
+              + lastCut
+              + ")");
     }
 
-    /** A fresh store on the server: old or new state, listings that agree with loads, and a write that works. */
-    private void check(String where, Map<SessionKey, State> before, Map<SessionKey, State> after, boolean done) {
+    /**
+     * A fresh store on the server: old or new state, listings that agree with loads, and a write
+     * that works.
+     */
+    private void check(
+        String where, Map<SessionKey, State> before, Map<SessionKey, State> after, boolean done) {
       try (SessionStore fresh = open(direct)) {
         Map<String, SessionMetadata> firstListing = listing(fresh);
         Map<SessionKey, State> seen = new HashMap<>();
@@ -240,7 +312,8 @@ class RemoteCrashTest {
           boolean isOld = old == null ? s == null : old.matches(s);
           boolean isNew = neu == null ? s == null : neu.matches(s);
           if (!(done ? isNew : isOld || isNew)) {
-            failures.add(where + ": " + k + " is " + s + ", expected " + (done ? "" : old + " or ") + neu);
+            failures.add(
+                where + ": " + k + " is " + s + ", expected " + (done ? "" : old + " or ") + neu);
           }
         }
         Map<String, SessionMetadata> listing = listing(fresh);
@@ -254,8 +327,16 @@ class RemoteCrashTest {
             lagging++;
             State old = before.containsKey(k) ? before.get(k) : model.get(k);
             if (!agrees(old, firstListing.get(k.sessionId()))) {
-              failures.add(where + ": first listing says " + summary(firstListing.get(k.sessionId())) + " of " + k
-                  + ", neither its old state " + old + " nor what loads " + s);
+              failures.add(
+                  where
+                      + ": first listing says "
+                      + summary(firstListing.get(k.sessionId()))
+                      + " of "
+                      + k
+                      + ", neither its old state "
+                      + old
+                      + " nor what loads "
+                      + s);
             }
           }
         }
@@ -270,7 +351,10 @@ class RemoteCrashTest {
       }
     }
 
-    /** A later write succeeds on every session the cut write touched (then made-for-one-cut sessions go). */
+    /**
+     * A later write succeeds on every session the cut write touched (then made-for-one-cut sessions
+     * go).
+     */
     private void writeAfter(SessionStore fresh, String where, Set<SessionKey> touched) {
       for (SessionKey k : touched) {
         String extra = line("w" + serial);
@@ -284,10 +368,14 @@ class RemoteCrashTest {
           continue;
         }
         State s = model.get(k);
-        model.put(k, new State(concat(s == null ? List.of() : s.messages, List.of(extra)),
-            s == null ? List.of() : s.tags));
+        model.put(
+            k,
+            new State(
+                concat(s == null ? List.of() : s.messages, List.of(extra)),
+                s == null ? List.of() : s.tags));
         if (!k.sessionId().startsWith("s")) {
-          // Sessions made for one cut go again, so that each check reads a store of the same small size.
+          // Sessions made for one cut go again, so that each check reads a store of the same small
+          // size.
           fresh.deleteSession(k);
           model.remove(k);
         }
@@ -298,7 +386,8 @@ class RemoteCrashTest {
       if (s == null || m == null) {
         return s == null && m == null;
       }
-      return m.messageCount() == s.messages.size() && new TreeSet<>(m.tags()).equals(new TreeSet<>(s.tags));
+      return m.messageCount() == s.messages.size()
+          && new TreeSet<>(m.tags()).equals(new TreeSet<>(s.tags));
     }
 
     private String summary(SessionMetadata m) {
@@ -307,17 +396,23 @@ class RemoteCrashTest {
 
     private Map<String, SessionMetadata> listing(SessionStore s) {
       Map<String, SessionMetadata> out = new HashMap<>();
-      s.search(SearchQuery.in(Scope.project(PROJECT)).limit(SearchQuery.MAX_LIMIT).build()).items()
+      s.search(SearchQuery.in(Scope.project(PROJECT)).limit(SearchQuery.MAX_LIMIT).build())
+          .items()
           .forEach(m -> out.put(m.sessionId(), m));
       return out;
     }
 
     private State load(SessionStore s, SessionKey k) {
-      return s.getMetadata(k).map(m -> {
-        List<String> tags = new ArrayList<>(m.tags());
-        tags.sort(null);
-        return new State(s.loadMessages(k, 0, Integer.MAX_VALUE).stream().map(Message::json).toList(), tags);
-      }).orElse(null);
+      return s.getMetadata(k)
+          .map(
+              m -> {
+                List<String> tags = new ArrayList<>(m.tags());
+                tags.sort(null);
+                return new State(
+                    s.loadMessages(k, 0, Integer.MAX_VALUE).stream().map(Message::json).toList(),
+                    tags);
+              })
+          .orElse(null);
     }
 
     private void write(Consumer<SessionStore> action) {
@@ -328,8 +423,13 @@ class RemoteCrashTest {
 
     private byte[] archive(Map<SessionKey, List<String>> sessions) {
       Path dir = tmp.resolve("archive-" + serial);
-      try (SessionStore files = SessionStore.builder().config(SessionStoreConfig.of(Map.of(
-          "sessionstore.backend", "file", "sessionstore.file.dir", dir.toString()))).build()) {
+      try (SessionStore files =
+          SessionStore.builder()
+              .config(
+                  SessionStoreConfig.of(
+                      Map.of(
+                          "sessionstore.backend", "file", "sessionstore.file.dir", dir.toString())))
+              .build()) {
         sessions.forEach((k, m) -> files.appendMessages(k, messages(m)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         files.exportSessions(SearchQuery.in(Scope.project(PROJECT)).build(), out);
@@ -359,7 +459,9 @@ class RemoteCrashTest {
   }
 
   private static String line(String uuid) {
-    return "{\"type\":\"user\",\"uuid\":\"" + Objects.requireNonNull(uuid) + "\",\"message\":{\"content\":\"x\"}}";
+    return "{\"type\":\"user\",\"uuid\":\""
+        + Objects.requireNonNull(uuid)
+        + "\",\"message\":{\"content\":\"x\"}}";
   }
 
   /** Every read goes to the server: a cache would hide what a crash left there. */
