@@ -315,7 +315,7 @@ final class ArchiveImporter {
     Map<String, JsonNode> fields = new LinkedHashMap<>();
     List<MessageFacts> messages = List.of();
     Map<String, List<MessageFacts>> subpaths = new LinkedHashMap<>();
-    try (JsonParser p = Json.archiveParser(line)) {
+    try (JsonParser p = ArchiveJson.parser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidInputException("not a JSON object");
       }
@@ -331,7 +331,7 @@ final class ArchiveImporter {
             subpaths.put(sub, messageArray(p, line, "subpath '" + sub + "'"));
           }
         } else {
-          fields.put(name, Json.readValue(p));
+          fields.put(name, ArchiveJson.readValue(p));
         }
       }
       if (p.nextToken() != null) {

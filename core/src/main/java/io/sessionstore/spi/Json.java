@@ -21,21 +21,12 @@ public final class Json {
   /** How deeply a message may nest arrays and objects. */
   public static final int MAX_MESSAGE_DEPTH = 5_000;
 
-  /**
-   * What an archive line adds around a message: the session object, {@code subpaths}, its array.
-   */
-  private static final int ARCHIVE_WRAPPING_DEPTH = 3;
-
   /** The shared mapper with these settings; never reconfigure it (copy it for other settings). */
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(factory(MAX_MESSAGE_DEPTH))
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
-
-  /** Reads archive lines: any message the store accepts, inside its session line. */
-  private static final JsonFactory ARCHIVE_FACTORY =
-      factory(MAX_MESSAGE_DEPTH + ARCHIVE_WRAPPING_DEPTH);
 
   private Json() {}
 
@@ -105,27 +96,9 @@ public final class Json {
     return line.length() > 160 ? line.substring(0, 160) + "…" : line;
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectReader VALUE_READER =
-      MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
-  /**
-   * Reads the value at the parser's current token, leaving the parser after it (streaming reads).
-   */
-  public static JsonNode readValue(JsonParser p) throws java.io.IOException {
-    return VALUE_READER.readTree(p);
-  }
-
   /** A streaming parser of the text with these settings. */
   public static JsonParser parser(String text) {
     return parser(MAPPER.getFactory(), text);
-  }
-
-  /**
-   * A parser for one line of an archive, which nests messages a few levels deeper than they are
-   * alone.
-   */
-  public static JsonParser archiveParser(String text) {
-    return parser(ARCHIVE_FACTORY, text);
   }
 
   private static JsonParser parser(JsonFactory factory, String text) {

@@ -1,4 +1,4 @@
-package io.sessionstore.interop;
+package io.sessionstore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
