@@ -1,7 +1,11 @@
 package io.sessionstore.backend.s3;
 
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.StoredHead;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -9,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a commit writes after its marker: by its writer, or, when the writer died first, by the next
- * reader or writer of the transcript, from the marker (which holds the whole commit).
+ * What a commit writes after its marker: its part (before the commit returns), then the entries
+ * that make it findable. When the writer dies first, the next reader or writer of the transcript
+ * completes the entries, and drops a commit whose part never came.
  */
 final class CommitCompletion {
   private static final Logger LOG = LoggerFactory.getLogger(CommitCompletion.class);
@@ -19,36 +24,59 @@ final class CommitCompletion {
   private final S3Layout layout;
   private final S3Index index;
   private final MarkerLog log;
+  private final Duration timeout;
 
-  CommitCompletion(ObjectStore store, S3Layout layout, S3Index index, MarkerLog log) {
+  CommitCompletion(
+      ObjectStore store, S3Layout layout, S3Index index, MarkerLog log, Duration timeout) {
     this.store = store;
     this.layout = layout;
     this.index = index;
     this.log = log;
+    this.timeout = timeout;
   }
 
   /**
-   * What follows the commit point: the part in the SDK's layout, the sub-transcript's entry, the
-   * index entry, the removal of a replaced generation. The commit has happened, so a failure here
-   * is logged, not reported as a failed write (a caller would retry and store its messages twice).
+   * Writes a commit's part, create-only, right after its marker: the commit holds once it is in.
+   *
+   * @throws ConflictException when a reader took this writer for dead and dropped the commit
+   * @throws BackendUnavailableException when the part cannot be written; a reader then drops the
+   *     commit
+   */
+  void writePart(SessionKey key, Marker marker) {
+    boolean written;
+    try {
+      written = store.putIfAbsent(layout.partsFolder(key) + marker.part(), marker.partBody());
+    } catch (RuntimeException e) {
+      log.forget(key);
+      throw e;
+    }
+    if (!written) {
+      log.forget(key);
+      throw new ConflictException(
+          "Cannot write "
+              + key
+              + ": a reader took this writer for dead after "
+              + timeout.toSeconds()
+              + " s and dropped its commit");
+    }
+  }
+
+  /**
+   * What follows the part: the sub-transcript's entry, the index entry, the removal of a replaced
+   * generation. The commit has happened, so a failure here is logged, not reported as a failed
+   * write (a caller would retry and store its messages twice).
    */
   void afterCommit(
       Commit c, SessionKey key, long n, Marker marker, boolean newLife, boolean existed) {
     try {
-      // The entries before the part: a commit whose part is missing is one that a later reader
-      // notices (its
-      // head lists the parts anyway) and completes, entries included.
       if (key.isSubpath() && newLife) {
         store.put(layout.subEntry(key), new byte[0]);
       }
       if (!key.isSubpath()) {
         index.put(c.head(), n);
       }
-      if (marker.part() != null) {
-        store.putIfAbsent(layout.partsFolder(key) + marker.part(), marker.partBody());
-      }
       if (c.kind() == Commit.Kind.REPLACE && existed) {
-        removeOlderThan(key, marker.part(), marker.genStart());
+        removePartsBefore(key, marker.part());
       }
     } catch (RuntimeException e) {
       // Forget the head, so that this process's next look at the transcript reads its markers and
@@ -64,9 +92,10 @@ final class CommitCompletion {
   }
 
   /**
-   * After a replace: the parts before the new generation's first part, and the markers before it.
+   * After a replace: the parts before the new generation's first part (its older markers stay: they
+   * are small, and keep their numbers from being claimed again).
    */
-  private void removeOlderThan(SessionKey key, String firstPart, long genStart) {
+  private void removePartsBefore(SessionKey key, String firstPart) {
     List<String> old = new ArrayList<>();
     String folder = layout.partsFolder(key);
     for (String k : store.keysDirectlyUnder(folder)) {
@@ -75,25 +104,41 @@ final class CommitCompletion {
         old.add(k);
       }
     }
-    for (String k : store.numbered(layout.logFolder(key), null)) {
-      if (S3Layout.markerNumber(k) < genStart) {
-        old.add(k);
-      }
-    }
     store.delete(old);
   }
 
   /**
-   * Completes what a writer that died right after its commit marker left undone: the part in the
-   * SDK's layout, written from the marker's messages (the same bytes the writer would have written,
-   * so a writer still alive and this repair agree), the sub-transcript's entry, and the index
-   * entry.
+   * Completes the newest commit, whose part is missing. A marker of the first layout version holds
+   * its messages: the part is written from them (the same bytes the writer would have written, so a
+   * writer still alive and this repair agree), with the sub-transcript's and the index entries. A
+   * marker of this version does not: its writer is still writing the part, or died. This waits for
+   * the part up to the commit timeout (plus a second per megabyte of it), then writes an empty
+   * object in its place, create-only, so that exactly one of the writer's part and the void lands;
+   * when the void did, the commit is dropped ({@link #dropVoided}).
+   *
+   * @return whether the transcript moved on, so that its newest marker must be read again
    */
-  void completePart(SessionKey key, TranscriptState s) {
+  boolean completePart(SessionKey key, TranscriptState s) {
     String markerKey = layout.marker(key, s.n());
+    if (!s.control().inline()) {
+      String partKey = layout.partsFolder(key) + s.control().part();
+      long deadline = System.nanoTime() + timeout.toNanos() + s.control().bytes() * 1_000;
+      long pause = 20;
+      while (System.nanoTime() < deadline) {
+        if (store.exists(partKey)) {
+          return false;
+        }
+        sleep(pause);
+        pause = Math.min(pause * 2, 1_000);
+      }
+      if (store.putIfAbsent(partKey, new byte[0])) {
+        dropVoided(key, s);
+      }
+      return true;
+    }
     Optional<Marker> marker = store.open(markerKey).map(in -> Marker.decode(in, true, markerKey));
     if (marker.isEmpty()) {
-      return;
+      return false;
     }
     LOG.info("Completing commit marker {} of {}, whose writer did not write its part", s.n(), key);
     if (key.isSubpath()) {
@@ -102,6 +147,81 @@ final class CommitCompletion {
       index.put(s.head(), s.n());
     }
     store.putIfAbsent(layout.partsFolder(key) + marker.get().part(), marker.get().partBody());
+    return false;
+  }
+
+  /**
+   * Drops the newest commit, whose part is void (empty): the next marker restores the head before
+   * it, one version on, or ends the transcript's life when that commit began it. Any process that
+   * finds the void part does this; exactly one marker wins.
+   */
+  void dropVoided(SessionKey key, TranscriptState s) {
+    long n = s.n();
+    Marker voided = s.control();
+    Marker before = null;
+    if (n - 1 > voided.base()) {
+      String previous = layout.marker(key, n - 1);
+      before = store.firstLine(previous).map(line -> Marker.control(line, previous)).orElse(null);
+    }
+    LOG.warn(
+        "Dropping commit marker {} of {}: its writer did not write its messages within {} s",
+        n,
+        key,
+        timeout.toSeconds());
+    Marker restore;
+    if (before == null || before.head() == null) {
+      restore =
+          Marker.of(
+              "DELETE",
+              n + 1,
+              n + 1,
+              null,
+              null,
+              voided.partTime(),
+              null,
+              null,
+              List.of(),
+              voided.id());
+    } else {
+      StoredHead h = before.head();
+      StoredHead head =
+          new StoredHead(
+              h.key(), h.metadata().withVersion(h.version() + 2), h.generation(), h.derivation());
+      restore =
+          Marker.of(
+              "VOID",
+              before.base(),
+              before.genStart(),
+              before.firstPart(),
+              null,
+              voided.partTime(),
+              voided.part(),
+              head,
+              List.of(),
+              voided.id());
+    }
+    try {
+      log.claim(key, n + 1, restore, null);
+      if (!key.isSubpath()) {
+        if (restore.head() == null) {
+          index.delete(key, n + 1);
+        } else {
+          index.put(restore.head(), n + 1);
+        }
+      }
+    } catch (ConflictException e) {
+      // Another process dropped it first.
+    }
+    log.forget(key);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendUnavailableException("Interrupted while waiting for a commit to complete");
+    }
   }
 
   /**

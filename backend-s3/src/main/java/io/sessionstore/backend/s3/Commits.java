@@ -73,20 +73,38 @@ final class Commits {
     }
     String lastPart = part != null ? part : s == null ? null : s.control().lastPart();
     Marker marker =
-        new Marker(
+        Marker.of(
             c.kind().name(),
             base,
             genStart,
+            firstPart(s, newLife || c.kind() == Commit.Kind.REPLACE, part),
             part,
             partTime,
             lastPart,
             c.head(),
             c.messages(),
-            Marker.newId(),
             s == null ? 0 : s.control().id());
-    log.claim(key, n + 1, marker);
+    log.claim(key, n + 1, marker, s);
+    if (part != null) {
+      completion.writePart(key, marker);
+    }
     log.keep(key, TranscriptState.after(s, n + 1, marker));
     completion.afterCommit(c, key, n + 1, marker, newLife, s != null);
+  }
+
+  /**
+   * The first part of the generation after a commit writing {@code part}: known when the generation
+   * starts here, or had no messages before, or its first part is recorded; null while it has none,
+   * or when markers of the first layout version began it (readers then walk them).
+   */
+  private static String firstPart(TranscriptState s, boolean newGeneration, String part) {
+    if (newGeneration || s == null || s.head() == null) {
+      return part;
+    }
+    if (s.control().firstPart() != null) {
+      return s.control().firstPart();
+    }
+    return s.head().messageCount() == 0 ? part : null;
   }
 
   private static boolean matches(TranscriptState s, Commit c) {
@@ -132,9 +150,9 @@ final class Commits {
   }
 
   /**
-   * Claims a delete marker after the transcript's newest one and removes its parts and older
-   * markers. The delete marker stays: it keeps numbers from being reused, so a writer that read the
-   * old head cannot commit on it.
+   * Claims a delete marker after the transcript's newest one and removes its parts. The delete
+   * marker stays: it keeps numbers from being reused, so a writer that read the old head cannot
+   * commit on it.
    *
    * @return the delete marker's number, or -1 when the transcript did not exist
    */
@@ -151,19 +169,19 @@ final class Commits {
       }
       long n = s.n() + 1;
       Marker delete =
-          new Marker(
+          Marker.of(
               "DELETE",
               n,
               n,
+              null,
               null,
               s.control().partTime(),
               null,
               null,
               List.of(),
-              Marker.newId(),
               s.control().id());
       try {
-        log.claim(key, n, delete);
+        log.claim(key, n, delete, s);
       } catch (ConflictException e) {
         if (expectedVersion != StorageBackend.ANY_VERSION) {
           throw new ConflictException("Cannot delete " + key + ": another writer changed it");
@@ -171,12 +189,9 @@ final class Commits {
         continue;
       }
       log.put(key, TranscriptState.after(null, n, delete));
+      // The older markers stay until housekeeping (see removeLeftovers): a writer that read the
+      // transcript moments ago claims its next marker without looking past it.
       List<String> old = new ArrayList<>();
-      for (String k : store.numbered(layout.logFolder(key), null)) {
-        if (S3Layout.markerNumber(k) < n) {
-          old.add(k);
-        }
-      }
       String folder = layout.partsFolder(key);
       store.keysDirectlyUnder(folder).stream()
           .filter(k -> S3Layout.isPart(k.substring(folder.length())))

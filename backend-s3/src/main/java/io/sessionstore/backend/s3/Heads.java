@@ -39,6 +39,22 @@ final class Heads {
     return s;
   }
 
+  /**
+   * A head as listed by the index, or the newer one this process has read of that transcript when
+   * the index lags it (its writer died before the index entry), whose entry is then added; empty
+   * when that newer state is a delete.
+   */
+  Optional<StoredHead> listed(StoredHead indexed) {
+    SessionKey key = indexed.key();
+    TranscriptState s = log.known(key);
+    long marker = index.entry(key).map(S3Index.Entry::marker).orElse(0L);
+    if (s == null || s.n() <= marker) {
+      return Optional.of(indexed);
+    }
+    completion.completeIndex(key, s);
+    return Optional.ofNullable(s.head());
+  }
+
   private TranscriptState newest(SessionKey key) {
     TranscriptState s = log.newest(key);
     return s != null ? s : adoption.adopt(key);

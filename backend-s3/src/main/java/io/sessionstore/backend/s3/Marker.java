@@ -16,22 +16,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One commit of a transcript, as stored in its create-only marker object: a first line of control
- * data (what kind of commit, the head after it, the part that holds its messages in the SDK's
- * layout, where the current generation of messages starts), then the commit's messages, one per
- * line. Carrying the messages makes the marker the whole commit: a writer that dies after creating
- * it loses nothing, and anyone can write the missing part from it.
+ * One commit of a transcript, as stored in its create-only marker object: one line of control data
+ * (what kind of commit, the head after it, the part that holds its messages in the SDK's layout,
+ * where the current generation of messages starts). Creating it is the commit point. Its messages
+ * are in its part only, written right after the marker: a reader that finds the part missing waits
+ * for it and, when the writer is dead, drops the commit (see {@code CommitCompletion}). Markers of
+ * the first layout version also carried the messages after the control line ({@code inline}); they
+ * are still read.
  *
- * @param kind APPEND, REPLACE, METADATA or DELETE
+ * @param kind APPEND, REPLACE, METADATA, ADOPT, VOID or DELETE
  * @param base the marker number before this life of the transcript began (the last delete), so that
  *     the head's version {@code v} is marker {@code base + v}
  * @param genStart the marker number where the current generation of messages starts
+ * @param firstPart the name of the current generation's first part, or null while it has none
  * @param part the name of the part holding this commit's messages, or null
  * @param partTime the time of the transcript's latest part (this one's, or an earlier one's)
  * @param lastPart the name of the transcript's latest part (this one, an earlier one, or an adopted
  *     one), or null
  * @param head the head after this commit, or null for a delete
- * @param messages this commit's messages
+ * @param count how many messages this commit added
+ * @param bytes the size of this commit's part
+ * @param messages this commit's messages: those being written, or those an inline marker carries
+ * @param inline whether the marker itself carries the messages (the first layout version)
  * @param id a random number naming this commit
  * @param prev the id of the commit this one was built on (0 for none)
  */
@@ -39,11 +45,15 @@ record Marker(
     String kind,
     long base,
     long genStart,
+    String firstPart,
     String part,
     long partTime,
     String lastPart,
     StoredHead head,
+    long count,
+    long bytes,
     List<String> messages,
+    boolean inline,
     long id,
     long prev) {
 
@@ -51,8 +61,50 @@ record Marker(
     return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
   }
 
+  /** A commit of this layout version: its messages go to its part only. */
+  static Marker of(
+      String kind,
+      long base,
+      long genStart,
+      String firstPart,
+      String part,
+      long partTime,
+      String lastPart,
+      StoredHead head,
+      List<String> messages,
+      long prev) {
+    long bytes = 0;
+    for (String m : messages) {
+      bytes += m.getBytes(StandardCharsets.UTF_8).length + 1;
+    }
+    return new Marker(
+        kind,
+        base,
+        genStart,
+        firstPart,
+        part,
+        partTime,
+        lastPart,
+        head,
+        messages.size(),
+        bytes,
+        messages,
+        false,
+        newId(),
+        prev);
+  }
+
+  /** The same commit carrying its messages, as markers of the first layout version do. */
+  Marker inlined() {
+    return new Marker(
+        kind, base, genStart, firstPart, part, partTime, lastPart, head, count, bytes, messages,
+        true, id, prev);
+  }
+
   Marker withoutMessages() {
-    return new Marker(kind, base, genStart, part, partTime, lastPart, head, List.of(), id, prev);
+    return new Marker(
+        kind, base, genStart, firstPart, part, partTime, lastPart, head, count, bytes, List.of(),
+        inline, id, prev);
   }
 
   /**
@@ -66,10 +118,13 @@ record Marker(
       g.writeStringField("kind", kind);
       g.writeNumberField("base", base);
       g.writeNumberField("genStart", genStart);
+      g.writeStringField("firstPart", firstPart);
       g.writeStringField("part", part);
       g.writeNumberField("partTime", partTime);
       g.writeStringField("lastPart", lastPart);
-      g.writeNumberField("count", messages.size());
+      g.writeNumberField("count", count);
+      g.writeNumberField("bytes", bytes);
+      g.writeBooleanField("inline", inline);
       g.writeNumberField("id", id);
       g.writeNumberField("prev", prev);
       if (head != null) {
@@ -81,8 +136,10 @@ record Marker(
       throw new UncheckedIOException(e);
     }
     StringBuilder out = new StringBuilder(control.toString()).append('\n');
-    for (String m : messages) {
-      out.append(m).append('\n');
+    if (inline) {
+      for (String m : messages) {
+        out.append(m).append('\n');
+      }
     }
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -123,8 +180,10 @@ record Marker(
         throw damaged(where, "it is empty");
       }
       JsonNode c = read(first, where);
+      // Markers of the first layout version carry their messages and have no "inline" field.
+      boolean inline = c.path("inline").asBoolean(true);
       List<String> messages = new ArrayList<>();
-      if (withMessages) {
+      if (withMessages && inline) {
         int count = c.path("count").asInt();
         for (int i = 0; i < count; i++) {
           String line = r.next();
@@ -144,11 +203,15 @@ record Marker(
           c.path("kind").asText(),
           c.path("base").asLong(),
           c.path("genStart").asLong(),
+          c.hasNonNull("firstPart") ? c.get("firstPart").asText() : null,
           c.hasNonNull("part") ? c.get("part").asText() : null,
           c.path("partTime").asLong(),
           c.hasNonNull("lastPart") ? c.get("lastPart").asText() : null,
           head,
+          c.path("count").asLong(),
+          c.path("bytes").asLong(),
           messages,
+          inline,
           c.path("id").asLong(),
           c.path("prev").asLong());
     } catch (IOException e) {

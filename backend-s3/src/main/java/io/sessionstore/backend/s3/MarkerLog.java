@@ -3,6 +3,7 @@ package io.sessionstore.backend.s3;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.SessionKey;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +16,17 @@ import java.util.Optional;
  * lists only the markers after it.
  */
 final class MarkerLog {
+  /**
+   * How recently a writer must have read or written a transcript to claim its next marker without a
+   * look past it: far less than the time after which a deleted transcript's markers may go.
+   */
+  static final Duration FRESH = Duration.ofMinutes(10);
+
   /** How many transcripts' states a process keeps. */
   private static final int MAX_STATES = 10_000;
 
   /** The newest marker vanished between the listing and the read. */
-  private static final TranscriptState NONE = new TranscriptState(0, null, null);
+  private static final TranscriptState NONE = new TranscriptState(0, null, null, 0);
 
   private final ObjectStore store;
   private final S3Layout layout;
@@ -116,16 +123,21 @@ final class MarkerLog {
   }
 
   /**
-   * Claims marker {@code n} for a commit: a create-only PUT, then a look at the next marker. A save
-   * or a delete removes older markers once its own is in, so a writer whose head is out of date can
-   * find its next slot free again; the marker after it then exists and was built on another commit.
-   * Such a claim is withdrawn before anything else is written, and the writer gets a conflict.
+   * Claims marker {@code n} for a commit with a create-only PUT. Markers are never removed while
+   * their transcript lives (a delete removes those before its own), but the first layout version
+   * removed older markers after a save too, so a writer whose head is out of date could find its
+   * next slot free again. Unless the writer read or wrote the transcript within {@link #FRESH}, it
+   * looks at the next marker: when one exists it was built on another commit, and the claim is
+   * withdrawn before anything else is written, with a conflict for the writer.
    */
-  void claim(SessionKey key, long n, Marker marker) {
+  void claim(SessionKey key, long n, Marker marker, TranscriptState basedOn) {
     String markerKey = layout.marker(key, n);
     if (!store.putIfAbsent(markerKey, marker.encode())) {
       states.remove(key);
       throw new ConflictException("Cannot write " + key + ": another writer committed first");
+    }
+    if (basedOn != null && System.nanoTime() - basedOn.seenAtNanos() < FRESH.toNanos()) {
+      return;
     }
     List<String> after = store.numbered(layout.logFolder(key), markerKey);
     if (!after.isEmpty()) {

@@ -3,22 +3,34 @@ package io.sessionstore.backend.s3;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.backend.s3.TranscriptState.Position;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.Utf8Lines;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterators;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** Reads a transcript's messages from its commit markers, a few markers ahead in parallel. */
+/**
+ * Reads a transcript's messages from its parts in the SDK's layout, a few parts ahead in parallel:
+ * one listing names the current generation's parts (those from its first part to the head's latest
+ * part, empty ones being dropped commits), so no marker is read. A generation begun by markers of
+ * the first layout version (its first part unrecorded) is read marker by marker instead.
+ */
 final class MessageReader implements AutoCloseable {
   private static final int READ_AHEAD = 16;
 
@@ -48,8 +60,7 @@ final class MessageReader implements AutoCloseable {
     if (!sameGeneration(s, head)) {
       s = heads.latest(key);
       if (!sameGeneration(s, head)) {
-        throw new ConflictException(
-            "Cannot read " + key + ": it was replaced or deleted while being read");
+        throw replaced(key);
       }
     }
     long count = head.messageCount() - from;
@@ -58,22 +69,40 @@ final class MessageReader implements AutoCloseable {
     }
     long last = s.control().base() + head.version();
     long genStart = s.control().genStart();
-    // Start at the marker after the last one known to end at or before 'from'.
-    Map.Entry<Long, Long> known = s.counts().floorEntry(last);
-    long startMarker = genStart;
+    Position atHead = s.positions().get(last);
+    String firstPart = s.control().firstPart();
+    Iterator<String> lines;
     long skip = from;
-    for (Map.Entry<Long, Long> e : s.counts().headMap(last, true).descendingMap().entrySet()) {
-      if (e.getKey() >= genStart && e.getValue() <= from) {
-        startMarker = e.getKey() + 1;
-        skip = from - e.getValue();
-        break;
+    if (firstPart != null && atHead != null && atHead.lastPart() != null) {
+      // Start after the newest part known to end at or before 'from'.
+      String after = null;
+      for (Map.Entry<Long, Position> e :
+          s.positions().headMap(last, true).descendingMap().entrySet()) {
+        Position p = e.getValue();
+        if (e.getKey() >= genStart && p.count() <= from && p.lastPart() != null) {
+          after = p.lastPart();
+          skip = from - p.count();
+          break;
+        }
       }
+      List<Callable<List<String>>> reads =
+          after == null && firstPart.equals(atHead.lastPart())
+              // One part holds the whole generation (an imported session, say): no listing.
+              ? List.of(() -> partLines(key, layout.partsFolder(key) + firstPart))
+              : partsOf(key, firstPart, after, atHead.lastPart());
+      lines = new PartLines(key, reads, skip + count);
+    } else {
+      long startMarker = genStart;
+      for (Map.Entry<Long, Position> e :
+          s.positions().headMap(last, true).descendingMap().entrySet()) {
+        if (e.getKey() >= genStart && e.getValue().count() <= from) {
+          startMarker = e.getKey() + 1;
+          skip = from - e.getValue().count();
+          break;
+        }
+      }
+      lines = new PartLines(key, markerReads(key, startMarker, last, s), skip + count);
     }
-    if (known == null && startMarker > last) {
-      return Stream.empty();
-    }
-    TranscriptState state = s;
-    Iterator<String> lines = new MarkerMessages(key, startMarker, last, state);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, 0), false)
         .skip(skip)
         .limit(count);
@@ -86,60 +115,115 @@ final class MessageReader implements AutoCloseable {
         && s.head().version() >= head.version();
   }
 
+  private static ConflictException replaced(SessionKey key) {
+    return new ConflictException(
+        "Cannot read " + key + ": it was replaced or deleted while being read");
+  }
+
   /**
-   * The messages of markers {@code first..last} in order, reading a few markers ahead in parallel.
+   * Reads of the generation's parts from {@code first} (or after {@code after}) to {@code last}, in
+   * order, from one listing.
    */
-  private final class MarkerMessages implements Iterator<String> {
+  private List<Callable<List<String>>> partsOf(
+      SessionKey key, String first, String after, String last) {
+    String folder = layout.partsFolder(key);
+    List<Callable<List<String>>> reads = new ArrayList<>();
+    for (S3Object o : store.objectsDirectlyUnder(folder, after == null ? null : folder + after)) {
+      String name = o.key().substring(folder.length());
+      if (o.size() > 0
+          && S3Layout.isPart(name)
+          && name.compareTo(first) >= 0
+          && name.compareTo(last) <= 0) {
+        reads.add(() -> partLines(key, o.key()));
+      }
+    }
+    return reads;
+  }
+
+  /** Reads of markers {@code first..last}: their inline messages, or their parts. */
+  private List<Callable<List<String>>> markerReads(
+      SessionKey key, long first, long last, TranscriptState state) {
+    List<Callable<List<String>>> reads = new ArrayList<>();
+    for (long n = first; n <= last; n++) {
+      long number = n;
+      reads.add(
+          () -> {
+            String markerKey = layout.marker(key, number);
+            Marker m =
+                store
+                    .open(markerKey)
+                    .map(in -> Marker.decode(in, true, markerKey))
+                    .orElseThrow(() -> replaced(key));
+            if (m.head() != null) {
+              state.positions().put(number, new Position(m.head().messageCount(), m.lastPart()));
+              while (state.positions().size() > TranscriptState.MAX_POSITIONS) {
+                state.positions().pollFirstEntry();
+              }
+            }
+            if (m.inline() || m.part() == null) {
+              return m.messages();
+            }
+            // An empty part is a dropped commit's void: no messages.
+            return partLines(key, layout.partsFolder(key) + m.part());
+          });
+    }
+    return reads;
+  }
+
+  /** A part's lines as the SDK's reader reads them (blank lines are not messages). */
+  private List<String> partLines(SessionKey key, String partKey) {
+    List<String> lines = new ArrayList<>();
+    try (InputStream in = store.open(partKey).orElseThrow(() -> replaced(key))) {
+      // Lines end at '\n' only: a message may end with a '\r' of its own.
+      Utf8Lines r = new Utf8Lines(in, false);
+      String line;
+      while ((line = r.next()) != null) {
+        if (!line.isBlank()) {
+          lines.add(line);
+        }
+      }
+    } catch (IOException e) {
+      throw new BackendUnavailableException(
+          "Cannot read s3://" + store.bucket() + "/" + partKey + ": " + e.getMessage(), e);
+    }
+    return lines;
+  }
+
+  /**
+   * The lines of several reads in order, a few reads ahead in parallel; fewer lines than {@code
+   * expected} means the transcript changed under the reader, never a short answer.
+   */
+  private final class PartLines implements Iterator<String> {
     private final SessionKey key;
-    private final long last;
-    private final TranscriptState state;
-    private final Deque<Future<Marker>> ahead = new ArrayDeque<>();
-    private long nextToFetch;
+    private final Iterator<Callable<List<String>>> reads;
+    private final Deque<Future<List<String>>> ahead = new ArrayDeque<>();
+    private final long expected;
+    private long returned;
     private Iterator<String> current = List.<String>of().iterator();
 
-    MarkerMessages(SessionKey key, long first, long last, TranscriptState state) {
+    PartLines(SessionKey key, List<Callable<List<String>>> reads, long expected) {
       this.key = key;
-      this.last = last;
-      this.state = state;
-      this.nextToFetch = first;
+      this.reads = reads.iterator();
+      this.expected = expected;
       fill();
     }
 
     private void fill() {
-      while (ahead.size() < READ_AHEAD && nextToFetch <= last) {
-        long n = nextToFetch++;
-        String markerKey = layout.marker(key, n);
-        ahead.add(
-            readers.submit(
-                () -> {
-                  Marker m =
-                      store
-                          .open(markerKey)
-                          .map(in -> Marker.decode(in, true, markerKey))
-                          .orElseThrow(
-                              () ->
-                                  new ConflictException(
-                                      "Cannot read "
-                                          + key
-                                          + ": it was replaced or deleted while being read"));
-                  if (m.head() != null) {
-                    state.counts().put(n, m.head().messageCount());
-                    while (state.counts().size() > TranscriptState.MAX_COUNTS) {
-                      state.counts().pollFirstEntry();
-                    }
-                  }
-                  return m;
-                }));
+      while (ahead.size() < READ_AHEAD && reads.hasNext()) {
+        ahead.add(readers.submit(reads.next()));
       }
     }
 
     @Override
     public boolean hasNext() {
+      if (returned >= expected) {
+        return false;
+      }
       while (!current.hasNext()) {
         if (ahead.isEmpty()) {
-          return false;
+          throw replaced(key);
         }
-        current = take(ahead.poll()).messages().iterator();
+        current = take(ahead.poll()).iterator();
         fill();
       }
       return true;
@@ -150,10 +234,11 @@ final class MessageReader implements AutoCloseable {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
+      returned++;
       return current.next();
     }
 
-    private Marker take(Future<Marker> f) {
+    private List<String> take(Future<List<String>> f) {
       try {
         return f.get();
       } catch (ExecutionException e) {

@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -205,6 +206,23 @@ final class ObjectStore implements AutoCloseable {
     }
   }
 
+  /** Whether an object exists (a HEAD request). */
+  boolean exists(String key) {
+    try {
+      s3.headObject(HeadObjectRequest.builder().bucket(bucket()).key(key).build());
+      return true;
+    } catch (NoSuchKeyException e) {
+      return false;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw unavailable("read s3://" + bucket() + "/" + key, e);
+    } catch (SdkClientException e) {
+      throw unavailable("read s3://" + bucket() + "/" + key, e);
+    }
+  }
+
   /** The object's content as a stream the caller closes, or empty when it does not exist. */
   Optional<ResponseInputStream<GetObjectResponse>> open(String key) {
     try {
@@ -241,6 +259,27 @@ final class ObjectStore implements AutoCloseable {
       req.startAfter(startAfter);
     }
     return list(req.build(), false);
+  }
+
+  /**
+   * The objects (keys and sizes) directly under a prefix after {@code startAfter} (null: from the
+   * start), in lexical order; paginated.
+   */
+  List<S3Object> objectsDirectlyUnder(String prefix, String startAfter) {
+    ListObjectsV2Request.Builder req =
+        ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix).delimiter("/");
+    if (startAfter != null) {
+      req.startAfter(startAfter);
+    }
+    try {
+      return s3
+          .listObjectsV2Paginator(req.encodingType(EncodingType.URL).build())
+          .contents()
+          .stream()
+          .toList();
+    } catch (S3Exception | SdkClientException e) {
+      throw unavailable("list s3://" + bucket() + "/" + prefix, e);
+    }
   }
 
   /** The keys directly under a prefix (not in deeper "folders"), in lexical order; paginated. */

@@ -55,7 +55,8 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
     }
     index = new S3Index(store, layout);
     MarkerLog log = new MarkerLog(store, layout, index);
-    CommitCompletion completion = new CommitCompletion(store, layout, index, log);
+    CommitCompletion completion =
+        new CommitCompletion(store, layout, index, log, settings.commitTimeout());
     heads =
         new Heads(index, log, new SdkAdoption(store, layout, index, log, completion), completion);
     reader = new MessageReader(store, layout, log, heads);
@@ -81,7 +82,9 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
   @Override
   public Stream<StoredHead> list(Scope scope) {
     discovery.discover(scope);
-    return index.heads().stream().filter(h -> scope.includes(h.key().project()));
+    return index.heads().stream()
+        .filter(h -> scope.includes(h.key().project()))
+        .flatMap(h -> heads.listed(h).stream());
   }
 
   @Override

@@ -39,7 +39,12 @@ public final class S3BackendProvider implements StorageBackendProvider {
             "when-supported or when-required (for stores that reject the SDK's default checksums)"),
         ConfigKey.of("sse", null, "server-side encryption: AES256 or aws:kms"),
         ConfigKey.of("kms-key-id", null, "the KMS key of sse=aws:kms"),
-        ConfigKey.of("create-bucket", "false", "create the bucket at start-up when it is missing"));
+        ConfigKey.of("create-bucket", "false", "create the bucket at start-up when it is missing"),
+        ConfigKey.of(
+            "commit-timeout",
+            "30s",
+            "how long a reader waits for a commit's messages before it takes the writer for dead and "
+                + "drops the commit (plus a second per MB of the commit)"));
   }
 
   @Override

@@ -116,7 +116,11 @@ final class S3Index {
   }
 
   private synchronized void append(String record) {
-    refresh();
+    if (!loaded) {
+      load();
+    }
+    // The next number is tried first: a writer alone takes it in one request, and a writer that
+    // finds it taken reads what was added meanwhile.
     for (int attempt = 0; attempt < 1000; attempt++) {
       long next = seq + 1;
       if (store.putIfAbsent(layout.indexEntry(next), record.getBytes(StandardCharsets.UTF_8))) {

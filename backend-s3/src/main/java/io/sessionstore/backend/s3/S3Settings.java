@@ -4,6 +4,7 @@ import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.spi.BackendConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -24,7 +25,8 @@ record S3Settings(
     boolean checksumWhenRequired,
     String sse,
     String kmsKeyId,
-    boolean createBucket) {
+    boolean createBucket,
+    Duration commitTimeout) {
 
   static S3Settings of(BackendConfig c) {
     String bucket = c.require("bucket");
@@ -65,7 +67,8 @@ record S3Settings(
         checksum.equals("when-required"),
         sse,
         kms,
-        c.bool("create-bucket").orElseThrow());
+        c.bool("create-bucket").orElseThrow(),
+        c.duration("commit-timeout").orElseThrow());
   }
 
   static String normalisePrefix(String prefix) {

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Takes in what only writers of the Claude Agent SDK's layout wrote: transcripts with parts and no
@@ -79,8 +81,7 @@ final class SdkAdoption {
               + e.getMessage());
     }
     Marker adopted =
-        new Marker(
-            "ADOPT", 0, 1, null, S3Layout.partTime(last), last, head, messages, Marker.newId(), 0);
+        Marker.of("ADOPT", 0, 1, first, null, S3Layout.partTime(last), last, head, messages, 0);
     if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
       index.put(head, 1);
     }
@@ -116,18 +117,32 @@ final class SdkAdoption {
     String folder = layout.partsFolder(key);
     String lastPart = s.control().lastPart();
     // Listed from the latest part's millisecond on, so the same LIST also tells whether that part
-    // exists.
-    List<String> listed =
+    // exists, and whether it is void (empty: its commit was dropped, perhaps not completely).
+    List<S3Object> listed =
         store
-            .keysDirectlyUnder(folder, folder + lastPart.substring(0, "part-".length() + 13))
+            .objectsDirectlyUnder(folder, folder + lastPart.substring(0, "part-".length() + 13))
             .stream()
-            .filter(k -> S3Layout.isPart(k.substring(folder.length())))
+            .filter(o -> S3Layout.isPart(o.key().substring(folder.length())))
             .toList();
-    if (lastPart.equals(s.control().part()) && !listed.contains(folder + lastPart)) {
-      completion.completePart(key, s);
+    if (lastPart.equals(s.control().part())) {
+      Optional<S3Object> own =
+          listed.stream().filter(o -> o.key().equals(folder + lastPart)).findFirst();
+      if (own.isEmpty()) {
+        if (completion.completePart(key, s)) {
+          return true;
+        }
+      } else if (own.get().size() == 0 && !s.control().inline()) {
+        completion.dropVoided(key, s);
+        return true;
+      }
     }
+    // Empty parts are dropped commits' voids, never messages.
     List<String> newer =
-        listed.stream().filter(k -> k.substring(folder.length()).compareTo(lastPart) > 0).toList();
+        listed.stream()
+            .filter(o -> o.size() > 0)
+            .map(S3Object::key)
+            .filter(k -> k.substring(folder.length()).compareTo(lastPart) > 0)
+            .toList();
     if (newer.isEmpty()) {
       return false;
     }
@@ -140,20 +155,29 @@ final class SdkAdoption {
       throw new BackendUnavailableException(
           "Cannot read parts appended to " + key + " in the Claude SDK layout: " + e.getMessage());
     }
+    String firstPart = s.control().firstPart();
+    if (firstPart == null && s.head().messageCount() == 0) {
+      firstPart = newer.get(0).substring(folder.length());
+    }
     Marker adopted =
-        new Marker(
+        Marker.of(
             "ADOPT",
             s.control().base(),
             s.control().genStart(),
+            firstPart,
             null,
             Math.max(s.control().partTime(), S3Layout.partTime(last)),
             last,
             head,
             messages,
-            Marker.newId(),
             s.control().id());
+    if (firstPart == null) {
+      // A generation begun by markers of the first layout version is read marker by marker: this
+      // one carries the parts' messages, as those do.
+      adopted = adopted.inlined();
+    }
     try {
-      log.claim(key, s.n() + 1, adopted);
+      log.claim(key, s.n() + 1, adopted, s);
       log.keep(key, TranscriptState.after(s, s.n() + 1, adopted));
       if (!key.isSubpath()) {
         index.put(head, s.n() + 1);
@@ -173,7 +197,8 @@ final class SdkAdoption {
           .ifPresent(
               in -> {
                 try (in) {
-                  Utf8Lines lines = new Utf8Lines(in);
+                  // As every part is read: lines end at '\n' only.
+                  Utf8Lines lines = new Utf8Lines(in, false);
                   String line;
                   while ((line = lines.next()) != null) {
                     if (!line.isBlank()) {

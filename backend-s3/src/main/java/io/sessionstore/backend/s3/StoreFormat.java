@@ -14,15 +14,23 @@ import java.util.Optional;
  */
 final class StoreFormat {
   private static final String LAYOUT = "sessionstore-s3";
-  private static final int VERSION = 1;
+
+  /**
+   * 2: commit markers no longer carry their messages, and are no longer removed when a later commit
+   * replaces or deletes their transcript. Processes of version 1 removed them, which writers of
+   * version 2 do not expect, so a bucket once written by version 2 refuses version 1 at start-up.
+   */
+  private static final int VERSION = 2;
 
   private StoreFormat() {}
 
   static void check(ObjectStore store, S3Layout layout, S3Settings settings) {
     Optional<byte[]> found = store.readAtStartUp(layout.formatMarker());
+    byte[] format =
+        ("{\"layout\":\"" + LAYOUT + "\",\"version\":" + VERSION + "}\n")
+            .getBytes(StandardCharsets.UTF_8);
     if (found.isEmpty()) {
-      String format = "{\"layout\":\"" + LAYOUT + "\",\"version\":" + VERSION + "}\n";
-      if (store.putIfAbsent(layout.formatMarker(), format.getBytes(StandardCharsets.UTF_8))) {
+      if (store.putIfAbsent(layout.formatMarker(), format)) {
         return;
       }
       // Another process made the store at the same moment: check what it wrote.
@@ -43,7 +51,13 @@ final class StoreFormat {
               + ": its format "
               + "marker is not one sessionstore wrote");
     }
-    if (!marker.path("version").canConvertToInt() || marker.path("version").intValue() != VERSION) {
+    int version = marker.path("version").canConvertToInt() ? marker.path("version").intValue() : -1;
+    if (version == 1) {
+      // Its markers still read; from now on version 1 processes refuse it.
+      store.put(layout.formatMarker(), format);
+      return;
+    }
+    if (version != VERSION) {
       throw new ConfigurationException(
           "Cannot use s3://"
               + settings.bucket()

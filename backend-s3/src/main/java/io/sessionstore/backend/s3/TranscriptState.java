@@ -5,11 +5,15 @@ import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * What this process knows of a transcript: its newest marker (control data only) and message
- * counts.
+ * What this process knows of a transcript: its newest marker (control data only), where its
+ * messages stood after recent commits, and when it was last read from the bucket or committed here.
  */
-record TranscriptState(long n, Marker control, NavigableMap<Long, Long> counts) {
-  static final int MAX_COUNTS = 256;
+record TranscriptState(
+    long n, Marker control, NavigableMap<Long, Position> positions, long seenAtNanos) {
+  static final int MAX_POSITIONS = 256;
+
+  /** After a commit: the transcript's message count, and its latest part (null: none yet). */
+  record Position(long count, String lastPart) {}
 
   StoredHead head() {
     return control.isDelete() ? null : control.head();
@@ -17,21 +21,21 @@ record TranscriptState(long n, Marker control, NavigableMap<Long, Long> counts) 
 
   static TranscriptState after(TranscriptState previous, long n, Marker control) {
     // Filled by the parallel marker readers too: a concurrent map.
-    NavigableMap<Long, Long> counts = new ConcurrentSkipListMap<>();
+    NavigableMap<Long, Position> positions = new ConcurrentSkipListMap<>();
     if (previous != null
         && previous.head() != null
         && control.head() != null
         && previous.head().generation() == control.head().generation()) {
-      counts.putAll(previous.counts());
+      positions.putAll(previous.positions());
     }
     if (control.head() != null) {
-      counts.put(n, control.head().messageCount());
+      positions.put(n, new Position(control.head().messageCount(), control.lastPart()));
     }
     // Enough to resume reads near the end; older positions are found by reading from the
     // generation's start.
-    while (counts.size() > MAX_COUNTS) {
-      counts.pollFirstEntry();
+    while (positions.size() > MAX_POSITIONS) {
+      positions.pollFirstEntry();
     }
-    return new TranscriptState(n, control.withoutMessages(), counts);
+    return new TranscriptState(n, control.withoutMessages(), positions, System.nanoTime());
   }
 }

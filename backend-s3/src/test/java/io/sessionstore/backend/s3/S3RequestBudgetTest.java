@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.Message;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
@@ -42,6 +44,37 @@ class S3RequestBudgetTest {
     assertTrue(total(info) - 2 <= 3 + 1, info.toString());
     Map<String, Long> show = small.get("show");
     assertTrue(total(show) - 2 <= 3 + 2, show.toString());
+  }
+
+  @Test
+  void anAppendByAWriterThatHasTheHeadIsThreePuts() {
+    Map<String, String> config = S3TestServer.freshStorage();
+    StorageBackend backend = S3TestServer.backend(config);
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).backend(backend).build()) {
+      SessionKey key = SessionKey.of("p", "recorded");
+      store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":0}")));
+      SupportsRequestCounts counted = (SupportsRequestCounts) backend;
+      for (int i = 1; i <= 3; i++) {
+        Map<String, Long> before = counted.requestCounts();
+        store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":" + i + "}")));
+        // the commit marker, the part with the message, the index entry
+        assertEquals(Map.of("PUT", 3L), difference(counted.requestCounts(), before));
+      }
+      assertEquals(4, store.loadSession(key).orElseThrow().messages().size());
+    }
+  }
+
+  private static Map<String, Long> difference(Map<String, Long> after, Map<String, Long> before) {
+    Map<String, Long> out = new TreeMap<>();
+    after.forEach(
+        (kind, n) -> {
+          long d = n - before.getOrDefault(kind, 0L);
+          if (d != 0) {
+            out.put(kind, d);
+          }
+        });
+    return out;
   }
 
   private static Map<String, Map<String, Long>> budgets(int sessions) {

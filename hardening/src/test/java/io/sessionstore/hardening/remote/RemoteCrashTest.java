@@ -27,8 +27,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,31 +54,11 @@ class RemoteCrashTest {
 
   @TempDir Path tmp;
 
-  /**
-   * A dead writer's S3 client would retry against a refused connection, with back-off, before it
-   * gives up: one attempt is enough to see it die. (The AWS SDK reads this property when a client
-   * is built.)
-   */
-  @BeforeAll
-  static void oneAttempt() {
-    System.setProperty("aws.maxAttempts", "1");
-  }
-
-  @AfterAll
-  static void defaultAttempts() {
-    System.clearProperty("aws.maxAttempts");
-  }
-
   @Test
   void s3WritersKilledAtEveryRequestLeaveOldOrNewStates() throws IOException {
     String bucket = Servers.name("crash");
     try (CuttingProxy proxy = new CuttingProxy(CuttingProxy.Protocol.HTTP, Servers.s3Port())) {
-      new Run(
-              "s3",
-              uncached(Servers.s3(bucket, Servers.s3Port())),
-              uncached(Servers.s3(bucket, proxy.port())),
-              proxy)
-          .all();
+      new Run("s3", s3(bucket), uncached(Servers.s3(bucket, proxy.port())), proxy).all();
     }
   }
 
@@ -247,7 +225,7 @@ class RemoteCrashTest {
           boolean cut;
           int made;
           SessionStoreException failed = null;
-          try (SessionStore writer = open(viaProxy)) {
+          try (SessionStore writer = openWriter(viaProxy)) {
             // A writer that has been running: it read the shared index before, so the cut falls in
             // the write
             // path's own requests, not in a first look at the store's history.
@@ -438,6 +416,20 @@ class RemoteCrashTest {
     }
   }
 
+  /**
+   * The writer to kill: a dead writer's S3 client would retry against a refused connection, with
+   * back-off, before it gives up, so it gets one attempt (the AWS SDK reads this property when a
+   * client is built). The fresh stores that check what it left keep the default retries.
+   */
+  private static SessionStore openWriter(Map<String, String> config) {
+    System.setProperty("aws.maxAttempts", "1");
+    try {
+      return open(config);
+    } finally {
+      System.clearProperty("aws.maxAttempts");
+    }
+  }
+
   private static SessionStore open(Map<String, String> config) {
     return SessionStore.builder().config(SessionStoreConfig.of(config)).build();
   }
@@ -468,6 +460,14 @@ class RemoteCrashTest {
   private static Map<String, String> uncached(Map<String, String> config) {
     Map<String, String> c = new HashMap<>(config);
     c.put("sessionstore.cache.enabled", "false");
+    return c;
+  }
+
+  private static Map<String, String> s3(String bucket) {
+    Map<String, String> c = uncached(Servers.s3(bucket, Servers.s3Port()));
+    // The writers cut between a commit's marker and its part are dead for sure: their commits are
+    // dropped after this, instead of the default that leaves a slow writer time.
+    c.put("sessionstore.s3.commit-timeout", "200ms");
     return c;
   }
 
