@@ -199,6 +199,7 @@ final class CommitCompletion {
               head,
               List.of(),
               voided.id());
+      restore = restore.with(before.generation());
     }
     try {
       log.claim(key, n + 1, restore, null);

@@ -22,6 +22,7 @@ final class Commits {
   private final MarkerLog log;
   private final Heads heads;
   private final CommitCompletion completion;
+  private final Compaction compaction;
   private final Discovery discovery;
 
   Commits(
@@ -32,6 +33,7 @@ final class Commits {
       MarkerLog log,
       Heads heads,
       CommitCompletion completion,
+      Compaction compaction,
       Discovery discovery) {
     this.store = store;
     this.layout = layout;
@@ -40,6 +42,7 @@ final class Commits {
     this.log = log;
     this.heads = heads;
     this.completion = completion;
+    this.compaction = compaction;
     this.discovery = discovery;
   }
 
@@ -72,24 +75,31 @@ final class Commits {
       part = S3Layout.partName(partTime);
     }
     String lastPart = part != null ? part : s == null ? null : s.control().lastPart();
+    boolean newGeneration = newLife || c.kind() == Commit.Kind.REPLACE;
     Marker marker =
         Marker.of(
             c.kind().name(),
             base,
             genStart,
-            firstPart(s, newLife || c.kind() == Commit.Kind.REPLACE, part),
+            firstPart(s, newGeneration, part),
             part,
             partTime,
             lastPart,
             c.head(),
             c.messages(),
             s == null ? 0 : s.control().id());
+    Marker.Generation before =
+        newGeneration || s == null ? Marker.Generation.NONE : s.control().generation();
+    marker = marker.with(part == null ? before : before.plus(marker.bytes()));
     log.claim(key, n + 1, marker, s);
     if (part != null) {
       completion.writePart(key, marker);
     }
-    log.keep(key, TranscriptState.after(s, n + 1, marker));
+    TranscriptState after = log.keep(key, TranscriptState.after(s, n + 1, marker));
     completion.afterCommit(c, key, n + 1, marker, newLife, s != null);
+    if (after.n() == n + 1) {
+      compaction.maybeCompact(key, after);
+    }
   }
 
   /**

@@ -38,6 +38,8 @@ import java.util.List;
  * @param bytes the size of this commit's part
  * @param messages this commit's messages: those being written, or those an inline marker carries
  * @param inline whether the marker itself carries the messages (the first layout version)
+ * @param generation what the current generation's parts hold after this commit (unknown for markers
+ *     of the first layout version), which tells when to compact them
  * @param id a random number naming this commit
  * @param prev the id of the commit this one was built on (0 for none)
  */
@@ -54,8 +56,22 @@ record Marker(
     long bytes,
     List<String> messages,
     boolean inline,
+    Generation generation,
     long id,
     long prev) {
+
+  /**
+   * The current generation's parts: how many, their bytes, and the bytes of the first when a
+   * compaction made it.
+   */
+  record Generation(long parts, long bytes, long compactedBytes) {
+    static final Generation NONE = new Generation(0, 0, 0);
+
+    /** The generation after a commit that adds a part of {@code bytes}. */
+    Generation plus(long bytes) {
+      return new Generation(parts + 1, this.bytes + bytes, compactedBytes);
+    }
+  }
 
   static long newId() {
     return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
@@ -90,21 +106,54 @@ record Marker(
         bytes,
         messages,
         false,
+        Generation.NONE,
         newId(),
         prev);
+  }
+
+  Marker with(Generation g) {
+    return new Marker(
+        kind, base, genStart, firstPart, part, partTime, lastPart, head, count, bytes, messages,
+        inline, g, id, prev);
   }
 
   /** The same commit carrying its messages, as markers of the first layout version do. */
   Marker inlined() {
     return new Marker(
-        kind, base, genStart, firstPart, part, partTime, lastPart, head, count, bytes, messages,
-        true, id, prev);
+        kind,
+        base,
+        genStart,
+        firstPart,
+        part,
+        partTime,
+        lastPart,
+        head,
+        count,
+        bytes,
+        messages,
+        true,
+        generation,
+        id,
+        prev);
   }
 
   Marker withoutMessages() {
     return new Marker(
-        kind, base, genStart, firstPart, part, partTime, lastPart, head, count, bytes, List.of(),
-        inline, id, prev);
+        kind,
+        base,
+        genStart,
+        firstPart,
+        part,
+        partTime,
+        lastPart,
+        head,
+        count,
+        bytes,
+        List.of(),
+        inline,
+        generation,
+        id,
+        prev);
   }
 
   /**
@@ -125,6 +174,9 @@ record Marker(
       g.writeNumberField("count", count);
       g.writeNumberField("bytes", bytes);
       g.writeBooleanField("inline", inline);
+      g.writeNumberField("genParts", generation.parts());
+      g.writeNumberField("genBytes", generation.bytes());
+      g.writeNumberField("compactedBytes", generation.compactedBytes());
       g.writeNumberField("id", id);
       g.writeNumberField("prev", prev);
       if (head != null) {
@@ -212,6 +264,10 @@ record Marker(
           c.path("bytes").asLong(),
           messages,
           inline,
+          new Generation(
+              c.path("genParts").asLong(),
+              c.path("genBytes").asLong(),
+              c.path("compactedBytes").asLong()),
           c.path("id").asLong(),
           c.path("prev").asLong());
     } catch (IOException e) {

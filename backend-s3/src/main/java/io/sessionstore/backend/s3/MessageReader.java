@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Spliterators;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -79,7 +80,10 @@ final class MessageReader implements AutoCloseable {
       for (Map.Entry<Long, Position> e :
           s.positions().headMap(last, true).descendingMap().entrySet()) {
         Position p = e.getValue();
-        if (e.getKey() >= genStart && p.count() <= from && p.lastPart() != null) {
+        if (e.getKey() >= genStart
+            && p.count() <= from
+            && p.lastPart() != null
+            && p.lastPart().compareTo(firstPart) >= 0) {
           after = p.lastPart();
           skip = from - p.count();
           break;
@@ -106,6 +110,27 @@ final class MessageReader implements AutoCloseable {
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, 0), false)
         .skip(skip)
         .limit(count);
+  }
+
+  /**
+   * Every message of the state's generation (for a compaction), or empty when its first part is
+   * unrecorded or its parts do not hold exactly the head's messages.
+   */
+  Optional<List<String>> generation(SessionKey key, TranscriptState s) {
+    Position atHead = s.positions().get(s.n());
+    String firstPart = s.control().firstPart();
+    if (firstPart == null || atHead == null || atHead.lastPart() == null) {
+      return Optional.empty();
+    }
+    List<String> out = new ArrayList<>();
+    long expected = s.head().messageCount();
+    try {
+      new PartLines(key, partsOf(key, firstPart, null, atHead.lastPart()), expected)
+          .forEachRemaining(out::add);
+    } catch (ConflictException e) {
+      return Optional.empty();
+    }
+    return out.size() == expected ? Optional.of(out) : Optional.empty();
   }
 
   private static boolean sameGeneration(TranscriptState s, StoredHead head) {
@@ -221,6 +246,8 @@ final class MessageReader implements AutoCloseable {
       }
       while (!current.hasNext()) {
         if (ahead.isEmpty()) {
+          // Parts went (a replace or a compaction): the next look reads the markers again.
+          log.forget(key);
           throw replaced(key);
         }
         current = take(ahead.poll()).iterator();

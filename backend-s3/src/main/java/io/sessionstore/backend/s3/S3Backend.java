@@ -61,7 +61,9 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
         new Heads(index, log, new SdkAdoption(store, layout, index, log, completion), completion);
     reader = new MessageReader(store, layout, log, heads);
     discovery = new Discovery(settings.prefix(), store, layout, index, log, heads);
-    commits = new Commits(store, layout, index, clock, log, heads, completion, discovery);
+    Compaction compaction = new Compaction(store, layout, index, clock, log, reader, completion);
+    commits =
+        new Commits(store, layout, index, clock, log, heads, completion, compaction, discovery);
   }
 
   @Override

@@ -82,6 +82,7 @@ final class SdkAdoption {
     }
     Marker adopted =
         Marker.of("ADOPT", 0, 1, first, null, S3Layout.partTime(last), last, head, messages, 0);
+    adopted = adopted.with(new Marker.Generation(parts.size(), adopted.bytes(), 0));
     if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
       index.put(head, 1);
     }
@@ -175,6 +176,12 @@ final class SdkAdoption {
       // A generation begun by markers of the first layout version is read marker by marker: this
       // one carries the parts' messages, as those do.
       adopted = adopted.inlined();
+    } else {
+      Marker.Generation g = s.control().generation();
+      adopted =
+          adopted.with(
+              new Marker.Generation(
+                  g.parts() + newer.size(), g.bytes() + adopted.bytes(), g.compactedBytes()));
     }
     try {
       log.claim(key, s.n() + 1, adopted, s);

@@ -22,7 +22,9 @@ record TranscriptState(
   static TranscriptState after(TranscriptState previous, long n, Marker control) {
     // Filled by the parallel marker readers too: a concurrent map.
     NavigableMap<Long, Position> positions = new ConcurrentSkipListMap<>();
+    // A compaction's merged part holds every message: positions in the older parts no longer do.
     if (previous != null
+        && !control.kind().equals("COMPACT")
         && previous.head() != null
         && control.head() != null
         && previous.head().generation() == control.head().generation()) {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The requests a fresh process (a new store instance, as a CLI command, a cron job or a web request
@@ -63,6 +64,54 @@ class S3RequestBudgetTest {
       }
       assertEquals(4, store.loadSession(key).orElseThrow().messages().size());
     }
+  }
+
+  @Test
+  void aSessionOfFiveHundredCommitsLoadsColdInAFewGetsOnceCompacted() {
+    Map<String, String> config = S3TestServer.freshStorage();
+    SessionKey key = SessionKey.of("p", "long");
+    List<String> written = new java.util.ArrayList<>();
+    int mostParts = 0;
+    try (SessionStore store = SessionStore.builder().config(SessionStoreConfig.of(config)).build();
+        S3Client raw = S3TestServer.rawClient(config)) {
+      // 500 commits, then on until a compaction has just merged the parts into one.
+      for (int i = 0; i < 500 || parts(raw, config, key) > 1; i++) {
+        String line = "{\"type\":\"user\",\"n\":" + i + ",\"text\":\"" + "x".repeat(100) + "\"}";
+        store.appendMessages(key, List.of(Message.of(line)));
+        written.add(line);
+        mostParts = Math.max(mostParts, parts(raw, config, key));
+        assertTrue(i < 2_000, "no compaction after " + i + " commits");
+      }
+      assertTrue(mostParts <= Compaction.MAX_PARTS, "at most " + Compaction.MAX_PARTS + " parts");
+    }
+    Map<String, Long> load =
+        fresh(
+            config,
+            s ->
+                assertEquals(
+                    written,
+                    s.loadSession(key).orElseThrow().messages().stream()
+                        .map(Message::json)
+                        .toList()));
+    // start-up, the newest marker, the one part (and LISTs of the markers and the parts)
+    assertTrue(load.get("GET") <= 5, load.toString());
+  }
+
+  private static int parts(S3Client raw, Map<String, String> config, SessionKey key) {
+    String folder =
+        S3Settings.normalisePrefix(config.getOrDefault("sessionstore.s3.prefix", ""))
+            + key.project()
+            + "/"
+            + key.sessionId()
+            + "/";
+    return (int)
+        raw
+            .listObjectsV2Paginator(
+                b -> b.bucket(config.get("sessionstore.s3.bucket")).prefix(folder).delimiter("/"))
+            .contents()
+            .stream()
+            .filter(o -> S3Layout.isPart(o.key().substring(folder.length())))
+            .count();
   }
 
   private static Map<String, Long> difference(Map<String, Long> after, Map<String, Long> before) {

@@ -50,7 +50,10 @@ class RemoteCrashTest {
    * Each write path is cut at every request up to this many; none of them makes that many in the
    * quick run.
    */
-  private static final int MAX_POINTS = LONG ? 200 : 40;
+  private static final int MAX_POINTS = LONG ? 200 : 60;
+
+  /** How many parts of a transcript make the S3 backend merge them (its Compaction.MIN_PARTS). */
+  private static final int COMPACTION_PARTS = 16;
 
   @TempDir Path tmp;
 
@@ -128,6 +131,23 @@ class RemoteCrashTest {
               return new Op(
                   s -> s.appendMessages(target, messages(add)),
                   Map.of(target, new State(concat(old.messages, add), old.tags)));
+            });
+        cutEverywhere(
+            "compacting append",
+            () -> {
+              // One part short of a compaction: this append's commit merges the parts (on S3).
+              SessionKey target = SessionKey.of(PROJECT, "c" + serial);
+              List<String> m = new ArrayList<>();
+              for (int i = 1; i < COMPACTION_PARTS; i++) {
+                String one = line("c" + serial + "-" + i);
+                write(s -> s.appendMessages(target, messages(List.of(one))));
+                m.add(one);
+              }
+              model.put(target, new State(m, List.of()));
+              List<String> add = List.of(line("c" + serial));
+              return new Op(
+                  s -> s.appendMessages(target, messages(add)),
+                  Map.of(target, new State(concat(m, add), List.of())));
             });
         cutEverywhere(
             "save",
