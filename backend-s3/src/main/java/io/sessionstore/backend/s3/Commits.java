@@ -88,9 +88,18 @@ final class Commits {
             c.head(),
             c.messages(),
             s == null ? 0 : s.control().id());
-    Marker.Generation before =
-        newGeneration || s == null ? Marker.Generation.NONE : s.control().generation();
-    marker = marker.with(part == null ? before : before.plus(marker.bytes()));
+    if (newGeneration) {
+      // A generation that starts with a part counts it as merged already: a session saved whole is
+      // merged again only once its appends add an eighth to it.
+      marker =
+          marker.with(
+              part == null
+                  ? Marker.Generation.NONE
+                  : new Marker.Generation(1, marker.bytes(), marker.bytes()));
+    } else {
+      Marker.Generation before = s == null ? Marker.Generation.NONE : s.control().generation();
+      marker = marker.with(part == null ? before : before.plus(marker.bytes()));
+    }
     log.claim(key, n + 1, marker, s);
     if (part != null) {
       completion.writePart(key, marker);
