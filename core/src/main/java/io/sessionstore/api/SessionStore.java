@@ -188,7 +188,8 @@ public interface SessionStore extends AutoCloseable {
    * one that differs is reported as diverged and left alone. Running it again after an interruption
    * copies only what is missing. Each copied session is read back from both stores and compared by
    * message count and a SHA-256 over its messages; a session that fails is reported and the others
-   * are still copied.
+   * are still copied. A few sessions are copied at once, so the target is called from several
+   * threads; the outcomes and the listener's calls come in the order of the sessions.
    *
    * @throws BackendUnavailableException when either store becomes unavailable: the copy stops
    *     there, and running it again goes on from where it stopped

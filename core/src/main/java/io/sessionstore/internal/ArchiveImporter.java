@@ -8,6 +8,7 @@ import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.spi.Json;
@@ -87,57 +88,91 @@ final class ArchiveImporter {
     }
   }
 
+  /**
+   * Reads and checks the lines on the caller's thread and merges up to {@link Pipeline#SESSIONS}
+   * sessions at once, never two lines of one session (a later line may extend what an earlier one
+   * stored); the outcomes are counted and reported in the order of the lines.
+   */
   private ImportResult read(Utf8Lines lines, ImportOptions options) {
     checkHeader(lines.next());
-    long created = 0;
-    long extended = 0;
-    long unchanged = 0;
-    long replaced = 0;
-    long messages = 0;
-    List<SessionKey> diverged = new ArrayList<>();
-    List<ImportResult.Rejection> rejected = new ArrayList<>();
-    while (true) {
-      Archived session;
-      long number;
-      try {
-        String line = lines.next();
-        number = lines.number();
-        if (line == null) {
-          break;
-        }
-        if (line.isBlank()) {
+    Tally tally = new Tally(options.progress());
+    try (Pipeline<Merged> merges = new Pipeline<>("import")) {
+      while (true) {
+        Archived session;
+        long number;
+        long chars;
+        try {
+          String line = lines.next();
+          number = lines.number();
+          if (line == null) {
+            break;
+          }
+          if (line.isBlank()) {
+            continue;
+          }
+          chars = line.length();
+          session = parse(line);
+        } catch (InvalidInputException e) {
+          tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
+          if (tally.rejected.size() >= MAX_REJECTED) {
+            tally.rejected.add(
+                new ImportResult.Rejection(
+                    lines.number(),
+                    "Stopped reading after "
+                        + MAX_REJECTED
+                        + " rejected lines: is this a sessionstore archive?"));
+            break;
+          }
           continue;
         }
-        session = parse(line);
-      } catch (InvalidInputException e) {
-        rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
-        if (rejected.size() >= MAX_REJECTED) {
-          rejected.add(
-              new ImportResult.Rejection(
-                  lines.number(),
-                  "Stopped reading after "
-                      + MAX_REJECTED
-                      + " rejected lines: is this a sessionstore archive?"));
-          break;
+        SessionKey key = session.metadata().key();
+        while (merges.pending() > 0
+            && (!merges.hasRoom() || merges.working(key) || !merges.fits(chars))) {
+          tally.add(merges.take());
         }
-        continue;
+        merges.submit(key, chars, ticket -> merge(session, options, number));
       }
-      options.progress().progress(number, -1);
-      long before = stored;
-      Outcome outcome = merge(session, options);
-      messages += stored - before;
-      switch (outcome) {
+      while (merges.pending() > 0) {
+        tally.add(merges.take());
+      }
+    }
+    return tally.result();
+  }
+
+  /** One session line merged: what it came to and how many of its messages were stored. */
+  private record Merged(SessionKey key, long line, Outcome outcome, long messages) {}
+
+  /** An import's outcomes so far, in the order of the lines. */
+  private static final class Tally {
+    private final ProgressListener progress;
+    private long created;
+    private long extended;
+    private long unchanged;
+    private long replaced;
+    private long messages;
+    private final List<SessionKey> diverged = new ArrayList<>();
+    private final List<ImportResult.Rejection> rejected = new ArrayList<>();
+
+    Tally(ProgressListener progress) {
+      this.progress = progress;
+    }
+
+    void add(Merged m) {
+      messages += m.messages();
+      switch (m.outcome()) {
         case CREATED -> created++;
         case EXTENDED -> extended++;
         case UNCHANGED -> unchanged++;
         case REPLACED -> replaced++;
-        case DIVERGED -> diverged.add(session.metadata().key());
+        case DIVERGED -> diverged.add(m.key());
       }
+      progress.progress(m.line(), -1);
     }
-    return new ImportResult(created, extended, unchanged, replaced, diverged, messages, rejected);
-  }
 
-  private long stored;
+    ImportResult result() {
+      return new ImportResult(created, extended, unchanged, replaced, diverged, messages, rejected);
+    }
+  }
 
   /**
    * What importing one transcript of an archived session does, decided before anything is written.
@@ -154,16 +189,16 @@ final class ArchiveImporter {
    * is stored first, and only when none has diverged (or replacing was asked for) is anything
    * written.
    */
-  private Outcome merge(Archived session, ImportOptions options) {
+  private Merged merge(Archived session, ImportOptions options, long line) {
+    SessionKey key = session.metadata().key();
     // Another writer that changes the session between our read and our write makes us plan again
-    // from what is
-    // stored then.
+    // from what is stored then.
     return Retry.onConflict(
-        session.metadata().key(),
+        key,
         () -> {
           List<Plan> plans = plan(session, options);
           if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
-            return Outcome.DIVERGED;
+            return new Merged(key, line, Outcome.DIVERGED, 0);
           }
           List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
           for (Plan p : plans) {
@@ -173,20 +208,25 @@ final class ArchiveImporter {
             }
           }
           store.applyImport(changes);
+          long stored = 0;
           for (Plan p : plans) {
             stored += p.messages().size();
             if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
               store.subTranscriptUnchanged(p.key());
             }
           }
-          Outcome main = plans.get(0).outcome();
-          boolean subsChanged =
-              plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
-          if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
-            return main == Outcome.CREATED ? main : Outcome.REPLACED;
-          }
-          return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
+          return new Merged(key, line, outcome(plans), stored);
         });
+  }
+
+  /** The session's outcome from its transcripts'. */
+  private static Outcome outcome(List<Plan> plans) {
+    Outcome main = plans.get(0).outcome();
+    if (plans.stream().anyMatch(p -> p.outcome() == Outcome.REPLACED)) {
+      return main == Outcome.CREATED ? main : Outcome.REPLACED;
+    }
+    boolean subsChanged = plans.stream().skip(1).anyMatch(p -> p.outcome() != Outcome.UNCHANGED);
+    return main == Outcome.UNCHANGED && subsChanged ? Outcome.EXTENDED : main;
   }
 
   private List<Plan> plan(Archived session, ImportOptions options) {

@@ -17,6 +17,7 @@ import io.sessionstore.spi.StoredHead;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,9 @@ import java.util.stream.Stream;
 
 /**
  * Writes the archive format, version 1: a header line, then one line per session with its metadata,
- * its messages (each its exact stored text) and its sub-transcripts. One session at a time is held
- * in memory.
+ * its messages (each its exact stored text) and its sub-transcripts. An export reads the next
+ * sessions while it writes one ({@link Pipeline}: a few at once, their text within a budget) and
+ * writes each whole, in the order of the query.
  */
 public final class ArchiveWriter {
   static final String FORMAT = "sessionstore-archive";
@@ -45,14 +47,21 @@ public final class ArchiveWriter {
     Counting out = new Counting(target);
     long sessions = 0;
     long messages = 0;
-    try (JsonGenerator g = generator(out)) {
+    try (JsonGenerator g = generator(out);
+        Pipeline<Snapshot> reads = new Pipeline<>("export")) {
       writeHeader(g);
       List<SessionKey> keys = keys(query);
-      for (SessionKey key : keys) {
-        long written = writeSession(g, key);
-        if (written >= 0) {
+      Iterator<SessionKey> next = keys.iterator();
+      while (next.hasNext() || reads.pending() > 0) {
+        if (next.hasNext() && reads.hasRoom()) {
+          SessionKey key = next.next();
+          reads.submit(key, 0, ticket -> snapshot(key, ticket));
+          continue;
+        }
+        Snapshot s = reads.take();
+        if (s != null) {
+          messages += writeLine(g, s.metadata(), s.main(), s.subs());
           sessions++;
-          messages += written;
           progress.progress(sessions, keys.size());
         }
       }
@@ -63,11 +72,15 @@ public final class ArchiveWriter {
     return new ExportResult(sessions, messages, out.count);
   }
 
-  /** An archive of one session: its messages, or -1 when it does not exist. */
-  long writeOne(SessionKey key, OutputStream target) {
+  /**
+   * An archive of one session: its messages, or -1 when it does not exist. Its text is counted on
+   * the ticket.
+   */
+  long writeOne(SessionKey key, OutputStream target, Pipeline.Ticket ticket) {
     try (JsonGenerator g = generator(target)) {
       writeHeader(g);
-      long written = writeSession(g, key);
+      Snapshot s = snapshot(key, ticket);
+      long written = s == null ? -1 : writeLine(g, s.metadata(), s.main(), s.subs());
       g.flush();
       return written;
     } catch (IOException e) {
@@ -80,7 +93,7 @@ public final class ArchiveWriter {
    * order while exporting would skip sessions updated meanwhile.
    */
   List<SessionKey> keys(SearchQuery query) {
-    List<SessionKey> keys = new java.util.ArrayList<>();
+    List<SessionKey> keys = new ArrayList<>();
     SearchQuery page = query.toBuilder().limit(PAGE).cursor(null).build();
     while (true) {
       Page<SessionMetadata> result = store.search(page);
@@ -107,15 +120,17 @@ public final class ArchiveWriter {
     g.writeRaw('\n');
   }
 
-  /** Writes one session line; -1 when the session was deleted meanwhile. */
-  private long writeSession(JsonGenerator g, SessionKey key) throws IOException {
-    // Read everything first, again if the session was replaced meanwhile: once the line is started
-    // it cannot be
-    // retracted.
-    Snapshot snapshot = Retry.onConflict(key, () -> read(key));
-    return snapshot == null
-        ? -1
-        : writeLine(g, snapshot.metadata(), snapshot.main(), snapshot.subs());
+  /**
+   * The session read whole, or null when it was deleted meanwhile; read again if it was replaced
+   * meanwhile, since a line once started cannot be retracted.
+   */
+  private Snapshot snapshot(SessionKey key, Pipeline.Ticket ticket) {
+    return Retry.onConflict(
+        key,
+        () -> {
+          ticket.releaseHeld();
+          return read(key, ticket);
+        });
   }
 
   /** A session as one read saw it. */
@@ -123,17 +138,17 @@ public final class ArchiveWriter {
       SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
 
   /** The session's metadata and messages, or null when it does not exist. */
-  private Snapshot read(SessionKey key) {
+  private Snapshot read(SessionKey key, Pipeline.Ticket ticket) {
     Optional<StoredHead> head = backend.head(key);
     if (head.isEmpty()) {
       return null;
     }
-    List<String> main = read(head.get());
+    List<String> main = read(head.get(), ticket);
     Map<String, List<String>> subs = new java.util.TreeMap<>();
     for (String s : backend.subpaths(key)) {
       Optional<StoredHead> sub = backend.head(key.withSubpath(s));
       if (sub.isPresent()) {
-        subs.put(s, read(sub.get()));
+        subs.put(s, read(sub.get(), ticket));
       }
     }
     return new Snapshot(head.get().metadata(), main, subs);
@@ -173,10 +188,16 @@ public final class ArchiveWriter {
     return count;
   }
 
-  private List<String> read(StoredHead head) {
+  private List<String> read(StoredHead head, Pipeline.Ticket ticket) {
+    List<String> messages = new ArrayList<>();
     try (Stream<String> lines = backend.messages(head, 0)) {
-      return lines.toList();
+      lines.forEachOrdered(
+          m -> {
+            ticket.hold(m.length());
+            messages.add(m);
+          });
     }
+    return messages;
   }
 
   private static long writeMessages(JsonGenerator g, String field, List<String> messages)

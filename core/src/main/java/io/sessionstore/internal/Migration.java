@@ -16,15 +16,18 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Copies sessions to another store one at a time, each as a one-session archive merged with the
- * import's rules (the README's "Archives"), so a copy is idempotent and an interrupted one resumes
- * where it stopped. Every copied session is then read back from both stores and compared by message
- * count and a SHA-256 over its messages. A backend that becomes unavailable stops the copy (a rerun
- * goes on where it stopped); any other failure is reported per session.
+ * Copies sessions to another store, each as a one-session archive merged with the import's rules
+ * (the README's "Archives"), so a copy is idempotent and an interrupted one resumes where it
+ * stopped. Every copied session is then read back from both stores and compared by message count
+ * and a SHA-256 over its messages. A few sessions are copied at once ({@link Pipeline}); their
+ * outcomes are counted and reported in the order of the query, on the caller's thread. A backend
+ * that becomes unavailable stops the copy (a rerun goes on where it stopped); any other failure is
+ * reported per session.
  */
 final class Migration {
   private final SessionStore source;
@@ -35,6 +38,18 @@ final class Migration {
     this.writer = writer;
   }
 
+  private enum Outcome {
+    COPIED,
+    SKIPPED,
+    DIVERGED,
+    FAILED,
+    /** Deleted from the source since it was listed. */
+    GONE
+  }
+
+  /** What copying one session came to: its outcome and the messages the target stored. */
+  private record Copy(SessionKey key, Outcome outcome, long messages, String failure) {}
+
   MigrationResult run(SessionStore target, SearchQuery query, ProgressListener progress) {
     long copied = 0;
     long skipped = 0;
@@ -43,39 +58,66 @@ final class Migration {
     List<MigrationResult.Failure> failed = new ArrayList<>();
     List<SessionKey> keys = writer.keys(query);
     long done = 0;
-    for (SessionKey key : keys) {
-      try {
-        ByteArrayOutputStream archive = new ByteArrayOutputStream();
-        if (writer.writeOne(key, archive) >= 0) {
-          ImportResult r =
-              target.importSessions(
-                  new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
-          messages += r.messages();
-          if (!r.rejected().isEmpty()) {
-            failed.add(new MigrationResult.Failure(key, r.rejected().get(0).reason()));
-          } else if (!r.diverged().isEmpty()) {
-            diverged.add(key);
-          } else if (r.created() + r.extended() == 0) {
-            skipped++;
-          } else {
-            String mismatch = mismatch(key, target);
-            if (mismatch == null) {
-              copied++;
-            } else {
-              failed.add(new MigrationResult.Failure(key, mismatch));
-            }
-          }
+    try (Pipeline<Copy> copies = new Pipeline<>("migration")) {
+      Iterator<SessionKey> next = keys.iterator();
+      while (next.hasNext() || copies.pending() > 0) {
+        if (next.hasNext() && copies.hasRoom()) {
+          SessionKey key = next.next();
+          copies.submit(key, 0, ticket -> copy(key, target, ticket));
+          continue;
         }
-      } catch (BackendUnavailableException e) {
-        // Every session after this one would fail the same way: stop, and let a rerun go on from
-        // here.
-        throw e;
-      } catch (SessionStoreException e) {
-        failed.add(new MigrationResult.Failure(key, e.getMessage()));
+        Copy c = copies.take();
+        messages += c.messages();
+        switch (c.outcome()) {
+          case COPIED -> copied++;
+          case SKIPPED -> skipped++;
+          case DIVERGED -> diverged.add(c.key());
+          case FAILED -> failed.add(new MigrationResult.Failure(c.key(), c.failure()));
+          case GONE -> {}
+        }
+        progress.progress(++done, keys.size());
       }
-      progress.progress(++done, keys.size());
     }
     return new MigrationResult(copied, skipped, diverged, failed, messages);
+  }
+
+  /**
+   * Copies one session and verifies the copy.
+   *
+   * @throws BackendUnavailableException when a store is unavailable: every session after this one
+   *     would fail the same way, so the copy stops, and a rerun goes on from here
+   */
+  private Copy copy(SessionKey key, SessionStore target, Pipeline.Ticket ticket) {
+    long messages = 0;
+    try {
+      ByteArrayOutputStream archive = new ByteArrayOutputStream();
+      if (writer.writeOne(key, archive, ticket) < 0) {
+        return new Copy(key, Outcome.GONE, 0, null);
+      }
+      // Counted once more: the archive and the target's parse of it hold the text twice meanwhile.
+      ticket.hold(archive.size());
+      ImportResult r =
+          target.importSessions(
+              new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
+      messages = r.messages();
+      if (!r.rejected().isEmpty()) {
+        return new Copy(key, Outcome.FAILED, messages, r.rejected().get(0).reason());
+      }
+      if (!r.diverged().isEmpty()) {
+        return new Copy(key, Outcome.DIVERGED, messages, null);
+      }
+      if (r.created() + r.extended() == 0) {
+        return new Copy(key, Outcome.SKIPPED, messages, null);
+      }
+      String mismatch = mismatch(key, target);
+      return mismatch == null
+          ? new Copy(key, Outcome.COPIED, messages, null)
+          : new Copy(key, Outcome.FAILED, messages, mismatch);
+    } catch (BackendUnavailableException e) {
+      throw e;
+    } catch (SessionStoreException e) {
+      return new Copy(key, Outcome.FAILED, messages, e.getMessage());
+    }
   }
 
   /**

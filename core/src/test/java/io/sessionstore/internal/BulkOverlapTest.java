@@ -1,0 +1,572 @@
+package io.sessionstore.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ExportResult;
+import io.sessionstore.api.ImportOptions;
+import io.sessionstore.api.ImportResult;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.MigrationResult;
+import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.Json;
+import io.sessionstore.spi.StoredHead;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Export, import and migration work on several sessions at once ({@link Pipeline}), and still
+ * behave as one session after the other: the archive's order and bytes, the counts, the line
+ * numbers of rejections, the order of progress on the caller's thread, the first failure. Memory
+ * stays bounded by the number of sessions in flight and by the text budget.
+ */
+class BulkOverlapTest {
+  private static final int K = Pipeline.SESSIONS;
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static SessionStore open(MemoryBackend backend) {
+    return SessionStore.builder()
+        .backend(backend)
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+        .clock(Clock.fixed(T0, ZoneOffset.UTC))
+        .build();
+  }
+
+  private static SessionKey key(String id) {
+    return SessionKey.of("bulk", id);
+  }
+
+  private static String id(int i) {
+    return String.format("s%03d", i);
+  }
+
+  private static List<Message> messages(String prefix, int n) {
+    return IntStream.range(0, n)
+        .mapToObj(
+            i ->
+                Message.of(
+                    "{\"type\":\"user\",\"uuid\":\"" + prefix + "-" + i + "\",\"n\":" + i + "}"))
+        .toList();
+  }
+
+  /** Sessions s000… with a few messages each, every third with a sub-transcript and a tag. */
+  private static void fill(SessionStore store, int sessions) {
+    for (int i = 0; i < sessions; i++) {
+      SessionKey key = key(id(i));
+      store.saveSession(key, messages(id(i), 1 + i % 4), SaveOptions.tags("t" + i % 3));
+      if (i % 3 == 0) {
+        store.saveSession(key.withSubpath("subagents/a"), messages(id(i) + "-sub", 2));
+      }
+    }
+  }
+
+  private static SearchQuery everything() {
+    return SearchQuery.in(Scope.allProjects()).build();
+  }
+
+  private static void await(CountDownLatch latch, String what) {
+    try {
+      if (!latch.await(10, TimeUnit.SECONDS)) {
+        // Let the others through: one failure is enough.
+        while (latch.getCount() > 0) {
+          latch.countDown();
+        }
+        throw new AssertionError(what + " did not overlap: one at a time would wait here alone");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Fails when a thread of the operation is still alive: its threads end before it returns. */
+  private static void assertNoThreadsLeft(String operation) throws InterruptedException {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("sessionstore-" + operation + "-")) {
+        // Its pool has terminated; the thread may still be on its last instructions.
+        t.join(5_000);
+        assertFalse(t.isAlive(), t.getName() + " outlived the " + operation);
+      }
+    }
+  }
+
+  /** The archive a sequential export writes: each session read and written in search order. */
+  private static byte[] sequentialArchive(SessionStore store) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(
+        "{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
+    for (SessionMetadata m : store.search(everything().toBuilder().limit(1_000).build()).items()) {
+      Map<String, List<String>> subs = new TreeMap<>();
+      for (String s : store.listSubpaths(m.key())) {
+        subs.put(s, texts(store, m.key().withSubpath(s)));
+      }
+      byte[] one = ArchiveWriter.archiveOf(m, texts(store, m.key()), subs);
+      String line = new String(one, StandardCharsets.UTF_8);
+      out.writeBytes(line.substring(line.indexOf('\n') + 1).getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
+  }
+
+  private static List<String> texts(SessionStore store, SessionKey key) {
+    try (Stream<Message> s = store.streamMessages(key)) {
+      return s.map(Message::json).toList();
+    }
+  }
+
+  private static byte[] export(SessionStore store, ProgressListener progress) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    store.exportSessions(everything(), out, progress);
+    return out.toByteArray();
+  }
+
+  // ---- export
+
+  @Test
+  void anExportReadsSeveralSessionsAtOnce() throws InterruptedException {
+    CountDownLatch together = new CountDownLatch(K);
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            together.countDown();
+            await(together, "reads");
+            return super.messages(head, from);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      fill(store, 3 * K);
+      ExportResult r = store.exportSessions(everything(), new ByteArrayOutputStream());
+      assertEquals(3 * K, r.sessions());
+    }
+    assertNoThreadsLeft("export");
+  }
+
+  @Test
+  void theArchiveIsByteForByteWhatOneSessionAfterTheOtherWrites() {
+    // Reads that finish in another order than they started.
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            pause(Math.floorMod(head.key().hashCode(), 7));
+            return super.messages(head, from);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      fill(store, 5 * K);
+      List<Long> progress = new ArrayList<>();
+      byte[] archive = export(store, (done, total) -> progress.add(done));
+      assertArrayEquals(sequentialArchive(store), archive);
+      assertEquals(range(1, 5 * K), progress);
+    }
+  }
+
+  @Test
+  void anExportHoldsAtMostKSessionsReadAndNotWritten() {
+    AtomicInteger read = new AtomicInteger();
+    AtomicInteger written = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            return super.messages(head, from)
+                .onClose(
+                    () -> {
+                      if (!head.key().isSubpath()) {
+                        most.accumulateAndGet(read.incrementAndGet() - written.get(), Math::max);
+                      }
+                    });
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      fill(store, 4 * K);
+      // A slow writer: the reads run ahead as far as they may.
+      export(
+          store,
+          (done, total) -> {
+            written.set((int) done);
+            pause(20);
+          });
+    }
+    assertTrue(most.get() > 1, "the reads ran ahead of the writer: " + most.get());
+    assertTrue(most.get() <= K, most.get() + " sessions read and not written");
+  }
+
+  @Test
+  void theTextBudgetBoundsTheSessionsInFlightAndALargerSessionGoesAlone() {
+    // Three sessions of this size are over the budget: at most two may be held, and the oldest.
+    String big = "{\"pad\":\"" + "x".repeat((int) (Pipeline.TEXT_BUDGET / 3)) + "\"}";
+    String huge = "{\"pad\":\"" + "y".repeat((int) (Pipeline.TEXT_BUDGET * 2)) + "\"}";
+    AtomicInteger read = new AtomicInteger();
+    AtomicInteger written = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            return super.messages(head, from)
+                .onClose(
+                    () -> most.accumulateAndGet(read.incrementAndGet() - written.get(), Math::max));
+          }
+        };
+    int sessions = 2 * K;
+    for (int i = 0; i < sessions; i++) {
+      // A head of one small message, for a message of the test's size (the store never sees it).
+      StoredHead head =
+          StoredHead.derive(
+              key(id(i)), List.of("{}"), T0.plusSeconds(i), T0.plusSeconds(i), Map.of());
+      backend.put(head, List.of(i == K ? huge : big));
+    }
+    long[] count = new long[1];
+    OutputStream counting =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            count[0]++;
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            count[0] += len;
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      ExportResult r =
+          store.exportSessions(
+              everything(),
+              counting,
+              (done, total) -> {
+                written.set((int) done);
+                pause(20);
+              });
+      assertEquals(sessions, r.sessions());
+      assertTrue(count[0] > (sessions - 1) * (long) big.length() + huge.length());
+    }
+    assertTrue(most.get() <= 3, most.get() + " sessions of a third of the budget held at once");
+  }
+
+  @Test
+  void aFailedReadIsReportedAfterTheSessionsBeforeItWhole() throws Exception {
+    int sessions = 3 * K;
+    SessionKey[] failing = new SessionKey[1];
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            if (head.key().equals(failing[0])) {
+              throw new BackendUnavailableException("planted: the disk is gone");
+            }
+            pause(5);
+            return super.messages(head, from);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      fill(store, sessions);
+      List<SessionKey> order =
+          store.search(everything().toBuilder().limit(1_000).build()).items().stream()
+              .map(SessionMetadata::key)
+              .toList();
+      failing[0] = order.get(5);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class, () -> store.exportSessions(everything(), out));
+      assertEquals("planted: the disk is gone", e.getMessage());
+      List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+      assertEquals(1 + 5, lines.size(), "the header and the sessions before the failed one");
+      for (int i = 0; i < 5; i++) {
+        var line = Json.MAPPER.readTree(lines.get(i + 1));
+        assertEquals(order.get(i).sessionId(), line.get("sessionId").asText());
+      }
+      assertTrue(out.toString(StandardCharsets.UTF_8).endsWith("\n"), "no line half-written");
+    }
+    assertNoThreadsLeft("export");
+  }
+
+  @Test
+  void anInterruptedExportStopsAfterTheSessionsInFlight() throws InterruptedException {
+    AtomicInteger reads = new AtomicInteger();
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            if (!head.key().isSubpath()) {
+              reads.incrementAndGet();
+            }
+            return super.messages(head, from);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      fill(store, 5 * K);
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () ->
+                  export(
+                      store,
+                      (done, total) -> {
+                        if (done == 3) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }));
+      assertTrue(Thread.interrupted(), "the interrupt is kept");
+      assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+      assertTrue(reads.get() <= 3 + K, reads.get() + " sessions read");
+    }
+    assertNoThreadsLeft("export");
+  }
+
+  // ---- import
+
+  private static String archiveLine(String id, List<Message> messages) {
+    StringBuilder line =
+        new StringBuilder("{\"project\":\"bulk\",\"sessionId\":\"")
+            .append(id)
+            .append(
+                "\",\"createdAt\":\"2025-01-01T00:00:00Z\",\"updatedAt\":\"2025-01-02T00:00:00Z\"")
+            .append(",\"messages\":[");
+    for (int i = 0; i < messages.size(); i++) {
+      line.append(i == 0 ? "" : ",").append(messages.get(i).json());
+    }
+    return line.append("]}\n").toString();
+  }
+
+  private static final String HEADER = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+
+  @Test
+  void anImportMergesSeveralSessionsAtOnce() throws InterruptedException {
+    CountDownLatch together = new CountDownLatch(K);
+    Set<SessionKey> seen = ConcurrentHashMap.newKeySet();
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Optional<StoredHead> head(SessionKey key) {
+            if (seen.add(key)) {
+              together.countDown();
+              await(together, "merges");
+            }
+            return super.head(key);
+          }
+        };
+    StringBuilder archive = new StringBuilder(HEADER);
+    for (int i = 0; i < 3 * K; i++) {
+      archive.append(archiveLine(id(i), messages(id(i), 3)));
+    }
+    try (SessionStore store = open(backend)) {
+      ImportResult r =
+          store.importSessions(
+              new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
+              ImportOptions.DEFAULTS);
+      assertEquals(3 * K, r.created());
+      assertEquals(9 * K, r.messages());
+    }
+    assertNoThreadsLeft("import");
+  }
+
+  @Test
+  void anImportCountsAndReportsLikeOneLineAfterTheOther() {
+    SessionKey a = key("a");
+    Set<SessionKey> slowed = ConcurrentHashMap.newKeySet();
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public Optional<StoredHead> head(SessionKey key) {
+            // The first look at "a" is slow: a later line of "a" merged meanwhile would create it
+            // first, and this one would find it unchanged.
+            if (key.equals(a) && slowed.add(key)) {
+              pause(300);
+            }
+            return super.head(key);
+          }
+        };
+    List<String> lines = new ArrayList<>();
+    lines.add(archiveLine("a", messages("a", 2))); // line 2: created
+    lines.add("not json\n"); // 3: rejected
+    lines.add(archiveLine("b", messages("b", 1))); // 4: created
+    lines.add(archiveLine("a", messages("a", 4))); // 5: extends line 2's
+    lines.add(archiveLine("../x", messages("x", 1))); // 6: rejected
+    lines.add(archiveLine("c", messages("c", 2))); // 7: diverged
+    lines.add("\n"); // 8: blank
+    lines.add(archiveLine("a", messages("a", 4))); // 9: unchanged
+    for (int i = 0; i < 2 * K; i++) {
+      lines.add(archiveLine(id(i), messages(id(i), 2))); // 10…: created
+    }
+    lines.add("{\"sessionId\":7}\n"); // rejected
+    lines.add(archiveLine("b", messages("b", 3))); // extends line 4's
+    String archive = HEADER + String.join("", lines);
+    long lastLine = lines.size() + 1;
+
+    List<Long> progress = new ArrayList<>();
+    Set<Thread> progressThreads = ConcurrentHashMap.newKeySet();
+    try (SessionStore store = open(backend)) {
+      store.saveSession(key("c"), messages("other", 2));
+      ImportResult r =
+          store.importSessions(
+              new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
+              new ImportOptions(
+                  false,
+                  (done, total) -> {
+                    progress.add(done);
+                    progressThreads.add(Thread.currentThread());
+                  }));
+      assertEquals(
+          List.of(3L, 6L, lastLine - 1),
+          r.rejected().stream().map(ImportResult.Rejection::line).toList());
+      assertEquals(2 + 2 * K, r.created());
+      assertEquals(2, r.extended());
+      assertEquals(1, r.unchanged());
+      assertEquals(List.of(key("c")), r.diverged());
+      assertEquals(2 + 1 + 2 + 2 * 2 * K + 2, r.messages());
+      assertEquals(texts(messages("a", 4)), texts(store, a));
+      assertEquals(texts(messages("b", 3)), texts(store, key("b")));
+      List<Long> merged = new ArrayList<>(List.of(2L, 4L, 5L, 7L, 9L));
+      merged.addAll(range(10, 10 + 2 * K - 1));
+      merged.add(lastLine);
+      assertEquals(merged, progress, "each merged line, in order");
+      assertEquals(Set.of(Thread.currentThread()), progressThreads);
+    }
+  }
+
+  private static List<String> texts(List<Message> messages) {
+    return messages.stream().map(Message::json).toList();
+  }
+
+  @Test
+  void aFailedMergeIsReportedAfterTheSessionsBeforeItAndNoSessionIsHalfWritten()
+      throws InterruptedException {
+    int sessions = 3 * K;
+    SessionKey failing = key(id(5));
+    MemoryBackend backend =
+        new MemoryBackend() {
+          @Override
+          public void commit(Commit commit) {
+            if (commit.head().key().equals(failing)) {
+              throw new BackendUnavailableException("planted: the network is gone");
+            }
+            pause(2);
+            super.commit(commit);
+          }
+        };
+    // Each session with a sub-transcript: two commits on this backend, which has no atomic ones.
+    StringBuilder archive = new StringBuilder(HEADER);
+    for (int i = 0; i < sessions; i++) {
+      String line = archiveLine(id(i), messages(id(i), 2));
+      archive
+          .append(line, 0, line.length() - 3)
+          .append("],\"subpaths\":{\"subagents/a\":[")
+          .append(messages(id(i) + "-sub", 1).get(0).json())
+          .append("]}}\n");
+    }
+    try (SessionStore store = open(backend)) {
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () ->
+                  store.importSessions(
+                      new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
+                      ImportOptions.DEFAULTS));
+      assertEquals("planted: the network is gone", e.getMessage());
+      for (int i = 0; i < sessions; i++) {
+        SessionKey k = key(id(i));
+        boolean stored = store.getMetadata(k).isPresent();
+        if (i < 5) {
+          assertTrue(stored, k + ", before the failed one, is stored");
+        }
+        if (stored) {
+          assertEquals(texts(messages(id(i), 2)), texts(store, k));
+          assertEquals(
+              texts(messages(id(i) + "-sub", 1)), texts(store, k.withSubpath("subagents/a")));
+        }
+      }
+    }
+    assertNoThreadsLeft("import");
+  }
+
+  // ---- migration
+
+  @Test
+  void aMigrationCopiesSeveralSessionsAtOnceAndReportsThemInOrderOnTheCallersThread()
+      throws InterruptedException {
+    CountDownLatch together = new CountDownLatch(K);
+    Set<SessionKey> seen = ConcurrentHashMap.newKeySet();
+    MemoryBackend source =
+        new MemoryBackend() {
+          @Override
+          public Stream<String> messages(StoredHead head, long from) {
+            if (seen.add(head.key())) {
+              together.countDown();
+              await(together, "copies");
+            }
+            return super.messages(head, from);
+          }
+        };
+    List<Long> progress = new ArrayList<>();
+    Set<Thread> progressThreads = ConcurrentHashMap.newKeySet();
+    try (SessionStore from = open(source);
+        SessionStore to = open(new MemoryBackend())) {
+      fill(from, 3 * K);
+      MigrationResult r =
+          from.migrateTo(
+              to,
+              everything(),
+              (done, total) -> {
+                progress.add(done);
+                progressThreads.add(Thread.currentThread());
+              });
+      assertEquals(3 * K, r.copied());
+      assertTrue(r.failed().isEmpty() && r.diverged().isEmpty(), r.toString());
+      assertEquals(range(1, 3 * K), progress);
+      assertEquals(Set.of(Thread.currentThread()), progressThreads);
+      assertArrayEquals(sequentialArchive(from), sequentialArchive(to));
+
+      MigrationResult again = from.migrateTo(to, everything(), ProgressListener.NONE);
+      assertEquals(3 * K, again.skipped());
+    }
+    assertNoThreadsLeft("migration");
+  }
+
+  /** The numbers from {@code first} to {@code last}. */
+  private static List<Long> range(long first, long last) {
+    return LongStream.rangeClosed(first, last).boxed().toList();
+  }
+}
