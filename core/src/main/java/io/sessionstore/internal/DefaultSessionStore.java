@@ -37,6 +37,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -608,28 +609,22 @@ public final class DefaultSessionStore implements SessionStore {
       return new CleanupResult(old, true);
     }
     List<SessionMetadata> removed = new ArrayList<>();
-    for (SessionMetadata m : old) {
-      boolean deleted =
-          withLock(
-              m.key(),
-              () -> {
-                // Written to since it was listed: no longer old.
-                Optional<StoredHead> now = backend.head(m.key());
-                if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
-                  return false;
-                }
-                try {
-                  // Conditional on the version just checked: a write by another process in between
-                  // keeps the session.
-                  return deleteSessionAt(m.key(), now.get().version());
-                } catch (ConflictException e) {
-                  return false;
-                }
-              });
-      if (deleted) {
-        removed.add(m);
+    // A few sessions at once: each delete is a few round trips to a remote store.
+    try (Pipeline<Boolean> deletes = new Pipeline<>("cleanup")) {
+      Iterator<SessionMetadata> next = old.iterator();
+      int taken = 0;
+      while (next.hasNext() || deletes.pending() > 0) {
+        if (next.hasNext() && deletes.hasRoom()) {
+          SessionMetadata m = next.next();
+          deletes.submit(m.key(), 0, ticket -> deleteIfStillOld(m.key(), cutoff));
+          continue;
+        }
+        if (deletes.take()) {
+          removed.add(old.get(taken));
+        }
+        taken++;
+        progress.progress(removed.size(), old.size());
       }
-      progress.progress(removed.size(), old.size());
     }
     if (backend instanceof SupportsHousekeeping housekeeping) {
       long leftovers = housekeeping.removeLeftovers();
@@ -638,6 +633,25 @@ public final class DefaultSessionStore implements SessionStore {
       }
     }
     return new CleanupResult(removed, false);
+  }
+
+  /** Deletes a session unless it was written to since it was found old, or is gone. */
+  private boolean deleteIfStillOld(SessionKey key, Instant cutoff) {
+    return withLock(
+        key,
+        () -> {
+          Optional<StoredHead> now = backend.head(key);
+          if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
+            return false;
+          }
+          try {
+            // Conditional on the version just checked: a write by another process in between keeps
+            // the session.
+            return deleteSessionAt(key, now.get().version());
+          } catch (ConflictException e) {
+            return false;
+          }
+        });
   }
 
   private ScheduledExecutorService scheduleCleanup(Duration maxAge, Duration interval) {

@@ -45,6 +45,16 @@ final class MarkerLog {
             }
           });
 
+  /** When this process last found a transcript without any marker (bounded like the states). */
+  private final Map<SessionKey, Long> absent =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<SessionKey, Long> eldest) {
+              return size() > MAX_STATES;
+            }
+          });
+
   MarkerLog(ObjectStore store, S3Layout layout, S3Index index) {
     this.store = store;
     this.layout = layout;
@@ -61,11 +71,13 @@ final class MarkerLog {
   }
 
   void put(SessionKey key, TranscriptState s) {
+    absent.remove(key);
     states.put(key, s);
   }
 
   /** Keeps the newer of the known state and {@code s}, and returns it. */
   TranscriptState keep(SessionKey key, TranscriptState s) {
+    absent.remove(key);
     return states.merge(key, s, (a, b) -> a.n() >= b.n() ? a : b);
   }
 
@@ -81,6 +93,9 @@ final class MarkerLog {
   TranscriptState newest(SessionKey key) {
     for (int attempt = 0; attempt < 100; attempt++) {
       TranscriptState s = newestMarker(key);
+      if (s == null) {
+        absent.put(key, System.nanoTime());
+      }
       if (s != NONE) {
         return s;
       }
@@ -136,7 +151,10 @@ final class MarkerLog {
       states.remove(key);
       throw new ConflictException("Cannot write " + key + ": another writer committed first");
     }
-    if (basedOn != null && System.nanoTime() - basedOn.seenAtNanos() < FRESH.toNanos()) {
+    // A transcript found without any marker never had one (none is ever removed but below a delete
+    // marker, which stays): its first claim needs no look either.
+    Long absentAt = basedOn == null ? absent.get(key) : Long.valueOf(basedOn.seenAtNanos());
+    if (absentAt != null && System.nanoTime() - absentAt < FRESH.toNanos()) {
       return;
     }
     List<String> after = store.numbered(layout.logFolder(key), markerKey);
