@@ -44,6 +44,19 @@ final class FileTarget implements Target {
   }
 
   @Override
+  public long storedBytes(Map<String, String> config) throws IOException {
+    try (var files = Files.walk(Path.of(config.get("sessionstore.file.dir")))) {
+      long total = 0;
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(f)) {
+          total += Files.size(f);
+        }
+      }
+      return total;
+    }
+  }
+
+  @Override
   public Floor floor() {
     return new Floor() {
       /** Write a temporary file, force it to disk, rename it into place. */

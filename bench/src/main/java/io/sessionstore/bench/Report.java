@@ -89,6 +89,15 @@ final class Report {
             backend, shortRow.get().opsPerSec() / longRow.get().opsPerSec());
       }
     }
+    for (String backend : List.of("file", "s3", "mongo")) {
+      find(IMPORT, backend, SESSIONSTORE)
+          .filter(r -> r.storedRatio() != null)
+          .ifPresent(
+              r ->
+                  out.printf(
+                      "%s: after an import the backend holds %.2fx the archive's bytes%n",
+                      backend, r.storedRatio()));
+    }
     for (String backend : List.of("file", "mongo")) {
       Optional<Row> ours = find(APPEND_MID, backend, SESSIONSTORE);
       Optional<Row> peer = find(APPEND_MID, backend, peerOf(backend));

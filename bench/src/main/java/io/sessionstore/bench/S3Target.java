@@ -104,6 +104,14 @@ final class S3Target implements Target {
   }
 
   @Override
+  public long storedBytes(Map<String, String> config) {
+    String bucket = config.get("sessionstore.s3.bucket");
+    return client.listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream()
+        .mapToLong(o -> o.size())
+        .sum();
+  }
+
+  @Override
   public Floor floor() {
     return new Floor() {
       @Override

@@ -26,6 +26,11 @@ interface Target extends AutoCloseable {
   /** Frees what a namespace holds, once no store uses it any more. */
   void release(Map<String, String> config) throws Exception;
 
+  /** The bytes a namespace holds in the storage, or -1 where the bench does not measure them. */
+  default long storedBytes(Map<String, String> config) throws Exception {
+    return -1;
+  }
+
   /** The plain driver: the same bytes written and read with no framework. */
   Floor floor();
 

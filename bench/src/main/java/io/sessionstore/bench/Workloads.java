@@ -18,6 +18,7 @@ final class Workloads {
   static final String CLEANUP = "cleanup-1000";
   static final String EXPORT = "export-mb";
   static final String IMPORT = "import-mb";
+  static final String MIGRATE = "migrate-mb";
   static final String RECORDING = "recording-100x200";
   static final String FRESH_LIST = "fresh-list";
   static final String FRESH_SEARCH = "fresh-search-tag";
@@ -47,6 +48,7 @@ final class Workloads {
           CLEANUP,
           EXPORT,
           IMPORT,
+          MIGRATE,
           RECORDING,
           FRESH_LIST,
           FRESH_SEARCH,

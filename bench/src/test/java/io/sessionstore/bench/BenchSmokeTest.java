@@ -44,6 +44,9 @@ class BenchSmokeTest {
       assertTrue(
           r.p50Micros() > 0 && r.p99Micros() >= r.p50Micros(), "p50 > 0 and p99 >= p50: " + r);
       assertTrue(r.bytes() >= 0, "bytes: " + r);
+      if (r.workload().equals(IMPORT) && !r.backend().equals("mongo")) {
+        assertTrue(r.storedRatio() != null && r.storedRatio() > 0, "bytes stored measured: " + r);
+      }
       if (FRESH_PROCESS.contains(r.workload()) && !r.backend().equals("file")) {
         assertTrue(r.requestsPerOp() != null && r.requestsPerOp() > 0, "requests counted: " + r);
       }
@@ -54,11 +57,12 @@ class BenchSmokeTest {
   @Test
   void theJsonRowsHaveTheDocumentedFields(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("report.json");
-    new Report(List.of(new Row(SAVE, "file", SESSIONSTORE, 1.5, 2.0, 3.0, 4, 7L))).writeJson(json);
+    new Report(List.of(new Row(SAVE, "file", SESSIONSTORE, 1.5, 2.0, 3.0, 4, 7L, 1.25)))
+        .writeJson(json);
     String text = Files.readString(json).replaceAll("\\s", "");
     assertEquals(
         "[{\"workload\":\"save-100\",\"backend\":\"file\",\"system\":\"sessionstore\",\"opsPerSec\":1.5,"
-            + "\"p50Micros\":2.0,\"p99Micros\":3.0,\"bytes\":4,\"requestsPerOp\":7}]",
+            + "\"p50Micros\":2.0,\"p99Micros\":3.0,\"bytes\":4,\"requestsPerOp\":7,\"storedRatio\":1.25}]",
         text);
   }
 
