@@ -6,7 +6,6 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StoredHead;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -67,7 +66,7 @@ final class CommitCompletion {
    * write (a caller would retry and store its messages twice).
    */
   void afterCommit(
-      Commit c, SessionKey key, long n, Marker marker, boolean newLife, boolean existed) {
+      Commit c, SessionKey key, long n, Marker marker, boolean newLife, String previousLastPart) {
     try {
       if (key.isSubpath() && newLife) {
         store.put(layout.subEntry(key), new byte[0]);
@@ -75,8 +74,9 @@ final class CommitCompletion {
       if (!key.isSubpath()) {
         index.put(c.head(), n);
       }
-      if (c.kind() == Commit.Kind.REPLACE && existed) {
-        removePartsBefore(key, marker.part());
+      if (c.kind() == Commit.Kind.REPLACE && previousLastPart != null) {
+        // The replaced generation's parts, never a later commit's (named after them).
+        store.delete(layout.partsUpTo(store, key, previousLastPart));
       }
     } catch (RuntimeException e) {
       // Forget the head, so that this process's next look at the transcript reads its markers and
@@ -89,22 +89,6 @@ final class CommitCompletion {
           n,
           e.getMessage());
     }
-  }
-
-  /**
-   * After a replace: the parts before the new generation's first part (its older markers stay: they
-   * are small, and keep their numbers from being claimed again).
-   */
-  private void removePartsBefore(SessionKey key, String firstPart) {
-    List<String> old = new ArrayList<>();
-    String folder = layout.partsFolder(key);
-    for (String k : store.keysDirectlyUnder(folder)) {
-      String name = k.substring(folder.length());
-      if (S3Layout.isPart(name) && (firstPart == null || name.compareTo(firstPart) < 0)) {
-        old.add(k);
-      }
-    }
-    store.delete(old);
   }
 
   /**
@@ -239,7 +223,7 @@ final class CommitCompletion {
       index.put(s.head(), s.n());
     } else {
       index.delete(key, s.n());
-      store.delete(store.keys(layout.sessionFolder(key), null));
+      store.delete(layout.partsNoLaterThan(store, key, s.control().partTime()));
     }
   }
 }

@@ -6,7 +6,6 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -95,7 +94,7 @@ final class Commits {
           marker.with(
               part == null
                   ? Marker.Generation.NONE
-                  : new Marker.Generation(1, marker.bytes(), marker.bytes()));
+                  : new Marker.Generation(1, marker.bytes(), marker.bytes(), 0));
     } else {
       Marker.Generation before = s == null ? Marker.Generation.NONE : s.control().generation();
       marker = marker.with(part == null ? before : before.plus(marker.bytes()));
@@ -105,7 +104,8 @@ final class Commits {
       completion.writePart(key, marker);
     }
     TranscriptState after = log.keep(key, TranscriptState.after(s, n + 1, marker));
-    completion.afterCommit(c, key, n + 1, marker, newLife, s != null);
+    completion.afterCommit(
+        c, key, n + 1, marker, newLife, s == null ? null : s.control().lastPart());
     if (after.n() == n + 1) {
       compaction.maybeCompact(key, after);
     }
@@ -136,6 +136,7 @@ final class Commits {
   }
 
   boolean delete(SessionKey key, long expectedVersion) {
+    long deleteStarted = clock.millis();
     if (key.isSubpath()) {
       boolean existed = tombstone(key, expectedVersion) >= 0;
       store.delete(List.of(layout.subEntry(key)));
@@ -164,7 +165,7 @@ final class Commits {
     }
     // Whatever is left of the session in the SDK's layout (parts of any sub-transcript too) goes
     // with it.
-    store.delete(store.keys(layout.sessionFolder(key), null));
+    store.delete(layout.partsNoLaterThan(store, key, deleteStarted));
     return existed;
   }
 
@@ -210,12 +211,8 @@ final class Commits {
       log.put(key, TranscriptState.after(null, n, delete));
       // The older markers stay until housekeeping (see removeLeftovers): a writer that read the
       // transcript moments ago claims its next marker without looking past it.
-      List<String> old = new ArrayList<>();
-      String folder = layout.partsFolder(key);
-      store.keysDirectlyUnder(folder).stream()
-          .filter(k -> S3Layout.isPart(k.substring(folder.length())))
-          .forEach(old::add);
-      store.delete(old);
+      // Only the old life's parts: a new life's are named after them, and may already be written.
+      store.delete(layout.partsUpTo(store, key, s.control().lastPart()));
       return n;
     }
     throw new ConflictException("Cannot delete " + key + ": it kept changing under other writers");

@@ -4,6 +4,7 @@ import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.SessionKey;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,10 +66,11 @@ final class Compaction {
       return;
     }
     try {
-      Optional<List<String>> lines = reader.generation(key, s);
-      if (lines.isEmpty()) {
+      Optional<Map.Entry<List<String>, List<String>>> read = reader.generation(key, s);
+      if (read.isEmpty()) {
         return;
       }
+      List<String> lines = read.get().getKey();
       long partTime = Math.max(clock.millis(), newest.partTime() + 1);
       String part = S3Layout.partName(partTime);
       Marker compact =
@@ -81,21 +83,17 @@ final class Compaction {
               partTime,
               part,
               s.head(),
-              lines.get(),
+              lines,
               newest.id());
-      compact = compact.with(new Marker.Generation(1, compact.bytes(), compact.bytes()));
+      compact = compact.with(new Marker.Generation(1, compact.bytes(), compact.bytes(), s.n() + 1));
       log.claim(key, s.n() + 1, compact, s);
       completion.writePart(key, compact);
       log.keep(key, TranscriptState.after(s, s.n() + 1, compact));
       if (!key.isSubpath()) {
         index.put(s.head(), s.n() + 1);
       }
-      String folder = layout.partsFolder(key);
-      store.delete(
-          store.keysDirectlyUnder(folder).stream()
-              .filter(k -> S3Layout.isPart(k.substring(folder.length())))
-              .filter(k -> k.substring(folder.length()).compareTo(part) < 0)
-              .toList());
+      // Exactly the parts merged: a part the SDK wrote among them meanwhile is not ours to remove.
+      store.delete(read.get().getValue());
     } catch (ConflictException e) {
       // Another writer moved on: a later commit compacts.
     } catch (RuntimeException e) {

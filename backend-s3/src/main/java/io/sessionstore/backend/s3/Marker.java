@@ -61,15 +61,20 @@ record Marker(
     long prev) {
 
   /**
-   * The current generation's parts: how many, their bytes, and the bytes of the first when a
-   * compaction made it.
+   * The current generation's parts: how many, their bytes, the bytes of the first when a compaction
+   * made it, and the number of the marker that made it (0: none did).
    */
-  record Generation(long parts, long bytes, long compactedBytes) {
-    static final Generation NONE = new Generation(0, 0, 0);
+  record Generation(long parts, long bytes, long compactedBytes, long compactedAt) {
+    static final Generation NONE = new Generation(0, 0, 0, 0);
 
     /** The generation after a commit that adds a part of {@code bytes}. */
     Generation plus(long bytes) {
-      return new Generation(parts + 1, this.bytes + bytes, compactedBytes);
+      return new Generation(parts + 1, this.bytes + bytes, compactedBytes, compactedAt);
+    }
+
+    /** The generation after one that adds {@code count} parts of {@code bytes} in all. */
+    Generation plus(long count, long bytes) {
+      return new Generation(parts + count, this.bytes + bytes, compactedBytes, compactedAt);
     }
   }
 
@@ -177,6 +182,7 @@ record Marker(
       g.writeNumberField("genParts", generation.parts());
       g.writeNumberField("genBytes", generation.bytes());
       g.writeNumberField("compactedBytes", generation.compactedBytes());
+      g.writeNumberField("compactedAt", generation.compactedAt());
       g.writeNumberField("id", id);
       g.writeNumberField("prev", prev);
       if (head != null) {
@@ -267,7 +273,8 @@ record Marker(
           new Generation(
               c.path("genParts").asLong(),
               c.path("genBytes").asLong(),
-              c.path("compactedBytes").asLong()),
+              c.path("compactedBytes").asLong(),
+              c.path("compactedAt").asLong()),
           c.path("id").asLong(),
           c.path("prev").asLong());
     } catch (IOException e) {

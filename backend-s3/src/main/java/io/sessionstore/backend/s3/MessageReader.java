@@ -55,6 +55,12 @@ final class MessageReader implements AutoCloseable {
     this.heads = heads;
   }
 
+  /**
+   * The head's messages from {@code from}. Within a generation an older head's messages are the
+   * first ones of a newer head's, so they are read from the newest state this process knows: listed
+   * parts when they are exactly the parts its markers account for, else marker by marker (from the
+   * generation's start, or its last compaction).
+   */
   Stream<String> messages(StoredHead head, long from) {
     SessionKey key = head.key();
     TranscriptState s = log.known(key);
@@ -68,69 +74,85 @@ final class MessageReader implements AutoCloseable {
     if (count <= 0) {
       return Stream.empty();
     }
-    long last = s.control().base() + head.version();
-    long genStart = s.control().genStart();
-    Position atHead = s.positions().get(last);
-    String firstPart = s.control().firstPart();
-    Iterator<String> lines;
-    long skip = from;
-    if (firstPart != null && atHead != null && atHead.lastPart() != null) {
-      // Start after the newest part known to end at or before 'from'.
-      String after = null;
-      for (Map.Entry<Long, Position> e :
-          s.positions().headMap(last, true).descendingMap().entrySet()) {
-        Position p = e.getValue();
-        if (e.getKey() >= genStart
-            && p.count() <= from
-            && p.lastPart() != null
-            && p.lastPart().compareTo(firstPart) >= 0) {
-          after = p.lastPart();
-          skip = from - p.count();
-          break;
-        }
+    Marker.Generation generation = s.control().generation();
+    long walkStart = Math.max(s.control().genStart(), generation.compactedAt());
+    // The newest position known to end at or before 'from', past which the reading starts.
+    Map.Entry<Long, Position> start = null;
+    for (Map.Entry<Long, Position> e : s.positions().descendingMap().entrySet()) {
+      if (e.getKey() >= walkStart && e.getValue().count() <= from) {
+        start = e;
+        break;
       }
-      List<Callable<List<String>>> reads =
-          after == null && firstPart.equals(atHead.lastPart())
-              // One part holds the whole generation (an imported session, say): no listing.
-              ? List.of(() -> partLines(key, layout.partsFolder(key) + firstPart))
-              : partsOf(key, firstPart, after, atHead.lastPart());
-      lines = new PartLines(key, reads, skip + count);
-    } else {
-      long startMarker = genStart;
-      for (Map.Entry<Long, Position> e :
-          s.positions().headMap(last, true).descendingMap().entrySet()) {
-        if (e.getKey() >= genStart && e.getValue().count() <= from) {
-          startMarker = e.getKey() + 1;
-          skip = from - e.getValue().count();
-          break;
-        }
-      }
-      lines = new PartLines(key, markerReads(key, startMarker, last, s), skip + count);
     }
+    long skip = start == null ? from : from - start.getValue().count();
+    List<Callable<List<String>>> reads =
+        listedParts(key, s, start == null ? null : start.getValue());
+    if (reads == null) {
+      reads = markerReads(key, start == null ? walkStart : start.getKey() + 1, s.n(), s);
+    }
+    Iterator<String> lines = new PartLines(key, reads, skip + count);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, 0), false)
         .skip(skip)
         .limit(count);
   }
 
   /**
-   * Every message of the state's generation (for a compaction), or empty when its first part is
-   * unrecorded or its parts do not hold exactly the head's messages.
+   * Reads of the parts after {@code after} (null: from the generation's first part) to the newest
+   * one, or null when the listing holds other parts than the markers account for (the SDK wrote one
+   * among ours, or the first part is not recorded): then the markers are walked.
    */
-  Optional<List<String>> generation(SessionKey key, TranscriptState s) {
-    Position atHead = s.positions().get(s.n());
-    String firstPart = s.control().firstPart();
-    if (firstPart == null || atHead == null || atHead.lastPart() == null) {
+  private List<Callable<List<String>>> listedParts(
+      SessionKey key, TranscriptState s, Position after) {
+    String first = s.control().firstPart();
+    Position newest = s.positions().get(s.n());
+    if (first == null || newest == null || newest.lastPart() == null || newest.parts() == 0) {
+      return null;
+    }
+    if (after != null && (after.lastPart() == null || after.lastPart().compareTo(first) < 0)) {
+      after = null;
+    }
+    long expectedParts = newest.parts() - (after == null ? 0 : after.parts());
+    if (after == null && expectedParts == 1 && first.equals(newest.lastPart())) {
+      // One part holds the whole generation (an imported or compacted session): no listing.
+      return List.of(() -> partLines(key, layout.partsFolder(key) + first));
+    }
+    List<Callable<List<String>>> reads =
+        partsOf(key, first, after == null ? null : after.lastPart(), newest.lastPart());
+    return reads.size() == expectedParts ? reads : null;
+  }
+
+  /**
+   * Every message of the state's generation with the keys of the parts that hold them (for a
+   * compaction), or empty when the listed parts are not exactly those its markers account for or do
+   * not hold exactly the head's messages.
+   */
+  Optional<Map.Entry<List<String>, List<String>>> generation(SessionKey key, TranscriptState s) {
+    String first = s.control().firstPart();
+    Position newest = s.positions().get(s.n());
+    if (first == null || newest == null || newest.lastPart() == null) {
       return Optional.empty();
     }
-    List<String> out = new ArrayList<>();
-    long expected = s.head().messageCount();
-    try {
-      new PartLines(key, partsOf(key, firstPart, null, atHead.lastPart()), expected)
-          .forEachRemaining(out::add);
-    } catch (ConflictException e) {
+    String folder = layout.partsFolder(key);
+    List<String> keys = new ArrayList<>();
+    for (S3Object o : store.objectsDirectlyUnder(folder, null)) {
+      String name = o.key().substring(folder.length());
+      if (o.size() > 0
+          && S3Layout.isPart(name)
+          && name.compareTo(first) >= 0
+          && name.compareTo(newest.lastPart()) <= 0) {
+        keys.add(o.key());
+      }
+    }
+    if (keys.size() != newest.parts()) {
       return Optional.empty();
     }
-    return out.size() == expected ? Optional.of(out) : Optional.empty();
+    List<String> lines = new ArrayList<>();
+    for (String k : keys) {
+      lines.addAll(partLines(key, k));
+    }
+    return lines.size() == s.head().messageCount()
+        ? Optional.of(Map.entry(lines, keys))
+        : Optional.empty();
   }
 
   private static boolean sameGeneration(TranscriptState s, StoredHead head) {
@@ -180,7 +202,11 @@ final class MessageReader implements AutoCloseable {
                     .map(in -> Marker.decode(in, true, markerKey))
                     .orElseThrow(() -> replaced(key));
             if (m.head() != null) {
-              state.positions().put(number, new Position(m.head().messageCount(), m.lastPart()));
+              state
+                  .positions()
+                  .put(
+                      number,
+                      new Position(m.head().messageCount(), m.lastPart(), m.generation().parts()));
               while (state.positions().size() > TranscriptState.MAX_POSITIONS) {
                 state.positions().pollFirstEntry();
               }

@@ -9,6 +9,7 @@ import io.sessionstore.spi.Json;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,6 +42,12 @@ final class S3Index {
    */
   static final int TAIL_LIMIT = 2;
 
+  /**
+   * How long after a look an append trusts the next number: far less than other writers need to add
+   * the {@value #SNAPSHOT_EVERY} entries after which a snapshot removes older ones.
+   */
+  static final Duration LOOK_AGAIN_AFTER = Duration.ofSeconds(2);
+
   /** A session's head and the number of the commit marker it comes from. */
   record Entry(StoredHead head, long marker) {}
 
@@ -57,6 +64,9 @@ final class S3Index {
 
   /** The newest snapshot or delta this process read or wrote. */
   private long checkpointSeq;
+
+  /** When this process last listed the index (an append soon after needs no listing). */
+  private long lookedAtNanos;
 
   private boolean loaded;
 
@@ -116,11 +126,13 @@ final class S3Index {
   }
 
   private synchronized void append(String record) {
-    if (!loaded) {
-      load();
+    // The next number is tried first when this process looked moments ago: a writer alone takes it
+    // in one request, and one that finds it taken reads what was added meanwhile. After a longer
+    // while other writers may have added so much that a snapshot removed the entries after ours,
+    // and a create-only PUT of a removed number would succeed unseen: look first.
+    if (!loaded || System.nanoTime() - lookedAtNanos > LOOK_AGAIN_AFTER.toNanos()) {
+      refresh();
     }
-    // The next number is tried first: a writer alone takes it in one request, and a writer that
-    // finds it taken reads what was added meanwhile.
     for (int attempt = 0; attempt < 1000; attempt++) {
       long next = seq + 1;
       if (store.putIfAbsent(layout.indexEntry(next), record.getBytes(StandardCharsets.UTF_8))) {
@@ -152,6 +164,7 @@ final class S3Index {
       load();
       return;
     }
+    lookedAtNanos = System.nanoTime();
     List<String> keys = store.numbered(layout.indexEntries(), layout.indexEntry(seq));
     if (!applyEntries(keys)) {
       // Entries we had not read were compacted away meanwhile: start again from the newest
@@ -174,6 +187,7 @@ final class S3Index {
     snapshotSeq = 0;
     checkpointSeq = 0;
     loaded = true;
+    lookedAtNanos = System.nanoTime();
     List<String> keys = store.numbered(layout.indexRoot(), null);
     long snap = newest(keys, layout.indexSnapshots());
     long delta = newest(keys, layout.indexDeltas());

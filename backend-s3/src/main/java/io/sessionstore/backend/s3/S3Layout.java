@@ -1,6 +1,7 @@
 package io.sessionstore.backend.s3;
 
 import io.sessionstore.api.SessionKey;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -134,6 +135,32 @@ final class S3Layout {
 
   String indexDeltas() {
     return root() + "index/delta/";
+  }
+
+  /** A transcript's parts named up to {@code last} (inclusive; none when it is null). */
+  List<String> partsUpTo(ObjectStore store, SessionKey key, String last) {
+    if (last == null) {
+      return List.of();
+    }
+    String folder = partsFolder(key);
+    return store.keysDirectlyUnder(folder).stream()
+        .filter(k -> isPart(k.substring(folder.length())))
+        .filter(k -> k.substring(folder.length()).compareTo(last) <= 0)
+        .toList();
+  }
+
+  /**
+   * The parts of a session and of every sub-transcript under it named with a time up to {@code
+   * millis}: what a delete that started then leaves, never a later life's parts.
+   */
+  List<String> partsNoLaterThan(ObjectStore store, SessionKey session, long millis) {
+    return store.keys(sessionFolder(session), null).stream()
+        .filter(
+            k -> {
+              String name = k.substring(k.lastIndexOf('/') + 1);
+              return isPart(name) && partTime(name) <= millis;
+            })
+        .toList();
   }
 
   /**

@@ -82,7 +82,9 @@ final class SdkAdoption {
     }
     Marker adopted =
         Marker.of("ADOPT", 0, 1, first, null, S3Layout.partTime(last), last, head, messages, 0);
-    adopted = adopted.with(new Marker.Generation(parts.size(), adopted.bytes(), 0));
+    // It carries the parts' messages too: a reader that finds parts it cannot account for (the SDK
+    // wrote one among ours) walks the markers, and reads an adopted commit from its marker.
+    adopted = adopted.inlined().with(new Marker.Generation(parts.size(), adopted.bytes(), 0, 0));
     if (store.putIfAbsent(layout.marker(key, 1), adopted.encode()) && !key.isSubpath()) {
       index.put(head, 1);
     }
@@ -172,16 +174,10 @@ final class SdkAdoption {
             head,
             messages,
             s.control().id());
-    if (firstPart == null) {
-      // A generation begun by markers of the first layout version is read marker by marker: this
-      // one carries the parts' messages, as those do.
-      adopted = adopted.inlined();
-    } else {
-      Marker.Generation g = s.control().generation();
-      adopted =
-          adopted.with(
-              new Marker.Generation(
-                  g.parts() + newer.size(), g.bytes() + adopted.bytes(), g.compactedBytes()));
+    // It carries the parts' messages too, for a reader that walks the markers (see adopt).
+    adopted = adopted.inlined();
+    if (firstPart != null) {
+      adopted = adopted.with(s.control().generation().plus(newer.size(), adopted.bytes()));
     }
     try {
       log.claim(key, s.n() + 1, adopted, s);

@@ -12,8 +12,11 @@ record TranscriptState(
     long n, Marker control, NavigableMap<Long, Position> positions, long seenAtNanos) {
   static final int MAX_POSITIONS = 256;
 
-  /** After a commit: the transcript's message count, and its latest part (null: none yet). */
-  record Position(long count, String lastPart) {}
+  /**
+   * After a commit: the transcript's message count, its latest part (null: none yet), and how many
+   * parts its generation has.
+   */
+  record Position(long count, String lastPart, long parts) {}
 
   StoredHead head() {
     return control.isDelete() ? null : control.head();
@@ -31,7 +34,10 @@ record TranscriptState(
       positions.putAll(previous.positions());
     }
     if (control.head() != null) {
-      positions.put(n, new Position(control.head().messageCount(), control.lastPart()));
+      positions.put(
+          n,
+          new Position(
+              control.head().messageCount(), control.lastPart(), control.generation().parts()));
     }
     // Enough to resume reads near the end; older positions are found by reading from the
     // generation's start.

@@ -185,6 +185,45 @@ class ClaudeSdkLayoutTest {
   }
 
   @Test
+  void anSdkPartNamedAmongOursIsNeitherReadAsOursNorRemovedByACompaction() throws Exception {
+    SessionKey key = SessionKey.of(PROJECT, "shared");
+    List<String> ours = new ArrayList<>();
+    // The default cache: the writer appends on the head it has, without listing the parts.
+    try (SessionStore writer =
+        SessionStore.builder()
+            .backend(
+                new S3Backend(
+                    S3Settings.of(BackendConfig.of(new S3BackendProvider(), config)),
+                    Clock.systemUTC()))
+            .build()) {
+      for (int i = 0; i < 2; i++) {
+        ours.add("{\"type\":\"user\",\"uuid\":\"ours-" + i + "\"}");
+        writer.appendMessages(key, List.of(Message.of(ours.get(i))));
+      }
+      Thread.sleep(5);
+      // An SDK agent's part, named after our latest part and before our next one.
+      sdkWrite(
+          PROJECT,
+          "shared",
+          List.of("{\"type\":\"user\",\"uuid\":\"sdk\"}"),
+          System.currentTimeMillis() - 2);
+      Thread.sleep(5);
+      for (int i = 2; i < 2 + Compaction.MIN_PARTS + 2; i++) {
+        ours.add("{\"type\":\"user\",\"uuid\":\"ours-" + i + "\"}");
+        writer.appendMessages(key, List.of(Message.of(ours.get(i))));
+      }
+    }
+    assertEquals(
+        ours,
+        store(Clock.systemUTC()).loadSession(key).orElseThrow().messages().stream()
+            .map(Message::json)
+            .toList());
+    assertTrue(
+        sdkRead(PROJECT, "shared").contains("{\"type\":\"user\",\"uuid\":\"sdk\"}"),
+        "the SDK's part is still there");
+  }
+
+  @Test
   void anAdoptionScanCutShortGoesOnFromTheLastProjectItFinished() {
     List<String> lines = Fixtures.lines(Fixtures.jsonLinesFiles().get(1));
     long start = Instant.parse("2026-03-01T10:00:00Z").toEpochMilli();
