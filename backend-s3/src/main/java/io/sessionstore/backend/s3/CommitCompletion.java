@@ -35,18 +35,30 @@ final class CommitCompletion {
   }
 
   /**
-   * Writes a commit's part, create-only, right after its marker: the commit holds once it is in.
+   * Writes the part of commit {@code n}, create-only, right after its marker: the commit holds once
+   * it is in. When the write fails, the writer settles the outcome itself rather than leave readers
+   * to wait for the commit timeout: it voids the part key (create-only) and drops the commit; when
+   * the void finds the part there after all, the commit holds.
    *
    * @throws ConflictException when a reader took this writer for dead and dropped the commit
-   * @throws BackendUnavailableException when the part cannot be written; a reader then drops the
-   *     commit
+   * @throws BackendUnavailableException when the part cannot be written; the commit is dropped (by
+   *     this writer, or by a reader when the endpoint stays out of reach)
    */
-  void writePart(SessionKey key, Marker marker) {
+  void writePart(SessionKey key, long n, Marker marker, TranscriptState previous) {
+    String partKey = layout.partsFolder(key) + marker.part();
     boolean written;
     try {
-      written = store.putIfAbsent(layout.partsFolder(key) + marker.part(), marker.partBody());
+      written = store.putIfAbsent(partKey, marker.partBody());
     } catch (RuntimeException e) {
       log.forget(key);
+      try {
+        if (!store.putIfAbsent(partKey, new byte[0])) {
+          return; // the part landed, its answer was lost: the commit holds
+        }
+        dropVoided(key, TranscriptState.after(previous, n, marker));
+      } catch (RuntimeException stillOut) {
+        e.addSuppressed(stillOut);
+      }
       throw e;
     }
     if (!written) {

@@ -101,7 +101,7 @@ final class Commits {
     }
     log.claim(key, n + 1, marker, s);
     if (part != null) {
-      completion.writePart(key, marker);
+      completion.writePart(key, n + 1, marker, s);
     }
     TranscriptState after = log.keep(key, TranscriptState.after(s, n + 1, marker));
     completion.afterCommit(

@@ -87,7 +87,7 @@ final class Compaction {
               newest.id());
       compact = compact.with(new Marker.Generation(1, compact.bytes(), compact.bytes(), s.n() + 1));
       log.claim(key, s.n() + 1, compact, s);
-      completion.writePart(key, compact);
+      completion.writePart(key, s.n() + 1, compact, s);
       log.keep(key, TranscriptState.after(s, s.n() + 1, compact));
       if (!key.isSubpath()) {
         index.put(s.head(), s.n() + 1);
