@@ -124,6 +124,12 @@ final class CommitCompletion {
         if (store.exists(partKey)) {
           return false;
         }
+        if (store.exists(layout.marker(key, s.n() + 1))) {
+          // Someone read this commit whole and went on (a later compaction, replace or delete may
+          // have removed its part since): read the newest marker again.
+          log.forget(key);
+          return true;
+        }
         sleep(pause);
         pause = Math.min(pause * 2, 1_000);
       }
