@@ -163,7 +163,21 @@ final class CommitCompletion {
     Marker before = null;
     if (n - 1 > voided.base()) {
       String previous = layout.marker(key, n - 1);
-      before = store.firstLine(previous).map(line -> Marker.control(line, previous)).orElse(null);
+      before =
+          store
+              .firstLine(previous)
+              .map(line -> Marker.control(line, previous))
+              .orElseThrow(
+                  () ->
+                      // Only a process of the first layout version removes markers of a live
+                      // transcript; ending its life here would lose it.
+                      new BackendUnavailableException(
+                          "Cannot drop commit marker "
+                              + n
+                              + " of "
+                              + key
+                              + ": the marker before it is missing; stop processes of an older "
+                              + "sessionstore using this bucket"));
     }
     LOG.warn(
         "Dropping commit marker {} of {}: its writer did not write its messages within {} s",
