@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sessionstore.spi.Commit;
-import io.sessionstore.spi.StorageBackend;
-import io.sessionstore.spi.StoredHead;
+import io.sessionstore.internal.MemoryBackend;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,14 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class RejectedInputTest {
   private final SessionStore store =
       SessionStore.builder()
-          .backend(new MapBackend())
+          .backend(new MemoryBackend())
           .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
           .clock(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC))
           .build();
@@ -237,68 +231,5 @@ class RejectedInputTest {
     assertEquals(1, r.rejected().size(), r.rejected().toString());
     assertTrue(
         r.rejected().get(0).reason().contains("decompression bomb"), r.rejected().get(0).reason());
-  }
-
-  /** Transcripts in a map, for the writes and reads around the refused ones. */
-  private static final class MapBackend implements StorageBackend {
-    private record Transcript(StoredHead head, List<String> messages) {}
-
-    private final Map<SessionKey, Transcript> transcripts = new HashMap<>();
-
-    @Override
-    public void start() {}
-
-    @Override
-    public Optional<StoredHead> head(SessionKey key) {
-      return Optional.ofNullable(transcripts.get(key)).map(Transcript::head);
-    }
-
-    @Override
-    public Stream<String> messages(StoredHead head, long from) {
-      return transcripts
-          .get(head.key())
-          .messages()
-          .subList((int) from, (int) head.messageCount())
-          .stream();
-    }
-
-    @Override
-    public void commit(Commit commit) {
-      SessionKey key = commit.head().key();
-      Transcript current = transcripts.get(key);
-      if (commit.expectedVersion() != (current == null ? 0 : current.head().version())) {
-        throw new ConflictException("Cannot write " + key + ": it changed");
-      }
-      List<String> messages = new ArrayList<>();
-      if (current != null && commit.kind() != Commit.Kind.REPLACE) {
-        messages.addAll(current.messages());
-      }
-      messages.addAll(commit.messages());
-      transcripts.put(key, new Transcript(commit.head(), messages));
-    }
-
-    @Override
-    public Stream<StoredHead> list(Scope scope) {
-      return transcripts.values().stream()
-          .map(Transcript::head)
-          .filter(h -> !h.key().isSubpath() && scope.includes(h.key().project()));
-    }
-
-    @Override
-    public List<String> subpaths(SessionKey session) {
-      return transcripts.keySet().stream()
-          .filter(k -> k.isSubpath() && k.main().equals(session.main()))
-          .map(SessionKey::subpath)
-          .sorted()
-          .toList();
-    }
-
-    @Override
-    public boolean delete(SessionKey key, long expectedVersion) {
-      throw new UnsupportedOperationException("not needed here");
-    }
-
-    @Override
-    public void close() {}
   }
 }

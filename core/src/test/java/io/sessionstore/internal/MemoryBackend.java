@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * Transcripts in a concurrent map: a backend that many threads may use at once, for the core's
  * tests. Tests override its methods to slow, count or break them.
  */
-class MemoryBackend implements StorageBackend {
+public class MemoryBackend implements StorageBackend {
   private record Transcript(StoredHead head, List<String> messages) {}
 
   private final Map<SessionKey, Transcript> transcripts = new ConcurrentHashMap<>();
