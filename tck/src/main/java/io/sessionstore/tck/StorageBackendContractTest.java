@@ -1177,6 +1177,29 @@ public abstract class StorageBackendContractTest {
   /** Listing gives sessions, never sub-transcripts, page by page. */
   @Nested
   public class Listing {
+    /**
+     * {@code StorageBackend.findSessions}, which a backend may answer without reading every head.
+     */
+    @Test
+    void aSessionIdIsFoundInEveryProjectThatHoldsItAndNowhereElse() {
+      store.appendMessages(SessionKey.of("p1", "shared-id"), users("a", 1));
+      store.appendMessages(SessionKey.of("p2", "shared-id"), users("b", 2));
+      store.appendMessages(
+          SessionKey.of("p2", "shared-id").withSubpath("subagents/x"), users("c", 1));
+      store.appendMessages(SessionKey.of("p3", "other-id").withSubpath("shared-id"), users("d", 1));
+      store.appendMessages(SessionKey.of("p3", "shared-id-2"), users("e", 1));
+      store.appendMessages(SessionKey.of("p4", "shared-id"), users("f", 1));
+      store.deleteSession(SessionKey.of("p4", "shared-id"));
+      List<SessionMetadata> found = store.findSessions("shared-id");
+      assertEquals(
+          List.of("p1/shared-id/1", "p2/shared-id/2"),
+          found.stream()
+              .map(m -> m.project() + "/" + m.sessionId() + "/" + m.messageCount())
+              .sorted()
+              .toList());
+      assertTrue(store.findSessions("absent-id").isEmpty());
+    }
+
     @Test
     void listingSessionsNeverListsSubpaths() {
       store.appendMessages(key("with-subs"), users("m", 1));
