@@ -14,10 +14,12 @@ import io.sessionstore.spi.Json;
 import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsBatchReads;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +29,24 @@ import java.util.stream.Stream;
 /**
  * Writes the archive format, version 1: a header line, then one line per session with its metadata,
  * its messages (each its exact stored text) and its sub-transcripts. An export reads the next
- * sessions while it writes one ({@link Pipeline}: a few at once, their text within a budget) and
- * writes each whole, in the order of the query.
+ * sessions while it writes one ({@link Pipeline}: a few at once, their text within a budget; in
+ * batches from a backend that {@link SupportsBatchReads reads many at once}) and writes each whole,
+ * in the order of the query.
  */
 public final class ArchiveWriter {
   static final String FORMAT = "sessionstore-archive";
   static final int VERSION = 1;
   private static final int PAGE = 1_000;
+
+  /** Sessions read together from a backend that reads many at once. */
+  static final int BATCH = 32;
+
+  /**
+   * Messages asked for in one read of a batch: the batch is read in parts of about this many, so
+   * that the text one read brings in stays around 10 MB for the usual message sizes before the
+   * pipeline's budget is consulted.
+   */
+  static final long MESSAGES_PER_READ = 5_000;
 
   private final SessionStore store;
   private final StorageBackend backend;
@@ -48,21 +61,22 @@ public final class ArchiveWriter {
     long sessions = 0;
     long messages = 0;
     try (JsonGenerator g = generator(out);
-        Pipeline<Snapshot> reads = new Pipeline<>("export")) {
+        Pipeline<List<Snapshot>> reads = new Pipeline<>("export")) {
       writeHeader(g);
       List<SessionKey> keys = keys(query);
-      Iterator<SessionKey> next = keys.iterator();
+      Iterator<List<SessionKey>> next = batches(keys).iterator();
       while (next.hasNext() || reads.pending() > 0) {
         if (next.hasNext() && reads.hasRoom()) {
-          SessionKey key = next.next();
-          reads.submit(key, 0, ticket -> snapshot(key, ticket));
+          List<SessionKey> batch = next.next();
+          reads.submit(batch.get(0), 0, ticket -> snapshots(batch, ticket));
           continue;
         }
-        Snapshot s = reads.take();
-        if (s != null) {
-          messages += writeLine(g, s.metadata(), s.main(), s.subs());
-          sessions++;
-          progress.progress(sessions, keys.size());
+        for (Snapshot s : reads.take()) {
+          if (s != null) {
+            messages += writeLine(g, s.metadata(), s.main(), s.subs());
+            sessions++;
+            progress.progress(sessions, keys.size());
+          }
         }
       }
       g.flush();
@@ -131,6 +145,79 @@ public final class ArchiveWriter {
           ticket.releaseHeld();
           return read(key, ticket);
         });
+  }
+
+  /**
+   * The sessions read together: in batches of {@link #BATCH} when the backend {@link
+   * SupportsBatchReads reads many at once}, else one by one.
+   */
+  private List<List<SessionKey>> batches(List<SessionKey> keys) {
+    int size = backend instanceof SupportsBatchReads ? BATCH : 1;
+    List<List<SessionKey>> batches = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i += size) {
+      batches.add(keys.subList(i, Math.min(keys.size(), i + size)));
+    }
+    return batches;
+  }
+
+  /**
+   * The batch's sessions, in its order, each read whole or null when it does not exist. A session
+   * the batched read saw change meanwhile is read again on its own.
+   */
+  private List<Snapshot> snapshots(List<SessionKey> batch, Pipeline.Ticket ticket) {
+    if (!(backend instanceof SupportsBatchReads batched)) {
+      return java.util.Collections.singletonList(snapshot(batch.get(0), ticket));
+    }
+    Map<SessionKey, List<StoredHead>> heads = new HashMap<>();
+    batched
+        .transcripts(batch)
+        .forEach(h -> heads.computeIfAbsent(h.key().main(), k -> new ArrayList<>()).add(h));
+    Map<SessionKey, List<String>> texts = new HashMap<>();
+    List<StoredHead> part = new ArrayList<>();
+    long partMessages = 0;
+    for (List<StoredHead> session : heads.values()) {
+      for (StoredHead h : session) {
+        if (partMessages + h.messageCount() > MESSAGES_PER_READ && !part.isEmpty()) {
+          readAll(batched, part, texts, ticket);
+          part.clear();
+          partMessages = 0;
+        }
+        part.add(h);
+        partMessages += h.messageCount();
+      }
+    }
+    readAll(batched, part, texts, ticket);
+    List<Snapshot> out = new ArrayList<>(batch.size());
+    for (SessionKey key : batch) {
+      List<StoredHead> session = heads.getOrDefault(key, List.of());
+      Optional<StoredHead> main = session.stream().filter(h -> !h.key().isSubpath()).findFirst();
+      if (main.isEmpty()) {
+        out.add(null);
+      } else if (session.stream().allMatch(h -> texts.containsKey(h.key()))) {
+        Map<String, List<String>> subs = new java.util.TreeMap<>();
+        session.stream()
+            .filter(h -> h.key().isSubpath())
+            .forEach(h -> subs.put(h.key().subpath(), texts.get(h.key())));
+        out.add(new Snapshot(main.get().metadata(), texts.get(key), subs));
+      } else {
+        // what it held of the batch stays held: only a single session's read may start over
+        out.add(Retry.onConflict(key, () -> read(key, ticket)));
+      }
+    }
+    return out;
+  }
+
+  private static void readAll(
+      SupportsBatchReads batched,
+      List<StoredHead> heads,
+      Map<SessionKey, List<String>> texts,
+      Pipeline.Ticket ticket) {
+    if (heads.isEmpty()) {
+      return;
+    }
+    Map<SessionKey, List<String>> read = batched.allMessages(heads);
+    ticket.hold(read.values().stream().flatMap(List::stream).mapToLong(String::length).sum());
+    texts.putAll(read);
   }
 
   /** A session as one read saw it. */

@@ -23,6 +23,7 @@ import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.Json;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsBatchReads;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -31,6 +32,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -197,6 +200,86 @@ class BulkOverlapTest {
       byte[] archive = export(store, (done, total) -> progress.add(done));
       assertArrayEquals(sequentialArchive(store), archive);
       assertEquals(range(1, 5 * K), progress);
+    }
+  }
+
+  /**
+   * A backend that reads many sessions at once, as one by one underneath, counting how it is read.
+   */
+  private static class BatchingBackend extends MemoryBackend implements SupportsBatchReads {
+    final AtomicInteger batchReads = new AtomicInteger();
+    final AtomicInteger singleReads = new AtomicInteger();
+
+    @Override
+    public Stream<String> messages(StoredHead head, long from) {
+      singleReads.incrementAndGet();
+      return super.messages(head, from);
+    }
+
+    @Override
+    public Stream<StoredHead> transcripts(Collection<SessionKey> sessions) {
+      List<StoredHead> heads = new ArrayList<>();
+      for (SessionKey s : sessions) {
+        head(s).ifPresent(heads::add);
+        subpaths(s).forEach(p -> head(s.withSubpath(p)).ifPresent(heads::add));
+      }
+      return heads.stream();
+    }
+
+    @Override
+    public Map<SessionKey, List<String>> allMessages(Collection<StoredHead> heads) {
+      batchReads.incrementAndGet();
+      Map<SessionKey, List<String>> out = new HashMap<>();
+      for (StoredHead h : heads) {
+        Optional<StoredHead> now = head(h.key());
+        if (now.isPresent() && now.get().generation() == h.generation()) {
+          try (Stream<String> m = super.messages(h, 0)) {
+            out.put(h.key(), m.toList());
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void fromABackendThatReadsManyAtOnceAnExportReadsInBatchesAndWritesTheSameArchive() {
+    BatchingBackend backend = new BatchingBackend();
+    try (SessionStore store = open(backend)) {
+      int sessions = 3 * ArchiveWriter.BATCH + 5;
+      fill(store, sessions);
+      byte[] expected = sequentialArchive(store);
+      backend.singleReads.set(0);
+
+      assertArrayEquals(expected, export(store, ProgressListener.NONE));
+      assertEquals(0, backend.singleReads.get(), "no transcript read on its own");
+      assertEquals(4, backend.batchReads.get(), "one read per batch of " + ArchiveWriter.BATCH);
+    }
+  }
+
+  @Test
+  void aSessionReplacedWhileItsBatchIsReadIsReadAgainOnItsOwn() {
+    AtomicInteger replaced = new AtomicInteger();
+    SessionStore[] storeRef = new SessionStore[1];
+    BatchingBackend backend =
+        new BatchingBackend() {
+          @Override
+          public Map<SessionKey, List<String>> allMessages(Collection<StoredHead> heads) {
+            if (replaced.getAndIncrement() == 0) {
+              storeRef[0].saveSession(key(id(7)), BulkOverlapTest.messages("new", 3));
+            }
+            return super.allMessages(heads);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      storeRef[0] = store;
+      fill(store, 10);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      store.exportSessions(everything(), out);
+
+      byte[] expected = sequentialArchive(store);
+      assertArrayEquals(expected, out.toByteArray(), "the session as replaced");
+      assertTrue(backend.singleReads.get() > 0, "read again on its own");
     }
   }
 

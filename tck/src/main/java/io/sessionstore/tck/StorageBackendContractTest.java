@@ -31,6 +31,7 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.SupportsBatchReads;
 import io.sessionstore.spi.SupportsHousekeeping;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -103,6 +104,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       staying usable;
  *   <li>{@link CleanupAndHousekeeping}: removal of old sessions, and {@link SupportsHousekeeping}
  *       when declared;
+ *   <li>{@link BatchReads}: {@link SupportsBatchReads}, when declared;
  *   <li>{@link AtomicCommits}: {@link SupportsAtomicCommits}, when declared.
  * </ul>
  *
@@ -1869,6 +1871,79 @@ public abstract class StorageBackendContractTest {
           texts(users("r2", 2)),
           texts(other.loadSession(key("replaced")).orElseThrow().messages()));
       assertTrue(other.loadSession(key("gone")).isEmpty());
+    }
+  }
+
+  /**
+   * A backend that declares {@link SupportsBatchReads} gives the same heads and messages in a batch
+   * as one by one, and never a generation it no longer stores.
+   */
+  @Nested
+  public class BatchReads {
+    private SupportsBatchReads batched() {
+      Assumptions.assumeTrue(
+          backend instanceof SupportsBatchReads, "the backend does not declare batch reads");
+      return (SupportsBatchReads) backend;
+    }
+
+    @Test
+    void transcriptsAreTheHeadsOfExactlyTheAskedSessionsWithTheirSubTranscripts() {
+      SupportsBatchReads batched = batched();
+      store.appendMessages(key("a"), users("a", 2));
+      store.appendMessages(key("a").withSubpath("subagents/x"), users("x", 1));
+      store.appendMessages(key("a").withSubpath("runs/1"), users("r", 3));
+      store.appendMessages(key("b"), users("b", 1));
+      store.appendMessages(key("not-asked"), users("n", 1));
+      store.appendMessages(SessionKey.of("elsewhere", "a"), users("e", 1));
+
+      List<StoredHead> heads =
+          batched.transcripts(List.of(key("a"), key("b"), key("never-written"))).toList();
+
+      List<SessionKey> expected =
+          List.of(
+              key("a"),
+              key("a").withSubpath("runs/1"),
+              key("a").withSubpath("subagents/x"),
+              key("b"));
+      assertEquals(
+          expected.stream().map(SessionKey::toString).sorted().toList(),
+          heads.stream().map(h -> h.key().toString()).sorted().toList());
+      for (StoredHead h : heads) {
+        assertEquals(backend.head(h.key()).orElseThrow(), h, "as read one by one");
+      }
+    }
+
+    @Test
+    void allMessagesAreEachHeadsMessagesInOrderByteForByte() {
+      SupportsBatchReads batched = batched();
+      List<Message> real = Fixtures.messages(Fixtures.transcriptWithSubagents());
+      store.appendMessages(key("real"), real);
+      store.appendMessages(key("two"), users("t", 1));
+      store.appendMessages(key("two"), users("u", 1));
+      store.appendMessages(key("real").withSubpath("subagents/x"), users("x", 2));
+
+      List<StoredHead> heads = batched.transcripts(List.of(key("real"), key("two"))).toList();
+      Map<SessionKey, List<String>> read = batched.allMessages(heads);
+
+      assertEquals(texts(real), read.get(key("real")));
+      assertEquals(texts(key("two")), read.get(key("two")));
+      assertEquals(texts(users("x", 2)), read.get(key("real").withSubpath("subagents/x")));
+      assertEquals(3, read.size());
+    }
+
+    @Test
+    void aHeadReadBeforeAnAppendGivesItsOwnCountAndAReplacedOneIsLeftOut() {
+      SupportsBatchReads batched = batched();
+      store.appendMessages(key("grows"), users("g", 2));
+      store.saveSession(key("replaced"), users("r1", 3));
+      List<StoredHead> heads = batched.transcripts(List.of(key("grows"), key("replaced"))).toList();
+
+      store.appendMessages(key("grows"), users("more", 2));
+      store.saveSession(key("replaced"), users("r2", 3));
+      Map<SessionKey, List<String>> read = batched.allMessages(heads);
+
+      assertEquals(texts(users("g", 2)), read.get(key("grows")), "the head's messages only");
+      assertFalse(read.containsKey(key("replaced")), "a generation no longer stored");
     }
   }
 

@@ -33,19 +33,25 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsBatchReads;
 import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsRequestCounts;
 import io.sessionstore.spi.SupportsSearch;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -71,7 +77,11 @@ import org.slf4j.LoggerFactory;
  * behind are never seen; the next writer at those numbers clears them.
  */
 public final class MongoBackend
-    implements StorageBackend, SupportsSearch, SupportsHousekeeping, SupportsRequestCounts {
+    implements StorageBackend,
+        SupportsSearch,
+        SupportsHousekeeping,
+        SupportsRequestCounts,
+        SupportsBatchReads {
   private static final Logger LOG = LoggerFactory.getLogger(MongoBackend.class);
 
   /** Under MongoDB's 16 MB document limit with room for the other fields. */
@@ -602,6 +612,62 @@ public final class MongoBackend
     return StreamSupport.stream(
             Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED), false)
         .onClose(cursor::close);
+  }
+
+  /** One query on the heads collection, by session id, for the whole batch. */
+  @Override
+  public Stream<StoredHead> transcripts(Collection<SessionKey> sessions) {
+    Set<SessionKey> wanted = new HashSet<>(sessions);
+    List<String> ids = sessions.stream().map(SessionKey::sessionId).distinct().toList();
+    try {
+      List<StoredHead> out = new ArrayList<>();
+      for (Document d : heads.find(Filters.in("session", ids))) {
+        if (wanted.contains(SessionKey.of(d.getString("project"), d.getString("session")))) {
+          listed(d).ifPresent(out::add);
+        }
+      }
+      return out.stream();
+    } catch (MongoException e) {
+      throw unavailable("read " + sessions.size() + " sessions", e);
+    }
+  }
+
+  /**
+   * One query on the messages collection for the whole batch, by transcript; what it finds of other
+   * generations or past a head's count (a writer's leftovers) is passed over.
+   */
+  @Override
+  public Map<SessionKey, List<String>> allMessages(Collection<StoredHead> wantedHeads) {
+    Map<String, StoredHead> byId = new HashMap<>();
+    wantedHeads.forEach(h -> byId.put(id(h.key()), h));
+    Map<String, TreeMap<Long, StringBuilder>> found = new HashMap<>();
+    try {
+      for (Document d :
+          messages
+              .find(Filters.in("k", byId.keySet()))
+              .sort(Sorts.ascending("k", "g", "s", "c"))
+              .batchSize(1000)) {
+        StoredHead h = byId.get(d.getString("k"));
+        long seq = number(d, "s");
+        if (number(d, "g") != h.generation() || seq >= h.messageCount()) {
+          continue;
+        }
+        found
+            .computeIfAbsent(d.getString("k"), k -> new TreeMap<>())
+            .computeIfAbsent(seq, k -> new StringBuilder())
+            .append(d.getString("t"));
+      }
+    } catch (MongoException e) {
+      throw unavailable("read the messages of " + wantedHeads.size() + " transcripts", e);
+    }
+    Map<SessionKey, List<String>> out = new HashMap<>();
+    for (StoredHead h : wantedHeads) {
+      TreeMap<Long, StringBuilder> seqs = found.getOrDefault(id(h.key()), new TreeMap<>());
+      if (seqs.size() == h.messageCount()) {
+        out.put(h.key(), seqs.values().stream().map(StringBuilder::toString).toList());
+      }
+    }
+    return out;
   }
 
   // ---- listing, search, delete

@@ -12,6 +12,7 @@ import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.SupportsRequestCounts;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class MongoRequestBudgetTest {
   private static final int LONG_SESSION = 5_000;
+
+  /** The sessions an export reads together from a backend that reads many at once. */
+  private static final int EXPORT_BATCH = 32;
 
   @ParameterizedTest(name = "{0} sessions")
   @ValueSource(ints = {200, 1_000})
@@ -84,6 +88,21 @@ class MongoRequestBudgetTest {
                         .messages()
                         .size()));
     assertEquals(2L, load.get("find"), load.toString());
+
+    // an export reads its sessions in batches: a query for their heads and one for their messages
+    int exported = sessions / 5;
+    Map<String, Long> export =
+        fresh(
+            config,
+            s ->
+                assertEquals(
+                    exported,
+                    s.exportSessions(
+                            SearchQuery.in(Scope.project("p-1")).build(),
+                            OutputStream.nullOutputStream())
+                        .sessions()));
+    long batches = (exported + EXPORT_BATCH - 1) / EXPORT_BATCH;
+    assertEquals(1 + 2 * batches, export.get("find"), export.toString());
   }
 
   private static long total(Map<String, Long> counts) {
