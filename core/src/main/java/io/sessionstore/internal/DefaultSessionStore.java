@@ -725,7 +725,7 @@ public final class DefaultSessionStore implements SessionStore {
   // -----------------------------------
 
   /** One transcript's change by an import, decided before anything is written. */
-  record ImportChange(Commit commit, StoredHead before, Instant updatedAt) {}
+  record ImportChange(Commit commit, Instant updatedAt) {}
 
   /**
    * The change that creates a transcript, or replaces one, with the archive's messages, user fields
@@ -751,7 +751,6 @@ public final class DefaultSessionStore implements SessionStore {
     StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
     return new ImportChange(
         new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head),
-        current,
         archived.updatedAt());
   }
 
@@ -789,15 +788,16 @@ public final class DefaultSessionStore implements SessionStore {
             o.version(),
             texts(tail),
             head),
-        current,
         updated);
   }
 
   /**
-   * Applies an import's changes of one session's transcripts, the main transcript's (if any) first.
-   * Where the backend can, they are one commit together with the session head's listing of the
-   * sub-transcripts, so a crash leaves the session as it was or as the archive has it; elsewhere
-   * they are applied one by one.
+   * Applies an import's changes of one session's transcripts. A change of sub-transcripts goes with
+   * one commit of the session's head that lists them all and counts their runs' cost. Where the
+   * backend can, they are one commit together, so a crash leaves the session as it was or as the
+   * archive has it; elsewhere the sub-transcripts are committed first and the session's head last,
+   * so that the head never lists what is not stored yet, and a crash between them is repaired by
+   * the next import (it finds the sub-transcripts unchanged and the head behind).
    *
    * @throws ConflictException when another writer changed one of them meanwhile
    */
@@ -809,26 +809,28 @@ public final class DefaultSessionStore implements SessionStore {
     withLock(
         mainKey,
         () -> {
-          List<StoredHead> written = new ArrayList<>();
-          if (backend instanceof SupportsAtomicCommits atomic && changes.size() > 1) {
-            List<Commit> commits = new ArrayList<>();
-            changes.forEach(c -> commits.add(c.commit()));
-            Optional<Commit> session = sessionHeadOf(mainKey, changes);
-            if (session.isPresent()) {
-              commits.removeIf(c -> c.head().key().equals(mainKey));
-              commits.add(0, session.get());
-            }
-            atomic.commitAll(commits);
-            commits.forEach(c -> written.add(c.head()));
-          } else {
-            for (ImportChange c : changes) {
-              commitTranscript(c.commit(), c.before(), c.updatedAt());
-              written.add(c.commit().head());
+          List<Commit> subs = new ArrayList<>();
+          Optional<Commit> session = Optional.empty();
+          for (ImportChange c : changes) {
+            if (c.commit().head().key().isSubpath()) {
+              subs.add(c.commit());
+            } else {
+              session = Optional.of(c.commit());
             }
           }
-          for (StoredHead head : written) {
-            cache.written(head);
-            dedup.forget(head.key());
+          if (!subs.isEmpty()) {
+            session = sessionHeadOf(mainKey, changes);
+          }
+          List<Commit> commits = new ArrayList<>(subs);
+          session.ifPresent(commits::add);
+          if (backend instanceof SupportsAtomicCommits atomic && commits.size() > 1) {
+            atomic.commitAll(commits);
+          } else {
+            commits.forEach(backend::commit);
+          }
+          for (Commit c : commits) {
+            cache.written(c.head());
+            dedup.forget(c.head().key());
           }
           return null;
         });

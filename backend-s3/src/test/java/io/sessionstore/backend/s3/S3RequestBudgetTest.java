@@ -67,6 +67,38 @@ class S3RequestBudgetTest {
   }
 
   @Test
+  void anImportedSessionWithSubTranscriptsCostsAFewRequestsPerTranscript() {
+    Map<String, String> config = S3TestServer.freshStorage();
+    fresh(config, s -> {});
+    String archive =
+        "{\"format\":\"sessionstore-archive\",\"version\":1}\n"
+            + "{\"project\":\"p\",\"sessionId\":\"imported\",\"createdAt\":\"2026-01-01T00:00:00Z\","
+            + "\"updatedAt\":\"2026-01-02T00:00:00Z\",\"messages\":[{\"type\":\"user\",\"n\":0}],"
+            + "\"subpaths\":{\"subagents/a\":[{\"type\":\"user\",\"n\":1}],"
+            + "\"subagents/b\":[{\"type\":\"user\",\"n\":2}]}}\n";
+    Map<String, Long> imported =
+        fresh(
+            config,
+            s ->
+                assertEquals(
+                    1,
+                    s.importSessions(
+                            new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
+                            ImportOptions.DEFAULTS)
+                        .created()));
+    // Start-up, then per transcript its head read and commit (marker, part), the sub-transcripts'
+    // discovery once, the session's index entry once after them, the index checkpoint at close:
+    // 26 to 27 requests; 43 when the session's head followed each sub-transcript's commit.
+    assertTrue(total(imported) <= 30, imported.toString());
+    assertTrue(imported.get("PUT") <= 12, imported.toString());
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+      SessionMetadata m = store.getMetadata(SessionKey.of("p", "imported")).orElseThrow();
+      assertEquals(List.of("subagents/a", "subagents/b"), m.subpaths());
+    }
+  }
+
+  @Test
   void aSessionOfFiveHundredCommitsLoadsColdInAFewGetsOnceCompacted() {
     Map<String, String> config = S3TestServer.freshStorage();
     SessionKey key = SessionKey.of("p", "long");
