@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
-import java.util.zip.GZIPOutputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,7 +49,7 @@ final class ExportCommand implements Callable<Integer> {
                 flush();
               }
             };
-        try (OutputStream o = compress ? new GZIPOutputStream(target) : target) {
+        try (OutputStream o = compress ? new BackgroundGzip(target) : target) {
           r = root.store().exportSessions(filters.query(root).build(), o, progress);
         }
       } else {
@@ -82,7 +81,7 @@ final class ExportCommand implements Callable<Integer> {
   private static OutputStream open(Path file, boolean compress) {
     try {
       OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
-      return compress ? new GZIPOutputStream(o, 64 * 1024) : o;
+      return compress ? new BackgroundGzip(o) : o;
     } catch (IOException e) {
       throw new BackendUnavailableException(
           "Cannot write the archive: " + io.sessionstore.spi.IoErrors.describe(e), e);
