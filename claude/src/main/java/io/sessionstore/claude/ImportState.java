@@ -89,6 +89,10 @@ final class ImportState {
     FileState {
       rejected = List.copyOf(rejected);
     }
+
+    FileState withHead(Head head) {
+      return new FileState(stat, mark, messages, pending, rejected, head, derived);
+    }
   }
 
   /**

@@ -389,18 +389,19 @@ final class TranscriptImporter {
     }
     SessionMetadata metadata = metadata(key, derived, earlier, before);
     List<Message> mainTail = mainStep.read() == null ? List.of() : mainStep.read().lines;
+    // Every stored sub-transcript is named, grown or not, as a whole read plans every one of them
+    // (their times follow the session's); a new one is created.
     Map<String, TranscriptTail> subTails = new TreeMap<>();
     for (Step s : steps) {
-      if (s == mainStep || s.read() == null) {
+      if (s == mainStep) {
         continue;
       }
       Head head = s.was() == null ? null : s.was().head();
+      List<Message> tail = s.read() == null ? List.of() : s.read().lines;
       if (head != null) {
-        subTails.put(
-            s.file().subpath(),
-            new TranscriptTail(head.version(), head.messages(), s.read().lines));
-      } else if (!s.read().lines.isEmpty()) {
-        subTails.put(s.file().subpath(), TranscriptTail.create(s.read().lines));
+        subTails.put(s.file().subpath(), new TranscriptTail(head.version(), head.messages(), tail));
+      } else if (!tail.isEmpty()) {
+        subTails.put(s.file().subpath(), TranscriptTail.create(tail));
       }
     }
     ImportResult r;
@@ -467,11 +468,10 @@ final class TranscriptImporter {
     Map<String, FileState> subs = new TreeMap<>();
     for (Step s : steps) {
       if (s == mainStep) {
-        mainState = s.read() == null ? s.was() : fileState(s, Head.of(m.get()), derived);
-        continue;
-      }
-      if (s.read() == null) {
-        subs.put(s.file().subpath(), s.was());
+        mainState =
+            s.read() == null
+                ? s.was().withHead(Head.of(m.get()))
+                : fileState(s, Head.of(m.get()), derived);
         continue;
       }
       Head head = s.was() == null ? null : s.was().head();
@@ -482,7 +482,8 @@ final class TranscriptImporter {
         }
         head = Head.of(sub.get());
       }
-      subs.put(s.file().subpath(), fileState(s, head, null));
+      subs.put(
+          s.file().subpath(), s.read() == null ? s.was().withHead(head) : fileState(s, head, null));
     }
     next.put(key, new SessionState(Head.of(m.get()), mainState, subs));
   }

@@ -143,6 +143,26 @@ class IncrementalImportTest {
         r.rejected());
   }
 
+  /** The versions of every stored transcript of the tree. */
+  private Map<SessionKey, Long> versions() throws IOException {
+    Map<SessionKey, Long> out = new TreeMap<>(Comparator.comparing(SessionKey::toString));
+    for (SessionKey k : transcripts().keySet()) {
+      store.getMetadata(k).ifPresent(m -> out.put(k, m.version()));
+    }
+    return out;
+  }
+
+  /**
+   * What an import that remembers stored is what a whole read stores: a whole read after it finds
+   * nothing to change, in any transcript's metadata either.
+   */
+  private void assertAWholeReadChangesNothing() throws IOException {
+    Map<SessionKey, Long> before = versions();
+    TranscriptImportResult r = importWhole(store);
+    assertEquals(0, r.linesStored());
+    assertEquals(before, versions());
+  }
+
   /** The metadata an import derives, as a whole read into a new store derives it. */
   private void assertSameMetadataAsAWholeImport(SessionKey key) {
     try (SessionStore fresh = open("fresh-" + System.nanoTime())) {
@@ -159,6 +179,10 @@ class IncrementalImportTest {
       assertEquals(want.subpaths(), got.subpaths());
       for (String sub : want.subpaths()) {
         assertEquals(stored(fresh, key.withSubpath(sub)), stored(store, key.withSubpath(sub)), sub);
+        SessionMetadata wantSub = fresh.getMetadata(key.withSubpath(sub)).orElseThrow();
+        SessionMetadata gotSub = store.getMetadata(key.withSubpath(sub)).orElseThrow();
+        assertEquals(wantSub.createdAt(), gotSub.createdAt(), sub);
+        assertEquals(wantSub.updatedAt(), gotSub.updatedAt(), sub);
       }
     }
   }
@@ -218,6 +242,7 @@ class IncrementalImportTest {
     assertEquals("later", m.attributes().get("gitBranch"));
     assertSameMetadataAsAWholeImport(t.getKey());
     assertEquals(0, importAgain().filesRead());
+    assertAWholeReadChangesNothing();
   }
 
   @Test
@@ -241,6 +266,7 @@ class IncrementalImportTest {
     assertTrue(store.listSubpaths(sub.main()).contains("subagents/agent-new"));
     assertSameMetadataAsAWholeImport(sub.main());
     assertEquals(0, importAgain().filesRead());
+    assertAWholeReadChangesNothing();
   }
 
   @Test
@@ -322,6 +348,7 @@ class IncrementalImportTest {
         done.bytesRead());
     expected.add(unfinished + rest.strip());
     assertEquals(expected, stored(store, t.getKey()));
+    assertAWholeReadChangesNothing();
   }
 
   @Test
@@ -435,6 +462,7 @@ class IncrementalImportTest {
     assertEquals(1, r.filesRead());
     assertEquals(1, r.linesStored());
     assertEquals("my own words", store.getMetadata(t.getKey()).orElseThrow().summary());
+    assertAWholeReadChangesNothing();
   }
 
   @Test
@@ -458,8 +486,9 @@ class IncrementalImportTest {
     assertEquals(
         List.of(2L, (long) withBad.size() + 1),
         grown.rejected().stream().map(TranscriptImportResult.Rejection::line).toList());
-    assertEquals(report(importWhole(store)), report(grown));
     assertEquals(good, stored(store, t.getKey()));
+    assertAWholeReadChangesNothing();
+    assertEquals(report(importWhole(store)), report(grown));
   }
 
   @Test
