@@ -49,6 +49,7 @@ public final class Bench {
         try (FileTarget file = new FileTarget(root)) {
           new StoreSuite(file, sizes, corpus, out).run();
           new FloorSuite(file, sizes, corpus, out).run();
+          new ClaudeImportSuite(file, sizes, root.resolve("claude"), out).run();
         }
         new NaiveSuite(root.resolve("naive"), sizes, corpus, out).run();
         try (SpringAiPeers.Peer jdbc =

@@ -24,6 +24,7 @@ final class Workloads {
   static final String FRESH_SEARCH = "fresh-search-tag";
   static final String FRESH_INFO = "fresh-info";
   static final String FRESH_LOAD = "fresh-load";
+  static final String IMPORT_CLAUDE_AGAIN = "import-claude-again";
 
   static final String SESSIONSTORE = "sessionstore";
   static final String FLOOR = "floor";
@@ -53,7 +54,11 @@ final class Workloads {
           FRESH_LIST,
           FRESH_SEARCH,
           FRESH_INFO,
-          FRESH_LOAD);
+          FRESH_LOAD,
+          IMPORT_CLAUDE_AGAIN);
+
+  /** What runs on the embedded file backend only (the case its issue is about). */
+  static final List<String> FILE_ONLY = List.of(IMPORT_CLAUDE_AGAIN);
 
   /**
    * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per
@@ -68,6 +73,9 @@ final class Workloads {
    */
   static final List<String> WITH_FLOOR =
       List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD, LOAD_WARM, RECORDING);
+
+  /** What the floor has an equivalent of on the file backend only: one {@code stat} per file. */
+  static final List<String> FILE_FLOOR = List.of(IMPORT_CLAUDE_AGAIN);
 
   /**
    * What the naive design runs: writes, a cold load, and search and listing by reading every file.

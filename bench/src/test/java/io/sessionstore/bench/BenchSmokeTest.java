@@ -29,9 +29,12 @@ class BenchSmokeTest {
 
     Set<String> expected = new HashSet<>();
     for (String backend : List.of("file", "s3", "mongo")) {
-      ALL.forEach(w -> expected.add(key(w, backend, SESSIONSTORE)));
+      ALL.stream()
+          .filter(w -> backend.equals("file") || !FILE_ONLY.contains(w))
+          .forEach(w -> expected.add(key(w, backend, SESSIONSTORE)));
       WITH_FLOOR.forEach(w -> expected.add(key(w, backend, FLOOR)));
     }
+    FILE_FLOOR.forEach(w -> expected.add(key(w, "file", FLOOR)));
     NAIVE_WORKLOADS.forEach(w -> expected.add(key(w, "file", NAIVE)));
     PEER_WORKLOADS.forEach(w -> expected.add(key(w, "file", SPRING_AI_JDBC)));
     PEER_WORKLOADS.forEach(w -> expected.add(key(w, "mongo", SPRING_AI_MONGO)));

@@ -9,7 +9,10 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.BackendRegistry;
+import io.sessionstore.spi.ConfigKey;
 import io.sessionstore.spi.IoErrors;
+import io.sessionstore.spi.StorageBackendProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -42,9 +45,17 @@ import java.util.stream.Stream;
 public final class ClaudeCode {
   private static final int FOLDER_LENGTH = 200;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClaudeCode.class);
+
   private final SessionStore store;
   private final List<String> command;
   private final Path configDir;
+
+  /** Where imports remember what they stored, or null. */
+  private final Path importStateDir;
+
+  /** Tells the store apart from others imported into from this account, for the import state. */
+  private final String storeName;
 
   /**
    * @param command the Claude Code command and any arguments that come before the ones a resume
@@ -59,6 +70,34 @@ public final class ClaudeCode {
     this.store = store;
     this.command = List.copyOf(command);
     this.configDir = configDir.toAbsolutePath().normalize();
+    this.importStateDir = null;
+    this.storeName = null;
+  }
+
+  private ClaudeCode(ClaudeCode c, Path importStateDir, String storeName) {
+    this.store = c.store;
+    this.command = c.command;
+    this.configDir = c.configDir;
+    this.importStateDir = importStateDir;
+    this.storeName = storeName;
+  }
+
+  /**
+   * This integration with imports that remember, in a file under {@code stateDir}, what they stored
+   * of each transcript file, so that importing the same folder again reads only what was added
+   * since (the README's "import-claude"). What they remember is checked against the store and the
+   * files on every use, and anything that does not match is read whole; a missing or damaged file
+   * costs a whole import, nothing more. Without this (and with {@code stateDir} null), every import
+   * reads every file.
+   *
+   * @param storeName tells this store apart from the others imported into from this account (their
+   *     imports remember separately); it is never shown
+   */
+  public ClaudeCode withImportState(Path stateDir, String storeName) {
+    return new ClaudeCode(
+        this,
+        stateDir == null ? null : stateDir.toAbsolutePath().normalize(),
+        java.util.Objects.requireNonNull(storeName, "storeName is null"));
   }
 
   /**
@@ -74,7 +113,52 @@ public final class ClaudeCode {
             .filter(s -> !s.isBlank())
             .map(ClaudeCode::expandHome)
             .orElseGet(ClaudeCode::defaultConfigDir);
-    return new ClaudeCode(store, cmd.isEmpty() ? List.of() : Arrays.asList(cmd.split("\\s+")), dir);
+    ClaudeCode claude =
+        new ClaudeCode(store, cmd.isEmpty() ? List.of() : Arrays.asList(cmd.split("\\s+")), dir);
+    String state = config.get(ClaudeConfig.IMPORT_STATE).map(String::strip).orElse("");
+    if (state.equals(ClaudeConfig.OFF)) {
+      return claude;
+    }
+    return claude.withImportState(
+        state.isEmpty() ? defaultStateDir() : expandHome(state), storeName(config));
+  }
+
+  /** {@code $XDG_STATE_HOME/sessionstore}, else {@code ~/.local/state/sessionstore}. */
+  static Path defaultStateDir() {
+    String env = System.getenv("XDG_STATE_HOME");
+    Path base =
+        env != null && !env.isBlank() && Path.of(env).isAbsolute()
+            ? Path.of(env)
+            : home().resolve(".local").resolve("state");
+    return base.resolve("sessionstore");
+  }
+
+  /**
+   * The store a configuration opens, as far as the import state needs to tell stores apart: the
+   * backend's name and its settings (defaults included, a leading {@code ~} expanded), secrets left
+   * out.
+   */
+  static String storeName(SessionStoreConfig config) {
+    String backend = config.get(BackendRegistry.BACKEND_KEY).orElse("file");
+    StringBuilder name = new StringBuilder("backend=").append(backend);
+    Optional<StorageBackendProvider> provider = BackendRegistry.discover().find(backend);
+    if (provider.isPresent()) {
+      List<ConfigKey> keys = new ArrayList<>(provider.get().configKeys());
+      keys.sort(java.util.Comparator.comparing(ConfigKey::name));
+      for (ConfigKey k : keys) {
+        if (k.secret()) {
+          continue;
+        }
+        String v = config.get("sessionstore." + backend + "." + k.name()).orElse(k.defaultValue());
+        if (v != null) {
+          name.append('\n')
+              .append(k.name())
+              .append('=')
+              .append(v.equals("~") || v.startsWith("~/") ? expandHome(v).toString() : v);
+        }
+      }
+    }
+    return name.toString();
   }
 
   /** {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}, as Claude Code itself decides. */
@@ -156,7 +240,46 @@ public final class ClaudeCode {
    * @throws io.sessionstore.api.InvalidInputException when the folder does not exist
    */
   public TranscriptImportResult importTranscripts(Path projectsDir, ProgressListener progress) {
-    return new TranscriptImporter(store).importProjects(projectsDir, progress).result();
+    Path stateFile = null;
+    String identity = null;
+    if (importStateDir != null && Files.isDirectory(projectsDir)) {
+      identity = "store " + storeName + "\nsource " + realPath(projectsDir);
+      stateFile =
+          importStateDir
+              .resolve("import-claude")
+              .resolve(
+                  TranscriptFile.hash(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 32)
+                      + ".state");
+    }
+    ImportState previous =
+        stateFile == null ? ImportState.EMPTY : ImportState.load(stateFile, identity);
+    TranscriptImporter importer = new TranscriptImporter(store, previous);
+    boolean complete = false;
+    try {
+      importer.importProjects(projectsDir, progress);
+      complete = true;
+    } finally {
+      if (stateFile != null) {
+        ImportState now = importer.state(complete);
+        if (!now.equals(previous)) {
+          saveState(stateFile, now.toBytes(identity));
+        }
+      }
+    }
+    return importer.result();
+  }
+
+  /**
+   * Writes the import state; a failure only costs the next import a whole read, so it is logged.
+   */
+  private static void saveState(Path file, byte[] bytes) {
+    try {
+      writeFile(file, bytes, false);
+    } catch (BackendUnavailableException e) {
+      LOG.warn(
+          "Cannot remember what this import stored ({}): the next import reads every transcript",
+          e.getMessage());
+    }
   }
 
   /**
@@ -469,6 +592,15 @@ public final class ClaudeCode {
 
   /** Writes beside the target and renames, so Claude Code never reads half a transcript. */
   private static void writeFile(Path file, byte[] bytes) {
+    writeFile(file, bytes, true);
+  }
+
+  /**
+   * Writes beside the target and renames, with mode {@code 0600} (folders it creates {@code 0700}).
+   *
+   * @param force whether to force the bytes to disk before the rename
+   */
+  private static void writeFile(Path file, byte[] bytes, boolean force) {
     Path tmp = null;
     try {
       boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
@@ -488,8 +620,13 @@ public final class ClaudeCode {
         tmp = Files.createTempFile(file.getParent(), ".sessionstore-", ".tmp");
       }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(bytes));
-        ch.force(true);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        if (force) {
+          ch.force(true);
+        }
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

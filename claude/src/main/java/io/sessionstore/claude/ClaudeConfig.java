@@ -9,7 +9,8 @@ import java.util.List;
  * README's "Configuration"), declared here and nowhere else. The core finds this class with {@link
  * java.util.ServiceLoader}, so it checks these keys (an unknown {@code sessionstore.claude.*} key
  * is an error) and reads their environment variables ({@code SESSIONSTORE_CLAUDE_COMMAND}, {@code
- * SESSIONSTORE_CLAUDE_CONFIG_DIR}) as it does its own. Immutable.
+ * SESSIONSTORE_CLAUDE_CONFIG_DIR}, {@code SESSIONSTORE_CLAUDE_IMPORT_STATE}) as it does its own.
+ * Immutable.
  */
 public final class ClaudeConfig implements ConfigNamespace {
   /** The namespace, reserved for this module. */
@@ -23,6 +24,16 @@ public final class ClaudeConfig implements ConfigNamespace {
    */
   public static final String CONFIG_DIR = "sessionstore.claude.config-dir";
 
+  /**
+   * Where {@code import-claude} remembers what it stored of each transcript file, so that importing
+   * again reads only what changed; default {@code $XDG_STATE_HOME/sessionstore}, else {@code
+   * ~/.local/state/sessionstore}. {@value #OFF}: remember nothing, read every file every time.
+   */
+  public static final String IMPORT_STATE = "sessionstore.claude.import-state";
+
+  /** The value of {@link #IMPORT_STATE} that turns the remembering off. */
+  public static final String OFF = "off";
+
   /** The value of {@link #COMMAND} when none is configured. */
   public static final String DEFAULT_COMMAND = "claude";
 
@@ -34,7 +45,12 @@ public final class ClaudeConfig implements ConfigNamespace {
           ConfigKey.of(
               CONFIG_DIR.substring(PREFIX.length()),
               null,
-              "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"));
+              "Claude Code's configuration folder ($CLAUDE_CONFIG_DIR, else ~/.claude)"),
+          ConfigKey.of(
+              IMPORT_STATE.substring(PREFIX.length()),
+              null,
+              "where import-claude remembers what it stored of each transcript"
+                  + " ($XDG_STATE_HOME/sessionstore, else ~/.local/state/sessionstore; off: nowhere)"));
 
   /** For {@link java.util.ServiceLoader}. */
   public ClaudeConfig() {}

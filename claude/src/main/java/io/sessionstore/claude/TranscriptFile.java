@@ -6,60 +6,164 @@ import io.sessionstore.api.Message;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
  * One transcript file as Claude Code writes it: JSON Lines that only ever grow. The complete lines
  * are checked one by one and kept as their exact text; a last line without its newline is still
  * being written and is left out.
+ *
+ * <p>A read also says where it stopped ({@link #mark()}: the end of the last complete line, where
+ * that line starts and a hash of its bytes), so that a later read of the grown file can take up
+ * there ({@link #readFrom}) after checking that the line is still what it was.
  */
 final class TranscriptFile {
+  /**
+   * The most of the last line a mark keeps a hash of: its end, newline included. A long line (a
+   * tool's output) is not read again whole to check it.
+   */
+  static final int CHECKED = 4096;
+
+  /**
+   * Where a read of a file stopped, and what the file held just before.
+   *
+   * @param lastStart where the last complete line starts
+   * @param end where it ends (after its newline): where the read stopped
+   * @param lines the complete lines up to {@code end}, blank and rejected ones included
+   * @param lastHash the {@link #hash} of the last complete line's last {@link #CHECKED} bytes
+   */
+  record Mark(long lastStart, long end, long lines, String lastHash) {
+    /** A read that found no complete line. */
+    static final Mark START = new Mark(0, 0, 0, hash(new byte[0]));
+
+    /** Where the bytes the hash covers start. */
+    long checkedStart() {
+      return Math.max(lastStart, end - CHECKED);
+    }
+  }
+
   final Path path;
+
+  /** The valid lines read (by {@link #readFrom}: the new ones only). */
   final List<Message> lines;
+
+  /** The lines read that are not JSON objects; nothing of them is stored. */
   final List<TranscriptImportResult.Rejection> rejected;
+
+  /** Whether the file ends with a line still being written. */
   final boolean pending;
+
+  /** The bytes the file held as it was read. */
+  final long size;
+
+  /** Where the read stopped: after the last complete line. */
+  final Mark mark;
+
+  /** Bytes read from the file. */
+  final long bytesRead;
 
   private TranscriptFile(
       Path path,
       List<Message> lines,
       List<TranscriptImportResult.Rejection> rejected,
-      boolean pending) {
+      boolean pending,
+      long size,
+      Mark mark,
+      long bytesRead) {
     this.path = path;
     this.lines = lines;
     this.rejected = rejected;
     this.pending = pending;
+    this.size = size;
+    this.mark = mark;
+    this.bytesRead = bytesRead;
   }
 
   /**
+   * The whole file.
+   *
    * @throws IOException when the file cannot be read
    */
   static TranscriptFile read(Path path) throws IOException {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      return read(path, ch, Mark.START, 0);
+    }
+  }
+
+  /**
+   * The lines a file gained after {@code mark}, or null when the file no longer holds, right before
+   * the mark, the line it held there (it was shortened or rewritten: read it whole).
+   *
+   * @throws IOException when the file cannot be read
+   */
+  static TranscriptFile readFrom(Path path, Mark mark) throws IOException {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      if (ch.size() < mark.end()) {
+        return null;
+      }
+      if (!hash(ch, mark.checkedStart(), mark.end()).equals(mark.lastHash())) {
+        return null;
+      }
+      return read(path, ch, mark, mark.end() - mark.checkedStart());
+    }
+  }
+
+  private static TranscriptFile read(Path path, FileChannel ch, Mark from, long bytesBefore)
+      throws IOException {
     List<Message> lines = new ArrayList<>();
     List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
-    try (InputStream in = Files.newInputStream(path)) {
-      Utf8Lines reader = new Utf8Lines(in);
+    ch.position(from.end());
+    InputStream in = Channels.newInputStream(ch);
+    Utf8Lines reader = Utf8Lines.continuing(in, from.lines());
+    // Where the last complete line starts and ends, counted from the start of the file.
+    long lastStart = from.lastStart();
+    long end = from.end();
+    long numbered = from.lines();
+    // The last complete line as read, when it was valid UTF-8 (else null).
+    String lastLine = null;
+    boolean pending = false;
+    try {
       while (true) {
+        long before = from.end() + reader.position();
         String line;
         try {
           line = reader.next();
         } catch (InvalidInputException notUtf8) {
           if (!reader.lastHadNewline()) {
             // a character cut in two by a write still going on
-            return new TranscriptFile(path, lines, rejected, true);
+            pending = true;
+            break;
           }
           rejected.add(
               new TranscriptImportResult.Rejection(path, reader.number(), notUtf8.getMessage()));
+          lastStart = before;
+          end = from.end() + reader.position();
+          numbered = reader.number();
+          lastLine = null;
           continue;
         }
         if (line == null) {
-          return new TranscriptFile(path, lines, rejected, false);
+          break;
         }
         if (!reader.lastHadNewline()) {
-          return new TranscriptFile(path, lines, rejected, !line.isBlank());
+          pending = !line.isBlank();
+          break;
         }
+        lastStart = before;
+        end = from.end() + reader.position();
+        numbered = reader.number();
+        lastLine = line;
         if (!line.isBlank()) {
           try {
             lines.add(Message.parse(line));
@@ -71,6 +175,58 @@ final class TranscriptFile {
       }
     } catch (BackendUnavailableException e) {
       throw new IOException(e.getMessage(), e.getCause());
+    }
+    long size = from.end() + reader.position();
+    long bytesRead = bytesBefore + reader.position();
+    String lastHash = from.lastHash();
+    if (end != from.end()) {
+      // A valid line is its UTF-8 bytes and a newline unless it had a '\r' or a byte-order mark,
+      // which make it longer than that: then its bytes are read again.
+      long checked = new Mark(lastStart, end, numbered, null).checkedStart();
+      byte[] bytes = lastLine == null ? null : (lastLine + "\n").getBytes(StandardCharsets.UTF_8);
+      if (bytes != null && bytes.length == end - lastStart) {
+        lastHash = hash(Arrays.copyOfRange(bytes, (int) (checked - lastStart), bytes.length));
+      } else {
+        lastHash = hash(ch, checked, end);
+        bytesRead += end - checked;
+      }
+    }
+    return new TranscriptFile(
+        path,
+        lines,
+        rejected,
+        pending,
+        size,
+        new Mark(lastStart, end, numbered, lastHash),
+        bytesRead);
+  }
+
+  /** The hash of the bytes from {@code start} to {@code end}. */
+  private static String hash(FileChannel ch, long start, long end) throws IOException {
+    MessageDigest digest = sha256();
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(1, end - start)));
+    for (long at = start; at < end; ) {
+      buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+      int n = ch.read(buf, at);
+      if (n < 0) {
+        throw new IOException("it ended while being read");
+      }
+      digest.update(buf.flip());
+      at += n;
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** The hash a mark keeps of a line's bytes (its terminator included): SHA-256, hex. */
+  static String hash(byte[] bytes) {
+    return HexFormat.of().formatHex(sha256().digest(bytes));
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
   }
 }

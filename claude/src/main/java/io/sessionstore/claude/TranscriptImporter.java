@@ -1,37 +1,67 @@
 package io.sessionstore.claude;
 
+import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
+import io.sessionstore.api.Page;
 import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.TranscriptTail;
+import io.sessionstore.claude.ImportState.FileState;
+import io.sessionstore.claude.ImportState.Head;
+import io.sessionstore.claude.ImportState.Rejected;
+import io.sessionstore.claude.ImportState.SessionState;
+import io.sessionstore.claude.ImportState.Stat;
 import io.sessionstore.spi.IoErrors;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * Imports Claude Code transcripts (the README's "Claude Code"). Each session goes in through {@link
  * SessionStore#importSession}, so the archive import's merge rules apply: a new session is created,
  * a stored one whose lines start the file's gets the new lines appended as they are, and one that
- * does not is reported as diverged and left alone. Not thread-safe: one import per instance.
+ * does not is reported as diverged and left alone.
+ *
+ * <p>With the {@link ImportState} of an earlier import, a session whose files have not changed
+ * since, and whose stored transcripts are still at the versions that import left them at, is not
+ * read at all; one whose files grew has only the new bytes read, after a check that the line before
+ * them is still the one that import read last, and they go in through {@link
+ * SessionStore#importSessionTail}. Anything else (no state, a file shortened or rewritten, a
+ * session another writer changed) is read whole, as without state. Not thread-safe: one import per
+ * instance.
  */
 final class TranscriptImporter {
   static final String SUBAGENTS = "subagents";
 
+  private static final ImportOptions OPTIONS =
+      new ImportOptions(false, true, ProgressListener.NONE);
+
   private final SessionStore store;
+  private final ImportState previous;
+  private final Map<SessionKey, SessionState> next = new HashMap<>();
+  private final Map<String, Map<String, SessionMetadata>> listed = new HashMap<>();
   private long files;
+  private long filesRead;
+  private long bytesRead;
   private long created;
   private long extended;
   private long unchanged;
@@ -42,7 +72,15 @@ final class TranscriptImporter {
   private final List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
 
   TranscriptImporter(SessionStore store) {
+    this(store, ImportState.EMPTY);
+  }
+
+  /**
+   * @param previous what an earlier import of the same folder into the same store remembered
+   */
+  TranscriptImporter(SessionStore store, ImportState previous) {
     this.store = store;
+    this.previous = previous;
   }
 
   /**
@@ -73,16 +111,8 @@ final class TranscriptImporter {
     }
     long done = 0;
     for (Path folder : folders) {
-      TreeSet<String> ids = new TreeSet<>();
-      for (Path p : children(folder)) {
-        String name = p.getFileName().toString();
-        if (isTranscript(p)) {
-          ids.add(name.substring(0, name.length() - ".jsonl".length()));
-        } else if (Files.isDirectory(p.resolve(SUBAGENTS))) {
-          ids.add(name);
-        }
-      }
-      for (String id : ids) {
+      for (Map.Entry<String, Listed> s : sessionsIn(folder).entrySet()) {
+        String id = s.getKey();
         SessionKey key;
         try {
           key = SessionKey.of(folder.getFileName().toString(), id);
@@ -92,86 +122,561 @@ final class TranscriptImporter {
                   folder.resolve(id + ".jsonl"), 0, e.getMessage()));
           continue;
         }
-        importSession(key, folder.resolve(id + ".jsonl"), folder.resolve(id).resolve(SUBAGENTS));
+        importSession(
+            key,
+            folder.resolve(id + ".jsonl"),
+            s.getValue().transcript(),
+            s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null);
       }
       progress.progress(++done, folders.size());
     }
     return this;
   }
 
-  /** One session: its transcript file and its sub-agents' files, either of which may be absent. */
-  TranscriptImporter importSession(SessionKey key, Path transcript, Path subagentsDir) {
-    TranscriptFile main = Files.isRegularFile(transcript) ? read(transcript) : null;
-    if (main != null && main.lines.isEmpty()) {
-      // Nothing valid in it (yet): no session is made of an empty file.
-      main = null;
-    }
-    Map<String, TranscriptFile> subs = new TreeMap<>();
-    if (Files.isDirectory(subagentsDir)) {
-      try (Stream<Path> walk = Files.walk(subagentsDir)) {
-        for (Path p : walk.filter(TranscriptImporter::isTranscript).sorted().toList()) {
-          String relative =
-              subagentsDir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-          String subpath =
-              SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length());
-          try {
-            key.withSubpath(subpath);
-          } catch (InvalidInputException e) {
-            files++;
-            rejected.add(new TranscriptImportResult.Rejection(p, 0, e.getMessage()));
-            continue;
-          }
-          TranscriptFile sub = read(p);
-          if (sub != null && !sub.lines.isEmpty()) {
-            subs.put(subpath, sub);
-          }
+  /**
+   * A session found in a project's folder: its transcript's attributes (null when it has none) and
+   * whether it has a sub-agents' folder.
+   */
+  private record Listed(BasicFileAttributes transcript, boolean subagents) {}
+
+  /**
+   * The sessions in a project's folder, by id: one {@code stat} per entry (and one more per folder,
+   * for its sub-agents' folder).
+   */
+  private static TreeMap<String, Listed> sessionsIn(Path folder) {
+    TreeMap<String, Listed> out = new TreeMap<>();
+    for (Path p : children(folder)) {
+      String name = p.getFileName().toString();
+      BasicFileAttributes a = attributes(p);
+      if (a == null) {
+        continue;
+      }
+      if (a.isRegularFile() && name.endsWith(".jsonl")) {
+        out.merge(
+            name.substring(0, name.length() - ".jsonl".length()),
+            new Listed(a, false),
+            (was, now) -> new Listed(now.transcript(), was.subagents()));
+      } else if (a.isDirectory()) {
+        BasicFileAttributes sub = attributes(p.resolve(SUBAGENTS));
+        if (sub != null && sub.isDirectory()) {
+          out.merge(name, new Listed(null, true), (was, now) -> new Listed(was.transcript(), true));
         }
-      } catch (IOException e) {
-        rejected.add(
-            new TranscriptImportResult.Rejection(
-                subagentsDir, 0, "cannot be read: " + IoErrors.describe(e)));
       }
     }
-    if (main == null && subs.isEmpty()) {
-      return this;
+    return out;
+  }
+
+  /**
+   * A transcript file of a session, with what a {@code stat} said of it; or, with {@code invalid}
+   * set, a sub-agent's file whose name is not a valid subpath (rejected, never read).
+   */
+  private record Found(Path path, String subpath, Stat stat, String invalid) {
+    Found(Path path, String subpath, Stat stat) {
+      this(path, subpath, stat, null);
     }
-    long lines =
-        (main == null ? 0 : main.lines.size())
-            + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
+  }
+
+  /** One session: its transcript file and its sub-agents' files, either of which may be absent. */
+  TranscriptImporter importSession(SessionKey key, Path transcript, Path subagentsDir) {
+    BasicFileAttributes dir = attributes(subagentsDir);
+    return importSession(
+        key,
+        transcript,
+        attributes(transcript),
+        dir != null && dir.isDirectory() ? subagentsDir : null);
+  }
+
+  /**
+   * One session.
+   *
+   * @param attributes the transcript file's, or null when there is none
+   * @param subagentsDir the sub-agents' folder, or null when there is none
+   */
+  private TranscriptImporter importSession(
+      SessionKey key, Path transcript, BasicFileAttributes attributes, Path subagentsDir) {
+    Found main = null;
+    if (attributes != null && attributes.isRegularFile()) {
+      main = new Found(transcript, null, Stat.of(attributes));
+    }
+    List<Found> subFiles = new ArrayList<>();
+    boolean complete = subagentsDir == null || subagents(key, subagentsDir, subFiles);
+    SessionState was = complete ? previous.get(key) : null;
+    if (was == null || !incremental(key, was, main, subFiles)) {
+      full(key, transcript, main, subFiles, complete);
+    }
+    return this;
+  }
+
+  /**
+   * The sub-agents' transcript files, each with a {@code stat}, in name order (a file whose name is
+   * not a valid subpath marked so).
+   *
+   * @return false when the folder could not be read whole (that is reported; what was found is
+   *     imported)
+   */
+  private boolean subagents(SessionKey key, Path subagentsDir, List<Found> out) {
+    TreeMap<Path, BasicFileAttributes> found = new TreeMap<>();
+    boolean complete = true;
+    try {
+      Files.walkFileTree(
+          subagentsDir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+              BasicFileAttributes target = attrs.isSymbolicLink() ? attributes(p) : attrs;
+              if (target != null
+                  && target.isRegularFile()
+                  && p.getFileName().toString().endsWith(".jsonl")) {
+                found.put(p, target);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+              throw e;
+            }
+          });
+    } catch (IOException e) {
+      rejected.add(
+          new TranscriptImportResult.Rejection(
+              subagentsDir, 0, "cannot be read: " + IoErrors.describe(e)));
+      complete = false;
+    }
+    for (Map.Entry<Path, BasicFileAttributes> f : found.entrySet()) {
+      Path p = f.getKey();
+      String relative =
+          subagentsDir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+      String subpath =
+          SUBAGENTS + "/" + relative.substring(0, relative.length() - ".jsonl".length());
+      try {
+        key.withSubpath(subpath);
+        out.add(new Found(p, subpath, Stat.of(f.getValue())));
+      } catch (InvalidInputException e) {
+        out.add(new Found(p, null, null, e.getMessage()));
+      }
+    }
+    return complete;
+  }
+
+  /** Counts and reports a sub-agent's file whose name is not a valid subpath (never read). */
+  private void invalid(Found f) {
+    files++;
+    rejected.add(new TranscriptImportResult.Rejection(f.path(), 0, f.invalid()));
+  }
+
+  // ---- with the state of an earlier import
+  // ------------------------------------------------------------------
+
+  /**
+   * One file of a session imported with the state: what the state says of it (null: a file it does
+   * not know) and what was read of it now (null: not read, unchanged).
+   */
+  private record Step(Found file, FileState was, TranscriptFile read) {
+    /** The file's valid lines: those read before and those read now. */
+    long messages() {
+      return (was == null ? 0 : was.messages()) + (read == null ? 0 : read.lines.size());
+    }
+
+    boolean pending() {
+      return read != null ? read.pending : was.pending();
+    }
+
+    /** The file's rejected lines: those the state remembers, and those read now. */
+    List<TranscriptImportResult.Rejection> rejections() {
+      List<TranscriptImportResult.Rejection> out = new ArrayList<>();
+      if (was != null) {
+        for (Rejected r : was.rejected()) {
+          out.add(new TranscriptImportResult.Rejection(file.path(), r.line(), r.reason()));
+        }
+      }
+      if (read != null) {
+        out.addAll(read.rejected);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Imports the session with what the state says of it, when the state still holds: every file it
+   * knows is there, and every stored transcript is at the version the state gives (the session's
+   * own from one listing of its project). Files whose {@code stat} is what the state says are not
+   * read; the others are read from where the last read stopped, once the line before that is found
+   * unchanged, and only their new lines go to the store, conditional on those versions.
+   *
+   * @return false when the state does not hold (nothing was stored, nothing counted; the caller
+   *     reads every file)
+   */
+  private boolean incremental(SessionKey key, SessionState was, Found main, List<Found> subFiles) {
+    if (main == null && was.main() != null) {
+      return false;
+    }
+    List<Found> valid = subFiles.stream().filter(f -> f.invalid() == null).toList();
+    if (!valid.stream().map(Found::subpath).toList().containsAll(was.subs().keySet())) {
+      return false;
+    }
+    SessionMetadata before = listed(key);
+    if (!was.head().matches(before)) {
+      return false;
+    }
+    List<Step> steps = new ArrayList<>();
+    if (main != null) {
+      steps.add(new Step(main, was.main(), null));
+    }
+    for (Found f : valid) {
+      FileState fs = was.subs().get(f.subpath());
+      // The sub-transcript must be as the state has it (absent when its file gave nothing yet).
+      Optional<SessionMetadata> sub = store.getMetadata(key.withSubpath(f.subpath()));
+      Head head = fs == null ? null : fs.head();
+      if (head == null ? sub.isPresent() : !head.matches(sub.orElse(null))) {
+        return false;
+      }
+      steps.add(new Step(f, fs, null));
+    }
+    boolean changed = false;
+    for (int i = 0; i < steps.size(); i++) {
+      Step s = steps.get(i);
+      if (s.was() != null && s.was().stat().equals(s.file().stat())) {
+        continue;
+      }
+      TranscriptFile read;
+      filesRead++;
+      try {
+        read =
+            s.was() == null
+                ? TranscriptFile.read(s.file().path())
+                : TranscriptFile.readFrom(s.file().path(), s.was().mark());
+      } catch (IOException e) {
+        return false;
+      }
+      if (read == null) {
+        // Shortened or rewritten since: read whole.
+        return false;
+      }
+      bytesRead += read.bytesRead;
+      steps.set(i, new Step(s.file(), s.was(), read));
+      changed = true;
+    }
+    Step mainStep = main == null ? null : steps.get(0);
+    if (!changed) {
+      count(steps, subFiles);
+      unchanged++;
+      skipped += steps.stream().mapToLong(Step::messages).sum();
+      next.put(key, was);
+      return true;
+    }
+    // The metadata as a read of every line would derive it: the remembered metadata of the stored
+    // lines plus the new lines.
+    TranscriptMetadata earlier;
+    TranscriptMetadata derived;
+    if (mainStep == null) {
+      earlier = null;
+      derived = null;
+    } else if (mainStep.was() == null) {
+      earlier = TranscriptMetadata.EMPTY;
+      derived = TranscriptMetadata.of(mainStep.read().lines);
+    } else {
+      earlier = mainStep.was().derived();
+      derived =
+          earlier == null || mainStep.read() == null
+              ? earlier
+              : earlier.plus(mainStep.read().lines);
+    }
+    if (derived == null || derived.first() == null) {
+      // Without timestamps in the transcript the times come from the sub-agents' lines or the
+      // files' times: read whole.
+      return false;
+    }
+    SessionMetadata metadata = metadata(key, derived, earlier, before);
+    List<Message> mainTail = mainStep.read() == null ? List.of() : mainStep.read().lines;
+    // Every stored sub-transcript is named, grown or not, as a whole read plans every one of them
+    // (their times follow the session's); a new one is created.
+    Map<String, TranscriptTail> subTails = new TreeMap<>();
+    for (Step s : steps) {
+      if (s == mainStep) {
+        continue;
+      }
+      Head head = s.was() == null ? null : s.was().head();
+      List<Message> tail = s.read() == null ? List.of() : s.read().lines;
+      if (head != null) {
+        subTails.put(s.file().subpath(), new TranscriptTail(head.version(), head.messages(), tail));
+      } else if (!tail.isEmpty()) {
+        subTails.put(s.file().subpath(), TranscriptTail.create(tail));
+      }
+    }
+    ImportResult r;
+    try {
+      r =
+          store.importSessionTail(
+              metadata,
+              new TranscriptTail(was.head().version(), was.head().messages(), mainTail),
+              subTails,
+              OPTIONS);
+    } catch (ConflictException | InvalidInputException changedMeanwhile) {
+      return false;
+    }
+    count(steps, subFiles);
+    created += r.created();
+    extended += r.extended();
+    unchanged += r.unchanged();
+    stored += r.messages();
+    skipped += steps.stream().mapToLong(Step::messages).sum() - r.messages();
+    remember(key, steps, mainStep, subTails.keySet(), derived);
+    return true;
+  }
+
+  /**
+   * Counts the files of a session imported with the state and reports their rejections, in the
+   * order a whole read reports them.
+   */
+  private void count(List<Step> steps, List<Found> subFiles) {
+    Map<Path, Step> byPath = new HashMap<>();
+    steps.forEach(s -> byPath.put(s.file().path(), s));
+    List<Found> order = new ArrayList<>();
+    if (!steps.isEmpty() && steps.get(0).file().subpath() == null) {
+      order.add(steps.get(0).file());
+    }
+    order.addAll(subFiles);
+    for (Found f : order) {
+      if (f.invalid() != null) {
+        invalid(f);
+        continue;
+      }
+      Step s = byPath.get(f.path());
+      files++;
+      rejected.addAll(s.rejections());
+      pending += s.pending() ? 1 : 0;
+    }
+  }
+
+  /**
+   * Remembers a session imported with the state, with the heads the store now has: those of the
+   * transcripts written are read again, and must hold what was written (else another writer came in
+   * between, and the session is left for a whole read next time).
+   */
+  private void remember(
+      SessionKey key,
+      List<Step> steps,
+      Step mainStep,
+      java.util.Set<String> written,
+      TranscriptMetadata derived) {
+    Optional<SessionMetadata> m = store.getMetadata(key);
+    if (m.isEmpty() || m.get().messageCount() != mainStep.messages()) {
+      return;
+    }
+    FileState mainState = null;
+    Map<String, FileState> subs = new TreeMap<>();
+    for (Step s : steps) {
+      if (s == mainStep) {
+        mainState =
+            s.read() == null
+                ? s.was().withHead(Head.of(m.get()))
+                : fileState(s, Head.of(m.get()), derived);
+        continue;
+      }
+      Head head = s.was() == null ? null : s.was().head();
+      if (written.contains(s.file().subpath())) {
+        Optional<SessionMetadata> sub = store.getMetadata(key.withSubpath(s.file().subpath()));
+        if (sub.isEmpty() || sub.get().messageCount() != s.messages()) {
+          return;
+        }
+        head = Head.of(sub.get());
+      }
+      subs.put(
+          s.file().subpath(), s.read() == null ? s.was().withHead(head) : fileState(s, head, null));
+    }
+    next.put(key, new SessionState(Head.of(m.get()), mainState, subs));
+  }
+
+  /** The state of a file read now, from where the state said the last read stopped. */
+  private static FileState fileState(Step s, Head head, TranscriptMetadata derived) {
+    List<Rejected> rejections = new ArrayList<>();
+    for (TranscriptImportResult.Rejection r : s.rejections()) {
+      rejections.add(new Rejected(r.line(), r.reason()));
+    }
+    return new FileState(
+        readStat(s.file().stat(), s.read()),
+        s.read().mark,
+        s.messages(),
+        s.read().pending,
+        rejections,
+        head,
+        derived);
+  }
+
+  /**
+   * The stat to remember of a file that was read: as taken before the read, with the size the read
+   * found (a file that grew while being read was read to its new end).
+   */
+  private static Stat readStat(Stat before, TranscriptFile read) {
+    return new Stat(read.size, before.modified(), before.fileKey());
+  }
+
+  /**
+   * The session's head as a listing of its project gives it: one listing per project, not one read
+   * per session.
+   */
+  private SessionMetadata listed(SessionKey key) {
+    Map<String, SessionMetadata> heads =
+        listed.computeIfAbsent(
+            key.project(),
+            project -> {
+              Map<String, SessionMetadata> out = new HashMap<>();
+              String cursor = null;
+              do {
+                Page<SessionMetadata> page =
+                    store.search(
+                        SearchQuery.in(Scope.project(project))
+                            .limit(SearchQuery.MAX_LIMIT)
+                            .cursor(cursor)
+                            .build());
+                page.items().forEach(m -> out.put(m.sessionId(), m));
+                cursor = page.nextCursor();
+              } while (cursor != null);
+              return out;
+            });
+    return heads.get(key.sessionId());
+  }
+
+  // ---- reading every file
+  // -----------------------------------------------------------------------------------
+
+  /**
+   * Imports a session by reading all of its files, and remembers what it stored.
+   *
+   * @param complete whether {@code subFiles} are all of the sub-agents' files
+   */
+  private void full(
+      SessionKey key, Path transcript, Found mainFile, List<Found> subFiles, boolean complete) {
+    TranscriptFile main = mainFile == null ? null : read(mainFile.path());
+    boolean unreadable = !complete || (mainFile != null && main == null);
+    Map<String, TranscriptFile> read = new LinkedHashMap<>();
+    Map<String, TranscriptFile> subs = new TreeMap<>();
+    for (Found f : subFiles) {
+      if (f.invalid() != null) {
+        invalid(f);
+        continue;
+      }
+      TranscriptFile sub = read(f.path());
+      if (sub == null) {
+        unreadable = true;
+        continue;
+      }
+      read.put(f.subpath(), sub);
+      if (!sub.lines.isEmpty()) {
+        subs.put(f.subpath(), sub);
+      }
+    }
+    List<Message> mainLines = main == null ? List.of() : main.lines;
+    if (mainLines.isEmpty() && subs.isEmpty()) {
+      // Nothing valid in it (yet): no session is made of an empty file.
+      return;
+    }
+    long lines = mainLines.size() + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
     Map<String, List<Message>> subpaths = new TreeMap<>();
     subs.forEach((name, f) -> subpaths.put(name, f.lines));
-    ImportResult r =
-        store.importSession(
-            metadata(key, main, subs),
-            main == null ? List.of() : main.lines,
-            subpaths,
-            new ImportOptions(false, true, ProgressListener.NONE));
+    TranscriptMetadata derived = TranscriptMetadata.of(mainLines);
+    SessionMetadata metadata =
+        metadata(key, mainLines.isEmpty() ? null : main, derived, subs, store.getMetadata(key));
+    ImportResult r = store.importSession(metadata, mainLines, subpaths, OPTIONS);
     if (!r.rejected().isEmpty()) {
       rejected.add(
           new TranscriptImportResult.Rejection(transcript, 0, r.rejected().get(0).reason()));
-      return this;
+      return;
     }
     if (!r.diverged().isEmpty()) {
       diverged.add(key);
-      return this;
+      return;
     }
     created += r.created();
     extended += r.extended();
     unchanged += r.unchanged();
     stored += r.messages();
     skipped += lines - r.messages();
-    return this;
+    if (!unreadable) {
+      rememberFull(key, mainFile, main, derived, subFiles, read);
+    }
+  }
+
+  /**
+   * Remembers a session that was read whole, when the store holds exactly its files' valid lines
+   * (and not more, from elsewhere).
+   */
+  private void rememberFull(
+      SessionKey key,
+      Found mainFile,
+      TranscriptFile main,
+      TranscriptMetadata derived,
+      List<Found> subFiles,
+      Map<String, TranscriptFile> read) {
+    Optional<SessionMetadata> m = store.getMetadata(key);
+    long mainMessages = main == null ? 0 : main.lines.size();
+    if (m.isEmpty() || m.get().messageCount() != mainMessages) {
+      return;
+    }
+    FileState mainState =
+        main == null ? null : fileState(mainFile, main, Head.of(m.get()), derived);
+    Map<String, FileState> subs = new TreeMap<>();
+    for (Found f : subFiles) {
+      if (f.invalid() != null) {
+        continue;
+      }
+      TranscriptFile sub = read.get(f.subpath());
+      Head head = null;
+      if (!sub.lines.isEmpty()) {
+        Optional<SessionMetadata> s = store.getMetadata(key.withSubpath(f.subpath()));
+        if (s.isEmpty() || s.get().messageCount() != sub.lines.size()) {
+          return;
+        }
+        head = Head.of(s.get());
+      }
+      subs.put(f.subpath(), fileState(f, sub, head, null));
+    }
+    next.put(key, new SessionState(Head.of(m.get()), mainState, subs));
+  }
+
+  private static FileState fileState(
+      Found file, TranscriptFile read, Head head, TranscriptMetadata derived) {
+    List<Rejected> rejections = new ArrayList<>();
+    for (TranscriptImportResult.Rejection r : read.rejected) {
+      rejections.add(new Rejected(r.line(), r.reason()));
+    }
+    return new FileState(
+        readStat(file.stat(), read),
+        read.mark,
+        read.lines.size(),
+        read.pending,
+        rejections,
+        head,
+        derived);
   }
 
   TranscriptImportResult result() {
     return new TranscriptImportResult(
-        files, created, extended, unchanged, diverged, stored, skipped, pending, rejected);
+        files, filesRead, bytesRead, created, extended, unchanged, diverged, stored, skipped,
+        pending, rejected);
+  }
+
+  /**
+   * What this import found, for the next one: the sessions it imported or found unchanged; with
+   * {@code complete} false (the import stopped early), also what the earlier state said of the
+   * sessions it did not reach.
+   */
+  ImportState state(boolean complete) {
+    Map<SessionKey, SessionState> out = new HashMap<>();
+    if (!complete) {
+      out.putAll(previous.sessions());
+    }
+    out.putAll(next);
+    return new ImportState(out);
   }
 
   private TranscriptFile read(Path file) {
     files++;
+    filesRead++;
     try {
       TranscriptFile f = TranscriptFile.read(file);
+      bytesRead += f.bytesRead;
       rejected.addAll(f.rejected);
       pending += f.pending ? 1 : 0;
       return f;
@@ -187,26 +692,16 @@ final class TranscriptImporter {
    * before, what an earlier import derived is refreshed, and what someone changed since is kept: a
    * stored value that differs from what the stored lines give was set by a person.
    */
-  private SessionMetadata metadata(
-      SessionKey key, TranscriptFile main, Map<String, TranscriptFile> subs) {
+  private static SessionMetadata metadata(
+      SessionKey key,
+      TranscriptFile main,
+      TranscriptMetadata derived,
+      Map<String, TranscriptFile> subs,
+      Optional<SessionMetadata> before) {
     List<Message> lines = main == null ? List.of() : main.lines;
-    TranscriptMetadata derived = TranscriptMetadata.of(lines);
-    String summary = derived.summary();
-    Map<String, String> attributes = new TreeMap<>(derived.attributes());
-    Optional<SessionMetadata> before = store.getMetadata(key);
+    TranscriptMetadata earlier = null;
     if (before.isPresent() && before.get().messageCount() <= lines.size()) {
-      SessionMetadata stored = before.get();
-      TranscriptMetadata earlier =
-          TranscriptMetadata.of(lines.subList(0, (int) stored.messageCount()));
-      if (stored.summary() != null && !stored.summary().equals(earlier.summary())) {
-        summary = stored.summary();
-      }
-      for (Map.Entry<String, String> a : stored.attributes().entrySet()) {
-        if (attributes.containsKey(a.getKey())
-            && !a.getValue().equals(earlier.attributes().get(a.getKey()))) {
-          attributes.put(a.getKey(), a.getValue());
-        }
-      }
+      earlier = TranscriptMetadata.of(lines.subList(0, (int) before.get().messageCount()));
     }
     Instant first = derived.first();
     Instant last = derived.last();
@@ -222,8 +717,36 @@ final class TranscriptImporter {
       last = modified(main, subs);
       first = last;
     }
-    return SessionMetadata.of(key, first)
-        .withUpdatedAt(last)
+    TranscriptMetadata times =
+        new TranscriptMetadata(
+            first, last, derived.summaryLine(), derived.prompt(), derived.attributes());
+    return metadata(key, times, earlier, before.orElse(null));
+  }
+
+  /**
+   * The metadata of a session whose lines give {@code derived}, where the stored lines gave {@code
+   * earlier} (null: unknown, the stored values are not taken) and the store has {@code before}.
+   */
+  private static SessionMetadata metadata(
+      SessionKey key,
+      TranscriptMetadata derived,
+      TranscriptMetadata earlier,
+      SessionMetadata before) {
+    String summary = derived.summary();
+    Map<String, String> attributes = new TreeMap<>(derived.attributes());
+    if (before != null && earlier != null) {
+      if (before.summary() != null && !before.summary().equals(earlier.summary())) {
+        summary = before.summary();
+      }
+      for (Map.Entry<String, String> a : before.attributes().entrySet()) {
+        if (attributes.containsKey(a.getKey())
+            && !a.getValue().equals(earlier.attributes().get(a.getKey()))) {
+          attributes.put(a.getKey(), a.getValue());
+        }
+      }
+    }
+    return SessionMetadata.of(key, derived.first())
+        .withUpdatedAt(derived.last())
         .withSummary(summary)
         .withAttributes(attributes);
   }
@@ -250,6 +773,14 @@ final class TranscriptImporter {
 
   private static Instant latest(Instant a, Instant b) {
     return a == null || (b != null && b.isAfter(a)) ? b : a;
+  }
+
+  private static BasicFileAttributes attributes(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Whether a folder holds sessions: transcripts, or sub-agents' folders of sessions. */

@@ -5,6 +5,7 @@ import io.sessionstore.api.Message;
 import io.sessionstore.api.SessionMetadata;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,22 +15,52 @@ import java.util.TreeMap;
  * earliest and latest {@code timestamp}, the summary, and the attributes {@code cwd}, {@code
  * gitBranch}, {@code model}, {@code claudeCodeVersion} and {@code format}.
  *
+ * <p>Derived line by line, so the metadata of a transcript that grew is that of its earlier lines
+ * {@link #plus plus} the new ones: an import that remembers it reads only the new lines.
+ *
  * @param first the earliest timestamp, or null when no line has one
  * @param last the latest timestamp, or null
- * @param summary the last {@code summary} line's summary, else the first prompt a person typed, or
- *     null
+ * @param summaryLine the last {@code summary} line's summary, or null
+ * @param prompt the first prompt a person typed, or null
  * @param attributes the attributes found, the latest line's value winning
  */
 record TranscriptMetadata(
-    Instant first, Instant last, String summary, Map<String, String> attributes) {
+    Instant first,
+    Instant last,
+    String summaryLine,
+    String prompt,
+    Map<String, String> attributes) {
   private static final int SUMMARY_LENGTH = 200;
 
+  /** The metadata of no lines. */
+  static final TranscriptMetadata EMPTY =
+      new TranscriptMetadata(
+          null,
+          null,
+          null,
+          null,
+          Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT));
+
+  TranscriptMetadata {
+    attributes = Collections.unmodifiableMap(new TreeMap<>(attributes));
+  }
+
   static TranscriptMetadata of(List<Message> lines) {
-    Instant first = null;
-    Instant last = null;
-    String summaryLine = null;
-    String prompt = null;
-    Map<String, String> attributes = new TreeMap<>();
+    return EMPTY.plus(lines);
+  }
+
+  /** The last {@code summary} line's summary, else the first prompt a person typed, or null. */
+  String summary() {
+    return summaryLine != null ? summaryLine : prompt;
+  }
+
+  /** The metadata of these lines and then {@code lines}. */
+  TranscriptMetadata plus(List<Message> lines) {
+    Instant first = this.first;
+    Instant last = this.last;
+    String summaryLine = this.summaryLine;
+    String prompt = this.prompt;
+    Map<String, String> attributes = new TreeMap<>(this.attributes);
     for (Message m : lines) {
       JsonNode line = m.tree();
       Instant t = timestamp(line);
@@ -57,8 +88,7 @@ record TranscriptMetadata(
       }
     }
     attributes.put(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT);
-    return new TranscriptMetadata(
-        first, last, summaryLine != null ? summaryLine : prompt, attributes);
+    return new TranscriptMetadata(first, last, summaryLine, prompt, attributes);
   }
 
   /**

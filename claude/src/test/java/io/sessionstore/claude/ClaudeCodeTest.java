@@ -60,7 +60,8 @@ class ClaudeCodeTest {
   }
 
   private ClaudeCode claude(String command) {
-    return new ClaudeCode(store, List.of(command), tmp.resolve("claude-config"));
+    return new ClaudeCode(store, List.of(command), tmp.resolve("claude-config"))
+        .withImportState(tmp.resolve("import-state"), "the test store");
   }
 
   private ClaudeCode claude() {

@@ -32,10 +32,50 @@ class ClaudeConfigTest {
         claude.configKeys().stream()
             .map(k -> "sessionstore." + claude.name() + "." + k.name())
             .toList();
-    assertEquals(List.of(ClaudeConfig.COMMAND, ClaudeConfig.CONFIG_DIR), names);
+    assertEquals(
+        List.of(ClaudeConfig.COMMAND, ClaudeConfig.CONFIG_DIR, ClaudeConfig.IMPORT_STATE), names);
     assertEquals(
         List.of(ClaudeConfig.DEFAULT_COMMAND),
         claude.configKeys().stream().map(ConfigKey::defaultValue).filter(v -> v != null).toList());
+  }
+
+  @Test
+  void importsRememberInTheConfiguredFolderPerStoreOrNowhereWhenOff() throws Exception {
+    Path projects = io.sessionstore.tck.Fixtures.writeClaudeProjects(tmp.resolve("projects"));
+    SessionStoreConfig config =
+        SessionStoreConfig.of(
+            Map.of(
+                "sessionstore.file.dir",
+                tmp.resolve("store").toString(),
+                ClaudeConfig.IMPORT_STATE,
+                tmp.resolve("state").toString()));
+    try (SessionStore store = SessionStore.builder().config(config).build()) {
+      TranscriptImportResult first =
+          ClaudeCode.of(store, config)
+              .importTranscripts(projects, io.sessionstore.api.ProgressListener.NONE);
+      try (var files = java.nio.file.Files.list(tmp.resolve("state/import-claude"))) {
+        assertEquals(1, files.count());
+      }
+      assertEquals(
+          0,
+          ClaudeCode.of(store, config)
+              .importTranscripts(projects, io.sessionstore.api.ProgressListener.NONE)
+              .filesRead());
+      assertEquals(
+          first.files(),
+          ClaudeCode.of(store, config.with(ClaudeConfig.IMPORT_STATE, ClaudeConfig.OFF))
+              .importTranscripts(projects, io.sessionstore.api.ProgressListener.NONE)
+              .filesRead());
+    }
+    // Stores are told apart by their backend's settings, with a leading ~ expanded.
+    String a = ClaudeCode.storeName(config);
+    String b =
+        ClaudeCode.storeName(config.with("sessionstore.file.dir", tmp.resolve("b").toString()));
+    assertTrue(!a.equals(b) && a.contains(tmp.resolve("store").toString()), a);
+    assertTrue(
+        ClaudeCode.storeName(SessionStoreConfig.of(Map.of()))
+            .contains(io.sessionstore.spi.ConfigValues.home() + "/.sessionstore"),
+        ClaudeCode.storeName(SessionStoreConfig.of(Map.of())));
   }
 
   @Test

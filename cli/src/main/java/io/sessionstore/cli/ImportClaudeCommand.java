@@ -14,7 +14,8 @@ import picocli.CommandLine.ParentCommand;
     description =
         "Import Claude Code's own transcripts: every <folder>/<id>.jsonl "
             + "becomes session <id> of project <folder>, sub-agents' transcripts its subpaths. Importing again stores only "
-            + "the lines added since.",
+            + "the lines added since, and reads only files that changed (it remembers what it stored in "
+            + "sessionstore.claude.import-state).",
     footer = {"", "Example: sessionstore import-claude ~/.claude/projects"})
 final class ImportClaudeCommand implements Callable<Integer> {
   @ParentCommand SessionstoreCommand root;
@@ -45,7 +46,11 @@ final class ImportClaudeCommand implements Callable<Integer> {
     root.out.println(
         "imported "
             + r.files()
-            + " files, "
+            + " files ("
+            + r.filesRead()
+            + " read, "
+            + r.bytesRead()
+            + " bytes), "
             + r.sessions()
             + " sessions ("
             + r.created()

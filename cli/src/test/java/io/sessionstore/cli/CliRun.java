@@ -26,7 +26,16 @@ final class CliRun {
   }
 
   Result bytes(byte[] stdin, String... args) {
-    List<String> all = new ArrayList<>(List.of("-D", "sessionstore.file.dir=" + store));
+    // Imports of Claude Code transcripts remember what they stored beside the store, not in the
+    // home folder of whoever runs the tests.
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "-D",
+                "sessionstore.file.dir=" + store,
+                "-D",
+                "sessionstore.claude.import-state="
+                    + store.resolveSibling(store.getFileName() + "-import-state")));
     all.addAll(List.of(args));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

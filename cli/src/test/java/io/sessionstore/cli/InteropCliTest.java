@@ -73,6 +73,7 @@ class InteropCliTest {
     Result second = cli().run("import-claude", projects.toString());
     assertEquals(0, second.code(), second.err());
     assertTrue(second.out().contains(" 0 lines stored"), second.out());
+    assertTrue(second.out().contains(" files (0 read, 0 bytes)"), second.out());
 
     String id = Fixtures.transcriptWithSubagents();
     String project = id.split("/")[1];

@@ -224,6 +224,32 @@ public interface SessionStore extends AutoCloseable {
         new ByteArrayInputStream(ApiBridge.archiveOf(metadata, messages, subpaths)), options);
   }
 
+  /**
+   * Extends a session that was imported before, without reading what is stored: for a tool whose
+   * transcripts only grow and that remembers how much of each it already gave the store (Claude
+   * Code's, for one). Each transcript named (the main one, and the sub-transcripts in {@code
+   * subpaths}) must still be at the version and message count its tail names; then the tail's
+   * messages are appended as they are (no {@code uuid} check), a tail of version 0 creates its
+   * transcript, and the user fields and times are merged as {@link #importSession} merges them.
+   * Sub-transcripts not named are left as they are. All or nothing: when any named transcript has
+   * changed since (another writer appended to it, replaced or deleted it), nothing is written and a
+   * {@link ConflictException} says which; the caller then merges the whole session with {@link
+   * #importSession}, which compares every message.
+   *
+   * @param metadata the session's key, times and user fields, as for {@link #importSession}
+   * @param main the main transcript's tail (with no messages when only a sub-transcript grew)
+   * @param subpaths tails of sub-transcripts, by subpath
+   * @return the outcome: {@code created}, {@code extended} or {@code unchanged} is 1
+   * @throws ConflictException when a named transcript is not at its tail's version and count;
+   *     nothing is stored
+   * @throws InvalidInputException when a subpath or a user field is invalid (nothing is stored)
+   */
+  ImportResult importSessionTail(
+      SessionMetadata metadata,
+      TranscriptTail main,
+      Map<String, TranscriptTail> subpaths,
+      ImportOptions options);
+
   /** Stops the scheduled cleanup and releases the cache and the backend. */
   @Override
   void close();

@@ -11,6 +11,7 @@ import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.TranscriptTail;
 import io.sessionstore.spi.Json;
 import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
@@ -193,30 +194,120 @@ final class ArchiveImporter {
     SessionKey key = session.metadata().key();
     // Another writer that changes the session between our read and our write makes us plan again
     // from what is stored then.
-    return Retry.onConflict(
+    return Retry.onConflict(key, () -> apply(key, line, plan(session, options), options));
+  }
+
+  /** Writes what the plans of one session's transcripts say, unless one of them has diverged. */
+  private Merged apply(SessionKey key, long line, List<Plan> plans, ImportOptions options) {
+    if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
+      return new Merged(key, line, Outcome.DIVERGED, 0);
+    }
+    List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
+    for (Plan p : plans) {
+      DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
+      if (change != null) {
+        changes.add(change);
+      }
+    }
+    store.applyImport(changes);
+    long stored = 0;
+    for (Plan p : plans) {
+      stored += p.messages().size();
+      if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
+        store.subTranscriptUnchanged(p.key());
+      }
+    }
+    return new Merged(key, line, outcome(plans), stored);
+  }
+
+  /**
+   * {@link io.sessionstore.api.SessionStore#importSessionTail}: as {@link #merge}, with the stored
+   * messages taken on the caller's word (each named transcript's version and count are checked)
+   * instead of read and compared.
+   */
+  ImportResult mergeTail(
+      SessionMetadata given,
+      TranscriptTail main,
+      Map<String, TranscriptTail> subpaths,
+      ImportOptions options) {
+    SessionKey key = given.key();
+    // Validate user fields and subpaths the way an archive line is validated.
+    new io.sessionstore.api.SaveOptions(
+        java.util.Set.copyOf(given.tags()), given.summary(), given.attributes(), null);
+    Map<SessionKey, TranscriptTail> tails = new LinkedHashMap<>();
+    tails.put(key, main);
+    for (Map.Entry<String, TranscriptTail> sub : new java.util.TreeMap<>(subpaths).entrySet()) {
+      if (sub.getValue() == null) {
+        throw new InvalidInputException(
+            "Cannot import " + key + ": the tail of '" + sub.getKey() + "' is null");
+      }
+      tails.put(key.withSubpath(sub.getKey()), sub.getValue());
+    }
+    Map<SessionKey, List<MessageFacts>> facts = new LinkedHashMap<>();
+    tails.forEach((k, t) -> facts.put(k, MessageFacts.of(t.messages())));
+    SessionMetadata metadata =
+        SessionMetadata.of(key, given.createdAt())
+            .withUpdatedAt(
+                given.updatedAt().isBefore(given.createdAt())
+                    ? given.createdAt()
+                    : given.updatedAt())
+            .withTags(given.tags())
+            .withSummary(given.summary())
+            .withAttributes(given.attributes());
+    SessionMetadata subMetadata =
+        SessionMetadata.of(key, metadata.createdAt()).withUpdatedAt(metadata.updatedAt());
+    Merged merged =
+        Retry.onConflict(
+            key,
+            () -> {
+              List<Plan> plans = new ArrayList<>();
+              for (Map.Entry<SessionKey, TranscriptTail> t : tails.entrySet()) {
+                SessionKey k = t.getKey();
+                plans.add(
+                    planTail(
+                        k, t.getValue(), facts.get(k), k.isSubpath() ? subMetadata : metadata));
+              }
+              return apply(key, 0, plans, options);
+            });
+    Tally tally = new Tally(ProgressListener.NONE);
+    tally.add(merged);
+    return tally.result();
+  }
+
+  /**
+   * One transcript's plan for a tail: created or extended when it is at the tail's version and
+   * count.
+   *
+   * @throws Retry.StaleVersion when it is not
+   */
+  private Plan planTail(
+      SessionKey key, TranscriptTail tail, List<MessageFacts> messages, SessionMetadata metadata) {
+    Optional<StoredHead> current = backend.head(key);
+    long version = current.map(StoredHead::version).orElse(0L);
+    long count = current.map(StoredHead::messageCount).orElse(0L);
+    if (version != tail.expectedVersion() || count != tail.expectedMessageCount()) {
+      throw new Retry.StaleVersion(
+          "Cannot extend "
+              + key
+              + ": it is at version "
+              + version
+              + " with "
+              + count
+              + " messages, not version "
+              + tail.expectedVersion()
+              + " with "
+              + tail.expectedMessageCount()
+              + " (another writer changed it)");
+    }
+    if (current.isEmpty()) {
+      return new Plan(key, Outcome.CREATED, null, messages, metadata);
+    }
+    return new Plan(
         key,
-        () -> {
-          List<Plan> plans = plan(session, options);
-          if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
-            return new Merged(key, line, Outcome.DIVERGED, 0);
-          }
-          List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
-          for (Plan p : plans) {
-            DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
-            if (change != null) {
-              changes.add(change);
-            }
-          }
-          store.applyImport(changes);
-          long stored = 0;
-          for (Plan p : plans) {
-            stored += p.messages().size();
-            if (p.key().isSubpath() && p.outcome() == Outcome.UNCHANGED) {
-              store.subTranscriptUnchanged(p.key());
-            }
-          }
-          return new Merged(key, line, outcome(plans), stored);
-        });
+        messages.isEmpty() ? Outcome.UNCHANGED : Outcome.EXTENDED,
+        current.get(),
+        messages,
+        metadata);
   }
 
   /** The session's outcome from its transcripts'. */

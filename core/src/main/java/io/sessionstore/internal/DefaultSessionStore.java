@@ -19,6 +19,7 @@ import io.sessionstore.api.Session;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.TranscriptTail;
 import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
@@ -704,6 +705,20 @@ public final class DefaultSessionStore implements SessionStore {
     require(in, "input stream");
     require(options, "import options");
     return new ArchiveImporter(this, backend).read(in, options);
+  }
+
+  @Override
+  public ImportResult importSessionTail(
+      SessionMetadata metadata,
+      TranscriptTail main,
+      Map<String, TranscriptTail> subpaths,
+      ImportOptions options) {
+    checkOpen();
+    require(metadata, "metadata");
+    require(main, "main transcript's tail");
+    require(subpaths, "sub-transcripts' tails");
+    require(options, "import options");
+    return new ArchiveImporter(this, backend).mergeTail(metadata, main, subpaths, options);
   }
 
   @Override

@@ -29,6 +29,7 @@ public final class Utf8Lines {
   private int pos;
   private int limit;
   private long number;
+  private long position;
   private boolean lastHadNewline = true;
   private boolean damaged;
 
@@ -61,6 +62,29 @@ public final class Utf8Lines {
     this.in = in;
     this.crlf = crlf;
     this.maxLineBytes = maxLineBytes;
+  }
+
+  /**
+   * Lines of text given to the store that a reader takes up in the middle, after {@code
+   * linesBefore} lines already read (by an earlier reader of a file that grew since): they are
+   * numbered from {@code linesBefore + 1}, and a byte-order mark is only dropped when {@code
+   * linesBefore} is 0. {@code \r\n} ends a line too.
+   */
+  public static Utf8Lines continuing(InputStream in, long linesBefore) {
+    if (linesBefore < 0) {
+      throw new IllegalArgumentException("linesBefore is negative: " + linesBefore);
+    }
+    Utf8Lines lines = new Utf8Lines(in, true, MAX_LINE_BYTES);
+    lines.number = linesBefore;
+    return lines;
+  }
+
+  /**
+   * The bytes of input consumed: through the end of the line last returned (or rejected), its
+   * terminator included. A reader of a file that grows can go on from here later.
+   */
+  public long position() {
+    return position;
   }
 
   /** The number of the line last returned, from 1. */
@@ -102,6 +126,7 @@ public final class Utf8Lines {
           pos++;
         }
         length += pos - start;
+        position += pos - start;
         if (line == null) {
           line = new ByteArrayOutputStream(Math.max(64, pos - start));
         }
@@ -111,6 +136,7 @@ public final class Utf8Lines {
         }
         if (pos < limit) {
           pos++;
+          position++;
           sawNewline = true;
           break;
         }

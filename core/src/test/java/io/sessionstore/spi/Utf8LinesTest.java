@@ -32,6 +32,27 @@ class Utf8LinesTest {
   }
 
   @Test
+  void thePositionIsTheBytesConsumedAndAContinuingReaderNumbersOnWithoutABom() {
+    byte[] text = "\uFEFFcaf\u00e9\r\n\nbad\u0000\nlast".getBytes(StandardCharsets.UTF_8);
+    Utf8Lines r = new Utf8Lines(new ByteArrayInputStream(text));
+    assertEquals("caf\u00e9", r.next());
+    assertEquals(3 + 5 + 2, r.position());
+    assertEquals("", r.next());
+    assertEquals(11, r.position());
+    assertEquals("bad\u0000", r.next());
+    assertEquals("last", r.next());
+    assertEquals(text.length, r.position());
+
+    byte[] more = "\uFEFF{}\nnext\n".getBytes(StandardCharsets.UTF_8);
+    Utf8Lines c = Utf8Lines.continuing(new ByteArrayInputStream(more), 4);
+    assertEquals("\uFEFF{}", c.next(), "in the middle of a file a BOM is text");
+    assertEquals(5, c.number());
+    assertEquals("next", c.next());
+    assertEquals(6, c.number());
+    assertEquals(more.length, c.position());
+  }
+
+  @Test
   void aTruncatedGzipStreamIsReportedOnceAndThenEnds() throws IOException {
     ByteArrayOutputStream zipped = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {

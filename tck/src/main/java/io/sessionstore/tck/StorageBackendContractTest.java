@@ -1576,6 +1576,86 @@ public abstract class StorageBackendContractTest {
     }
 
     @Test
+    void aTailIsAppendedAsItIsOnlyWhileEachTranscriptIsWhereTheCallerSawIt() {
+      java.time.Instant created = java.time.Instant.parse("2025-01-02T03:04:05Z");
+      SessionMetadata m =
+          SessionMetadata.of(key("tail"), created)
+              .withUpdatedAt(created.plusSeconds(60))
+              .withSummary("first")
+              .withAttributes(java.util.Map.of("format", "other"));
+      ImportOptions options = new ImportOptions(false, true, null);
+      store.importSession(
+          m, users("m", 2), java.util.Map.of("subagents/a", users("a", 1)), options);
+      SessionMetadata main = store.getMetadata(key("tail")).orElseThrow();
+      SessionMetadata sub = store.getMetadata(key("tail").withSubpath("subagents/a")).orElseThrow();
+
+      // A message repeated with its uuid is appended all the same: a tail is stored as it is.
+      List<Message> more = List.of(users("m", 3).get(2), users("m", 3).get(2));
+      ImportResult r =
+          store.importSessionTail(
+              m.withUpdatedAt(created.plusSeconds(120)).withSummary("later"),
+              new io.sessionstore.api.TranscriptTail(main.version(), 2, more),
+              java.util.Map.of(
+                  "subagents/a",
+                  new io.sessionstore.api.TranscriptTail(sub.version(), 1, users("b", 1)),
+                  "subagents/new",
+                  io.sessionstore.api.TranscriptTail.create(users("n", 2))),
+              options);
+      assertEquals(1, r.extended());
+      assertEquals(5, r.messages());
+      List<String> expected = new ArrayList<>(texts(users("m", 2)));
+      expected.addAll(texts(more));
+      assertEquals(expected, texts(key("tail")));
+      List<String> subExpected = new ArrayList<>(texts(users("a", 1)));
+      subExpected.addAll(texts(users("b", 1)));
+      assertEquals(subExpected, texts(key("tail").withSubpath("subagents/a")));
+      assertEquals(texts(users("n", 2)), texts(key("tail").withSubpath("subagents/new")));
+      SessionMetadata after = store.getMetadata(key("tail")).orElseThrow();
+      assertEquals(4, after.messageCount());
+      assertEquals(created, after.createdAt());
+      assertEquals(created.plusSeconds(120), after.updatedAt());
+      assertEquals("later", after.summary());
+      assertEquals(List.of("subagents/a", "subagents/new"), after.subpaths());
+
+      // Another writer appended since: nothing of the tail is written.
+      store.appendMessages(key("tail"), users("other", 1));
+      long version = store.getMetadata(key("tail")).orElseThrow().version();
+      assertThrows(
+          ConflictException.class,
+          () ->
+              store.importSessionTail(
+                  m,
+                  new io.sessionstore.api.TranscriptTail(after.version(), 4, users("x", 1)),
+                  java.util.Map.of(),
+                  options));
+      // A stale sub-transcript refuses the whole tail, the main transcript's part too.
+      SessionMetadata now = store.getMetadata(key("tail")).orElseThrow();
+      assertThrows(
+          ConflictException.class,
+          () ->
+              store.importSessionTail(
+                  m,
+                  new io.sessionstore.api.TranscriptTail(now.version(), 5, users("x", 1)),
+                  java.util.Map.of(
+                      "subagents/new", io.sessionstore.api.TranscriptTail.create(users("n", 1))),
+                  options));
+      assertEquals(version, store.getMetadata(key("tail")).orElseThrow().version());
+      assertEquals(5, texts(key("tail")).size());
+      assertEquals(texts(users("n", 2)), texts(key("tail").withSubpath("subagents/new")));
+      // A session deleted since is not there to extend.
+      store.deleteSession(key("tail"));
+      assertThrows(
+          ConflictException.class,
+          () ->
+              store.importSessionTail(
+                  m,
+                  new io.sessionstore.api.TranscriptTail(now.version(), 5, users("x", 1)),
+                  java.util.Map.of(),
+                  options));
+      assertFalse(store.getMetadata(key("tail")).isPresent());
+    }
+
+    @Test
     void aSessionWithADivergedSubTranscriptIsReportedDivergedAndLeftAlone() {
       store.appendMessages(key("s"), users("m", 2));
       store.appendMessages(key("s").withSubpath("subagents/x"), users("x", 2));

@@ -1,0 +1,506 @@
+package io.sessionstore.claude;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessionstore.api.Message;
+import io.sessionstore.api.MetadataUpdate;
+import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.tck.Fixtures;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code import-claude} run again on the real {@code ~/.claude/projects} tree of the fixtures, with
+ * what the earlier import remembered: what is read (files, bytes) and what is stored, byte for
+ * byte, compared with an import that reads everything.
+ */
+class IncrementalImportTest {
+  @TempDir Path tmp;
+  SessionStore store;
+  Path projects;
+
+  @BeforeEach
+  void open() {
+    store = open("store");
+    projects = Fixtures.writeClaudeProjects(tmp.resolve("projects"));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private SessionStore open(String name) {
+    return SessionStore.builder()
+        .config(
+            SessionStoreConfig.of(Map.of("sessionstore.file.dir", tmp.resolve(name).toString())))
+        .build();
+  }
+
+  /** Imports that remember what they stored. */
+  private TranscriptImportResult importAgain() {
+    return importAgain(store, "the store");
+  }
+
+  private TranscriptImportResult importAgain(SessionStore into, String name) {
+    return new ClaudeCode(into, List.of("claude"), tmp.resolve("claude-config"))
+        .withImportState(tmp.resolve("state"), name)
+        .importTranscripts(projects, ProgressListener.NONE);
+  }
+
+  /** An import that reads every file, as without state. */
+  private TranscriptImportResult importWhole(SessionStore into) {
+    return new ClaudeCode(into, List.of("claude"), tmp.resolve("claude-config"))
+        .importTranscripts(projects, ProgressListener.NONE);
+  }
+
+  private Path stateFile() throws IOException {
+    try (Stream<Path> s = Files.list(tmp.resolve("state/import-claude"))) {
+      List<Path> files = s.toList();
+      assertEquals(1, files.size(), files.toString());
+      return files.get(0);
+    }
+  }
+
+  /** Every transcript file of the tree, with the key it belongs to. */
+  private Map<SessionKey, Path> transcripts() throws IOException {
+    Map<SessionKey, Path> out = new TreeMap<>(Comparator.comparing(SessionKey::toString));
+    try (Stream<Path> walk = Files.walk(projects)) {
+      for (Path f : walk.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+        Path rel = projects.relativize(f);
+        String project = rel.getName(0).toString();
+        String id = rel.getName(1).toString().replace(".jsonl", "");
+        out.put(
+            rel.getNameCount() == 2
+                ? SessionKey.of(project, id)
+                : SessionKey.of(
+                    project,
+                    id,
+                    rel.subpath(2, rel.getNameCount()).toString().replace(".jsonl", "")),
+            f);
+      }
+    }
+    return out;
+  }
+
+  private Map.Entry<SessionKey, Path> withSubagents() throws IOException {
+    SessionKey sub =
+        transcripts().keySet().stream().filter(SessionKey::isSubpath).findFirst().orElseThrow();
+    return Map.entry(sub.main(), transcripts().get(sub.main()));
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+        .filter(l -> !l.isBlank())
+        .toList();
+  }
+
+  private List<String> stored(SessionStore from, SessionKey key) {
+    try (Stream<Message> s = from.streamMessages(key)) {
+      return s.map(Message::json).toList();
+    }
+  }
+
+  /** Every transcript of the tree is stored as its file's lines, byte for byte. */
+  private void assertStoredAsTheFiles() throws IOException {
+    for (Map.Entry<SessionKey, Path> f : transcripts().entrySet()) {
+      assertEquals(lines(f.getValue()), stored(store, f.getKey()), f.getKey().toString());
+    }
+  }
+
+  /** The result without what was read: what a whole read reports too. */
+  private static List<Object> report(TranscriptImportResult r) {
+    return List.of(
+        r.files(),
+        r.created(),
+        r.extended(),
+        r.unchanged(),
+        r.diverged(),
+        r.linesStored(),
+        r.linesSkipped(),
+        r.linesPending(),
+        r.rejected());
+  }
+
+  /** The versions of every stored transcript of the tree. */
+  private Map<SessionKey, Long> versions() throws IOException {
+    Map<SessionKey, Long> out = new TreeMap<>(Comparator.comparing(SessionKey::toString));
+    for (SessionKey k : transcripts().keySet()) {
+      store.getMetadata(k).ifPresent(m -> out.put(k, m.version()));
+    }
+    return out;
+  }
+
+  /**
+   * What an import that remembers stored is what a whole read stores: a whole read after it finds
+   * nothing to change, in any transcript's metadata either.
+   */
+  private void assertAWholeReadChangesNothing() throws IOException {
+    Map<SessionKey, Long> before = versions();
+    TranscriptImportResult r = importWhole(store);
+    assertEquals(0, r.linesStored());
+    assertEquals(before, versions());
+  }
+
+  /** The metadata an import derives, as a whole read into a new store derives it. */
+  private void assertSameMetadataAsAWholeImport(SessionKey key) {
+    try (SessionStore fresh = open("fresh-" + System.nanoTime())) {
+      importWhole(fresh);
+      SessionMetadata want = fresh.getMetadata(key).orElseThrow();
+      SessionMetadata got = store.getMetadata(key).orElseThrow();
+      assertEquals(want.createdAt(), got.createdAt());
+      assertEquals(want.updatedAt(), got.updatedAt());
+      assertEquals(want.summary(), got.summary());
+      assertEquals(want.attributes(), got.attributes());
+      assertEquals(want.messageCount(), got.messageCount());
+      assertEquals(want.turns(), got.turns());
+      assertEquals(want.totalCostUsd(), got.totalCostUsd());
+      assertEquals(want.subpaths(), got.subpaths());
+      for (String sub : want.subpaths()) {
+        assertEquals(stored(fresh, key.withSubpath(sub)), stored(store, key.withSubpath(sub)), sub);
+        SessionMetadata wantSub = fresh.getMetadata(key.withSubpath(sub)).orElseThrow();
+        SessionMetadata gotSub = store.getMetadata(key.withSubpath(sub)).orElseThrow();
+        assertEquals(wantSub.createdAt(), gotSub.createdAt(), sub);
+        assertEquals(wantSub.updatedAt(), gotSub.updatedAt(), sub);
+      }
+    }
+  }
+
+  @Test
+  void anUnchangedTreeIsNotReadAgainAndReportsWhatAWholeReadReports() throws IOException {
+    TranscriptImportResult first = importAgain();
+    assertEquals(first.files(), first.filesRead());
+    long bytes = 0;
+    for (Path f : transcripts().values()) {
+      bytes += Files.size(f);
+    }
+    assertTrue(first.bytesRead() >= bytes, first.bytesRead() + " < " + bytes);
+    assertEquals(
+        "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateFile())));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(stateFile().getParent())));
+
+    TranscriptImportResult again = importAgain();
+    assertEquals(0, again.filesRead());
+    assertEquals(0, again.bytesRead());
+    assertEquals(0, again.linesStored());
+    assertEquals(first.created(), again.unchanged());
+    assertEquals(first.linesStored(), again.linesSkipped());
+    assertEquals(report(importWhole(store)), report(again));
+    assertStoredAsTheFiles();
+  }
+
+  @Test
+  void aGrownTranscriptIsReadFromWhereTheLastImportStopped() throws IOException {
+    importAgain();
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    List<String> last = lines(t.getValue());
+    String added =
+        "{\"type\":\"user\",\"uuid\":\"later-1\",\"timestamp\":\"2030-01-02T03:04:05.678Z\","
+            + "\"gitBranch\":\"later\",\"message\":{\"role\":\"user\",\"content\":\"and now?\"}}\n"
+            + "{\"type\":\"summary\",\"summary\":\"Grown later\",\"leafUuid\":\"later-1\"}\n";
+    long before = Files.size(t.getValue());
+    Files.writeString(t.getValue(), added, StandardOpenOption.APPEND);
+
+    TranscriptImportResult r = importAgain();
+    assertEquals(1, r.filesRead());
+    // The new bytes, and the line before them again (its end, when long), to check it is still
+    // the one read last.
+    long lastLine =
+        Math.min(
+            TranscriptFile.CHECKED,
+            (last.get(last.size() - 1) + "\n").getBytes(StandardCharsets.UTF_8).length);
+    assertEquals(added.getBytes(StandardCharsets.UTF_8).length + lastLine, r.bytesRead());
+    assertEquals(before + added.length(), Files.size(t.getValue()));
+    assertEquals(2, r.linesStored());
+    assertEquals(1, r.extended());
+    assertStoredAsTheFiles();
+    SessionMetadata m = store.getMetadata(t.getKey()).orElseThrow();
+    assertEquals("Grown later", m.summary());
+    assertEquals("later", m.attributes().get("gitBranch"));
+    assertSameMetadataAsAWholeImport(t.getKey());
+    assertEquals(0, importAgain().filesRead());
+    assertAWholeReadChangesNothing();
+  }
+
+  @Test
+  void aGrownSubagentTranscriptAndANewOneAreReadAloneAndStored() throws IOException {
+    importAgain();
+    SessionKey sub =
+        transcripts().keySet().stream().filter(SessionKey::isSubpath).findFirst().orElseThrow();
+    Path subFile = transcripts().get(sub);
+    String added =
+        "{\"type\":\"assistant\",\"uuid\":\"sub-later\",\"timestamp\":\"2030-01-02T03:04:05Z\","
+            + "\"message\":{\"id\":\"msg_later\",\"role\":\"assistant\",\"content\":[]}}\n";
+    Files.writeString(subFile, added, StandardOpenOption.APPEND);
+    Path newSub = subFile.resolveSibling("agent-new.jsonl");
+    Files.writeString(newSub, added.replace("sub-later", "sub-new"));
+
+    TranscriptImportResult r = importAgain();
+    assertEquals(2, r.filesRead());
+    assertEquals(2, r.linesStored());
+    assertEquals(1, r.extended());
+    assertStoredAsTheFiles();
+    assertTrue(store.listSubpaths(sub.main()).contains("subagents/agent-new"));
+    assertSameMetadataAsAWholeImport(sub.main());
+    assertEquals(0, importAgain().filesRead());
+    assertAWholeReadChangesNothing();
+  }
+
+  @Test
+  void aLongLastLineIsCheckedByItsEndAloneBeforeTheNewBytesAreRead() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("long/-home-me-app"));
+    projects = folder.getParent();
+    String output = "x".repeat(100_000);
+    String first =
+        "{\"type\":\"user\",\"uuid\":\"u1\",\"timestamp\":\"2026-01-01T10:00:00Z\","
+            + "\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+            + "\"content\":\""
+            + output
+            + "\"}]}}\n";
+    Files.writeString(folder.resolve("s.jsonl"), first);
+    assertEquals(first.length(), importAgain().bytesRead());
+    String added = "{\"type\":\"user\",\"uuid\":\"u2\",\"timestamp\":\"2026-01-01T10:01:00Z\"}\n";
+    Files.writeString(folder.resolve("s.jsonl"), added, StandardOpenOption.APPEND);
+    TranscriptImportResult r = importAgain();
+    assertEquals(TranscriptFile.CHECKED + added.length(), r.bytesRead());
+    assertEquals(1, r.linesStored());
+    assertEquals(
+        List.of(first.strip(), added.strip()), stored(store, SessionKey.of("-home-me-app", "s")));
+  }
+
+  @Test
+  void aFileRewrittenWithTheSameSizeIsReadWholeAndReportedDiverged() throws IOException {
+    importAgain();
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    List<String> storedBefore = stored(store, t.getKey());
+    String text = Files.readString(t.getValue());
+    // A character of the last line changes (the one the import checks before it reads on).
+    int lastLine = text.lastIndexOf('\n', text.length() - 2) + 1;
+    int at = text.indexOf("\"uuid\":\"", lastLine) + "\"uuid\":\"".length();
+    assertTrue(at > lastLine, "the last line has a uuid");
+    char c = text.charAt(at);
+    String rewritten = text.substring(0, at) + (c == 'a' ? 'b' : 'a') + text.substring(at + 1);
+    Files.writeString(t.getValue(), rewritten);
+    assertEquals(text.length(), rewritten.length());
+
+    TranscriptImportResult r = importAgain();
+    assertEquals(List.of(t.getKey()), r.diverged());
+    assertEquals(storedBefore, stored(store, t.getKey()), "a diverged session is left alone");
+    assertEquals(report(importWhole(store)), report(r));
+  }
+
+  @Test
+  void aLastLineStillBeingWrittenIsLeftForTheNextImport() throws IOException {
+    importAgain();
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    List<String> expected = new ArrayList<>(lines(t.getValue()));
+    String added =
+        "{\"type\":\"user\",\"uuid\":\"later-1\",\"timestamp\":\"2030-01-02T03:04:05.678Z\","
+            + "\"message\":{\"role\":\"user\",\"content\":\"caf\u00e9\"}}";
+    byte[] addedBytes = (added + "\n").getBytes(StandardCharsets.UTF_8);
+    String unfinished = "{\"type\":\"assistant\",\"uuid\":\"later-2\",\"mess";
+    Files.writeString(t.getValue(), added + "\n" + unfinished, StandardOpenOption.APPEND);
+
+    TranscriptImportResult r = importAgain();
+    assertEquals(1, r.linesStored());
+    assertEquals(1, r.linesPending());
+    assertTrue(r.rejected().isEmpty(), r.rejected().toString());
+    expected.add(added);
+    assertEquals(expected, stored(store, t.getKey()));
+
+    // Unchanged since: not read, and the unfinished line is still reported.
+    TranscriptImportResult same = importAgain();
+    assertEquals(0, same.filesRead());
+    assertEquals(1, same.linesPending());
+
+    // Claude Code finishes the line: only it (and the line before, checked) is read.
+    String rest = "age\":{\"id\":\"m9\",\"content\":[]}}\n";
+    Files.writeString(t.getValue(), rest, StandardOpenOption.APPEND);
+    TranscriptImportResult done = importAgain();
+    assertEquals(1, done.linesStored());
+    assertEquals(0, done.linesPending());
+    assertEquals(
+        Math.min(TranscriptFile.CHECKED, addedBytes.length)
+            + (unfinished + rest).getBytes(StandardCharsets.UTF_8).length,
+        done.bytesRead());
+    expected.add(unfinished + rest.strip());
+    assertEquals(expected, stored(store, t.getKey()));
+    assertAWholeReadChangesNothing();
+  }
+
+  @Test
+  void aMissingOrDamagedStateCostsAWholeReadWithTheSameResult() throws IOException {
+    TranscriptImportResult first = importAgain();
+    TranscriptImportResult unchanged = importAgain();
+    Files.delete(stateFile());
+    TranscriptImportResult missing = importAgain();
+    assertEquals(first.files(), missing.filesRead());
+    assertEquals(report(unchanged), report(missing));
+
+    byte[] state = Files.readAllBytes(stateFile());
+    byte[] flipped = state.clone();
+    flipped[state.length / 2] ^= 1;
+    for (byte[] damage : List.of(Arrays.copyOf(state, state.length / 2), flipped)) {
+      Files.write(stateFile(), damage);
+      TranscriptImportResult damaged = importAgain();
+      assertEquals(first.files(), damaged.filesRead());
+      assertEquals(report(unchanged), report(damaged));
+      assertEquals(0, importAgain().filesRead(), "the damaged state was written anew");
+    }
+
+    // A state whose numbers are wrong is caught by the checks against the store.
+    String identity = "store the store\nsource " + projects.toRealPath();
+    ImportState remembered = ImportState.load(stateFile(), identity);
+    assertEquals(first.created(), remembered.sessions().size());
+    Map<SessionKey, ImportState.SessionState> wrong = new HashMap<>();
+    remembered
+        .sessions()
+        .forEach(
+            (k, v) -> {
+              ImportState.Head h = v.head();
+              wrong.put(
+                  k,
+                  new ImportState.SessionState(
+                      new ImportState.Head(h.version() + 90, h.messages(), h.createdAt()),
+                      v.main(),
+                      v.subs()));
+            });
+    Files.write(stateFile(), new ImportState(wrong).toBytes(identity));
+    TranscriptImportResult wrongly = importAgain();
+    assertEquals(first.files(), wrongly.filesRead());
+    assertEquals(report(unchanged), report(wrongly));
+    assertStoredAsTheFiles();
+  }
+
+  @Test
+  void aSessionOrSubTranscriptDeletedFromTheStoreIsImportedAgain() throws IOException {
+    TranscriptImportResult first = importAgain();
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    long files = transcripts().keySet().stream().filter(k -> k.main().equals(t.getKey())).count();
+    store.deleteSession(t.getKey());
+
+    TranscriptImportResult r = importAgain();
+    assertEquals(1, r.created());
+    assertEquals(first.created() - 1, r.unchanged());
+    assertEquals(files, r.filesRead(), "only the deleted session's files are read");
+    assertStoredAsTheFiles();
+
+    SessionKey sub =
+        transcripts().keySet().stream()
+            .filter(k -> k.isSubpath() && k.main().equals(t.getKey()))
+            .findFirst()
+            .orElseThrow();
+    store.deleteSession(sub);
+    TranscriptImportResult again = importAgain();
+    assertEquals(1, again.extended());
+    assertEquals(lines(transcripts().get(sub)).size(), again.linesStored());
+    assertStoredAsTheFiles();
+  }
+
+  @Test
+  void aSessionAnotherWriterAppendedToIsReportedDivergedAndNotExtended() throws IOException {
+    importAgain();
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    Message foreign = Message.parse("{\"type\":\"user\",\"uuid\":\"recorded-elsewhere\"}");
+    store.appendMessages(t.getKey(), List.of(foreign));
+    List<String> storedBefore = stored(store, t.getKey());
+
+    // The stored lines go on past the file's: nothing to append (CONTRACTS §7), and nothing to
+    // remember either, so the next import reads the session again.
+    TranscriptImportResult same = importAgain();
+    assertEquals(List.of(), same.diverged());
+    assertEquals(storedBefore, stored(store, t.getKey()));
+    Files.writeString(
+        t.getValue(),
+        "{\"type\":\"user\",\"uuid\":\"later-1\",\"timestamp\":\"2030-01-02T03:04:05Z\"}\n",
+        StandardOpenOption.APPEND);
+    TranscriptImportResult r = importAgain();
+    assertEquals(List.of(t.getKey()), r.diverged());
+    assertEquals(0, r.linesStored());
+    assertEquals(storedBefore, stored(store, t.getKey()));
+  }
+
+  @Test
+  void aSessionAPersonDescribedKeepsTheirWordsWhenItGrows() throws IOException {
+    importAgain();
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    store.updateMetadata(t.getKey(), MetadataUpdate.summary("my own words"));
+    Files.writeString(
+        t.getValue(), "{\"type\":\"summary\",\"summary\":\"Later\"}\n", StandardOpenOption.APPEND);
+    importAgain();
+    assertEquals("my own words", store.getMetadata(t.getKey()).orElseThrow().summary());
+    // Remembered after that whole read: the next growth is read from where it stopped, and the
+    // person's words are still kept.
+    Files.writeString(
+        t.getValue(),
+        "{\"type\":\"summary\",\"summary\":\"Even later\"}\n",
+        StandardOpenOption.APPEND);
+    TranscriptImportResult r = importAgain();
+    assertEquals(1, r.filesRead());
+    assertEquals(1, r.linesStored());
+    assertEquals("my own words", store.getMetadata(t.getKey()).orElseThrow().summary());
+    assertAWholeReadChangesNothing();
+  }
+
+  @Test
+  void rejectedLinesAreReportedAgainWithTheirNumbersWhileTheFileIsNotRead() throws IOException {
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    List<String> good = lines(t.getValue());
+    List<String> withBad = new ArrayList<>(good);
+    withBad.add(1, "not json at all");
+    Files.write(t.getValue(), withBad, StandardCharsets.UTF_8);
+    TranscriptImportResult first = importAgain();
+    assertEquals(1, first.rejected().size());
+    assertEquals(2, first.rejected().get(0).line());
+
+    TranscriptImportResult again = importAgain();
+    assertEquals(0, again.filesRead());
+    assertEquals(first.rejected(), again.rejected());
+
+    Files.writeString(t.getValue(), "[2]\n", StandardOpenOption.APPEND);
+    TranscriptImportResult grown = importAgain();
+    assertEquals(1, grown.filesRead());
+    assertEquals(
+        List.of(2L, (long) withBad.size() + 1),
+        grown.rejected().stream().map(TranscriptImportResult.Rejection::line).toList());
+    assertEquals(good, stored(store, t.getKey()));
+    assertAWholeReadChangesNothing();
+    assertEquals(report(importWhole(store)), report(grown));
+  }
+
+  @Test
+  void aStateRememberedForAnotherStoreIsNotTrusted() throws IOException {
+    importAgain();
+    // The same name, so the same state file: the other store's heads do not match it.
+    try (SessionStore other = open("other")) {
+      TranscriptImportResult r = importAgain(other, "the store");
+      assertEquals(r.files(), r.filesRead());
+      for (Map.Entry<SessionKey, Path> f : transcripts().entrySet()) {
+        assertEquals(lines(f.getValue()), stored(other, f.getKey()), f.getKey().toString());
+      }
+    }
+  }
+}
