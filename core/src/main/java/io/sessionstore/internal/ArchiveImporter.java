@@ -21,10 +21,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -201,8 +204,10 @@ final class ArchiveImporter {
             return new Merged(key, line, Outcome.DIVERGED, 0);
           }
           List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
+          Predicate<String> mainHolds = mainHolds(session);
           for (Plan p : plans) {
-            DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
+            DefaultSessionStore.ImportChange change =
+                change(p, options.archivedMetadataWins(), mainHolds);
             if (change != null) {
               changes.add(change);
             }
@@ -217,6 +222,30 @@ final class ArchiveImporter {
           }
           return new Merged(key, line, outcome(plans), stored);
         });
+  }
+
+  /**
+   * Whether the session's main transcript holds an API message (by {@link Derivation#idHash}), not
+   * as a sidechain entry: a sidechain copy of it in a sub-transcript does not count again. Known
+   * exactly from the archive's main transcript; when the archive has none, as far as the stored
+   * main transcript's head remembers.
+   */
+  private Predicate<String> mainHolds(Archived session) {
+    if (session.subpaths().isEmpty()) {
+      return id -> false;
+    }
+    Set<String> ids = new HashSet<>();
+    for (MessageFacts f : session.messages()) {
+      if (f.usage() != null && !f.usage().sidechain() && f.usage().messageId() != null) {
+        ids.add(Derivation.idHash(f.usage().messageId()));
+      }
+    }
+    if (session.messages().isEmpty()) {
+      backend
+          .head(session.metadata().key())
+          .ifPresent(h -> ids.addAll(Derivation.decode(h.derivation()).mainIds()));
+    }
+    return ids::contains;
   }
 
   /** The session's outcome from its transcripts'. */
@@ -276,12 +305,14 @@ final class ArchiveImporter {
         metadata);
   }
 
-  private DefaultSessionStore.ImportChange change(Plan p, boolean archivedMetadataWins) {
+  private DefaultSessionStore.ImportChange change(
+      Plan p, boolean archivedMetadataWins, Predicate<String> mainHolds) {
+    Predicate<String> holds = p.key().isSubpath() ? mainHolds : id -> false;
     return switch (p.outcome()) {
       case CREATED, REPLACED ->
-          store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
+          store.importReplace(p.key(), p.current(), p.messages(), p.metadata(), holds);
       case EXTENDED, UNCHANGED ->
-          store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins);
+          store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins, holds);
       case DIVERGED -> throw new IllegalStateException("A diverged transcript is never written");
     };
   }

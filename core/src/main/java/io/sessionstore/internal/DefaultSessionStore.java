@@ -11,6 +11,7 @@ import io.sessionstore.api.MetadataUpdate;
 import io.sessionstore.api.MigrationResult;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.PriceTable;
 import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
@@ -29,7 +30,6 @@ import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsSearch;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +66,7 @@ public final class DefaultSessionStore implements SessionStore {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
 
   private final StorageBackend backend;
+  private final PriceTable prices;
   private final String defaultProject;
   private final Clock clock;
   private final CacheLayer cache;
@@ -76,7 +77,16 @@ public final class DefaultSessionStore implements SessionStore {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
+    this(backend, settings, clock, PriceTable.bundled());
+  }
+
+  /**
+   * @param prices the prices of usage that reports no cost
+   */
+  public DefaultSessionStore(
+      StorageBackend backend, CoreConfig settings, Clock clock, PriceTable prices) {
     this.backend = backend;
+    this.prices = prices;
     this.defaultProject = settings.project();
     this.clock = clock;
     this.cache =
@@ -127,10 +137,11 @@ public final class DefaultSessionStore implements SessionStore {
                     throw staleVersion("save", key, version, options.expectedVersion());
                   }
                   Instant now = now();
-                  Derivation derivation = Derivation.EMPTY.plus(facts);
+                  Derivation derivation =
+                      Derivation.EMPTY.plus(facts, prices, mainHolds(key, facts));
                   if (current.isPresent()) {
                     derivation =
-                        derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
+                        derivation.withSubsOf(Derivation.decode(current.get().derivation()));
                   }
                   SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
                   Map<String, String> attributes =
@@ -143,6 +154,7 @@ public final class DefaultSessionStore implements SessionStore {
                               ? SessionMetadata.of(key, now)
                               : old.withUpdatedAt(later(now, old)))
                           .withCounts(facts.size(), derivation.totalCost(), derivation.turns())
+                          .withUsage(derivation.total().toUsage())
                           .withAttributes(attributes)
                           .withSubpaths(subpathsFor(key, old))
                           .withVersion(version + 1);
@@ -237,19 +249,22 @@ public final class DefaultSessionStore implements SessionStore {
   private StoredHead appended(
       SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
     if (current == null) {
-      Derivation d = Derivation.EMPTY.plus(added);
+      Derivation d = Derivation.EMPTY.plus(added, prices, mainHolds(key, added));
       SessionMetadata m =
           SessionMetadata.of(key, updatedAt)
               .withCounts(added.size(), d.totalCost(), d.turns())
+              .withUsage(d.total().toUsage())
               .withSubpaths(subpathsFor(key, null))
               .withVersion(1);
       return new StoredHead(key, m, newGeneration(), d.encode());
     }
-    Derivation d = Derivation.decode(current.derivation()).plus(added);
+    Derivation d =
+        Derivation.decode(current.derivation()).plus(added, prices, mainHolds(key, added));
     SessionMetadata o = current.metadata();
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
             .withCounts(o.messageCount() + added.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withVersion(o.version() + 1);
     return new StoredHead(key, m, current.generation(), d.encode());
   }
@@ -385,13 +400,12 @@ public final class DefaultSessionStore implements SessionStore {
     if (after == null) {
       listed.remove(subKey.subpath());
     }
-    if (subKey.subpath().startsWith(SessionMetadata.RUNS_PREFIX)) {
-      d = d.withRunsCostDelta(ownCost(after).subtract(ownCost(before)));
-    }
+    d = d.withSubsChanged(own(before), own(after));
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
     SessionMetadata m =
         o.withUpdatedAt(updated)
             .withCounts(o.messageCount(), d.totalCost(), o.turns())
+            .withUsage(d.total().toUsage())
             .withSubpaths(listed)
             .withVersion(o.version() + 1);
     if (m.equals(o.withVersion(o.version() + 1))) {
@@ -410,28 +424,48 @@ public final class DefaultSessionStore implements SessionStore {
     SessionKey mainKey = main.key();
     TreeSet<String> subpaths = new TreeSet<>(backend.subpaths(mainKey));
     subpaths.addAll(changed.keySet());
-    BigDecimal runs = BigDecimal.ZERO;
+    UsageTally subs = UsageTally.EMPTY;
     for (String subpath : subpaths) {
-      if (subpath.startsWith(SessionMetadata.RUNS_PREFIX)) {
-        StoredHead run =
-            changed.containsKey(subpath)
-                ? changed.get(subpath)
-                : backend.head(mainKey.withSubpath(subpath)).orElse(null);
-        runs = runs.add(ownCost(run));
-      }
+      StoredHead sub =
+          changed.containsKey(subpath)
+              ? changed.get(subpath)
+              : backend.head(mainKey.withSubpath(subpath)).orElse(null);
+      subs = subs.plus(own(sub));
     }
     SessionMetadata o = main.metadata();
-    Derivation d = Derivation.decode(main.derivation()).withRunsCost(runs);
+    Derivation d = Derivation.decode(main.derivation()).withSubs(subs);
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
             .withCounts(o.messageCount(), d.totalCost(), o.turns())
+            .withUsage(d.total().toUsage())
             .withSubpaths(subpaths)
             .withVersion(o.version() + 1);
     return new StoredHead(mainKey, m, main.generation(), d.encode());
   }
 
-  private static BigDecimal ownCost(StoredHead head) {
-    return head == null ? BigDecimal.ZERO : Derivation.decode(head.derivation()).ownCost();
+  /** A transcript's own usage (none when it is absent). */
+  private static UsageTally own(StoredHead head) {
+    return head == null ? UsageTally.EMPTY : Derivation.decode(head.derivation()).own();
+  }
+
+  /**
+   * For a sub-transcript's new lines: whether the session's main transcript holds an API message
+   * (by {@link Derivation#idHash}), as far as its head remembers ({@link Derivation#mainIds()}); a
+   * sidechain line of one does not count again. The head is read only when a new line is a
+   * sidechain line with usage.
+   */
+  private java.util.function.Predicate<String> mainHolds(SessionKey key, List<MessageFacts> added) {
+    if (!key.isSubpath()
+        || added.stream().noneMatch(f -> f.usage() != null && f.usage().sidechain())) {
+      return id -> false;
+    }
+    Optional<StoredHead> main = cache.head(key.main());
+    if (main.isEmpty()) {
+      main = backend.head(key.main());
+    }
+    java.util.Set<String> ids =
+        main.map(h -> Derivation.decode(h.derivation()).mainIds()).orElse(java.util.Set.of());
+    return ids::contains;
   }
 
   /**
@@ -732,10 +766,14 @@ public final class DefaultSessionStore implements SessionStore {
    * and times.
    */
   ImportChange importReplace(
-      SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
-    Derivation d = Derivation.EMPTY.plus(facts);
+      SessionKey key,
+      StoredHead current,
+      List<MessageFacts> facts,
+      SessionMetadata archived,
+      java.util.function.Predicate<String> mainHolds) {
+    Derivation d = Derivation.EMPTY.plus(facts, prices, mainHolds);
     if (current != null) {
-      d = d.withRunsCostOf(Derivation.decode(current.derivation()));
+      d = d.withSubsOf(Derivation.decode(current.derivation()));
     }
     SessionMetadata o = current == null ? null : current.metadata();
     Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
@@ -743,6 +781,7 @@ public final class DefaultSessionStore implements SessionStore {
         SessionMetadata.of(key, o == null ? archived.createdAt() : o.createdAt())
             .withUpdatedAt(updated)
             .withCounts(facts.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withTags(archived.tags())
             .withSummary(archived.summary())
             .withAttributes(archived.attributes())
@@ -760,7 +799,11 @@ public final class DefaultSessionStore implements SessionStore {
    * changes.
    */
   ImportChange importExtend(
-      StoredHead current, List<MessageFacts> tail, SessionMetadata archived, boolean archivedWins) {
+      StoredHead current,
+      List<MessageFacts> tail,
+      SessionMetadata archived,
+      boolean archivedWins,
+      java.util.function.Predicate<String> mainHolds) {
     SessionMetadata o = current.metadata();
     TreeSet<String> tags = new TreeSet<>(o.tags());
     tags.addAll(archived.tags());
@@ -770,10 +813,11 @@ public final class DefaultSessionStore implements SessionStore {
     attributes.putAll(second.attributes());
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
-    Derivation d = Derivation.decode(current.derivation()).plus(tail);
+    Derivation d = Derivation.decode(current.derivation()).plus(tail, prices, mainHolds);
     SessionMetadata m =
         o.withUpdatedAt(updated)
             .withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withTags(tags)
             .withSummary(summary)
             .withAttributes(attributes)
