@@ -612,6 +612,129 @@ public final class DefaultSessionStore implements SessionStore {
     return backend instanceof SupportsAdoption adopting ? adopting.adopt(scope, progress) : 0;
   }
 
+  @Override
+  public io.sessionstore.api.UsageReport usageReport(
+      SearchQuery query, io.sessionstore.api.UsageGrouping by, java.time.ZoneId zone) {
+    checkOpen();
+    require(query, "query");
+    require(by, "grouping");
+    require(zone, "time zone");
+    try (Stream<StoredHead> heads = backend.list(query.scope())) {
+      return UsageReports.of(
+          heads.map(StoredHead::metadata).filter(m -> Search.matches(m, query)), by, zone);
+    }
+  }
+
+  @Override
+  public PriceTable priceTable() {
+    return prices;
+  }
+
+  @Override
+  public long reindexUsage(Scope scope, boolean all, ProgressListener progress) {
+    checkOpen();
+    require(scope, "scope");
+    require(progress, "progress");
+    List<SessionKey> todo;
+    try (Stream<StoredHead> heads = backend.list(scope)) {
+      todo =
+          heads
+              .filter(h -> all || h.metadata().usage() == null)
+              .map(StoredHead::key)
+              .sorted(Comparator.comparing(SessionKey::toString))
+              .toList();
+    }
+    long done = 0;
+    for (SessionKey key : todo) {
+      if (withLock(key, () -> Retry.onConflict(key, () -> reindexSession(key, all)))) {
+        done++;
+      }
+      progress.progress(done, todo.size());
+    }
+    return done;
+  }
+
+  /**
+   * Derives a session's usage anew from its messages: its sub-transcripts first (a sidechain copy
+   * of a message of the main transcript known exactly, as on import), then its head.
+   */
+  private boolean reindexSession(SessionKey key, boolean all) {
+    Optional<StoredHead> current = backend.head(key);
+    if (current.isEmpty() || (!all && current.get().metadata().usage() != null)) {
+      return false;
+    }
+    java.util.Set<String> mainIds = new java.util.HashSet<>();
+    Derivation main = rederived(current.get(), id -> false, mainIds);
+    Map<String, StoredHead> subs = new TreeMap<>();
+    for (String subpath : backend.subpaths(key)) {
+      SessionKey subKey = key.withSubpath(subpath);
+      Optional<StoredHead> sub = backend.head(subKey);
+      if (sub.isEmpty()) {
+        continue;
+      }
+      Derivation d = rederived(sub.get(), mainIds::contains, null);
+      SessionMetadata o = sub.get().metadata();
+      StoredHead head =
+          new StoredHead(
+              subKey,
+              o.withCounts(o.messageCount(), d.totalCost(), d.turns())
+                  .withUsage(d.total().toUsage())
+                  .withVersion(o.version() + 1),
+              sub.get().generation(),
+              d.encode());
+      backend.commit(new Commit(Commit.Kind.METADATA, o.version(), List.of(), head));
+      cache.written(head);
+      subs.put(subpath, head);
+    }
+    StoredHead withMain =
+        new StoredHead(key, current.get().metadata(), current.get().generation(), main.encode());
+    StoredHead head = reconciled(withMain, subs, Instant.MIN);
+    head =
+        new StoredHead(
+            key,
+            head.metadata()
+                .withUpdatedAt(current.get().metadata().updatedAt())
+                .withCounts(
+                    head.metadata().messageCount(),
+                    Derivation.decode(head.derivation()).totalCost(),
+                    main.turns()),
+            head.generation(),
+            head.derivation());
+    backend.commit(new Commit(Commit.Kind.METADATA, current.get().version(), List.of(), head));
+    cache.written(head);
+    return true;
+  }
+
+  /**
+   * A transcript's derivation from its stored messages, read in batches.
+   *
+   * @param ids collects the main transcript's API messages (by {@link Derivation#idHash}), or null
+   */
+  private Derivation rederived(
+      StoredHead head, java.util.function.Predicate<String> mainHolds, java.util.Set<String> ids) {
+    Derivation d = Derivation.EMPTY;
+    List<MessageFacts> batch = new ArrayList<>();
+    try (Stream<String> lines = backend.messages(head, 0)) {
+      Iterator<String> it = lines.iterator();
+      long n = 0;
+      while (it.hasNext()) {
+        MessageFacts f = MessageFacts.of(it.next(), "stored message " + ++n + " of " + head.key());
+        if (ids != null
+            && f.usage() != null
+            && !f.usage().sidechain()
+            && f.usage().messageId() != null) {
+          ids.add(Derivation.idHash(f.usage().messageId()));
+        }
+        batch.add(f);
+        if (batch.size() == 1000) {
+          d = d.plus(batch, prices, mainHolds);
+          batch.clear();
+        }
+      }
+    }
+    return d.plus(batch, prices, mainHolds);
+  }
+
   // ---- maintenance
   // --------------------------------------------------------------------------------------------
 
