@@ -572,6 +572,8 @@ class ClaudeCodeTest {
             .orElseThrow();
     String id = session.sessionId();
     List<String> before = stored(session);
+    // What the transcript's own usage cost (estimated from the price table).
+    BigDecimal costBefore = store.getMetadata(session).orElseThrow().totalCostUsd();
     Path work = Files.createDirectories(tmp.resolve("elsewhere"));
     String folder = work.toRealPath().toString().replaceAll("[^A-Za-z0-9]", "-");
     String added =
@@ -598,7 +600,10 @@ class ClaudeCodeTest {
     expected.add(added);
     assertEquals(expected, stored(session), "the line Claude Code added to its transcript");
     SessionMetadata m = store.getMetadata(session).orElseThrow();
-    assertEquals(0, new BigDecimal("1.5").compareTo(m.totalCostUsd()), "the run's cost counts");
+    assertEquals(
+        0,
+        costBefore.add(new BigDecimal("1.5")).compareTo(m.totalCostUsd()),
+        "the run's cost counts");
     assertEquals(
         before.size() + 1,
         m.messageCount(),
@@ -610,7 +615,9 @@ class ClaudeCodeTest {
     assertFalse(again.pulled().unchanged().isEmpty());
     assertEquals(
         0,
-        new BigDecimal("3.0").compareTo(store.getMetadata(session).orElseThrow().totalCostUsd()));
+        costBefore
+            .add(new BigDecimal("3.0"))
+            .compareTo(store.getMetadata(session).orElseThrow().totalCostUsd()));
   }
 
   @Test

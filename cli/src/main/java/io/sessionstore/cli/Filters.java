@@ -39,11 +39,23 @@ final class Filters {
   @Option(names = "--created-before", paramLabel = "TIME", description = "Created before TIME.")
   String createdBefore;
 
-  @Option(names = "--min-cost", paramLabel = "USD", description = "Total cost at least USD.")
+  @Option(
+      names = "--min-cost",
+      paramLabel = "USD",
+      description = "Total cost at least USD (reported or estimated).")
   String minCost;
 
   @Option(names = "--max-cost", paramLabel = "USD", description = "Total cost at most USD.")
   String maxCost;
+
+  @Option(
+      names = "--min-tokens",
+      paramLabel = "N",
+      description = "Usage of at least N tokens (input, output and cache together).")
+  Long minTokens;
+
+  @Option(names = "--max-tokens", paramLabel = "N", description = "Usage of at most N tokens.")
+  Long maxTokens;
 
   @Option(
       names = "--text",
@@ -63,7 +75,9 @@ final class Filters {
             .anyTags(new java.util.LinkedHashSet<>(anyTags))
             .text(text)
             .minCost(cost("--min-cost", minCost))
-            .maxCost(cost("--max-cost", maxCost));
+            .maxCost(cost("--max-cost", maxCost))
+            .minTokens(minTokens)
+            .maxTokens(maxTokens);
     if (after != null) {
       q.updatedAfter(TimeArgs.instant("--after", after, clock));
     }

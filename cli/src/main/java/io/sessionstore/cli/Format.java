@@ -1,7 +1,10 @@
 package io.sessionstore.cli;
 
+import io.sessionstore.api.CostSource;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.Usage;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -11,11 +14,29 @@ final class Format {
 
   /** A session's totals in one phrase: {@code 6 messages, 1 turns, $0.005}. */
   static String totals(SessionMetadata m) {
-    return m.messageCount()
-        + " messages, "
-        + m.turns()
-        + " turns, $"
-        + m.totalCostUsd().toPlainString();
+    return m.messageCount() + " messages, " + m.turns() + " turns, $" + cost(m);
+  }
+
+  /**
+   * A session's cost as a person reads it: the figure, marked where it is not the whole cost
+   * ({@code 0.0012+?}: some usage has no price) or where usage is not known yet ({@code 0.5?}).
+   */
+  static String cost(SessionMetadata m) {
+    return cost(m.totalCostUsd(), m.costSource());
+  }
+
+  static String cost(BigDecimal cost, CostSource source) {
+    String c = cost.toPlainString();
+    return switch (source) {
+      case INCOMPLETE -> c + "+?";
+      case UNKNOWN -> c + "?";
+      default -> c;
+    };
+  }
+
+  /** All the tokens of a session's usage, or {@code ?} when it is not known. */
+  static String tokens(SessionMetadata m) {
+    return m.usage() == null ? "?" : Long.toString(m.usage().totalTokens());
   }
 
   static void keyValues(PrintStream out, SessionMetadata m) {
@@ -25,6 +46,28 @@ final class Format {
     out.println("updatedAt: " + m.updatedAt());
     out.println("messageCount: " + m.messageCount());
     out.println("totalCostUsd: " + m.totalCostUsd().toPlainString());
+    out.println("costSource: " + m.costSource().jsonName());
+    Usage u = m.usage();
+    if (u == null) {
+      out.println("usage: not known (stored before usage accounting; run: sessionstore reindex)");
+    } else {
+      out.println(
+          "usage: "
+              + usage(
+                  u.inputTokens(), u.outputTokens(), u.cacheCreationTokens(), u.cacheReadTokens()));
+      for (Usage.ModelUsage r : u.models()) {
+        out.println(
+            "usage."
+                + r.model()
+                + ": "
+                + usage(
+                    r.inputTokens(), r.outputTokens(), r.cacheCreationTokens(), r.cacheReadTokens())
+                + ", $"
+                + cost(r.costUsd(), r.costSource())
+                + " "
+                + r.costSource().jsonName());
+      }
+    }
     out.println("turns: " + m.turns());
     out.println("tags: " + String.join(", ", m.tags()));
     out.println("summary: " + (m.summary() == null ? "" : m.summary()));
@@ -35,6 +78,19 @@ final class Format {
                 .collect(Collectors.joining(", ")));
     out.println("subpaths: " + String.join(", ", m.subpaths()));
     out.println("version: " + m.version());
+  }
+
+  private static String usage(long in, long out, long write, long read) {
+    return (in + out + write + read)
+        + " tokens (input "
+        + in
+        + ", output "
+        + out
+        + ", cache writes "
+        + write
+        + ", cache reads "
+        + read
+        + ")";
   }
 
   static void jsonArray(PrintStream out, List<SessionMetadata> items) {
@@ -50,7 +106,9 @@ final class Format {
   }
 
   static void table(PrintStream out, List<SessionMetadata> items) {
-    String[] header = {"UPDATED", "PROJECT", "SESSION", "MESSAGES", "COST", "TAGS", "SUMMARY"};
+    String[] header = {
+      "UPDATED", "PROJECT", "SESSION", "MESSAGES", "TOKENS", "COST", "TAGS", "SUMMARY"
+    };
     List<String[]> rows = new java.util.ArrayList<>();
     rows.add(header);
     for (SessionMetadata m : items) {
@@ -60,12 +118,18 @@ final class Format {
             m.project(),
             m.sessionId(),
             Long.toString(m.messageCount()),
-            m.totalCostUsd().toPlainString(),
+            tokens(m),
+            cost(m),
             String.join(",", m.tags()),
             m.summary() == null ? "" : m.summary()
           });
     }
-    int[] widths = new int[header.length];
+    print(out, rows);
+  }
+
+  /** Rows of cells in columns as wide as their widest cell, the last column unpadded. */
+  static void print(PrintStream out, List<String[]> rows) {
+    int[] widths = new int[rows.get(0).length];
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {
         widths[i] = Math.max(widths[i], r[i].length());

@@ -45,6 +45,8 @@ import picocli.CommandLine.ScopeType;
       InfoCommand.class,
       ListCommand.class,
       SearchCommand.class,
+      UsageCommand.class,
+      PricingCommand.class,
       TagCommand.class,
       DescribeCommand.class,
       DeleteCommand.class,
@@ -57,6 +59,7 @@ import picocli.CommandLine.ScopeType;
       PullCommand.class,
       ResumeCommand.class,
       MigrateCommand.class,
+      ReindexCommand.class,
       BackendsCommand.class,
       VersionCommand.class,
       AutoComplete.GenerateCompletion.class

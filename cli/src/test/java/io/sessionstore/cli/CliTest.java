@@ -109,9 +109,15 @@ class CliTest {
             "summary",
             "attributes",
             "subpaths",
-            "version"),
+            "version",
+            "usage",
+            "costSource"),
         keys);
     assertEquals(4, i.get("messageCount").asInt());
+    // The stream's placeholders ("<USAGE>") are no usage; its run's cost is reported.
+    assertEquals("reported", i.get("costSource").asText());
+    assertEquals(0, i.get("usage").get("inputTokens").asLong());
+    assertTrue(i.get("usage").get("models").isArray());
     assertEquals(0.25, i.get("totalCostUsd").asDouble(), 1e-12);
     assertTrue(i.get("totalCostUsd").isNumber());
     assertEquals(3, i.get("turns").asInt());

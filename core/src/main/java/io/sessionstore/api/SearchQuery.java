@@ -19,6 +19,9 @@ import java.util.Set;
  * @param updatedBefore updated before
  * @param minCost total cost at least
  * @param maxCost total cost at most
+ * @param minTokens all the tokens of the session's usage at least (a session whose usage is not
+ *     known does not match)
+ * @param maxTokens all the tokens at most (likewise)
  * @param text case-insensitive substring of the summary, a tag or an attribute value
  * @param limit the largest page, 1 to {@value #MAX_LIMIT}
  * @param cursor where the previous page ended ({@link Page#nextCursor()}), or null for the first
@@ -34,6 +37,8 @@ public record SearchQuery(
     Instant updatedBefore,
     BigDecimal minCost,
     BigDecimal maxCost,
+    Long minTokens,
+    Long maxTokens,
     String text,
     int limit,
     String cursor) {
@@ -60,6 +65,13 @@ public record SearchQuery(
               + " is above the maximum "
               + maxCost.toPlainString());
     }
+    if ((minTokens != null && minTokens < 0) || (maxTokens != null && maxTokens < 0)) {
+      throw new InvalidInputException("Invalid token range: token counts are not negative");
+    }
+    if (minTokens != null && maxTokens != null && minTokens > maxTokens) {
+      throw new InvalidInputException(
+          "Invalid token range: the minimum " + minTokens + " is above the maximum " + maxTokens);
+    }
   }
 
   /** A query of the given scope with no filters. */
@@ -78,6 +90,8 @@ public record SearchQuery(
     b.updatedBefore = updatedBefore;
     b.minCost = minCost;
     b.maxCost = maxCost;
+    b.minTokens = minTokens;
+    b.maxTokens = maxTokens;
     b.text = text;
     b.limit = limit;
     b.cursor = cursor;
@@ -105,6 +119,8 @@ public record SearchQuery(
     private Instant updatedBefore;
     private BigDecimal minCost;
     private BigDecimal maxCost;
+    private Long minTokens;
+    private Long maxTokens;
     private String text;
     private int limit = DEFAULT_LIMIT;
     private String cursor;
@@ -165,6 +181,18 @@ public record SearchQuery(
       return this;
     }
 
+    /** Sessions whose usage has at least this many tokens (all four kinds together). */
+    public Builder minTokens(Long tokens) {
+      this.minTokens = tokens;
+      return this;
+    }
+
+    /** Sessions whose usage has at most this many tokens. */
+    public Builder maxTokens(Long tokens) {
+      this.maxTokens = tokens;
+      return this;
+    }
+
     public Builder text(String text) {
       this.text = text;
       return this;
@@ -191,6 +219,8 @@ public record SearchQuery(
           updatedBefore,
           minCost,
           maxCost,
+          minTokens,
+          maxTokens,
           text,
           limit,
           cursor);

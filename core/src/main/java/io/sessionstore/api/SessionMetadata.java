@@ -22,8 +22,10 @@ import java.util.TreeSet;
  * @param updatedAt when it last changed; never moves backwards
  * @param messageCount number of stored messages of the main transcript (sub-transcripts not
  *     counted)
- * @param totalCostUsd sum of the costs reported by {@code result} messages (and of the session's
- *     {@code runs/*} sub-transcripts), exact decimal
+ * @param totalCostUsd what the session cost, its sub-transcripts' included: the cost the data
+ *     reports where it does ({@code total_cost_usd} of {@code result} messages, {@code costUSD} of
+ *     transcript lines), else estimated from the price table; exact decimal. {@link #costSource()}
+ *     says which, and whether some usage had no price (then this counts only the rest)
  * @param turns the turns reported by {@code result} messages, else the number of distinct assistant
  *     API messages
  * @param tags sorted, unique
@@ -32,6 +34,9 @@ import java.util.TreeSet;
  *     sessionstore.} are reserved
  * @param subpaths the session's sub-transcripts, sorted
  * @param version increases by one with every change; the basis of optimistic concurrency
+ * @param usage the tokens the session used (its sub-transcripts' included) and where its cost comes
+ *     from; null when not known: the session was stored before usage was accounted for ({@code
+ *     sessionstore reindex} derives it)
  */
 public record SessionMetadata(
     String project,
@@ -45,7 +50,8 @@ public record SessionMetadata(
     String summary,
     Map<String, String> attributes,
     List<String> subpaths,
-    long version) {
+    long version,
+    Usage usage) {
   /**
    * The attribute that says which kind of JSON a session holds, when the store created it from one.
    */
@@ -68,6 +74,36 @@ public record SessionMetadata(
    */
   public static final String RUNS_PREFIX = "runs/";
 
+  /** Metadata without usage accounting: {@link Usage#NONE}. */
+  public SessionMetadata(
+      String project,
+      String sessionId,
+      Instant createdAt,
+      Instant updatedAt,
+      long messageCount,
+      BigDecimal totalCostUsd,
+      long turns,
+      List<String> tags,
+      String summary,
+      Map<String, String> attributes,
+      List<String> subpaths,
+      long version) {
+    this(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version,
+        Usage.NONE);
+  }
+
   public SessionMetadata {
     Objects.requireNonNull(project, "project is null");
     Objects.requireNonNull(sessionId, "sessionId is null");
@@ -83,8 +119,8 @@ public record SessionMetadata(
 
   /**
    * The metadata as one JSON object with the keys {@code project, sessionId, createdAt, updatedAt,
-   * messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version}; timestamps
-   * ISO-8601 UTC, cost a number.
+   * messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version, usage,
+   * costSource}; timestamps ISO-8601 UTC, cost a number.
    */
   public String toJson() {
     return io.sessionstore.spi.MetadataJson.toJson(this);
@@ -108,7 +144,8 @@ public record SessionMetadata(
         null,
         Map.of(),
         List.of(),
-        0);
+        0,
+        Usage.NONE);
   }
 
   public SessionMetadata withTimes(Instant createdAt, Instant updatedAt) {
@@ -124,7 +161,8 @@ public record SessionMetadata(
         summary,
         attributes,
         subpaths,
-        version);
+        version,
+        usage);
   }
 
   public SessionMetadata withUpdatedAt(Instant updatedAt) {
@@ -145,7 +183,8 @@ public record SessionMetadata(
         summary,
         attributes,
         subpaths,
-        version);
+        version,
+        usage);
   }
 
   public SessionMetadata withTags(Collection<String> tags) {
@@ -161,7 +200,8 @@ public record SessionMetadata(
         summary,
         attributes,
         subpaths,
-        version);
+        version,
+        usage);
   }
 
   public SessionMetadata withSummary(String summary) {
@@ -177,7 +217,8 @@ public record SessionMetadata(
         summary,
         attributes,
         subpaths,
-        version);
+        version,
+        usage);
   }
 
   public SessionMetadata withAttributes(Map<String, String> attributes) {
@@ -193,7 +234,8 @@ public record SessionMetadata(
         summary,
         attributes,
         subpaths,
-        version);
+        version,
+        usage);
   }
 
   public SessionMetadata withSubpaths(Collection<String> subpaths) {
@@ -209,7 +251,8 @@ public record SessionMetadata(
         summary,
         attributes,
         List.copyOf(subpaths),
-        version);
+        version,
+        usage);
   }
 
   public SessionMetadata withVersion(long version) {
@@ -225,7 +268,38 @@ public record SessionMetadata(
         summary,
         attributes,
         subpaths,
-        version);
+        version,
+        usage);
+  }
+
+  /** The same, with the usage replaced (null: not known). */
+  public SessionMetadata withUsage(Usage usage) {
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version,
+        usage);
+  }
+
+  /**
+   * Where {@link #totalCostUsd()} comes from; {@link CostSource#UNKNOWN} when usage is not known.
+   */
+  public CostSource costSource() {
+    return usage == null ? CostSource.UNKNOWN : usage.costSource();
+  }
+
+  /** All the tokens of {@link #usage()}, or 0 when it is not known. */
+  public long totalTokens() {
+    return usage == null ? 0 : usage.totalTokens();
   }
 
   /** The key of the session's main transcript. */

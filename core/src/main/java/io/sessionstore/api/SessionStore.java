@@ -250,6 +250,32 @@ public interface SessionStore extends AutoCloseable {
       Map<String, TranscriptTail> subpaths,
       ImportOptions options);
 
+  /**
+   * The usage and cost of the sessions the query's filters match (all of them, not one page),
+   * grouped, with a total: read from the sessions' metadata alone, never their messages. Sessions
+   * with neither usage nor cost are left out.
+   *
+   * @param zone the time zone of days, weeks and months
+   */
+  UsageReport usageReport(SearchQuery query, UsageGrouping by, java.time.ZoneId zone);
+
+  /**
+   * The prices this store estimates cost with ({@code sessionstore.pricing.file} over the bundled
+   * ones).
+   */
+  PriceTable priceTable();
+
+  /**
+   * Derives usage and cost anew from the stored messages of the sessions in the scope whose usage
+   * is not known (stored before usage accounting), or of every session when {@code all} is set
+   * (after a change of prices, say). Each session is read whole, transcript by transcript, and its
+   * metadata rewritten (its version moves, its {@code updatedAt} does not); running it again after
+   * an interruption goes on with the sessions still not done.
+   *
+   * @return how many sessions were derived anew
+   */
+  long reindexUsage(Scope scope, boolean all, ProgressListener progress);
+
   /** Stops the scheduled cleanup and releases the cache and the backend. */
   @Override
   void close();

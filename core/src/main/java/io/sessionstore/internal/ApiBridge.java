@@ -43,6 +43,12 @@ public final class ApiBridge {
     BackendRegistry registry =
         providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
     CoreConfig settings = CoreConfig.check(config, registry);
+    // A bad price file fails here, before a backend is created or connected.
+    io.sessionstore.api.PriceTable prices =
+        settings
+            .pricingFile()
+            .map(io.sessionstore.api.PriceTable::load)
+            .orElseGet(io.sessionstore.api.PriceTable::bundled);
     StorageBackend chosen = backend;
     if (chosen == null) {
       StorageBackendProvider provider = registry.provider(settings.backend());
@@ -54,7 +60,7 @@ public final class ApiBridge {
       chosen.close();
       throw e;
     }
-    return new DefaultSessionStore(chosen, settings, clock);
+    return new DefaultSessionStore(chosen, settings, clock, prices);
   }
 
   /** {@link SessionStoreConfig#load(Path, Map)}: the configuration values from every source. */
@@ -92,6 +98,7 @@ public final class ApiBridge {
         SessionMetadata.of(key, createdAt)
             .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
             .withCounts(messages.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withAttributes(attributes)
             .withVersion(1);
     return new StoredHead(
@@ -105,6 +112,7 @@ public final class ApiBridge {
     SessionMetadata m =
         o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
             .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withVersion(o.version() + 1);
     return new StoredHead(head.key(), m, head.generation(), d.encode());
   }

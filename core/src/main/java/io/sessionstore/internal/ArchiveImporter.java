@@ -22,10 +22,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -194,17 +197,24 @@ final class ArchiveImporter {
     SessionKey key = session.metadata().key();
     // Another writer that changes the session between our read and our write makes us plan again
     // from what is stored then.
-    return Retry.onConflict(key, () -> apply(key, line, plan(session, options), options));
+    return Retry.onConflict(
+        key, () -> apply(key, line, plan(session, options), options, mainHolds(session)));
   }
 
   /** Writes what the plans of one session's transcripts say, unless one of them has diverged. */
-  private Merged apply(SessionKey key, long line, List<Plan> plans, ImportOptions options) {
+  private Merged apply(
+      SessionKey key,
+      long line,
+      List<Plan> plans,
+      ImportOptions options,
+      Predicate<String> mainHolds) {
     if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
       return new Merged(key, line, Outcome.DIVERGED, 0);
     }
     List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
     for (Plan p : plans) {
-      DefaultSessionStore.ImportChange change = change(p, options.archivedMetadataWins());
+      DefaultSessionStore.ImportChange change =
+          change(p, options.archivedMetadataWins(), mainHolds);
       if (change != null) {
         changes.add(change);
       }
@@ -267,7 +277,9 @@ final class ArchiveImporter {
                     planTail(
                         k, t.getValue(), facts.get(k), k.isSubpath() ? subMetadata : metadata));
               }
-              return apply(key, 0, plans, options);
+              Predicate<String> mainHolds =
+                  subpaths.isEmpty() ? id -> false : tailMainHolds(key, facts.get(key));
+              return apply(key, 0, plans, options, mainHolds);
             });
     Tally tally = new Tally(ProgressListener.NONE);
     tally.add(merged);
@@ -308,6 +320,45 @@ final class ArchiveImporter {
         current.get(),
         messages,
         metadata);
+  }
+
+  /**
+   * Whether the session's main transcript holds an API message (by {@link Derivation#idHash}), not
+   * as a sidechain entry: a sidechain copy of it in a sub-transcript does not count again. Known
+   * exactly from the archive's main transcript; when the archive has none, as far as the stored
+   * main transcript's head remembers.
+   */
+  private Predicate<String> mainHolds(Archived session) {
+    if (session.subpaths().isEmpty()) {
+      return id -> false;
+    }
+    Set<String> ids = new HashSet<>();
+    for (MessageFacts f : session.messages()) {
+      if (f.usage() != null && !f.usage().sidechain() && f.usage().messageId() != null) {
+        ids.add(Derivation.idHash(f.usage().messageId()));
+      }
+    }
+    if (session.messages().isEmpty()) {
+      backend
+          .head(session.metadata().key())
+          .ifPresent(h -> ids.addAll(Derivation.decode(h.derivation()).mainIds()));
+    }
+    return ids::contains;
+  }
+
+  /**
+   * As {@link #mainHolds(Archived)} for a tail: the tail's main messages, and as far as the stored
+   * main transcript's head remembers the messages before them.
+   */
+  private Predicate<String> tailMainHolds(SessionKey key, List<MessageFacts> mainTail) {
+    Set<String> ids = new HashSet<>();
+    for (MessageFacts f : mainTail) {
+      if (f.usage() != null && !f.usage().sidechain() && f.usage().messageId() != null) {
+        ids.add(Derivation.idHash(f.usage().messageId()));
+      }
+    }
+    backend.head(key).ifPresent(h -> ids.addAll(Derivation.decode(h.derivation()).mainIds()));
+    return ids::contains;
   }
 
   /** The session's outcome from its transcripts'. */
@@ -367,12 +418,14 @@ final class ArchiveImporter {
         metadata);
   }
 
-  private DefaultSessionStore.ImportChange change(Plan p, boolean archivedMetadataWins) {
+  private DefaultSessionStore.ImportChange change(
+      Plan p, boolean archivedMetadataWins, Predicate<String> mainHolds) {
+    Predicate<String> holds = p.key().isSubpath() ? mainHolds : id -> false;
     return switch (p.outcome()) {
       case CREATED, REPLACED ->
-          store.importReplace(p.key(), p.current(), p.messages(), p.metadata());
+          store.importReplace(p.key(), p.current(), p.messages(), p.metadata(), holds);
       case EXTENDED, UNCHANGED ->
-          store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins);
+          store.importExtend(p.current(), p.messages(), p.metadata(), archivedMetadataWins, holds);
       case DIVERGED -> throw new IllegalStateException("A diverged transcript is never written");
     };
   }

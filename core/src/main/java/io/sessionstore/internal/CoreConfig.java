@@ -34,6 +34,7 @@ public final class CoreConfig {
   public static final String CACHE_TTL = "sessionstore.cache.ttl";
   public static final String CLEANUP_MAX_AGE = "sessionstore.cleanup.max-age";
   public static final String CLEANUP_INTERVAL = "sessionstore.cleanup.interval";
+  public static final String PRICING_FILE = io.sessionstore.api.PriceTable.FILE_KEY;
 
   public static final String DEFAULT_BACKEND = "file";
   public static final String DEFAULT_PROJECT = "default";
@@ -61,7 +62,11 @@ public final class CoreConfig {
           ConfigKey.of(
               "cleanup.interval",
               null,
-              "scheduled cleanup: how often it runs (default 1h when max-age is set)"));
+              "scheduled cleanup: how often it runs (default 1h when max-age is set)"),
+          ConfigKey.of(
+              "pricing.file",
+              null,
+              "a LiteLLM-style JSON price list laid over the bundled prices (unset: bundled only)"));
 
   private final SessionStoreConfig config;
   private final String backend;
@@ -226,6 +231,11 @@ public final class CoreConfig {
           "Invalid " + CLEANUP_INTERVAL + ": it must be longer than 0");
     }
     return interval;
+  }
+
+  /** The price file to lay over the bundled prices, when one is configured. */
+  public Optional<java.nio.file.Path> pricingFile() {
+    return optional(PRICING_FILE).map(java.nio.file.Path::of);
   }
 
   /** The configuration of one backend: the values in its namespace. */

@@ -11,6 +11,7 @@ import io.sessionstore.api.MetadataUpdate;
 import io.sessionstore.api.MigrationResult;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.PriceTable;
 import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
@@ -30,7 +31,6 @@ import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsSearch;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,6 +67,7 @@ public final class DefaultSessionStore implements SessionStore {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
 
   private final StorageBackend backend;
+  private final PriceTable prices;
   private final String defaultProject;
   private final Clock clock;
   private final CacheLayer cache;
@@ -77,7 +78,16 @@ public final class DefaultSessionStore implements SessionStore {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
+    this(backend, settings, clock, PriceTable.bundled());
+  }
+
+  /**
+   * @param prices the prices of usage that reports no cost
+   */
+  public DefaultSessionStore(
+      StorageBackend backend, CoreConfig settings, Clock clock, PriceTable prices) {
     this.backend = backend;
+    this.prices = prices;
     this.defaultProject = settings.project();
     this.clock = clock;
     this.cache =
@@ -128,10 +138,11 @@ public final class DefaultSessionStore implements SessionStore {
                     throw staleVersion("save", key, version, options.expectedVersion());
                   }
                   Instant now = now();
-                  Derivation derivation = Derivation.EMPTY.plus(facts);
+                  Derivation derivation =
+                      Derivation.EMPTY.plus(facts, prices, mainHolds(key, facts));
                   if (current.isPresent()) {
                     derivation =
-                        derivation.withRunsCostOf(Derivation.decode(current.get().derivation()));
+                        derivation.withSubsOf(Derivation.decode(current.get().derivation()));
                   }
                   SessionMetadata old = current.map(StoredHead::metadata).orElse(null);
                   Map<String, String> attributes =
@@ -144,6 +155,7 @@ public final class DefaultSessionStore implements SessionStore {
                               ? SessionMetadata.of(key, now)
                               : old.withUpdatedAt(later(now, old)))
                           .withCounts(facts.size(), derivation.totalCost(), derivation.turns())
+                          .withUsage(derivation.total().toUsage())
                           .withAttributes(attributes)
                           .withSubpaths(subpathsFor(key, old))
                           .withVersion(version + 1);
@@ -238,19 +250,22 @@ public final class DefaultSessionStore implements SessionStore {
   private StoredHead appended(
       SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
     if (current == null) {
-      Derivation d = Derivation.EMPTY.plus(added);
+      Derivation d = Derivation.EMPTY.plus(added, prices, mainHolds(key, added));
       SessionMetadata m =
           SessionMetadata.of(key, updatedAt)
               .withCounts(added.size(), d.totalCost(), d.turns())
+              .withUsage(d.total().toUsage())
               .withSubpaths(subpathsFor(key, null))
               .withVersion(1);
       return new StoredHead(key, m, newGeneration(), d.encode());
     }
-    Derivation d = Derivation.decode(current.derivation()).plus(added);
+    Derivation d =
+        Derivation.decode(current.derivation()).plus(added, prices, mainHolds(key, added));
     SessionMetadata o = current.metadata();
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
             .withCounts(o.messageCount() + added.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withVersion(o.version() + 1);
     return new StoredHead(key, m, current.generation(), d.encode());
   }
@@ -386,13 +401,12 @@ public final class DefaultSessionStore implements SessionStore {
     if (after == null) {
       listed.remove(subKey.subpath());
     }
-    if (subKey.subpath().startsWith(SessionMetadata.RUNS_PREFIX)) {
-      d = d.withRunsCostDelta(ownCost(after).subtract(ownCost(before)));
-    }
+    d = d.withSubsChanged(own(before), own(after));
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
     SessionMetadata m =
         o.withUpdatedAt(updated)
             .withCounts(o.messageCount(), d.totalCost(), o.turns())
+            .withUsage(d.total().toUsage())
             .withSubpaths(listed)
             .withVersion(o.version() + 1);
     if (m.equals(o.withVersion(o.version() + 1))) {
@@ -411,28 +425,48 @@ public final class DefaultSessionStore implements SessionStore {
     SessionKey mainKey = main.key();
     TreeSet<String> subpaths = new TreeSet<>(backend.subpaths(mainKey));
     subpaths.addAll(changed.keySet());
-    BigDecimal runs = BigDecimal.ZERO;
+    UsageTally subs = UsageTally.EMPTY;
     for (String subpath : subpaths) {
-      if (subpath.startsWith(SessionMetadata.RUNS_PREFIX)) {
-        StoredHead run =
-            changed.containsKey(subpath)
-                ? changed.get(subpath)
-                : backend.head(mainKey.withSubpath(subpath)).orElse(null);
-        runs = runs.add(ownCost(run));
-      }
+      StoredHead sub =
+          changed.containsKey(subpath)
+              ? changed.get(subpath)
+              : backend.head(mainKey.withSubpath(subpath)).orElse(null);
+      subs = subs.plus(own(sub));
     }
     SessionMetadata o = main.metadata();
-    Derivation d = Derivation.decode(main.derivation()).withRunsCost(runs);
+    Derivation d = Derivation.decode(main.derivation()).withSubs(subs);
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
             .withCounts(o.messageCount(), d.totalCost(), o.turns())
+            .withUsage(d.total().toUsage())
             .withSubpaths(subpaths)
             .withVersion(o.version() + 1);
     return new StoredHead(mainKey, m, main.generation(), d.encode());
   }
 
-  private static BigDecimal ownCost(StoredHead head) {
-    return head == null ? BigDecimal.ZERO : Derivation.decode(head.derivation()).ownCost();
+  /** A transcript's own usage (none when it is absent). */
+  private static UsageTally own(StoredHead head) {
+    return head == null ? UsageTally.EMPTY : Derivation.decode(head.derivation()).own();
+  }
+
+  /**
+   * For a sub-transcript's new lines: whether the session's main transcript holds an API message
+   * (by {@link Derivation#idHash}), as far as its head remembers ({@link Derivation#mainIds()}); a
+   * sidechain line of one does not count again. The head is read only when a new line is a
+   * sidechain line with usage.
+   */
+  private java.util.function.Predicate<String> mainHolds(SessionKey key, List<MessageFacts> added) {
+    if (!key.isSubpath()
+        || added.stream().noneMatch(f -> f.usage() != null && f.usage().sidechain())) {
+      return id -> false;
+    }
+    Optional<StoredHead> main = cache.head(key.main());
+    if (main.isEmpty()) {
+      main = backend.head(key.main());
+    }
+    java.util.Set<String> ids =
+        main.map(h -> Derivation.decode(h.derivation()).mainIds()).orElse(java.util.Set.of());
+    return ids::contains;
   }
 
   /**
@@ -577,6 +611,129 @@ public final class DefaultSessionStore implements SessionStore {
     require(scope, "scope");
     require(progress, "progress");
     return backend instanceof SupportsAdoption adopting ? adopting.adopt(scope, progress) : 0;
+  }
+
+  @Override
+  public io.sessionstore.api.UsageReport usageReport(
+      SearchQuery query, io.sessionstore.api.UsageGrouping by, java.time.ZoneId zone) {
+    checkOpen();
+    require(query, "query");
+    require(by, "grouping");
+    require(zone, "time zone");
+    try (Stream<StoredHead> heads = backend.list(query.scope())) {
+      return UsageReports.of(
+          heads.map(StoredHead::metadata).filter(m -> Search.matches(m, query)), by, zone);
+    }
+  }
+
+  @Override
+  public PriceTable priceTable() {
+    return prices;
+  }
+
+  @Override
+  public long reindexUsage(Scope scope, boolean all, ProgressListener progress) {
+    checkOpen();
+    require(scope, "scope");
+    require(progress, "progress");
+    List<SessionKey> todo;
+    try (Stream<StoredHead> heads = backend.list(scope)) {
+      todo =
+          heads
+              .filter(h -> all || h.metadata().usage() == null)
+              .map(StoredHead::key)
+              .sorted(Comparator.comparing(SessionKey::toString))
+              .toList();
+    }
+    long done = 0;
+    for (SessionKey key : todo) {
+      if (withLock(key, () -> Retry.onConflict(key, () -> reindexSession(key, all)))) {
+        done++;
+      }
+      progress.progress(done, todo.size());
+    }
+    return done;
+  }
+
+  /**
+   * Derives a session's usage anew from its messages: its sub-transcripts first (a sidechain copy
+   * of a message of the main transcript known exactly, as on import), then its head.
+   */
+  private boolean reindexSession(SessionKey key, boolean all) {
+    Optional<StoredHead> current = backend.head(key);
+    if (current.isEmpty() || (!all && current.get().metadata().usage() != null)) {
+      return false;
+    }
+    java.util.Set<String> mainIds = new java.util.HashSet<>();
+    Derivation main = rederived(current.get(), id -> false, mainIds);
+    Map<String, StoredHead> subs = new TreeMap<>();
+    for (String subpath : backend.subpaths(key)) {
+      SessionKey subKey = key.withSubpath(subpath);
+      Optional<StoredHead> sub = backend.head(subKey);
+      if (sub.isEmpty()) {
+        continue;
+      }
+      Derivation d = rederived(sub.get(), mainIds::contains, null);
+      SessionMetadata o = sub.get().metadata();
+      StoredHead head =
+          new StoredHead(
+              subKey,
+              o.withCounts(o.messageCount(), d.totalCost(), d.turns())
+                  .withUsage(d.total().toUsage())
+                  .withVersion(o.version() + 1),
+              sub.get().generation(),
+              d.encode());
+      backend.commit(new Commit(Commit.Kind.METADATA, o.version(), List.of(), head));
+      cache.written(head);
+      subs.put(subpath, head);
+    }
+    StoredHead withMain =
+        new StoredHead(key, current.get().metadata(), current.get().generation(), main.encode());
+    StoredHead head = reconciled(withMain, subs, Instant.MIN);
+    head =
+        new StoredHead(
+            key,
+            head.metadata()
+                .withUpdatedAt(current.get().metadata().updatedAt())
+                .withCounts(
+                    head.metadata().messageCount(),
+                    Derivation.decode(head.derivation()).totalCost(),
+                    main.turns()),
+            head.generation(),
+            head.derivation());
+    backend.commit(new Commit(Commit.Kind.METADATA, current.get().version(), List.of(), head));
+    cache.written(head);
+    return true;
+  }
+
+  /**
+   * A transcript's derivation from its stored messages, read in batches.
+   *
+   * @param ids collects the main transcript's API messages (by {@link Derivation#idHash}), or null
+   */
+  private Derivation rederived(
+      StoredHead head, java.util.function.Predicate<String> mainHolds, java.util.Set<String> ids) {
+    Derivation d = Derivation.EMPTY;
+    List<MessageFacts> batch = new ArrayList<>();
+    try (Stream<String> lines = backend.messages(head, 0)) {
+      Iterator<String> it = lines.iterator();
+      long n = 0;
+      while (it.hasNext()) {
+        MessageFacts f = MessageFacts.of(it.next(), "stored message " + ++n + " of " + head.key());
+        if (ids != null
+            && f.usage() != null
+            && !f.usage().sidechain()
+            && f.usage().messageId() != null) {
+          ids.add(Derivation.idHash(f.usage().messageId()));
+        }
+        batch.add(f);
+        if (batch.size() == 1000) {
+          d = d.plus(batch, prices, mainHolds);
+          batch.clear();
+        }
+      }
+    }
+    return d.plus(batch, prices, mainHolds);
   }
 
   // ---- maintenance
@@ -747,10 +904,14 @@ public final class DefaultSessionStore implements SessionStore {
    * and times.
    */
   ImportChange importReplace(
-      SessionKey key, StoredHead current, List<MessageFacts> facts, SessionMetadata archived) {
-    Derivation d = Derivation.EMPTY.plus(facts);
+      SessionKey key,
+      StoredHead current,
+      List<MessageFacts> facts,
+      SessionMetadata archived,
+      java.util.function.Predicate<String> mainHolds) {
+    Derivation d = Derivation.EMPTY.plus(facts, prices, mainHolds);
     if (current != null) {
-      d = d.withRunsCostOf(Derivation.decode(current.derivation()));
+      d = d.withSubsOf(Derivation.decode(current.derivation()));
     }
     SessionMetadata o = current == null ? null : current.metadata();
     Instant updated = o == null ? archived.updatedAt() : max(archived.updatedAt(), o.updatedAt());
@@ -758,6 +919,7 @@ public final class DefaultSessionStore implements SessionStore {
         SessionMetadata.of(key, o == null ? archived.createdAt() : o.createdAt())
             .withUpdatedAt(updated)
             .withCounts(facts.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withTags(archived.tags())
             .withSummary(archived.summary())
             .withAttributes(archived.attributes())
@@ -775,7 +937,11 @@ public final class DefaultSessionStore implements SessionStore {
    * changes.
    */
   ImportChange importExtend(
-      StoredHead current, List<MessageFacts> tail, SessionMetadata archived, boolean archivedWins) {
+      StoredHead current,
+      List<MessageFacts> tail,
+      SessionMetadata archived,
+      boolean archivedWins,
+      java.util.function.Predicate<String> mainHolds) {
     SessionMetadata o = current.metadata();
     TreeSet<String> tags = new TreeSet<>(o.tags());
     tags.addAll(archived.tags());
@@ -785,10 +951,11 @@ public final class DefaultSessionStore implements SessionStore {
     attributes.putAll(second.attributes());
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
-    Derivation d = Derivation.decode(current.derivation()).plus(tail);
+    Derivation d = Derivation.decode(current.derivation()).plus(tail, prices, mainHolds);
     SessionMetadata m =
         o.withUpdatedAt(updated)
             .withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())
+            .withUsage(d.total().toUsage())
             .withTags(tags)
             .withSummary(summary)
             .withAttributes(attributes)

@@ -18,6 +18,9 @@ import java.util.List;
  * @param numTurns the {@code num_turns} of a {@code result} message, or null
  * @param assistant whether it is an {@code assistant} message
  * @param assistantMessageId the {@code message.id} of an assistant message, or null
+ * @param usage the tokens an assistant line reports ({@code message.usage}), or null
+ * @param runUsage the tokens a {@code result} reports for its run ({@code modelUsage} per model,
+ *     else {@code usage} under no model), or null when it reports none
  */
 public record MessageFacts(
     String text,
@@ -25,7 +28,47 @@ public record MessageFacts(
     BigDecimal cost,
     Long numTurns,
     boolean assistant,
-    String assistantMessageId) {
+    String assistantMessageId,
+    LineUsage usage,
+    List<LineUsage> runUsage) {
+
+  /**
+   * Tokens of one model that one line reports.
+   *
+   * @param model the model, or null when the line names none
+   * @param messageId {@code message.id}, or null
+   * @param requestId {@code requestId}, or null
+   * @param sidechain whether the line is a sidechain entry ({@code isSidechain: true})
+   * @param fast whether the message ran in fast mode ({@code usage.speed == "fast"})
+   * @param input input tokens
+   * @param output output tokens
+   * @param cacheWrite5m tokens written to the 5-minute cache (all cache writes when the line does
+   *     not break them down)
+   * @param cacheWrite1h tokens written to the 1-hour cache
+   * @param cacheRead cache reads
+   * @param reportedCost the cost the line reports for these tokens, or null
+   */
+  public record LineUsage(
+      String model,
+      String messageId,
+      String requestId,
+      boolean sidechain,
+      boolean fast,
+      long input,
+      long output,
+      long cacheWrite5m,
+      long cacheWrite1h,
+      long cacheRead,
+      BigDecimal reportedCost) {
+    /** Every token of the line. */
+    public long tokens() {
+      return input + output + cacheWrite5m + cacheWrite1h + cacheRead;
+    }
+  }
+
+  /** The most tokens of one kind one line may report and still count. */
+  static final long MAX_TOKENS = 1_000_000_000_000L;
+
   /** The largest cost in USD one message may report and still count. */
   static final BigDecimal MAX_COST = BigDecimal.valueOf(1_000_000_000L);
 
@@ -79,8 +122,11 @@ public record MessageFacts(
     BigDecimal cost = null;
     Long numTurns = null;
     String messageId = null;
+    LineUsage usage = null;
+    List<LineUsage> runUsage = null;
     boolean assistant = "assistant".equals(type);
     if ("result".equals(type)) {
+      runUsage = runUsage(tree);
       cost = cost(tree.get("total_cost_usd"));
       if (cost == null) {
         cost = cost(tree.get("cost_usd"));
@@ -97,8 +143,133 @@ public record MessageFacts(
       cost = cost(tree.get("costUSD"));
       JsonNode message = tree.get("message");
       messageId = message != null && message.isObject() ? textOf(message.get("id")) : null;
+      usage = lineUsage(tree, message, cost);
     }
-    return new MessageFacts(text, uuid, cost, numTurns, assistant, messageId);
+    return new MessageFacts(text, uuid, cost, numTurns, assistant, messageId, usage, runUsage);
+  }
+
+  /**
+   * The usage of an assistant line, as ccusage reads it: {@code message.usage} with integral token
+   * counts; none when a count is not a number or {@code message.id}, {@code message.model} or
+   * {@code requestId} is an empty string.
+   */
+  private static LineUsage lineUsage(ObjectNode line, JsonNode message, BigDecimal cost) {
+    if (message == null || !message.isObject() || !message.path("usage").isObject()) {
+      return null;
+    }
+    JsonNode u = message.get("usage");
+    String id = textOf(message.get("id"));
+    String model = textOf(message.get("model"));
+    String requestId = textOf(line.get("requestId"));
+    if ("".equals(id) || "".equals(model) || "".equals(requestId)) {
+      return null;
+    }
+    long input = tokens(u, "input_tokens");
+    long output = tokens(u, "output_tokens");
+    long read = tokens(u, "cache_read_input_tokens");
+    long write5m;
+    long write1h;
+    JsonNode breakdown = u.get("cache_creation");
+    if (breakdown != null && breakdown.isObject()) {
+      write5m = tokens(breakdown, "ephemeral_5m_input_tokens");
+      write1h = tokens(breakdown, "ephemeral_1h_input_tokens");
+    } else {
+      write5m = tokens(u, "cache_creation_input_tokens");
+      write1h = 0;
+    }
+    if (input < 0 || output < 0 || read < 0 || write5m < 0 || write1h < 0) {
+      return null;
+    }
+    boolean fast = "fast".equals(textOf(u.get("speed")));
+    return new LineUsage(
+        model,
+        id,
+        requestId,
+        line.path("isSidechain").asBoolean(false),
+        fast,
+        input,
+        output,
+        write5m,
+        write1h,
+        read,
+        cost);
+  }
+
+  /**
+   * What a stream-json {@code result} reports its run used: a row per model of {@code modelUsage}
+   * (with the model's {@code costUSD}), else {@code usage} under no model; null when neither is
+   * there.
+   */
+  private static List<LineUsage> runUsage(ObjectNode result) {
+    JsonNode models = result.get("modelUsage");
+    if (models != null && models.isObject() && !models.isEmpty()) {
+      List<LineUsage> rows = new ArrayList<>();
+      for (java.util.Map.Entry<String, JsonNode> e : models.properties()) {
+        JsonNode m = e.getValue();
+        if (!m.isObject() || e.getKey().isEmpty()) {
+          continue;
+        }
+        long input = tokens(m, "inputTokens");
+        long output = tokens(m, "outputTokens");
+        long write = tokens(m, "cacheCreationInputTokens");
+        long read = tokens(m, "cacheReadInputTokens");
+        if (input < 0 || output < 0 || write < 0 || read < 0) {
+          continue;
+        }
+        rows.add(
+            new LineUsage(
+                e.getKey(),
+                null,
+                null,
+                false,
+                false,
+                input,
+                output,
+                write,
+                0,
+                read,
+                cost(m.get("costUSD"))));
+      }
+      return rows.isEmpty() ? null : List.copyOf(rows);
+    }
+    JsonNode u = result.get("usage");
+    if (u == null || !u.isObject()) {
+      return null;
+    }
+    long input = tokens(u, "input_tokens");
+    long output = tokens(u, "output_tokens");
+    long read = tokens(u, "cache_read_input_tokens");
+    long write5m;
+    long write1h;
+    JsonNode breakdown = u.get("cache_creation");
+    if (breakdown != null && breakdown.isObject()) {
+      write5m = tokens(breakdown, "ephemeral_5m_input_tokens");
+      write1h = tokens(breakdown, "ephemeral_1h_input_tokens");
+    } else {
+      write5m = tokens(u, "cache_creation_input_tokens");
+      write1h = 0;
+    }
+    if (input < 0 || output < 0 || read < 0 || write5m < 0 || write1h < 0) {
+      return null;
+    }
+    return List.of(
+        new LineUsage(null, null, null, false, false, input, output, write5m, write1h, read, null));
+  }
+
+  /**
+   * A token count: 0 when absent or null, -1 (the line does not count) when it is not a whole
+   * number from 0 to {@link #MAX_TOKENS}.
+   */
+  private static long tokens(JsonNode parent, String field) {
+    JsonNode n = parent.get(field);
+    if (n == null || n.isNull()) {
+      return 0;
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+      return -1;
+    }
+    long v = n.longValue();
+    return v < 0 || v > MAX_TOKENS ? -1 : v;
   }
 
   private static String textOf(JsonNode n) {

@@ -74,6 +74,16 @@ public final class Search {
     if (q.maxCost() != null && m.totalCostUsd().compareTo(q.maxCost()) > 0) {
       return false;
     }
+    if (q.minTokens() != null || q.maxTokens() != null) {
+      if (m.usage() == null) {
+        return false;
+      }
+      long tokens = m.usage().totalTokens();
+      if ((q.minTokens() != null && tokens < q.minTokens())
+          || (q.maxTokens() != null && tokens > q.maxTokens())) {
+        return false;
+      }
+    }
     return q.text() == null
         || q.text().isEmpty()
         || containsText(m, q.text().toLowerCase(Locale.ROOT));

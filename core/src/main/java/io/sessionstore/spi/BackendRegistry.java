@@ -30,7 +30,7 @@ public final class BackendRegistry {
    * take as name.
    */
   public static final Set<String> RESERVED_NAMES =
-      Set.of("backend", "project", "cache", "cleanup", "claude");
+      Set.of("backend", "project", "cache", "cleanup", "claude", "pricing");
 
   private static final Logger LOG = LoggerFactory.getLogger(BackendRegistry.class);
 

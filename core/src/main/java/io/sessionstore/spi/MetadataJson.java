@@ -2,8 +2,10 @@ package io.sessionstore.spi;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionstore.api.CostSource;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.Usage;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -15,11 +17,12 @@ import java.util.Map;
 
 /**
  * The JSON form of {@link SessionMetadata}: the keys {@code project, sessionId, createdAt,
- * updatedAt, messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version},
- * timestamps ISO-8601 UTC, cost an exact number. Heads ({@link HeadCodec}), archives and {@link
- * SessionMetadata#toJson()} use it; a backend that keeps metadata in JSON of its own may too. The
- * form is stable: a key may be added, none removed. Write it with a generator of {@link
- * Json#MAPPER} so the cost stays exact. Stateless and thread-safe.
+ * updatedAt, messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version,
+ * usage, costSource} ({@code usage} null and {@code costSource} {@code "unknown"} for a session
+ * stored before usage accounting), timestamps ISO-8601 UTC, cost an exact number. Heads ({@link
+ * HeadCodec}), archives and {@link SessionMetadata#toJson()} use it; a backend that keeps metadata
+ * in JSON of its own may too. The form is stable: a key may be added, none removed. Write it with a
+ * generator of {@link Json#MAPPER} so the cost stays exact. Stateless and thread-safe.
  */
 public final class MetadataJson {
   private MetadataJson() {}
@@ -38,6 +41,7 @@ public final class MetadataJson {
     }
     g.writeEndArray();
     g.writeNumberField("version", m.version());
+    writeUsage(g, m);
   }
 
   /** {@code project, sessionId, createdAt, updatedAt}. */
@@ -99,7 +103,8 @@ public final class MetadataJson {
         n.hasNonNull("summary") ? n.get("summary").asText() : null,
         stringMap(n.get("attributes")),
         strings(n.get("subpaths")),
-        n.path("version").asLong());
+        n.path("version").asLong(),
+        usage(n));
   }
 
   static String text(JsonNode n, String field) {
@@ -187,5 +192,94 @@ public final class MetadataJson {
               out.put(e.getKey(), e.getValue().textValue());
             });
     return out;
+  }
+
+  /**
+   * {@code usage} (an object with the four token counts and {@code models}, or null when not known)
+   * and {@code costSource}.
+   */
+  public static void writeUsage(JsonGenerator g, SessionMetadata m) throws IOException {
+    Usage u = m.usage();
+    if (u == null) {
+      g.writeNullField("usage");
+    } else {
+      g.writeObjectFieldStart("usage");
+      writeTokens(
+          g, u.inputTokens(), u.outputTokens(), u.cacheCreationTokens(), u.cacheReadTokens());
+      g.writeArrayFieldStart("models");
+      for (Usage.ModelUsage row : u.models()) {
+        g.writeStartObject();
+        g.writeStringField("model", row.model());
+        writeTokens(
+            g,
+            row.inputTokens(),
+            row.outputTokens(),
+            row.cacheCreationTokens(),
+            row.cacheReadTokens());
+        g.writeFieldName("costUsd");
+        g.writeNumber(row.costUsd().toPlainString());
+        g.writeStringField("costSource", row.costSource().jsonName());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    g.writeStringField("costSource", m.costSource().jsonName());
+  }
+
+  private static void writeTokens(
+      JsonGenerator g, long in, long out, long cacheWrite, long cacheRead) throws IOException {
+    g.writeNumberField("inputTokens", in);
+    g.writeNumberField("outputTokens", out);
+    g.writeNumberField("cacheCreationTokens", cacheWrite);
+    g.writeNumberField("cacheReadTokens", cacheRead);
+  }
+
+  /**
+   * The usage of an object {@link #writeUsage} wrote; null when it is absent or null (not known).
+   *
+   * @throws InvalidInputException when it is malformed
+   */
+  public static Usage usage(JsonNode n) {
+    JsonNode u = n.get("usage");
+    if (u == null || u.isNull()) {
+      return null;
+    }
+    if (!u.isObject()) {
+      throw new InvalidInputException("Invalid metadata: 'usage' is not an object");
+    }
+    List<Usage.ModelUsage> models = new ArrayList<>();
+    JsonNode rows = u.path("models");
+    if (!rows.isMissingNode() && !rows.isArray()) {
+      throw new InvalidInputException("Invalid metadata: 'usage.models' is not an array");
+    }
+    for (JsonNode r : rows) {
+      models.add(
+          new Usage.ModelUsage(
+              text(r, "model"),
+              r.path("inputTokens").asLong(),
+              r.path("outputTokens").asLong(),
+              r.path("cacheCreationTokens").asLong(),
+              r.path("cacheReadTokens").asLong(),
+              cost(r.get("costUsd")),
+              source(r)));
+    }
+    CostSource source = source(n);
+    if (source == CostSource.UNKNOWN) {
+      throw new InvalidInputException(
+          "Invalid metadata: usage is given but its cost source is unknown");
+    }
+    return new Usage(
+        u.path("inputTokens").asLong(),
+        u.path("outputTokens").asLong(),
+        u.path("cacheCreationTokens").asLong(),
+        u.path("cacheReadTokens").asLong(),
+        models,
+        source);
+  }
+
+  private static CostSource source(JsonNode n) {
+    JsonNode s = n.get("costSource");
+    return s == null || !s.isTextual() ? CostSource.NONE : CostSource.ofJsonName(s.textValue());
   }
 }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.CleanupResult;
 import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.CostSource;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
@@ -26,6 +27,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.api.Usage;
 import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
@@ -504,7 +506,7 @@ public abstract class StorageBackendContractTest {
     }
 
     @Test
-    void runsSubTranscriptsCountInTheSessionsCost() {
+    void subTranscriptsCountInTheSessionsCost() {
       store.appendMessages(
           key("s"), List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":1}")));
       store.appendMessages(
@@ -513,13 +515,17 @@ public abstract class StorageBackendContractTest {
       store.appendMessages(
           key("s").withSubpath("subagents/x"),
           List.of(Message.of("{\"type\":\"result\",\"total_cost_usd\":100}")));
+      // Runs and subagents alike (the contracts' usage accounting: a session's totals include its
+      // sub-transcripts).
       assertEquals(
           0,
-          new BigDecimal("1.25")
+          new BigDecimal("101.25")
               .compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
       store.deleteSession(key("s").withSubpath("runs/1"));
       assertEquals(
-          0, BigDecimal.ONE.compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
+          0,
+          new BigDecimal("101")
+              .compareTo(store.getMetadata(key("s")).orElseThrow().totalCostUsd()));
     }
 
     @Test
@@ -686,6 +692,30 @@ public abstract class StorageBackendContractTest {
       assertEquals(1, m.turns(), "num_turns of its result");
       assertEquals(
           0, BigDecimal.ZERO.compareTo(m.totalCostUsd()), "its cost is a placeholder string");
+    }
+
+    @Test
+    void usageOfRealTranscriptsIsKeptInTheHeadAndListed() {
+      String transcript = Fixtures.transcriptWithSubagents();
+      SessionKey k = key("real");
+      store.appendMessages(k, Fixtures.messages(transcript));
+      for (String[] sub : Fixtures.subagentsOf(transcript)) {
+        store.appendMessages(k.withSubpath(sub[0]), Fixtures.messages(sub[1]));
+      }
+      SessionMetadata m = store.getMetadata(k).orElseThrow();
+      Usage u = m.usage();
+      assertTrue(u.totalTokens() > 0, "its assistant lines carry usage");
+      assertEquals(CostSource.ESTIMATED, m.costSource());
+      assertEquals(
+          List.of("claude-haiku-4-5-20251001"),
+          u.models().stream().map(Usage.ModelUsage::model).toList());
+      assertTrue(m.totalCostUsd().signum() > 0);
+      SessionStore other = open(openAnother(), false);
+      assertEquals(m, other.getMetadata(k).orElseThrow(), "the head keeps the usage");
+      assertEquals(
+          List.of(m),
+          other.search(SearchQuery.in(Scope.project("tck")).build()).items(),
+          "and so does the listing");
     }
 
     @Test
@@ -1339,6 +1369,39 @@ public abstract class StorageBackendContractTest {
                   .minCost(new BigDecimal("1.25"))
                   .maxCost(new BigDecimal("1.25"))
                   .build()));
+    }
+
+    /** An assistant line of one API message on claude-haiku-4-5 ($1 per million input tokens). */
+    private Message usageLine(String id, long inputTokens) {
+      return Message.of(
+          "{\"type\":\"assistant\",\"uuid\":\""
+              + id
+              + "\",\"requestId\":\"req_"
+              + id
+              + "\",\"message\":{\"id\":\"msg_"
+              + id
+              + "\",\"model\":\"claude-haiku-4-5-20251001\",\"usage\":{\"input_tokens\":"
+              + inputTokens
+              + ",\"output_tokens\":0}}}");
+    }
+
+    @Test
+    void searchFiltersByTokensAndByEstimatedCost() {
+      clock.set(START.plusSeconds(1));
+      store.appendMessages(key("big"), List.of(usageLine("b1", 600_000), usageLine("b2", 400_000)));
+      clock.set(START.plusSeconds(2));
+      store.appendMessages(key("small"), List.of(usageLine("s1", 10)));
+      clock.set(START.plusSeconds(3));
+      store.appendMessages(key("none"), users("n", 1));
+      Scope tck = Scope.project("tck");
+      assertEquals(List.of("big"), ids(SearchQuery.in(tck).minTokens(11L).build()));
+      assertEquals(List.of("none", "small"), ids(SearchQuery.in(tck).maxTokens(10L).build()));
+      assertEquals(List.of("small"), ids(SearchQuery.in(tck).minTokens(1L).maxTokens(10L).build()));
+      // Estimated cost is cost: 1,000,000 tokens at $1 per million.
+      assertEquals(List.of("big"), ids(SearchQuery.in(tck).minCost(new BigDecimal("1")).build()));
+      assertEquals(
+          List.of("none", "small"),
+          ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.00001")).build()));
     }
 
     @Test

@@ -319,8 +319,8 @@ public final class MongoBackend
   private static Document headDocument(StoredHead head) {
     SessionMetadata m = head.metadata();
     List<String> attributeValues = new ArrayList<>(m.attributes().values());
-    return new Document("_id", id(head.key()))
-        .append("project", head.key().project())
+    Document d = new Document("_id", id(head.key()));
+    d.append("project", head.key().project())
         .append("session", head.key().sessionId())
         .append("subpath", head.key().subpath())
         .append("main", !head.key().isSubpath())
@@ -334,6 +334,11 @@ public final class MongoBackend
         .append("summary", m.summary())
         .append("attributeValues", attributeValues)
         .append("head", HeadCodec.encode(head));
+    if (m.usage() != null) {
+      // For token range searches; a head whose usage is not known has none, and matches none.
+      d.append("tokens", m.usage().totalTokens());
+    }
+    return d;
   }
 
   // ---- commits
@@ -725,6 +730,12 @@ public final class MongoBackend
     }
     if (q.maxCost() != null) {
       and.add(Filters.lte("cost", decimal(q.maxCost(), java.math.RoundingMode.CEILING)));
+    }
+    if (q.minTokens() != null) {
+      and.add(Filters.gte("tokens", q.minTokens()));
+    }
+    if (q.maxTokens() != null) {
+      and.add(Filters.lte("tokens", q.maxTokens()));
     }
     if (q.text() != null && !q.text().isEmpty()) {
       Pattern p =

@@ -1,0 +1,204 @@
+package io.sessionstore.internal;
+
+import io.sessionstore.api.CostSource;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.Usage;
+import io.sessionstore.api.UsageGrouping;
+import io.sessionstore.api.UsageReport;
+import java.math.BigDecimal;
+import java.time.DayOfWeek;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * Usage reports from sessions' metadata alone: each session's usage, cost and cost source, grouped.
+ * Sessions with neither usage nor cost are left out. A session counts in the time period it started
+ * in (its {@code createdAt}, in the report's zone): a head keeps no figures per day.
+ */
+public final class UsageReports {
+  /** The attribute Claude Code's branch is kept in. */
+  static final String BRANCH_ATTRIBUTE = "gitBranch";
+
+  private UsageReports() {}
+
+  public static UsageReport of(Stream<SessionMetadata> sessions, UsageGrouping by, ZoneId zone) {
+    Map<List<String>, Sum> groups = new HashMap<>();
+    Sum total = new Sum(List.of());
+    for (SessionMetadata m : (Iterable<SessionMetadata>) sessions::iterator) {
+      if (m.costSource() == CostSource.NONE && m.totalCostUsd().signum() == 0) {
+        continue;
+      }
+      Usage u = m.usage();
+      total.add(u, m.totalCostUsd(), m.costSource());
+      if (by.kind() == UsageGrouping.Kind.MODEL) {
+        byModel(groups, m);
+        continue;
+      }
+      for (List<String> key : keys(m, by, zone)) {
+        groups.computeIfAbsent(key, Sum::new).add(u, m.totalCostUsd(), m.costSource());
+      }
+    }
+    List<String> names = names(by);
+    Comparator<Sum> order =
+        switch (by.kind()) {
+          case DAY, WEEK, MONTH -> Comparator.comparing(s -> s.key.get(0));
+          default ->
+              Comparator.comparing((Sum s) -> s.cost, Comparator.reverseOrder())
+                  .thenComparing(s -> String.join("\u0000", nonNull(s.key)));
+        };
+    List<UsageReport.Row> rows =
+        groups.values().stream().sorted(order).map(s -> s.row(names)).toList();
+    return new UsageReport(by, rows, total.row(List.of()));
+  }
+
+  private static List<String> nonNull(List<String> key) {
+    return key.stream().map(k -> k == null ? "" : k).toList();
+  }
+
+  /** The names of a grouping's key fields. */
+  static List<String> names(UsageGrouping by) {
+    return switch (by.kind()) {
+      case DAY, WEEK, MONTH -> List.of("date");
+      case SESSION -> List.of("project", "sessionId");
+      case PROJECT -> List.of("project");
+      case MODEL -> List.of("model");
+      case TAG -> List.of("tag");
+      case BRANCH -> List.of("branch");
+      case ATTRIBUTE -> List.of("value");
+    };
+  }
+
+  private static List<List<String>> keys(SessionMetadata m, UsageGrouping by, ZoneId zone) {
+    LocalDate day = m.createdAt().atZone(zone).toLocalDate();
+    return switch (by.kind()) {
+      case DAY -> List.of(List.of(day.toString()));
+      case WEEK ->
+          List.of(List.of(day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).toString()));
+      case MONTH -> List.of(List.of(YearMonth.from(day).toString()));
+      case SESSION -> List.of(List.of(m.project(), m.sessionId()));
+      case PROJECT -> List.of(List.of(m.project()));
+      case TAG -> {
+        if (m.tags().isEmpty()) {
+          yield List.of(nullKey());
+        }
+        yield m.tags().stream().map(List::of).toList();
+      }
+      case BRANCH -> List.of(single(m.attributes().get(BRANCH_ATTRIBUTE)));
+      case ATTRIBUTE -> List.of(single(m.attributes().get(by.attribute())));
+      case MODEL -> throw new IllegalStateException("by model is not by session");
+    };
+  }
+
+  private static List<String> nullKey() {
+    List<String> k = new ArrayList<>();
+    k.add(null);
+    return k;
+  }
+
+  private static List<String> single(String value) {
+    return value == null || value.isEmpty() ? nullKey() : List.of(value);
+  }
+
+  /**
+   * A session's usage per model; what no model row holds (tokens of lines that name no model, a
+   * cost reported for a whole run) goes to the row of no model, and all of a session whose usage is
+   * not known.
+   */
+  private static void byModel(Map<List<String>, Sum> groups, SessionMetadata m) {
+    Usage u = m.usage();
+    if (u == null) {
+      groups.computeIfAbsent(nullKey(), Sum::new).add(null, m.totalCostUsd(), CostSource.UNKNOWN);
+      return;
+    }
+    long in = u.inputTokens();
+    long out = u.outputTokens();
+    long write = u.cacheCreationTokens();
+    long read = u.cacheReadTokens();
+    BigDecimal cost = m.totalCostUsd();
+    for (Usage.ModelUsage r : u.models()) {
+      groups
+          .computeIfAbsent(List.of(r.model()), Sum::new)
+          .add(
+              r.inputTokens(),
+              r.outputTokens(),
+              r.cacheCreationTokens(),
+              r.cacheReadTokens(),
+              r.costUsd(),
+              r.costSource());
+      in -= r.inputTokens();
+      out -= r.outputTokens();
+      write -= r.cacheCreationTokens();
+      read -= r.cacheReadTokens();
+      cost = cost.subtract(r.costUsd());
+    }
+    if (in != 0 || out != 0 || write != 0 || read != 0 || cost.signum() != 0) {
+      boolean tokens = in + out + write + read > 0;
+      groups
+          .computeIfAbsent(nullKey(), Sum::new)
+          .add(in, out, write, read, cost, CostSource.of(cost.signum() != 0, false, tokens));
+    }
+  }
+
+  /** One group's running sum. */
+  private static final class Sum {
+    final List<String> key;
+    long in;
+    long out;
+    long write;
+    long read;
+    BigDecimal cost = BigDecimal.ZERO;
+    CostSource source = CostSource.NONE;
+    long sessions;
+
+    Sum(List<String> key) {
+      this.key = key;
+    }
+
+    void add(Usage u, BigDecimal c, CostSource s) {
+      if (u == null) {
+        add(0, 0, 0, 0, c, s);
+      } else {
+        add(u.inputTokens(), u.outputTokens(), u.cacheCreationTokens(), u.cacheReadTokens(), c, s);
+      }
+    }
+
+    void add(long in, long out, long write, long read, BigDecimal c, CostSource s) {
+      this.in += in;
+      this.out += out;
+      this.write += write;
+      this.read += read;
+      cost = cost.add(c);
+      source = source.plus(s);
+      sessions++;
+    }
+
+    UsageReport.Row row(List<String> names) {
+      Map<String, String> k = new LinkedHashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        k.put(names.get(i), key.get(i));
+      }
+      return new UsageReport.Row(
+          k, in, out, write, read, UsageTally.normal(cost), source, sessions);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Sum s && Objects.equals(key, s.key);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hashCode(key);
+    }
+  }
+}
