@@ -16,7 +16,7 @@ import picocli.CommandLine.ParentCommand;
             + "becomes session <id> of project <folder>, sub-agents' transcripts its subpaths. Importing again stores only "
             + "the lines added since.",
     footer = {"", "Example: sessionstore import-claude ~/.claude/projects"})
-final class ImportClaudeCommand implements Callable<Integer> {
+final class ImportClaudeCommand implements Callable<Integer>, LongRunning {
   @ParentCommand SessionstoreCommand root;
 
   @Parameters(
