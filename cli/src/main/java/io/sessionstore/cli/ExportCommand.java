@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
     description =
         "Write sessions to a portable archive (JSON Lines; gzip with --gzip or a " + ".gz name).",
     footer = {"", "Example: sessionstore export --tag review --out reviews.jsonl.gz"})
-final class ExportCommand implements Callable<Integer> {
+final class ExportCommand implements Callable<Integer>, LongRunning {
   @ParentCommand SessionstoreCommand root;
 
   @Mixin Filters filters;

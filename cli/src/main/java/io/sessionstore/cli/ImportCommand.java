@@ -20,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
     description =
         "Merge an archive (plain or gzip) into the store. Importing it again " + "changes nothing.",
     footer = {"", "Example: sessionstore import reviews.jsonl.gz"})
-final class ImportCommand implements Callable<Integer> {
+final class ImportCommand implements Callable<Integer>, LongRunning {
   @ParentCommand SessionstoreCommand root;
 
   @Parameters(paramLabel = "FILE", description = "The archive ('-': standard input).")

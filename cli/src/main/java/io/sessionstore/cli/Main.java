@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 
 /**
@@ -59,12 +60,25 @@ public final class Main {
 
   /** Runs one command line in this process, with the given streams; returns the exit code. */
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    return commandLine(in, out, err).execute(args);
+    return commandLine(in, out, err, args).execute(args);
   }
 
-  static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
+  /**
+   * The command line to execute {@code args} with: the root command and, when {@code args} name a
+   * subcommand after nothing but the global options, only that subcommand (building picocli's model
+   * of every subcommand is most of a short command's start-up); otherwise all of them, for the
+   * help, the suggestions of a mistyped name and the completion script.
+   */
+  static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err, String... args) {
     SessionstoreCommand root = new SessionstoreCommand(in, out, err);
     CommandLine cl = new CommandLine(root);
+    Class<?> only = subcommandOf(args);
+    for (Class<?> c : SessionstoreCommand.SUBCOMMANDS) {
+      if (only == null || c == only) {
+        cl.addSubcommand(c);
+      }
+    }
+    // Settings below reach the subcommands added so far, so they come after them.
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -72,7 +86,7 @@ public final class Main {
     // takes it as a value.
     cl.setAllowOptionsAsOptionParameters(true);
     cl.setParameterExceptionHandler(
-        (e, args) -> {
+        (e, badArgs) -> {
           err.println("sessionstore: " + oneLine(e.getMessage()) + suggestions(e));
           err.println(
               "Try 'sessionstore "
@@ -97,6 +111,9 @@ public final class Main {
         });
     cl.setExecutionStrategy(
         parseResult -> {
+          root.longRunning =
+              parseResult.hasSubcommand()
+                  && parseResult.subcommand().commandSpec().userObject() instanceof LongRunning;
           try {
             return new CommandLine.RunLast().execute(parseResult);
           } finally {
@@ -104,6 +121,35 @@ public final class Main {
           }
         });
     return cl;
+  }
+
+  /**
+   * The subcommand {@code args} run when only global options ({@code --config}, {@code -D}, {@code
+   * --project}, {@code --verbose}) come before its name, or null: then every subcommand is needed
+   * (no name, a mistyped one, {@code --help} or {@code --version} of the root, an {@code @file},
+   * the completion script, which describes them all).
+   */
+  static Class<?> subcommandOf(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--config") || a.equals("-D") || a.equals("--project")) {
+        i++;
+      } else if (a.startsWith("--config=")
+          || a.startsWith("-D")
+          || a.startsWith("--project=")
+          || a.equals("--verbose")) {
+        continue;
+      } else {
+        for (Class<?> c : SessionstoreCommand.SUBCOMMANDS) {
+          if (c != AutoComplete.GenerateCompletion.class
+              && c.getAnnotation(CommandLine.Command.class).name().equals(a)) {
+            return c;
+          }
+        }
+        return null;
+      }
+    }
+    return null;
   }
 
   static int exitCode(Exception e) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
         "Copy sessions to another store (configured by FILE alone), skipping what it"
             + " already holds, and verify each copy by message count and SHA-256. Safe to run again after an interruption.",
     footer = {"", "Example: sessionstore migrate --all-projects --to team-s3.properties"})
-final class MigrateCommand implements Callable<Integer> {
+final class MigrateCommand implements Callable<Integer>, LongRunning {
   @ParentCommand SessionstoreCommand root;
 
   @Mixin Filters filters;

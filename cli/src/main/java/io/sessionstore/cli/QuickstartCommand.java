@@ -71,7 +71,8 @@ final class QuickstartCommand implements Callable<Integer> {
           "$ sessionstore "
               + String.join(" ", step.stream().map(QuickstartCommand::quote).toList()));
       root.out.flush();
-      int code = Main.commandLine(root.in, root.out, root.err).execute(withGlobalOptions(step));
+      String[] args = withGlobalOptions(step);
+      int code = Main.commandLine(root.in, root.out, root.err, args).execute(args);
       if (code != Main.OK) {
         return code;
       }

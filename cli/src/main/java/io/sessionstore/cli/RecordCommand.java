@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
       "Example: claude -p \"fix the tests\" --output-format stream-json --verbose | sessionstore record "
           + "--tag ci"
     })
-final class RecordCommand implements Callable<Integer> {
+final class RecordCommand implements Callable<Integer>, LongRunning {
   @ParentCommand SessionstoreCommand root;
 
   @Option(

@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
       "",
       "Example: sessionstore resume 5bd47723-9503-4aa4-a3a5-b44a19b4ef36 \"now add the tests\""
     })
-final class ResumeCommand implements Callable<Integer> {
+final class ResumeCommand implements Callable<Integer>, LongRunning {
   @ParentCommand SessionstoreCommand root;
 
   @Parameters(index = "0", paramLabel = "ID", description = "The session id.")

@@ -36,35 +36,38 @@ import picocli.CommandLine.ScopeType;
           + " 3 backend unavailable, 70 internal error (a bug); resume exits with Claude Code's exit code (127: the command is missing).",
       "Configuration: sessionstore.* keys from --config FILE or $SESSIONSTORE_CONFIG, SESSIONSTORE_* "
           + "variables, -D key=value."
-    },
-    subcommands = {
-      QuickstartCommand.class,
-      SaveCommand.class,
-      AppendCommand.class,
-      ShowCommand.class,
-      InfoCommand.class,
-      ListCommand.class,
-      SearchCommand.class,
-      UsageCommand.class,
-      PricingCommand.class,
-      TagCommand.class,
-      DescribeCommand.class,
-      DeleteCommand.class,
-      CleanupCommand.class,
-      AdoptCommand.class,
-      ExportCommand.class,
-      ImportCommand.class,
-      RecordCommand.class,
-      ImportClaudeCommand.class,
-      PullCommand.class,
-      ResumeCommand.class,
-      MigrateCommand.class,
-      ReindexCommand.class,
-      BackendsCommand.class,
-      VersionCommand.class,
-      AutoComplete.GenerateCompletion.class
     })
 final class SessionstoreCommand {
+  /**
+   * The subcommands, in the order of the help. {@link Main} adds them, not the annotation: only the
+   * one a command line runs, so that a short command does not pay for picocli's reflection over all
+   * of them.
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          QuickstartCommand.class,
+          SaveCommand.class,
+          AppendCommand.class,
+          ShowCommand.class,
+          InfoCommand.class,
+          ListCommand.class,
+          SearchCommand.class,
+          TagCommand.class,
+          DescribeCommand.class,
+          DeleteCommand.class,
+          CleanupCommand.class,
+          AdoptCommand.class,
+          ExportCommand.class,
+          ImportCommand.class,
+          RecordCommand.class,
+          ImportClaudeCommand.class,
+          PullCommand.class,
+          ResumeCommand.class,
+          MigrateCommand.class,
+          BackendsCommand.class,
+          VersionCommand.class,
+          AutoComplete.GenerateCompletion.class);
+
   final InputStream in;
   final PrintStream out;
   final PrintStream err;
@@ -116,8 +119,14 @@ final class SessionstoreCommand {
   }
 
   /**
-   * The configuration these options give; the CLI's short-lived processes do not cache unless asked
-   * to.
+   * Whether the command running is {@link LongRunning}; otherwise its store is {@linkplain
+   * io.sessionstore.api.SessionStoreBuilder#shortLived short-lived}.
+   */
+  boolean longRunning;
+
+  /**
+   * The configuration these options give; the CLI's processes do not cache unless asked to (and its
+   * short commands not even then: see {@link LongRunning}).
    */
   SessionStoreConfig config() {
     Map<String, String> overrides = new LinkedHashMap<>(properties);
@@ -132,7 +141,7 @@ final class SessionstoreCommand {
 
   SessionStore store() {
     if (store == null) {
-      store = SessionStore.builder().config(config()).build();
+      store = SessionStore.builder().config(config()).shortLived(!longRunning).build();
     }
     return store;
   }

@@ -1,9 +1,13 @@
 package io.sessionstore.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.sessionstore.spi.JsonStreams;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -22,13 +26,6 @@ import java.util.Objects;
  * @param sessionId the session's id
  */
 public record SearchPosition(Instant updatedAt, String project, String sessionId) {
-  /**
-   * A cursor holds three strings, so strict plain JSON suffices; text after the array makes it
-   * invalid.
-   */
-  private static final ObjectMapper CURSOR_JSON =
-      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-
   public SearchPosition {
     Objects.requireNonNull(updatedAt, "updatedAt is null");
     Objects.requireNonNull(project, "project is null");
@@ -59,25 +56,34 @@ public record SearchPosition(Instant updatedAt, String project, String sessionId
    * stay valid.
    */
   public String toCursor() {
-    String json =
-        CURSOR_JSON
-            .createArrayNode()
-            .add(updatedAt.toString())
-            .add(project)
-            .add(sessionId)
-            .toString();
+    StringWriter json = new StringWriter();
+    try (JsonGenerator g = JsonStreams.generator(json)) {
+      g.writeStartArray();
+      g.writeString(updatedAt.toString());
+      g.writeString(project);
+      g.writeString(sessionId);
+      g.writeEndArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     return Base64.getUrlEncoder()
         .withoutPadding()
-        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
+        .encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /**
    * @throws InvalidInputException when the text is not a cursor that {@link #toCursor()} made
    */
   static SearchPosition fromCursor(String cursor) {
-    try {
-      JsonNode a = CURSOR_JSON.readTree(Base64.getUrlDecoder().decode(cursor));
-      if (a != null && a.isArray() && a.size() == 3) {
+    // A cursor holds three strings: strict plain JSON, nothing after the array.
+    try (JsonParser p =
+        JsonStreams.parser(
+            StandardCharsets.UTF_8
+                .newDecoder()
+                .decode(ByteBuffer.wrap(Base64.getUrlDecoder().decode(cursor)))
+                .toString())) {
+      JsonNode a = JsonStreams.readTree(p);
+      if (a != null && a.isArray() && a.size() == 3 && p.nextToken() == null) {
         return new SearchPosition(
             Instant.parse(a.get(0).asText()), a.get(1).asText(), a.get(2).asText());
       }

@@ -17,6 +17,7 @@ public final class SessionStoreBuilder {
   private StorageBackend backend;
   private List<StorageBackendProvider> providers;
   private Clock clock = Clock.systemUTC();
+  private boolean shortLived;
 
   SessionStoreBuilder() {}
 
@@ -47,6 +48,17 @@ public final class SessionStoreBuilder {
   }
 
   /**
+   * For a process that does one thing and exits, such as a command-line run: the store starts no
+   * cache layer and no scheduled cleanup, whatever {@code sessionstore.cache.*} and {@code
+   * sessionstore.cleanup.*} say (their values are still checked). Neither would pay for its start
+   * there, and a cleanup would run at a moment nobody chose. Off by default.
+   */
+  public SessionStoreBuilder shortLived(boolean shortLived) {
+    this.shortLived = shortLived;
+    return this;
+  }
+
+  /**
    * Checks the configuration, creates and starts the backend, and returns the store.
    *
    * @throws ConfigurationException when the configuration is wrong (an unknown backend lists the
@@ -55,6 +67,6 @@ public final class SessionStoreBuilder {
    */
   public SessionStore build() {
     SessionStoreConfig cfg = config != null ? config : SessionStoreConfig.load();
-    return ApiBridge.build(cfg, providers, backend, clock);
+    return ApiBridge.build(cfg, providers, backend, clock, shortLived);
   }
 }

@@ -34,15 +34,19 @@ public final class ApiBridge {
    * @param providers the providers to choose from, or null for those {@link
    *     java.util.ServiceLoader} finds
    * @param backend the backend to use instead of the configured one, or null
+   * @param shortLived without the cache layer and the scheduled cleanup, whatever the configuration
+   *     says
    */
   public static SessionStore build(
       SessionStoreConfig config,
       List<StorageBackendProvider> providers,
       StorageBackend backend,
-      Clock clock) {
+      Clock clock,
+      boolean shortLived) {
     BackendRegistry registry =
         providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
-    CoreConfig settings = CoreConfig.check(config, registry);
+    CoreConfig checked = CoreConfig.check(config, registry);
+    CoreConfig settings = shortLived ? checked.withoutBackgroundWork() : checked;
     // A bad price file fails here, before a backend is created or connected.
     io.sessionstore.api.PriceTable prices =
         settings

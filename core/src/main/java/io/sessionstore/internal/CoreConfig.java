@@ -190,6 +190,15 @@ public final class CoreConfig {
     return Optional.ofNullable(value(config, key)).map(String::strip).filter(v -> !v.isEmpty());
   }
 
+  /**
+   * These settings without the cache layer and the scheduled cleanup (for a short-lived process);
+   * the values were checked already.
+   */
+  public CoreConfig withoutBackgroundWork() {
+    return new CoreConfig(
+        config.with(CACHE_ENABLED, "false").with(CLEANUP_MAX_AGE, ""), backend, project);
+  }
+
   public String backend() {
     return backend;
   }

@@ -1,6 +1,7 @@
 package io.sessionstore.spi;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
@@ -19,7 +20,7 @@ public final class HeadCodec {
 
   public static String encode(StoredHead head) {
     StringWriter out = new StringWriter(512);
-    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+    try (JsonGenerator g = JsonStreams.generator(out)) {
       g.writeStartObject();
       g.writeStringField("project", head.key().project());
       g.writeStringField("sessionId", head.key().sessionId());
@@ -40,8 +41,11 @@ public final class HeadCodec {
    *     what a backend stored is damaged, which is no fault of the caller's input
    */
   public static StoredHead decode(String line) {
-    try {
-      JsonNode n = Json.MAPPER.readTree(line);
+    try (JsonParser p = JsonStreams.parser(line)) {
+      JsonNode n = JsonStreams.readTree(p);
+      if (n != null && p.nextToken() != null) {
+        throw damaged("text after the head object");
+      }
       if (n == null || !n.isObject() || !n.path("metadata").isObject()) {
         throw damaged("not a head object");
       }
@@ -60,6 +64,8 @@ public final class HeadCodec {
       throw damaged(Json.describe(e));
     } catch (InvalidInputException | NumberFormatException e) {
       throw damaged(e.getMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,9 +1,7 @@
 package io.sessionstore.spi;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,10 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 
 /**
- * The one Jackson set-up of the store: strict JSON (nothing after the value), exact decimals (a
- * cost read back is the cost written), no limit on the size of a string, nesting up to {@link
- * #MAX_MESSAGE_DEPTH}. A backend that keeps its own JSON (an index, a marker) uses it, so that
- * whatever the store accepts it can read back. Thread-safe.
+ * The one Jackson set-up of the store (and {@link JsonStreams} its streaming side, which does not
+ * start the mapper): strict JSON (nothing after the value), exact decimals (a cost read back is the
+ * cost written), no limit on the size of a string, nesting up to {@link #MAX_MESSAGE_DEPTH}. A
+ * backend that keeps its own JSON (an index, a marker) uses it, so that whatever the store accepts
+ * it can read back. Thread-safe.
  */
 public final class Json {
   /** How deeply a message may nest arrays and objects. */
@@ -23,22 +22,12 @@ public final class Json {
 
   /** The shared mapper with these settings; never reconfigure it (copy it for other settings). */
   public static final ObjectMapper MAPPER =
-      JsonMapper.builder(factory(MAX_MESSAGE_DEPTH))
+      JsonMapper.builder(JsonStreams.factory())
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
   private Json() {}
-
-  private static JsonFactory factory(int maxDepth) {
-    return JsonFactory.builder()
-        .streamReadConstraints(
-            StreamReadConstraints.builder()
-                .maxStringLength(Integer.MAX_VALUE)
-                .maxNestingDepth(maxDepth)
-                .build())
-        .build();
-  }
 
   /**
    * Parses text that must be exactly one JSON object.
@@ -96,17 +85,9 @@ public final class Json {
     return line.length() > 160 ? line.substring(0, 160) + "…" : line;
   }
 
-  /** A streaming parser of the text with these settings. */
+  /** A streaming parser of the text with these settings: {@link JsonStreams#parser}. */
   public static JsonParser parser(String text) {
-    return parser(MAPPER.getFactory(), text);
-  }
-
-  private static JsonParser parser(JsonFactory factory, String text) {
-    try {
-      return factory.createParser(text);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("Cannot read a string", e);
-    }
+    return JsonStreams.parser(text);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.sessionstore.backend.file;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
@@ -8,7 +9,7 @@ import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.IoErrors;
-import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAtomicCommits;
@@ -116,8 +117,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       return;
     }
     JsonNode n;
-    try {
-      n = Json.MAPPER.readTree(Files.readString(marker));
+    try (JsonParser p = JsonStreams.parser(Files.readString(marker))) {
+      n = JsonStreams.readTree(p);
+      if (p.nextToken() != null) {
+        n = null;
+      }
     } catch (IOException e) {
       n = null;
     }

@@ -1,11 +1,13 @@
 package io.sessionstore.backend.file;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -114,9 +116,7 @@ final class IndexLog {
   }
 
   static String line(String record) {
-    CRC32 crc = new CRC32();
-    crc.update(record.getBytes(StandardCharsets.UTF_8));
-    return String.format("%08x", crc.getValue()) + " " + record + "\n";
+    return checksum(record) + " " + record + "\n";
   }
 
   /** The record of a line, or null when its checksum fails. */
@@ -125,9 +125,23 @@ final class IndexLog {
       return null;
     }
     String record = line.substring(9);
+    return line.startsWith(checksum(record)) ? record : null;
+  }
+
+  /**
+   * The CRC-32 of the record's UTF-8 bytes in eight lower-case hex digits, as {@code
+   * String.format("%08x", …)} would write it (that costs a {@code Formatter} per line, a good part
+   * of reading the log at a command's start).
+   */
+  private static String checksum(String record) {
     CRC32 crc = new CRC32();
     crc.update(record.getBytes(StandardCharsets.UTF_8));
-    return String.format("%08x", crc.getValue()).equals(line.substring(0, 8)) ? record : null;
+    long v = crc.getValue();
+    char[] hex = new char[8];
+    for (int i = 7; i >= 0; i--, v >>>= 4) {
+      hex[i] = Character.forDigit((int) (v & 0xf), 16);
+    }
+    return new String(hex);
   }
 
   // ---- reading
@@ -243,7 +257,7 @@ final class IndexLog {
     if (record.startsWith("G ")) {
       JsonNode group;
       try {
-        group = Json.MAPPER.readTree(record.substring(2));
+        group = tree(record.substring(2));
       } catch (IOException e) {
         throw new IllegalStateException("Unreadable group record: " + record, e);
       }
@@ -273,7 +287,7 @@ final class IndexLog {
     } else if (record.startsWith("D ")) {
       JsonNode a;
       try {
-        a = Json.MAPPER.readTree(record.substring(2));
+        a = tree(record.substring(2));
       } catch (IOException e) {
         throw new IllegalStateException("Unreadable delete record: " + record, e);
       }
@@ -296,6 +310,19 @@ final class IndexLog {
       }
     } else {
       throw new IllegalStateException("Unknown index record: " + record);
+    }
+  }
+
+  /**
+   * A record's JSON, read without starting the object mapper (a command's start reads them all).
+   */
+  private static JsonNode tree(String json) throws IOException {
+    try (JsonParser p = JsonStreams.parser(json)) {
+      JsonNode n = JsonStreams.readTree(p);
+      if (n == null || p.nextToken() != null) {
+        throw new IOException("not one JSON value");
+      }
+      return n;
     }
   }
 

@@ -1,0 +1,63 @@
+package io.sessionstore.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training run of the class-data archive ({@link CdsArchive}): the commands a user types most,
+ * run in this process on a new store in the given folder, so that the classes they load are those
+ * the archive holds. Prints nothing unless a command fails; exits 1 then.
+ */
+final class CdsTraining {
+  private CdsTraining() {}
+
+  /** {@code args[0]}: an empty folder for the store. */
+  public static void main(String[] args) {
+    String[] store = {"-D", "sessionstore.file.dir=" + Path.of(args[0]).resolve("store")};
+    String id = QuickstartCommand.SESSION;
+    String[][] commands = {
+      // quickstart: save, tag, search, info, show and export of the bundled sample session
+      {"quickstart"},
+      {"list"},
+      {"list", "--all-projects", "--json"},
+      {"search", "--tag", "demo", "--text", "files", "--after", "30d"},
+      {"search", "--any-tag", "demo", "--json", "--limit", "1"},
+      {"info", id},
+      {"info", id, "--json"},
+      {"--project", "default", "show", id},
+      {"describe", id, "--attr", "ticket=T-1"},
+      {"append", id},
+      {"backends"},
+      {"version"},
+      {"--help"},
+      {"list", "--help"},
+    };
+    PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+    for (String[] command : commands) {
+      List<String> line = new ArrayList<>(List.of(store));
+      line.addAll(List.of(command));
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      int code =
+          Main.run(
+              line.toArray(String[]::new),
+              new ByteArrayInputStream(new byte[0]),
+              discard,
+              new PrintStream(err, true, StandardCharsets.UTF_8));
+      if (code != Main.OK) {
+        System.err.println(
+            "sessionstore CDS training: '"
+                + String.join(" ", command)
+                + "' exited with "
+                + code
+                + ": "
+                + err.toString(StandardCharsets.UTF_8).strip());
+        System.exit(1);
+      }
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.sessionstore.spi;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.util.ArrayDeque;
+
+/**
+ * {@link Json}'s settings for streaming, without its object mapper: parsers and generators of the
+ * JSON the store reads and writes (no limit on the size of a string, nesting up to {@link
+ * Json#MAX_MESSAGE_DEPTH}). Starting the object mapper costs a short-lived process much of its time
+ * (it loads the JDK's calendar and locale data), so what every command does — reading a backend's
+ * index and heads, writing metadata, cursors — streams with these. Thread-safe.
+ */
+public final class JsonStreams {
+  private static final JsonFactory FACTORY = factory();
+
+  private JsonStreams() {}
+
+  /** A parser of the text. */
+  public static JsonParser parser(String text) {
+    try {
+      return FACTORY.createParser(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read a string", e);
+    }
+  }
+
+  /** A generator writing to {@code out}. */
+  public static JsonGenerator generator(Writer out) {
+    try {
+      return FACTORY.createGenerator(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write to a writer", e);
+    }
+  }
+
+  /**
+   * The value at the parser's current token (or its next one, at the start) as a tree: the nodes
+   * {@link Json#MAPPER} makes of it (decimals exact, without trailing zeros; the last of two equal
+   * keys wins), without starting the mapper. The parser is left on the value's last token.
+   *
+   * @return null at the end of the input
+   */
+  public static JsonNode readTree(JsonParser p) throws IOException {
+    JsonNodeFactory nodes = JsonNodeFactory.instance;
+    ArrayDeque<ContainerNode<?>> open = new ArrayDeque<>();
+    String field = null;
+    JsonToken t = p.currentToken() != null ? p.currentToken() : p.nextToken();
+    while (t != null) {
+      JsonNode value;
+      switch (t) {
+        case FIELD_NAME -> {
+          field = p.currentName();
+          t = p.nextToken();
+          continue;
+        }
+        case END_OBJECT, END_ARRAY -> {
+          ContainerNode<?> done = open.pop();
+          if (open.isEmpty()) {
+            return done;
+          }
+          t = p.nextToken();
+          continue;
+        }
+        case START_OBJECT -> value = nodes.objectNode();
+        case START_ARRAY -> value = nodes.arrayNode();
+        case VALUE_STRING -> value = nodes.textNode(p.getText());
+        case VALUE_NUMBER_INT ->
+            value =
+                switch (p.getNumberType()) {
+                  case INT -> nodes.numberNode(p.getIntValue());
+                  case LONG -> nodes.numberNode(p.getLongValue());
+                  default -> nodes.numberNode(p.getBigIntegerValue());
+                };
+        case VALUE_NUMBER_FLOAT -> {
+          BigDecimal d = p.getDecimalValue();
+          try {
+            d = d.stripTrailingZeros();
+          } catch (ArithmeticException e) {
+            // as the mapper does: such a number keeps its form
+          }
+          value = nodes.numberNode(d);
+        }
+        case VALUE_TRUE -> value = nodes.booleanNode(true);
+        case VALUE_FALSE -> value = nodes.booleanNode(false);
+        case VALUE_NULL -> value = nodes.nullNode();
+        default -> throw new JsonParseException(p, "Unexpected token " + t);
+      }
+      if (open.isEmpty()) {
+        if (!value.isContainerNode()) {
+          return value;
+        }
+      } else if (open.peek() instanceof ObjectNode o) {
+        o.replace(field, value);
+      } else {
+        ((ArrayNode) open.peek()).add(value);
+      }
+      if (value instanceof ContainerNode<?> c) {
+        open.push(c);
+      }
+      t = p.nextToken();
+    }
+    return null;
+  }
+
+  /** A new factory with these settings; {@link Json#MAPPER} has one of its own. */
+  static JsonFactory factory() {
+    return JsonFactory.builder()
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxStringLength(Integer.MAX_VALUE)
+                .maxNestingDepth(Json.MAX_MESSAGE_DEPTH)
+                .build())
+        .build();
+  }
+}
