@@ -52,6 +52,8 @@ final class SessionstoreCommand {
           InfoCommand.class,
           ListCommand.class,
           SearchCommand.class,
+          UsageCommand.class,
+          PricingCommand.class,
           TagCommand.class,
           DescribeCommand.class,
           DeleteCommand.class,
@@ -64,6 +66,7 @@ final class SessionstoreCommand {
           PullCommand.class,
           ResumeCommand.class,
           MigrateCommand.class,
+          ReindexCommand.class,
           BackendsCommand.class,
           VersionCommand.class,
           AutoComplete.GenerateCompletion.class);

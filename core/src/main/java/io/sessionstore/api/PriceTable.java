@@ -289,11 +289,14 @@ public final class PriceTable {
    */
   static Map<String, ModelPrice> parse(String json, String what) {
     JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(json);
+    // Streamed: a short-lived command must not pay for starting the object mapper.
+    try (com.fasterxml.jackson.core.JsonParser p = io.sessionstore.spi.JsonStreams.parser(json)) {
+      root = io.sessionstore.spi.JsonStreams.readTree(p);
     } catch (JsonProcessingException e) {
       throw new InvalidInputException(
           "Invalid " + what + ": not valid JSON (" + Json.describe(e) + ")");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot read a string", e);
     }
     if (root == null || !root.isObject()) {
       throw new InvalidInputException(

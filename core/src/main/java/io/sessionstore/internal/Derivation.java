@@ -434,7 +434,10 @@ public record Derivation(
       return EMPTY;
     }
     try {
-      JsonNode n = Json.MAPPER.readTree(text);
+      JsonNode n;
+      try (com.fasterxml.jackson.core.JsonParser p = io.sessionstore.spi.JsonStreams.parser(text)) {
+        n = io.sessionstore.spi.JsonStreams.readTree(p);
+      }
       long resultTurns = n.path("resultTurns").asLong();
       boolean resultTurnsSeen = n.path("resultTurnsSeen").asBoolean();
       long assistantTurns = n.path("assistantTurns").asLong();
@@ -485,6 +488,8 @@ public record Derivation(
               + (e instanceof JsonProcessingException j ? Json.describe(j) : e.getMessage())
               + ")",
           e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot read a string", e);
     }
   }
 }
