@@ -47,12 +47,14 @@ public final class ApiBridge {
         providers != null ? BackendRegistry.of(providers) : BackendRegistry.discover();
     CoreConfig checked = CoreConfig.check(config, registry);
     CoreConfig settings = shortLived ? checked.withoutBackgroundWork() : checked;
-    // A bad price file fails here, before a backend is created or connected.
-    io.sessionstore.api.PriceTable prices =
+    // A bad price file fails here, before a backend is created or connected; the bundled table is
+    // read when a write first needs it.
+    java.util.function.Supplier<io.sessionstore.api.PriceTable> prices =
         settings
             .pricingFile()
             .map(io.sessionstore.api.PriceTable::load)
-            .orElseGet(io.sessionstore.api.PriceTable::bundled);
+            .<java.util.function.Supplier<io.sessionstore.api.PriceTable>>map(t -> () -> t)
+            .orElse(io.sessionstore.api.PriceTable::bundled);
     StorageBackend chosen = backend;
     if (chosen == null) {
       StorageBackendProvider provider = registry.provider(settings.backend());

@@ -67,7 +67,7 @@ public final class DefaultSessionStore implements SessionStore {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultSessionStore.class);
 
   private final StorageBackend backend;
-  private final PriceTable prices;
+  private final Supplier<PriceTable> prices;
   private final String defaultProject;
   private final Clock clock;
   private final CacheLayer cache;
@@ -78,14 +78,15 @@ public final class DefaultSessionStore implements SessionStore {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
-    this(backend, settings, clock, PriceTable.bundled());
+    this(backend, settings, clock, PriceTable::bundled);
   }
 
   /**
-   * @param prices the prices of usage that reports no cost
+   * @param prices the prices of usage that reports no cost, asked for when first needed (a command
+   *     that writes nothing never reads the bundled table)
    */
   public DefaultSessionStore(
-      StorageBackend backend, CoreConfig settings, Clock clock, PriceTable prices) {
+      StorageBackend backend, CoreConfig settings, Clock clock, Supplier<PriceTable> prices) {
     this.backend = backend;
     this.prices = prices;
     this.defaultProject = settings.project();
@@ -139,7 +140,7 @@ public final class DefaultSessionStore implements SessionStore {
                   }
                   Instant now = now();
                   Derivation derivation =
-                      Derivation.EMPTY.plus(facts, prices, mainHolds(key, facts));
+                      Derivation.EMPTY.plus(facts, prices.get(), mainHolds(key, facts));
                   if (current.isPresent()) {
                     derivation =
                         derivation.withSubsOf(Derivation.decode(current.get().derivation()));
@@ -250,7 +251,7 @@ public final class DefaultSessionStore implements SessionStore {
   private StoredHead appended(
       SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
     if (current == null) {
-      Derivation d = Derivation.EMPTY.plus(added, prices, mainHolds(key, added));
+      Derivation d = Derivation.EMPTY.plus(added, prices.get(), mainHolds(key, added));
       SessionMetadata m =
           SessionMetadata.of(key, updatedAt)
               .withCounts(added.size(), d.totalCost(), d.turns())
@@ -260,7 +261,7 @@ public final class DefaultSessionStore implements SessionStore {
       return new StoredHead(key, m, newGeneration(), d.encode());
     }
     Derivation d =
-        Derivation.decode(current.derivation()).plus(added, prices, mainHolds(key, added));
+        Derivation.decode(current.derivation()).plus(added, prices.get(), mainHolds(key, added));
     SessionMetadata o = current.metadata();
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
@@ -628,7 +629,7 @@ public final class DefaultSessionStore implements SessionStore {
 
   @Override
   public PriceTable priceTable() {
-    return prices;
+    return prices.get();
   }
 
   @Override
@@ -728,12 +729,12 @@ public final class DefaultSessionStore implements SessionStore {
         }
         batch.add(f);
         if (batch.size() == 1000) {
-          d = d.plus(batch, prices, mainHolds);
+          d = d.plus(batch, prices.get(), mainHolds);
           batch.clear();
         }
       }
     }
-    return d.plus(batch, prices, mainHolds);
+    return d.plus(batch, prices.get(), mainHolds);
   }
 
   // ---- maintenance
@@ -909,7 +910,7 @@ public final class DefaultSessionStore implements SessionStore {
       List<MessageFacts> facts,
       SessionMetadata archived,
       java.util.function.Predicate<String> mainHolds) {
-    Derivation d = Derivation.EMPTY.plus(facts, prices, mainHolds);
+    Derivation d = Derivation.EMPTY.plus(facts, prices.get(), mainHolds);
     if (current != null) {
       d = d.withSubsOf(Derivation.decode(current.derivation()));
     }
@@ -951,7 +952,7 @@ public final class DefaultSessionStore implements SessionStore {
     attributes.putAll(second.attributes());
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
-    Derivation d = Derivation.decode(current.derivation()).plus(tail, prices, mainHolds);
+    Derivation d = Derivation.decode(current.derivation()).plus(tail, prices.get(), mainHolds);
     SessionMetadata m =
         o.withUpdatedAt(updated)
             .withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())

@@ -164,6 +164,15 @@ public record MessageFacts(
     if ("".equals(id) || "".equals(model) || "".equals(requestId)) {
       return null;
     }
+    return apiUsage(u, model, id, requestId, line.path("isSidechain").asBoolean(false), cost);
+  }
+
+  /**
+   * An API {@code usage} object's counts (cache writes split by the {@code cache_creation}
+   * breakdown when it is there, else all 5-minute ones); null when a count is not a whole number.
+   */
+  private static LineUsage apiUsage(
+      JsonNode u, String model, String id, String requestId, boolean sidechain, BigDecimal cost) {
     long input = tokens(u, "input_tokens");
     long output = tokens(u, "output_tokens");
     long read = tokens(u, "cache_read_input_tokens");
@@ -182,17 +191,7 @@ public record MessageFacts(
     }
     boolean fast = "fast".equals(textOf(u.get("speed")));
     return new LineUsage(
-        model,
-        id,
-        requestId,
-        line.path("isSidechain").asBoolean(false),
-        fast,
-        input,
-        output,
-        write5m,
-        write1h,
-        read,
-        cost);
+        model, id, requestId, sidechain, fast, input, output, write5m, write1h, read, cost);
   }
 
   /**
@@ -236,24 +235,8 @@ public record MessageFacts(
     if (u == null || !u.isObject()) {
       return null;
     }
-    long input = tokens(u, "input_tokens");
-    long output = tokens(u, "output_tokens");
-    long read = tokens(u, "cache_read_input_tokens");
-    long write5m;
-    long write1h;
-    JsonNode breakdown = u.get("cache_creation");
-    if (breakdown != null && breakdown.isObject()) {
-      write5m = tokens(breakdown, "ephemeral_5m_input_tokens");
-      write1h = tokens(breakdown, "ephemeral_1h_input_tokens");
-    } else {
-      write5m = tokens(u, "cache_creation_input_tokens");
-      write1h = 0;
-    }
-    if (input < 0 || output < 0 || read < 0 || write5m < 0 || write1h < 0) {
-      return null;
-    }
-    return List.of(
-        new LineUsage(null, null, null, false, false, input, output, write5m, write1h, read, null));
+    LineUsage run = apiUsage(u, null, null, null, false, null);
+    return run == null ? null : List.of(run);
   }
 
   /**
