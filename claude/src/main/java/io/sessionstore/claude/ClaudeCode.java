@@ -10,9 +10,7 @@ import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.BackendRegistry;
-import io.sessionstore.spi.ConfigKey;
 import io.sessionstore.spi.IoErrors;
-import io.sessionstore.spi.StorageBackendProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -139,26 +137,7 @@ public final class ClaudeCode {
    * out.
    */
   static String storeName(SessionStoreConfig config) {
-    String backend = config.get(BackendRegistry.BACKEND_KEY).orElse("file");
-    StringBuilder name = new StringBuilder("backend=").append(backend);
-    Optional<StorageBackendProvider> provider = BackendRegistry.discover().find(backend);
-    if (provider.isPresent()) {
-      List<ConfigKey> keys = new ArrayList<>(provider.get().configKeys());
-      keys.sort(java.util.Comparator.comparing(ConfigKey::name));
-      for (ConfigKey k : keys) {
-        if (k.secret()) {
-          continue;
-        }
-        String v = config.get("sessionstore." + backend + "." + k.name()).orElse(k.defaultValue());
-        if (v != null) {
-          name.append('\n')
-              .append(k.name())
-              .append('=')
-              .append(v.equals("~") || v.startsWith("~/") ? expandHome(v).toString() : v);
-        }
-      }
-    }
-    return name.toString();
+    return BackendRegistry.storeIdentity(config);
   }
 
   /** {@code $CLAUDE_CONFIG_DIR}, else {@code ~/.claude}, as Claude Code itself decides. */

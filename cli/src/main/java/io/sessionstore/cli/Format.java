@@ -1,8 +1,11 @@
 package io.sessionstore.cli;
 
 import io.sessionstore.api.CostSource;
+import io.sessionstore.api.SessionHit;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.TextMatch;
 import io.sessionstore.api.Usage;
+import io.sessionstore.spi.JsonStreams;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.List;
@@ -122,6 +125,61 @@ final class Format {
             cost(m),
             String.join(",", m.tags()),
             m.summary() == null ? "" : m.summary()
+          });
+    }
+    print(out, rows);
+  }
+
+  /** Metadata objects, each with its {@code matches} (CONTRACTS §16). */
+  static void hitsJsonArray(PrintStream out, List<SessionHit> hits) {
+    if (hits.isEmpty()) {
+      out.println("[]");
+      return;
+    }
+    out.println("[");
+    for (int i = 0; i < hits.size(); i++) {
+      String metadata = hits.get(i).metadata().toJson();
+      java.io.StringWriter matches = new java.io.StringWriter();
+      try (com.fasterxml.jackson.core.JsonGenerator g = JsonStreams.generator(matches)) {
+        g.writeStartArray();
+        for (TextMatch m : hits.get(i).matches()) {
+          g.writeStartObject();
+          g.writeStringField("subpath", m.subpath());
+          g.writeNumberField("messageIndex", m.messageIndex());
+          g.writeStringField("role", m.role());
+          g.writeStringField("timestamp", m.timestamp() == null ? null : m.timestamp().toString());
+          g.writeStringField("snippet", m.snippet());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      out.println(
+          "  "
+              + metadata.substring(0, metadata.length() - 1)
+              + ",\"matches\":"
+              + matches
+              + "}"
+              + (i < hits.size() - 1 ? "," : ""));
+    }
+    out.println("]");
+  }
+
+  /** Sessions found by a full-text query, each with its best passage. */
+  static void hitTable(PrintStream out, List<SessionHit> hits) {
+    List<String[]> rows = new java.util.ArrayList<>();
+    rows.add(new String[] {"UPDATED", "PROJECT", "SESSION", "MESSAGES", "COST", "MATCH"});
+    for (SessionHit h : hits) {
+      SessionMetadata m = h.metadata();
+      rows.add(
+          new String[] {
+            m.updatedAt().toString(),
+            m.project(),
+            m.sessionId(),
+            Long.toString(m.messageCount()),
+            cost(m),
+            h.matches().isEmpty() ? "" : h.matches().get(0).snippet()
           });
     }
     print(out, rows);

@@ -2,6 +2,7 @@ package io.sessionstore.cli;
 
 import io.sessionstore.api.Page;
 import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionHit;
 import io.sessionstore.api.SessionMetadata;
 import picocli.CommandLine.Option;
 
@@ -32,6 +33,26 @@ final class PageOptions {
       Format.jsonArray(root.out, page.items());
     } else {
       Format.table(root.out, page.items());
+    }
+    if (page.hasNext()) {
+      root.err.println("next: --cursor " + page.nextCursor());
+    }
+    return Main.OK;
+  }
+
+  /**
+   * Runs a full-text query for one page and prints its hits: a table with each session's best
+   * passage, or metadata objects with their matches.
+   */
+  int printHits(SessionstoreCommand root, SearchQuery.Builder query) {
+    Page<SessionHit> page;
+    try (TerminalProgress progress = new TerminalProgress(root.err, "indexing")) {
+      page = root.store().searchText(query.limit(limit).cursor(cursor).build(), progress);
+    }
+    if (json) {
+      Format.hitsJsonArray(root.out, page.items());
+    } else {
+      Format.hitTable(root.out, page.items());
     }
     if (page.hasNext()) {
       root.err.println("next: --cursor " + page.nextCursor());

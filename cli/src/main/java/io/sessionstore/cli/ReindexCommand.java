@@ -10,7 +10,8 @@ import picocli.CommandLine.ParentCommand;
     name = "reindex",
     description =
         "Derive usage and cost anew from the stored messages of sessions stored before usage"
-            + " accounting (all sessions with --all); resumable.",
+            + " accounting (all sessions with --all); resumable. Then rebuild the full-text"
+            + " index from every session.",
     footer = {"", "Example: sessionstore reindex"})
 final class ReindexCommand implements Callable<Integer> {
   @ParentCommand SessionstoreCommand root;
@@ -34,6 +35,12 @@ final class ReindexCommand implements Callable<Integer> {
       n = root.store().reindexUsage(scope, all, progress);
     }
     root.out.println("reindexed " + n + " session" + (n == 1 ? "" : "s"));
+    long indexed;
+    try (TerminalProgress progress = new TerminalProgress(root.err, "full-text index")) {
+      indexed = root.store().rebuildTextIndex(progress);
+    }
+    root.out.println(
+        "indexed " + indexed + " session" + (indexed == 1 ? "" : "s") + " for full-text search");
     return Main.OK;
   }
 }

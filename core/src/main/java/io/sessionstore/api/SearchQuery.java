@@ -8,7 +8,10 @@ import java.util.Set;
 /**
  * Which sessions to find. Filters combine with AND; null means "no filter". Results come in order
  * of {@code updatedAt} descending, then project, then session id ascending, a page of at most
- * {@code limit} at a time. Searching reads metadata only, never message bodies.
+ * {@code limit} at a time. Without {@link #matching()}, searching reads metadata only, never
+ * message bodies; with it, a full-text index of the messages (a cache the store keeps up to date
+ * and can rebuild) finds the sessions, and results come by relevance unless {@link Order#UPDATED}
+ * is asked for.
  *
  * @param scope one project or all projects
  * @param tags the session has every one of these tags (exact, case-sensitive)
@@ -23,6 +26,9 @@ import java.util.Set;
  *     known does not match)
  * @param maxTokens all the tokens at most (likewise)
  * @param text case-insensitive substring of the summary, a tag or an attribute value
+ * @param matching a full-text query on what the messages say (see {@link #matching()}), or null
+ * @param order how matches are ranked: by relevance (the default with {@code matching}) or by
+ *     {@code updatedAt}; without {@code matching} always by {@code updatedAt}
  * @param limit the largest page, 1 to {@value #MAX_LIMIT}
  * @param cursor where the previous page ended ({@link Page#nextCursor()}), or null for the first
  *     page
@@ -40,13 +46,29 @@ public record SearchQuery(
     Long minTokens,
     Long maxTokens,
     String text,
+    String matching,
+    Order order,
     int limit,
     String cursor) {
 
   public static final int DEFAULT_LIMIT = 100;
   public static final int MAX_LIMIT = 10_000;
 
+  /** How full-text matches are ranked. */
+  public enum Order {
+    /** Best match first, then as {@link #UPDATED}. */
+    RELEVANCE,
+    /** Most recently updated first, then project, then session id. */
+    UPDATED
+  }
+
   public SearchQuery {
+    if (matching != null && matching.isBlank()) {
+      matching = null;
+    }
+    if (order == null) {
+      order = matching == null ? Order.UPDATED : Order.RELEVANCE;
+    }
     if (scope == null) {
       throw new InvalidInputException("Invalid search: no scope (a project or all projects) given");
     }
@@ -93,9 +115,25 @@ public record SearchQuery(
     b.minTokens = minTokens;
     b.maxTokens = maxTokens;
     b.text = text;
+    b.matching = matching;
+    b.order = order;
     b.limit = limit;
     b.cursor = cursor;
     return b;
+  }
+
+  /**
+   * The full-text query, in Lucene's syntax: words (all must occur), {@code "phrases"} (their words
+   * in order, a few other words between them allowed: write {@code "…"~0} for strictly adjacent
+   * words), {@code AND}, {@code OR}, {@code NOT}, {@code prefix*}, and the fields {@code role:}
+   * ({@code user}, {@code assistant}, {@code tool}, {@code system}), {@code kind:} ({@code prompt},
+   * {@code text}, {@code thinking}, {@code tool_use}, {@code tool_result}, {@code other}), {@code
+   * tool:} (a tool's name, e.g. {@code tool:Bash}) and {@code subagent:} (a sub-transcript's name).
+   * Null when the query does not look at what the messages say.
+   */
+  @Override
+  public String matching() {
+    return matching;
   }
 
   /**
@@ -122,6 +160,8 @@ public record SearchQuery(
     private Long minTokens;
     private Long maxTokens;
     private String text;
+    private String matching;
+    private Order order;
     private int limit = DEFAULT_LIMIT;
     private String cursor;
 
@@ -198,6 +238,18 @@ public record SearchQuery(
       return this;
     }
 
+    /** Sessions whose messages match this full-text query; see {@link SearchQuery#matching()}. */
+    public Builder matching(String query) {
+      this.matching = query;
+      return this;
+    }
+
+    /** How full-text matches are ranked; see {@link Order}. */
+    public Builder order(Order order) {
+      this.order = order;
+      return this;
+    }
+
     public Builder limit(int limit) {
       this.limit = limit;
       return this;
@@ -222,6 +274,8 @@ public record SearchQuery(
           minTokens,
           maxTokens,
           text,
+          matching,
+          order,
           limit,
           cursor);
     }

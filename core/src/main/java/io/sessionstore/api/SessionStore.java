@@ -84,8 +84,40 @@ public interface SessionStore extends AutoCloseable {
    */
   List<Message> loadMessages(SessionKey key, long from, int limit);
 
-  /** One page of the sessions matching the query; reads metadata only. */
+  /**
+   * One page of the sessions matching the query. Reads metadata only, unless the query has a
+   * full-text part ({@link SearchQuery#matching()}): then as {@link #searchText}, without the
+   * matches.
+   */
   Page<SessionMetadata> search(SearchQuery query);
+
+  /**
+   * One page of the sessions whose messages match the query's full-text part, each with its best
+   * matching messages and a snippet of each, and that pass every other filter of the query. The
+   * full-text index is brought up to date first from the sessions changed since it last looked
+   * (other processes' and machines' writes included), reading only the messages it has not indexed;
+   * when another process is updating it, the query is answered from what is indexed.
+   *
+   * @throws InvalidInputException when the query has no full-text part or it does not parse
+   */
+  default Page<SessionHit> searchText(SearchQuery query) {
+    return searchText(query, ProgressListener.NONE);
+  }
+
+  /**
+   * As {@link #searchText(SearchQuery)}, told how far the index has come while it catches up (the
+   * first query of a large store builds the index, which takes a while).
+   */
+  Page<SessionHit> searchText(SearchQuery query, ProgressListener progress);
+
+  /**
+   * Deletes the full-text index and builds it again from every stored session. Never needed for
+   * correctness (the index follows the store by itself, and rebuilds itself when it finds it
+   * damaged); useful after changing what is indexed.
+   *
+   * @return how many sessions were indexed
+   */
+  long rebuildTextIndex(ProgressListener progress);
 
   /** One page of the sessions in the scope, most recently updated first; never sub-transcripts. */
   default Page<SessionMetadata> listSessions(Scope scope, int limit, String cursor) {

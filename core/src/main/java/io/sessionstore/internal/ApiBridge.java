@@ -56,6 +56,12 @@ public final class ApiBridge {
             .<java.util.function.Supplier<io.sessionstore.api.PriceTable>>map(t -> () -> t)
             .orElse(io.sessionstore.api.PriceTable::bundled);
     StorageBackend chosen = backend;
+    // A backend given as an instance may be anything: its full-text index lives in memory unless
+    // it or the configuration names a folder.
+    java.nio.file.Path textIndexCache =
+        backend == null
+            ? io.sessionstore.internal.fulltext.TextIndex.cacheFolder(settings.storeIdentity())
+            : null;
     if (chosen == null) {
       StorageBackendProvider provider = registry.provider(settings.backend());
       chosen = provider.create(settings.backendConfig(provider));
@@ -66,7 +72,7 @@ public final class ApiBridge {
       chosen.close();
       throw e;
     }
-    return new DefaultSessionStore(chosen, settings, clock, prices);
+    return new DefaultSessionStore(chosen, settings, clock, prices, textIndexCache);
   }
 
   /** {@link SessionStoreConfig#load(Path, Map)}: the configuration values from every source. */

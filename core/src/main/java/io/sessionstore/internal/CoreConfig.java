@@ -35,6 +35,9 @@ public final class CoreConfig {
   public static final String CLEANUP_MAX_AGE = "sessionstore.cleanup.max-age";
   public static final String CLEANUP_INTERVAL = "sessionstore.cleanup.interval";
   public static final String PRICING_FILE = io.sessionstore.api.PriceTable.FILE_KEY;
+  public static final String SEARCH_INDEX_DIR = "sessionstore.search.index-dir";
+  public static final String SEARCH_THINKING = "sessionstore.search.thinking";
+  public static final String SEARCH_TOOL_RESULT_CHARS = "sessionstore.search.tool-result-chars";
 
   public static final String DEFAULT_BACKEND = "file";
   public static final String DEFAULT_PROJECT = "default";
@@ -66,7 +69,18 @@ public final class CoreConfig {
           ConfigKey.of(
               "pricing.file",
               null,
-              "a LiteLLM-style JSON price list laid over the bundled prices (unset: bundled only)"));
+              "a LiteLLM-style JSON price list laid over the bundled prices (unset: bundled only)"),
+          ConfigKey.of(
+              "search.index-dir",
+              null,
+              "where the full-text index lives (unset: the file store's own directory, else"
+                  + " $XDG_CACHE_HOME/sessionstore/search/<store>, else"
+                  + " ~/.cache/sessionstore/search/<store>)"),
+          ConfigKey.of("search.thinking", "true", "whether full-text search indexes thinking"),
+          ConfigKey.of(
+              "search.tool-result-chars",
+              "4000",
+              "how much of each tool result full-text search indexes, in characters"));
 
   private final SessionStoreConfig config;
   private final String backend;
@@ -166,6 +180,9 @@ public final class CoreConfig {
     checked.cacheTtl();
     checked.cleanupMaxAge();
     checked.cleanupInterval();
+    checked.searchIndexDir();
+    checked.searchThinking();
+    checked.searchToolResultChars();
     return checked;
   }
 
@@ -245,6 +262,29 @@ public final class CoreConfig {
   /** The price file to lay over the bundled prices, when one is configured. */
   public Optional<java.nio.file.Path> pricingFile() {
     return optional(PRICING_FILE).map(java.nio.file.Path::of);
+  }
+
+  /** The configured folder of the full-text index, if one is. */
+  public Optional<java.nio.file.Path> searchIndexDir() {
+    return optional(SEARCH_INDEX_DIR).map(v -> ConfigValues.path(SEARCH_INDEX_DIR, v));
+  }
+
+  public boolean searchThinking() {
+    return ConfigValues.bool(SEARCH_THINKING, value(config, SEARCH_THINKING));
+  }
+
+  public int searchToolResultChars() {
+    int n = ConfigValues.integer(SEARCH_TOOL_RESULT_CHARS, value(config, SEARCH_TOOL_RESULT_CHARS));
+    if (n < 0) {
+      throw new ConfigurationException(
+          "Invalid " + SEARCH_TOOL_RESULT_CHARS + " '" + n + "': it must not be negative");
+    }
+    return n;
+  }
+
+  /** The store this configuration opens, to tell the caches of different stores apart. */
+  public String storeIdentity() {
+    return BackendRegistry.storeIdentity(config);
   }
 
   /** The configuration of one backend: the values in its namespace. */

@@ -17,11 +17,13 @@ import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.Session;
+import io.sessionstore.api.SessionHit;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.TranscriptTail;
 import io.sessionstore.api.WriteResult;
+import io.sessionstore.internal.fulltext.TextIndex;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
@@ -76,18 +78,34 @@ public final class DefaultSessionStore implements SessionStore {
   private final ScheduledExecutorService cleanupScheduler;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
+  private final TextIndex.Settings textIndexSettings;
+  private TextIndex textIndex;
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
-    this(backend, settings, clock, PriceTable::bundled);
+    this(backend, settings, clock, PriceTable::bundled, null);
   }
 
   /**
    * @param prices the prices of usage that reports no cost, asked for when first needed (a command
    *     that writes nothing never reads the bundled table)
+   * @param textIndexCache where the full-text index lives when neither the configuration nor the
+   *     backend says ({@link StorageBackend#localDirectory()}), or null to keep it in memory
    */
   public DefaultSessionStore(
-      StorageBackend backend, CoreConfig settings, Clock clock, Supplier<PriceTable> prices) {
+      StorageBackend backend,
+      CoreConfig settings,
+      Clock clock,
+      Supplier<PriceTable> prices,
+      java.nio.file.Path textIndexCache) {
     this.backend = backend;
+    java.nio.file.Path textIndexDir =
+        settings
+            .searchIndexDir()
+            .or(() -> backend.localDirectory().map(d -> d.resolve("search-index")))
+            .orElse(textIndexCache);
+    this.textIndexSettings =
+        new TextIndex.Settings(
+            textIndexDir, settings.searchThinking(), settings.searchToolResultChars());
     this.prices = prices;
     this.defaultProject = settings.project();
     this.clock = clock;
@@ -583,12 +601,43 @@ public final class DefaultSessionStore implements SessionStore {
   public Page<SessionMetadata> search(SearchQuery query) {
     checkOpen();
     require(query, "query");
+    if (query.matching() != null) {
+      Page<SessionHit> hits = searchText(query);
+      return new Page<>(
+          hits.items().stream().map(SessionHit::metadata).toList(), hits.nextCursor());
+    }
     if (backend instanceof SupportsSearch native_) {
       return Search.page(native_.search(query), query);
     }
     try (Stream<StoredHead> heads = backend.list(query.scope())) {
       return Search.run(heads.map(StoredHead::metadata), query);
     }
+  }
+
+  @Override
+  public Page<SessionHit> searchText(SearchQuery query, ProgressListener progress) {
+    checkOpen();
+    require(query, "query");
+    require(progress, "progress");
+    if (query.matching() == null) {
+      throw new InvalidInputException(
+          "Invalid full-text search: the query has no text to match (SearchQuery.matching)");
+    }
+    return textIndex().search(query, progress);
+  }
+
+  @Override
+  public long rebuildTextIndex(ProgressListener progress) {
+    checkOpen();
+    require(progress, "progress");
+    return textIndex().rebuild(progress);
+  }
+
+  private synchronized TextIndex textIndex() {
+    if (textIndex == null) {
+      textIndex = TextIndex.open(textIndexSettings, backend);
+    }
+    return textIndex;
   }
 
   @Override
@@ -888,6 +937,11 @@ public final class DefaultSessionStore implements SessionStore {
       cleanupScheduler.shutdownNow();
     }
     try {
+      synchronized (this) {
+        if (textIndex != null) {
+          textIndex.close();
+        }
+      }
       cache.close();
     } finally {
       backend.close();

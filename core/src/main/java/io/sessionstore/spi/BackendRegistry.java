@@ -30,7 +30,7 @@ public final class BackendRegistry {
    * take as name.
    */
   public static final Set<String> RESERVED_NAMES =
-      Set.of("backend", "project", "cache", "cleanup", "claude", "pricing");
+      Set.of("backend", "project", "cache", "cleanup", "claude", "pricing", "search");
 
   private static final Logger LOG = LoggerFactory.getLogger(BackendRegistry.class);
 
@@ -171,5 +171,34 @@ public final class BackendRegistry {
       throw new ConfigurationException(
           "Backend provider " + p.getClass().getName() + " uses the reserved name '" + name + "'");
     }
+  }
+
+  /**
+   * The store a configuration opens, as far as caches on this machine (an import state, a full-text
+   * index) need to tell stores apart: the backend's name and its settings (defaults included, a
+   * leading {@code ~} expanded), secrets left out; one {@code key=value} per line.
+   */
+  public static String storeIdentity(io.sessionstore.api.SessionStoreConfig config) {
+    String backend = config.get(BACKEND_KEY).orElse("file");
+    StringBuilder name = new StringBuilder("backend=").append(backend);
+    Optional<StorageBackendProvider> provider = discover().find(backend);
+    if (provider.isPresent()) {
+      List<ConfigKey> keys = new ArrayList<>(provider.get().configKeys());
+      keys.sort(java.util.Comparator.comparing(ConfigKey::name));
+      for (ConfigKey k : keys) {
+        if (k.secret()) {
+          continue;
+        }
+        String v = config.get("sessionstore." + backend + "." + k.name()).orElse(k.defaultValue());
+        if (v != null) {
+          name.append('\n')
+              .append(k.name())
+              .append('=')
+              .append(
+                  v.equals("~") || v.startsWith("~/") ? ConfigValues.home() + v.substring(1) : v);
+        }
+      }
+    }
+    return name.toString();
   }
 }

@@ -75,6 +75,16 @@ public interface StorageBackend extends AutoCloseable {
   /** The subpaths of a session's sub-transcripts, sorted; never the main transcript. */
   List<String> subpaths(SessionKey session);
 
+  /**
+   * A directory of this machine that belongs to this store, where the core keeps caches it derives
+   * from the stored sessions (the full-text index, in a {@code search-index} folder), or empty for
+   * a store that is not on this machine (the core then keeps them under the user's cache
+   * directory).
+   */
+  default Optional<java.nio.file.Path> localDirectory() {
+    return Optional.empty();
+  }
+
   /** For {@link #delete}: delete whatever version is stored. */
   long ANY_VERSION = -1;
 

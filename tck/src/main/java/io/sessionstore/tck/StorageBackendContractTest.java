@@ -20,13 +20,16 @@ import io.sessionstore.api.Message;
 import io.sessionstore.api.MetadataUpdate;
 import io.sessionstore.api.NotFoundException;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.ProgressListener;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionHit;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.api.TextMatch;
 import io.sessionstore.api.Usage;
 import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.Commit;
@@ -165,7 +168,13 @@ public abstract class StorageBackendContractTest {
             .backend(backend)
             .config(
                 SessionStoreConfig.of(
-                    Map.of("sessionstore.cache.enabled", Boolean.toString(cache))))
+                    Map.of(
+                        "sessionstore.cache.enabled",
+                        Boolean.toString(cache),
+                        // Every store of a test shares one full-text index, as processes on one
+                        // machine do.
+                        "sessionstore.search.index-dir",
+                        tempDir.resolve("search-index").toString())))
             .clock(clock)
             .build();
     opened.add(s);
@@ -2021,6 +2030,249 @@ public abstract class StorageBackendContractTest {
    * A backend that declares {@link SupportsBatchReads} gives the same heads and messages in a batch
    * as one by one, and never a generation it no longer stores.
    */
+  /**
+   * Full-text search over what the messages say: real prompts, replies and tool results find their
+   * session with a snippet; the index follows appends, saves and deletes, also those of another
+   * store on the same storage; filters, fields and paging hold.
+   */
+  @Nested
+  public class FullTextSearch {
+    private List<SessionHit> hits(String query) {
+      return store
+          .searchText(
+              SearchQuery.in(Scope.allProjects())
+                  .matching(query)
+                  .limit(SearchQuery.MAX_LIMIT)
+                  .build())
+          .items();
+    }
+
+    private List<String> hitIds(String query) {
+      return hits(query).stream().map(h -> h.metadata().sessionId()).toList();
+    }
+
+    /** The first three words of four letters or more of a text, as a quoted phrase, or null. */
+    private static String phrase(String text) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("[A-Za-z]{4,}").matcher(text);
+      List<String> words = new ArrayList<>();
+      while (words.size() < 3 && m.find()) {
+        words.add(m.group());
+      }
+      return words.size() == 3 ? "\"" + String.join(" ", words) + "\"" : null;
+    }
+
+    /**
+     * (kind, text) of what a person reads in a transcript line, as the acceptance check sees it.
+     */
+    private static List<String[]> readable(String line) throws IOException {
+      JsonNode o = JSON.readTree(line);
+      JsonNode content = o.path("message").path("content");
+      List<String[]> out = new ArrayList<>();
+      if (content.isTextual()) {
+        out.add(new String[] {o.path("type").asText(), content.asText()});
+      }
+      for (JsonNode b : content.isArray() ? content : JSON.createArrayNode()) {
+        if (b.path("type").asText().equals("text")) {
+          out.add(new String[] {o.path("type").asText(), b.path("text").asText()});
+        } else if (b.path("type").asText().equals("tool_result") && b.path("content").isTextual()) {
+          out.add(new String[] {"tool_result", b.path("content").asText()});
+        }
+      }
+      return out;
+    }
+
+    private Map<String, String> saveRealTranscripts() {
+      Map<String, String> idByFile = new java.util.LinkedHashMap<>();
+      for (String f : Fixtures.jsonLinesFiles()) {
+        if (f.startsWith("claude-projects/") && !f.contains("/subagents/")) {
+          String id = f.substring(f.lastIndexOf('/') + 1, f.length() - ".jsonl".length());
+          store.saveSession(key(id), Fixtures.messages(f), SaveOptions.NONE);
+          idByFile.put(f, id);
+        }
+      }
+      return idByFile;
+    }
+
+    @Test
+    void phrasesOfRealPromptsRepliesAndToolResultsFindTheirSessionWithASnippet()
+        throws IOException {
+      Map<String, String> sessions = saveRealTranscripts();
+      Set<String> kindsChecked = new HashSet<>();
+      for (Map.Entry<String, String> e : sessions.entrySet()) {
+        for (String line : Fixtures.lines(e.getKey())) {
+          for (String[] readable : readable(line)) {
+            String phrase = phrase(readable[1]);
+            if (phrase == null || !kindsChecked.add(readable[0])) {
+              continue;
+            }
+            List<SessionHit> found =
+                hits(phrase).stream()
+                    .filter(h -> h.metadata().sessionId().equals(e.getValue()))
+                    .toList();
+            assertEquals(1, found.size(), readable[0] + " phrase " + phrase + " finds its session");
+            String snippet = found.get(0).matches().get(0).snippet().toLowerCase();
+            for (String word : phrase.replace("\"", "").split(" ")) {
+              assertTrue(snippet.contains(word.toLowerCase()), word + " in snippet " + snippet);
+            }
+            assertTrue(snippet.contains(TextMatch.MARK_START), "matched words are marked");
+          }
+        }
+      }
+      assertEquals(Set.of("user", "assistant", "tool_result"), kindsChecked);
+      assertEquals(List.of(), hitIds("zzqqxxjjvvkkww"), "a word that is nowhere finds nothing");
+    }
+
+    @Test
+    void theIndexFollowsAppendsSavesAndDeletesAlsoOfAnotherStore() {
+      store.appendMessages(key("garden"), List.of(user("g-1", "water the begonia tonight")));
+      assertEquals(List.of("garden"), hitIds("begonia"));
+
+      store.appendMessages(key("garden"), List.of(user("g-2", "and the plumbago too")));
+      assertEquals(List.of("garden"), hitIds("plumbago"));
+      assertEquals(List.of("garden"), hitIds("begonia"), "what was indexed stays indexed");
+
+      SessionStore other = open(openAnother(), false);
+      other.appendMessages(key("garden"), List.of(user("g-3", "prune the zinnia")));
+      other.appendMessages(key("shed"), List.of(user("s-1", "oil the zinnia shears")));
+      assertEquals(Set.of("garden", "shed"), Set.copyOf(hitIds("zinnia")));
+
+      store.saveSession(key("garden"), List.of(user("g-9", "paved over")), SaveOptions.NONE);
+      assertEquals(List.of("shed"), hitIds("zinnia"), "a save replaces what was indexed");
+      assertEquals(List.of(), hitIds("begonia"));
+      assertEquals(List.of("garden"), hitIds("paved"));
+
+      other.deleteSession(key("shed"));
+      assertEquals(List.of(), hitIds("zinnia"), "a deleted session is gone");
+    }
+
+    @Test
+    void subTranscriptMatchesNameTheirSubpathAndSubagentFilters() {
+      store.appendMessages(key("main"), List.of(user("m-1", "delegate the survey")));
+      store.appendMessages(
+          key("main").withSubpath("subagents/agent-surveyor"),
+          List.of(user("a-1", "counting the marigolds")));
+
+      List<SessionHit> found = hits("marigolds");
+      assertEquals(1, found.size());
+      TextMatch match = found.get(0).matches().get(0);
+      assertEquals("subagents/agent-surveyor", match.subpath());
+      assertEquals(0, match.messageIndex());
+      assertEquals("user", match.role());
+      assertEquals(List.of("main"), hitIds("subagent:agent-surveyor AND marigolds"));
+      assertEquals(List.of(), hitIds("subagent:agent-other AND marigolds"));
+      assertEquals(List.of("main"), hitIds("survey*"), "a prefix finds both transcripts' session");
+    }
+
+    @Test
+    void fieldsRolesAndToolsNarrowAQuery() {
+      store.appendMessages(
+          key("tools"),
+          List.of(
+              Message.of(
+                  "{\"type\":\"user\",\"uuid\":\"t-1\",\"message\":{\"role\":\"user\",\"content\":"
+                      + "\"list the gardening folder\"}}"),
+              Message.of(
+                  "{\"type\":\"assistant\",\"uuid\":\"t-2\",\"message\":{\"role\":\"assistant\","
+                      + "\"content\":[{\"type\":\"thinking\",\"thinking\":\"ls will do\","
+                      + "\"signature\":\"c2lnbmF0dXJlc2lnbmF0dXJl\"},{\"type\":\"tool_use\","
+                      + "\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":"
+                      + "\"ls ~/gardening\"}}]}}"),
+              Message.of(
+                  "{\"type\":\"user\",\"uuid\":\"t-3\",\"message\":{\"role\":\"user\",\"content\":"
+                      + "[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_1\",\"content\":"
+                      + "\"seedlings.txt\"}]}}")));
+
+      assertEquals(List.of("tools"), hitIds("tool:Bash AND gardening"));
+      assertEquals(List.of("tools"), hitIds("tool:bash AND seedlings"), "results carry the tool");
+      assertEquals(List.of(), hitIds("tool:Read"));
+      assertEquals(List.of("tools"), hitIds("role:user AND gardening"));
+      assertEquals(List.of(), hitIds("role:user AND seedlings"), "a tool's result is not a prompt");
+      assertEquals(List.of("tools"), hitIds("kind:thinking AND ls"));
+      assertEquals(List.of(), hitIds("c2lnbmF0dXJlc2lnbmF0dXJl"), "signatures are not text");
+      // A query matches messages: a session is found when one of its messages matches.
+      assertEquals(List.of(), hitIds("seedlings NOT txt"), "NOT excludes a message");
+      assertEquals(List.of("tools"), hitIds("gardening NOT seedlings"), "another message matches");
+      assertEquals(List.of(), hitIds("folder AND seedlings"), "all words in one message");
+      assertEquals(List.of("tools"), hitIds("seedlings OR nothingelse"));
+      List<TextMatch> matches = hits("seedlings").get(0).matches();
+      assertEquals("tool", matches.get(0).role());
+      assertEquals(2, matches.get(0).messageIndex());
+    }
+
+    @Test
+    void metadataFiltersOrderAndPagingCombineWithText() {
+      for (int i = 0; i < 5; i++) {
+        clock.advance(Duration.ofMinutes(1));
+        store.saveSession(
+            key("s" + i),
+            List.of(user("u" + i, "tulip " + "tulip ".repeat(i) + "bulbs")),
+            i % 2 == 0 ? SaveOptions.tags("even") : SaveOptions.NONE);
+      }
+      assertEquals(List.of("s0", "s2", "s4"), sorted(ids(textQuery("tulip").tags("even").build())));
+      assertEquals(
+          List.of("s4", "s3", "s2", "s1", "s0"),
+          ids(textQuery("tulip").order(SearchQuery.Order.UPDATED).build()),
+          "--sort updated: newest first");
+
+      List<SessionHit> ranked = store.searchText(textQuery("tulip").build()).items();
+      for (int i = 1; i < ranked.size(); i++) {
+        assertTrue(ranked.get(i - 1).score() >= ranked.get(i).score(), "best first");
+      }
+
+      List<String> paged = new ArrayList<>();
+      String cursor = null;
+      do {
+        Page<SessionHit> page =
+            store.searchText(textQuery("tulip").limit(2).cursor(cursor).build());
+        assertTrue(page.items().size() <= 2);
+        page.items().forEach(h -> paged.add(h.metadata().sessionId()));
+        cursor = page.nextCursor();
+      } while (cursor != null);
+      assertEquals(
+          ranked.stream().map(h -> h.metadata().sessionId()).toList(), paged, "pages in order");
+      assertEquals(
+          ranked.stream().map(h -> h.metadata().sessionId()).toList(),
+          store.search(textQuery("tulip").build()).items().stream()
+              .map(SessionMetadata::sessionId)
+              .toList(),
+          "search() with text gives the sessions of searchText()");
+    }
+
+    private SearchQuery.Builder textQuery(String text) {
+      return SearchQuery.in(Scope.project("tck")).matching(text);
+    }
+
+    private List<String> sorted(List<String> ids) {
+      return ids.stream().sorted().toList();
+    }
+
+    @Test
+    void aBadQueryIsInvalidInputAndChangesNothing() {
+      store.appendMessages(key("kept"), List.of(user("k-1", "quiet")));
+      for (String bad : List.of("\"unclosed", "AND", "role:(", "*leading", "nope:thing*")) {
+        InvalidInputException e =
+            assertThrows(InvalidInputException.class, () -> hits(bad), "query " + bad);
+        assertTrue(e.getMessage().contains("full-text query"), e.getMessage());
+      }
+      assertEquals(List.of("kept"), hitIds("quiet"));
+      assertThrows(
+          InvalidInputException.class,
+          () -> store.searchText(SearchQuery.in(Scope.allProjects()).build()),
+          "a query without text");
+    }
+
+    @Test
+    void aRebuildIndexesEverySessionAgainWithTheSameResults() {
+      store.appendMessages(key("a"), List.of(user("a-1", "lavender hedge")));
+      store.appendMessages(key("b"), List.of(user("b-1", "lavender oil")));
+      assertEquals(Set.of("a", "b"), Set.copyOf(hitIds("lavender")));
+
+      assertEquals(2, store.rebuildTextIndex(ProgressListener.NONE));
+      assertEquals(Set.of("a", "b"), Set.copyOf(hitIds("lavender")));
+      assertEquals(List.of("a"), hitIds("hedge"));
+    }
+  }
+
   @Nested
   public class BatchReads {
     private SupportsBatchReads batched() {

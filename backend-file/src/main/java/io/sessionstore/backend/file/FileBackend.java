@@ -469,6 +469,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   @Override
+  public Optional<Path> localDirectory() {
+    return Optional.of(root);
+  }
+
+  @Override
   public List<String> subpaths(SessionKey session) {
     checkOpen();
     try {

@@ -1,0 +1,200 @@
+package io.sessionstore.internal.fulltext;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sessionstore.spi.Json;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a person reads in one message line, in parts a full-text index can tell apart: prompts,
+ * replies, thinking, tool calls and tool results. Binary payloads (images, documents, base64 runs)
+ * and signatures are never text; unknown line and block types give their {@code text} when they
+ * have one. Claude Code transcripts and stream-json messages share these shapes.
+ */
+final class ReadableText {
+  /** Runs of base64 at least this long are payloads, not words. */
+  private static final int BASE64_RUN = 200;
+
+  /** A tool call's input values past this are cut, like tool results. */
+  private final int toolResultChars;
+
+  private final boolean thinking;
+
+  ReadableText(boolean thinking, int toolResultChars) {
+    this.thinking = thinking;
+    this.toolResultChars = toolResultChars;
+  }
+
+  /**
+   * One readable part of a message.
+   *
+   * @param role {@code user}, {@code assistant}, {@code tool} or {@code system}
+   * @param kind {@code prompt}, {@code text}, {@code thinking}, {@code tool_use}, {@code
+   *     tool_result} or {@code other}
+   * @param tool the tool's name, for a call or (when known) a result
+   */
+  record Part(String role, String kind, String tool, String text) {}
+
+  /** The parsed line's parts and its own timestamp (null when it has none). */
+  record Line(List<Part> parts, String timestamp) {}
+
+  /**
+   * The readable parts of a line.
+   *
+   * @param toolNames tool names by tool-use id, of the calls seen so far in this transcript; calls
+   *     found here are added
+   */
+  Line read(String json, Map<String, String> toolNames) {
+    JsonNode line;
+    try {
+      line = Json.MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      return new Line(List.of(), null);
+    }
+    if (line == null || !line.isObject()) {
+      return new Line(List.of(), null);
+    }
+    String type = line.path("type").asText("");
+    String timestamp = line.path("timestamp").isTextual() ? line.get("timestamp").asText() : null;
+    List<Part> parts = new ArrayList<>();
+    JsonNode message = line.get("message");
+    if (message != null && message.isObject()) {
+      String role = "assistant".equals(message.path("role").asText(type)) ? "assistant" : "user";
+      JsonNode content = message.get("content");
+      if (content != null && content.isTextual()) {
+        add(parts, role, "user".equals(role) ? "prompt" : "text", null, content.asText());
+      } else if (content != null && content.isArray()) {
+        for (JsonNode block : content) {
+          block(parts, role, block, toolNames);
+        }
+      }
+    } else if ("summary".equals(type)) {
+      add(parts, "system", "other", null, line.path("summary").asText(""));
+    } else if ("system".equals(type)) {
+      add(parts, "system", "other", null, line.path("content").asText(""));
+    }
+    return new Line(parts, timestamp);
+  }
+
+  private void block(List<Part> parts, String role, JsonNode block, Map<String, String> toolNames) {
+    if (!block.isObject()) {
+      return;
+    }
+    switch (block.path("type").asText("")) {
+      case "text" ->
+          add(
+              parts,
+              role,
+              "user".equals(role) ? "prompt" : "text",
+              null,
+              block.path("text").asText(""));
+      case "thinking" -> {
+        if (thinking) {
+          add(parts, role, "thinking", null, block.path("thinking").asText(""));
+        }
+      }
+      case "tool_use", "server_tool_use" -> {
+        String name = block.path("name").asText("");
+        if (block.path("id").isTextual()) {
+          toolNames.put(block.get("id").asText(), name);
+        }
+        StringBuilder input = new StringBuilder();
+        values(block.get("input"), input);
+        add(parts, role, "tool_use", name, cut(input.toString()));
+      }
+      case "tool_result" -> {
+        String name = toolNames.get(block.path("tool_use_id").asText(""));
+        StringBuilder result = new StringBuilder();
+        JsonNode content = block.get("content");
+        if (content != null && content.isTextual()) {
+          result.append(content.asText());
+        } else if (content != null && content.isArray()) {
+          for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText())) {
+              result.append(part.path("text").asText("")).append('\n');
+            }
+          }
+        }
+        add(parts, "tool", "tool_result", name, cut(result.toString()));
+      }
+      case "image", "document", "redacted_thinking" -> {
+        // payloads and opaque data, nothing a person reads
+      }
+      default -> {
+        if (block.path("text").isTextual()) {
+          add(parts, role, "other", null, block.get("text").asText());
+        }
+      }
+    }
+  }
+
+  /** The string values of a tool's input, in order, each on its own line. */
+  private void values(JsonNode node, StringBuilder out) {
+    if (node == null || out.length() > toolResultChars) {
+      return;
+    }
+    if (node.isTextual()) {
+      out.append(node.asText()).append('\n');
+    } else if (node.isObject()) {
+      for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
+        values(it.next(), out);
+      }
+    } else if (node.isArray()) {
+      for (JsonNode n : node) {
+        values(n, out);
+      }
+    } else if (node.isNumber() || node.isBoolean()) {
+      out.append(node.asText()).append('\n');
+    }
+  }
+
+  private String cut(String text) {
+    return text.length() <= toolResultChars ? text : text.substring(0, toolResultChars);
+  }
+
+  private static void add(List<Part> parts, String role, String kind, String tool, String text) {
+    String clean = withoutBase64(text).strip();
+    if (!clean.isEmpty()) {
+      parts.add(new Part(role, kind, tool, clean));
+    }
+  }
+
+  /** The text with every long run of base64 characters left out. */
+  static String withoutBase64(String text) {
+    StringBuilder out = null;
+    int runStart = -1;
+    for (int i = 0; i <= text.length(); i++) {
+      boolean b64 = i < text.length() && isBase64(text.charAt(i));
+      if (b64 && runStart < 0) {
+        runStart = i;
+      } else if (!b64 && runStart >= 0) {
+        if (i - runStart >= BASE64_RUN) {
+          if (out == null) {
+            out = new StringBuilder(text.length());
+            out.append(text, 0, runStart);
+          }
+          out.append(' ');
+        } else if (out != null) {
+          out.append(text, runStart, i);
+        }
+        runStart = -1;
+      }
+      if (!b64 && out != null && i < text.length()) {
+        out.append(text.charAt(i));
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+
+  private static boolean isBase64(char c) {
+    return (c >= 'A' && c <= 'Z')
+        || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9')
+        || c == '+'
+        || c == '/'
+        || c == '=';
+  }
+}

@@ -1,0 +1,629 @@
+package io.sessionstore.internal.fulltext;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.InvalidInputException;
+import io.sessionstore.api.Page;
+import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
+import io.sessionstore.api.SessionHit;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.TextMatch;
+import io.sessionstore.internal.Search;
+import io.sessionstore.spi.StorageBackend;
+import io.sessionstore.spi.StoredHead;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.AlreadyClosedException;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BytesRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The full-text index of a store's messages: a cache derived from the store, never the only copy of
+ * anything. One Lucene document per readable part of a message ({@link ReadableText}); one state
+ * document per session saying which of its messages are indexed (its head's version, and per
+ * transcript the generation and the count indexed). Both are committed together, so a crash loses
+ * at most work to redo.
+ *
+ * <p>Before each query the index catches up with the sessions in the query's scope: the heads are
+ * listed, sessions whose version differs from their state are read from where indexing stopped (or
+ * from the start, after a save replaced them), and those no longer listed are removed. One process
+ * writes at a time (Lucene's lock, held only while catching up); a process that cannot get it
+ * within a moment answers from what is indexed. A damaged index or one of another format is built
+ * again.
+ */
+public final class TextIndex implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(TextIndex.class);
+
+  static final String TEXT = "text";
+  static final String ROLE = "role";
+  static final String KIND = "kind";
+  static final String TOOL = "tool";
+  static final String SUBAGENT = "subagent";
+
+  private static final String SESSION = "session";
+  private static final String SESSION_ORDINALS = "session.ordinals";
+  private static final String TRANSCRIPT = "transcript";
+  private static final String SUBPATH = "subpath";
+  private static final String POSITION = "position";
+  private static final String TIME = "time";
+  private static final String DOC_TYPE = "type";
+  private static final String STATE = "state";
+  private static final String STATE_VERSION = "state.version";
+  private static final String STATE_TRANSCRIPTS = "state.transcripts";
+
+  /** Commit data naming the layout of documents; another value rebuilds the index. */
+  private static final String FORMAT_KEY = "sessionstore.format";
+
+  private static final String FORMAT = "1";
+
+  /** How long a query waits for another process's catch-up before answering without it. */
+  private static final long WRITE_WAIT_MILLIS = 2_000;
+
+  private static final int MATCHES_PER_SESSION = 3;
+  private static final String CURSOR_PREFIX = "text:";
+
+  /**
+   * Where the index lives and what it holds.
+   *
+   * @param dir its folder, or null to keep it in memory for the store's lifetime
+   */
+  public record Settings(Path dir, boolean thinking, int toolResultChars) {}
+
+  private final Settings settings;
+  private final StorageBackend backend;
+  private final ReadableText readable;
+  private final Directory directory;
+  private SearcherManager searchers;
+
+  private TextIndex(Settings settings, StorageBackend backend, Directory directory) {
+    this.settings = settings;
+    this.backend = backend;
+    this.readable = new ReadableText(settings.thinking(), settings.toolResultChars());
+    this.directory = directory;
+  }
+
+  /** The index of a store, created empty when its folder holds none. */
+  public static TextIndex open(Settings settings, StorageBackend backend) {
+    try {
+      Directory directory;
+      if (settings.dir() == null) {
+        directory = new ByteBuffersDirectory();
+      } else {
+        createPrivateDirectories(settings.dir());
+        directory = new PrivateFiles(FSDirectory.open(settings.dir()));
+      }
+      return new TextIndex(settings, backend, directory);
+    } catch (IOException e) {
+      throw unavailable("open the full-text index in " + settings.dir(), e);
+    }
+  }
+
+  // ---- queries
+
+  /**
+   * One page of the sessions matching the query's full-text part and its filters, after catching up
+   * with the sessions in its scope.
+   */
+  public Page<SessionHit> search(SearchQuery query, ProgressListener progress) {
+    Query text = TextQueryParser.parseQuery(query.matching());
+    int offset = offsetOf(query.cursor());
+    Map<String, StoredHead> heads = listHeads(query.scope());
+    catchUp(query.scope(), heads, progress);
+    try {
+      SearcherManager manager = searchers();
+      if (manager == null) {
+        return new Page<>(List.of(), null);
+      }
+      IndexSearcher searcher = manager.acquire();
+      try {
+        return page(searcher, text, query, heads, offset);
+      } finally {
+        manager.release(searcher);
+      }
+    } catch (IOException e) {
+      throw unavailable("search the full-text index", e);
+    }
+  }
+
+  private Page<SessionHit> page(
+      IndexSearcher searcher,
+      Query text,
+      SearchQuery query,
+      Map<String, StoredHead> heads,
+      int offset)
+      throws IOException {
+    BestBySession best = new BestBySession(SESSION_ORDINALS, MATCHES_PER_SESSION);
+    searcher.search(text, best);
+    List<Map.Entry<String, BestBySession.Best>> found = new ArrayList<>();
+    for (Map.Entry<String, BestBySession.Best> e : best.sessions().entrySet()) {
+      StoredHead head = heads.get(e.getKey());
+      if (head != null && Search.matches(head.metadata(), query)) {
+        found.add(e);
+      }
+    }
+    Comparator<Map.Entry<String, BestBySession.Best>> byUpdate =
+        Comparator.comparing(e -> heads.get(e.getKey()).metadata(), Search.ORDER);
+    found.sort(
+        query.order() == SearchQuery.Order.UPDATED
+            ? byUpdate
+            : Comparator.<Map.Entry<String, BestBySession.Best>>comparingDouble(
+                    e -> -e.getValue().score())
+                .thenComparing(byUpdate));
+    int end = Math.min(found.size(), offset + query.limit());
+    List<SessionHit> hits = new ArrayList<>();
+    Snippets snippets = new Snippets(text);
+    StoredFields stored = searcher.storedFields();
+    for (int i = Math.min(offset, end); i < end; i++) {
+      Map.Entry<String, BestBySession.Best> e = found.get(i);
+      List<TextMatch> matches = new ArrayList<>();
+      for (int doc : e.getValue().docs()) {
+        Document d = stored.document(doc);
+        String subpath = d.get(SUBPATH);
+        matches.add(
+            new TextMatch(
+                subpath == null || subpath.isEmpty() ? null : subpath,
+                d.getField(POSITION).numericValue().longValue(),
+                d.get(ROLE),
+                instant(d.get(TIME)),
+                snippets.of(d.get(TEXT))));
+      }
+      hits.add(new SessionHit(heads.get(e.getKey()).metadata(), e.getValue().score(), matches));
+    }
+    return new Page<>(hits, end < found.size() ? CURSOR_PREFIX + end : null);
+  }
+
+  private static int offsetOf(String cursor) {
+    if (cursor == null) {
+      return 0;
+    }
+    if (cursor.startsWith(CURSOR_PREFIX)) {
+      try {
+        int n = Integer.parseInt(cursor.substring(CURSOR_PREFIX.length()));
+        if (n >= 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // falls through to the error below
+      }
+    }
+    throw new InvalidInputException(
+        "Invalid cursor '"
+            + cursor
+            + "': not one a previous page of this full-text search returned");
+  }
+
+  private static Instant instant(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  // ---- catching up
+
+  private Map<String, StoredHead> listHeads(Scope scope) {
+    Map<String, StoredHead> heads = new HashMap<>();
+    try (Stream<StoredHead> listed = backend.list(scope)) {
+      listed.forEach(h -> heads.put(sessionKey(h.key()), h));
+    }
+    return heads;
+  }
+
+  /** Deletes everything indexed and indexes every session again. */
+  public synchronized long rebuild(ProgressListener progress) {
+    Map<String, StoredHead> heads = listHeads(Scope.allProjects());
+    try (IndexWriter writer = writer(true, Long.MAX_VALUE)) {
+      if (writer == null) {
+        throw new BackendUnavailableException(
+            "Cannot rebuild the full-text index: another process is writing it");
+      }
+      long n = apply(writer, heads, Map.of(), progress);
+      writer.setLiveCommitData(Map.of(FORMAT_KEY, FORMAT).entrySet());
+      writer.commit();
+      refresh();
+      return n;
+    } catch (IOException e) {
+      throw unavailable("rebuild the full-text index", e);
+    }
+  }
+
+  private synchronized void catchUp(
+      Scope scope, Map<String, StoredHead> heads, ProgressListener progress) {
+    try {
+      boolean damaged = false;
+      Map<String, SessionState> states = Map.of();
+      try {
+        SearcherManager manager = searchers();
+        if (manager != null) {
+          manager.maybeRefresh();
+          states = states(manager, scope);
+          damaged = !FORMAT.equals(format(manager));
+        }
+      } catch (IOException e) {
+        LOG.warn(
+            "The full-text index in {} is damaged ({}); building it again", where(), e.toString());
+        damaged = true;
+      }
+      if (!damaged && !behind(heads, states)) {
+        return;
+      }
+      try (IndexWriter writer = writer(damaged, WRITE_WAIT_MILLIS)) {
+        if (writer == null) {
+          LOG.debug("Another process is updating the full-text index; answering from it as it is");
+          return;
+        }
+        if (damaged) {
+          heads = listHeads(Scope.allProjects());
+          states = Map.of();
+        } else {
+          // Another process may have caught up while this one waited for the lock.
+          try (DirectoryReader latest = DirectoryReader.open(writer)) {
+            states = states(new IndexSearcher(latest), scope);
+          }
+        }
+        if (apply(writer, heads, states, progress) > 0 || damaged) {
+          writer.setLiveCommitData(Map.of(FORMAT_KEY, FORMAT).entrySet());
+          writer.commit();
+        }
+      }
+      refresh();
+    } catch (IOException e) {
+      throw unavailable("update the full-text index", e);
+    }
+  }
+
+  private static boolean behind(Map<String, StoredHead> heads, Map<String, SessionState> states) {
+    if (heads.size() != states.size()) {
+      return true;
+    }
+    for (StoredHead h : heads.values()) {
+      SessionState s = states.get(sessionKey(h.key()));
+      if (s == null || s.version() != h.version()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Brings the sessions of {@code heads} up to date and removes those of {@code states} that are no
+   * longer listed.
+   *
+   * @return how many sessions changed
+   */
+  private long apply(
+      IndexWriter writer,
+      Map<String, StoredHead> heads,
+      Map<String, SessionState> states,
+      ProgressListener progress)
+      throws IOException {
+    long changed = 0;
+    for (String gone : states.keySet()) {
+      if (!heads.containsKey(gone)) {
+        writer.deleteDocuments(new Term(SESSION, gone), new Term(STATE, gone));
+        changed++;
+      }
+    }
+    List<StoredHead> todo = new ArrayList<>();
+    for (StoredHead h : heads.values()) {
+      SessionState s = states.get(sessionKey(h.key()));
+      if (s == null || s.version() != h.version()) {
+        todo.add(h);
+      }
+    }
+    long done = 0;
+    for (StoredHead head : todo) {
+      index(writer, head, states.get(sessionKey(head.key())));
+      changed++;
+      progress.progress(++done, todo.size());
+    }
+    return changed;
+  }
+
+  /** Indexes what is new in a session's transcripts and records its state. */
+  private void index(IndexWriter writer, StoredHead main, SessionState before) throws IOException {
+    String session = sessionKey(main.key());
+    Map<String, TranscriptState> was = before == null ? Map.of() : before.transcripts();
+    Map<String, TranscriptState> now = new LinkedHashMap<>();
+    List<StoredHead> transcripts = new ArrayList<>();
+    transcripts.add(main);
+    for (String subpath : main.metadata().subpaths()) {
+      backend.head(main.key().withSubpath(subpath)).ifPresent(transcripts::add);
+    }
+    for (StoredHead t : transcripts) {
+      String subpath = t.key().subpath() == null ? "" : t.key().subpath();
+      String transcript = session + '\u001f' + subpath;
+      TranscriptState old = was.get(subpath);
+      long from = 0;
+      if (old != null && old.generation() == t.generation() && old.count() <= t.messageCount()) {
+        from = old.count();
+      } else if (old != null) {
+        writer.deleteDocuments(new Term(TRANSCRIPT, transcript));
+      }
+      long count = from;
+      if (from < t.messageCount()) {
+        Map<String, String> toolNames = new HashMap<>();
+        try (Stream<String> lines = backend.messages(t, from)) {
+          for (var it = lines.iterator(); it.hasNext(); count++) {
+            addMessage(writer, session, transcript, subpath, count, it.next(), toolNames);
+          }
+        }
+      }
+      now.put(subpath, new TranscriptState(t.generation(), count));
+    }
+    for (String subpath : was.keySet()) {
+      if (!now.containsKey(subpath)) {
+        writer.deleteDocuments(new Term(TRANSCRIPT, session + '\u001f' + subpath));
+      }
+    }
+    writer.updateDocument(
+        new Term(STATE, session), new SessionState(main.version(), now).toDocument(session));
+  }
+
+  private void addMessage(
+      IndexWriter writer,
+      String session,
+      String transcript,
+      String subpath,
+      long position,
+      String json,
+      Map<String, String> toolNames)
+      throws IOException {
+    ReadableText.Line line = readable.read(json, toolNames);
+    for (ReadableText.Part part : line.parts()) {
+      Document d = new Document();
+      d.add(new StringField(SESSION, session, Field.Store.NO));
+      d.add(new SortedDocValuesField(SESSION_ORDINALS, new BytesRef(session)));
+      d.add(new StringField(TRANSCRIPT, transcript, Field.Store.NO));
+      d.add(new StoredField(SUBPATH, subpath));
+      d.add(new StoredField(POSITION, position));
+      if (line.timestamp() != null) {
+        d.add(new StoredField(TIME, line.timestamp()));
+      }
+      d.add(new StringField(ROLE, part.role(), Field.Store.YES));
+      d.add(new StringField(KIND, part.kind(), Field.Store.NO));
+      if (part.tool() != null && !part.tool().isEmpty()) {
+        d.add(new StringField(TOOL, part.tool().toLowerCase(Locale.ROOT), Field.Store.NO));
+      }
+      if (!subpath.isEmpty()) {
+        String lower = subpath.toLowerCase(Locale.ROOT);
+        d.add(new StringField(SUBAGENT, lower, Field.Store.NO));
+        d.add(
+            new StringField(SUBAGENT, lower.substring(lower.lastIndexOf('/') + 1), Field.Store.NO));
+      }
+      d.add(new TextField(TEXT, part.text(), Field.Store.YES));
+      writer.addDocument(d);
+    }
+  }
+
+  // ---- states
+
+  private record TranscriptState(long generation, long count) {}
+
+  private record SessionState(long version, Map<String, TranscriptState> transcripts) {
+    Document toDocument(String session) {
+      StringBuilder t = new StringBuilder();
+      transcripts.forEach(
+          (subpath, s) ->
+              t.append(subpath)
+                  .append('\t')
+                  .append(s.generation())
+                  .append('\t')
+                  .append(s.count())
+                  .append('\n'));
+      Document d = new Document();
+      d.add(new StringField(DOC_TYPE, STATE, Field.Store.NO));
+      d.add(new StringField(STATE, session, Field.Store.YES));
+      d.add(new StoredField(STATE_VERSION, version));
+      d.add(new StoredField(STATE_TRANSCRIPTS, t.toString()));
+      return d;
+    }
+
+    static SessionState of(Document d) {
+      Map<String, TranscriptState> transcripts = new LinkedHashMap<>();
+      for (String line : d.get(STATE_TRANSCRIPTS).split("\n")) {
+        if (!line.isEmpty()) {
+          String[] f = line.split("\t", -1);
+          transcripts.put(f[0], new TranscriptState(Long.parseLong(f[1]), Long.parseLong(f[2])));
+        }
+      }
+      return new SessionState(d.getField(STATE_VERSION).numericValue().longValue(), transcripts);
+    }
+  }
+
+  private static Map<String, SessionState> states(SearcherManager manager, Scope scope)
+      throws IOException {
+    IndexSearcher searcher = manager.acquire();
+    try {
+      return states(searcher, scope);
+    } finally {
+      manager.release(searcher);
+    }
+  }
+
+  private static Map<String, SessionState> states(IndexSearcher searcher, Scope scope)
+      throws IOException {
+    Map<String, SessionState> states = new HashMap<>();
+    StoredFields stored = searcher.storedFields();
+    for (int doc : AllDocs.of(searcher, new TermQuery(new Term(DOC_TYPE, STATE)))) {
+      Document d = stored.document(doc);
+      String session = d.get(STATE);
+      if (scope.includes(session.substring(0, session.indexOf('\u001f')))) {
+        states.put(session, SessionState.of(d));
+      }
+    }
+    return states;
+  }
+
+  private static String format(SearcherManager manager) throws IOException {
+    IndexSearcher searcher = manager.acquire();
+    try {
+      return ((DirectoryReader) searcher.getIndexReader())
+          .getIndexCommit()
+          .getUserData()
+          .get(FORMAT_KEY);
+    } finally {
+      manager.release(searcher);
+    }
+  }
+
+  static String sessionKey(SessionKey key) {
+    return key.project() + '\u001f' + key.sessionId();
+  }
+
+  // ---- Lucene plumbing
+
+  /** The searchers of the last commit, or null while there is none. */
+  private synchronized SearcherManager searchers() throws IOException {
+    if (searchers == null && DirectoryReader.indexExists(directory)) {
+      searchers = new SearcherManager(directory, null);
+    }
+    return searchers;
+  }
+
+  private synchronized void refresh() throws IOException {
+    if (searchers == null) {
+      searchers();
+    } else {
+      searchers.maybeRefresh();
+    }
+  }
+
+  /**
+   * The index's writer, or null when another process holds it for longer than {@code waitMillis}.
+   *
+   * @param fresh start from an empty index
+   */
+  private IndexWriter writer(boolean fresh, long waitMillis) throws IOException {
+    if (fresh && searchers != null) {
+      try {
+        searchers.close();
+      } catch (IOException | AlreadyClosedException e) {
+        LOG.debug("Closing the searchers of a damaged index", e);
+      }
+      searchers = null;
+    }
+    long deadline = System.currentTimeMillis() + Math.min(waitMillis, Long.MAX_VALUE / 2);
+    while (true) {
+      IndexWriterConfig config =
+          new IndexWriterConfig(TextAnalysis.INDEX)
+              .setCodec(new Lucene912Codec(Lucene912Codec.Mode.BEST_COMPRESSION))
+              .setOpenMode(
+                  fresh
+                      ? IndexWriterConfig.OpenMode.CREATE
+                      : IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+              .setCommitOnClose(false)
+              .setRAMBufferSizeMB(64);
+      try {
+        return new IndexWriter(directory, config);
+      } catch (LockObtainFailedException e) {
+        if (System.currentTimeMillis() >= deadline) {
+          return null;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
+      }
+    }
+  }
+
+  private String where() {
+    return settings.dir() == null ? "memory" : settings.dir().toString();
+  }
+
+  private static BackendUnavailableException unavailable(String what, IOException e) {
+    return new BackendUnavailableException("Cannot " + what + ": " + e.getMessage(), e);
+  }
+
+  private static void createPrivateDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } else {
+      Files.createDirectories(dir);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (searchers != null) {
+        searchers.close();
+      }
+      directory.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The folder of a store's index when the store is not on this machine: {@code
+   * $XDG_CACHE_HOME/sessionstore/search/<store>}, else {@code
+   * ~/.cache/sessionstore/search/<store>}, where {@code <store>} is a hash of what identifies the
+   * store.
+   */
+  public static Path cacheFolder(String storeIdentity) {
+    String env = System.getenv("XDG_CACHE_HOME");
+    Path base =
+        env != null && !env.isBlank() && Path.of(env).isAbsolute()
+            ? Path.of(env)
+            : Path.of(io.sessionstore.spi.ConfigValues.home(), ".cache");
+    byte[] hash;
+    try {
+      hash =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(storeIdentity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return base.resolve("sessionstore")
+        .resolve("search")
+        .resolve(java.util.HexFormat.of().formatHex(hash, 0, 16));
+  }
+}
