@@ -2262,6 +2262,55 @@ public abstract class StorageBackendContractTest {
     }
 
     @Test
+    void oneProcessWritesWhileAnotherSearchesAndBothSeeEveryMessage() throws Exception {
+      Map<String, String> config = otherProcessConfig();
+      Assumptions.assumeTrue(
+          config != null, "the backend declares no configuration for another process");
+      Path props = tempDir.resolve("text-process.properties");
+      Properties p = new Properties();
+      p.putAll(config);
+      p.setProperty("sessionstore.cache.enabled", "false");
+      p.setProperty("sessionstore.search.index-dir", tempDir.resolve("search-index").toString());
+      try (var out = Files.newBufferedWriter(props)) {
+        p.store(out, null);
+      }
+      int count = 25;
+      Path log = tempDir.resolve("text-process.log");
+      Process other =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  TextSearchWorker.class.getName(),
+                  "append",
+                  props.toString(),
+                  "tck",
+                  "written-elsewhere",
+                  Integer.toString(count))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      try {
+        // This process searches (and so also updates the index) all the while.
+        store.appendMessages(key("here"), List.of(user("h-1", "note zqhere")));
+        while (other.isAlive()) {
+          assertEquals(List.of("here"), hitIds("zqhere"));
+          hitIds("note");
+        }
+        assertEquals(0, other.waitFor(), Files.readString(log));
+      } finally {
+        other.destroyForcibly();
+      }
+      String output = Files.readString(log);
+      assertTrue(output.contains("done") && !output.contains("missing"), output);
+      for (int i = 0; i < count; i++) {
+        assertEquals(
+            List.of("written-elsewhere"), hitIds(TextSearchWorker.word("other", i)), "word " + i);
+      }
+      assertEquals(2, hits("note").size());
+    }
+
+    @Test
     void aRebuildIndexesEverySessionAgainWithTheSameResults() {
       store.appendMessages(key("a"), List.of(user("a-1", "lavender hedge")));
       store.appendMessages(key("b"), List.of(user("b-1", "lavender oil")));

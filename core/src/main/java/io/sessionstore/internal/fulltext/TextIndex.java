@@ -144,20 +144,33 @@ public final class TextIndex implements Closeable {
     Query text = TextQueryParser.parseQuery(query.matching());
     int offset = offsetOf(query.cursor());
     Map<String, StoredHead> heads = listHeads(query.scope());
-    catchUp(query.scope(), heads, progress);
+    catchUp(query.scope(), heads, progress, false);
     try {
-      SearcherManager manager = searchers();
-      if (manager == null) {
-        return new Page<>(List.of(), null);
-      }
-      IndexSearcher searcher = manager.acquire();
-      try {
-        return page(searcher, text, query, heads, offset);
-      } finally {
-        manager.release(searcher);
-      }
+      return page(text, query, heads, offset);
     } catch (IOException e) {
-      throw unavailable("search the full-text index", e);
+      // Damage found only now, in files the catch-up did not read.
+      LOG.warn(
+          "The full-text index in {} is damaged ({}); building it again", where(), e.toString());
+      catchUp(query.scope(), heads, progress, true);
+      try {
+        return page(text, query, heads, offset);
+      } catch (IOException again) {
+        throw unavailable("search the full-text index", again);
+      }
+    }
+  }
+
+  private Page<SessionHit> page(
+      Query text, SearchQuery query, Map<String, StoredHead> heads, int offset) throws IOException {
+    SearcherManager manager = searchers();
+    if (manager == null) {
+      return new Page<>(List.of(), null);
+    }
+    IndexSearcher searcher = manager.acquire();
+    try {
+      return page(searcher, text, query, heads, offset);
+    } finally {
+      manager.release(searcher);
     }
   }
 
@@ -267,13 +280,17 @@ public final class TextIndex implements Closeable {
     }
   }
 
+  /**
+   * Brings the index up to date with the heads of a scope.
+   *
+   * @param damaged whether to build the index anew whatever it holds
+   */
   private synchronized void catchUp(
-      Scope scope, Map<String, StoredHead> heads, ProgressListener progress) {
+      Scope scope, Map<String, StoredHead> heads, ProgressListener progress, boolean damaged) {
     try {
-      boolean damaged = false;
       Map<String, SessionState> states = Map.of();
       try {
-        SearcherManager manager = searchers();
+        SearcherManager manager = damaged ? null : searchers();
         if (manager != null) {
           manager.maybeRefresh();
           states = states(manager, scope);
@@ -545,6 +562,16 @@ public final class TextIndex implements Closeable {
     }
     long deadline = System.currentTimeMillis() + Math.min(waitMillis, Long.MAX_VALUE / 2);
     while (true) {
+      try {
+        if (fresh) {
+          removeAllFiles();
+        }
+      } catch (LockObtainFailedException e) {
+        if (!waitOrGiveUp(deadline)) {
+          return null;
+        }
+        continue;
+      }
       IndexWriterConfig config =
           new IndexWriterConfig(TextAnalysis.INDEX)
               .setCodec(new Lucene912Codec(Lucene912Codec.Mode.BEST_COMPRESSION))
@@ -557,14 +584,36 @@ public final class TextIndex implements Closeable {
       try {
         return new IndexWriter(directory, config);
       } catch (LockObtainFailedException e) {
-        if (System.currentTimeMillis() >= deadline) {
+        if (!waitOrGiveUp(deadline)) {
           return null;
         }
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          return null;
+      }
+    }
+  }
+
+  /** Sleeps a moment, or says to give up when the deadline has passed. */
+  private static boolean waitOrGiveUp(long deadline) {
+    if (System.currentTimeMillis() >= deadline) {
+      return false;
+    }
+    try {
+      Thread.sleep(50);
+      return true;
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Deletes every file of the index, under its lock: what is damaged may not even be readable
+   * enough for Lucene to replace it.
+   */
+  private void removeAllFiles() throws IOException {
+    try (org.apache.lucene.store.Lock lock = directory.obtainLock(IndexWriter.WRITE_LOCK_NAME)) {
+      for (String file : directory.listAll()) {
+        if (!file.equals(IndexWriter.WRITE_LOCK_NAME)) {
+          directory.deleteFile(file);
         }
       }
     }

@@ -15,8 +15,8 @@ import org.apache.lucene.search.Query;
  * into several ({@code user-name}, Chinese text) is a phrase; a quoted phrase allows {@value
  * #SLOP_PER_WORD} other words per gap between its words (people remember the words of a sentence,
  * not every little word between them; an exact match ranks higher, and {@code "…"~0} asks for
- * adjacent words); a field that is not one of the index's ({@code https://…}, {@code C:\…}) is
- * taken as text.
+ * adjacent words); a field that is not one of the index's ({@code https://…}) is taken as text; a
+ * slash is a character, not the start of a regular expression.
  */
 final class TextQueryParser extends QueryParser {
   static final int SLOP_PER_WORD = 3;
@@ -43,7 +43,8 @@ final class TextQueryParser extends QueryParser {
    */
   static Query parseQuery(String text) {
     try {
-      return new TextQueryParser().parse(text);
+      // A slash would start a regular expression; paths and URLs are far more common in queries.
+      return new TextQueryParser().parse(text.replace("/", "\\/"));
     } catch (ParseException | IllegalArgumentException e) {
       String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw new InvalidInputException(
