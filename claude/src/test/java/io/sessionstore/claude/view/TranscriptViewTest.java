@@ -262,6 +262,61 @@ class TranscriptViewTest {
     assertEquals(2, turns.size(), turns.toString());
   }
 
+  @Test
+  void aTaskCallsAgentShowsBeforeItsResultAndAnUnlinkedOneAtTheEnd() {
+    SessionKey key = SessionKey.of("synthetic", "task-call");
+    store.saveSession(
+        key,
+        List.of(
+            Message.of(
+                "{\"type\":\"user\",\"uuid\":\"u1\",\"message\":{\"role\":\"user\","
+                    + "\"content\":\"find the flaky test\"}}"),
+            Message.of(
+                "{\"type\":\"assistant\",\"uuid\":\"a1\",\"message\":{\"content\":["
+                    + "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"Task\",\"input\":"
+                    + "{\"description\":\"Search tests\",\"subagent_type\":\"Explore\","
+                    + "\"prompt\":\"look\"}}]}}"),
+            Message.of(
+                "{\"type\":\"user\",\"uuid\":\"u2\",\"message\":{\"content\":["
+                    + "{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":"
+                    + "[{\"type\":\"text\",\"text\":\"PaymentTest is flaky\"}]}]},"
+                    + "\"toolUseResult\":{\"agentId\":\"abc\",\"status\":\"completed\"}}")));
+    store.saveSession(
+        key.withSubpath("subagents/agent-abc"),
+        List.of(
+            Message.of(
+                "{\"type\":\"user\",\"isSidechain\":true,\"parentUuid\":null,"
+                    + "\"message\":{\"role\":\"user\",\"content\":\"look\"}}"),
+            Message.of(
+                "{\"type\":\"assistant\",\"isSidechain\":true,\"message\":{\"content\":"
+                    + "[{\"type\":\"tool_use\",\"id\":\"t2\",\"name\":\"Grep\",\"input\":"
+                    + "{\"pattern\":\"@Flaky\",\"path\":\"src/test\"}}]}}")));
+    store.saveSession(
+        key.withSubpath("subagents/agent-orphan"),
+        List.of(Message.of("{\"type\":\"user\",\"message\":{\"content\":\"alone\"}}")));
+    List<ViewEntry> entries = entries(key);
+    List<String> order = entries.stream().map(TranscriptViewTest::describe).toList();
+    assertEquals(
+        List.of(
+            "Prompt:1",
+            "ToolCall",
+            "SubagentStart:subagents/agent-abc",
+            "Task",
+            "ToolCall",
+            "SubagentEnd:subagents/agent-abc",
+            "ToolResult",
+            "SubagentStart:subagents/agent-orphan",
+            "Task",
+            "SubagentEnd:subagents/agent-orphan"),
+        order);
+    ViewEntry.ToolCall task = (ViewEntry.ToolCall) entries.get(1);
+    assertEquals("Search tests (Explore)", task.summary());
+    assertEquals("@Flaky in src/test", ((ViewEntry.ToolCall) entries.get(4)).summary());
+    assertEquals("Task", ((ViewEntry.ToolResult) entries.get(6)).toolName());
+    assertTrue(((ViewEntry.SubagentStart) entries.get(2)).linked());
+    assertFalse(((ViewEntry.SubagentStart) entries.get(7)).linked());
+  }
+
   static String describe(ViewEntry e) {
     Function<ViewEntry, String> what =
         x -> {
