@@ -30,16 +30,6 @@ final class MarkdownRenderer extends TranscriptRenderer {
   }
 
   @Override
-  public void begin(String title) {
-    // A Markdown file needs no preamble; each session starts with its heading.
-  }
-
-  @Override
-  public void end() {
-    // Nothing to close.
-  }
-
-  @Override
   void header(SessionKey key, SessionMetadata m) {
     para(0, "# Session " + code(key.sessionId()));
     if (m != null && m.summary() != null) {

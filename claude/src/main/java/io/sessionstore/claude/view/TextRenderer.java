@@ -36,16 +36,6 @@ final class TextRenderer extends TranscriptRenderer {
   }
 
   @Override
-  public void begin(String title) {
-    // Plain text has no document around its sessions.
-  }
-
-  @Override
-  public void end() {
-    // Nothing to close.
-  }
-
-  @Override
   void header(SessionKey key, SessionMetadata m) {
     line(0, paint(BOLD, "Session " + visible(key.sessionId())));
     if (m != null && m.summary() != null) {

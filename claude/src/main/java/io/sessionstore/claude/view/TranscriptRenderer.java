@@ -69,8 +69,11 @@ public abstract class TranscriptRenderer {
     return new HtmlRenderer(out, zone, full);
   }
 
-  /** Starts the document (the HTML page's head, with this title); nothing for text. */
-  public abstract void begin(String title);
+  /**
+   * Starts the document: the HTML page's head, with this title; nothing for text and Markdown,
+   * whose sessions simply follow one another.
+   */
+  public void begin(String title) {}
 
   /**
    * Writes one session: a header from its metadata (when known), then its entries.
@@ -90,8 +93,8 @@ public abstract class TranscriptRenderer {
     footer();
   }
 
-  /** Ends the document. */
-  public abstract void end();
+  /** Ends the document (the HTML page); nothing for text and Markdown. */
+  public void end() {}
 
   abstract void header(SessionKey key, SessionMetadata metadata);
 
