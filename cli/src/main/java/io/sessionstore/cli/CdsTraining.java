@@ -30,6 +30,7 @@ final class CdsTraining {
       {"info", id},
       {"info", id, "--json"},
       {"--project", "default", "show", id},
+      {"view", id},
       {"describe", id, "--attr", "ticket=T-1"},
       {"append", id},
       {"backends"},

@@ -49,6 +49,7 @@ final class SessionstoreCommand {
           SaveCommand.class,
           AppendCommand.class,
           ShowCommand.class,
+          ViewCommand.class,
           InfoCommand.class,
           ListCommand.class,
           SearchCommand.class,
