@@ -27,6 +27,9 @@ final class CdsTraining {
       {"list", "--all-projects", "--json"},
       {"search", "--tag", "demo", "--text", "files", "--after", "30d"},
       {"search", "--any-tag", "demo", "--json", "--limit", "1"},
+      // full text: the first builds the index, the next catch up and query it
+      {"search", "files", "--all-projects"},
+      {"search", "\"list the files\" OR tool:Bash", "--json"},
       {"info", id},
       {"info", id, "--json"},
       {"--project", "default", "show", id},

@@ -17,9 +17,9 @@ import picocli.CommandLine.ParentCommand;
     },
     footer = {
       "",
-      "Examples: sessionstore search '\"flaky payment test\"' --after 30d",
-      "          sessionstore search 'tool:Bash AND migrate*' --json",
-      "          sessionstore search --tag review --after 7d --min-cost 0.5 --json"
+      "Example: sessionstore search '\"flaky payment test\"' --after 30d",
+      "         sessionstore search 'tool:Bash AND migrate*' --json",
+      "         sessionstore search --tag review --after 7d --min-cost 0.5 --json"
     })
 final class SearchCommand implements Callable<Integer> {
   @ParentCommand SessionstoreCommand root;
