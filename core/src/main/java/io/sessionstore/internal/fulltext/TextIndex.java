@@ -27,28 +27,37 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.SearcherManager;
-import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,15 +91,13 @@ public final class TextIndex implements Closeable {
   private static final String SUBPATH = "subpath";
   private static final String POSITION = "position";
   private static final String TIME = "time";
-  private static final String DOC_TYPE = "type";
   private static final String STATE = "state";
-  private static final String STATE_VERSION = "state.version";
-  private static final String STATE_TRANSCRIPTS = "state.transcripts";
+  private static final String STATE_DATA = "state.data";
 
   /** Commit data naming the layout of documents; another value rebuilds the index. */
   private static final String FORMAT_KEY = "sessionstore.format";
 
-  private static final String FORMAT = "1";
+  private static final String FORMAT = "2";
 
   /** How long a query waits for another process's catch-up before answering without it. */
   private static final long WRITE_WAIT_MILLIS = 2_000;
@@ -110,6 +117,11 @@ public final class TextIndex implements Closeable {
   private final ReadableText readable;
   private final Directory directory;
   private SearcherManager searchers;
+
+  /** The states of every session as the index's commit of {@code statesVersion} holds them. */
+  private Map<String, SessionState> statesOfVersion;
+
+  private long statesVersion = -1;
 
   private TextIndex(Settings settings, StorageBackend backend, Directory directory) {
     this.settings = settings;
@@ -368,13 +380,56 @@ public final class TextIndex implements Closeable {
         todo.add(h);
       }
     }
-    long done = 0;
-    for (StoredHead head : todo) {
-      index(writer, head, states.get(sessionKey(head.key())));
-      changed++;
-      progress.progress(++done, todo.size());
+    int threads = Math.min(todo.size(), Runtime.getRuntime().availableProcessors());
+    if (threads <= 1) {
+      long done = 0;
+      for (StoredHead head : todo) {
+        index(writer, head, states.get(sessionKey(head.key())));
+        progress.progress(++done, todo.size());
+      }
+      return changed + todo.size();
     }
-    return changed;
+    // Sessions are parsed and analysed in parallel; Lucene's writer takes documents from any
+    // thread.
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "sessionstore-text-index");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      CompletionService<Void> indexed = new ExecutorCompletionService<>(pool);
+      for (StoredHead head : todo) {
+        SessionState before = states.get(sessionKey(head.key()));
+        indexed.submit(
+            () -> {
+              index(writer, head, before);
+              return null;
+            });
+      }
+      for (long done = 1; done <= todo.size(); done++) {
+        try {
+          indexed.take().get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof IOException io) {
+            throw io;
+          }
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while indexing");
+        }
+        progress.progress(done, todo.size());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return changed + todo.size();
   }
 
   /** Indexes what is new in a session's transcripts and records its state. */
@@ -458,8 +513,9 @@ public final class TextIndex implements Closeable {
   private record TranscriptState(long generation, long count) {}
 
   private record SessionState(long version, Map<String, TranscriptState> transcripts) {
+    /** The state document: the session's key to find it, the state itself as doc values. */
     Document toDocument(String session) {
-      StringBuilder t = new StringBuilder();
+      StringBuilder t = new StringBuilder(session).append('\n').append(version).append('\n');
       transcripts.forEach(
           (subpath, s) ->
               t.append(subpath)
@@ -469,26 +525,25 @@ public final class TextIndex implements Closeable {
                   .append(s.count())
                   .append('\n'));
       Document d = new Document();
-      d.add(new StringField(DOC_TYPE, STATE, Field.Store.NO));
-      d.add(new StringField(STATE, session, Field.Store.YES));
-      d.add(new StoredField(STATE_VERSION, version));
-      d.add(new StoredField(STATE_TRANSCRIPTS, t.toString()));
+      d.add(new StringField(STATE, session, Field.Store.NO));
+      d.add(new BinaryDocValuesField(STATE_DATA, new BytesRef(t)));
       return d;
     }
 
-    static SessionState of(Document d) {
+    /** Reads {@link #toDocument}'s data; its first line is the session's key. */
+    static Map.Entry<String, SessionState> of(BytesRef data) {
+      String[] lines = data.utf8ToString().split("\n");
       Map<String, TranscriptState> transcripts = new LinkedHashMap<>();
-      for (String line : d.get(STATE_TRANSCRIPTS).split("\n")) {
-        if (!line.isEmpty()) {
-          String[] f = line.split("\t", -1);
-          transcripts.put(f[0], new TranscriptState(Long.parseLong(f[1]), Long.parseLong(f[2])));
-        }
+      for (int i = 2; i < lines.length; i++) {
+        String[] f = lines[i].split("\t", -1);
+        transcripts.put(f[0], new TranscriptState(Long.parseLong(f[1]), Long.parseLong(f[2])));
       }
-      return new SessionState(d.getField(STATE_VERSION).numericValue().longValue(), transcripts);
+      return Map.entry(lines[0], new SessionState(Long.parseLong(lines[1]), transcripts));
     }
   }
 
-  private static Map<String, SessionState> states(SearcherManager manager, Scope scope)
+  /** The states of the sessions in the scope, as the searcher's commit holds them. */
+  private Map<String, SessionState> states(SearcherManager manager, Scope scope)
       throws IOException {
     IndexSearcher searcher = manager.acquire();
     try {
@@ -498,18 +553,40 @@ public final class TextIndex implements Closeable {
     }
   }
 
-  private static Map<String, SessionState> states(IndexSearcher searcher, Scope scope)
-      throws IOException {
-    Map<String, SessionState> states = new HashMap<>();
-    StoredFields stored = searcher.storedFields();
-    for (int doc : AllDocs.of(searcher, new TermQuery(new Term(DOC_TYPE, STATE)))) {
-      Document d = stored.document(doc);
-      String session = d.get(STATE);
-      if (scope.includes(session.substring(0, session.indexOf('\u001f')))) {
-        states.put(session, SessionState.of(d));
+  private Map<String, SessionState> states(IndexSearcher searcher, Scope scope) throws IOException {
+    long version = ((DirectoryReader) searcher.getIndexReader()).getVersion();
+    Map<String, SessionState> all;
+    synchronized (this) {
+      all = version == statesVersion ? statesOfVersion : null;
+    }
+    if (all == null) {
+      all = new HashMap<>();
+      for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+        BinaryDocValues data = leaf.reader().getBinaryDocValues(STATE_DATA);
+        Bits live = leaf.reader().getLiveDocs();
+        if (data == null) {
+          continue;
+        }
+        for (int doc = data.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = data.nextDoc()) {
+          if (live == null || live.get(doc)) {
+            Map.Entry<String, SessionState> e = SessionState.of(data.binaryValue());
+            all.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+      synchronized (this) {
+        statesVersion = version;
+        statesOfVersion = all;
       }
     }
-    return states;
+    Map<String, SessionState> inScope = new HashMap<>();
+    all.forEach(
+        (session, state) -> {
+          if (scope.includes(session.substring(0, session.indexOf('\u001f')))) {
+            inScope.put(session, state);
+          }
+        });
+    return inScope;
   }
 
   private static String format(SearcherManager manager) throws IOException {
@@ -574,7 +651,7 @@ public final class TextIndex implements Closeable {
       }
       IndexWriterConfig config =
           new IndexWriterConfig(TextAnalysis.INDEX)
-              .setCodec(new Lucene912Codec(Lucene912Codec.Mode.BEST_COMPRESSION))
+              .setCodec(new Lucene912Codec(Lucene912Codec.Mode.BEST_SPEED))
               .setOpenMode(
                   fresh
                       ? IndexWriterConfig.OpenMode.CREATE
