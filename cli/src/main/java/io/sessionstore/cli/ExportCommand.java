@@ -2,6 +2,7 @@ package io.sessionstore.cli;
 
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ExportResult;
+import io.sessionstore.api.SearchQuery;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,6 +40,7 @@ final class ExportCommand implements Callable<Integer>, LongRunning {
   @Override
   public Integer call() throws IOException {
     boolean compress = gzip || out.endsWith(".gz");
+    SearchQuery query = filters.query(root).build();
     ExportResult r;
     try (TerminalProgress progress = new TerminalProgress(root.err, "exported sessions")) {
       if (out.equals("-")) {
@@ -50,7 +52,7 @@ final class ExportCommand implements Callable<Integer>, LongRunning {
               }
             };
         try (OutputStream o = compress ? new BackgroundGzip(target) : target) {
-          r = root.store().exportSessions(filters.query(root).build(), o, progress);
+          r = root.store().exportSessions(query, o, progress);
         }
       } else {
         // Written beside the target and renamed, so a failed export never leaves half an archive
@@ -58,7 +60,7 @@ final class ExportCommand implements Callable<Integer>, LongRunning {
         Path file = Path.of(out).toAbsolutePath();
         Path tmp = file.resolveSibling(file.getFileName() + ".partial");
         try (OutputStream o = open(tmp, compress)) {
-          r = root.store().exportSessions(filters.query(root).build(), o, progress);
+          r = root.store().exportSessions(query, o, progress);
         } catch (RuntimeException | IOException e) {
           Files.deleteIfExists(tmp);
           throw e;
@@ -75,6 +77,10 @@ final class ExportCommand implements Callable<Integer>, LongRunning {
             + r.bytes()
             + " bytes) to "
             + out);
+    root.hintOtherProjects(
+        query.scope(),
+        r.sessions() == 0,
+        all -> !root.store().search(filters.query(root, all).limit(1).build()).items().isEmpty());
     return Main.OK;
   }
 

@@ -7,7 +7,9 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(
     name = "search",
-    description = "Find sessions by tags, time, cost and text (metadata only).",
+    description =
+        "Find sessions by tags, time, cost and text (metadata only), in every project unless "
+            + "--project or sessionstore.project names one.",
     footer = {"", "Example: sessionstore search --tag review --after 7d --min-cost 0.5 --json"})
 final class SearchCommand implements Callable<Integer> {
   @ParentCommand SessionstoreCommand root;
@@ -18,6 +20,8 @@ final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // A read command: every project unless one is chosen.
+    filters.allProjects |= !root.projectGiven();
     return page.print(root, filters.query(root));
   }
 }
