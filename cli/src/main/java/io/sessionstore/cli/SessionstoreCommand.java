@@ -250,12 +250,7 @@ final class SessionstoreCommand {
                 .findFirst()
                 .orElse(whole.size() == 1 ? whole.get(0) : null);
         if (pick == null) {
-          throw new Main.UsageException(
-              "Session '"
-                  + id
-                  + "' exists in several projects ("
-                  + whole.stream().map(SessionMetadata::project).collect(Collectors.joining(", "))
-                  + "): choose one with --project");
+          throw inSeveralProjects(id, whole);
         }
         return found(pick, subpath);
       }
@@ -305,15 +300,19 @@ final class SessionstoreCommand {
       return new SessionKey(s.defaultProject(), id, subpath);
     }
     if (found.size() > 1) {
-      throw new Main.UsageException(
-          "Session '"
-              + id
-              + "' exists in several projects ("
-              + found.stream().map(SessionMetadata::project).collect(Collectors.joining(", "))
-              + "): choose one with --project");
+      throw inSeveralProjects(id, found);
     }
     String p = found.isEmpty() ? s.defaultProject() : found.get(0).project();
     return new SessionKey(p, id, subpath);
+  }
+
+  private static Main.UsageException inSeveralProjects(String id, List<SessionMetadata> found) {
+    return new Main.UsageException(
+        "Session '"
+            + id
+            + "' exists in several projects ("
+            + found.stream().map(SessionMetadata::project).collect(Collectors.joining(", "))
+            + "): choose one with --project");
   }
 
   /** The metadata of a session, or a not-found error naming it. */
