@@ -205,18 +205,24 @@ public final class Recorder implements AutoCloseable {
     skipped += r.skipped();
   }
 
-  /** Creates the session with its tags, summary and format, or adds to the one that exists. */
+  /**
+   * Creates the session with its tags, summary, format and working directory (the {@code cwd} of
+   * its {@code system}/{@code init} message, as an import of a transcript keeps it), or adds to the
+   * one that exists.
+   */
   private WriteResult firstWrite(List<Message> batch) {
     if (!key.isSubpath() && store.getMetadata(key).isEmpty()) {
+      Map<String, String> attributes = new java.util.TreeMap<>();
+      attributes.put(SessionMetadata.FORMAT, SessionMetadata.FORMAT_STREAM_JSON);
+      batch.stream()
+          .filter(Recorder::isInit)
+          .map(m -> m.tree().path("cwd"))
+          .filter(c -> c.isTextual() && !c.textValue().isEmpty())
+          .findFirst()
+          .ifPresent(c -> attributes.put("cwd", c.textValue()));
       try {
         return store.saveSession(
-            key,
-            batch,
-            new SaveOptions(
-                options.tags(),
-                options.summary(),
-                Map.of(SessionMetadata.FORMAT, SessionMetadata.FORMAT_STREAM_JSON),
-                0L));
+            key, batch, new SaveOptions(options.tags(), options.summary(), attributes, 0L));
       } catch (ConflictException e) {
         // created by another writer meanwhile: add to it
       }

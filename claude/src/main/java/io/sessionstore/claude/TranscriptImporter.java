@@ -747,6 +747,7 @@ final class TranscriptImporter {
     }
     return SessionMetadata.of(key, derived.first())
         .withUpdatedAt(derived.last())
+        .withLastActivityAt(derived.last())
         .withSummary(summary)
         .withAttributes(attributes);
   }

@@ -36,7 +36,7 @@ final class AppendCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     var messages = MessageSource.read(file, root.in);
-    SessionKey key = root.resolve(id, subpath);
+    SessionKey key = root.resolveExact(id, subpath);
     WriteResult r = root.store().appendMessages(key, messages);
     root.out.println(
         "appended " + key + ": " + r.stored() + " stored, " + r.skipped() + " skipped");

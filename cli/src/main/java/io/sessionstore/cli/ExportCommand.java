@@ -3,6 +3,7 @@ package io.sessionstore.cli;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ExportResult;
 import io.sessionstore.api.Page;
+import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.claude.view.TranscriptRenderer;
@@ -102,9 +103,10 @@ final class ExportCommand implements Callable<Integer>, LongRunning {
           "Session IDs are for --format markdown or html; an archive takes filters (--tag, --after,"
               + " --all-projects, …)");
     }
+    SearchQuery query = filters.query(root).build();
     ExportResult[] r = new ExportResult[1];
     try (TerminalProgress progress = new TerminalProgress(root.err, "exported sessions")) {
-      write(o -> r[0] = root.store().exportSessions(filters.query(root).build(), o, progress));
+      write(o -> r[0] = root.store().exportSessions(query, o, progress));
     }
     root.err.println(
         "exported "
@@ -115,6 +117,10 @@ final class ExportCommand implements Callable<Integer>, LongRunning {
             + r[0].bytes()
             + " bytes) to "
             + out);
+    root.hintOtherProjects(
+        query.scope(),
+        r[0].sessions() == 0,
+        all -> !root.store().search(filters.query(root, all).limit(1).build()).items().isEmpty());
     return Main.OK;
   }
 

@@ -27,11 +27,24 @@ final class Filters {
       names = "--after",
       paramLabel = "TIME",
       description =
-          "Updated at or after TIME: an instant, a date (2026-11-01) or a duration ago (7d).")
+          "Last active (newest message) at or after TIME: an instant, a date (2026-11-01) or a"
+              + " duration ago (7d).")
   String after;
 
-  @Option(names = "--before", paramLabel = "TIME", description = "Updated before TIME.")
+  @Option(
+      names = "--before",
+      paramLabel = "TIME",
+      description = "Last active (newest message) before TIME.")
   String before;
+
+  @Option(
+      names = "--updated-after",
+      paramLabel = "TIME",
+      description = "Updated (any change, tags included) at or after TIME.")
+  String updatedAfter;
+
+  @Option(names = "--updated-before", paramLabel = "TIME", description = "Updated before TIME.")
+  String updatedBefore;
 
   @Option(names = "--created-after", paramLabel = "TIME", description = "Created at or after TIME.")
   String createdAfter;
@@ -63,12 +76,21 @@ final class Filters {
       description = "Case-insensitive text in the summary, a tag or an attribute value.")
   String text;
 
-  @Option(names = "--all-projects", description = "Every project, not only the current one.")
+  @Option(
+      names = "--all-projects",
+      description =
+          "Every project (search and usage: the default unless --project or sessionstore.project"
+              + " is given; export and migrate: only with this option).")
   boolean allProjects;
 
+  /** The filters over the chosen or default project, or every project with --all-projects. */
   SearchQuery.Builder query(SessionstoreCommand root) {
+    return query(root, root.writeScope(allProjects));
+  }
+
+  /** The filters over the given scope. */
+  SearchQuery.Builder query(SessionstoreCommand root, Scope scope) {
     Clock clock = Clock.systemUTC();
-    Scope scope = allProjects ? Scope.allProjects() : Scope.project(root.writeProject());
     SearchQuery.Builder q =
         SearchQuery.in(scope)
             .tags(new java.util.LinkedHashSet<>(tags))
@@ -79,10 +101,16 @@ final class Filters {
             .minTokens(minTokens)
             .maxTokens(maxTokens);
     if (after != null) {
-      q.updatedAfter(TimeArgs.instant("--after", after, clock));
+      q.activeAfter(TimeArgs.instant("--after", after, clock));
     }
     if (before != null) {
-      q.updatedBefore(TimeArgs.instant("--before", before, clock));
+      q.activeBefore(TimeArgs.instant("--before", before, clock));
+    }
+    if (updatedAfter != null) {
+      q.updatedAfter(TimeArgs.instant("--updated-after", updatedAfter, clock));
+    }
+    if (updatedBefore != null) {
+      q.updatedBefore(TimeArgs.instant("--updated-before", updatedBefore, clock));
     }
     if (createdAfter != null) {
       q.createdAfter(TimeArgs.instant("--created-after", createdAfter, clock));

@@ -47,6 +47,7 @@ final class Format {
     out.println("sessionId: " + m.sessionId());
     out.println("createdAt: " + m.createdAt());
     out.println("updatedAt: " + m.updatedAt());
+    out.println("lastActivityAt: " + m.lastActivityAt());
     out.println("messageCount: " + m.messageCount());
     out.println("totalCostUsd: " + m.totalCostUsd().toPlainString());
     out.println("costSource: " + m.costSource().jsonName());
@@ -109,6 +110,17 @@ final class Format {
   }
 
   static void table(PrintStream out, List<SessionMetadata> items) {
+    table(out, items, Terminal.columns());
+  }
+
+  /**
+   * The sessions as a table of at most {@code width} columns (0: no limit, whole values): the time
+   * is shown to the minute; the summary, the project (from its start: {@code …/src/app}) and the
+   * tags are cut with {@code …}, the widest first, down to a few characters each; then the session
+   * id, down to 12 characters: a prefix that still names it (given back with its {@code …}, it is
+   * read as the prefix).
+   */
+  static void table(PrintStream out, List<SessionMetadata> items, int width) {
     String[] header = {
       "UPDATED", "PROJECT", "SESSION", "MESSAGES", "TOKENS", "COST", "TAGS", "SUMMARY"
     };
@@ -118,7 +130,7 @@ final class Format {
       rows.add(
           new String[] {
             m.updatedAt().toString(),
-            m.project(),
+            project(m),
             m.sessionId(),
             Long.toString(m.messageCount()),
             tokens(m),
@@ -126,6 +138,21 @@ final class Format {
             String.join(",", m.tags()),
             m.summary() == null ? "" : m.summary()
           });
+    }
+    if (width > 0) {
+      for (String[] r : rows.subList(1, rows.size())) {
+        r[0] = r[0].substring(0, 16) + "Z"; // to the minute: 2026-11-25T02:11Z
+      }
+      int[] widths = widths(rows);
+      // Summary, project and tags first, down to a few characters each; the session id last, down
+      // to 12 characters, which as a prefix still names it (an ambiguous one is told).
+      shrink(widths, width, new int[] {7, 1, 6}, new int[] {12, 10, 6});
+      shrink(widths, width, new int[] {2}, new int[] {ID_CELL});
+      for (String[] r : rows) {
+        for (int c : new int[] {7, 1, 6, 2}) {
+          r[c] = Terminal.fit(r[c], widths[c], c == 1);
+        }
+      }
     }
     print(out, rows);
   }
@@ -166,37 +193,112 @@ final class Format {
     out.println("]");
   }
 
-  /** Sessions found by a full-text query, each with its best passage. */
+  /**
+   * Sessions found by a full-text query, each with its best passage, fitted to the terminal as
+   * {@link #table} is: the passage is cut first, then the project.
+   */
   static void hitTable(PrintStream out, List<SessionHit> hits) {
+    int width = Terminal.columns();
     List<String[]> rows = new java.util.ArrayList<>();
     rows.add(new String[] {"UPDATED", "PROJECT", "SESSION", "MESSAGES", "COST", "MATCH"});
     for (SessionHit h : hits) {
       SessionMetadata m = h.metadata();
       rows.add(
           new String[] {
-            m.updatedAt().toString(),
-            m.project(),
+            width > 0 ? m.updatedAt().toString().substring(0, 16) + "Z" : m.updatedAt().toString(),
+            project(m),
             m.sessionId(),
             Long.toString(m.messageCount()),
             cost(m),
             h.matches().isEmpty() ? "" : h.matches().get(0).snippet()
           });
     }
+    if (width > 0) {
+      int[] widths = widths(rows);
+      shrink(widths, width, new int[] {5, 1}, new int[] {20, 10});
+      shrink(widths, width, new int[] {2}, new int[] {ID_CELL});
+      for (String[] r : rows) {
+        for (int c : new int[] {5, 1, 2}) {
+          r[c] = Terminal.fit(r[c], widths[c], c == 1);
+        }
+      }
+    }
     print(out, rows);
+  }
+
+  /**
+   * How a table shows a session's project: its working directory when known (the {@code cwd} that
+   * Claude Code's lines and a recorded stream's {@code init} carry), the home folder shortened to
+   * {@code ~}; else the project's name.
+   */
+  static String project(SessionMetadata m) {
+    String cwd = m.attributes().get("cwd");
+    if (cwd == null || cwd.isBlank()) {
+      return m.project();
+    }
+    String home = System.getenv("HOME");
+    if (home == null || home.isEmpty()) {
+      home = System.getProperty("user.home", "");
+    }
+    while (home.length() > 1 && home.endsWith("/")) {
+      home = home.substring(0, home.length() - 1);
+    }
+    if (home.length() > 1 && (cwd.equals(home) || cwd.startsWith(home + "/"))) {
+      return "~" + cwd.substring(home.length());
+    }
+    return cwd;
+  }
+
+  /** The narrowest a session id's cell is cut to: 12 characters and {@code …}. */
+  static final int ID_CELL = 13;
+
+  /** Narrows the widest of the columns, one at a time, until the table fits or all are at least. */
+  private static void shrink(int[] widths, int width, int[] columns, int[] least) {
+    int total = total(widths);
+    while (total > width) {
+      int widest = -1;
+      for (int c = 0; c < columns.length; c++) {
+        if (widths[columns[c]] > least[c]
+            && (widest < 0 || widths[columns[c]] > widths[columns[widest]])) {
+          widest = c;
+        }
+      }
+      if (widest < 0) {
+        return;
+      }
+      widths[columns[widest]]--;
+      total--;
+    }
+  }
+
+  private static int[] widths(List<String[]> rows) {
+    int[] widths = new int[rows.get(0).length];
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        widths[i] = Math.max(widths[i], Terminal.width(r[i]));
+      }
+    }
+    return widths;
+  }
+
+  private static int total(int[] widths) {
+    int t = 2 * (widths.length - 1);
+    for (int w : widths) {
+      t += w;
+    }
+    return t;
   }
 
   /** Rows of cells in columns as wide as their widest cell, the last column unpadded. */
   static void print(PrintStream out, List<String[]> rows) {
-    int[] widths = new int[rows.get(0).length];
-    for (String[] r : rows) {
-      for (int i = 0; i < r.length; i++) {
-        widths[i] = Math.max(widths[i], r[i].length());
-      }
-    }
+    int[] widths = widths(rows);
     for (String[] r : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < r.length; i++) {
-        line.append(i == r.length - 1 ? r[i] : String.format("%-" + widths[i] + "s  ", r[i]));
+        line.append(r[i]);
+        if (i < r.length - 1) {
+          line.append(" ".repeat(widths[i] - Terminal.width(r[i]) + 2));
+        }
       }
       out.println(line.toString().stripTrailing());
     }

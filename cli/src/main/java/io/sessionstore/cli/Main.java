@@ -44,6 +44,7 @@ public final class Main {
     PrintStream err =
         new PrintStream(
             new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+    Terminal.stdoutIsTerminal = System.console() != null;
     int code;
     try {
       Thread.currentThread()

@@ -12,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
     name = "search",
     description = {
       "Find sessions by what was said (QUERY: words, \"phrases\", AND/OR/NOT, prefix*,"
-          + " role:user, tool:Bash, subagent:NAME), by tags, time, cost and metadata text.",
+          + " role:user, tool:Bash, subagent:NAME), by tags, time, cost and metadata text,"
+          + " in every project unless --project or sessionstore.project names one.",
       "With QUERY, sessions come best match first with the passage that matched."
     },
     footer = {
@@ -42,6 +43,8 @@ final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // A read command: every project unless one is chosen.
+    filters.allProjects |= !root.projectGiven();
     SearchQuery.Builder q = filters.query(root);
     if (query == null) {
       if (sort != null) {

@@ -1,5 +1,6 @@
 package io.sessionstore.cli;
 
+import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -168,35 +169,159 @@ final class SessionstoreCommand {
   }
 
   /**
-   * The key of a session id: in the given project only; without one, in the default project, else
-   * in the one project that has it. A session in several projects is bad usage (the message lists
-   * them).
+   * Whether a project was chosen: {@code --project}, or {@code sessionstore.project} configured.
+   */
+  boolean projectGiven() {
+    return project != null || config().get("sessionstore.project").isPresent();
+  }
+
+  /**
+   * The scope of a read command ({@code list}, {@code search}, {@code usage}): every project unless
+   * one was chosen, and every project with {@code --all-projects} anyway.
+   */
+  Scope readScope(boolean allProjects) {
+    return allProjects || !projectGiven() ? Scope.allProjects() : Scope.project(writeProject());
+  }
+
+  /**
+   * The scope of a command that removes or writes in bulk ({@code cleanup}, {@code export}, {@code
+   * migrate}): the chosen or default project, every project only with {@code --all-projects}.
+   */
+  Scope writeScope(boolean allProjects) {
+    return allProjects ? Scope.allProjects() : Scope.project(writeProject());
+  }
+
+  /**
+   * After a command that removes or writes in bulk found nothing in its one project: when other
+   * projects hold sessions it would have found, one line on standard error says so and how to reach
+   * them.
+   */
+  void hintOtherProjects(
+      Scope scope, boolean foundNothing, java.util.function.Predicate<Scope> anyIn) {
+    if (foundNothing && !scope.isAllProjects() && anyIn.test(Scope.allProjects())) {
+      err.println(
+          "note: nothing in project '"
+              + scope.project()
+              + "', but other projects have sessions this would take: add --all-projects, or name"
+              + " one with --project (sessionstore list shows each session's project)");
+    }
+  }
+
+  /** The shortest session id prefix that may name a session. */
+  static final int MIN_PREFIX = 4;
+
+  /**
+   * Metadata that resolving an id read, for the command that asked (saves it reading them again).
+   */
+  private final Map<SessionKey, SessionMetadata> resolved = new java.util.HashMap<>();
+
+  /**
+   * The key of a session named on the command line: its whole id or, git-style, a unique prefix of
+   * at least {@value #MIN_PREFIX} characters (a whole id always wins over a prefix). With {@code
+   * --project}, in that project only; without it, the default project's session with that id, else
+   * the one session in any project with that id or prefix. Several sessions with that id in other
+   * projects, or several with that prefix, are bad usage: the message lists them. Nothing found
+   * gives the default project's key, whose reading then reports it missing. Every command that
+   * reads or changes an existing session resolves its ID here; one that may create it uses {@link
+   * #resolveExact}.
    */
   SessionKey resolve(String id, String subpath) {
+    SessionStore s = store();
+    SessionKey.checkName("session id", id);
+    List<SessionMetadata> found;
+    if (project != null) {
+      SessionKey exact = new SessionKey(project, id, subpath);
+      if (id.length() < MIN_PREFIX) {
+        return exact;
+      }
+      Optional<SessionMetadata> whole = s.getMetadata(exact.main());
+      if (whole.isPresent()) {
+        resolved.put(exact.main(), whole.get());
+        return exact;
+      }
+      found = s.findSessionsByPrefix(Scope.project(project), id);
+    } else {
+      // One lookup (an index query on the shared backends) finds the whole id and the prefix alike.
+      found = s.findSessionsByPrefix(Scope.allProjects(), id);
+      List<SessionMetadata> whole = found.stream().filter(m -> m.sessionId().equals(id)).toList();
+      if (!whole.isEmpty()) {
+        SessionMetadata pick =
+            whole.stream()
+                .filter(m -> m.project().equals(s.defaultProject()))
+                .findFirst()
+                .orElse(whole.size() == 1 ? whole.get(0) : null);
+        if (pick == null) {
+          throw inSeveralProjects(id, whole);
+        }
+        return found(pick, subpath);
+      }
+    }
+    if (found.isEmpty() && id.endsWith("…") && id.length() > MIN_PREFIX) {
+      // An id copied from a table whose width cut it: the part before the … is the prefix.
+      return resolve(id.substring(0, id.length() - 1), subpath);
+    }
+    if (id.length() < MIN_PREFIX || found.isEmpty()) {
+      return new SessionKey(project != null ? project : s.defaultProject(), id, subpath);
+    }
+    if (found.size() > 1) {
+      int shown = Math.min(found.size(), 10);
+      throw new Main.UsageException(
+          "Session id prefix '"
+              + id
+              + "' is ambiguous, it starts "
+              + found.size()
+              + " sessions: "
+              + found.subList(0, shown).stream()
+                  .map(m -> m.project() + "/" + m.sessionId())
+                  .collect(Collectors.joining(", "))
+              + (found.size() > shown ? ", …" : "")
+              + " (give more of the id"
+              + (project == null ? ", or --project" : "")
+              + ")");
+    }
+    return found(found.get(0), subpath);
+  }
+
+  private SessionKey found(SessionMetadata m, String subpath) {
+    resolved.put(m.key(), m);
+    return new SessionKey(m.project(), m.sessionId(), subpath);
+  }
+
+  /**
+   * The key of a session id that a command may create ({@code append}): the whole id only, never a
+   * prefix; looked up like {@link #resolve}, else in the chosen or default project.
+   */
+  SessionKey resolveExact(String id, String subpath) {
     SessionStore s = store();
     if (project != null) {
       return new SessionKey(project, id, subpath);
     }
-    // One lookup by id (an index query on the shared backends), not a read in the default project
-    // first.
     List<SessionMetadata> found = s.findSessions(id);
     if (found.stream().anyMatch(m -> m.project().equals(s.defaultProject()))) {
       return new SessionKey(s.defaultProject(), id, subpath);
     }
     if (found.size() > 1) {
-      throw new Main.UsageException(
-          "Session '"
-              + id
-              + "' exists in several projects ("
-              + found.stream().map(SessionMetadata::project).collect(Collectors.joining(", "))
-              + "): choose one with --project");
+      throw inSeveralProjects(id, found);
     }
     String p = found.isEmpty() ? s.defaultProject() : found.get(0).project();
     return new SessionKey(p, id, subpath);
   }
 
+  private static Main.UsageException inSeveralProjects(String id, List<SessionMetadata> found) {
+    return new Main.UsageException(
+        "Session '"
+            + id
+            + "' exists in several projects ("
+            + found.stream().map(SessionMetadata::project).collect(Collectors.joining(", "))
+            + "): choose one with --project");
+  }
+
   /** The metadata of a session, or a not-found error naming it. */
   SessionMetadata metadata(SessionKey key) {
+    SessionMetadata known = resolved.get(key);
+    if (known != null) {
+      return known;
+    }
     Optional<SessionMetadata> m = store().getMetadata(key);
     return m.orElseThrow(
         () -> new io.sessionstore.api.NotFoundException("Session " + key + " does not exist"));

@@ -61,7 +61,7 @@ final class UsageCommand implements Callable<Integer> {
     }
     UsageGrouping grouping = UsageGrouping.parse(by);
     ZoneId zone = zone();
-    if (root.project == null && root.config().get("sessionstore.project").isEmpty()) {
+    if (!root.projectGiven()) {
       // A read command spans every project unless one is given.
       filters.allProjects = true;
     }

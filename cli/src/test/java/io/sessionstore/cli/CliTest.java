@@ -102,6 +102,7 @@ class CliTest {
             "sessionId",
             "createdAt",
             "updatedAt",
+            "lastActivityAt",
             "messageCount",
             "totalCostUsd",
             "turns",
@@ -412,7 +413,8 @@ class CliTest {
     Result dry = run("cleanup", "--older-than", "30d", "--dry-run");
     assertEquals(
         List.of(
-            "would remove default/old (updated 2020-01-02T00:00:00Z)", "would remove 1 session"),
+            "would remove default/old (last active 2020-01-02T00:00:00Z)",
+            "would remove 1 session"),
         dry.lines());
     assertEquals(0, run("info", "old").code());
     Result done = run("cleanup", "--older-than", "30d");

@@ -20,6 +20,8 @@ import java.util.Set;
  * @param createdBefore created before
  * @param updatedAfter updated at or after
  * @param updatedBefore updated before
+ * @param activeAfter last active ({@link SessionMetadata#lastActivityAt()}) at or after
+ * @param activeBefore last active before
  * @param minCost total cost at least
  * @param maxCost total cost at most
  * @param minTokens all the tokens of the session's usage at least (a session whose usage is not
@@ -41,6 +43,8 @@ public record SearchQuery(
     Instant createdBefore,
     Instant updatedAfter,
     Instant updatedBefore,
+    Instant activeAfter,
+    Instant activeBefore,
     BigDecimal minCost,
     BigDecimal maxCost,
     Long minTokens,
@@ -110,6 +114,8 @@ public record SearchQuery(
     b.createdBefore = createdBefore;
     b.updatedAfter = updatedAfter;
     b.updatedBefore = updatedBefore;
+    b.activeAfter = activeAfter;
+    b.activeBefore = activeBefore;
     b.minCost = minCost;
     b.maxCost = maxCost;
     b.minTokens = minTokens;
@@ -155,6 +161,8 @@ public record SearchQuery(
     private Instant createdBefore;
     private Instant updatedAfter;
     private Instant updatedBefore;
+    private Instant activeAfter;
+    private Instant activeBefore;
     private BigDecimal minCost;
     private BigDecimal maxCost;
     private Long minTokens;
@@ -208,6 +216,21 @@ public record SearchQuery(
 
     public Builder updatedBefore(Instant t) {
       this.updatedBefore = t;
+      return this;
+    }
+
+    /**
+     * Sessions last active ({@link SessionMetadata#lastActivityAt()}) at or after this time: what
+     * the CLI's {@code --after} means.
+     */
+    public Builder activeAfter(Instant t) {
+      this.activeAfter = t;
+      return this;
+    }
+
+    /** Sessions last active before this time: what the CLI's {@code --before} means. */
+    public Builder activeBefore(Instant t) {
+      this.activeBefore = t;
       return this;
     }
 
@@ -269,6 +292,8 @@ public record SearchQuery(
           createdBefore,
           updatedAfter,
           updatedBefore,
+          activeAfter,
+          activeBefore,
           minCost,
           maxCost,
           minTokens,

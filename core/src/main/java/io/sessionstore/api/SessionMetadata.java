@@ -37,6 +37,11 @@ import java.util.TreeSet;
  * @param usage the tokens the session used (its sub-transcripts' included) and where its cost comes
  *     from; null when not known: the session was stored before usage was accounted for ({@code
  *     sessionstore reindex} derives it)
+ * @param lastActivityAt when the conversation last moved: the newest {@code timestamp} of the
+ *     session's messages (its sub-transcripts' included) where they carry one, else the time the
+ *     newest message was written. Changes of tags, summary or attributes move {@link #updatedAt()}
+ *     but not this. A null given here (metadata stored before this field existed) becomes {@link
+ *     #updatedAt()}
  */
 public record SessionMetadata(
     String project,
@@ -51,7 +56,8 @@ public record SessionMetadata(
     Map<String, String> attributes,
     List<String> subpaths,
     long version,
-    Usage usage) {
+    Usage usage,
+    Instant lastActivityAt) {
   /**
    * The attribute that says which kind of JSON a session holds, when the store created it from one.
    */
@@ -73,6 +79,38 @@ public record SessionMetadata(
    * {@link #totalCostUsd()}.
    */
   public static final String RUNS_PREFIX = "runs/";
+
+  /** Metadata whose {@link #lastActivityAt()} is its {@code updatedAt}. */
+  public SessionMetadata(
+      String project,
+      String sessionId,
+      Instant createdAt,
+      Instant updatedAt,
+      long messageCount,
+      BigDecimal totalCostUsd,
+      long turns,
+      List<String> tags,
+      String summary,
+      Map<String, String> attributes,
+      List<String> subpaths,
+      long version,
+      Usage usage) {
+    this(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version,
+        usage,
+        null);
+  }
 
   /** Metadata without usage accounting: {@link Usage#NONE}. */
   public SessionMetadata(
@@ -112,6 +150,8 @@ public record SessionMetadata(
     Objects.requireNonNull(totalCostUsd, "totalCostUsd is null");
     createdAt = storable("createdAt", createdAt);
     updatedAt = storable("updatedAt", updatedAt);
+    lastActivityAt =
+        lastActivityAt == null ? updatedAt : storable("lastActivityAt", lastActivityAt);
     tags = List.copyOf(new TreeSet<>(tags));
     attributes = sortedCopy(attributes);
     subpaths = List.copyOf(new TreeSet<>(subpaths));
@@ -145,7 +185,8 @@ public record SessionMetadata(
         Map.of(),
         List.of(),
         0,
-        Usage.NONE);
+        Usage.NONE,
+        at);
   }
 
   public SessionMetadata withTimes(Instant createdAt, Instant updatedAt) {
@@ -162,7 +203,30 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
+  }
+
+  /**
+   * The same, with {@link #lastActivityAt()} replaced (null: the {@code updatedAt}); {@code
+   * updatedAt} is left alone.
+   */
+  public SessionMetadata withLastActivityAt(Instant lastActivityAt) {
+    return new SessionMetadata(
+        project,
+        sessionId,
+        createdAt,
+        updatedAt,
+        messageCount,
+        totalCostUsd,
+        turns,
+        tags,
+        summary,
+        attributes,
+        subpaths,
+        version,
+        usage,
+        lastActivityAt);
   }
 
   public SessionMetadata withUpdatedAt(Instant updatedAt) {
@@ -184,7 +248,8 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   public SessionMetadata withTags(Collection<String> tags) {
@@ -201,7 +266,8 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   public SessionMetadata withSummary(String summary) {
@@ -218,7 +284,8 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   public SessionMetadata withAttributes(Map<String, String> attributes) {
@@ -235,7 +302,8 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   public SessionMetadata withSubpaths(Collection<String> subpaths) {
@@ -252,7 +320,8 @@ public record SessionMetadata(
         attributes,
         List.copyOf(subpaths),
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   public SessionMetadata withVersion(long version) {
@@ -269,7 +338,8 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   /** The same, with the usage replaced (null: not known). */
@@ -287,7 +357,8 @@ public record SessionMetadata(
         attributes,
         subpaths,
         version,
-        usage);
+        usage,
+        lastActivityAt);
   }
 
   /**

@@ -127,6 +127,15 @@ public interface SessionStore extends AutoCloseable {
   /** The sessions with this id in any project, in the search order; reads metadata only. */
   List<SessionMetadata> findSessions(String sessionId);
 
+  /**
+   * The sessions in the scope whose id starts with {@code prefix} (the session whose id is the
+   * prefix included), in the search order; reads metadata only. For naming a session by the start
+   * of its id, as the CLI does.
+   *
+   * @throws InvalidInputException when the prefix is empty
+   */
+  List<SessionMetadata> findSessionsByPrefix(Scope scope, String prefix);
+
   /** The subpaths of a session's sub-transcripts, sorted. */
   List<String> listSubpaths(SessionKey session);
 
@@ -167,8 +176,9 @@ public interface SessionStore extends AutoCloseable {
   SessionMetadata updateMetadata(SessionKey key, MetadataUpdate update);
 
   /**
-   * Deletes the sessions of the scope (with their sub-transcripts) last updated longer than {@code
-   * maxAge} ago.
+   * Deletes the sessions of the scope (with their sub-transcripts) last active ({@link
+   * SessionMetadata#lastActivityAt()}: changes of tags, summary or attributes do not count) longer
+   * than {@code maxAge} ago.
    *
    * @param dryRun report what would be deleted, deleting nothing
    */
@@ -180,10 +190,25 @@ public interface SessionStore extends AutoCloseable {
    * As {@link #cleanupOldSessions(Duration, Scope, boolean)}, telling the listener after each
    * session.
    */
-  CleanupResult cleanupOldSessions(
-      Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress);
+  default CleanupResult cleanupOldSessions(
+      Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress) {
+    return cleanupOldSessions(maxAge, scope, Set.of(), dryRun, progress);
+  }
 
-  /** Deletes the default project's sessions last updated longer than {@code maxAge} ago. */
+  /**
+   * As {@link #cleanupOldSessions(Duration, Scope, boolean, ProgressListener)}, sparing every
+   * session that carries at least one of {@code keepTags} (exact, case-sensitive).
+   *
+   * @throws InvalidInputException when a tag is not a valid tag
+   */
+  CleanupResult cleanupOldSessions(
+      Duration maxAge,
+      Scope scope,
+      Set<String> keepTags,
+      boolean dryRun,
+      ProgressListener progress);
+
+  /** Deletes the default project's sessions last active longer than {@code maxAge} ago. */
   default CleanupResult cleanupOldSessions(Duration maxAge) {
     return cleanupOldSessions(maxAge, Scope.project(defaultProject()), false);
   }

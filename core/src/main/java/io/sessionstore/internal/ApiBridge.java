@@ -105,10 +105,13 @@ public final class ApiBridge {
       Instant createdAt,
       Instant updatedAt,
       Map<String, String> attributes) {
-    Derivation d = Derivation.EMPTY.plus(MessageFacts.ofTexts(messages));
+    List<MessageFacts> facts = MessageFacts.ofTexts(messages);
+    Derivation d = Derivation.EMPTY.plus(facts);
+    Instant updated = updatedAt.isBefore(createdAt) ? createdAt : updatedAt;
     SessionMetadata m =
         SessionMetadata.of(key, createdAt)
-            .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
+            .withUpdatedAt(updated)
+            .withLastActivityAt(MessageFacts.activity(facts, updated))
             .withCounts(messages.size(), d.totalCost(), d.turns())
             .withUsage(d.total().toUsage())
             .withAttributes(attributes)
@@ -119,10 +122,13 @@ public final class ApiBridge {
 
   /** {@link StoredHead#extend}: the head after messages another tool appended. */
   public static StoredHead extendHead(StoredHead head, List<String> messages, Instant updatedAt) {
-    Derivation d = Derivation.decode(head.derivation()).plus(MessageFacts.ofTexts(messages));
+    List<MessageFacts> facts = MessageFacts.ofTexts(messages);
+    Derivation d = Derivation.decode(head.derivation()).plus(facts);
     SessionMetadata o = head.metadata();
+    Instant active = MessageFacts.activity(facts, updatedAt);
     SessionMetadata m =
         o.withUpdatedAt(updatedAt.isAfter(o.updatedAt()) ? updatedAt : o.updatedAt())
+            .withLastActivityAt(active.isAfter(o.lastActivityAt()) ? active : o.lastActivityAt())
             .withCounts(o.messageCount() + messages.size(), d.totalCost(), d.turns())
             .withUsage(d.total().toUsage())
             .withVersion(o.version() + 1);

@@ -261,11 +261,14 @@ final class ArchiveImporter {
                 given.updatedAt().isBefore(given.createdAt())
                     ? given.createdAt()
                     : given.updatedAt())
+            .withLastActivityAt(given.lastActivityAt())
             .withTags(given.tags())
             .withSummary(given.summary())
             .withAttributes(given.attributes());
     SessionMetadata subMetadata =
-        SessionMetadata.of(key, metadata.createdAt()).withUpdatedAt(metadata.updatedAt());
+        SessionMetadata.of(key, metadata.createdAt())
+            .withUpdatedAt(metadata.updatedAt())
+            .withLastActivityAt(metadata.lastActivityAt());
     Merged merged =
         Retry.onConflict(
             key,
@@ -378,7 +381,8 @@ final class ArchiveImporter {
     for (Map.Entry<String, List<MessageFacts>> sub : session.subpaths().entrySet()) {
       SessionMetadata subMetadata =
           SessionMetadata.of(key, session.metadata().createdAt())
-              .withUpdatedAt(session.metadata().updatedAt());
+              .withUpdatedAt(session.metadata().updatedAt())
+              .withLastActivityAt(session.metadata().lastActivityAt());
       plans.add(plan(key.withSubpath(sub.getKey()), sub.getValue(), subMetadata, options));
     }
     return plans;
@@ -553,9 +557,14 @@ final class ArchiveImporter {
     for (String sub : subpaths.keySet()) {
       key.withSubpath(sub);
     }
+    Instant updated = updatedAt.isBefore(createdAt) ? createdAt : updatedAt;
+    Instant active = MetadataJson.lastActivityAt(node);
     SessionMetadata metadata =
         SessionMetadata.of(key, createdAt)
-            .withUpdatedAt(updatedAt.isBefore(createdAt) ? createdAt : updatedAt)
+            .withUpdatedAt(updated)
+            // An archive written before lastActivityAt existed: its updatedAt stands in (message
+            // timestamps, where there are some, win when the import writes).
+            .withLastActivityAt(active == null ? updated : active)
             .withTags(tags)
             .withSummary(summary)
             .withAttributes(attributes);

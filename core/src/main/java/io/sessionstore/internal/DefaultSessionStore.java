@@ -177,6 +177,7 @@ public final class DefaultSessionStore implements SessionStore {
                           .withUsage(derivation.total().toUsage())
                           .withAttributes(attributes)
                           .withSubpaths(subpathsFor(key, old))
+                          .withLastActivityAt(MessageFacts.activity(facts, now))
                           .withVersion(version + 1);
                   if (options.tags() != null) {
                     metadata = metadata.withTags(options.tags());
@@ -272,6 +273,7 @@ public final class DefaultSessionStore implements SessionStore {
       Derivation d = Derivation.EMPTY.plus(added, prices.get(), mainHolds(key, added));
       SessionMetadata m =
           SessionMetadata.of(key, updatedAt)
+              .withLastActivityAt(MessageFacts.activity(added, updatedAt))
               .withCounts(added.size(), d.totalCost(), d.turns())
               .withUsage(d.total().toUsage())
               .withSubpaths(subpathsFor(key, null))
@@ -283,6 +285,7 @@ public final class DefaultSessionStore implements SessionStore {
     SessionMetadata o = current.metadata();
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
+            .withLastActivityAt(max(o.lastActivityAt(), MessageFacts.activity(added, updatedAt)))
             .withCounts(o.messageCount() + added.size(), d.totalCost(), d.turns())
             .withUsage(d.total().toUsage())
             .withVersion(o.version() + 1);
@@ -422,8 +425,13 @@ public final class DefaultSessionStore implements SessionStore {
     }
     d = d.withSubsChanged(own(before), own(after));
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
+    Instant active =
+        after == null
+            ? o.lastActivityAt()
+            : max(o.lastActivityAt(), after.metadata().lastActivityAt());
     SessionMetadata m =
         o.withUpdatedAt(updated)
+            .withLastActivityAt(active)
             .withCounts(o.messageCount(), d.totalCost(), o.turns())
             .withUsage(d.total().toUsage())
             .withSubpaths(listed)
@@ -454,8 +462,13 @@ public final class DefaultSessionStore implements SessionStore {
     }
     SessionMetadata o = main.metadata();
     Derivation d = Derivation.decode(main.derivation()).withSubs(subs);
+    Instant active = o.lastActivityAt();
+    for (StoredHead c : changed.values()) {
+      active = c == null ? active : max(active, c.metadata().lastActivityAt());
+    }
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
+            .withLastActivityAt(active)
             .withCounts(o.messageCount(), d.totalCost(), o.turns())
             .withUsage(d.total().toUsage())
             .withSubpaths(subpaths)
@@ -650,6 +663,18 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   @Override
+  public List<SessionMetadata> findSessionsByPrefix(Scope scope, String prefix) {
+    checkOpen();
+    require(scope, "scope");
+    if (require(prefix, "session id prefix").isEmpty()) {
+      throw new InvalidInputException("Invalid session id prefix: it is empty");
+    }
+    try (Stream<StoredHead> heads = backend.findSessionsByPrefix(scope, prefix)) {
+      return heads.map(StoredHead::metadata).sorted(Search.ORDER).toList();
+    }
+  }
+
+  @Override
   public List<String> listSubpaths(SessionKey session) {
     requireKey(session);
     return backend.subpaths(session.main());
@@ -791,9 +816,16 @@ public final class DefaultSessionStore implements SessionStore {
 
   @Override
   public CleanupResult cleanupOldSessions(
-      Duration maxAge, Scope scope, boolean dryRun, ProgressListener progress) {
+      Duration maxAge,
+      Scope scope,
+      java.util.Set<String> keepTags,
+      boolean dryRun,
+      ProgressListener progress) {
     checkOpen();
     require(scope, "scope");
+    require(keepTags, "tags to keep");
+    // The same checks as a search's tags: an invalid one is bad input, not a tag nothing carries.
+    java.util.Set<String> keep = SearchQuery.in(scope).anyTags(keepTags).build().anyTags();
     if (maxAge == null || maxAge.isNegative()) {
       throw new InvalidInputException(
           "Invalid maximum age " + maxAge + ": it must be a positive duration");
@@ -809,8 +841,9 @@ public final class DefaultSessionStore implements SessionStore {
       old =
           heads
               .map(StoredHead::metadata)
-              .filter(m -> m.updatedAt().isBefore(cutoff))
-              .sorted(Comparator.comparing(SessionMetadata::updatedAt))
+              .filter(m -> m.lastActivityAt().isBefore(cutoff))
+              .filter(m -> m.tags().stream().noneMatch(keep::contains))
+              .sorted(Comparator.comparing(SessionMetadata::lastActivityAt))
               .collect(Collectors.toList());
     }
     if (dryRun) {
@@ -824,7 +857,7 @@ public final class DefaultSessionStore implements SessionStore {
       while (next.hasNext() || deletes.pending() > 0) {
         if (next.hasNext() && deletes.hasRoom()) {
           SessionMetadata m = next.next();
-          deletes.submit(m.key(), 0, ticket -> deleteIfStillOld(m.key(), cutoff));
+          deletes.submit(m.key(), 0, ticket -> deleteIfStillOld(m.key(), cutoff, keep));
           continue;
         }
         if (deletes.take()) {
@@ -843,13 +876,18 @@ public final class DefaultSessionStore implements SessionStore {
     return new CleanupResult(removed, false);
   }
 
-  /** Deletes a session unless it was written to since it was found old, or is gone. */
-  private boolean deleteIfStillOld(SessionKey key, Instant cutoff) {
+  /**
+   * Deletes a session unless it was written to or given a tag to keep since it was found old, or is
+   * gone.
+   */
+  private boolean deleteIfStillOld(SessionKey key, Instant cutoff, java.util.Set<String> keep) {
     return withLock(
         key,
         () -> {
           Optional<StoredHead> now = backend.head(key);
-          if (now.isEmpty() || !now.get().metadata().updatedAt().isBefore(cutoff)) {
+          if (now.isEmpty()
+              || !now.get().metadata().lastActivityAt().isBefore(cutoff)
+              || now.get().metadata().tags().stream().anyMatch(keep::contains)) {
             return false;
           }
           try {
@@ -874,7 +912,7 @@ public final class DefaultSessionStore implements SessionStore {
         () -> {
           try {
             CleanupResult r = cleanupOldSessions(maxAge, Scope.allProjects(), false);
-            LOG.info("Scheduled cleanup removed {} sessions not updated for {}", r.count(), maxAge);
+            LOG.info("Scheduled cleanup removed {} sessions not active for {}", r.count(), maxAge);
           } catch (RuntimeException e) {
             LOG.warn("Scheduled cleanup failed: {}", e.getMessage(), e);
           }
@@ -979,6 +1017,7 @@ public final class DefaultSessionStore implements SessionStore {
             .withSummary(archived.summary())
             .withAttributes(archived.attributes())
             .withSubpaths(subpathsFor(key, o))
+            .withLastActivityAt(MessageFacts.activity(facts, archived.lastActivityAt()))
             .withVersion((o == null ? 0 : o.version()) + 1);
     StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
     return new ImportChange(
@@ -1007,8 +1046,13 @@ public final class DefaultSessionStore implements SessionStore {
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
     Derivation d = Derivation.decode(current.derivation()).plus(tail, prices.get(), mainHolds);
+    Instant active =
+        tail.isEmpty()
+            ? o.lastActivityAt()
+            : max(o.lastActivityAt(), MessageFacts.activity(tail, archived.lastActivityAt()));
     SessionMetadata m =
         o.withUpdatedAt(updated)
+            .withLastActivityAt(active)
             .withCounts(o.messageCount() + tail.size(), d.totalCost(), d.turns())
             .withUsage(d.total().toUsage())
             .withTags(tags)

@@ -21,6 +21,8 @@ import java.util.List;
  * @param usage the tokens an assistant line reports ({@code message.usage}), or null
  * @param runUsage the tokens a {@code result} reports for its run ({@code modelUsage} per model,
  *     else {@code usage} under no model), or null when it reports none
+ * @param timestamp its own {@code timestamp} (an ISO-8601 instant or date-time with an offset, as
+ *     Claude Code writes), or null when it has none or not one a session can hold
  */
 public record MessageFacts(
     String text,
@@ -30,7 +32,8 @@ public record MessageFacts(
     boolean assistant,
     String assistantMessageId,
     LineUsage usage,
-    List<LineUsage> runUsage) {
+    List<LineUsage> runUsage,
+    java.time.Instant timestamp) {
 
   /**
    * Tokens of one model that one line reports.
@@ -145,7 +148,49 @@ public record MessageFacts(
       messageId = message != null && message.isObject() ? textOf(message.get("id")) : null;
       usage = lineUsage(tree, message, cost);
     }
-    return new MessageFacts(text, uuid, cost, numTurns, assistant, messageId, usage, runUsage);
+    return new MessageFacts(
+        text,
+        uuid,
+        cost,
+        numTurns,
+        assistant,
+        messageId,
+        usage,
+        runUsage,
+        timestamp(tree.get("timestamp")));
+  }
+
+  /** A message's own time, or null (see {@link #timestamp()}). */
+  private static java.time.Instant timestamp(JsonNode v) {
+    if (v == null || !v.isTextual() || v.textValue().length() > 64) {
+      return null;
+    }
+    java.time.Instant t;
+    try {
+      t =
+          java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(
+              v.textValue(), java.time.Instant::from);
+    } catch (java.time.DateTimeException e) {
+      return null;
+    }
+    return t.isBefore(io.sessionstore.api.SessionMetadata.MIN_TIME)
+            || t.isAfter(io.sessionstore.api.SessionMetadata.MAX_TIME)
+        ? null
+        : t;
+  }
+
+  /**
+   * When a write of these messages counts as activity: the newest {@code timestamp} among them,
+   * else (none carries one) {@code writtenAt}.
+   */
+  static java.time.Instant activity(List<MessageFacts> facts, java.time.Instant writtenAt) {
+    java.time.Instant newest = null;
+    for (MessageFacts f : facts) {
+      if (f.timestamp() != null && (newest == null || f.timestamp().isAfter(newest))) {
+        newest = f.timestamp();
+      }
+    }
+    return newest != null ? newest : writtenAt;
   }
 
   /**

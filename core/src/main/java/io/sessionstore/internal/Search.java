@@ -68,6 +68,12 @@ public final class Search {
     if (q.updatedBefore() != null && !m.updatedAt().isBefore(q.updatedBefore())) {
       return false;
     }
+    if (q.activeAfter() != null && m.lastActivityAt().isBefore(q.activeAfter())) {
+      return false;
+    }
+    if (q.activeBefore() != null && !m.lastActivityAt().isBefore(q.activeBefore())) {
+      return false;
+    }
     if (q.minCost() != null && m.totalCostUsd().compareTo(q.minCost()) < 0) {
       return false;
     }

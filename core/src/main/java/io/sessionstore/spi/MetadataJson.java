@@ -20,13 +20,13 @@ import java.util.Map;
 
 /**
  * The JSON form of {@link SessionMetadata}: the keys {@code project, sessionId, createdAt,
- * updatedAt, messageCount, totalCostUsd, turns, tags, summary, attributes, subpaths, version,
- * usage, costSource} ({@code usage} null and {@code costSource} {@code "unknown"} for a session
- * stored before usage accounting), timestamps ISO-8601 UTC, cost an exact number. Heads ({@link
- * HeadCodec}), archives and {@link SessionMetadata#toJson()} use it; a backend that keeps metadata
- * in JSON of its own may too. The form is stable: a key may be added, none removed. Write it with a
- * generator of {@link JsonStreams} (or {@link Json#MAPPER}'s) so the cost stays exact. Stateless
- * and thread-safe.
+ * updatedAt, lastActivityAt (absent from what was written before it existed), messageCount,
+ * totalCostUsd, turns, tags, summary, attributes, subpaths, version, usage, costSource} ({@code
+ * usage} null and {@code costSource} {@code "unknown"} for a session stored before usage
+ * accounting), timestamps ISO-8601 UTC, cost an exact number. Heads ({@link HeadCodec}), archives
+ * and {@link SessionMetadata#toJson()} use it; a backend that keeps metadata in JSON of its own may
+ * too. The form is stable: a key may be added, none removed. Write it with a generator of {@link
+ * JsonStreams} (or {@link Json#MAPPER}'s) so the cost stays exact. Stateless and thread-safe.
  */
 public final class MetadataJson {
   private MetadataJson() {}
@@ -48,12 +48,23 @@ public final class MetadataJson {
     writeUsage(g, m);
   }
 
-  /** {@code project, sessionId, createdAt, updatedAt}. */
+  /** {@code project, sessionId, createdAt, updatedAt, lastActivityAt}. */
   public static void writeIdentity(JsonGenerator g, SessionMetadata m) throws IOException {
     g.writeStringField("project", m.project());
     g.writeStringField("sessionId", m.sessionId());
     g.writeStringField("createdAt", m.createdAt().toString());
     g.writeStringField("updatedAt", m.updatedAt().toString());
+    g.writeStringField("lastActivityAt", m.lastActivityAt().toString());
+  }
+
+  /**
+   * The {@code lastActivityAt} of an object {@link #write} wrote, or null when it has none (written
+   * before the field existed: the metadata then takes its {@code updatedAt}).
+   *
+   * @throws InvalidInputException when it is there but not an instant
+   */
+  public static Instant lastActivityAt(JsonNode n) {
+    return n.hasNonNull("lastActivityAt") ? instant(n, "lastActivityAt") : null;
   }
 
   /** What a user sets: {@code tags, summary, attributes}. */
@@ -108,7 +119,8 @@ public final class MetadataJson {
         stringMap(n.get("attributes")),
         strings(n.get("subpaths")),
         n.path("version").asLong(),
-        usage(n));
+        usage(n),
+        lastActivityAt(n));
   }
 
   static String text(JsonNode n, String field) {

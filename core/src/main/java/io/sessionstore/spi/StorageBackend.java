@@ -72,6 +72,15 @@ public interface StorageBackend extends AutoCloseable {
     return list(Scope.allProjects()).filter(h -> h.key().sessionId().equals(sessionId));
   }
 
+  /**
+   * The heads of the main transcripts, in the scope, of the sessions whose id starts with {@code
+   * prefix} (a session whose id is the prefix included), in any order. The default filters {@link
+   * #list}; a backend that can look a prefix up without reading every head should.
+   */
+  default Stream<StoredHead> findSessionsByPrefix(Scope scope, String prefix) {
+    return list(scope).filter(h -> h.key().sessionId().startsWith(prefix));
+  }
+
   /** The subpaths of a session's sub-transcripts, sorted; never the main transcript. */
   List<String> subpaths(SessionKey session);
 

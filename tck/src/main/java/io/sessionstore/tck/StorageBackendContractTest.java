@@ -1965,6 +1965,134 @@ public abstract class StorageBackendContractTest {
   }
 
   /**
+   * {@code lastActivityAt}: the newest message timestamp (sub-transcripts included), else the time
+   * the newest message was written; changes of tags, summary or attributes are not activity. Date
+   * filters ({@code activeAfter}/{@code activeBefore}) and cleanup use it, and every backend keeps
+   * and searches it as it does {@code updatedAt}.
+   */
+  @Nested
+  public class LastActivity {
+    private Message at(String uuid, String timestamp) {
+      return Message.of(
+          "{\"type\":\"user\",\"uuid\":\""
+              + uuid
+              + "\",\"timestamp\":\""
+              + timestamp
+              + "\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}");
+    }
+
+    @Test
+    void taggingAndDescribingDoNotMoveLastActivity() {
+      store.appendMessages(key("s"), users("m", 2));
+      clock.advance(Duration.ofDays(10));
+      store.updateTags(key("s"), Set.of("later"), Set.of());
+      SessionMetadata m =
+          store.updateMetadata(key("s"), MetadataUpdate.attributes(Map.of("k", "v"), Set.of()));
+      assertEquals(START.plus(Duration.ofDays(10)), m.updatedAt(), "updatedAt moves");
+      assertEquals(START, m.lastActivityAt(), "lastActivityAt does not");
+      SessionStore other = open(openAnother(), false);
+      assertEquals(START, other.getMetadata(key("s")).orElseThrow().lastActivityAt());
+      assertEquals(
+          START,
+          other
+              .search(SearchQuery.in(Scope.project("tck")).build())
+              .items()
+              .get(0)
+              .lastActivityAt(),
+          "the listing keeps it too");
+
+      clock.advance(Duration.ofSeconds(5));
+      m = store.appendMessages(key("s"), users("n", 1)).metadata();
+      assertEquals(START.plus(Duration.ofDays(10)).plusSeconds(5), m.lastActivityAt());
+    }
+
+    @Test
+    void lastActivityIsTheNewestMessageTimestampSubTranscriptsIncluded() {
+      store.appendMessages(
+          key("t"), List.of(at("a", "2025-02-01T09:00:00.000Z"), at("b", "2025-02-03T10:00:00Z")));
+      assertEquals(
+          Instant.parse("2025-02-03T10:00:00Z"),
+          store.getMetadata(key("t")).orElseThrow().lastActivityAt(),
+          "its own timestamp, not the time it was written");
+      store.appendMessages(
+          key("t").withSubpath("subagents/a"), List.of(at("c", "2025-02-04T08:30:00+01:00")));
+      assertEquals(
+          Instant.parse("2025-02-04T07:30:00Z"),
+          store.getMetadata(key("t")).orElseThrow().lastActivityAt(),
+          "a sub-transcript's message is the session's activity");
+      assertEquals(
+          Instant.parse("2025-02-04T07:30:00Z"),
+          open(openAnother(), false).getMetadata(key("t")).orElseThrow().lastActivityAt());
+    }
+
+    @Test
+    void dateFiltersAndCleanupUseLastActivityAndSpareKeptTags() {
+      store.appendMessages(key("feb"), List.of(at("a", "2025-02-01T09:00:00Z")));
+      store.appendMessages(key("kept"), List.of(at("b", "2025-02-01T09:00:00Z")));
+      store.updateTags(key("kept"), Set.of("keep"), Set.of());
+      clock.advance(Duration.ofSeconds(30));
+      store.appendMessages(key("now"), users("m", 1));
+      Scope tck = Scope.project("tck");
+      Instant march = Instant.parse("2025-03-01T00:00:00Z");
+
+      assertEquals(List.of("now"), ids(SearchQuery.in(tck).activeAfter(march).build()));
+      assertEquals(
+          List.of("feb", "kept"),
+          ids(SearchQuery.in(tck).activeBefore(march).build()).stream().sorted().toList());
+      assertEquals(
+          List.of("feb", "kept", "now"),
+          ids(SearchQuery.in(tck).updatedAfter(march).build()).stream().sorted().toList(),
+          "updatedAt is the time of the writes");
+
+      CleanupResult dry =
+          store.cleanupOldSessions(
+              Duration.ofDays(30), tck, Set.of("keep"), true, ProgressListener.NONE);
+      assertEquals(List.of("feb"), dry.removed().stream().map(SessionMetadata::sessionId).toList());
+      assertEquals(
+          1,
+          store
+              .cleanupOldSessions(
+                  Duration.ofDays(30), tck, Set.of("keep"), false, ProgressListener.NONE)
+              .count());
+      assertTrue(store.getMetadata(key("feb")).isEmpty(), "last active in February: removed");
+      assertTrue(store.getMetadata(key("kept")).isPresent(), "a kept tag spares it");
+      assertTrue(store.getMetadata(key("now")).isPresent());
+      assertThrows(
+          InvalidInputException.class,
+          () ->
+              store.cleanupOldSessions(
+                  Duration.ofDays(30), tck, Set.of(""), true, ProgressListener.NONE));
+    }
+
+    @Test
+    void sessionsCanBeFoundByAnIdPrefix() {
+      store.appendMessages(key("abcd1234"), users("m", 1));
+      store.appendMessages(key("abcd5678"), users("m", 1));
+      store.appendMessages(SessionKey.of("other", "abcd1299"), users("m", 1));
+      store.appendMessages(key("abcd1234").withSubpath("subagents/abcd1234x"), users("s", 1));
+      assertEquals(
+          List.of("abcd1234", "abcd1299"),
+          store.findSessionsByPrefix(Scope.allProjects(), "abcd12").stream()
+              .map(SessionMetadata::sessionId)
+              .sorted()
+              .toList());
+      assertEquals(
+          List.of("abcd1234"),
+          store.findSessionsByPrefix(Scope.project("tck"), "abcd12").stream()
+              .map(SessionMetadata::sessionId)
+              .toList());
+      assertEquals(
+          List.of("abcd1234"),
+          store.findSessionsByPrefix(Scope.allProjects(), "abcd1234").stream()
+              .map(SessionMetadata::sessionId)
+              .toList(),
+          "the whole id matches itself; sub-transcripts are never sessions");
+      assertEquals(List.of(), store.findSessionsByPrefix(Scope.allProjects(), "abcd.*"));
+      assertEquals(List.of(), store.findSessionsByPrefix(Scope.allProjects(), "bcd"));
+    }
+  }
+
+  /**
    * Old sessions are removed whole; a backend's own housekeeping never removes what a head refers
    * to.
    */

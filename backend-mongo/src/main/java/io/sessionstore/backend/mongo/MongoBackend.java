@@ -217,6 +217,8 @@ public final class MongoBackend
                     new IndexOptions().name("tags_updated")),
                 new IndexModel(Indexes.descending("updatedAt"), new IndexOptions().name("updated")),
                 new IndexModel(
+                    Indexes.descending("lastActivityAt"), new IndexOptions().name("active")),
+                new IndexModel(
                     Indexes.ascending("project", "session", "main"),
                     new IndexOptions().name("session")),
                 new IndexModel(
@@ -329,6 +331,7 @@ public final class MongoBackend
         .append("count", head.messageCount())
         .append("createdAt", Date.from(m.createdAt()))
         .append("updatedAt", Date.from(m.updatedAt()))
+        .append("lastActivityAt", Date.from(m.lastActivityAt()))
         .append("cost", decimal(m.totalCostUsd(), java.math.RoundingMode.HALF_EVEN))
         .append("tags", m.tags())
         .append("summary", m.summary())
@@ -709,6 +712,38 @@ public final class MongoBackend
     }
   }
 
+  /** An anchored regular expression on the {@code session_id} index. */
+  @Override
+  public Stream<StoredHead> findSessionsByPrefix(Scope scope, String prefix) {
+    List<Bson> and = new ArrayList<>();
+    // Escaped character by character rather than \Q…\E, so that the server sees a plain prefix
+    // it can serve from the index.
+    StringBuilder regex = new StringBuilder("^");
+    prefix
+        .codePoints()
+        .forEach(
+            c -> {
+              if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
+                regex.append('\\');
+              }
+              regex.appendCodePoint(c);
+            });
+    and.add(Filters.regex("session", regex.toString()));
+    and.add(Filters.eq("main", true));
+    if (!scope.isAllProjects()) {
+      and.add(Filters.eq("project", scope.project()));
+    }
+    try {
+      List<StoredHead> out = new ArrayList<>();
+      for (Document d : heads.find(Filters.and(and))) {
+        listed(d).ifPresent(out::add);
+      }
+      return out.stream();
+    } catch (MongoException e) {
+      throw unavailable("find sessions starting with " + prefix, e);
+    }
+  }
+
   /** The search as a MongoDB query on the heads, served by the indexes created at start-up. */
   @Override
   public List<SessionMetadata> search(SearchQuery q) {
@@ -725,6 +760,15 @@ public final class MongoBackend
     }
     range(and, "createdAt", q.createdAfter(), q.createdBefore());
     range(and, "updatedAt", q.updatedAfter(), q.updatedBefore());
+    if (q.activeAfter() != null || q.activeBefore() != null) {
+      // A head written before the field existed has none: its updatedAt stands in, as on reading.
+      List<Bson> orUpdated = new ArrayList<>();
+      range(orUpdated, "updatedAt", q.activeAfter(), q.activeBefore());
+      orUpdated.add(Filters.exists("lastActivityAt", false));
+      List<Bson> active = new ArrayList<>();
+      range(active, "lastActivityAt", q.activeAfter(), q.activeBefore());
+      and.add(Filters.or(Filters.and(active), Filters.and(orUpdated)));
+    }
     if (q.minCost() != null) {
       and.add(Filters.gte("cost", decimal(q.minCost(), java.math.RoundingMode.FLOOR)));
     }
