@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collection;
 import java.util.Set;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.FilterDirectory;
@@ -13,8 +14,11 @@ import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexOutput;
 
 /**
- * Lucene's folder with every file it creates made readable by its owner alone: the index holds
- * prompts, code and secrets, like the sessions it is made from.
+ * Lucene's folder as the index needs it: every file it creates readable by its owner alone (the
+ * index holds prompts, code and secrets, like the sessions it is made from), and nothing forced to
+ * disk. The index is a cache: a commit that a crashed process left is whole (the operating system
+ * has its bytes), and what a power loss damages is found by Lucene's checksums and built again;
+ * forcing every commit would cost more than the query it serves.
  */
 final class PrivateFiles extends FilterDirectory {
   private static final Set<PosixFilePermission> OWNER_ONLY =
@@ -39,6 +43,12 @@ final class PrivateFiles extends FilterDirectory {
       throws IOException {
     return ownerOnly(super.createTempOutput(prefix, suffix, context));
   }
+
+  @Override
+  public void sync(Collection<String> names) {}
+
+  @Override
+  public void syncMetaData() {}
 
   private IndexOutput ownerOnly(IndexOutput out) throws IOException {
     if (POSIX) {

@@ -193,8 +193,10 @@ public final class TextIndex implements Closeable {
       Map<String, StoredHead> heads,
       int offset)
       throws IOException {
+    long start = System.nanoTime();
     BestBySession best = new BestBySession(SESSION_ORDINALS, MATCHES_PER_SESSION);
     searcher.search(text, best);
+    long searched = System.nanoTime();
     List<Map.Entry<String, BestBySession.Best>> found = new ArrayList<>();
     for (Map.Entry<String, BestBySession.Best> e : best.sessions().entrySet()) {
       StoredHead head = heads.get(e.getKey());
@@ -230,6 +232,13 @@ public final class TextIndex implements Closeable {
       }
       hits.add(new SessionHit(heads.get(e.getKey()).metadata(), e.getValue().score(), matches));
     }
+    LOG.debug(
+        "Full-text query '{}': {} sessions matched in {} ms, {} snippets in {} ms",
+        query.matching(),
+        found.size(),
+        (searched - start) / 1_000_000,
+        hits.stream().mapToInt(h -> h.matches().size()).sum(),
+        (System.nanoTime() - searched) / 1_000_000);
     return new Page<>(hits, end < found.size() ? CURSOR_PREFIX + end : null);
   }
 
@@ -316,6 +325,9 @@ public final class TextIndex implements Closeable {
       if (!damaged && !behind(heads, states)) {
         return;
       }
+      long start = System.nanoTime();
+      long changed;
+      long applied;
       try (IndexWriter writer = writer(damaged, WRITE_WAIT_MILLIS)) {
         if (writer == null) {
           LOG.debug("Another process is updating the full-text index; answering from it as it is");
@@ -325,17 +337,28 @@ public final class TextIndex implements Closeable {
           heads = listHeads(Scope.allProjects());
           states = Map.of();
         } else {
-          // Another process may have caught up while this one waited for the lock.
-          try (DirectoryReader latest = DirectoryReader.open(writer)) {
-            states = states(new IndexSearcher(latest), scope);
-          }
+          // Another process may have caught up while this one waited for the lock; holding it, no
+          // other can commit now.
+          refresh();
+          SearcherManager latest = searchers();
+          states = latest == null ? Map.of() : states(latest, scope);
         }
-        if (apply(writer, heads, states, progress) > 0 || damaged) {
+        changed = apply(writer, heads, states, progress);
+        applied = System.nanoTime();
+        if (changed > 0 || damaged) {
           writer.setLiveCommitData(Map.of(FORMAT_KEY, FORMAT).entrySet());
           writer.commit();
         }
       }
+      long committed = System.nanoTime();
       refresh();
+      LOG.debug(
+          "Full-text index caught up with {} sessions: indexed in {} ms, committed in {} ms,"
+              + " searchable {} ms later",
+          changed,
+          (applied - start) / 1_000_000,
+          (committed - applied) / 1_000_000,
+          (System.nanoTime() - committed) / 1_000_000);
     } catch (IOException e) {
       throw unavailable("update the full-text index", e);
     }
