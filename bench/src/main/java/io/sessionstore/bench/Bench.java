@@ -50,6 +50,7 @@ public final class Bench {
           new StoreSuite(file, sizes, corpus, out).run();
           new FloorSuite(file, sizes, corpus, out).run();
           new ClaudeImportSuite(file, sizes, root.resolve("claude"), out).run();
+          new TextSearchSuite(file, sizes, corpus, out).run();
         }
         new NaiveSuite(root.resolve("naive"), sizes, corpus, out).run();
         try (SpringAiPeers.Peer jdbc =

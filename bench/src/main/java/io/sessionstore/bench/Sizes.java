@@ -19,6 +19,8 @@ package io.sessionstore.bench;
  * @param sessionMessages messages of each of those sessions
  * @param recordingSessions sessions of {@code recording-100x200}
  * @param recordingLength messages each of those sessions grows to
+ * @param textMessages messages of each of the {@code searchSmall} sessions behind the full-text
+ *     workloads (real lines, about 550 bytes each: 300 make the 1,000-session history ~165 MB)
  */
 public record Sizes(
     int warmup,
@@ -33,22 +35,23 @@ public record Sizes(
     int searchLarge,
     int sessionMessages,
     int recordingSessions,
-    int recordingLength) {
+    int recordingLength,
+    int textMessages) {
 
   /** The sizes the issue names. A few minutes per backend on two cores. */
   public static Sizes full() {
-    return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200);
+    return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200, 300);
   }
 
   /**
    * The real session lengths for appends and loads; fewer sessions behind searches and recording.
    */
   public static Sizes quick() {
-    return new Sizes(30, 100, 1, 100, 10, 1_000, 10_000, 20, 1_000, 2_000, 4, 5, 200);
+    return new Sizes(30, 100, 1, 100, 10, 1_000, 10_000, 20, 1_000, 2_000, 4, 5, 200, 60);
   }
 
   /** Every workload at a toy size, so the smoke test can run all of them in seconds. */
   public static Sizes tiny() {
-    return new Sizes(2, 5, 1, 5, 3, 10, 20, 2, 10, 20, 2, 2, 5);
+    return new Sizes(2, 5, 1, 5, 3, 10, 20, 2, 10, 20, 2, 2, 5, 5);
   }
 }

@@ -25,6 +25,10 @@ final class Workloads {
   static final String FRESH_INFO = "fresh-info";
   static final String FRESH_LOAD = "fresh-load";
   static final String IMPORT_CLAUDE_AGAIN = "import-claude-again";
+  static final String TEXT_INDEX = "text-index-mb";
+  static final String TEXT_QUERY = "text-query";
+  static final String TEXT_QUERY_FRESH = "fresh-text-query";
+  static final String TEXT_CATCH_UP = "text-catch-up";
 
   static final String SESSIONSTORE = "sessionstore";
   static final String FLOOR = "floor";
@@ -55,10 +59,15 @@ final class Workloads {
           FRESH_SEARCH,
           FRESH_INFO,
           FRESH_LOAD,
-          IMPORT_CLAUDE_AGAIN);
+          IMPORT_CLAUDE_AGAIN,
+          TEXT_INDEX,
+          TEXT_QUERY,
+          TEXT_QUERY_FRESH,
+          TEXT_CATCH_UP);
 
   /** What runs on the embedded file backend only (the case its issue is about). */
-  static final List<String> FILE_ONLY = List.of(IMPORT_CLAUDE_AGAIN);
+  static final List<String> FILE_ONLY =
+      List.of(IMPORT_CLAUDE_AGAIN, TEXT_INDEX, TEXT_QUERY, TEXT_QUERY_FRESH, TEXT_CATCH_UP);
 
   /**
    * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per
@@ -74,8 +83,13 @@ final class Workloads {
   static final List<String> WITH_FLOOR =
       List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD, LOAD_WARM, RECORDING);
 
-  /** What the floor has an equivalent of on the file backend only: one {@code stat} per file. */
-  static final List<String> FILE_FLOOR = List.of(IMPORT_CLAUDE_AGAIN);
+  /**
+   * What the floor has an equivalent of on the file backend only: one {@code stat} per file; for
+   * full-text search, what the store does without the index (reading every message, a metadata
+   * search, an append).
+   */
+  static final List<String> FILE_FLOOR =
+      List.of(IMPORT_CLAUDE_AGAIN, TEXT_INDEX, TEXT_QUERY, TEXT_QUERY_FRESH, TEXT_CATCH_UP);
 
   /**
    * What the naive design runs: writes, a cold load, and search and listing by reading every file.

@@ -2,28 +2,39 @@ package io.sessionstore.internal.fulltext;
 
 import io.sessionstore.api.TextMatch;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.text.BreakIterator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.uhighlight.DefaultPassageFormatter;
 import org.apache.lucene.search.uhighlight.LengthGoalBreakIterator;
 import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
 
 /**
- * The passage of a message that shows why it matched: about {@value #LENGTH} characters around the
- * best match, matched words marked, the text as it is in the message (whitespace runs folded).
+ * The passage of each matched message that shows why it matched: about {@value #LENGTH} characters
+ * around the best match, matched words marked, the text as it is in the message (whitespace runs
+ * folded). The words' offsets come from the index, so no message is analysed again.
  */
 final class Snippets {
   static final int LENGTH = 200;
 
+  private final IndexSearcher searcher;
   private final Query query;
-  private final UnifiedHighlighter highlighter;
 
-  Snippets(Query query) {
+  Snippets(IndexSearcher searcher, Query query) {
+    this.searcher = searcher;
     this.query = query;
-    this.highlighter =
-        UnifiedHighlighter.builderWithoutSearcher(TextAnalysis.INDEX)
+  }
+
+  /** The snippet of each document. */
+  Map<Integer, String> of(List<Integer> docs) throws IOException {
+    int[] ids = docs.stream().mapToInt(Integer::intValue).toArray();
+    UnifiedHighlighter highlighter =
+        UnifiedHighlighter.builder(searcher, TextAnalysis.INDEX)
             .withBreakIterator(
                 () ->
                     LengthGoalBreakIterator.createClosestToLength(
@@ -32,23 +43,22 @@ final class Snippets {
                 new DefaultPassageFormatter(TextMatch.MARK_START, TextMatch.MARK_END, " … ", false))
             .withMaxLength(Integer.MAX_VALUE - 1)
             .build();
-  }
-
-  String of(String text) {
-    if (text == null) {
-      return "";
+    String[] marked =
+        highlighter
+            .highlightFields(new String[] {TextIndex.TEXT}, query, ids, new int[] {1})
+            .get(TextIndex.TEXT);
+    StoredFields stored = searcher.storedFields();
+    Map<Integer, String> snippets = new HashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      String snippet = marked == null ? null : marked[i];
+      if (snippet == null) {
+        // A match by field alone (tool:Bash) marks no words: the message's start shows it.
+        String text = stored.document(ids[i], java.util.Set.of(TextIndex.TEXT)).get(TextIndex.TEXT);
+        text = text == null ? "" : text;
+        snippet = text.length() <= LENGTH ? text : text.substring(0, LENGTH) + "…";
+      }
+      snippets.put(ids[i], snippet.replaceAll("\\s+", " ").strip());
     }
-    Object marked;
-    try {
-      marked = highlighter.highlightWithoutSearcher(TextIndex.TEXT, query, text, 1);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    String snippet =
-        marked != null
-            ? marked.toString()
-            : text.substring(0, Math.min(text.length(), LENGTH))
-                + (text.length() > LENGTH ? "…" : "");
-    return snippet.replaceAll("\\s+", " ").strip();
+    return snippets;
   }
 }

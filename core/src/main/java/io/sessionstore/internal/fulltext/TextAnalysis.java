@@ -125,10 +125,12 @@ final class TextAnalysis {
       if (!input.incrementToken()) {
         return false;
       }
-      List<String> parts = parts(term);
-      if (parts.size() > 1) {
-        pending.addAll(parts);
-        whole = captureState();
+      if (hasBoundary(term)) {
+        List<String> parts = parts(term);
+        if (parts.size() > 1) {
+          pending.addAll(parts);
+          whole = captureState();
+        }
       }
       return true;
     }
@@ -138,6 +140,17 @@ final class TextAnalysis {
       super.reset();
       pending.clear();
       whole = null;
+    }
+
+    /** Whether the word has any place to split at: most words have none. */
+    private static boolean hasBoundary(CharTermAttribute t) {
+      char[] b = t.buffer();
+      for (int i = 1; i < t.length(); i++) {
+        if (boundary(b[i - 1], b[i], t, i)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     static List<String> parts(CharSequence t) {

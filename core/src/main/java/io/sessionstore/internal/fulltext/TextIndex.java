@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -37,6 +38,7 @@ import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
@@ -94,15 +96,31 @@ public final class TextIndex implements Closeable {
   private static final String STATE = "state";
   private static final String STATE_DATA = "state.data";
 
+  /** Message text: its words with their offsets, so that snippets need not analyse it again. */
+  private static final FieldType TEXT_TYPE = textType();
+
+  private static FieldType textType() {
+    FieldType t = new FieldType(TextField.TYPE_STORED);
+    t.setIndexOptions(
+        org.apache.lucene.index.IndexOptions.DOCS_AND_FREQS_AND_POSITIONS_AND_OFFSETS);
+    t.freeze();
+    return t;
+  }
+
   /** Commit data naming the layout of documents; another value rebuilds the index. */
   private static final String FORMAT_KEY = "sessionstore.format";
 
-  private static final String FORMAT = "2";
+  private static final String FORMAT = "3";
 
   /** How long a query waits for another process's catch-up before answering without it. */
   private static final long WRITE_WAIT_MILLIS = 2_000;
 
   private static final int MATCHES_PER_SESSION = 3;
+
+  /** What a match reads of its document besides the snippet. */
+  private static final java.util.Set<String> MATCH_FIELDS =
+      java.util.Set.of(SUBPATH, POSITION, ROLE, TIME);
+
   private static final String CURSOR_PREFIX = "text:";
 
   /**
@@ -213,14 +231,16 @@ public final class TextIndex implements Closeable {
                     e -> -e.getValue().score())
                 .thenComparing(byUpdate));
     int end = Math.min(found.size(), offset + query.limit());
-    List<SessionHit> hits = new ArrayList<>();
-    Snippets snippets = new Snippets(text);
+    List<Map.Entry<String, BestBySession.Best>> page = found.subList(Math.min(offset, end), end);
+    List<Integer> docs = new ArrayList<>();
+    page.forEach(e -> Arrays.stream(e.getValue().docs()).forEach(docs::add));
+    Map<Integer, String> snippets = new Snippets(searcher, text).of(docs);
     StoredFields stored = searcher.storedFields();
-    for (int i = Math.min(offset, end); i < end; i++) {
-      Map.Entry<String, BestBySession.Best> e = found.get(i);
+    List<SessionHit> hits = new ArrayList<>();
+    for (Map.Entry<String, BestBySession.Best> e : page) {
       List<TextMatch> matches = new ArrayList<>();
       for (int doc : e.getValue().docs()) {
-        Document d = stored.document(doc);
+        Document d = stored.document(doc, MATCH_FIELDS);
         String subpath = d.get(SUBPATH);
         matches.add(
             new TextMatch(
@@ -228,7 +248,7 @@ public final class TextIndex implements Closeable {
                 d.getField(POSITION).numericValue().longValue(),
                 d.get(ROLE),
                 instant(d.get(TIME)),
-                snippets.of(d.get(TEXT))));
+                snippets.get(doc)));
       }
       hits.add(new SessionHit(heads.get(e.getKey()).metadata(), e.getValue().score(), matches));
     }
@@ -526,7 +546,7 @@ public final class TextIndex implements Closeable {
         d.add(
             new StringField(SUBAGENT, lower.substring(lower.lastIndexOf('/') + 1), Field.Store.NO));
       }
-      d.add(new TextField(TEXT, part.text(), Field.Store.YES));
+      d.add(new Field(TEXT, part.text(), TEXT_TYPE));
       writer.addDocument(d);
     }
   }
