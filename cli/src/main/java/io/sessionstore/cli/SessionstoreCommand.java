@@ -53,6 +53,7 @@ final class SessionstoreCommand {
           ListCommand.class,
           SearchCommand.class,
           UsageCommand.class,
+          ServeCommand.class,
           PricingCommand.class,
           TagCommand.class,
           DescribeCommand.class,
