@@ -25,6 +25,8 @@ final class Workloads {
   static final String FRESH_INFO = "fresh-info";
   static final String FRESH_LOAD = "fresh-load";
   static final String IMPORT_CLAUDE_AGAIN = "import-claude-again";
+  static final String SERVE_FIRST_PAGE = "serve-first-page-10000";
+  static final String SERVE_SEARCH = "serve-search-10000";
 
   static final String SESSIONSTORE = "sessionstore";
   static final String FLOOR = "floor";
@@ -55,10 +57,13 @@ final class Workloads {
           FRESH_SEARCH,
           FRESH_INFO,
           FRESH_LOAD,
-          IMPORT_CLAUDE_AGAIN);
+          IMPORT_CLAUDE_AGAIN,
+          SERVE_FIRST_PAGE,
+          SERVE_SEARCH);
 
   /** What runs on the embedded file backend only (the case its issue is about). */
-  static final List<String> FILE_ONLY = List.of(IMPORT_CLAUDE_AGAIN);
+  static final List<String> FILE_ONLY =
+      List.of(IMPORT_CLAUDE_AGAIN, SERVE_FIRST_PAGE, SERVE_SEARCH);
 
   /**
    * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per

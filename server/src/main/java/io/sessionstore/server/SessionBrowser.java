@@ -146,25 +146,9 @@ public final class SessionBrowser implements AutoCloseable {
     }
     // Requests beyond the pool wait in a bounded queue; beyond that the accepting thread answers
     // them itself, which slows accepting down instead of dropping connections.
-    requests =
-        new ThreadPoolExecutor(
-            options.threads(),
-            options.threads(),
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(512),
-            daemons("sessionstore-serve"),
-            new ThreadPoolExecutor.CallerRunsPolicy());
+    requests = pool("sessionstore-serve", 512, new ThreadPoolExecutor.CallerRunsPolicy());
     // The store's calls run apart, so that a request can give up on a store that does not answer.
-    storeCalls =
-        new ThreadPoolExecutor(
-            options.threads(),
-            options.threads(),
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(256),
-            daemons("sessionstore-serve-store"),
-            new ThreadPoolExecutor.AbortPolicy());
+    storeCalls = pool("sessionstore-serve-store", 256, new ThreadPoolExecutor.AbortPolicy());
     server.setExecutor(requests);
     server.createContext("/", this::handle);
     server.start();
@@ -485,12 +469,21 @@ public final class SessionBrowser implements AutoCloseable {
     return address instanceof Inet6Address ? "[" + literal.replaceAll("%.*", "") + "]" : literal;
   }
 
-  private static java.util.concurrent.ThreadFactory daemons(String name) {
+  /** A fixed pool of daemon threads with a bounded queue; beyond it, {@code full} decides. */
+  private ThreadPoolExecutor pool(
+      String name, int queue, java.util.concurrent.RejectedExecutionHandler full) {
     AtomicInteger n = new AtomicInteger();
-    return run -> {
-      Thread t = new Thread(run, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    return new ThreadPoolExecutor(
+        options.threads(),
+        options.threads(),
+        30,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queue),
+        run -> {
+          Thread t = new Thread(run, name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        full);
   }
 }

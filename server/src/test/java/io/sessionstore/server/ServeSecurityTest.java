@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -233,30 +234,29 @@ class ServeSecurityTest {
   @Test
   void aStoreThatFailsGivesAClearErrorPageNotABlankOne() {
     SessionStore failing =
-        (SessionStore)
-            Proxy.newProxyInstance(
-                SessionStore.class.getClassLoader(),
-                new Class<?>[] {SessionStore.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("search") || method.getName().equals("usageReport")) {
-                    throw new BackendUnavailableException(
-                        "Cannot read the index: connection refused", null);
-                  }
-                  try {
-                    return method.invoke(store, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                });
+        storeWhose(
+            "search",
+            () -> {
+              throw new BackendUnavailableException("Cannot read the index: connection refused");
+            });
+    SessionStore failingUsage =
+        storeWhose(
+            "usageReport",
+            () -> {
+              throw new BackendUnavailableException("Cannot read the index: connection refused");
+            });
     try (SessionBrowser b = new SessionBrowser(failing, BrowserOptions.defaults().withPort(0))) {
       TestHttp t = new TestHttp(b.start());
       HttpResponse<String> page = t.get("/");
       assertEquals(503, page.statusCode());
       assertTrue(page.body().contains("The store is unavailable: Cannot read the index"));
       assertTrue(page.body().contains("<h1>Store unavailable</h1>"));
-      HttpResponse<String> json = t.get("/api/usage");
-      assertEquals(503, json.statusCode());
-      assertTrue(json.body().contains("\"error\""));
+      try (SessionBrowser u =
+          new SessionBrowser(failingUsage, BrowserOptions.defaults().withPort(0))) {
+        HttpResponse<String> json = new TestHttp(u.start()).get("/api/usage");
+        assertEquals(503, json.statusCode());
+        assertTrue(json.body().contains("\"error\""));
+      }
       // What does not need the failing call still works.
       assertEquals(200, t.get(Urls.session(TestArchive.HOSTILE)).statusCode());
     }
@@ -265,20 +265,12 @@ class ServeSecurityTest {
   @Test
   void aStoreThatDoesNotAnswerGivesA504InTime() {
     SessionStore slow =
-        (SessionStore)
-            Proxy.newProxyInstance(
-                SessionStore.class.getClassLoader(),
-                new Class<?>[] {SessionStore.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("search")) {
-                    Thread.sleep(10_000);
-                  }
-                  try {
-                    return method.invoke(store, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                });
+        storeWhose(
+            "search",
+            () -> {
+              Thread.sleep(10_000);
+              return null;
+            });
     try (SessionBrowser b =
         new SessionBrowser(
             slow, BrowserOptions.defaults().withPort(0).withStoreTimeout(Duration.ofMillis(300)))) {
@@ -303,5 +295,23 @@ class ServeSecurityTest {
             .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
             .build();
     assertEquals(200, http.client.send(head, HttpResponse.BodyHandlers.discarding()).statusCode());
+  }
+
+  /** The test's real store, but for one method, which runs {@code instead}. */
+  private static SessionStore storeWhose(String method, Callable<Object> instead) {
+    return (SessionStore)
+        Proxy.newProxyInstance(
+            SessionStore.class.getClassLoader(),
+            new Class<?>[] {SessionStore.class},
+            (proxy, m, args) -> {
+              if (m.getName().equals(method)) {
+                return instead.call();
+              }
+              try {
+                return m.invoke(store, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 }
