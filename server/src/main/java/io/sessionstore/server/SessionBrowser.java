@@ -69,6 +69,8 @@ public final class SessionBrowser implements AutoCloseable {
           "Cross-Origin-Resource-Policy",
           "same-origin");
 
+  private static final String NODELAY = "sun.net.httpserver.nodelay";
+
   private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]");
 
   private final SessionStore store;
@@ -129,6 +131,12 @@ public final class SessionBrowser implements AutoCloseable {
     InetAddress address = checkBind(options);
     loopback = address.isLoopbackAddress();
     assets = loadAssets();
+    // Without TCP_NODELAY, a response written as headers then body waits for the client's delayed
+    // acknowledgement: about 40 ms per request. The JDK's server reads this once, at its first
+    // start in the process.
+    if (System.getProperty(NODELAY) == null) {
+      System.setProperty(NODELAY, "true");
+    }
     try {
       server = HttpServer.create(new InetSocketAddress(address, options.port()), 128);
     } catch (BindException e) {
