@@ -270,7 +270,7 @@ final class Pages {
       b.append("<p class=\"empty\">No messages.</p>");
     }
     long next = from + batch.size();
-    if (batch.size() == MESSAGES_PER_PAGE && next < Math.max(count, next + 1)) {
+    if (batch.size() == MESSAGES_PER_PAGE && (count <= 0 || next < count)) {
       long left = Math.max(0, count - next);
       String fragment =
           Urls.sessionPart(key, "messages") + (key.isSubpath() ? "&" : "?") + "from=" + next;
