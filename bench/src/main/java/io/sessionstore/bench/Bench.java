@@ -51,11 +51,19 @@ public final class Bench {
           new FloorSuite(file, sizes, corpus, out).run();
           new ClaudeImportSuite(file, sizes, root.resolve("claude"), out).run();
           new TextSearchSuite(file, sizes, corpus, out).run();
+          new ServeSuite(file, sizes, corpus, out).run();
         }
         new NaiveSuite(root.resolve("naive"), sizes, corpus, out).run();
         try (SpringAiPeers.Peer jdbc =
             SpringAiPeers.jdbc(Files.createDirectories(root.resolve("h2")))) {
           new PeerSuite(SPRING_AI_JDBC, "file", jdbc.repository(), sizes, corpus, out).run();
+        }
+      }
+      if (backends.contains("serve") && !backends.contains("file")) {
+        log.println(
+            "the session browser alone, on the file backend (temporary directory " + root + ")");
+        try (FileTarget file = new FileTarget(root)) {
+          new ServeSuite(file, sizes, corpus, out).run();
         }
       }
       if (backends.contains("s3")) {

@@ -29,6 +29,8 @@ final class Workloads {
   static final String TEXT_QUERY = "text-query";
   static final String TEXT_QUERY_FRESH = "fresh-text-query";
   static final String TEXT_CATCH_UP = "text-catch-up";
+  static final String SERVE_FIRST_PAGE = "serve-first-page-10000";
+  static final String SERVE_SEARCH = "serve-search-10000";
 
   static final String SESSIONSTORE = "sessionstore";
   static final String FLOOR = "floor";
@@ -63,11 +65,20 @@ final class Workloads {
           TEXT_INDEX,
           TEXT_QUERY,
           TEXT_QUERY_FRESH,
-          TEXT_CATCH_UP);
+          TEXT_CATCH_UP,
+          SERVE_FIRST_PAGE,
+          SERVE_SEARCH);
 
   /** What runs on the embedded file backend only (the case its issue is about). */
   static final List<String> FILE_ONLY =
-      List.of(IMPORT_CLAUDE_AGAIN, TEXT_INDEX, TEXT_QUERY, TEXT_QUERY_FRESH, TEXT_CATCH_UP);
+      List.of(
+          IMPORT_CLAUDE_AGAIN,
+          TEXT_INDEX,
+          TEXT_QUERY,
+          TEXT_QUERY_FRESH,
+          TEXT_CATCH_UP,
+          SERVE_FIRST_PAGE,
+          SERVE_SEARCH);
 
   /**
    * What a fresh process does (a CLI command, a cron job, a web request): a new store instance per

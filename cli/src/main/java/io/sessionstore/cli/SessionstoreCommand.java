@@ -55,6 +55,7 @@ final class SessionstoreCommand {
           ListCommand.class,
           SearchCommand.class,
           UsageCommand.class,
+          ServeCommand.class,
           PricingCommand.class,
           TagCommand.class,
           DescribeCommand.class,

@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * No module but the core touches {@code io.sessionstore.internal}: the backends, the conformance
- * kit, Claude Code interoperability ({@code sessionstore-claude}), the command and the examples use
- * the API and the SPI only, as a third-party backend or application must. It runs here because this
- * test-only module has every one of those modules on its class path (their main classes only).
+ * kit, Claude Code interoperability ({@code sessionstore-claude}), the session browser ({@code
+ * sessionstore-server}), the command and the examples use the API and the SPI only, as a
+ * third-party backend or application must. It runs here because this test-only module has every one
+ * of those modules on its class path (their main classes only).
  */
 @AnalyzeClasses(packages = "io.sessionstore", importOptions = ImportOption.DoNotIncludeTests.class)
 class ModuleBoundaryTest {
@@ -27,6 +28,7 @@ class ModuleBoundaryTest {
               "io.sessionstore.tck..",
               "io.sessionstore.cli..",
               "io.sessionstore.claude..",
+              "io.sessionstore.server..",
               "io.sessionstore.examples..")
           .should()
           .dependOnClassesThat()
@@ -39,7 +41,14 @@ class ModuleBoundaryTest {
   static void everyModuleIsChecked(JavaClasses classes) {
     for (String module :
         List.of(
-            "backend.file", "backend.s3", "backend.mongo", "tck", "claude", "cli", "examples")) {
+            "backend.file",
+            "backend.s3",
+            "backend.mongo",
+            "tck",
+            "claude",
+            "server",
+            "cli",
+            "examples")) {
       String pkg = "io.sessionstore." + module;
       assertTrue(
           classes.stream().anyMatch(c -> c.getPackageName().startsWith(pkg)),
