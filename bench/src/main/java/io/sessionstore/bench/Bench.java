@@ -66,6 +66,13 @@ public final class Bench {
           new ServeSuite(file, sizes, corpus, out).run();
         }
       }
+      if (backends.contains("text") && !backends.contains("file")) {
+        log.println(
+            "full-text search alone, on the file backend (temporary directory " + root + ")");
+        try (FileTarget file = new FileTarget(root)) {
+          new TextSearchSuite(file, sizes, corpus, out).run();
+        }
+      }
       if (backends.contains("s3")) {
         log.println("s3 backend (S3Proxy in this process)");
         try (S3Target s3 = S3Target.start()) {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo,serve] [--out
+ * {@code java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo,serve,text] [--out
  * report.json]}: runs the bench, writes the JSON report and prints a table with the ratios to the
  * floor and to the peers.
  */
@@ -58,8 +58,9 @@ public final class BenchMain {
 
   private static void usage(String problem) {
     System.err.println(
-        "usage: java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo,serve] [--out report.json]\n"
+        "usage: java -jar sessionstore-bench.jar [--quick|--tiny] [--only file,s3,mongo,serve,text] [--out report.json]\n"
             + "  --only serve: the session browser's rows alone (on the file backend)\n"
+            + "  --only text: the full-text search rows alone (on the file backend)\n"
             + "  --quick: the real append and load sizes, fewer sessions behind searches and recording (~2 min)\n"
             + "  --tiny: every workload at a toy size, to check that it runs");
     if (problem != null) {

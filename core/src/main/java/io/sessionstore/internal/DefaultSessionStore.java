@@ -436,7 +436,15 @@ public final class DefaultSessionStore implements SessionStore {
             .withUsage(d.total().toUsage())
             .withSubpaths(listed)
             .withVersion(o.version() + 1);
-    if (m.equals(o.withVersion(o.version() + 1))) {
+    // A sub-transcript that changed always moves its session's version, even when nothing the
+    // session's metadata shows changed: readers that follow sessions by version (the full-text
+    // index) must see it.
+    boolean subChanged =
+        after != null
+            && (before == null
+                || before.messageCount() != after.messageCount()
+                || before.generation() != after.generation());
+    if (!subChanged && m.equals(o.withVersion(o.version() + 1))) {
       return Optional.empty();
     }
     return Optional.of(new StoredHead(main.key(), m, main.generation(), d.encode()));

@@ -186,10 +186,12 @@ public final class BackendRegistry {
       List<ConfigKey> keys = new ArrayList<>(provider.get().configKeys());
       keys.sort(java.util.Comparator.comparing(ConfigKey::name));
       for (ConfigKey k : keys) {
-        if (k.secret()) {
-          continue;
-        }
         String v = config.get("sessionstore." + backend + "." + k.name()).orElse(k.defaultValue());
+        if (k.secret()) {
+          // A secret says where the store is only when it is an address (a MongoDB URI): its
+          // servers and database tell stores apart, its credentials never leave it.
+          v = v == null ? null : serverOf(v);
+        }
         if (v != null) {
           name.append('\n')
               .append(k.name())
@@ -200,5 +202,14 @@ public final class BackendRegistry {
       }
     }
     return name.toString();
+  }
+
+  private static final java.util.regex.Pattern ADDRESS =
+      java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)(?:[^@/?#]*@)?([^?#]*)");
+
+  /** An address without its credentials and options, or null when the value is no address. */
+  private static String serverOf(String secret) {
+    java.util.regex.Matcher m = ADDRESS.matcher(secret.strip());
+    return m.find() ? m.group(1) + m.group(2) : null;
   }
 }

@@ -2439,6 +2439,59 @@ public abstract class StorageBackendContractTest {
     }
 
     @Test
+    void aSessionDeletedAndWrittenAnewShowsOnlyItsNewText() {
+      store.saveSession(key("again"), List.of(user("a-1", "secretword inside")), SaveOptions.NONE);
+      assertEquals(List.of("again"), hitIds("secretword"));
+      store.deleteSession(key("again"));
+      // Written anew at the same version as before, with no query in between.
+      store.saveSession(key("again"), List.of(user("a-2", "harmless now")), SaveOptions.NONE);
+      assertEquals(List.of(), hitIds("secretword"), "deleted text is gone");
+      assertEquals(List.of("again"), hitIds("harmless"));
+    }
+
+    @Test
+    void everyAppendToASubTranscriptIsFoundAlsoWhenNothingElseOfTheSessionChanges() {
+      // The clock stands still and the messages carry no time: only the sub-transcript changes.
+      SessionKey sub = key("still").withSubpath("subagents/agent-still");
+      store.appendMessages(key("still"), List.of(user("s-0", "begin")));
+      store.appendMessages(sub, List.of(user("s-1", "first snapdragon")));
+      assertEquals(List.of("still"), hitIds("snapdragon"));
+      store.appendMessages(sub, List.of(user("s-2", "second foxglove")));
+      assertEquals(List.of("still"), hitIds("foxglove"));
+    }
+
+    @Test
+    void aToolResultKnowsItsToolAlsoWhenItsCallWasIndexedEarlier() {
+      store.appendMessages(
+          key("live"),
+          List.of(
+              Message.of(
+                  "{\"type\":\"assistant\",\"uuid\":\"l-1\",\"message\":{\"role\":\"assistant\","
+                      + "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_live\",\"name\":\"Bash\","
+                      + "\"input\":{\"command\":\"ls\"}}]}}")));
+      assertEquals(List.of("live"), hitIds("tool:Bash"), "the call is indexed on its own");
+      store.appendMessages(
+          key("live"),
+          List.of(
+              Message.of(
+                  "{\"type\":\"user\",\"uuid\":\"l-2\",\"message\":{\"role\":\"user\",\"content\":"
+                      + "[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_live\",\"content\":"
+                      + "\"petunia.txt\"}]}}")));
+      assertEquals(List.of("live"), hitIds("tool:bash AND petunia"));
+    }
+
+    @Test
+    void aCursorThatNoPageGaveIsInvalidInput() {
+      store.appendMessages(key("c"), List.of(user("c-1", "marigold")));
+      for (String cursor : List.of("text:2147483647", "text:-1", "text:x", "elsewhere")) {
+        assertThrows(
+            InvalidInputException.class,
+            () -> store.searchText(textQuery("marigold").cursor(cursor).build()),
+            cursor);
+      }
+    }
+
+    @Test
     void aRebuildIndexesEverySessionAgainWithTheSameResults() {
       store.appendMessages(key("a"), List.of(user("a-1", "lavender hedge")));
       store.appendMessages(key("b"), List.of(user("b-1", "lavender oil")));

@@ -2,13 +2,18 @@ package io.sessionstore.internal.fulltext;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.search.Collector;
+import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.LeafCollector;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Scorable;
+import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 
 /**
@@ -19,6 +24,7 @@ final class BestBySession implements Collector {
   private final String sessionField;
   private final int kept;
   private final Map<String, Best> sessions = new HashMap<>();
+  private boolean complete = true;
 
   BestBySession(String sessionField, int kept) {
     this.sessionField = sessionField;
@@ -27,6 +33,42 @@ final class BestBySession implements Collector {
 
   Map<String, Best> sessions() {
     return sessions;
+  }
+
+  /** Whether every matching document was seen (not only the best of them). */
+  boolean complete() {
+    return complete;
+  }
+
+  /** The sessions of a query's {@code k} best documents. */
+  static BestBySession ofTop(
+      IndexSearcher searcher, Query query, int k, String sessionField, int kept)
+      throws IOException {
+    BestBySession found = new BestBySession(sessionField, kept);
+    ScoreDoc[] docs = searcher.search(query, k).scoreDocs;
+    found.complete = docs.length < k;
+    // Doc values are read forwards: by document, leaf by leaf.
+    ScoreDoc[] byDoc = docs.clone();
+    java.util.Arrays.sort(byDoc, java.util.Comparator.comparingInt(d -> d.doc));
+    List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+    int leaf = -1;
+    LeafReaderContext context = null;
+    SortedDocValues keys = null;
+    for (ScoreDoc d : byDoc) {
+      int l = ReaderUtil.subIndex(d.doc, leaves);
+      if (l != leaf) {
+        leaf = l;
+        context = leaves.get(l);
+        keys = DocValues.getSorted(context.reader(), sessionField);
+      }
+      if (keys.advanceExact(d.doc - context.docBase)) {
+        found
+            .sessions
+            .computeIfAbsent(keys.lookupOrd(keys.ordValue()).utf8ToString(), s -> new Best(kept))
+            .offer(d.doc, d.score);
+      }
+    }
+    return found;
   }
 
   /** A session's best documents, best first. */

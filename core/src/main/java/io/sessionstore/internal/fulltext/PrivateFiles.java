@@ -12,6 +12,7 @@ import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.FilterDirectory;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.store.Lock;
 
 /**
  * Lucene's folder as the index needs it: every file it creates readable by its owner alone (the
@@ -42,6 +43,15 @@ final class PrivateFiles extends FilterDirectory {
   public IndexOutput createTempOutput(String prefix, String suffix, IOContext context)
       throws IOException {
     return ownerOnly(super.createTempOutput(prefix, suffix, context));
+  }
+
+  @Override
+  public Lock obtainLock(String name) throws IOException {
+    Lock lock = super.obtainLock(name);
+    if (POSIX) {
+      Files.setPosixFilePermissions(dir.resolve(name), OWNER_ONLY);
+    }
+    return lock;
   }
 
   @Override

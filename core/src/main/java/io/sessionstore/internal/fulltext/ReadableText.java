@@ -6,7 +6,6 @@ import io.sessionstore.spi.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What a person reads in one message line, in parts a full-text index can tell apart: prompts,
@@ -35,8 +34,17 @@ final class ReadableText {
    * @param kind {@code prompt}, {@code text}, {@code thinking}, {@code tool_use}, {@code
    *     tool_result} or {@code other}
    * @param tool the tool's name, for a call or (when known) a result
+   * @param callId a tool call's id, which its result names
    */
-  record Part(String role, String kind, String tool, String text) {}
+  record Part(String role, String kind, String tool, String callId, String text) {}
+
+  /** The names of the tools a transcript called, by the id of each call. */
+  interface ToolNames {
+    void called(String callId, String tool);
+
+    /** The name of the tool of a call, or null when it is not known. */
+    String of(String callId);
+  }
 
   /** The parsed line's parts and its own timestamp (null when it has none). */
   record Line(List<Part> parts, String timestamp) {}
@@ -44,10 +52,9 @@ final class ReadableText {
   /**
    * The readable parts of a line.
    *
-   * @param toolNames tool names by tool-use id, of the calls seen so far in this transcript; calls
-   *     found here are added
+   * @param toolNames the transcript's tool calls so far; calls found here are added
    */
-  Line read(String json, Map<String, String> toolNames) {
+  Line read(String json, ToolNames toolNames) {
     JsonNode line;
     try {
       line = Json.MAPPER.readTree(json);
@@ -79,7 +86,7 @@ final class ReadableText {
     return new Line(parts, timestamp);
   }
 
-  private void block(List<Part> parts, String role, JsonNode block, Map<String, String> toolNames) {
+  private void block(List<Part> parts, String role, JsonNode block, ToolNames toolNames) {
     if (!block.isObject()) {
       return;
     }
@@ -98,15 +105,16 @@ final class ReadableText {
       }
       case "tool_use", "server_tool_use" -> {
         String name = block.path("name").asText("");
-        if (block.path("id").isTextual()) {
-          toolNames.put(block.get("id").asText(), name);
+        String id = block.path("id").isTextual() ? block.get("id").asText() : null;
+        if (id != null) {
+          toolNames.called(id, name);
         }
         StringBuilder input = new StringBuilder();
         values(block.get("input"), input);
-        add(parts, role, "tool_use", name, cut(input.toString()));
+        add(parts, role, "tool_use", name, id, cut(input.toString()));
       }
       case "tool_result" -> {
-        String name = toolNames.get(block.path("tool_use_id").asText(""));
+        String name = toolNames.of(block.path("tool_use_id").asText(""));
         StringBuilder result = new StringBuilder();
         JsonNode content = block.get("content");
         if (content != null && content.isTextual()) {
@@ -118,7 +126,7 @@ final class ReadableText {
             }
           }
         }
-        add(parts, "tool", "tool_result", name, cut(result.toString()));
+        add(parts, "tool", "tool_result", name, null, cut(result.toString()));
       }
       case "image", "document", "redacted_thinking" -> {
         // payloads and opaque data, nothing a person reads
@@ -156,9 +164,14 @@ final class ReadableText {
   }
 
   private static void add(List<Part> parts, String role, String kind, String tool, String text) {
+    add(parts, role, kind, tool, null, text);
+  }
+
+  private static void add(
+      List<Part> parts, String role, String kind, String tool, String callId, String text) {
     String clean = withoutBase64(text).strip();
     if (!clean.isEmpty()) {
-      parts.add(new Part(role, kind, tool, clean));
+      parts.add(new Part(role, kind, tool, callId, clean));
     }
   }
 

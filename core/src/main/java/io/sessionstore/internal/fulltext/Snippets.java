@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.uhighlight.DefaultPassageFormatter;
@@ -47,16 +46,10 @@ final class Snippets {
         highlighter
             .highlightFields(new String[] {TextIndex.TEXT}, query, ids, new int[] {1})
             .get(TextIndex.TEXT);
-    StoredFields stored = searcher.storedFields();
     Map<Integer, String> snippets = new HashMap<>();
     for (int i = 0; i < ids.length; i++) {
-      String snippet = marked == null ? null : marked[i];
-      if (snippet == null) {
-        // A match by field alone (tool:Bash) marks no words: the message's start shows it.
-        String text = stored.document(ids[i], java.util.Set.of(TextIndex.TEXT)).get(TextIndex.TEXT);
-        text = text == null ? "" : text;
-        snippet = text.length() <= LENGTH ? text : text.substring(0, LENGTH) + "…";
-      }
+      // A message matched by a field alone (tool:Bash) has no words to mark: its opening passage.
+      String snippet = marked == null || marked[i] == null ? "" : marked[i];
       snippets.put(ids[i], snippet.replaceAll("\\s+", " ").strip());
     }
     return snippets;

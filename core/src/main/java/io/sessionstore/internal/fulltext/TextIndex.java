@@ -1,6 +1,7 @@
 package io.sessionstore.internal.fulltext;
 
 import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Page;
 import io.sessionstore.api.ProgressListener;
@@ -53,7 +54,9 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
@@ -90,6 +93,7 @@ public final class TextIndex implements Closeable {
   private static final String SESSION = "session";
   private static final String SESSION_ORDINALS = "session.ordinals";
   private static final String TRANSCRIPT = "transcript";
+  private static final String TOOL_CALL = "tool.call";
   private static final String SUBPATH = "subpath";
   private static final String POSITION = "position";
   private static final String TIME = "time";
@@ -110,7 +114,7 @@ public final class TextIndex implements Closeable {
   /** Commit data naming the layout of documents; another value rebuilds the index. */
   private static final String FORMAT_KEY = "sessionstore.format";
 
-  private static final String FORMAT = "3";
+  private static final String FORMAT = "5";
 
   /** How long a query waits for another process's catch-up before answering without it. */
   private static final long WRITE_WAIT_MILLIS = 2_000;
@@ -122,6 +126,9 @@ public final class TextIndex implements Closeable {
       java.util.Set.of(SUBPATH, POSITION, ROLE, TIME);
 
   private static final String CURSOR_PREFIX = "text:";
+
+  /** The furthest a page may start: past it, a query is better narrowed than paged. */
+  private static final int MAX_OFFSET = 1_000_000;
 
   /**
    * Where the index lives and what it holds.
@@ -136,10 +143,10 @@ public final class TextIndex implements Closeable {
   private final Directory directory;
   private SearcherManager searchers;
 
-  /** The states of every session as the index's commit of {@code statesVersion} holds them. */
+  /** The states of every session as the reader {@code statesVersion} identifies holds them. */
   private Map<String, SessionState> statesOfVersion;
 
-  private long statesVersion = -1;
+  private Object statesVersion;
 
   private TextIndex(Settings settings, StorageBackend backend, Directory directory) {
     this.settings = settings;
@@ -177,6 +184,8 @@ public final class TextIndex implements Closeable {
     catchUp(query.scope(), heads, progress, false);
     try {
       return page(text, query, heads, offset);
+    } catch (AlreadyClosedException e) {
+      throw new IllegalStateException("This session store is closed", e);
     } catch (IOException e) {
       // Damage found only now, in files the catch-up did not read.
       LOG.warn(
@@ -212,16 +221,26 @@ public final class TextIndex implements Closeable {
       int offset)
       throws IOException {
     long start = System.nanoTime();
-    BestBySession best = new BestBySession(SESSION_ORDINALS, MATCHES_PER_SESSION);
-    searcher.search(text, best);
-    long searched = System.nanoTime();
-    List<Map.Entry<String, BestBySession.Best>> found = new ArrayList<>();
-    for (Map.Entry<String, BestBySession.Best> e : best.sessions().entrySet()) {
-      StoredHead head = heads.get(e.getKey());
-      if (head != null && Search.matches(head.metadata(), query)) {
-        found.add(e);
+    List<Map.Entry<String, BestBySession.Best>> found;
+    if (query.order() == SearchQuery.Order.RELEVANCE) {
+      // The best documents only, as many as it takes to fill the page past its end: a session
+      // ranks by its best message, so the first sessions of the best documents are the best
+      // sessions. Common words match far more documents than a page needs.
+      int wanted = offset + query.limit() + 1;
+      for (int k = Math.max(1_000, wanted * 20); ; k = (int) Math.min(Integer.MAX_VALUE, 4L * k)) {
+        BestBySession best =
+            BestBySession.ofTop(searcher, text, k, SESSION_ORDINALS, MATCHES_PER_SESSION);
+        found = passing(best, heads, query);
+        if (best.complete() || found.size() >= wanted) {
+          break;
+        }
       }
+    } else {
+      BestBySession best = new BestBySession(SESSION_ORDINALS, MATCHES_PER_SESSION);
+      searcher.search(text, best);
+      found = passing(best, heads, query);
     }
+    long searched = System.nanoTime();
     Comparator<Map.Entry<String, BestBySession.Best>> byUpdate =
         Comparator.comparing(e -> heads.get(e.getKey()).metadata(), Search.ORDER);
     found.sort(
@@ -262,6 +281,19 @@ public final class TextIndex implements Closeable {
     return new Page<>(hits, end < found.size() ? CURSOR_PREFIX + end : null);
   }
 
+  /** The sessions found that are still stored and pass the query's other filters. */
+  private static List<Map.Entry<String, BestBySession.Best>> passing(
+      BestBySession best, Map<String, StoredHead> heads, SearchQuery query) {
+    List<Map.Entry<String, BestBySession.Best>> found = new ArrayList<>();
+    for (Map.Entry<String, BestBySession.Best> e : best.sessions().entrySet()) {
+      StoredHead head = heads.get(e.getKey());
+      if (head != null && Search.matches(head.metadata(), query)) {
+        found.add(e);
+      }
+    }
+    return found;
+  }
+
   private static int offsetOf(String cursor) {
     if (cursor == null) {
       return 0;
@@ -269,7 +301,7 @@ public final class TextIndex implements Closeable {
     if (cursor.startsWith(CURSOR_PREFIX)) {
       try {
         int n = Integer.parseInt(cursor.substring(CURSOR_PREFIX.length()));
-        if (n >= 0) {
+        if (n >= 0 && n <= MAX_OFFSET) {
           return n;
         }
       } catch (NumberFormatException e) {
@@ -312,7 +344,7 @@ public final class TextIndex implements Closeable {
             "Cannot rebuild the full-text index: another process is writing it");
       }
       long n = apply(writer, heads, Map.of(), progress);
-      writer.setLiveCommitData(Map.of(FORMAT_KEY, FORMAT).entrySet());
+      writer.setLiveCommitData(Map.of(FORMAT_KEY, format()).entrySet());
       writer.commit();
       refresh();
       return n;
@@ -335,7 +367,7 @@ public final class TextIndex implements Closeable {
         if (manager != null) {
           manager.maybeRefresh();
           states = states(manager, scope);
-          damaged = !FORMAT.equals(format(manager));
+          damaged = !format().equals(format(manager));
         }
       } catch (IOException e) {
         LOG.warn(
@@ -366,7 +398,7 @@ public final class TextIndex implements Closeable {
         changed = apply(writer, heads, states, progress);
         applied = System.nanoTime();
         if (changed > 0 || damaged) {
-          writer.setLiveCommitData(Map.of(FORMAT_KEY, FORMAT).entrySet());
+          writer.setLiveCommitData(Map.of(FORMAT_KEY, format()).entrySet());
           writer.commit();
         }
       }
@@ -390,7 +422,7 @@ public final class TextIndex implements Closeable {
     }
     for (StoredHead h : heads.values()) {
       SessionState s = states.get(sessionKey(h.key()));
-      if (s == null || s.version() != h.version()) {
+      if (s == null || !s.isOf(h)) {
         return true;
       }
     }
@@ -419,7 +451,7 @@ public final class TextIndex implements Closeable {
     List<StoredHead> todo = new ArrayList<>();
     for (StoredHead h : heads.values()) {
       SessionState s = states.get(sessionKey(h.key()));
-      if (s == null || s.version() != h.version()) {
+      if (s == null || !s.isOf(h)) {
         todo.add(h);
       }
     }
@@ -427,7 +459,7 @@ public final class TextIndex implements Closeable {
     if (threads <= 1) {
       long done = 0;
       for (StoredHead head : todo) {
-        index(writer, head, states.get(sessionKey(head.key())));
+        indexOrLeave(writer, head, states.get(sessionKey(head.key())));
         progress.progress(++done, todo.size());
       }
       return changed + todo.size();
@@ -448,7 +480,7 @@ public final class TextIndex implements Closeable {
         SessionState before = states.get(sessionKey(head.key()));
         indexed.submit(
             () -> {
-              index(writer, head, before);
+              indexOrLeave(writer, head, before);
               return null;
             });
       }
@@ -475,6 +507,64 @@ public final class TextIndex implements Closeable {
     return changed + todo.size();
   }
 
+  /**
+   * The tool calls of a transcript: those read in this catch-up, and, when it goes on where an
+   * earlier one stopped, those that one indexed (a result often follows its call in the next
+   * write).
+   */
+  private ReadableText.ToolNames toolNames(String transcript, boolean earlier) {
+    Map<String, String> called = new HashMap<>();
+    return new ReadableText.ToolNames() {
+      @Override
+      public void called(String callId, String tool) {
+        called.put(callId, tool);
+      }
+
+      @Override
+      public String of(String callId) {
+        String tool = called.get(callId);
+        return tool != null || !earlier ? tool : indexedTool(transcript, callId);
+      }
+    };
+  }
+
+  private String indexedTool(String transcript, String callId) {
+    try {
+      SearcherManager manager = searchers();
+      if (manager == null) {
+        return null;
+      }
+      IndexSearcher searcher = manager.acquire();
+      try {
+        ScoreDoc[] call =
+            searcher.search(new TermQuery(new Term(TOOL_CALL, transcript + '\u001f' + callId)), 1)
+                .scoreDocs;
+        return call.length == 0
+            ? null
+            : searcher.storedFields().document(call[0].doc, java.util.Set.of(TOOL)).get(TOOL);
+      } finally {
+        manager.release(searcher);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Indexes a session, or, when a save or a delete replaced one of its transcripts while it was
+   * read, leaves it out of the index until the next catch-up reads it whole.
+   */
+  private void indexOrLeave(IndexWriter writer, StoredHead main, SessionState before)
+      throws IOException {
+    try {
+      index(writer, main, before);
+    } catch (ConflictException e) {
+      String session = sessionKey(main.key());
+      LOG.debug("{} changed while it was indexed; it is indexed anew next time", main.key());
+      writer.deleteDocuments(new Term(SESSION, session), new Term(STATE, session));
+    }
+  }
+
   /** Indexes what is new in a session's transcripts and records its state. */
   private void index(IndexWriter writer, StoredHead main, SessionState before) throws IOException {
     String session = sessionKey(main.key());
@@ -497,7 +587,7 @@ public final class TextIndex implements Closeable {
       }
       long count = from;
       if (from < t.messageCount()) {
-        Map<String, String> toolNames = new HashMap<>();
+        ReadableText.ToolNames toolNames = toolNames(transcript, from > 0);
         try (Stream<String> lines = backend.messages(t, from)) {
           for (var it = lines.iterator(); it.hasNext(); count++) {
             addMessage(writer, session, transcript, subpath, count, it.next(), toolNames);
@@ -522,7 +612,7 @@ public final class TextIndex implements Closeable {
       String subpath,
       long position,
       String json,
-      Map<String, String> toolNames)
+      ReadableText.ToolNames toolNames)
       throws IOException {
     ReadableText.Line line = readable.read(json, toolNames);
     for (ReadableText.Part part : line.parts()) {
@@ -538,7 +628,10 @@ public final class TextIndex implements Closeable {
       d.add(new StringField(ROLE, part.role(), Field.Store.YES));
       d.add(new StringField(KIND, part.kind(), Field.Store.NO));
       if (part.tool() != null && !part.tool().isEmpty()) {
-        d.add(new StringField(TOOL, part.tool().toLowerCase(Locale.ROOT), Field.Store.NO));
+        d.add(new StringField(TOOL, part.tool().toLowerCase(Locale.ROOT), Field.Store.YES));
+      }
+      if (part.callId() != null) {
+        d.add(new StringField(TOOL_CALL, transcript + '\u001f' + part.callId(), Field.Store.NO));
       }
       if (!subpath.isEmpty()) {
         String lower = subpath.toLowerCase(Locale.ROOT);
@@ -556,6 +649,15 @@ public final class TextIndex implements Closeable {
   private record TranscriptState(long generation, long count) {}
 
   private record SessionState(long version, Map<String, TranscriptState> transcripts) {
+    /**
+     * Whether this is the state of the session as its main head is now: the same version of the
+     * same generation (a session deleted and written anew starts again at version 1).
+     */
+    boolean isOf(StoredHead main) {
+      TranscriptState own = transcripts.get("");
+      return version == main.version() && own != null && own.generation() == main.generation();
+    }
+
     /** The state document: the session's key to find it, the state itself as doc values. */
     Document toDocument(String session) {
       StringBuilder t = new StringBuilder(session).append('\n').append(version).append('\n');
@@ -597,7 +699,7 @@ public final class TextIndex implements Closeable {
   }
 
   private Map<String, SessionState> states(IndexSearcher searcher, Scope scope) throws IOException {
-    long version = ((DirectoryReader) searcher.getIndexReader()).getVersion();
+    Object version = searcher.getIndexReader().getReaderCacheHelper().getKey();
     Map<String, SessionState> all;
     synchronized (this) {
       all = version == statesVersion ? statesOfVersion : null;
@@ -680,35 +782,41 @@ public final class TextIndex implements Closeable {
       }
       searchers = null;
     }
+    statesOfVersion = null;
     long deadline = System.currentTimeMillis() + Math.min(waitMillis, Long.MAX_VALUE / 2);
+    boolean wipe = false;
     while (true) {
       try {
-        if (fresh) {
+        if (wipe) {
           removeAllFiles();
         }
+        return new IndexWriter(directory, writerConfig(fresh));
       } catch (LockObtainFailedException e) {
         if (!waitOrGiveUp(deadline)) {
           return null;
         }
-        continue;
-      }
-      IndexWriterConfig config =
-          new IndexWriterConfig(TextAnalysis.INDEX)
-              .setCodec(new Lucene912Codec(Lucene912Codec.Mode.BEST_SPEED))
-              .setOpenMode(
-                  fresh
-                      ? IndexWriterConfig.OpenMode.CREATE
-                      : IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-              .setCommitOnClose(false)
-              .setRAMBufferSizeMB(64);
-      try {
-        return new IndexWriter(directory, config);
-      } catch (LockObtainFailedException e) {
-        if (!waitOrGiveUp(deadline)) {
-          return null;
+      } catch (IOException e) {
+        // Even its last commit cannot be read: nothing of it can be kept. Over a readable one, a
+        // new index keeps counting its versions on, so that readers elsewhere see it is new.
+        if (!fresh || wipe) {
+          throw e;
         }
+        LOG.warn(
+            "The full-text index in {} cannot be read ({}); starting it anew",
+            where(),
+            e.toString());
+        wipe = true;
       }
     }
+  }
+
+  private static IndexWriterConfig writerConfig(boolean fresh) {
+    return new IndexWriterConfig(TextAnalysis.INDEX)
+        .setCodec(new Lucene912Codec(Lucene912Codec.Mode.BEST_SPEED))
+        .setOpenMode(
+            fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+        .setCommitOnClose(false)
+        .setRAMBufferSizeMB(64);
   }
 
   /** Sleeps a moment, or says to give up when the deadline has passed. */
@@ -739,19 +847,36 @@ public final class TextIndex implements Closeable {
     }
   }
 
+  /**
+   * The layout of documents and what they hold: an index made with other settings is built again,
+   * rather than holding thinking it should not, or results cut at another length.
+   */
+  private String format() {
+    return FORMAT
+        + " thinking="
+        + settings.thinking()
+        + " tool-result-chars="
+        + settings.toolResultChars();
+  }
+
   private String where() {
     return settings.dir() == null ? "memory" : settings.dir().toString();
   }
 
   private static BackendUnavailableException unavailable(String what, IOException e) {
-    return new BackendUnavailableException("Cannot " + what + ": " + e.getMessage(), e);
+    return new BackendUnavailableException(
+        "Cannot " + what + ": " + io.sessionstore.spi.IoErrors.describe(e), e);
   }
 
   private static void createPrivateDirectories(Path dir) throws IOException {
+    boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     if (Files.isDirectory(dir)) {
+      if (posix) {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      }
       return;
     }
-    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+    if (posix) {
       Files.createDirectories(
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } else {

@@ -11,13 +11,28 @@ import org.junit.jupiter.api.Test;
 class ReadableTextTest {
   private final ReadableText readable = new ReadableText(true, 40);
 
+  /** The tool calls of one transcript, in memory. */
+  private static final class Calls implements ReadableText.ToolNames {
+    private final Map<String, String> names = new HashMap<>();
+
+    @Override
+    public void called(String callId, String tool) {
+      names.put(callId, tool);
+    }
+
+    @Override
+    public String of(String callId) {
+      return names.get(callId);
+    }
+  }
+
   private List<ReadableText.Part> parts(String json) {
-    return readable.read(json, new HashMap<>()).parts();
+    return readable.read(json, new Calls()).parts();
   }
 
   @Test
   void promptsRepliesThinkingToolCallsAndResultsAreTheirOwnParts() {
-    Map<String, String> tools = new HashMap<>();
+    Calls tools = new Calls();
     ReadableText.Line call =
         readable.read(
             "{\"type\":\"assistant\",\"timestamp\":\"2026-02-01T10:00:00Z\",\"message\":{\"role\":"
@@ -29,9 +44,9 @@ class ReadableTextTest {
     assertEquals("2026-02-01T10:00:00Z", call.timestamp());
     assertEquals(
         List.of(
-            new ReadableText.Part("assistant", "text", null, "Looking."),
-            new ReadableText.Part("assistant", "thinking", null, "maybe grep"),
-            new ReadableText.Part("assistant", "tool_use", "Grep", "TODO\nsrc\ntrue")),
+            new ReadableText.Part("assistant", "text", null, null, "Looking."),
+            new ReadableText.Part("assistant", "thinking", null, null, "maybe grep"),
+            new ReadableText.Part("assistant", "tool_use", "Grep", "t1", "TODO\nsrc\ntrue")),
         call.parts());
     ReadableText.Line result =
         readable.read(
@@ -40,11 +55,11 @@ class ReadableTextTest {
                 + "\"a.java:3: TODO\"},{\"type\":\"image\",\"source\":{\"data\":\"AAAA\"}}]}]}}",
             tools);
     assertEquals(
-        List.of(new ReadableText.Part("tool", "tool_result", "Grep", "a.java:3: TODO")),
+        List.of(new ReadableText.Part("tool", "tool_result", "Grep", null, "a.java:3: TODO")),
         result.parts());
     assertNull(result.timestamp());
     assertEquals(
-        List.of(new ReadableText.Part("user", "prompt", null, "fix the flaky test")),
+        List.of(new ReadableText.Part("user", "prompt", null, null, "fix the flaky test")),
         parts(
             "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"fix the flaky test\"}}"));
   }
@@ -70,7 +85,7 @@ class ReadableTextTest {
     assertEquals(List.of(), parts("{\"type\":\"file-history-snapshot\",\"snapshot\":{}}"));
     assertEquals(List.of(), parts("not json"));
     assertEquals(
-        List.of(new ReadableText.Part("assistant", "other", null, "new kind of block")),
+        List.of(new ReadableText.Part("assistant", "other", null, null, "new kind of block")),
         parts(
             "{\"type\":\"assistant\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":"
                 + "\"future_block\",\"text\":\"new kind of block\"}]}}"),
@@ -81,7 +96,7 @@ class ReadableTextTest {
             .read(
                 "{\"type\":\"assistant\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":"
                     + "\"thinking\",\"thinking\":\"private musings\"}]}}",
-                new HashMap<>())
+                new Calls())
             .parts(),
         "thinking can be left out");
   }
