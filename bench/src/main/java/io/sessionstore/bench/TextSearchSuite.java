@@ -138,7 +138,7 @@ final class TextSearchSuite {
    * Two words of the first prompt written as a plain string, a phrase most sessions hold; null when
    * there is none.
    */
-  private static String phraseOf(List<Message> messages) {
+  static String phraseOf(List<Message> messages) {
     java.util.regex.Pattern prompt =
         java.util.regex.Pattern.compile("\"content\":\"([A-Za-z][^\"\\\\]{20,})\"");
     for (Message m : messages) {
