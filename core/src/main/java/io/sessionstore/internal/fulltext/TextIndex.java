@@ -180,8 +180,15 @@ public final class TextIndex implements Closeable {
   public Page<SessionHit> search(SearchQuery query, ProgressListener progress) {
     Query text = TextQueryParser.parseQuery(query.matching());
     int offset = offsetOf(query.cursor());
+    long start = System.nanoTime();
     Map<String, StoredHead> heads = listHeads(query.scope());
+    long listed = System.nanoTime();
     catchUp(query.scope(), heads, progress, false);
+    LOG.debug(
+        "Full-text index: {} sessions listed in {} ms, checked and caught up in {} ms",
+        heads.size(),
+        (listed - start) / 1_000_000,
+        (System.nanoTime() - listed) / 1_000_000);
     try {
       return page(text, query, heads, offset);
     } catch (AlreadyClosedException e) {
