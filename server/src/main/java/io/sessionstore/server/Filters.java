@@ -13,8 +13,10 @@ import java.util.Map;
 
 /**
  * The filters of the sessions and usage pages, as the forms and links give them: {@code project}
- * (exact), {@code tag}, {@code from} and {@code to} (days, both included, UTC; or instants), {@code
- * minCost} and {@code maxCost} (USD), and the search box's {@code q}.
+ * (exact), {@code tag}, {@code from} and {@code to} (days, both included, UTC; or instants) on the
+ * session's last activity ({@link io.sessionstore.api.SessionMetadata#lastActivityAt()}, as the
+ * command's {@code --after} and {@code --before}), {@code minCost} and {@code maxCost} (USD), and
+ * the search box's {@code q}.
  */
 record Filters(
     String project, String tag, String from, String to, String minCost, String maxCost, String q) {
@@ -42,10 +44,10 @@ record Filters(
       b.tags(tag);
     }
     if (from != null) {
-      b.updatedAfter(time("from", from, false));
+      b.activeAfter(time("from", from, false));
     }
     if (to != null) {
-      b.updatedBefore(time("to", to, true));
+      b.activeBefore(time("to", to, true));
     }
     b.minCost(cost("minCost", minCost));
     b.maxCost(cost("maxCost", maxCost));

@@ -16,10 +16,11 @@ import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.Usage;
 import io.sessionstore.api.UsageGrouping;
 import io.sessionstore.api.UsageReport;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import io.sessionstore.claude.view.TranscriptRenderer;
+import io.sessionstore.claude.view.TranscriptView;
+import io.sessionstore.claude.view.ViewEntry;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -40,13 +41,7 @@ final class Pages {
   static final int PAGE_SIZE = 50;
 
   /** Messages per page of a session (the rest load as the reader goes on). */
-  static final int MESSAGES_PER_PAGE = 200;
-
-  /** Messages of each subagent shown inline on its session's page. */
-  static final int SUBAGENT_INLINE = 50;
-
-  /** Subagents shown inline; the others are linked. */
-  static final int SUBAGENTS_INLINE_MAX = 20;
+  static final int MESSAGES_PER_PAGE = TranscriptHtml.MESSAGES;
 
   /** The most messages one JSON request returns. */
   static final int MAX_API_LIMIT = 1000;
@@ -118,7 +113,7 @@ final class Pages {
     SessionMetadata m = hit.metadata();
     StringBuilder b = new StringBuilder(1024);
     b.append("<tr><td class=\"when\">")
-        .append(Html.text(Format.when(m.updatedAt())))
+        .append(Html.text(Format.when(m.lastActivityAt())))
         .append("</td>");
     b.append("<td class=\"project\">").append(projectLink(m, f)).append("</td>");
     b.append("<td class=\"session\"><a href=\"")
@@ -180,8 +175,8 @@ final class Pages {
     }
     b.append(input("project", "Project", "text", f.project()));
     b.append(input("tag", "Tag", "text", f.tag()));
-    b.append(input("from", "From", "date", f.from()));
-    b.append(input("to", "To", "date", f.to()));
+    b.append(input("from", "Active from", "date", f.from()));
+    b.append(input("to", "to", "date", f.to()));
     b.append(input("minCost", "Min $", "number", f.minCost()));
     b.append(input("maxCost", "Max $", "number", f.maxCost()));
     b.append("<button type=\"submit\">Apply</button> <a href=\"")
@@ -210,7 +205,7 @@ final class Pages {
     SessionKey key = key(r);
     SessionMetadata main = metadata(key.main());
     SessionMetadata shown = key.isSubpath() ? metadata(key) : main;
-    long from = number(r.param("from"), 0);
+    TranscriptHtml.Position at = position(r);
     StringBuilder b = new StringBuilder(64 * 1024);
     b.append("<p class=\"crumbs\"><a href=\"/\">Sessions</a> / <a href=\"/")
         .append(Html.attr(Urls.queryString(Map.of("project", main.project()))))
@@ -240,15 +235,16 @@ final class Pages {
       b.append(editForms(main));
     }
     b.append("<section class=\"transcript\"><h2>Transcript</h2>");
-    if (from > 0) {
+    if (at.from() > 0 || at.skip() > 0) {
+      long earlier = Math.max(0, at.from() - (at.skip() > 0 ? 0 : MESSAGES_PER_PAGE));
       b.append("<p class=\"earlier\"><a href=\"")
-          .append(Html.attr(pageOf(key, Math.max(0, from - MESSAGES_PER_PAGE))))
+          .append(Html.attr(pageOf(key, new TranscriptHtml.Position(earlier, 0))))
           .append("\">« Earlier messages</a></p>");
     }
-    b.append(messages(key, from, shown.messageCount()));
+    b.append(messages(key, at, shown.messageCount()));
     b.append("</section>");
     if (!key.isSubpath() && !main.subpaths().isEmpty()) {
-      b.append(subagents(main));
+      b.append(subTranscripts(main));
     }
     return Response.html(200, layout(title, b.toString()));
   }
@@ -261,19 +257,25 @@ final class Pages {
         + "</a> ";
   }
 
-  /** A page of messages and, when more follow, the link that loads them. */
-  private String messages(SessionKey key, long from, long count) {
-    List<Message> batch = store.loadMessages(key, from, MESSAGES_PER_PAGE);
-    TranscriptView view = view(key);
-    StringBuilder b = new StringBuilder(view.html(batch, from));
-    if (batch.isEmpty() && from == 0) {
+  /**
+   * A chunk of the transcript ({@link TranscriptHtml}: 200 messages, their sub-agents inline) and,
+   * when more follow, the link that loads them.
+   */
+  private String messages(SessionKey key, TranscriptHtml.Position at, long count) {
+    TranscriptHtml.Chunk chunk;
+    try (Stream<ViewEntry> entries = TranscriptView.of(store).entries(key)) {
+      chunk =
+          new TranscriptHtml(key, MESSAGES_PER_PAGE, TranscriptHtml.MAX_ENTRIES).chunk(entries, at);
+    }
+    StringBuilder b = new StringBuilder(chunk.html());
+    if (chunk.entries() == 0 && at.from() == 0 && at.skip() == 0) {
       b.append("<p class=\"empty\">No messages.</p>");
     }
-    long next = from + batch.size();
-    if (batch.size() == MESSAGES_PER_PAGE && (count <= 0 || next < count)) {
-      long left = Math.max(0, count - next);
+    TranscriptHtml.Position next = chunk.next();
+    if (next != null) {
+      long left = Math.max(0, count - next.from());
       String fragment =
-          Urls.sessionPart(key, "messages") + (key.isSubpath() ? "&" : "?") + "from=" + next;
+          Urls.sessionPart(key, "messages") + (key.isSubpath() ? "&" : "?") + query(next);
       b.append("<p class=\"more\"><a href=\"")
           .append(Html.attr(pageOf(key, next)))
           .append("\" data-more=\"")
@@ -287,53 +289,43 @@ final class Pages {
     return b.toString();
   }
 
-  private static String pageOf(SessionKey key, long from) {
-    String base = Urls.session(key);
-    return from == 0 ? base : base + (key.isSubpath() ? "&" : "?") + "from=" + from;
+  /** Where a page or fragment of a transcript starts: {@code from} (a message) and {@code skip}. */
+  private static TranscriptHtml.Position position(Request r) {
+    return new TranscriptHtml.Position(number(r.param("from"), 0), number(r.param("skip"), 0));
   }
 
-  /** The next messages as an HTML fragment, for the page's script. */
+  private static String query(TranscriptHtml.Position at) {
+    return "from=" + at.from() + (at.skip() > 0 ? "&skip=" + at.skip() : "");
+  }
+
+  private static String pageOf(SessionKey key, TranscriptHtml.Position at) {
+    String base = Urls.session(key);
+    return at.from() == 0 && at.skip() == 0
+        ? base
+        : base + (key.isSubpath() ? "&" : "?") + query(at);
+  }
+
+  /** The next chunk of a transcript as an HTML fragment, for the page's script. */
   Response moreMessages(Request r) {
     SessionKey key = key(r);
     SessionMetadata shown = metadata(key);
-    long from = number(r.param("from"), 0);
-    return Response.html(200, messages(key, from, shown.messageCount()));
+    return Response.html(200, messages(key, position(r), shown.messageCount()));
   }
 
-  private TranscriptView view(SessionKey key) {
-    return new TranscriptView(store.priceTable(), Urls.sessionPart(key, "download.jsonl"));
-  }
-
-  private String subagents(SessionMetadata main) {
+  /** The session's sub-transcripts, each linked to its own page (sub-agents are inline too). */
+  private String subTranscripts(SessionMetadata main) {
     StringBuilder b = new StringBuilder();
     b.append("<section class=\"subagents\"><h2>Subagents and other sub-transcripts (")
         .append(main.subpaths().size())
-        .append(")</h2>");
-    int shown = 0;
+        .append(")</h2><ul>");
     for (String sub : main.subpaths()) {
-      SessionKey k = main.key().withSubpath(sub);
-      if (shown++ >= SUBAGENTS_INLINE_MAX) {
-        b.append("<p><a href=\"")
-            .append(Html.attr(Urls.session(k)))
-            .append("\">")
-            .append(Html.text(sub))
-            .append("</a></p>");
-        continue;
-      }
-      List<Message> first = store.loadMessages(k, 0, SUBAGENT_INLINE + 1);
-      b.append("<details class=\"subagent\"><summary>")
+      b.append("<li><a href=\"")
+          .append(Html.attr(Urls.session(main.key().withSubpath(sub))))
+          .append("\">")
           .append(Html.text(sub))
-          .append(" <span class=\"dim\">")
-          .append(first.size() > SUBAGENT_INLINE ? "more than " + SUBAGENT_INLINE : first.size())
-          .append(" messages</span></summary>");
-      b.append(view(k).html(first.subList(0, Math.min(first.size(), SUBAGENT_INLINE)), 0));
-      b.append("<p><a href=\"")
-          .append(Html.attr(Urls.session(k)))
-          .append("\">Open ")
-          .append(Html.text(sub))
-          .append(" on its own page</a></p></details>");
+          .append("</a></li>");
     }
-    return b.append("</section>").toString();
+    return b.append("</ul></section>").toString();
   }
 
   private String metadataPanel(SessionMetadata main, SessionMetadata shown, SessionKey key) {
@@ -346,6 +338,7 @@ final class Pages {
     putIf(rows, "Working directory", main.attributes().get("cwd"));
     putIf(rows, "Branch", main.attributes().get("gitBranch"));
     rows.put("Created", Format.when(main.createdAt()) + " UTC");
+    rows.put("Last activity", Format.when(main.lastActivityAt()) + " UTC");
     rows.put("Updated", Format.when(main.updatedAt()) + " UTC");
     rows.put("Messages", Format.count(shown.messageCount()));
     rows.put("Turns", Format.count(main.turns()));
@@ -500,63 +493,30 @@ final class Pages {
                 })
             .attachment(base + ".jsonl");
       }
-      case "md" -> {
-        TranscriptView view = view(key);
-        return Response.stream(
-                "text/markdown; charset=utf-8",
-                out -> {
-                  write(out, "# " + (main.summary() != null ? main.summary() : base) + "\n\n");
-                  write(out, "- Session: " + main.sessionId() + "\n- Project: " + main.project());
-                  write(out, "\n- Cost: " + Format.usd(main.totalCostUsd()) + "\n\n");
-                  try (Stream<Message> s = store.streamMessages(key)) {
-                    for (Message m : (Iterable<Message>) s::iterator) {
-                      write(out, view.markdown(m));
-                    }
-                  }
-                })
-            .attachment(base + ".md");
-      }
-      case "html" -> {
-        TranscriptView view = view(key);
-        String css = asset("app.css");
+      case "md", "html" -> {
+        boolean html = kind.equals("html");
         String title = main.summary() != null ? main.summary() : base;
         return Response.stream(
-                Response.HTML,
+                html ? Response.HTML : "text/markdown; charset=utf-8",
                 out -> {
-                  write(
-                      out,
-                      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                          + "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src"
-                          + " 'none'; style-src 'unsafe-inline'\"><title>"
-                          + Html.text(title)
-                          + "</title><style>"
-                          + css
-                          + "</style></head><body><main><h1>"
-                          + Html.text(title)
-                          + "</h1><p class=\"dim\">"
-                          + Html.text(main.project() + " · " + main.sessionId())
-                          + "</p>");
-                  long from = 0;
-                  while (true) {
-                    List<Message> batch = store.loadMessages(key, from, 500);
-                    write(out, view.html(batch, from));
-                    from += batch.size();
-                    if (batch.size() < 500) {
-                      break;
-                    }
+                  Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+                  TranscriptRenderer renderer =
+                      html
+                          ? TranscriptRenderer.html(w, ZoneOffset.UTC, false)
+                          : TranscriptRenderer.markdown(w, ZoneOffset.UTC, false);
+                  renderer.begin(title);
+                  try (Stream<ViewEntry> entries = TranscriptView.of(store).entries(key)) {
+                    renderer.session(key, main, entries);
                   }
-                  write(out, "</main></body></html>\n");
+                  renderer.end();
+                  w.flush();
                 })
-            .attachment(base + ".html");
+            .attachment(base + (html ? ".html" : ".md"));
       }
       default -> {
         return error(404, "No such download: choose jsonl, md or html");
       }
     }
-  }
-
-  private static void write(OutputStream out, String s) throws IOException {
-    out.write(s.getBytes(StandardCharsets.UTF_8));
   }
 
   // ---- Usage ----
@@ -804,14 +764,6 @@ final class Pages {
       return n;
     } catch (NumberFormatException e) {
       throw new InvalidInputException("Invalid number '" + s + "': expected 0 or more");
-    }
-  }
-
-  private static String asset(String name) {
-    try (InputStream in = Pages.class.getResourceAsStream("static/" + name)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -183,6 +183,15 @@ class ServeBrowserTest {
     }
     waitForText(b -> b.contains("answer number 449"), "all 450 messages after scrolling");
     assertEquals(TestArchive.LONG_COUNT, chrome.findElements(By.cssSelector("article.msg")).size());
+    // Every turn's tokens and cost, once, and the session's at the end.
+    assertEquals(
+        TestArchive.LONG_COUNT / 2,
+        chrome.findElements(By.cssSelector("p.turn:not(.total)")).size());
+    assertTrue(
+        chrome
+            .findElement(By.cssSelector("p.turn.total"))
+            .getText()
+            .startsWith("Total: 2,700 tokens"));
   }
 
   @Test

@@ -9,18 +9,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionStore;
+import io.sessionstore.claude.view.TranscriptView;
+import io.sessionstore.claude.view.ViewEntry;
 import io.sessionstore.tck.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,6 +138,16 @@ class ServeEndpointsTest {
     assertEquals("hostile-1", byTag.path("sessions").get(0).path("sessionId").asText());
     JsonNode none = api("/api/sessions?from=2999-01-01");
     assertEquals(0, none.path("sessions").size());
+    // The date range is on the last activity (the messages' newest time), as the CLI's --after and
+    // --before: the long session was stored today, its messages are of 2026-03-03.
+    JsonNode active = api("/api/sessions?from=2026-03-03&to=2026-03-03");
+    List<String> ids = new ArrayList<>();
+    active.path("sessions").forEach(s -> ids.add(s.path("sessionId").asText()));
+    assertTrue(ids.contains(TestArchive.LONG.sessionId()), ids.toString());
+    assertFalse(ids.contains(TestArchive.HOSTILE.sessionId()), ids.toString());
+    String list = http.get("/?tag=&project=default").body();
+    assertTrue(
+        list.contains("<td class=\"when\">2026-03-03 10:00</td>"), "the last activity shown");
     JsonNode costly = api("/api/sessions?minCost=0.01");
     costly
         .path("sessions")
@@ -178,8 +193,33 @@ class ServeEndpointsTest {
         body.contains("download.jsonl")
             && body.contains("download.md")
             && body.contains("download.html"));
-    assertTrue(body.contains("class=\"turn\""), "per-turn tokens and cost");
     assertTrue(body.contains("<dt>Cost</dt>"));
+    // Sub-agents inline, where they ran, as the view model places them.
+    assertTrue(body.contains("<details class=\"agent\" open><summary>Sub-agent "), "inline");
+    // Each turn's tokens and cost, and the session's, as the view model counts them.
+    List<ViewEntry> entries;
+    try (Stream<ViewEntry> s = TranscriptView.of(store).entries(key)) {
+      entries = s.toList();
+    }
+    int turns = 0;
+    for (ViewEntry e : entries) {
+      if (e instanceof ViewEntry.TurnUsage u) {
+        String line = "Turn " + u.turn() + ": " + TranscriptHtml.tokens(u.tokens());
+        assertTrue(body.contains("<p class=\"turn\">" + Html.text(line) + "</p>"), line);
+        turns++;
+      } else if (e instanceof ViewEntry.TotalUsage u) {
+        String line = "Total: " + TranscriptHtml.tokens(u.tokens());
+        assertTrue(body.contains("<p class=\"turn total\">" + Html.text(line) + "</p>"), line);
+      }
+    }
+    assertTrue(turns >= 2, "the fixture has several turns with usage");
+    assertEquals(turns, body.split("<p class=\"turn\">").length - 1);
+    // The total is the session's cost as the store keeps it.
+    ViewEntry.TotalUsage total = (ViewEntry.TotalUsage) entries.get(entries.size() - 1);
+    assertEquals(
+        0,
+        total.tokens().costUsd().compareTo(store.getMetadata(key).orElseThrow().totalCostUsd()),
+        "the view's total and the stored cost");
     assertFalse(body.contains("<form method=\"post\""), "no edit controls on a read-only server");
   }
 
@@ -194,8 +234,15 @@ class ServeEndpointsTest {
     String[] parts = withTools.split("/");
     SessionKey k = SessionKey.of(parts[1], parts[2].substring(0, parts[2].length() - 6));
     String body = http.get(Urls.session(k)).body();
-    assertTrue(body.contains("<details class=\"tool-use\"><summary>Tool call: "), withTools);
+    assertTrue(
+        Pattern.compile("<details class=\"tool-use\"( id=\"m\\d+\")?><summary>Tool call: ")
+            .matcher(body)
+            .find(),
+        withTools);
     assertTrue(body.contains("<details class=\"tool-result"), withTools);
+    assertTrue(body.contains("<details class=\"thinking"), withTools);
+    // Folded: no details element of the transcript is open but a sub-agent's.
+    assertFalse(Pattern.compile("<details class=\"(tool|thinking)[^>]* open").matcher(body).find());
   }
 
   @Test
@@ -225,11 +272,12 @@ class ServeEndpointsTest {
   void markdownAndHtmlDownloadsReadAsTheConversation() {
     HttpResponse<String> md = http.get(Urls.sessionPart(key, "download.md"));
     assertEquals(200, md.statusCode());
-    assertTrue(md.body().contains("### User"));
     assertTrue(md.body().contains(prompt));
+    assertTrue(md.body().contains("Turn 1"), "a heading per turn");
     HttpResponse<String> html = http.get(Urls.sessionPart(key, "download.html"));
     assertEquals(200, html.statusCode());
-    assertTrue(html.body().startsWith("<!doctype html>"));
+    assertTrue(html.body().startsWith("<!DOCTYPE html>"));
+    assertFalse(html.body().contains("<script"), "no script");
     assertTrue(html.body().contains(Html.text(prompt)));
     assertTrue(html.body().contains("Content-Security-Policy"));
     assertEquals(404, http.get(Urls.sessionPart(key, "download.exe")).statusCode());
@@ -241,6 +289,7 @@ class ServeEndpointsTest {
     assertTrue(body.contains("question number 0"));
     assertTrue(body.contains("answer number 199"));
     assertFalse(body.contains("question number 200<"));
+    assertEquals(200, body.split("<article class=\"msg ").length - 1);
     Matcher more = Pattern.compile("data-more=\"([^\"]+)\"").matcher(body);
     assertTrue(more.find(), "a link that loads more");
     String fragment = http.get(more.group(1).replace("&amp;", "&")).body();
@@ -259,6 +308,52 @@ class ServeEndpointsTest {
     assertEquals(10, page.path("messages").size());
     assertTrue(page.path("next").isNull());
     assertEquals("l-440", page.path("messages").get(0).path("uuid").asText());
+  }
+
+  @Test
+  void aSessionOf5000MessagesLoadsInChunksWithEveryTurnsUsageOnce() throws Exception {
+    SessionKey big = SessionKey.of("default", "big-5000");
+    List<io.sessionstore.api.Message> messages = new ArrayList<>();
+    for (int turn = 1; messages.size() < 5000; turn++) {
+      messages.add(
+          TestArchive.user("b-" + messages.size(), "2026-03-04T10:00:00Z", "task " + turn));
+      messages.add(
+          TestArchive.assistant(
+              "b-" + messages.size(), "2026-03-04T10:00:01Z", "done with task " + turn));
+    }
+    store.saveSession(big, messages, io.sessionstore.api.SaveOptions.NONE);
+    String page = http.get(Urls.session(big)).body();
+    String all = page;
+    int chunks = 1;
+    Matcher more = Pattern.compile("data-more=\"([^\"]+)\"").matcher(page);
+    while (more.find()) {
+      String fragment = http.get(more.group(1).replace("&amp;", "&")).body();
+      assertTrue(
+          fragment.split("<article class=\"msg ").length - 1 <= Pages.MESSAGES_PER_PAGE,
+          "a chunk of at most 200 messages");
+      all += fragment;
+      chunks++;
+      more = Pattern.compile("data-more=\"([^\"]+)\"").matcher(fragment);
+    }
+    assertEquals(25, chunks);
+    Map<String, Integer> anchors = new HashMap<>();
+    Matcher id = Pattern.compile(" id=\"m(\\d+)\"").matcher(all);
+    while (id.find()) {
+      anchors.merge(id.group(1), 1, Integer::sum);
+    }
+    assertEquals(5000, anchors.size(), "every message");
+    assertTrue(anchors.values().stream().allMatch(n -> n == 1), "each once");
+    // Each turn's usage once, even where a chunk ends with its turn: 5 in, 7 out per answer.
+    Map<String, Integer> turns = new HashMap<>();
+    Matcher turn =
+        Pattern.compile("<p class=\"turn\">Turn (\\d+): 12 tokens \\(in 5 · out 7 ·").matcher(all);
+    while (turn.find()) {
+      turns.merge(turn.group(1), 1, Integer::sum);
+    }
+    assertEquals(2500, turns.size(), "every turn");
+    assertTrue(turns.values().stream().allMatch(n -> n == 1), "each once");
+    assertEquals(1, all.split("<p class=\"turn total\">Total: 30,000 tokens").length - 1);
+    store.deleteSession(big);
   }
 
   @Test
