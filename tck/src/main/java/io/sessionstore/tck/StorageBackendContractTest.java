@@ -2322,6 +2322,7 @@ public abstract class StorageBackendContractTest {
       assertEquals(List.of("tools"), hitIds("gardening NOT seedlings"), "another message matches");
       assertEquals(List.of(), hitIds("folder AND seedlings"), "all words in one message");
       assertEquals(List.of("tools"), hitIds("seedlings OR nothingelse"));
+      assertEquals(List.of("tools"), hitIds("NOT nothingelse"), "a query that only excludes");
       List<TextMatch> matches = hits("seedlings").get(0).matches();
       assertEquals("tool", matches.get(0).role());
       assertEquals(2, matches.get(0).messageIndex());

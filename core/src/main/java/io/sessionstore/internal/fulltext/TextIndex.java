@@ -51,7 +51,10 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.FieldExistsQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -119,6 +122,9 @@ public final class TextIndex implements Closeable {
   /** How long a query waits for another process's catch-up before answering without it. */
   private static final long WRITE_WAIT_MILLIS = 2_000;
 
+  /** After such a wait, how long queries answer without trying again. */
+  private static final long BUSY_MILLIS = 5_000;
+
   private static final int MATCHES_PER_SESSION = 3;
 
   /** What a match reads of its document besides the snippet. */
@@ -147,6 +153,9 @@ public final class TextIndex implements Closeable {
   private Map<String, SessionState> statesOfVersion;
 
   private Object statesVersion;
+
+  /** Until when another process is taken to be writing the index (epoch milliseconds). */
+  private long busyUntil;
 
   private TextIndex(Settings settings, StorageBackend backend, Directory directory) {
     this.settings = settings;
@@ -178,7 +187,7 @@ public final class TextIndex implements Closeable {
    * with the sessions in its scope.
    */
   public Page<SessionHit> search(SearchQuery query, ProgressListener progress) {
-    Query text = TextQueryParser.parseQuery(query.matching());
+    Query text = everyMessageFor(TextQueryParser.parseQuery(query.matching()));
     int offset = offsetOf(query.cursor());
     long start = System.nanoTime();
     Map<String, StoredHead> heads = listHeads(query.scope());
@@ -288,6 +297,21 @@ public final class TextIndex implements Closeable {
     return new Page<>(hits, end < found.size() ? CURSOR_PREFIX + end : null);
   }
 
+  /**
+   * The query as Lucene runs it: one that only excludes ({@code NOT x}) matches every message but
+   * those, as a person means it, not none.
+   */
+  private static Query everyMessageFor(Query q) {
+    if (q instanceof BooleanQuery b
+        && !b.clauses().isEmpty()
+        && b.clauses().stream().allMatch(c -> c.getOccur() == Occur.MUST_NOT)) {
+      BooleanQuery.Builder all = new BooleanQuery.Builder();
+      b.clauses().forEach(all::add);
+      return all.add(new FieldExistsQuery(SESSION_ORDINALS), Occur.FILTER).build();
+    }
+    return q;
+  }
+
   /** The sessions found that are still stored and pass the query's other filters. */
   private static List<Map.Entry<String, BestBySession.Best>> passing(
       BestBySession best, Map<String, StoredHead> heads, SearchQuery query) {
@@ -387,8 +411,13 @@ public final class TextIndex implements Closeable {
       long start = System.nanoTime();
       long changed;
       long applied;
+      if (!damaged && System.currentTimeMillis() < busyUntil) {
+        return;
+      }
       try (IndexWriter writer = writer(damaged, WRITE_WAIT_MILLIS)) {
         if (writer == null) {
+          // Queries queued behind this one answer at once, rather than waiting their turn each.
+          busyUntil = System.currentTimeMillis() + BUSY_MILLIS;
           LOG.debug("Another process is updating the full-text index; answering from it as it is");
           return;
         }

@@ -1,6 +1,7 @@
 package io.sessionstore.internal.fulltext;
 
 import io.sessionstore.api.InvalidInputException;
+import java.util.Locale;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.queryparser.classic.ParseException;
@@ -24,6 +25,9 @@ final class TextQueryParser extends QueryParser {
   /** The phrase slop that tells a quoted phrase without {@code ~N} from one with it. */
   private static final int NO_SLOP_GIVEN = Integer.MAX_VALUE;
 
+  private static final java.util.regex.Pattern UNESCAPED_SLASH =
+      java.util.regex.Pattern.compile("(?<!\\\\)/");
+
   private static final Set<String> FIELDS =
       Set.of(TextIndex.TEXT, TextIndex.ROLE, TextIndex.KIND, TextIndex.TOOL, TextIndex.SUBAGENT);
 
@@ -44,7 +48,7 @@ final class TextQueryParser extends QueryParser {
   static Query parseQuery(String text) {
     try {
       // A slash would start a regular expression; paths and URLs are far more common in queries.
-      return new TextQueryParser().parse(text.replace("/", "\\/"));
+      return new TextQueryParser().parse(UNESCAPED_SLASH.matcher(text).replaceAll("\\\\/"));
     } catch (ParseException | IllegalArgumentException e) {
       String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw new InvalidInputException(
@@ -70,9 +74,10 @@ final class TextQueryParser extends QueryParser {
 
   /** A quoted phrase: its own {@code ~N}, else {@link #SLOP_PER_WORD} per gap between words. */
   @Override
-  protected Query getFieldQuery(String field, String text, int slop) throws ParseException {
-    if (!FIELDS.contains(field)) {
-      return getFieldQuery(TextIndex.TEXT, field + ":" + text, slop);
+  protected Query getFieldQuery(String given, String text, int slop) throws ParseException {
+    String field = field(given);
+    if (field == null) {
+      return getFieldQuery(TextIndex.TEXT, given + ":" + text, slop);
     }
     if (slop != NO_SLOP_GIVEN) {
       return super.getFieldQuery(field, text, slop);
@@ -85,11 +90,18 @@ final class TextQueryParser extends QueryParser {
   }
 
   @Override
-  protected Query getFieldQuery(String field, String text, boolean quoted) throws ParseException {
-    if (!FIELDS.contains(field)) {
-      return super.getFieldQuery(TextIndex.TEXT, field + ":" + text, quoted);
+  protected Query getFieldQuery(String given, String text, boolean quoted) throws ParseException {
+    String field = field(given);
+    if (field == null) {
+      return super.getFieldQuery(TextIndex.TEXT, given + ":" + text, quoted);
     }
     return super.getFieldQuery(field, text, quoted);
+  }
+
+  /** The index's field a query names, in any case ({@code Tool:Bash}), or null for none. */
+  private static String field(String given) {
+    String field = given.toLowerCase(Locale.ROOT);
+    return FIELDS.contains(field) ? field : null;
   }
 
   @Override
@@ -114,10 +126,11 @@ final class TextQueryParser extends QueryParser {
     return super.getRangeQuery(known(field), part1, part2, startInclusive, endInclusive);
   }
 
-  private static String known(String field) throws ParseException {
-    if (!FIELDS.contains(field)) {
+  private static String known(String given) throws ParseException {
+    String field = field(given);
+    if (field == null) {
       throw new ParseException(
-          "unknown field '" + field + "' (the fields are role, kind, tool and subagent)");
+          "unknown field '" + given + "' (the fields are role, kind, tool and subagent)");
     }
     return field;
   }

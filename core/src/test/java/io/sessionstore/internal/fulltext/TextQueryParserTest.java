@@ -26,6 +26,8 @@ class TextQueryParserTest {
     assertEquals("+tool:bash +text:migrat*", parsed("tool:Bash AND migrat*"));
     assertEquals("+role:user +subagent:agent-a*", parsed("role:USER subagent:agent-a*"));
     assertEquals("text:\"https example.com\"", parsed("https://example.com"));
+    assertEquals("+tool:bash +kind:thinking", parsed("Tool:Bash KIND:thinking"), "any case");
+    assertEquals("text:\"src main\"", parsed("src\\/main"), "an escaped slash stays escaped");
   }
 
   @Test
