@@ -50,7 +50,7 @@ public final class Bench {
           new StoreSuite(file, sizes, corpus, out).run();
           new FloorSuite(file, sizes, corpus, out).run();
           new ClaudeImportSuite(file, sizes, root.resolve("claude"), out).run();
-          new TextSearchSuite(file, sizes, corpus, out).run();
+          new TextSearchSuite(file, sizes, out).run();
           new ServeSuite(file, sizes, corpus, out).run();
         }
         new NaiveSuite(root.resolve("naive"), sizes, corpus, out).run();
@@ -70,7 +70,7 @@ public final class Bench {
         log.println(
             "full-text search alone, on the file backend (temporary directory " + root + ")");
         try (FileTarget file = new FileTarget(root)) {
-          new TextSearchSuite(file, sizes, corpus, out).run();
+          new TextSearchSuite(file, sizes, out).run();
         }
       }
       if (backends.contains("s3")) {
