@@ -223,6 +223,18 @@ final class Format {
         }
       }
     }
+    if (Terminal.stdoutIsTerminal && System.getenv("NO_COLOR") == null) {
+      // The matched words in bold; the passage is the last column, so no width is upset.
+      for (String[] r : rows.subList(1, rows.size())) {
+        // A passage cut inside a match ends in bold: the reset at its end closes it.
+        r[5] =
+            r[5].contains(TextMatch.MARK_START)
+                ? r[5].replace(TextMatch.MARK_START, "\u001b[1m")
+                        .replace(TextMatch.MARK_END, "\u001b[0m")
+                    + "\u001b[0m"
+                : r[5];
+      }
+    }
     print(out, rows);
   }
 
