@@ -58,9 +58,10 @@ public final class ApiBridge {
     StorageBackend chosen = backend;
     // A backend given as an instance may be anything: its full-text index lives in memory unless
     // it or the configuration names a folder.
-    java.nio.file.Path textIndexCache =
+    java.util.function.Supplier<java.nio.file.Path> textIndexCache =
         backend == null
-            ? io.sessionstore.internal.fulltext.TextIndex.cacheFolder(settings.storeIdentity())
+            ? () ->
+                io.sessionstore.internal.fulltext.TextIndex.cacheFolder(settings.storeIdentity())
             : null;
     if (chosen == null) {
       StorageBackendProvider provider = registry.provider(settings.backend());

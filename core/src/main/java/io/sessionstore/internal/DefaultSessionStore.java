@@ -78,7 +78,7 @@ public final class DefaultSessionStore implements SessionStore {
   private final ScheduledExecutorService cleanupScheduler;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private final TextIndex.Settings textIndexSettings;
+  private final Supplier<TextIndex.Settings> textIndexSettings;
   private TextIndex textIndex;
 
   public DefaultSessionStore(StorageBackend backend, CoreConfig settings, Clock clock) {
@@ -89,23 +89,25 @@ public final class DefaultSessionStore implements SessionStore {
    * @param prices the prices of usage that reports no cost, asked for when first needed (a command
    *     that writes nothing never reads the bundled table)
    * @param textIndexCache where the full-text index lives when neither the configuration nor the
-   *     backend says ({@link StorageBackend#localDirectory()}), or null to keep it in memory
+   *     backend says ({@link StorageBackend#localDirectory()}), asked for when the index is first
+   *     used; null to keep it in memory
    */
   public DefaultSessionStore(
       StorageBackend backend,
       CoreConfig settings,
       Clock clock,
       Supplier<PriceTable> prices,
-      java.nio.file.Path textIndexCache) {
+      Supplier<java.nio.file.Path> textIndexCache) {
     this.backend = backend;
-    java.nio.file.Path textIndexDir =
-        settings
-            .searchIndexDir()
-            .or(() -> backend.localDirectory().map(d -> d.resolve("search-index")))
-            .orElse(textIndexCache);
     this.textIndexSettings =
-        new TextIndex.Settings(
-            textIndexDir, settings.searchThinking(), settings.searchToolResultChars());
+        () ->
+            new TextIndex.Settings(
+                settings
+                    .searchIndexDir()
+                    .or(() -> backend.localDirectory().map(d -> d.resolve("search-index")))
+                    .orElseGet(() -> textIndexCache == null ? null : textIndexCache.get()),
+                settings.searchThinking(),
+                settings.searchToolResultChars());
     this.prices = prices;
     this.defaultProject = settings.project();
     this.clock = clock;
@@ -656,7 +658,7 @@ public final class DefaultSessionStore implements SessionStore {
 
   private synchronized TextIndex textIndex() {
     if (textIndex == null) {
-      textIndex = TextIndex.open(textIndexSettings, backend);
+      textIndex = TextIndex.open(textIndexSettings.get(), backend);
     }
     return textIndex;
   }
