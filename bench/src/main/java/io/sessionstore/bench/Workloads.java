@@ -25,6 +25,7 @@ final class Workloads {
   static final String FRESH_INFO = "fresh-info";
   static final String FRESH_LOAD = "fresh-load";
   static final String USAGE_BY_DAY = "usage-by-day-10000";
+  static final String IMPORT_CLAUDE = "import-claude";
   static final String IMPORT_CLAUDE_AGAIN = "import-claude-again";
   static final String TEXT_INDEX = "text-index-mb";
   static final String TEXT_QUERY = "text-query";
@@ -63,6 +64,7 @@ final class Workloads {
           FRESH_INFO,
           FRESH_LOAD,
           USAGE_BY_DAY,
+          IMPORT_CLAUDE,
           IMPORT_CLAUDE_AGAIN,
           TEXT_INDEX,
           TEXT_QUERY,
@@ -74,6 +76,7 @@ final class Workloads {
   /** What runs on the embedded file backend only (the case its issue is about). */
   static final List<String> FILE_ONLY =
       List.of(
+          IMPORT_CLAUDE,
           IMPORT_CLAUDE_AGAIN,
           TEXT_INDEX,
           TEXT_QUERY,
