@@ -1,7 +1,6 @@
 package io.sessionstore.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.spi.Json;
 import java.time.Instant;
@@ -209,13 +208,7 @@ record UsageHours(
       return;
     }
     ObjectNode o = n.putObject(name);
-    buckets.forEach(
-        (k, r) -> {
-          ArrayNode a = o.putArray(Long.toString(k));
-          a.add(r.input()).add(r.output()).add(r.cacheWrite5m()).add(r.cacheWrite1h());
-          a.add(r.cacheRead()).add(r.estimated()).add(r.reported());
-          a.add(r.estimatedLines()).add(r.reportedLines()).add(r.unpricedLines());
-        });
+    buckets.forEach((k, r) -> r.writeTo(o.putArray(Long.toString(k))));
   }
 
   static UsageHours fromJson(JsonNode n) {
@@ -231,26 +224,7 @@ record UsageHours(
       return out;
     }
     n.properties()
-        .forEach(
-            e -> {
-              JsonNode a = e.getValue();
-              if (!a.isArray() || a.size() != 10) {
-                throw new NumberFormatException("a usage bucket is not 10 numbers");
-              }
-              out.put(
-                  Long.parseLong(e.getKey()),
-                  new UsageTally.Row(
-                      a.get(0).longValue(),
-                      a.get(1).longValue(),
-                      a.get(2).longValue(),
-                      a.get(3).longValue(),
-                      a.get(4).longValue(),
-                      a.get(5).decimalValue(),
-                      a.get(6).decimalValue(),
-                      a.get(7).longValue(),
-                      a.get(8).longValue(),
-                      a.get(9).longValue()));
-            });
+        .forEach(e -> out.put(Long.parseLong(e.getKey()), UsageTally.Row.read(e.getValue())));
     return out;
   }
 }
