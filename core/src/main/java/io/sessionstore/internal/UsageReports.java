@@ -116,44 +116,37 @@ public final class UsageReports {
     hours
         .byDate(zone)
         .forEach((d, r) -> periods.merge(period(d, by.kind()), r, UsageTally.Row::plus));
+    Map<String, CostSource> sources = new HashMap<>();
+    periods.forEach((k, r) -> sources.put(k, r.source()));
+    // What no bucket holds: the session's totals less the buckets'.
     UsageTally.Row in = hours.total();
-    long restIn = u.inputTokens() - in.input();
-    long restOut = u.outputTokens() - in.output();
-    long restWrite = u.cacheCreationTokens() - in.cacheWrites();
-    long restRead = u.cacheReadTokens() - in.cacheRead();
-    BigDecimal restCost = m.totalCostUsd().subtract(in.cost());
-    for (Map.Entry<String, UsageTally.Row> e : periods.entrySet()) {
-      UsageTally.Row r = e.getValue();
-      Sum sum = groups.computeIfAbsent(List.of(e.getKey()), Sum::new);
-      if (e.getKey().equals(start)
-          && (restIn != 0
-              || restOut != 0
-              || restWrite != 0
-              || restRead != 0
-              || restCost.signum() != 0)) {
-        sum.add(
-            r.input() + restIn,
-            r.output() + restOut,
-            r.cacheWrites() + restWrite,
-            r.cacheRead() + restRead,
-            r.cost().add(restCost),
-            r.source().plus(m.costSource()));
-        restIn = restOut = restWrite = restRead = 0;
-        restCost = BigDecimal.ZERO;
-      } else {
-        sum.add(r.input(), r.output(), r.cacheWrites(), r.cacheRead(), r.cost(), r.source());
-      }
+    UsageTally.Row rest =
+        new UsageTally.Row(
+            u.inputTokens() - in.input(),
+            u.outputTokens() - in.output(),
+            u.cacheCreationTokens() - in.cacheWrites(),
+            0,
+            u.cacheReadTokens() - in.cacheRead(),
+            BigDecimal.ZERO,
+            m.totalCostUsd().subtract(in.cost()),
+            0,
+            0,
+            0);
+    if (!rest.isZero() || periods.isEmpty()) {
+      periods.merge(start, rest, UsageTally.Row::plus);
+      sources.merge(start, m.costSource(), CostSource::plus);
     }
-    if (restIn != 0
-        || restOut != 0
-        || restWrite != 0
-        || restRead != 0
-        || restCost.signum() != 0
-        || periods.isEmpty()) {
-      groups
-          .computeIfAbsent(List.of(start), Sum::new)
-          .add(restIn, restOut, restWrite, restRead, restCost, m.costSource());
-    }
+    periods.forEach(
+        (k, r) ->
+            groups
+                .computeIfAbsent(List.of(k), Sum::new)
+                .add(
+                    r.input(),
+                    r.output(),
+                    r.cacheWrites(),
+                    r.cacheRead(),
+                    r.cost(),
+                    sources.get(k)));
   }
 
   private static List<List<String>> keys(SessionMetadata m, UsageGrouping by) {
