@@ -15,6 +15,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.api.UsageGrouping;
 import io.sessionstore.api.WriteResult;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.SupportsRequestCounts;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +162,7 @@ final class StoreSuite {
       freshProcess(
           ns.config,
           ns.store.search(SearchQuery.in(Scope.project(LARGE)).limit(1).build()).items().get(0));
+      usageByDay(ns.config);
     }
     ByteArrayOutputStream[] archives = new ByteArrayOutputStream[sizes.bulkIterations()];
     try (Namespace ns = Namespace.open(target)) {
@@ -293,14 +296,60 @@ final class StoreSuite {
     fresh(FRESH_LOAD, config, s -> s.loadSession(session.key()).orElseThrow().messages());
   }
 
+  /**
+   * {@code sessionstore usage --by day} over the large population, as a new process runs it, with
+   * its requests; its floor is a new process listing every head of the same population (all pages
+   * of a plain search), which is all the report may read.
+   */
+  private void usageByDay(Map<String, String> config) throws Exception {
+    SearchQuery all = SearchQuery.in(Scope.project(LARGE)).build();
+    int iterations = Math.max(3, sizes.bulkIterations() * 3);
+    fresh(
+        USAGE_BY_DAY,
+        SESSIONSTORE,
+        iterations,
+        config,
+        s -> s.usageReport(all, UsageGrouping.DAY, ZoneOffset.UTC).rows());
+    fresh(
+        USAGE_BY_DAY,
+        FLOOR,
+        iterations,
+        config,
+        s -> {
+          List<SessionMetadata> heads = new ArrayList<>();
+          SearchQuery q = all.toBuilder().limit(SearchQuery.MAX_LIMIT).build();
+          Page<SessionMetadata> page = s.search(q);
+          heads.addAll(page.items());
+          while (page.hasNext()) {
+            page = s.search(q.toBuilder().cursor(page.nextCursor()).build());
+            heads.addAll(page.items());
+          }
+          if (heads.size() != sizes.searchLarge()) {
+            throw new IllegalStateException(
+                "Listed " + heads.size() + " sessions, not " + sizes.searchLarge());
+          }
+          return heads;
+        });
+  }
+
   private void fresh(
       String workload, Map<String, String> config, Function<SessionStore, List<?>> op)
+      throws Exception {
+    fresh(workload, SESSIONSTORE, sizes.iterations(), config, op);
+  }
+
+  private void fresh(
+      String workload,
+      String system,
+      int iterations,
+      Map<String, String> config,
+      Function<SessionStore, List<?>> op)
       throws Exception {
     long[] requests = new long[1];
     Stats stats =
         Sampler.time(
             1,
-            sizes.iterations(),
+            iterations,
             i ->
                 requests[0] =
                     inFreshStore(
@@ -310,7 +359,7 @@ final class StoreSuite {
                             throw new IllegalStateException(workload + " found nothing");
                           }
                         }));
-    out.accept(withRequests(Row.of(workload, target.name(), SESSIONSTORE, stats, 0), requests[0]));
+    out.accept(withRequests(Row.of(workload, target.name(), system, stats, 0), requests[0]));
   }
 
   /**

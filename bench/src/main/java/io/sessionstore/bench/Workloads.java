@@ -24,6 +24,8 @@ final class Workloads {
   static final String FRESH_SEARCH = "fresh-search-tag";
   static final String FRESH_INFO = "fresh-info";
   static final String FRESH_LOAD = "fresh-load";
+  static final String USAGE_BY_DAY = "usage-by-day-10000";
+  static final String IMPORT_CLAUDE = "import-claude";
   static final String IMPORT_CLAUDE_AGAIN = "import-claude-again";
   static final String TEXT_INDEX = "text-index-mb";
   static final String TEXT_QUERY = "text-query";
@@ -61,6 +63,8 @@ final class Workloads {
           FRESH_SEARCH,
           FRESH_INFO,
           FRESH_LOAD,
+          USAGE_BY_DAY,
+          IMPORT_CLAUDE,
           IMPORT_CLAUDE_AGAIN,
           TEXT_INDEX,
           TEXT_QUERY,
@@ -72,6 +76,7 @@ final class Workloads {
   /** What runs on the embedded file backend only (the case its issue is about). */
   static final List<String> FILE_ONLY =
       List.of(
+          IMPORT_CLAUDE,
           IMPORT_CLAUDE_AGAIN,
           TEXT_INDEX,
           TEXT_QUERY,
@@ -93,6 +98,12 @@ final class Workloads {
    */
   static final List<String> WITH_FLOOR =
       List.of(SAVE, APPEND_SHORT, APPEND_MID, APPEND_LONG, LOAD_COLD, LOAD_WARM, RECORDING);
+
+  /**
+   * What the floor has an equivalent of on every backend in a listing: a new store listing every
+   * head of the same population (what a report that reads heads only cannot beat).
+   */
+  static final List<String> LIST_FLOOR = List.of(USAGE_BY_DAY);
 
   /**
    * What the floor has an equivalent of on the file backend only: one {@code stat} per file; for

@@ -33,6 +33,7 @@ class BenchSmokeTest {
           .filter(w -> backend.equals("file") || !FILE_ONLY.contains(w))
           .forEach(w -> expected.add(key(w, backend, SESSIONSTORE)));
       WITH_FLOOR.forEach(w -> expected.add(key(w, backend, FLOOR)));
+      LIST_FLOOR.forEach(w -> expected.add(key(w, backend, FLOOR)));
     }
     FILE_FLOOR.forEach(w -> expected.add(key(w, "file", FLOOR)));
     NAIVE_WORKLOADS.forEach(w -> expected.add(key(w, "file", NAIVE)));
@@ -50,7 +51,8 @@ class BenchSmokeTest {
       if (r.workload().equals(IMPORT) && !r.backend().equals("mongo")) {
         assertTrue(r.storedRatio() != null && r.storedRatio() > 0, "bytes stored measured: " + r);
       }
-      if (FRESH_PROCESS.contains(r.workload()) && !r.backend().equals("file")) {
+      if ((FRESH_PROCESS.contains(r.workload()) || LIST_FLOOR.contains(r.workload()))
+          && !r.backend().equals("file")) {
         assertTrue(r.requestsPerOp() != null && r.requestsPerOp() > 0, "requests counted: " + r);
       }
     }

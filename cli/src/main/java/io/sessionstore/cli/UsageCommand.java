@@ -21,11 +21,12 @@ import picocli.CommandLine.ParentCommand;
     name = "usage",
     description =
         "Token usage and cost of the sessions the filters match, grouped, with a total (reads"
-            + " metadata only).",
+            + " sessions' heads only).",
     footer = {
       "",
-      "A session counts in the day, week or month it started in. Sessions with neither usage nor"
-          + " cost are left out.",
+      "By day, week or month, a session counts in each period its messages used tokens in (in"
+          + " --timezone), with that period's share. Sessions with neither usage nor cost are left"
+          + " out.",
       "Example: sessionstore usage --by attr:ticket --after 2026-11-01 --csv"
     })
 final class UsageCommand implements Callable<Integer> {

@@ -155,4 +155,51 @@ class UsageCliTest {
             .matches("reindexed \\d+ sessions\\nindexed \\d+ sessions for full-text search\\n"),
         all.out());
   }
+
+  @Test
+  void usageByDaySplitsASessionThatRanPastMidnight() throws IOException {
+    // The costliest real transcript, its first API message just before midnight, its second after.
+    String path =
+        Fixtures.jsonLinesFiles().stream()
+            .filter(f -> f.startsWith("claude-projects/") && f.endsWith(COSTLIEST + ".jsonl"))
+            .findFirst()
+            .orElseThrow();
+    List<String> lines = new ArrayList<>();
+    int n = 0;
+    for (String line : Fixtures.lines(path)) {
+      n++;
+      lines.add(
+          line.replaceAll(
+              "\"timestamp\":\"2026-02-02T05:25:(\\d\\d)",
+              n <= 4
+                  ? "\"timestamp\":\"2026-02-01T23:59:$1"
+                  : "\"timestamp\":\"2026-02-02T00:00:$1"));
+    }
+    Path file = tmp.resolve("late").resolve("-home-me-app").resolve(COSTLIEST + ".jsonl");
+    Files.createDirectories(file.getParent());
+    Files.write(file, lines, StandardCharsets.UTF_8);
+    CliRun late = new CliRun(tmp.resolve("late-store"));
+    assertEquals(0, late.run("import-claude", tmp.resolve("late").toString()).code());
+
+    Result r = late.run("usage", "--by", "day", "--timezone", "UTC", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode rows = JSON.readTree(r.out());
+    assertEquals(2, rows.size(), r.out());
+    assertEquals("2026-02-01", rows.get(0).get("date").asText());
+    assertEquals(10 + 5 + 7749 + 10351, rows.get(0).get("totalTokens").asLong());
+    assertEquals("2026-02-02", rows.get(1).get("date").asText());
+    assertEquals(10 + 5 + 7773 + 10280, rows.get(1).get("totalTokens").asLong());
+    double cost = 0;
+    for (JsonNode row : rows) {
+      assertEquals(1, row.get("sessions").asLong());
+      assertEquals("estimated", row.get("costSource").asText());
+      cost += row.get("costUsd").asDouble();
+    }
+    assertEquals(0.0331771, cost, 1e-12, "the days add up to the session");
+    // An hour ahead of UTC, all of it is on the second.
+    JsonNode paris =
+        JSON.readTree(late.run("usage", "--by", "day", "--timezone", "+01:00", "--json").out());
+    assertEquals(1, paris.size());
+    assertEquals("2026-02-02", paris.get(0).get("date").asText());
+  }
 }

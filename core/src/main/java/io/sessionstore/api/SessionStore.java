@@ -309,8 +309,9 @@ public interface SessionStore extends AutoCloseable {
 
   /**
    * The usage and cost of the sessions the query's filters match (all of them, not one page),
-   * grouped, with a total: read from the sessions' metadata alone, never their messages. Sessions
-   * with neither usage nor cost are left out.
+   * grouped, with a total: read from the sessions' heads alone, never their messages. By day, week
+   * or month a session's usage is split by when its messages happened (see {@link
+   * UsageGrouping.Kind#DAY}). Sessions with neither usage nor cost are left out.
    *
    * @param zone the time zone of days, weeks and months
    */

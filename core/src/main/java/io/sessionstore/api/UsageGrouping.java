@@ -12,11 +12,15 @@ import java.util.Objects;
 public record UsageGrouping(Kind kind, String attribute) {
   /** What the rows of a report are. */
   public enum Kind {
-    /** Days (the day a session started, in the report's time zone): key {@code date}. */
+    /**
+     * Days, in the report's time zone: a session counts on each day its messages used tokens, with
+     * that day's share (usage stored before the store kept it per hour: on the day the session
+     * started). Key {@code date}.
+     */
     DAY,
-    /** Weeks from Monday (of the day a session started): key {@code date}, the Monday. */
+    /** Weeks from Monday, split as days are: key {@code date}, the Monday. */
     WEEK,
-    /** Months (of the day a session started): key {@code date}, {@code YYYY-MM}. */
+    /** Months, split as days are: key {@code date}, {@code YYYY-MM}. */
     MONTH,
     /** Sessions: keys {@code project} and {@code sessionId}. */
     SESSION,

@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * Usage and cost of the sessions a query matches, grouped ({@link UsageGrouping}), with their
- * total. Made from the sessions' metadata alone.
+ * total. Made from the sessions' heads alone.
  *
  * @param grouping how the rows group the sessions
  * @param rows one per group

@@ -107,8 +107,8 @@ public final class ApiBridge {
       Instant updatedAt,
       Map<String, String> attributes) {
     List<MessageFacts> facts = MessageFacts.ofTexts(messages);
-    Derivation d = Derivation.EMPTY.plus(facts);
     Instant updated = updatedAt.isBefore(createdAt) ? createdAt : updatedAt;
+    Derivation d = Derivation.EMPTY.plus(facts, updated);
     SessionMetadata m =
         SessionMetadata.of(key, createdAt)
             .withUpdatedAt(updated)
@@ -124,7 +124,7 @@ public final class ApiBridge {
   /** {@link StoredHead#extend}: the head after messages another tool appended. */
   public static StoredHead extendHead(StoredHead head, List<String> messages, Instant updatedAt) {
     List<MessageFacts> facts = MessageFacts.ofTexts(messages);
-    Derivation d = Derivation.decode(head.derivation()).plus(facts);
+    Derivation d = Derivation.decode(head.derivation()).plus(facts, updatedAt);
     SessionMetadata o = head.metadata();
     Instant active = MessageFacts.activity(facts, updatedAt);
     SessionMetadata m =

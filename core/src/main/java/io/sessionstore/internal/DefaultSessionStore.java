@@ -160,7 +160,7 @@ public final class DefaultSessionStore implements SessionStore {
                   }
                   Instant now = now();
                   Derivation derivation =
-                      Derivation.EMPTY.plus(facts, prices.get(), mainHolds(key, facts));
+                      Derivation.EMPTY.plus(facts, prices.get(), mainHolds(key, facts), now);
                   if (current.isPresent()) {
                     derivation =
                         derivation.withSubsOf(Derivation.decode(current.get().derivation()));
@@ -272,7 +272,7 @@ public final class DefaultSessionStore implements SessionStore {
   private StoredHead appended(
       SessionKey key, StoredHead current, List<MessageFacts> added, Instant updatedAt) {
     if (current == null) {
-      Derivation d = Derivation.EMPTY.plus(added, prices.get(), mainHolds(key, added));
+      Derivation d = Derivation.EMPTY.plus(added, prices.get(), mainHolds(key, added), updatedAt);
       SessionMetadata m =
           SessionMetadata.of(key, updatedAt)
               .withLastActivityAt(MessageFacts.activity(added, updatedAt))
@@ -283,7 +283,8 @@ public final class DefaultSessionStore implements SessionStore {
       return new StoredHead(key, m, newGeneration(), d.encode());
     }
     Derivation d =
-        Derivation.decode(current.derivation()).plus(added, prices.get(), mainHolds(key, added));
+        Derivation.decode(current.derivation())
+            .plus(added, prices.get(), mainHolds(key, added), updatedAt);
     SessionMetadata o = current.metadata();
     SessionMetadata m =
         o.withUpdatedAt(later(updatedAt, o))
@@ -425,7 +426,7 @@ public final class DefaultSessionStore implements SessionStore {
     if (after == null) {
       listed.remove(subKey.subpath());
     }
-    d = d.withSubsChanged(own(before), own(after));
+    d = d.withSubsChanged(derivation(before), derivation(after));
     Instant updated = after == null ? o.updatedAt() : later(updatedAt, o);
     Instant active =
         after == null
@@ -462,16 +463,16 @@ public final class DefaultSessionStore implements SessionStore {
     SessionKey mainKey = main.key();
     TreeSet<String> subpaths = new TreeSet<>(backend.subpaths(mainKey));
     subpaths.addAll(changed.keySet());
-    UsageTally subs = UsageTally.EMPTY;
+    List<Derivation> subs = new ArrayList<>();
     for (String subpath : subpaths) {
       StoredHead sub =
           changed.containsKey(subpath)
               ? changed.get(subpath)
               : backend.head(mainKey.withSubpath(subpath)).orElse(null);
-      subs = subs.plus(own(sub));
+      subs.add(derivation(sub));
     }
     SessionMetadata o = main.metadata();
-    Derivation d = Derivation.decode(main.derivation()).withSubs(subs);
+    Derivation d = Derivation.decode(main.derivation()).withSubsSummed(subs);
     Instant active = o.lastActivityAt();
     for (StoredHead c : changed.values()) {
       active = c == null ? active : max(active, c.metadata().lastActivityAt());
@@ -486,9 +487,9 @@ public final class DefaultSessionStore implements SessionStore {
     return new StoredHead(mainKey, m, main.generation(), d.encode());
   }
 
-  /** A transcript's own usage (none when it is absent). */
-  private static UsageTally own(StoredHead head) {
-    return head == null ? UsageTally.EMPTY : Derivation.decode(head.derivation()).own();
+  /** A transcript's derivation state (null when it is absent). */
+  private static Derivation derivation(StoredHead head) {
+    return head == null ? null : Derivation.decode(head.derivation());
   }
 
   /**
@@ -706,8 +707,7 @@ public final class DefaultSessionStore implements SessionStore {
     require(by, "grouping");
     require(zone, "time zone");
     try (Stream<StoredHead> heads = backend.list(query.scope())) {
-      return UsageReports.of(
-          heads.map(StoredHead::metadata).filter(m -> Search.matches(m, query)), by, zone);
+      return UsageReports.of(heads.filter(h -> Search.matches(h.metadata(), query)), by, zone);
     }
   }
 
@@ -813,12 +813,13 @@ public final class DefaultSessionStore implements SessionStore {
         }
         batch.add(f);
         if (batch.size() == 1000) {
-          d = d.plus(batch, prices.get(), mainHolds);
+          d = d.plus(batch, prices.get(), mainHolds, null);
           batch.clear();
         }
       }
     }
-    return d.plus(batch, prices.get(), mainHolds);
+    // When each line was written is not stored: lines without a timestamp count in no hour.
+    return d.plus(batch, prices.get(), mainHolds, null);
   }
 
   // ---- maintenance
@@ -1012,7 +1013,7 @@ public final class DefaultSessionStore implements SessionStore {
       List<MessageFacts> facts,
       SessionMetadata archived,
       java.util.function.Predicate<String> mainHolds) {
-    Derivation d = Derivation.EMPTY.plus(facts, prices.get(), mainHolds);
+    Derivation d = Derivation.EMPTY.plus(facts, prices.get(), mainHolds, archived.lastActivityAt());
     if (current != null) {
       d = d.withSubsOf(Derivation.decode(current.derivation()));
     }
@@ -1055,7 +1056,9 @@ public final class DefaultSessionStore implements SessionStore {
     attributes.putAll(second.attributes());
     Instant updated = max(o.updatedAt(), archived.updatedAt());
     String summary = second.summary() != null ? second.summary() : first.summary();
-    Derivation d = Derivation.decode(current.derivation()).plus(tail, prices.get(), mainHolds);
+    Derivation d =
+        Derivation.decode(current.derivation())
+            .plus(tail, prices.get(), mainHolds, archived.lastActivityAt());
     Instant active =
         tail.isEmpty()
             ? o.lastActivityAt()

@@ -8,6 +8,7 @@ import io.sessionstore.api.ModelPrice;
 import io.sessionstore.api.PriceTable;
 import io.sessionstore.spi.Json;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,8 +22,12 @@ import java.util.function.Predicate;
  * The running state from which a transcript's usage, cost and turns are derived, so that an append
  * updates them from the new messages alone. Kept in {@link
  * io.sessionstore.spi.StoredHead#derivation()} and stored with every commit, so its size is
- * bounded: by the number of models, and a window of {@link #WINDOW} recent API messages, never by
- * the number of messages.
+ * bounded: by the number of models, a window of {@link #WINDOW} recent API messages and the
+ * compacted hour buckets of {@link UsageHours}, never by the number of messages.
+ *
+ * <p>Usage is also kept per UTC hour it happened in (a line's own {@code timestamp}, else the time
+ * it was written), for reports by day: the same rows as the totals, so that they add up to them,
+ * except for usage written before hours were kept (or re-derived without a time), which is in none.
  *
  * <p>Usage is counted per line as ccusage counts it: tokens of {@code message.usage} of assistant
  * lines, one API message ({@code message.id} + {@code requestId}) once. Adjacent lines of one API
@@ -45,6 +50,9 @@ import java.util.function.Predicate;
  * @param assistantTurns assistant messages whose {@code message.id} differs from the previous
  *     assistant message's
  * @param lastAssistantId the {@code message.id} of the last assistant message, or null
+ * @param settledHours {@code settled} per hour it happened in
+ * @param openHours {@code open} per hour it happened in
+ * @param subsHours {@code subs} per hour it happened in
  */
 public record Derivation(
     UsageTally settled,
@@ -55,7 +63,10 @@ public record Derivation(
     long resultTurns,
     boolean resultTurnsSeen,
     long assistantTurns,
-    String lastAssistantId) {
+    String lastAssistantId,
+    UsageHours settledHours,
+    UsageHours openHours,
+    UsageHours subsHours) {
 
   /** How many recent API messages a transcript remembers, for repeats and sidechain copies. */
   public static final int WINDOW = 16;
@@ -65,7 +76,18 @@ public record Derivation(
 
   public static final Derivation EMPTY =
       new Derivation(
-          UsageTally.EMPTY, UsageTally.EMPTY, UsageTally.EMPTY, null, List.of(), 0, false, 0, null);
+          UsageTally.EMPTY,
+          UsageTally.EMPTY,
+          UsageTally.EMPTY,
+          null,
+          List.of(),
+          0,
+          false,
+          0,
+          null,
+          UsageHours.EMPTY,
+          UsageHours.EMPTY,
+          UsageHours.EMPTY);
 
   /**
    * The last counted line of an API message.
@@ -75,20 +97,37 @@ public record Derivation(
    * @param tokens all its tokens
    * @param model the row it counts in
    * @param row what it added to {@link #open}
+   * @param hour the hour bucket of {@link #openHours} it went to, or null (none)
    */
   public record Last(
-      String key, boolean sidechain, long tokens, String model, UsageTally.Row row) {}
+      String key, boolean sidechain, long tokens, String model, UsageTally.Row row, Long hour) {}
 
   public Derivation {
     Objects.requireNonNull(settled, "settled is null");
     Objects.requireNonNull(open, "open is null");
     Objects.requireNonNull(subs, "subs is null");
+    Objects.requireNonNull(settledHours, "settledHours is null");
+    Objects.requireNonNull(openHours, "openHours is null");
+    Objects.requireNonNull(subsHours, "subsHours is null");
     recent = List.copyOf(recent);
   }
 
-  /** The state after the given messages were added, priced with the bundled table. */
+  /**
+   * The state after the given messages, written at a time not known, were added, priced with the
+   * bundled table.
+   */
   public Derivation plus(List<MessageFacts> messages) {
-    return plus(messages, PriceTable.bundled(), id -> false);
+    return plus(messages, (Instant) null);
+  }
+
+  /**
+   * The state after the given messages were added, priced with the bundled table.
+   *
+   * @param writtenAt when they were written (the time of usage of a line without a {@code
+   *     timestamp}), or null when not known
+   */
+  public Derivation plus(List<MessageFacts> messages, Instant writtenAt) {
+    return plus(messages, PriceTable.bundled(), id -> false, writtenAt);
   }
 
   /**
@@ -97,10 +136,16 @@ public record Derivation(
    * @param prices the prices of usage that reports no cost
    * @param mainHolds whether the session's main transcript holds (not as a sidechain entry) an API
    *     message, by its {@link #idHash}: a sidechain line of it here does not count again
+   * @param writtenAt when they were written: the hour a line without its own {@code timestamp}
+   *     counts in; null when not known (a re-derivation), then such a line's usage is in no hour
+   *     bucket and a report by time counts it on the session's first day
    */
   public Derivation plus(
-      List<MessageFacts> messages, PriceTable prices, Predicate<String> mainHolds) {
-    Working w = new Working(this, prices, mainHolds);
+      List<MessageFacts> messages,
+      PriceTable prices,
+      Predicate<String> mainHolds,
+      Instant writtenAt) {
+    Working w = new Working(this, prices, mainHolds, writtenAt);
     for (MessageFacts m : messages) {
       w.add(m);
     }
@@ -110,6 +155,20 @@ public record Derivation(
   /** This transcript's own usage. */
   public UsageTally own() {
     return settled.plus(open);
+  }
+
+  /** This transcript's own usage per hour. */
+  UsageHours ownHours() {
+    return settledHours.plus(openHours);
+  }
+
+  /**
+   * The session's usage (its own and its sub-transcripts') per hour it happened in. Usage of lines
+   * written before hours were kept, or without a time, is in no bucket: {@link #total()} minus
+   * this.
+   */
+  UsageHours totalHours() {
+    return ownHours().plus(subsHours);
   }
 
   /** The session's usage: its own and its sub-transcripts'. */
@@ -125,8 +184,8 @@ public record Derivation(
     return resultTurnsSeen ? resultTurns : assistantTurns;
   }
 
-  /** The same, with the sub-transcripts' usage replaced. */
-  public Derivation withSubs(UsageTally subs) {
+  /** The same, with the sub-transcripts' usage (in all and per hour) replaced. */
+  Derivation withSubs(UsageTally subs, UsageHours subsHours) {
     return new Derivation(
         settled,
         open,
@@ -136,14 +195,34 @@ public record Derivation(
         resultTurns,
         resultTurnsSeen,
         assistantTurns,
-        lastAssistantId);
+        lastAssistantId,
+        settledHours,
+        openHours,
+        subsHours);
   }
 
   /**
-   * The same, after one sub-transcript's own usage changed from {@code before} to {@code after}.
+   * The same, after one sub-transcript's state changed from {@code before} to {@code after} (null:
+   * absent): its own usage replaces what it added before.
    */
-  public Derivation withSubsChanged(UsageTally before, UsageTally after) {
-    return withSubs(subs.minus(before).plus(after));
+  public Derivation withSubsChanged(Derivation before, Derivation after) {
+    Derivation b = before == null ? EMPTY : before;
+    Derivation a = after == null ? EMPTY : after;
+    return withSubs(
+        subs.minus(b.own()).plus(a.own()), subsHours.minus(b.ownHours()).plus(a.ownHours()));
+  }
+
+  /** The same, with the sub-transcripts' usage summed anew from their states (nulls skipped). */
+  public Derivation withSubsSummed(Iterable<Derivation> subTranscripts) {
+    UsageTally t = UsageTally.EMPTY;
+    UsageHours h = UsageHours.EMPTY;
+    for (Derivation d : subTranscripts) {
+      if (d != null) {
+        t = t.plus(d.own());
+        h = h.plus(d.ownHours());
+      }
+    }
+    return withSubs(t, h);
   }
 
   /**
@@ -151,7 +230,7 @@ public record Derivation(
    * that was replaced).
    */
   public Derivation withSubsOf(Derivation other) {
-    return withSubs(other.subs);
+    return withSubs(other.subs, other.subsHours);
   }
 
   /**
@@ -184,9 +263,17 @@ public record Derivation(
   private static final class Working {
     private final PriceTable prices;
     private final Predicate<String> mainHolds;
+    private final Instant writtenAt;
     private UsageTally settled;
     private UsageTally open;
     private final UsageTally subs;
+    private UsageHours settledHours;
+    private UsageHours openHours;
+    private final UsageHours subsHours;
+
+    /** The hour of the message being added, or null (none). */
+    private Long hour;
+
     private Last last;
     private final ArrayDeque<String> recent;
     private long resultTurns;
@@ -194,12 +281,16 @@ public record Derivation(
     private long assistantTurns;
     private String lastAssistantId;
 
-    Working(Derivation d, PriceTable prices, Predicate<String> mainHolds) {
+    Working(Derivation d, PriceTable prices, Predicate<String> mainHolds, Instant writtenAt) {
       this.prices = prices;
       this.mainHolds = mainHolds;
+      this.writtenAt = writtenAt;
       settled = d.settled;
       open = d.open;
       subs = d.subs;
+      settledHours = d.settledHours;
+      openHours = d.openHours;
+      subsHours = d.subsHours;
       last = d.last;
       recent = new ArrayDeque<>(d.recent);
       resultTurns = d.resultTurns;
@@ -209,6 +300,8 @@ public record Derivation(
     }
 
     void add(MessageFacts m) {
+      Instant at = m.timestamp() != null ? m.timestamp() : writtenAt;
+      hour = at == null ? null : UsageHours.hourOf(at);
       if (m.numTurns() != null) {
         resultTurns += m.numTurns();
         resultTurnsSeen = true;
@@ -222,7 +315,9 @@ public record Derivation(
         if (m.usage() != null) {
           line(m.usage());
         } else if (m.cost() != null) {
-          open = open.plus(UsageTally.NO_MODEL, reported(UsageTally.Row.ZERO, m.cost()));
+          UsageTally.Row row = reported(UsageTally.Row.ZERO, m.cost());
+          open = open.plus(UsageTally.NO_MODEL, row);
+          openHour(row);
         }
       } else if (m.runUsage() != null || m.cost() != null) {
         result(m.runUsage(), m.cost());
@@ -239,6 +334,9 @@ public record Derivation(
         if (replace) {
           String before = key + (last.sidechain() ? "s" : "m");
           open = open.minus(UsageTally.EMPTY.plus(last.model(), last.row()));
+          if (last.hour() != null) {
+            openHours = openHours.minus(last.hour(), last.row());
+          }
           count(u, key);
           if (recent.removeLastOccurrence(before)) {
             recent.addLast(key + (u.sidechain() ? "s" : "m"));
@@ -275,7 +373,15 @@ public record Derivation(
       String model = rowOf(u);
       UsageTally.Row row = price(u, model);
       open = open.plus(model, row);
-      last = key == null ? null : new Last(key, u.sidechain(), u.tokens(), model, row);
+      openHour(row);
+      last = key == null ? null : new Last(key, u.sidechain(), u.tokens(), model, row, hour);
+    }
+
+    /** Adds a row of {@link #open} to the hour of the message being added, if it has one. */
+    private void openHour(UsageTally.Row row) {
+      if (hour != null) {
+        openHours = openHours.plus(hour, row);
+      }
     }
 
     /** A result settles its run: see the class documentation. */
@@ -329,6 +435,15 @@ public record Derivation(
       }
       settled = settled.plus(run);
       open = UsageTally.EMPTY;
+      // The run's usage counts in the hour of its result (a run lasts minutes).
+      if (hour != null) {
+        UsageTally.Row all = UsageTally.Row.ZERO;
+        for (UsageTally.Row r : run.rows().values()) {
+          all = all.plus(r);
+        }
+        settledHours = settledHours.plus(hour, all);
+      }
+      openHours = UsageHours.EMPTY;
       last = null;
     }
 
@@ -394,7 +509,10 @@ public record Derivation(
           resultTurns,
           resultTurnsSeen,
           assistantTurns,
-          lastAssistantId);
+          lastAssistantId,
+          settledHours,
+          openHours,
+          subsHours);
     }
   }
 
@@ -417,10 +535,22 @@ public record Derivation(
     if (!subs.isEmpty() || subs.unknown()) {
       n.set("b", subs.toJson());
     }
+    if (!settledHours.isEmpty()) {
+      n.set("hs", settledHours.toJson());
+    }
+    if (!openHours.isEmpty()) {
+      n.set("ho", openHours.toJson());
+    }
+    if (!subsHours.isEmpty()) {
+      n.set("hb", subsHours.toJson());
+    }
     if (last != null) {
       ArrayNode l = n.putArray("l");
       l.add(last.key()).add(last.sidechain()).add(last.tokens()).add(last.model());
       l.add(UsageTally.EMPTY.plus(last.model(), last.row()).toJson());
+      if (last.hour() != null) {
+        l.add(last.hour());
+      }
     }
     if (!recent.isEmpty()) {
       ArrayNode w = n.putArray("w");
@@ -454,11 +584,14 @@ public record Derivation(
             resultTurns,
             resultTurnsSeen,
             assistantTurns,
-            lastAssistantId);
+            lastAssistantId,
+            UsageHours.EMPTY,
+            UsageHours.EMPTY,
+            UsageHours.EMPTY);
       }
       Last last = null;
       JsonNode l = n.get("l");
-      if (l != null && l.isArray() && l.size() == 5) {
+      if (l != null && l.isArray() && (l.size() == 5 || l.size() == 6)) {
         String model = l.get(3).asText();
         UsageTally row = UsageTally.fromJson(l.get(4));
         last =
@@ -467,7 +600,8 @@ public record Derivation(
                 l.get(1).asBoolean(),
                 l.get(2).asLong(),
                 model,
-                row.rows().getOrDefault(model, UsageTally.Row.ZERO));
+                row.rows().getOrDefault(model, UsageTally.Row.ZERO),
+                l.size() == 6 ? l.get(5).asLong() : null);
       }
       List<String> recent = new ArrayList<>();
       n.path("w").forEach(k -> recent.add(k.asText()));
@@ -480,7 +614,10 @@ public record Derivation(
           resultTurns,
           resultTurnsSeen,
           assistantTurns,
-          lastAssistantId);
+          lastAssistantId,
+          UsageHours.fromJson(n.get("hs")),
+          UsageHours.fromJson(n.get("ho")),
+          UsageHours.fromJson(n.get("hb")));
     } catch (JsonProcessingException | NumberFormatException e) {
       throw new io.sessionstore.api.BackendUnavailableException(
           "Damaged stored head: its derivation state is "

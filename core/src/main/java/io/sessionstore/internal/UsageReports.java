@@ -5,6 +5,7 @@ import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.Usage;
 import io.sessionstore.api.UsageGrouping;
 import io.sessionstore.api.UsageReport;
+import io.sessionstore.spi.StoredHead;
 import java.math.BigDecimal;
 import java.time.DayOfWeek;
 import java.time.LocalDate;
@@ -21,9 +22,11 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * Usage reports from sessions' metadata alone: each session's usage, cost and cost source, grouped.
- * Sessions with neither usage nor cost are left out. A session counts in the time period it started
- * in (its {@code createdAt}, in the report's zone): a head keeps no figures per day.
+ * Usage reports from sessions' heads alone: each session's usage, cost and cost source, grouped.
+ * Sessions with neither usage nor cost are left out. By day, week or month, a session's usage is
+ * split by when it happened, from the hour buckets of its head ({@link UsageHours}), in the
+ * report's zone; what no bucket holds (usage written before buckets were kept, or of lines without
+ * a time re-derived) counts in the period the session started in (its {@code createdAt}).
  */
 public final class UsageReports {
   /** The attribute Claude Code's branch is kept in. */
@@ -31,10 +34,11 @@ public final class UsageReports {
 
   private UsageReports() {}
 
-  public static UsageReport of(Stream<SessionMetadata> sessions, UsageGrouping by, ZoneId zone) {
+  public static UsageReport of(Stream<StoredHead> sessions, UsageGrouping by, ZoneId zone) {
     Map<List<String>, Sum> groups = new HashMap<>();
     Sum total = new Sum(List.of());
-    for (SessionMetadata m : (Iterable<SessionMetadata>) sessions::iterator) {
+    for (StoredHead head : (Iterable<StoredHead>) sessions::iterator) {
+      SessionMetadata m = head.metadata();
       if (m.costSource() == CostSource.NONE && m.totalCostUsd().signum() == 0) {
         continue;
       }
@@ -44,7 +48,13 @@ public final class UsageReports {
         byModel(groups, m);
         continue;
       }
-      for (List<String> key : keys(m, by, zone)) {
+      if (by.kind() == UsageGrouping.Kind.DAY
+          || by.kind() == UsageGrouping.Kind.WEEK
+          || by.kind() == UsageGrouping.Kind.MONTH) {
+        byTime(groups, head, by, zone);
+        continue;
+      }
+      for (List<String> key : keys(m, by)) {
         groups.computeIfAbsent(key, Sum::new).add(u, m.totalCostUsd(), m.costSource());
       }
     }
@@ -78,13 +88,70 @@ public final class UsageReports {
     };
   }
 
-  private static List<List<String>> keys(SessionMetadata m, UsageGrouping by, ZoneId zone) {
-    LocalDate day = m.createdAt().atZone(zone).toLocalDate();
+  /** The key of the time period a date is in. */
+  private static String period(LocalDate day, UsageGrouping.Kind kind) {
+    return switch (kind) {
+      case WEEK -> day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).toString();
+      case MONTH -> YearMonth.from(day).toString();
+      default -> day.toString();
+    };
+  }
+
+  /**
+   * A session's usage split into the periods it happened in: its hour buckets, and what they do not
+   * hold in the period it started. A session counts once in each period it used tokens in.
+   */
+  private static void byTime(
+      Map<List<String>, Sum> groups, StoredHead head, UsageGrouping by, ZoneId zone) {
+    SessionMetadata m = head.metadata();
+    Usage u = m.usage();
+    String start = period(m.createdAt().atZone(zone).toLocalDate(), by.kind());
+    if (u == null) {
+      // Usage not known: only its cost, on the day the session started.
+      groups.computeIfAbsent(List.of(start), Sum::new).add(null, m.totalCostUsd(), m.costSource());
+      return;
+    }
+    Map<String, UsageTally.Row> periods = new java.util.TreeMap<>();
+    UsageHours hours = Derivation.decode(head.derivation()).totalHours();
+    hours
+        .byDate(zone)
+        .forEach((d, r) -> periods.merge(period(d, by.kind()), r, UsageTally.Row::plus));
+    Map<String, CostSource> sources = new HashMap<>();
+    periods.forEach((k, r) -> sources.put(k, r.source()));
+    // What no bucket holds: the session's totals less the buckets'.
+    UsageTally.Row in = hours.total();
+    UsageTally.Row rest =
+        new UsageTally.Row(
+            u.inputTokens() - in.input(),
+            u.outputTokens() - in.output(),
+            u.cacheCreationTokens() - in.cacheWrites(),
+            0,
+            u.cacheReadTokens() - in.cacheRead(),
+            BigDecimal.ZERO,
+            m.totalCostUsd().subtract(in.cost()),
+            0,
+            0,
+            0);
+    if (!rest.isZero() || periods.isEmpty()) {
+      periods.merge(start, rest, UsageTally.Row::plus);
+      sources.merge(start, m.costSource(), CostSource::plus);
+    }
+    periods.forEach(
+        (k, r) ->
+            groups
+                .computeIfAbsent(List.of(k), Sum::new)
+                .add(
+                    r.input(),
+                    r.output(),
+                    r.cacheWrites(),
+                    r.cacheRead(),
+                    r.cost(),
+                    sources.get(k)));
+  }
+
+  private static List<List<String>> keys(SessionMetadata m, UsageGrouping by) {
     return switch (by.kind()) {
-      case DAY -> List.of(List.of(day.toString()));
-      case WEEK ->
-          List.of(List.of(day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).toString()));
-      case MONTH -> List.of(List.of(YearMonth.from(day).toString()));
+      case DAY, WEEK, MONTH -> throw new IllegalStateException("by time is not by session");
       case SESSION -> List.of(List.of(m.project(), m.sessionId()));
       case PROJECT -> List.of(List.of(m.project()));
       case TAG -> {

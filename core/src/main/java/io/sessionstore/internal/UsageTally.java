@@ -113,6 +113,31 @@ record UsageTally(SortedMap<String, Row> rows, boolean unknown) {
     boolean isZero() {
       return equals(ZERO);
     }
+
+    /** As a head keeps it: the ten numbers in order. */
+    void writeTo(ArrayNode a) {
+      a.add(input).add(output).add(cacheWrite5m).add(cacheWrite1h).add(cacheRead);
+      a.add(estimated).add(reported);
+      a.add(estimatedLines).add(reportedLines).add(unpricedLines);
+    }
+
+    /** What {@link #writeTo} wrote. */
+    static Row read(JsonNode a) {
+      if (!a.isArray() || a.size() != 10) {
+        throw new NumberFormatException("a usage row is not 10 numbers");
+      }
+      return new Row(
+          a.get(0).longValue(),
+          a.get(1).longValue(),
+          a.get(2).longValue(),
+          a.get(3).longValue(),
+          a.get(4).longValue(),
+          a.get(5).decimalValue(),
+          a.get(6).decimalValue(),
+          a.get(7).longValue(),
+          a.get(8).longValue(),
+          a.get(9).longValue());
+    }
   }
 
   /** Usage not known, with the cost reported before usage accounting. */
@@ -226,13 +251,7 @@ record UsageTally(SortedMap<String, Row> rows, boolean unknown) {
   ObjectNode toJson() {
     ObjectNode n = Json.MAPPER.createObjectNode();
     ObjectNode m = n.putObject("m");
-    rows.forEach(
-        (model, r) -> {
-          ArrayNode a = m.putArray(model);
-          a.add(r.input).add(r.output).add(r.cacheWrite5m).add(r.cacheWrite1h).add(r.cacheRead);
-          a.add(r.estimated).add(r.reported);
-          a.add(r.estimatedLines).add(r.reportedLines).add(r.unpricedLines);
-        });
+    rows.forEach((model, r) -> r.writeTo(m.putArray(model)));
     if (unknown) {
       n.put("x", true);
     }
@@ -244,28 +263,7 @@ record UsageTally(SortedMap<String, Row> rows, boolean unknown) {
       return EMPTY;
     }
     TreeMap<String, Row> rows = new TreeMap<>();
-    n.path("m")
-        .properties()
-        .forEach(
-            e -> {
-              JsonNode a = e.getValue();
-              if (!a.isArray() || a.size() != 10) {
-                throw new NumberFormatException("a usage row is not 10 numbers");
-              }
-              rows.put(
-                  e.getKey(),
-                  new Row(
-                      a.get(0).longValue(),
-                      a.get(1).longValue(),
-                      a.get(2).longValue(),
-                      a.get(3).longValue(),
-                      a.get(4).longValue(),
-                      a.get(5).decimalValue(),
-                      a.get(6).decimalValue(),
-                      a.get(7).longValue(),
-                      a.get(8).longValue(),
-                      a.get(9).longValue()));
-            });
+    n.path("m").properties().forEach(e -> rows.put(e.getKey(), Row.read(e.getValue())));
     return new UsageTally(rows, n.path("x").asBoolean(false));
   }
 }

@@ -97,6 +97,13 @@ class UsageAccountingTest {
             }
             case "flat" -> usage.put("cache_creation_input_tokens", (Long) v);
             case "speed" -> usage.put("speed", (String) v);
+            case "timestamp" -> {
+              if (v.equals("")) {
+                o.remove("timestamp");
+              } else {
+                o.put("timestamp", (String) v);
+              }
+            }
             case "text" -> ((ObjectNode) message.get("content").get(0)).put("thinking", (String) v);
             default -> throw new IllegalArgumentException(k);
           }

@@ -62,7 +62,7 @@ class UsageReportTest {
     SessionKey k = SessionKey.of("p", id);
     store.saveSession(
         k,
-        List.of(lines.line("m-" + id, "r-" + id, in, 0, 0)),
+        List.of(lines.line("m-" + id, "r-" + id, in, 0, 0, Map.of("timestamp", start))),
         new SaveOptions(java.util.Set.of(tags), null, attributes, null));
   }
 

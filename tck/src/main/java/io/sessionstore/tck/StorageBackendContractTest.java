@@ -1413,6 +1413,55 @@ public abstract class StorageBackendContractTest {
           ids(SearchQuery.in(tck).maxCost(new BigDecimal("0.00001")).build()));
     }
 
+    /** {@link #usageLine} at a time of its own ({@code timestamp}), as Claude Code writes it. */
+    private Message usageLineAt(String id, long inputTokens, String timestamp) {
+      String line = usageLine(id, inputTokens).json();
+      return Message.of(
+          line.substring(0, line.length() - 1) + ",\"timestamp\":\"" + timestamp + "\"}");
+    }
+
+    @Test
+    void usageByDaySplitsASessionByWhenItsMessagesHappenedFromHeadsAlone() {
+      SessionKey k = key("two-days");
+      clock.set(Instant.parse("2026-01-01T23:40:00Z"));
+      store.appendMessages(k, List.of(usageLineAt("d1", 1_000, "2026-01-01T23:30:00Z")));
+      // Resumed after midnight, with a subagent.
+      clock.set(Instant.parse("2026-01-02T00:40:00Z"));
+      store.appendMessages(k, List.of(usageLineAt("d2", 2_000, "2026-01-02T00:30:00Z")));
+      store.appendMessages(
+          k.withSubpath("subagents/agent-1"),
+          List.of(usageLineAt("d3", 4_000, "2026-01-02T00:35:00Z")));
+      SessionStore other = open(openAnother(), false);
+      io.sessionstore.api.UsageReport r =
+          other.usageReport(
+              SearchQuery.in(Scope.project("tck")).build(),
+              io.sessionstore.api.UsageGrouping.DAY,
+              java.time.ZoneOffset.UTC);
+      List<String> days = new ArrayList<>();
+      List<Long> tokens = new ArrayList<>();
+      for (io.sessionstore.api.UsageReport.Row row : r.rows()) {
+        days.add(row.key().get("date"));
+        tokens.add(row.inputTokens());
+        assertEquals(1, row.sessions());
+      }
+      assertEquals(List.of("2026-01-01", "2026-01-02"), days, "the day each message happened");
+      assertEquals(List.of(1_000L, 6_000L), tokens);
+      assertEquals(0, new BigDecimal("0.001").compareTo(r.rows().get(0).costUsd()));
+      assertEquals(0, new BigDecimal("0.006").compareTo(r.rows().get(1).costUsd()));
+      assertEquals(7_000, r.total().inputTokens());
+      assertEquals(1, r.total().sessions());
+      // In a zone an hour behind, all of it is on the first.
+      assertEquals(
+          1,
+          other
+              .usageReport(
+                  SearchQuery.in(Scope.project("tck")).build(),
+                  io.sessionstore.api.UsageGrouping.DAY,
+                  java.time.ZoneOffset.ofHours(-1))
+              .rows()
+              .size());
+    }
+
     @Test
     void searchFindsTextInSummaryTagsAndAttributesIgnoringCase() {
       searchData();
