@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Housekeeping ({@code removeLeftovers}) against S3Proxy: what a writer that died right after a
@@ -47,6 +45,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class S3HousekeepingTest {
   private Map<String, String> config;
   private S3Client raw;
+  private RawBucket objects;
   private final List<SessionStore> stores = new ArrayList<>();
 
   @BeforeEach
@@ -55,6 +54,7 @@ class S3HousekeepingTest {
     // Writers here die for sure: a reader need not wait long to drop their commits.
     config.put("sessionstore.s3.commit-timeout", "1000ms");
     raw = S3TestServer.rawClient(config);
+    objects = new RawBucket(raw, config);
   }
 
   @AfterEach
@@ -70,16 +70,15 @@ class S3HousekeepingTest {
     SessionStore store = store(backend);
     store.appendMessages(key, List.of(message("a1")));
     store.appendMessages(key, List.of(message("a2"), message("a3")));
-    Map<String, byte[]> before = contents(parts(key));
-    store.saveSession(key, List.of(message("b1"), message("b2")));
-    putBack(before);
-    assertEquals(lines("a1", "a2", "a3", "b1", "b2"), sdkRead(key), "what the dead writer left");
+    replaceAndDie(store, key, List.of(message("b1"), message("b2")));
+    assertEquals(
+        lines("a1", "a2", "a3", "b1", "b2"), objects.sdkRead(key), "what the dead writer left");
 
     assertEquals(2, backend.removeLeftovers());
-    assertEquals(lines("b1", "b2"), sdkRead(key));
+    assertEquals(lines("b1", "b2"), objects.sdkRead(key));
     assertEquals(lines("b1", "b2"), loaded(store(), key));
     assertEquals(0, backend.removeLeftovers(), "nothing left the second time");
-    assertEquals(lines("b1", "b2"), sdkRead(key));
+    assertEquals(lines("b1", "b2"), objects.sdkRead(key));
   }
 
   @Test
@@ -87,21 +86,18 @@ class S3HousekeepingTest {
     SessionKey key = SessionKey.of("p", "pending");
     S3Backend backend = backend(Clock.systemUTC());
     SessionStore store = store(backend);
-    store.appendMessages(key, List.of(message("a1")));
-    store.appendMessages(key, List.of(message("a2")));
-    Map<String, byte[]> before = contents(parts(key));
-    store.saveSession(key, List.of(message("b1")));
-    // The replacing writer died between its marker and its part: nothing else of it is there.
-    List<String> now = parts(key);
+    appendEach(store, key, "a1", "a2");
+    replaceAndDie(store, key, List.of(message("b1")));
+    // ... and earlier still, between its marker and its part: nothing else of it is there.
+    List<String> now = objects.parts(key);
     raw.deleteObject(b -> b.bucket(bucket()).key(now.get(now.size() - 1)));
-    putBack(before);
 
     assertEquals(0, backend.removeLeftovers());
-    assertEquals(lines("a1", "a2"), sdkRead(key));
+    assertEquals(lines("a1", "a2"), objects.sdkRead(key));
     // A reader drops the replace after the commit timeout: the older parts are the session again.
     assertEquals(lines("a1", "a2"), loaded(store(), key));
     assertEquals(0, backend.removeLeftovers());
-    assertEquals(lines("a1", "a2"), sdkRead(key));
+    assertEquals(lines("a1", "a2"), objects.sdkRead(key));
     assertEquals(lines("a1", "a2"), loaded(store(), key));
   }
 
@@ -110,21 +106,17 @@ class S3HousekeepingTest {
     SessionKey key = SessionKey.of("p", "mixed");
     S3Backend backend = backend(Clock.systemUTC());
     SessionStore store = store(backend);
-    store.appendMessages(key, List.of(message("a1")));
-    store.appendMessages(key, List.of(message("a2")));
-    Map<String, byte[]> before = contents(parts(key));
-    String firstPart = before.keySet().iterator().next();
+    appendEach(store, key, "a1", "a2");
+    String firstPart = objects.parts(key).get(0);
+    replaceAndDie(store, key, List.of(message("b1")));
     // Named right after our first part, before our second: the SDK's writer's clock was behind.
     String foreign =
         firstPart.substring(0, firstPart.length() - "abcdef.jsonl".length()) + "zzzzzz.jsonl";
     raw.putObject(b -> b.bucket(bucket()).key(foreign), RequestBody.fromString(line("sdk") + "\n"));
-    store.saveSession(key, List.of(message("b1")));
-    putBack(before);
-    raw.putObject(b -> b.bucket(bucket()).key(foreign), RequestBody.fromString(line("sdk") + "\n"));
 
     assertEquals(
         0, backend.removeLeftovers(), "its markers account for two parts, three are there");
-    assertEquals(lines("a1", "sdk", "a2", "b1"), sdkRead(key));
+    assertEquals(lines("a1", "sdk", "a2", "b1"), objects.sdkRead(key));
     assertEquals(lines("b1"), loaded(store(), key));
   }
 
@@ -136,10 +128,10 @@ class S3HousekeepingTest {
     List<String> written = new ArrayList<>();
     Map<String, byte[]> before = Map.of();
     for (int i = 0; ; i++) {
-      before = contents(parts(key));
+      before = contents(objects.parts(key));
       store.appendMessages(key, List.of(message("m" + i)));
       written.add(message("m" + i).json());
-      if (parts(key).size() == 1 && i > 0) {
+      if (objects.parts(key).size() == 1 && i > 0) {
         break;
       }
       assertTrue(i < 200, "no compaction after " + i + " commits");
@@ -153,12 +145,12 @@ class S3HousekeepingTest {
     // A part the SDK named before ours, which our order never took in: not ours to remove.
     String foreign = "p/long/part-0000000000001-sdkaaa.jsonl";
     raw.putObject(b -> b.bucket(bucket()).key(foreign), RequestBody.fromString(line("sdk") + "\n"));
-    assertEquals(2 * written.size() + 1, sdkRead(key).size());
+    assertEquals(2 * written.size() + 1, objects.sdkRead(key).size());
 
     assertEquals(written.size(), backend.removeLeftovers());
     List<String> expected = new ArrayList<>(List.of(line("sdk")));
     expected.addAll(written);
-    assertEquals(expected, sdkRead(key), "each message once, the SDK's part kept");
+    assertEquals(expected, objects.sdkRead(key), "each message once, the SDK's part kept");
     assertEquals(written, loaded(store(), key));
     store.appendMessages(key, List.of(message("after")));
     written.add(message("after").json());
@@ -171,14 +163,12 @@ class S3HousekeepingTest {
     AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
     S3Backend housekeeper = backend(clock(now));
     SessionStore store = store(housekeeper);
-    for (int i = 1; i <= 3; i++) {
-      store.appendMessages(key, List.of(message("g" + i)));
-    }
+    appendEach(store, key, "g1", "g2", "g3");
     // Another process read the head moments before the delete, and writes on it afterwards.
     S3Backend stale = backend(Clock.systemUTC());
     store(stale);
     StoredHead old = stale.head(key).orElseThrow();
-    Map<String, byte[]> before = contents(parts(key));
+    Map<String, byte[]> before = contents(objects.parts(key));
     store.deleteSession(key);
     putBack(before); // the deleting writer died before removing the parts
     assertEquals(4, markers(key).size());
@@ -189,7 +179,7 @@ class S3HousekeepingTest {
     now.set(now.get().plus(Duration.ofDays(2)));
     assertEquals(3 + 3, housekeeper.removeLeftovers());
     assertEquals(List.of(String.format("%012d", 4)), markerNames(key));
-    assertEquals(List.of(), sdkRead(key));
+    assertEquals(List.of(), objects.sdkRead(key));
 
     String line = line("late");
     assertThrows(
@@ -203,7 +193,7 @@ class S3HousekeepingTest {
                     old.extend(List.of(line), Instant.now()))));
     assertEquals(List.of(String.format("%012d", 4)), markerNames(key));
     assertTrue(store().getMetadata(key).isEmpty());
-    assertEquals(List.of(), sdkRead(key));
+    assertEquals(List.of(), objects.sdkRead(key));
 
     // A new life numbers its markers on; the delete marker under it stays.
     assertEquals(1, store.appendMessages(key, List.of(message("n1"))).metadata().version());
@@ -252,7 +242,7 @@ class S3HousekeepingTest {
     assertEquals(null, failed.get());
     assertTrue(runs.get() > 0);
     assertEquals(written, loaded(store(), key));
-    assertEquals(written, sdkRead(key));
+    assertEquals(written, objects.sdkRead(key));
   }
 
   @Test
@@ -263,9 +253,7 @@ class S3HousekeepingTest {
     store.appendMessages(SessionKey.of("p", "kept"), List.of(message("k2")));
     SessionKey replaced = SessionKey.of("p", "replaced");
     store.appendMessages(replaced, List.of(message("a1")));
-    Map<String, byte[]> before = contents(parts(replaced));
-    store.saveSession(replaced, List.of(message("b1")));
-    putBack(before);
+    replaceAndDie(store, replaced, List.of(message("b1")));
     store.appendMessages(SessionKey.of("p", "gone"), List.of(message("g1")));
     store.deleteSession(SessionKey.of("p", "gone"));
 
@@ -279,14 +267,15 @@ class S3HousekeepingTest {
     // parts (a LIST); one DeleteObjects; the progress saved (a PUT).
     assertEquals(
         Map.of("GET", 5L, "LIST", 3L, "DELETE", 1L, "PUT", 1L),
-        difference(fresh.requestCounts(), start));
-    assertEquals(lines("b1"), sdkRead(replaced));
+        RawBucket.difference(fresh.requestCounts(), start));
+    assertEquals(lines("b1"), objects.sdkRead(replaced));
 
     start = fresh.requestCounts();
     assertEquals(0, fresh.removeLeftovers());
     // Nothing written since: the progress, the markers, the progress saved.
     assertEquals(
-        Map.of("GET", 1L, "LIST", 1L, "PUT", 1L), difference(fresh.requestCounts(), start));
+        Map.of("GET", 1L, "LIST", 1L, "PUT", 1L),
+        RawBucket.difference(fresh.requestCounts(), start));
   }
 
   @Test
@@ -297,9 +286,7 @@ class S3HousekeepingTest {
       SessionKey key = SessionKey.of("p", "s" + i);
       keys.add(key);
       store.appendMessages(key, List.of(message("a" + i)));
-      Map<String, byte[]> before = contents(parts(key));
-      store.saveSession(key, List.of(message("b" + i)));
-      putBack(before);
+      replaceAndDie(store, key, List.of(message("b" + i)));
     }
     S3Settings settings = S3Settings.of(BackendConfig.of(new S3BackendProvider(), config));
     S3Layout layout = new S3Layout(settings.prefix());
@@ -318,8 +305,8 @@ class S3HousekeepingTest {
                 .asByteArray(),
             StandardCharsets.UTF_8);
     assertTrue(progress.contains("\"after\""), progress);
-    assertEquals(lines("b0"), sdkRead(keys.get(0)), "done before the cut");
-    assertEquals(2, sdkRead(keys.get(3)).size(), "not yet");
+    assertEquals(lines("b0"), objects.sdkRead(keys.get(0)), "done before the cut");
+    assertEquals(2, objects.sdkRead(keys.get(3)).size(), "not yet");
 
     RequestCounter counted = new RequestCounter();
     try (ObjectStore again = new ObjectStore(S3Clients.build(settings, counted), settings)) {
@@ -330,7 +317,7 @@ class S3HousekeepingTest {
     // before its replace.
     assertEquals(1 + 3 * 2L, (long) counted.snapshot().get("GET"));
     for (int i = 0; i < 4; i++) {
-      assertEquals(lines("b" + i), sdkRead(keys.get(i)));
+      assertEquals(lines("b" + i), objects.sdkRead(keys.get(i)));
     }
     progress =
         new String(
@@ -396,18 +383,6 @@ class S3HousekeepingTest {
     };
   }
 
-  private static Map<String, Long> difference(Map<String, Long> after, Map<String, Long> before) {
-    Map<String, Long> d = new TreeMap<>();
-    after.forEach(
-        (k, v) -> {
-          long n = v - before.getOrDefault(k, 0L);
-          if (n != 0) {
-            d.put(k, n);
-          }
-        });
-    return d;
-  }
-
   private List<String> loaded(SessionStore s, SessionKey key) {
     return s.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList();
   }
@@ -420,14 +395,32 @@ class S3HousekeepingTest {
     return out;
   }
 
+  /** Appends each message as a commit of its own (a part each). */
+  private static void appendEach(SessionStore store, SessionKey key, String... uuids) {
+    for (String uuid : uuids) {
+      store.appendMessages(key, List.of(message(uuid)));
+    }
+  }
+
+  /**
+   * Replaces the transcript's messages as a writer that dies right after its commit does: the parts
+   * it would have removed next are still there.
+   */
+  private void replaceAndDie(SessionStore store, SessionKey key, List<Message> messages) {
+    Map<String, byte[]> before = contents(objects.parts(key));
+    store.saveSession(key, messages);
+    putBack(before);
+  }
+
   /** Puts objects back as they were (what a writer that died before removing them leaves). */
-  private void putBack(Map<String, byte[]> objects) {
-    objects.forEach(
+  private void putBack(Map<String, byte[]> saved) {
+    saved.forEach(
         (k, body) -> raw.putObject(b -> b.bucket(bucket()).key(k), RequestBody.fromBytes(body)));
   }
 
   private List<String> markers(SessionKey key) {
-    return keys(".sessionstore/log/" + key.project() + "/" + key.sessionId() + "/.sessionstore/");
+    return objects.keys(
+        ".sessionstore/log/" + key.project() + "/" + key.sessionId() + "/.sessionstore/");
   }
 
   private List<String> markerNames(SessionKey key) {
@@ -440,33 +433,6 @@ class S3HousekeepingTest {
     String body =
         raw.getObjectAsBytes(b -> b.bucket(bucket()).key(k)).asString(StandardCharsets.UTF_8);
     return Marker.control(body.lines().findFirst().orElseThrow(), k);
-  }
-
-  private List<String> parts(SessionKey key) {
-    String folder = key.project() + "/" + key.sessionId() + "/";
-    return keys(folder).stream()
-        .filter(k -> S3Layout.isPart(k.substring(folder.length())))
-        .toList();
-  }
-
-  private List<String> keys(String prefix) {
-    return raw.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(prefix)).contents().stream()
-        .map(S3Object::key)
-        .sorted()
-        .toList();
-  }
-
-  /** The SDK's reader: the parts in lexical order, line by line. */
-  private List<String> sdkRead(SessionKey key) {
-    List<String> lines = new ArrayList<>();
-    for (String part : parts(key)) {
-      raw.getObjectAsBytes(b -> b.bucket(bucket()).key(part))
-          .asString(StandardCharsets.UTF_8)
-          .lines()
-          .filter(l -> !l.isBlank())
-          .forEach(lines::add);
-    }
-    return lines;
   }
 
   private String bucket() {
