@@ -1,7 +1,6 @@
 package io.sessionstore.backend.s3;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.spi.Json;
@@ -11,7 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,11 +34,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>One run lists every transcript's markers (one LIST per 1,000 markers, page by page) and looks
  * closer only at transcripts with a marker written since the previous run looked (less a {@link
- * #MARGIN} for clocks that disagree) or that it was told to look at again: a GET of the newest
- * marker, then, when a new generation began since, a LIST of the parts and a GET of the marker
- * before each generation with leftovers. Removals go out in DeleteObjects batches of 1,000. Its
- * progress ({@code {prefix}.sessionstore/housekeeping}) is saved every {@value #CHECKPOINT_EVERY}
- * transcripts, so a run cut short goes on where it stopped; every step is idempotent.
+ * #MARGIN} for clocks that disagree) but not within the last {@link #SETTLE}, or that an earlier
+ * run left to look at again when it is due: a GET of the newest marker, then, when a new generation
+ * began since, a LIST of the parts and a GET of the marker before each generation with leftovers.
+ * Removals go out in DeleteObjects batches of 1,000. Its progress ({@code
+ * {prefix}.sessionstore/housekeeping}) is saved every {@value #CHECKPOINT_EVERY} transcripts, so a
+ * run cut short goes on where it stopped; every step is idempotent.
  */
 final class Housekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
@@ -57,6 +57,13 @@ final class Housekeeping {
    * and the endpoint's (which dates the objects) can disagree.
    */
   static final Duration MARGIN = Duration.ofHours(1);
+
+  /**
+   * How long a run leaves a transcript it finds just written to a later run: its writer is as a
+   * rule still at work, and removes what it leaves itself (a cleanup's own run, right after its
+   * deletes, so costs no more than the listing).
+   */
+  static final Duration SETTLE = Duration.ofHours(1);
 
   /** Transcripts looked at closely between two saves of a run's progress. */
   static final int CHECKPOINT_EVERY = 500;
@@ -83,6 +90,12 @@ final class Housekeeping {
   /** One marker as listed. */
   private record Listed(long n, String key, long modified) {}
 
+  /**
+   * A transcript to look at again: while its newest marker is still {@code marker}, not before
+   * {@code due} (epoch milliseconds).
+   */
+  private record Revisit(long marker, long due) {}
+
   /** Removes the leftovers; returns how many objects went. */
   long removeLeftovers() {
     State state = State.read(store, layout);
@@ -94,48 +107,61 @@ final class Housekeeping {
 
   /**
    * What a run goes by: everything written before {@code watermark} was looked at by earlier runs,
-   * except the {@code revisit} transcripts (marker folders); a run under way also records where it
-   * is ({@code after}), its own watermark for the next run ({@code next}) and the transcripts to
+   * except the {@code revisit} transcripts (by marker folder); a run under way also records where
+   * it is ({@code after}), its own watermark for the next run ({@code next}) and the transcripts to
    * look at again that it has {@code found} so far.
    */
   private record State(
-      long watermark, Set<String> revisit, String after, long next, Set<String> found) {
+      long watermark,
+      Map<String, Revisit> revisit,
+      String after,
+      long next,
+      Map<String, Revisit> found) {
     static State read(ObjectStore store, S3Layout layout) {
       Optional<byte[]> bytes = store.get(layout.housekeepingState());
       if (bytes.isEmpty()) {
-        return new State(0, Set.of(), null, -1, new LinkedHashSet<>());
+        return new State(0, Map.of(), null, -1, Map.of());
       }
       try {
         JsonNode n = Json.MAPPER.readTree(bytes.get());
         JsonNode run = n.path("run");
         return new State(
             n.path("watermark").asLong(0),
-            strings(n.path("revisit")),
+            revisits(n.path("revisit")),
             run.isObject() ? run.path("after").asText(null) : null,
             run.isObject() ? run.path("next").asLong(-1) : -1,
-            run.isObject() ? strings(run.path("found")) : new LinkedHashSet<>());
+            revisits(run.path("found")));
       } catch (IOException | RuntimeException e) {
-        // Only this process reads it: what it lost is looked at again from the start.
+        // What it held is looked at again from the start.
         LOG.warn(
             "Ignoring the unreadable housekeeping progress {}: {}",
             layout.housekeepingState(),
             e.getMessage());
-        return new State(0, Set.of(), null, -1, new LinkedHashSet<>());
+        return new State(0, Map.of(), null, -1, Map.of());
       }
     }
 
-    private static Set<String> strings(JsonNode array) {
-      Set<String> out = new LinkedHashSet<>();
-      array.forEach(e -> out.add(e.asText()));
+    /** {@code {"folder": [marker, due], ...}} */
+    private static Map<String, Revisit> revisits(JsonNode object) {
+      Map<String, Revisit> out = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
+        out.put(
+            e.getKey(), new Revisit(e.getValue().path(0).asLong(), e.getValue().path(1).asLong()));
+      }
       return out;
+    }
+
+    private static void write(ObjectNode parent, String name, Map<String, Revisit> revisits) {
+      ObjectNode o = parent.putObject(name);
+      revisits.forEach((folder, r) -> o.putArray(folder).add(r.marker()).add(r.due()));
     }
   }
 
   private final class Run {
     private final long watermark;
-    private final Set<String> revisit;
+    private final Map<String, Revisit> revisit;
     private final long next;
-    private final Set<String> found;
+    private final Map<String, Revisit> found;
     private final long now = clock.millis();
     private final List<String> doomed = new ArrayList<>();
     private String folder;
@@ -146,8 +172,11 @@ final class Housekeeping {
     Run(State state) {
       this.watermark = state.watermark;
       this.revisit = state.revisit;
-      this.next = state.after != null && state.next >= 0 ? state.next : now - MARGIN.toMillis();
-      this.found = new LinkedHashSet<>(state.after != null ? state.found : Set.of());
+      this.next =
+          state.after != null && state.next >= 0
+              ? state.next
+              : now - SETTLE.toMillis() - MARGIN.toMillis();
+      this.found = new LinkedHashMap<>(state.after != null ? state.found : Map.of());
     }
 
     void accept(S3Object o) {
@@ -192,13 +221,19 @@ final class Housekeeping {
         return false;
       }
       Listed newest = listed.get(listed.size() - 1);
-      boolean again = revisit.contains(logFolder);
-      if (!again && newest.modified() < watermark) {
+      Revisit r = revisit.get(logFolder);
+      boolean again = r != null;
+      if (again && r.marker() == newest.n() && now < r.due()) {
+        found.put(logFolder, r); // not due yet, and nothing happened to it since
+        return false;
+      }
+      if (!again
+          && (newest.modified() < watermark || newest.modified() >= now - SETTLE.toMillis())) {
         return false;
       }
       Marker m = control(newest.key());
       if (m == null) {
-        found.add(logFolder);
+        found.put(logFolder, new Revisit(newest.n(), 0));
         return true;
       }
       if (m.isDelete()) {
@@ -212,7 +247,7 @@ final class Housekeeping {
           }
         }
         if (again || start == null || start.modified() >= watermark) {
-          olderGenerations(logFolder, parts, m);
+          olderGenerations(logFolder, parts, newest, m);
         }
       }
       return true;
@@ -226,7 +261,7 @@ final class Housekeeping {
     private void deleted(
         String logFolder, String parts, List<Listed> listed, Listed delete, Marker m) {
       if (now - delete.modified() < DELETED_GRACE.toMillis()) {
-        found.add(logFolder);
+        found.put(logFolder, new Revisit(delete.n(), delete.modified() + DELETED_GRACE.toMillis()));
         return;
       }
       for (Listed l : listed) {
@@ -248,7 +283,7 @@ final class Housekeeping {
      * A generation whose listed parts are not exactly the ones its markers count (the SDK wrote one
      * among them, or part of them are gone) is left as it is.
      */
-    private void olderGenerations(String logFolder, String parts, Marker m) {
+    private void olderGenerations(String logFolder, String parts, Listed newest, Marker m) {
       long b = start(m);
       String first = m.firstPart();
       if (b <= 1 || first == null && m.head().messageCount() > 0) {
@@ -265,7 +300,7 @@ final class Housekeeping {
       }
       if (first != null && sizes.getOrDefault(first, 0L) == 0) {
         // The commit that began the generation is under way, or will be dropped: look again later.
-        found.add(logFolder);
+        found.put(logFolder, new Revisit(newest.n(), 0));
         return;
       }
       TreeSet<String> older = new TreeSet<>();
@@ -346,17 +381,14 @@ final class Housekeeping {
       ObjectNode n = Json.MAPPER.createObjectNode();
       if (after == null) {
         n.put("watermark", next);
-        ArrayNode a = n.putArray("revisit");
-        found.forEach(a::add);
+        State.write(n, "revisit", found);
       } else {
         n.put("watermark", watermark);
-        ArrayNode a = n.putArray("revisit");
-        revisit.forEach(a::add);
+        State.write(n, "revisit", revisit);
         ObjectNode run = n.putObject("run");
         run.put("after", after);
         run.put("next", next);
-        ArrayNode f = run.putArray("found");
-        found.forEach(f::add);
+        State.write(run, "found", found);
       }
       store.put(layout.housekeepingState(), (n.toString() + "\n").getBytes(StandardCharsets.UTF_8));
     }

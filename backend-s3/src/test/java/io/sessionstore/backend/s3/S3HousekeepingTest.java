@@ -66,7 +66,7 @@ class S3HousekeepingTest {
   @Test
   void theOlderPartsOfAReplaceWhoseWriterDiedGoAndTheSdkReaderSeesEachMessageOnce() {
     SessionKey key = SessionKey.of("p", "replaced");
-    S3Backend backend = backend(Clock.systemUTC());
+    S3Backend backend = backend(later());
     SessionStore store = store(backend);
     store.appendMessages(key, List.of(message("a1")));
     store.appendMessages(key, List.of(message("a2"), message("a3")));
@@ -84,7 +84,7 @@ class S3HousekeepingTest {
   @Test
   void noOlderPartGoesWhileTheReplaceThatWouldReplaceThemMayStillBeDropped() {
     SessionKey key = SessionKey.of("p", "pending");
-    S3Backend backend = backend(Clock.systemUTC());
+    S3Backend backend = backend(later());
     SessionStore store = store(backend);
     appendEach(store, key, "a1", "a2");
     replaceAndDie(store, key, List.of(message("b1")));
@@ -104,7 +104,7 @@ class S3HousekeepingTest {
   @Test
   void aGenerationWithAPartTheSdkWroteAmongItsPartsIsLeftAlone() {
     SessionKey key = SessionKey.of("p", "mixed");
-    S3Backend backend = backend(Clock.systemUTC());
+    S3Backend backend = backend(later());
     SessionStore store = store(backend);
     appendEach(store, key, "a1", "a2");
     String firstPart = objects.parts(key).get(0);
@@ -123,7 +123,7 @@ class S3HousekeepingTest {
   @Test
   void thePartsACompactionMergedGoWhenItsWriterDiedAndAPartTheSdkWroteBeforeStays() {
     SessionKey key = SessionKey.of("p", "long");
-    S3Backend backend = backend(Clock.systemUTC());
+    S3Backend backend = backend(later());
     SessionStore store = store(backend);
     List<String> written = new ArrayList<>();
     Map<String, byte[]> before = Map.of();
@@ -160,7 +160,7 @@ class S3HousekeepingTest {
   @Test
   void aDeletedSessionsOlderMarkersGoAfterADayAndAStaleWriterStillCannotCommitOnIt() {
     SessionKey key = SessionKey.of("p", "gone");
-    AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
+    AtomicReference<Instant> now = new AtomicReference<>(later().instant());
     S3Backend housekeeper = backend(clock(now));
     SessionStore store = store(housekeeper);
     appendEach(store, key, "g1", "g2", "g3");
@@ -175,6 +175,13 @@ class S3HousekeepingTest {
 
     assertEquals(0, housekeeper.removeLeftovers(), "a fresh delete keeps everything");
     assertEquals(4, markers(key).size());
+    // Until the day is over, runs do not read it again.
+    now.set(now.get().plus(Duration.ofHours(3)));
+    Map<String, Long> counts = housekeeper.requestCounts();
+    assertEquals(0, housekeeper.removeLeftovers());
+    assertEquals(
+        Map.of("GET", 1L, "LIST", 1L, "PUT", 1L),
+        RawBucket.difference(housekeeper.requestCounts(), counts));
 
     now.set(now.get().plus(Duration.ofDays(2)));
     assertEquals(3 + 3, housekeeper.removeLeftovers());
@@ -206,7 +213,7 @@ class S3HousekeepingTest {
   void anAppendWhileHousekeepingRunsIsNeverLost() throws Exception {
     SessionKey key = SessionKey.of("p", "busy");
     SessionStore writer = store();
-    S3Backend housekeeper = backend(Clock.systemUTC());
+    S3Backend housekeeper = backend(later());
     store(housekeeper);
     List<String> written = new ArrayList<>();
     AtomicBoolean done = new AtomicBoolean();
@@ -257,6 +264,16 @@ class S3HousekeepingTest {
     store.appendMessages(SessionKey.of("p", "gone"), List.of(message("g1")));
     store.deleteSession(SessionKey.of("p", "gone"));
 
+    // Right after the writes (as the run after a cleanup's deletes): only the listing is read, as
+    // the writers are taken to be at work still.
+    S3Backend justAfter = backend(Clock.systemUTC());
+    store(justAfter);
+    Map<String, Long> first = justAfter.requestCounts();
+    assertEquals(0, justAfter.removeLeftovers());
+    assertEquals(
+        Map.of("GET", 1L, "LIST", 1L, "PUT", 1L),
+        RawBucket.difference(justAfter.requestCounts(), first));
+
     // A fresh process, a day and more after all this.
     S3Backend fresh = backend(Clock.offset(Clock.systemUTC(), Duration.ofDays(2)));
     store(fresh);
@@ -295,7 +312,7 @@ class S3HousekeepingTest {
         new ObjectStore(
             failingSecondDelete(S3Clients.build(settings, new RequestCounter()), deletes),
             settings)) {
-      Housekeeping cut = new Housekeeping(failing, layout, Clock.systemUTC(), 1);
+      Housekeeping cut = new Housekeeping(failing, layout, later(), 1);
       assertThrows(BackendUnavailableException.class, cut::removeLeftovers);
     }
     assertEquals(2, deletes.get());
@@ -311,7 +328,7 @@ class S3HousekeepingTest {
     RequestCounter counted = new RequestCounter();
     try (ObjectStore again = new ObjectStore(S3Clients.build(settings, counted), settings)) {
       // Only the transcript cut short and those after it are looked at again.
-      assertEquals(3, new Housekeeping(again, layout, Clock.systemUTC(), 1).removeLeftovers());
+      assertEquals(3, new Housekeeping(again, layout, later(), 1).removeLeftovers());
     }
     // The progress, then for each of the three transcripts left its newest marker and the marker
     // before its replace.
@@ -362,6 +379,11 @@ class S3HousekeepingTest {
             .build();
     stores.add(s);
     return s;
+  }
+
+  /** A clock at which what a test just wrote has settled: housekeeping looks at it. */
+  private static Clock later() {
+    return Clock.offset(Clock.systemUTC(), Housekeeping.SETTLE.plusHours(1));
   }
 
   private static Clock clock(AtomicReference<Instant> now) {
