@@ -209,8 +209,8 @@ final class Commits {
         continue;
       }
       log.put(key, TranscriptState.after(null, n, delete));
-      // The older markers stay until housekeeping (see removeLeftovers): a writer that read the
-      // transcript moments ago claims its next marker without looking past it.
+      // The older markers stay until housekeeping removes them a day later (Housekeeping): a
+      // writer that read the transcript moments ago claims its next marker without looking past it.
       // Only the old life's parts: a new life's are named after them, and may already be written.
       store.delete(layout.partsUpTo(store, key, s.control().lastPart()));
       return n;

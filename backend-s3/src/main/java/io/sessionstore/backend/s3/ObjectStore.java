@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -279,6 +281,40 @@ final class ObjectStore implements AutoCloseable {
           .toList();
     } catch (S3Exception | SdkClientException e) {
       throw unavailable("list s3://" + bucket() + "/" + prefix, e);
+    }
+  }
+
+  /**
+   * Every object (key, size, time) under a prefix after {@code startAfter} (null: from the start),
+   * in lexical order, handed over page by page as the listing goes, so that a listing of many
+   * objects is never held in memory whole.
+   */
+  void forEachObject(String prefix, String startAfter, Consumer<S3Object> action) {
+    ListObjectsV2Request.Builder req =
+        ListObjectsV2Request.builder().bucket(bucket()).prefix(prefix);
+    if (startAfter != null) {
+      req.startAfter(startAfter);
+    }
+    Iterator<S3Object> objects;
+    try {
+      objects =
+          s3.listObjectsV2Paginator(req.encodingType(EncodingType.URL).build())
+              .contents()
+              .iterator();
+    } catch (S3Exception | SdkClientException e) {
+      throw unavailable("list s3://" + bucket() + "/" + prefix, e);
+    }
+    while (true) {
+      S3Object next;
+      try {
+        if (!objects.hasNext()) {
+          return;
+        }
+        next = objects.next();
+      } catch (S3Exception | SdkClientException e) {
+        throw unavailable("list s3://" + bucket() + "/" + prefix, e);
+      }
+      action.accept(next);
     }
   }
 

@@ -7,6 +7,7 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAdoption;
+import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsRequestCounts;
 import java.time.Clock;
 import java.util.List;
@@ -26,7 +27,8 @@ import java.util.stream.Stream;
  * time later than the transcript's previous part even when clocks disagree, so that the SDK's
  * readers (parts in lexical order) see our order.
  */
-public final class S3Backend implements StorageBackend, SupportsAdoption, SupportsRequestCounts {
+public final class S3Backend
+    implements StorageBackend, SupportsAdoption, SupportsHousekeeping, SupportsRequestCounts {
   private final S3Settings settings;
   private final Clock clock;
   private final S3Layout layout;
@@ -37,6 +39,7 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
   private MessageReader reader;
   private Commits commits;
   private Discovery discovery;
+  private Housekeeping housekeeping;
 
   S3Backend(S3Settings settings, Clock clock) {
     this.settings = settings;
@@ -64,6 +67,7 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
     Compaction compaction = new Compaction(store, layout, index, clock, log, reader, completion);
     commits =
         new Commits(store, layout, index, clock, log, heads, completion, compaction, discovery);
+    housekeeping = new Housekeeping(store, layout, clock);
   }
 
   @Override
@@ -102,6 +106,16 @@ public final class S3Backend implements StorageBackend, SupportsAdoption, Suppor
   @Override
   public boolean delete(SessionKey key, long expectedVersion) {
     return commits.delete(key, expectedVersion);
+  }
+
+  /**
+   * Removes the parts of older generations that a writer which died right after a replace or a
+   * compaction left, and a deleted transcript's older markers once its delete is a day old (see the
+   * README, <i>Housekeeping</i>). Safe with writers and readers at work, and with other runs.
+   */
+  @Override
+  public long removeLeftovers() {
+    return housekeeping.removeLeftovers();
   }
 
   @Override

@@ -172,6 +172,33 @@ final class S3Layout {
   }
 
   /**
+   * Where housekeeping keeps its progress: how far back its next run must look, the transcripts it
+   * must look at again, and where a run cut short stopped.
+   */
+  String housekeepingState() {
+    return root() + "housekeeping";
+  }
+
+  /** The folder of every transcript's commit markers. */
+  String logRoot() {
+    return root() + "log/";
+  }
+
+  /**
+   * The parts folder of the transcript whose marker folder is {@code logFolder} (as {@link
+   * #logFolder} names it), or null when it is not one.
+   */
+  String partsFolderOfLog(String logFolder) {
+    String tail = ".sessionstore/";
+    if (!logFolder.startsWith(logRoot())
+        || !logFolder.endsWith("/" + tail)
+        || logFolder.length() <= logRoot().length() + tail.length()) {
+      return null;
+    }
+    return prefix + logFolder.substring(logRoot().length(), logFolder.length() - tail.length());
+  }
+
+  /**
    * Entries, deltas and snapshots: one listing of it shows a fresh process everything it has to
    * read.
    */

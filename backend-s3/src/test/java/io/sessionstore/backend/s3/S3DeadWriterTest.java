@@ -28,7 +28,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A writer that dies after its commit marker: simulated exactly, by removing what the commit writes
@@ -260,30 +259,15 @@ class S3DeadWriterTest {
   }
 
   private List<String> parts(SessionKey key) {
-    String folder = key.project() + "/" + key.sessionId() + "/";
-    return keys(folder).stream()
-        .filter(k -> S3Layout.isPart(k.substring(folder.length())))
-        .toList();
+    return new RawBucket(raw, config).parts(key);
   }
 
   private List<String> keys(String prefix) {
-    return raw.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(prefix)).contents().stream()
-        .map(S3Object::key)
-        .sorted()
-        .toList();
+    return new RawBucket(raw, config).keys(prefix);
   }
 
-  /** The SDK's reader: the parts in lexical order, line by line. */
   private List<String> sdkRead(SessionKey key) {
-    List<String> lines = new ArrayList<>();
-    for (String part : parts(key)) {
-      raw.getObjectAsBytes(b -> b.bucket(bucket()).key(part))
-          .asString(StandardCharsets.UTF_8)
-          .lines()
-          .filter(l -> !l.isBlank())
-          .forEach(lines::add);
-    }
-    return lines;
+    return new RawBucket(raw, config).sdkRead(key);
   }
 
   private static Set<String> listed(SessionStore s) {

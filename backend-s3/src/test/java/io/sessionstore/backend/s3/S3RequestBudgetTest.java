@@ -60,7 +60,7 @@ class S3RequestBudgetTest {
         Map<String, Long> before = counted.requestCounts();
         store.appendMessages(key, List.of(Message.of("{\"type\":\"user\",\"n\":" + i + "}")));
         // the commit marker, the part with the message, the index entry
-        assertEquals(Map.of("PUT", 3L), difference(counted.requestCounts(), before));
+        assertEquals(Map.of("PUT", 3L), RawBucket.difference(counted.requestCounts(), before));
       }
       assertEquals(4, store.loadSession(key).orElseThrow().messages().size());
     }
@@ -144,18 +144,6 @@ class S3RequestBudgetTest {
             .stream()
             .filter(o -> S3Layout.isPart(o.key().substring(folder.length())))
             .count();
-  }
-
-  private static Map<String, Long> difference(Map<String, Long> after, Map<String, Long> before) {
-    Map<String, Long> out = new TreeMap<>();
-    after.forEach(
-        (kind, n) -> {
-          long d = n - before.getOrDefault(kind, 0L);
-          if (d != 0) {
-            out.put(kind, d);
-          }
-        });
-    return out;
   }
 
   private static Map<String, Map<String, Long>> budgets(int sessions) {
