@@ -141,7 +141,7 @@ final class TextSearchSuite {
    */
   static String phraseOf(List<Message> messages) {
     java.util.regex.Pattern prompt =
-        java.util.regex.Pattern.compile("\"content\":\"([A-Za-z][^\"\\\\]{20,})\"");
+        java.util.regex.Pattern.compile("\"content\":\"([^\"\\\\]{20,})\"");
     for (Message m : messages) {
       java.util.regex.Matcher text = prompt.matcher(m.json());
       if (text.find()) {
