@@ -521,11 +521,21 @@ public record Derivation(
     n.put("v", 2);
     // What a reader from before usage accounting reads as the transcript's and its runs' costs.
     n.put("ownCost", own().cost());
-    n.put("runsCost", subs.cost());
-    n.put("resultTurns", resultTurns);
-    n.put("resultTurnsSeen", resultTurnsSeen);
+    // Fields at their defaults are left out (every reader, old ones too, reads a missing one as
+    // its default): a head is stored with each commit marker and index entry of some backends.
+    if (subs.cost().signum() != 0) {
+      n.put("runsCost", subs.cost());
+    }
+    if (resultTurns != 0) {
+      n.put("resultTurns", resultTurns);
+    }
+    if (resultTurnsSeen) {
+      n.put("resultTurnsSeen", true);
+    }
     n.put("assistantTurns", assistantTurns);
-    n.put("lastAssistantId", lastAssistantId);
+    if (lastAssistantId != null) {
+      n.put("lastAssistantId", lastAssistantId);
+    }
     if (!settled.isEmpty() || settled.unknown()) {
       n.set("s", settled.toJson());
     }

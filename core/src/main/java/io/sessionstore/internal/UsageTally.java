@@ -115,28 +115,56 @@ record UsageTally(SortedMap<String, Row> rows, boolean unknown) {
     }
 
     /** As a head keeps it: the ten numbers in order. */
+    /**
+     * The row's ten numbers in order, trailing zeros left out: a head holds many rows (per model,
+     * per hour), most of them ending in counts that are 0.
+     */
     void writeTo(ArrayNode a) {
-      a.add(input).add(output).add(cacheWrite5m).add(cacheWrite1h).add(cacheRead);
-      a.add(estimated).add(reported);
-      a.add(estimatedLines).add(reportedLines).add(unpricedLines);
+      Number[] all = {
+        input,
+        output,
+        cacheWrite5m,
+        cacheWrite1h,
+        cacheRead,
+        estimated,
+        reported,
+        estimatedLines,
+        reportedLines,
+        unpricedLines
+      };
+      int n = all.length;
+      while (n > 0 && isZero(all[n - 1])) {
+        n--;
+      }
+      for (int i = 0; i < n; i++) {
+        if (all[i] instanceof BigDecimal d) {
+          a.add(d);
+        } else {
+          a.add(all[i].longValue());
+        }
+      }
     }
 
-    /** What {@link #writeTo} wrote. */
+    private static boolean isZero(Number n) {
+      return n instanceof BigDecimal d ? d.signum() == 0 : n.longValue() == 0;
+    }
+
+    /** What {@link #writeTo} wrote: up to ten numbers, those left out 0. */
     static Row read(JsonNode a) {
-      if (!a.isArray() || a.size() != 10) {
-        throw new NumberFormatException("a usage row is not 10 numbers");
+      if (!a.isArray() || a.size() > 10) {
+        throw new NumberFormatException("a usage row is not up to 10 numbers");
       }
       return new Row(
-          a.get(0).longValue(),
-          a.get(1).longValue(),
-          a.get(2).longValue(),
-          a.get(3).longValue(),
-          a.get(4).longValue(),
-          a.get(5).decimalValue(),
-          a.get(6).decimalValue(),
-          a.get(7).longValue(),
-          a.get(8).longValue(),
-          a.get(9).longValue());
+          a.path(0).longValue(),
+          a.path(1).longValue(),
+          a.path(2).longValue(),
+          a.path(3).longValue(),
+          a.path(4).longValue(),
+          a.has(5) ? a.get(5).decimalValue() : BigDecimal.ZERO,
+          a.has(6) ? a.get(6).decimalValue() : BigDecimal.ZERO,
+          a.path(7).longValue(),
+          a.path(8).longValue(),
+          a.path(9).longValue());
     }
   }
 
