@@ -80,7 +80,10 @@ final class QuickstartCommand implements Callable<Integer> {
     root.out.println();
     root.out.println("Try next:");
     String[][] next = {
+      {"./sessionstore view " + SESSION, "the conversation, for a person to read"},
+      {"./sessionstore search 'tool:Bash AND git'", "search what was said, best match first"},
       {"./sessionstore search --text repository --json", "metadata as JSON"},
+      {"./sessionstore serve --open", "browse the store in a web page"},
       {
         "./sessionstore append " + SESSION + " --file more.jsonl",
         "add messages; a retried append stores none twice"
