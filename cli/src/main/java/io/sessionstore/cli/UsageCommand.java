@@ -10,7 +10,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,20 +90,8 @@ final class UsageCommand implements Callable<Integer> {
 
   private static List<String> keyNames(UsageReport r) {
     return r.rows().isEmpty()
-        ? names(r.grouping())
+        ? r.grouping().keyNames()
         : new ArrayList<>(r.rows().get(0).key().keySet());
-  }
-
-  private static List<String> names(UsageGrouping g) {
-    return switch (g.kind()) {
-      case DAY, WEEK, MONTH -> List.of("date");
-      case SESSION -> List.of("project", "sessionId");
-      case PROJECT -> List.of("project");
-      case MODEL -> List.of("model");
-      case TAG -> List.of("tag");
-      case BRANCH -> List.of("branch");
-      case ATTRIBUTE -> List.of("value");
-    };
   }
 
   static void json(PrintStream out, UsageReport r) {
@@ -114,21 +101,7 @@ final class UsageCommand implements Callable<Integer> {
     }
     out.println("[");
     for (int i = 0; i < r.rows().size(); i++) {
-      UsageReport.Row row = r.rows().get(i);
-      com.fasterxml.jackson.databind.node.ObjectNode n =
-          io.sessionstore.spi.Json.MAPPER.createObjectNode();
-      for (Map.Entry<String, String> k : row.key().entrySet()) {
-        n.put(k.getKey(), k.getValue());
-      }
-      n.put("inputTokens", row.inputTokens());
-      n.put("outputTokens", row.outputTokens());
-      n.put("cacheCreationTokens", row.cacheCreationTokens());
-      n.put("cacheReadTokens", row.cacheReadTokens());
-      n.put("totalTokens", row.totalTokens());
-      n.put("costUsd", row.costUsd());
-      n.put("costSource", row.costSource().jsonName());
-      n.put("sessions", row.sessions());
-      out.println("  " + n + (i < r.rows().size() - 1 ? "," : ""));
+      out.println("  " + r.rows().get(i).toJson() + (i < r.rows().size() - 1 ? "," : ""));
     }
     out.println("]");
   }

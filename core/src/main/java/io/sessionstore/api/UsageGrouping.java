@@ -74,6 +74,23 @@ public record UsageGrouping(Kind kind, String attribute) {
             + "': expected day, week, month, session, project, model, tag, branch or attr:KEY");
   }
 
+  /**
+   * The names of a report row's key fields for this grouping, in order: {@code date}; {@code
+   * project} and {@code sessionId}; {@code project}; {@code model}; {@code tag}; {@code branch}; or
+   * {@code value} for an attribute.
+   */
+  public java.util.List<String> keyNames() {
+    return switch (kind) {
+      case DAY, WEEK, MONTH -> java.util.List.of("date");
+      case SESSION -> java.util.List.of("project", "sessionId");
+      case PROJECT -> java.util.List.of("project");
+      case MODEL -> java.util.List.of("model");
+      case TAG -> java.util.List.of("tag");
+      case BRANCH -> java.util.List.of("branch");
+      case ATTRIBUTE -> java.util.List.of("value");
+    };
+  }
+
   @Override
   public String toString() {
     return kind == Kind.ATTRIBUTE ? "attr:" + attribute : kind.name().toLowerCase(Locale.ROOT);

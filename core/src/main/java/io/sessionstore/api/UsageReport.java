@@ -54,5 +54,34 @@ public record UsageReport(UsageGrouping grouping, List<Row> rows, Row total) {
     public long totalTokens() {
       return inputTokens + outputTokens + cacheCreationTokens + cacheReadTokens;
     }
+
+    /**
+     * The row as one JSON object (CONTRACTS §15): its key fields, then {@code inputTokens}, {@code
+     * outputTokens}, {@code cacheCreationTokens}, {@code cacheReadTokens}, {@code totalTokens},
+     * {@code costUsd}, {@code costSource} and {@code sessions}.
+     */
+    public String toJson() {
+      java.io.StringWriter out = new java.io.StringWriter();
+      try (com.fasterxml.jackson.core.JsonGenerator g =
+          io.sessionstore.spi.JsonStreams.generator(out)) {
+        g.writeStartObject();
+        for (Map.Entry<String, String> k : key.entrySet()) {
+          g.writeStringField(k.getKey(), k.getValue());
+        }
+        g.writeNumberField("inputTokens", inputTokens);
+        g.writeNumberField("outputTokens", outputTokens);
+        g.writeNumberField("cacheCreationTokens", cacheCreationTokens);
+        g.writeNumberField("cacheReadTokens", cacheReadTokens);
+        g.writeNumberField("totalTokens", totalTokens());
+        g.writeFieldName("costUsd");
+        g.writeNumber(costUsd.toPlainString());
+        g.writeStringField("costSource", costSource.jsonName());
+        g.writeNumberField("sessions", sessions);
+        g.writeEndObject();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return out.toString();
+    }
   }
 }

@@ -58,7 +58,7 @@ public final class UsageReports {
         groups.computeIfAbsent(key, Sum::new).add(u, m.totalCostUsd(), m.costSource());
       }
     }
-    List<String> names = names(by);
+    List<String> names = by.keyNames();
     Comparator<Sum> order =
         switch (by.kind()) {
           case DAY, WEEK, MONTH -> Comparator.comparing(s -> s.key.get(0));
@@ -73,19 +73,6 @@ public final class UsageReports {
 
   private static List<String> nonNull(List<String> key) {
     return key.stream().map(k -> k == null ? "" : k).toList();
-  }
-
-  /** The names of a grouping's key fields. */
-  static List<String> names(UsageGrouping by) {
-    return switch (by.kind()) {
-      case DAY, WEEK, MONTH -> List.of("date");
-      case SESSION -> List.of("project", "sessionId");
-      case PROJECT -> List.of("project");
-      case MODEL -> List.of("model");
-      case TAG -> List.of("tag");
-      case BRANCH -> List.of("branch");
-      case ATTRIBUTE -> List.of("value");
-    };
   }
 
   /** The key of the time period a date is in. */

@@ -663,26 +663,16 @@ final class Pages {
       String by = r.param("by") == null ? "day" : r.param("by");
       UsageReport rep =
           store.usageReport(f.query().build(), UsageGrouping.parse(by), ZoneOffset.UTC);
-      ObjectNode out = MAPPER.createObjectNode();
-      out.put("by", by);
-      ArrayNode rows = out.putArray("rows");
-      rep.rows().forEach(row -> usageRow(rows.addObject(), row));
-      usageRow(out.putObject("total"), rep.total());
-      return Response.json(200, MAPPER.writeValueAsString(out));
+      // Each row as the API writes it, its cost exact and plain (CONTRACTS §15).
+      StringBuilder b =
+          new StringBuilder("{\"by\":").append(MAPPER.writeValueAsString(by)).append(",\"rows\":[");
+      for (int i = 0; i < rep.rows().size(); i++) {
+        b.append(i == 0 ? "" : ",").append(rep.rows().get(i).toJson());
+      }
+      b.append("],\"total\":").append(rep.total().toJson()).append('}');
+      return Response.json(200, b.toString());
     }
     return jsonError(404, "No such endpoint: see the README's list of the browser's endpoints");
-  }
-
-  private static void usageRow(ObjectNode n, UsageReport.Row row) {
-    row.key().forEach(n::put);
-    n.put("inputTokens", row.inputTokens());
-    n.put("outputTokens", row.outputTokens());
-    n.put("cacheCreationTokens", row.cacheCreationTokens());
-    n.put("cacheReadTokens", row.cacheReadTokens());
-    n.put("totalTokens", row.totalTokens());
-    n.put("costUsd", row.costUsd());
-    n.put("costSource", row.costSource().jsonName());
-    n.put("sessions", row.sessions());
   }
 
   static Response jsonError(int status, String message) {
