@@ -20,8 +20,8 @@ package io.sessionstore.bench;
  * @param recordingSessions sessions of {@code recording-100x200}
  * @param recordingLength messages each of those sessions grows to
  * @param textMessages messages of each of the {@code searchSmall} sessions behind the full-text
- *     workloads (the kit's lines in turn, 2.8 KB on average: 60 make the 1,000-session history 166
- *     MB, the size of a heavy user's)
+ *     workloads (the kit's lines in turn, 550 bytes on average: 300 make the 1,000-session history
+ *     166 MB, the size of a heavy user's)
  */
 public record Sizes(
     int warmup,
@@ -41,7 +41,7 @@ public record Sizes(
 
   /** The sizes the issue names. A few minutes per backend on two cores. */
   public static Sizes full() {
-    return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200, 60);
+    return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200, 300);
   }
 
   /**

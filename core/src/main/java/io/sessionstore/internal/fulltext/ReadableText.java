@@ -1,8 +1,12 @@
 package io.sessionstore.internal.fulltext;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.sessionstore.spi.Json;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -16,6 +20,10 @@ import java.util.List;
 final class ReadableText {
   /** Runs of base64 at least this long are payloads, not words. */
   private static final int BASE64_RUN = 200;
+
+  /** Reads the message object in the middle of a line: the line's other fields follow it. */
+  private static final ObjectReader MESSAGE =
+      Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** A tool call's input values past this are cut, like tool results. */
   private final int toolResultChars;
@@ -55,33 +63,53 @@ final class ReadableText {
    * @param toolNames the transcript's tool calls so far; calls found here are added
    */
   Line read(String json, ToolNames toolNames) {
-    JsonNode line;
-    try {
-      line = Json.MAPPER.readTree(json);
-    } catch (JsonProcessingException e) {
+    String type = "";
+    String timestamp = null;
+    String summary = "";
+    String content = "";
+    JsonNode message = null;
+    // Streamed, keeping only the fields read here: Claude Code repeats a tool's output in fields
+    // such as toolUseResult, which would otherwise be built into a tree for nothing.
+    try (JsonParser parser = Json.MAPPER.createParser(json)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return new Line(List.of(), null);
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("message".equals(field) && value == JsonToken.START_OBJECT) {
+          message = MESSAGE.readTree(parser);
+          continue;
+        }
+        String text = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+        parser.skipChildren();
+        switch (field) {
+          case "type" -> type = text == null ? "" : text;
+          case "timestamp" -> timestamp = text;
+          case "summary" -> summary = text == null ? "" : text;
+          case "content" -> content = text == null ? "" : text;
+          case "message" -> message = null;
+          default -> {}
+        }
+      }
+    } catch (IOException e) {
       return new Line(List.of(), null);
     }
-    if (line == null || !line.isObject()) {
-      return new Line(List.of(), null);
-    }
-    String type = line.path("type").asText("");
-    String timestamp = line.path("timestamp").isTextual() ? line.get("timestamp").asText() : null;
     List<Part> parts = new ArrayList<>();
-    JsonNode message = line.get("message");
-    if (message != null && message.isObject()) {
+    if (message != null) {
       String role = "assistant".equals(message.path("role").asText(type)) ? "assistant" : "user";
-      JsonNode content = message.get("content");
-      if (content != null && content.isTextual()) {
-        add(parts, role, "user".equals(role) ? "prompt" : "text", null, content.asText());
-      } else if (content != null && content.isArray()) {
-        for (JsonNode block : content) {
+      JsonNode body = message.get("content");
+      if (body != null && body.isTextual()) {
+        add(parts, role, "user".equals(role) ? "prompt" : "text", null, body.asText());
+      } else if (body != null && body.isArray()) {
+        for (JsonNode block : body) {
           block(parts, role, block, toolNames);
         }
       }
     } else if ("summary".equals(type)) {
-      add(parts, "system", "other", null, line.path("summary").asText(""));
+      add(parts, "system", "other", null, summary);
     } else if ("system".equals(type)) {
-      add(parts, "system", "other", null, line.path("content").asText(""));
+      add(parts, "system", "other", null, content);
     }
     return new Line(parts, timestamp);
   }
