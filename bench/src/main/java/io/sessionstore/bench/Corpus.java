@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Message bodies from the real Claude Code transcripts and stream-json output bundled with the
@@ -21,10 +22,20 @@ import java.util.UUID;
 final class Corpus {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Where a line's API message and request ids end, marked in a template: each round of the cycle
+   * makes them new there, so that sessions never share an API message (real ones share one only by
+   * copying history, which a usage report then reads whole to count once).
+   */
+  private static final String ROUND = "\u0001";
+
+  private static final Pattern API_ID = Pattern.compile("\"((?:msg|req)_[0-9A-Za-z]+)\"");
+
   /** A fixture line split around its top-level uuid value. */
-  private record Template(String before, String after) {
-    String with(String uuid) {
-      return before + uuid + after;
+  private record Template(String before, String after, boolean apiIds) {
+    String with(String uuid, long round) {
+      String line = before + uuid + after;
+      return apiIds ? line.replace(ROUND, "_" + Long.toString(round, 36)) : line;
     }
   }
 
@@ -49,7 +60,8 @@ final class Corpus {
   /** The next message of the cycle, with a fresh uuid. */
   synchronized Message next() {
     Template t = templates.get((int) (next % templates.size()));
-    return Message.of(t.with(new UUID(salt, next++).toString()));
+    long round = next / templates.size();
+    return Message.of(t.with(new UUID(salt, next++).toString(), round));
   }
 
   List<Message> next(int count) {
@@ -69,6 +81,14 @@ final class Corpus {
   }
 
   private static Template template(String line) {
+    String[] around = aroundUuid(line);
+    String before = API_ID.matcher(around[0]).replaceAll("\"$1" + ROUND + "\"");
+    String after = API_ID.matcher(around[1]).replaceAll("\"$1" + ROUND + "\"");
+    return new Template(before, after, !before.equals(around[0]) || !after.equals(around[1]));
+  }
+
+  /** The line before and after its top-level uuid value. */
+  private static String[] aroundUuid(String line) {
     JsonNode tree;
     try {
       tree = JSON.readTree(line);
@@ -81,8 +101,9 @@ final class Corpus {
       int at = line.indexOf(field);
       if (at >= 0) {
         int value = at + "\"uuid\":\"".length();
-        return new Template(
-            line.substring(0, value), line.substring(value + uuid.asText().length()));
+        return new String[] {
+          line.substring(0, value), line.substring(value + uuid.asText().length())
+        };
       }
     }
     // No uuid written compactly at the top level: set one and write the line again (same content,
@@ -91,6 +112,6 @@ final class Corpus {
     ((ObjectNode) tree).put("uuid", marker);
     String text = tree.toString();
     int at = text.indexOf(marker);
-    return new Template(text.substring(0, at), text.substring(at + marker.length()));
+    return new String[] {text.substring(0, at), text.substring(at + marker.length())};
   }
 }

@@ -706,9 +706,77 @@ public final class DefaultSessionStore implements SessionStore {
     require(query, "query");
     require(by, "grouping");
     require(zone, "time zone");
+    List<StoredHead> selected;
     try (Stream<StoredHead> heads = backend.list(query.scope())) {
-      return UsageReports.of(heads.filter(h -> Search.matches(h.metadata(), query)), by, zone);
+      selected = heads.filter(h -> Search.matches(h.metadata(), query)).toList();
     }
+    return UsageReports.of(copiesCountedOnce(selected).stream(), by, zone);
+  }
+
+  /**
+   * The heads of a report, an API message copied into several of its sessions counted once: in the
+   * earliest created of them. A session resumed or forked begins with a copy of its origin's
+   * history, so only sessions that begin with the same API message ({@link Derivation#firstKey})
+   * are read, whole, and re-derived; the others' heads stand.
+   */
+  private List<StoredHead> copiesCountedOnce(List<StoredHead> heads) {
+    Map<String, List<StoredHead>> byFirst = new HashMap<>();
+    for (StoredHead h : heads) {
+      String first = Derivation.firstKeyOf(h.derivation());
+      if (first != null) {
+        byFirst.computeIfAbsent(first, k -> new ArrayList<>()).add(h);
+      }
+    }
+    Map<SessionKey, StoredHead> recounted = new HashMap<>();
+    for (List<StoredHead> group : byFirst.values()) {
+      if (group.size() < 2) {
+        continue;
+      }
+      List<StoredHead> oldestFirst = new ArrayList<>(group);
+      oldestFirst.sort(
+          Comparator.comparing((StoredHead h) -> h.metadata().createdAt())
+              .thenComparing(h -> h.key().toString()));
+      java.util.Set<String> counted = new java.util.HashSet<>();
+      for (StoredHead h : oldestFirst) {
+        java.util.Set<String> own = new java.util.HashSet<>();
+        Derivation d = rederivedSession(h, counted::contains, own);
+        if (!counted.isEmpty()) {
+          SessionMetadata m = h.metadata();
+          recounted.put(
+              h.key(),
+              new StoredHead(
+                  h.key(),
+                  m.withCounts(m.messageCount(), d.totalCost(), m.turns())
+                      .withUsage(d.total().toUsage()),
+                  h.generation(),
+                  d.encode()));
+        }
+        counted.addAll(own);
+      }
+    }
+    return recounted.isEmpty()
+        ? heads
+        : heads.stream().map(h -> recounted.getOrDefault(h.key(), h)).toList();
+  }
+
+  /**
+   * A session's derivation from its stored messages, its sub-transcripts' included, leaving out the
+   * API messages counted elsewhere; collects the {@link Derivation#exactKey}s of its own.
+   */
+  private Derivation rederivedSession(
+      StoredHead main,
+      java.util.function.Predicate<String> countedElsewhere,
+      java.util.Set<String> keys) {
+    java.util.Set<String> mainIds = new java.util.HashSet<>();
+    Derivation d = rederived(main, id -> false, countedElsewhere, mainIds, keys);
+    List<Derivation> subs = new ArrayList<>();
+    for (String subpath : backend.subpaths(main.key())) {
+      backend
+          .head(main.key().withSubpath(subpath))
+          .ifPresent(
+              sub -> subs.add(rederived(sub, mainIds::contains, countedElsewhere, null, keys)));
+    }
+    return d.withSubsSummed(subs);
   }
 
   @Override
@@ -750,7 +818,7 @@ public final class DefaultSessionStore implements SessionStore {
       return false;
     }
     java.util.Set<String> mainIds = new java.util.HashSet<>();
-    Derivation main = rederived(current.get(), id -> false, mainIds);
+    Derivation main = rederived(current.get(), id -> false, k -> false, mainIds, null);
     Map<String, StoredHead> subs = new TreeMap<>();
     for (String subpath : backend.subpaths(key)) {
       SessionKey subKey = key.withSubpath(subpath);
@@ -758,7 +826,7 @@ public final class DefaultSessionStore implements SessionStore {
       if (sub.isEmpty()) {
         continue;
       }
-      Derivation d = rederived(sub.get(), mainIds::contains, null);
+      Derivation d = rederived(sub.get(), mainIds::contains, k -> false, null, null);
       SessionMetadata o = sub.get().metadata();
       StoredHead head =
           new StoredHead(
@@ -794,10 +862,16 @@ public final class DefaultSessionStore implements SessionStore {
   /**
    * A transcript's derivation from its stored messages, read in batches.
    *
+   * @param countedElsewhere API messages another session counts, by {@link Derivation#exactKey}
    * @param ids collects the main transcript's API messages (by {@link Derivation#idHash}), or null
+   * @param keys collects the transcript's API messages by {@link Derivation#exactKey}, or null
    */
   private Derivation rederived(
-      StoredHead head, java.util.function.Predicate<String> mainHolds, java.util.Set<String> ids) {
+      StoredHead head,
+      java.util.function.Predicate<String> mainHolds,
+      java.util.function.Predicate<String> countedElsewhere,
+      java.util.Set<String> ids,
+      java.util.Set<String> keys) {
     Derivation d = Derivation.EMPTY;
     List<MessageFacts> batch = new ArrayList<>();
     try (Stream<String> lines = backend.messages(head, 0)) {
@@ -811,15 +885,18 @@ public final class DefaultSessionStore implements SessionStore {
             && f.usage().messageId() != null) {
           ids.add(Derivation.idHash(f.usage().messageId()));
         }
+        if (keys != null && f.usage() != null && Derivation.exactKey(f.usage()) != null) {
+          keys.add(Derivation.exactKey(f.usage()));
+        }
         batch.add(f);
         if (batch.size() == 1000) {
-          d = d.plus(batch, prices.get(), mainHolds, null);
+          d = d.plus(batch, prices.get(), mainHolds, countedElsewhere, null);
           batch.clear();
         }
       }
     }
     // When each line was written is not stored: lines without a timestamp count in no hour.
-    return d.plus(batch, prices.get(), mainHolds, null);
+    return d.plus(batch, prices.get(), mainHolds, countedElsewhere, null);
   }
 
   // ---- maintenance

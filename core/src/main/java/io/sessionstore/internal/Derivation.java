@@ -53,6 +53,9 @@ import java.util.function.Predicate;
  * @param settledHours {@code settled} per hour it happened in
  * @param openHours {@code open} per hour it happened in
  * @param subsHours {@code subs} per hour it happened in
+ * @param firstKey the {@link #key} of the first API message this transcript counted, or null: a
+ *     session resumed or forked from another begins with a copy of its history, so sessions that
+ *     share it may hold the same API messages ({@link UsageReports})
  */
 public record Derivation(
     UsageTally settled,
@@ -66,7 +69,8 @@ public record Derivation(
     String lastAssistantId,
     UsageHours settledHours,
     UsageHours openHours,
-    UsageHours subsHours) {
+    UsageHours subsHours,
+    String firstKey) {
 
   /** How many recent API messages a transcript remembers, for repeats and sidechain copies. */
   public static final int WINDOW = 16;
@@ -87,7 +91,8 @@ public record Derivation(
           null,
           UsageHours.EMPTY,
           UsageHours.EMPTY,
-          UsageHours.EMPTY);
+          UsageHours.EMPTY,
+          null);
 
   /**
    * The last counted line of an API message.
@@ -145,7 +150,22 @@ public record Derivation(
       PriceTable prices,
       Predicate<String> mainHolds,
       Instant writtenAt) {
-    Working w = new Working(this, prices, mainHolds, writtenAt);
+    return plus(messages, prices, mainHolds, k -> false, writtenAt);
+  }
+
+  /**
+   * The same, leaving out the API messages another session counts.
+   *
+   * @param countedElsewhere whether another session counts an API message, by its {@link
+   *     #exactKey}: none of its lines counts here
+   */
+  Derivation plus(
+      List<MessageFacts> messages,
+      PriceTable prices,
+      Predicate<String> mainHolds,
+      Predicate<String> countedElsewhere,
+      Instant writtenAt) {
+    Working w = new Working(this, prices, mainHolds, countedElsewhere, writtenAt);
     for (MessageFacts m : messages) {
       w.add(m);
     }
@@ -198,7 +218,8 @@ public record Derivation(
         lastAssistantId,
         settledHours,
         openHours,
-        subsHours);
+        subsHours,
+        firstKey);
   }
 
   /**
@@ -259,10 +280,49 @@ public record Derivation(
         + (requestId == null ? "-" : String.format("%04x", requestId.hashCode() & 0xffff));
   }
 
+  /**
+   * The exact key of an API message across sessions, or null when the line names no message id or
+   * no request id: as ccusage does, only a line with both is one a copy of which in another session
+   * counts once.
+   */
+  static String exactKey(MessageFacts.LineUsage u) {
+    return u.messageId() == null || u.requestId() == null
+        ? null
+        : u.messageId() + "\n" + u.requestId();
+  }
+
+  /**
+   * The {@link #firstKey} of an encoded state, read without decoding the rest (a report reads it
+   * from every head).
+   */
+  static String firstKeyOf(String encoded) {
+    if (encoded == null || encoded.isEmpty()) {
+      return null;
+    }
+    try (com.fasterxml.jackson.core.JsonParser p =
+        io.sessionstore.spi.JsonStreams.parser(encoded)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+        if ("f".equals(field)) {
+          return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (java.io.IOException e) {
+      return null; // a damaged state: decode says so where the state is needed
+    }
+  }
+
   /** The working state of one {@link #plus}. */
   private static final class Working {
     private final PriceTable prices;
     private final Predicate<String> mainHolds;
+    private final Predicate<String> countedElsewhere;
     private final Instant writtenAt;
     private UsageTally settled;
     private UsageTally open;
@@ -280,10 +340,17 @@ public record Derivation(
     private boolean resultTurnsSeen;
     private long assistantTurns;
     private String lastAssistantId;
+    private String firstKey;
 
-    Working(Derivation d, PriceTable prices, Predicate<String> mainHolds, Instant writtenAt) {
+    Working(
+        Derivation d,
+        PriceTable prices,
+        Predicate<String> mainHolds,
+        Predicate<String> countedElsewhere,
+        Instant writtenAt) {
       this.prices = prices;
       this.mainHolds = mainHolds;
+      this.countedElsewhere = countedElsewhere;
       this.writtenAt = writtenAt;
       settled = d.settled;
       open = d.open;
@@ -297,6 +364,7 @@ public record Derivation(
       resultTurnsSeen = d.resultTurnsSeen;
       assistantTurns = d.assistantTurns;
       lastAssistantId = d.lastAssistantId;
+      firstKey = d.firstKey;
     }
 
     void add(MessageFacts m) {
@@ -325,6 +393,10 @@ public record Derivation(
     }
 
     private void line(MessageFacts.LineUsage u) {
+      String exact = exactKey(u);
+      if (exact != null && countedElsewhere.test(exact)) {
+        return; // a copy of an API message another session counts
+      }
       String id = u.messageId();
       String key = id == null ? null : key(id, u.requestId());
       if (key != null && last != null && key.equals(last.key())) {
@@ -375,6 +447,9 @@ public record Derivation(
       open = open.plus(model, row);
       openHour(row);
       last = key == null ? null : new Last(key, u.sidechain(), u.tokens(), model, row, hour);
+      if (firstKey == null && key != null && !u.sidechain()) {
+        firstKey = key;
+      }
     }
 
     /** Adds a row of {@link #open} to the hour of the message being added, if it has one. */
@@ -512,13 +587,17 @@ public record Derivation(
           lastAssistantId,
           settledHours,
           openHours,
-          subsHours);
+          subsHours,
+          firstKey);
     }
   }
 
   public String encode() {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("v", 2);
+    if (firstKey != null) {
+      n.put("f", firstKey); // early, for firstKeyOf
+    }
     // What a reader from before usage accounting reads as the transcript's and its runs' costs.
     n.put("ownCost", own().cost());
     // Fields at their defaults are left out (every reader, old ones too, reads a missing one as
@@ -597,7 +676,8 @@ public record Derivation(
             lastAssistantId,
             UsageHours.EMPTY,
             UsageHours.EMPTY,
-            UsageHours.EMPTY);
+            UsageHours.EMPTY,
+            null);
       }
       Last last = null;
       JsonNode l = n.get("l");
@@ -627,7 +707,8 @@ public record Derivation(
           lastAssistantId,
           UsageHours.fromJson(n.get("hs")),
           UsageHours.fromJson(n.get("ho")),
-          UsageHours.fromJson(n.get("hb")));
+          UsageHours.fromJson(n.get("hb")),
+          n.hasNonNull("f") ? n.get("f").asText() : null);
     } catch (JsonProcessingException | NumberFormatException e) {
       throw new io.sessionstore.api.BackendUnavailableException(
           "Damaged stored head: its derivation state is "

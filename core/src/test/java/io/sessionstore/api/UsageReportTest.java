@@ -133,6 +133,72 @@ class UsageReportTest {
   }
 
   @Test
+  void anApiMessageCopiedIntoAResumedOrForkedSessionCountsOnceInTheOldest() {
+    Map<String, Object> day1 = Map.of("timestamp", "2026-03-01T10:00:00Z");
+    Map<String, Object> day2 = Map.of("timestamp", "2026-03-02T09:00:00Z");
+    clock.now = Instant.parse("2026-03-01T10:00:00Z");
+    SessionKey origin = SessionKey.of("p", "origin");
+    store.saveSession(
+        origin,
+        List.of(lines.line("m1", "r1", 100, 0, 0, day1), lines.line("m2", "r2", 200, 0, 0, day1)),
+        SaveOptions.NONE);
+    // Resumed the next day: Claude Code writes a new session that begins with the history.
+    clock.now = Instant.parse("2026-03-02T09:00:00Z");
+    SessionKey resumed = SessionKey.of("p", "resumed");
+    store.saveSession(
+        resumed,
+        List.of(
+            lines.line("m1", "r1", 100, 0, 0, day1),
+            lines.line("m2", "r2", 200, 0, 0, day1),
+            lines.line("m3", "r3", 50, 0, 0, day2)),
+        SaveOptions.NONE);
+    store.appendMessages(
+        resumed.withSubpath("subagents/agent-a1"), List.of(lines.line("m4", "r4", 7, 0, 0, day2)));
+    // Lines without a request id stay counted in each session, as ccusage counts them.
+    clock.now = Instant.parse("2026-03-03T09:00:00Z");
+    for (String id : List.of("gateway-1", "gateway-2")) {
+      store.saveSession(
+          SessionKey.of("p", id),
+          List.of(
+              lines.line(
+                  "m-gateway", null, 1_000, 0, 0, Map.of("timestamp", "2026-03-03T09:00:00Z"))),
+          SaveOptions.NONE);
+    }
+
+    assertEquals(357, store.getMetadata(resumed).orElseThrow().totalTokens(), "its own copy");
+    UsageReport sessions = report("session", ZoneOffset.UTC);
+    Map<String, Long> tokens = new java.util.HashMap<>();
+    sessions.rows().forEach(r -> tokens.put(r.key().get("sessionId"), r.totalTokens()));
+    assertEquals(
+        Map.of("origin", 300L, "resumed", 57L, "gateway-1", 1_000L, "gateway-2", 1_000L), tokens);
+    assertEquals(2_357, sessions.total().totalTokens());
+    assertEquals(
+        0,
+        new BigDecimal("0.002357").compareTo(sessions.total().costUsd()),
+        sessions.total().costUsd().toPlainString());
+
+    UsageReport days = report("day", ZoneOffset.UTC);
+    List<Long> perDay = new ArrayList<>();
+    days.rows().forEach(r -> perDay.add(r.totalTokens()));
+    assertEquals(List.of("2026-03-01", "2026-03-02", "2026-03-03"), keys(days, "date"));
+    assertEquals(List.of(300L, 57L, 2_000L), perDay, "the copies on the day they happened, once");
+    UsageReport byModel = report("model", ZoneOffset.UTC);
+    assertEquals(2_357, byModel.total().totalTokens());
+    assertEquals(2_357, byModel.rows().stream().mapToLong(UsageReport.Row::totalTokens).sum());
+
+    // Reported alone, the resumed session counts all it holds.
+    UsageReport alone =
+        store.usageReport(
+            SearchQuery.in(Scope.allProjects())
+                .createdAfter(Instant.parse("2026-03-02T00:00:00Z"))
+                .createdBefore(Instant.parse("2026-03-03T00:00:00Z"))
+                .build(),
+            UsageGrouping.SESSION,
+            ZoneOffset.UTC);
+    assertEquals(357, alone.total().totalTokens());
+  }
+
+  @Test
   void byModelSplitsSessionsIntoTheirModels() {
     clock.now = Instant.parse("2026-03-01T00:00:00Z");
     store.appendMessages(
