@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
+import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
@@ -20,6 +21,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -183,6 +186,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       IndexLog.Entry e = index.entry(head.key());
       if (e != null && e.head().generation() == head.generation()) {
         start = e.checkpointAtOrBefore(from);
+        if (e.head().messageCount() == head.messageCount()
+            && e.bytes() - start[1] <= WHOLE_READ_BYTES) {
+          // The committed bytes are known: one read, lines decoded in place.
+          return wholeRange(data, start[1], e.bytes()).stream().skip(from - start[0]).limit(count);
+        }
       }
       FileChannel ch = FileChannel.open(data, StandardOpenOption.READ);
       InputStream in;
@@ -231,6 +239,65 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
           "Cannot read " + head.key() + ": it was replaced or deleted while being read");
     } catch (IOException e) {
       throw unavailable("read " + head.key(), e);
+    }
+  }
+
+  /**
+   * A transcript's committed bytes up to this many are read at once; a longer one is streamed, so
+   * that reading it holds little of it at a time.
+   */
+  private static final long WHOLE_READ_BYTES = 8L << 20;
+
+  /**
+   * The lines of a data file's bytes {@code [from, to)}, read in one go: each ends at {@code \n}
+   * and is strict UTF-8, as {@link Utf8Lines} reads the lines a backend stored.
+   */
+  private static List<String> wholeRange(Path data, long from, long to) throws IOException {
+    byte[] bytes = new byte[(int) (to - from)];
+    try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
+      long pos = from;
+      while (buf.hasRemaining()) {
+        int n = ch.read(buf, pos);
+        if (n < 0) {
+          throw new IOException(
+              "The data file " + data + " ends before its committed length " + to);
+        }
+        pos += n;
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    int begin = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == '\n') {
+        lines.add(utf8(bytes, begin, i, lines.size() + 1));
+        begin = i + 1;
+      }
+    }
+    if (begin < bytes.length) {
+      lines.add(utf8(bytes, begin, bytes.length, lines.size() + 1));
+    }
+    return lines;
+  }
+
+  /**
+   * Decodes a line with the JDK's fast path, which replaces what is not UTF-8 with U+FFFD; only a
+   * line that then holds U+FFFD is decoded again strictly, to tell a stored U+FFFD from damage.
+   */
+  private static String utf8(byte[] bytes, int from, int to, int line) {
+    String s = new String(bytes, from, to - from, StandardCharsets.UTF_8);
+    if (s.indexOf('\uFFFD') < 0) {
+      return s;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, from, to - from))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidInputException("Invalid line " + line + ": it is not valid UTF-8");
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.ConfigurationException;
+import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
@@ -161,6 +162,35 @@ class FileStoreTest {
     assertEquals(
         "{\"layout\":\"sessionstore-file\",\"version\":2}",
         Files.readString(dir.resolve("format")).strip());
+  }
+
+  @Test
+  void linesReadBackExactlyAndDamagedBytesAreReported() throws IOException {
+    Path dir = tmp.resolve("utf8");
+    SessionKey key = SessionKey.of("default", "s");
+    List<Message> messages =
+        List.of(
+            Message.of("{\"type\":\"user\",\"message\":{\"content\":\"caf\u00e9 \ud83d\ude00\"}}"),
+            Message.of("{\"type\":\"user\",\"message\":{\"content\":\"a stored \ufffd\"}}"),
+            Message.of("{\"type\":\"user\",\r\"message\":{\"content\":\"a lone CR before\"}}"));
+    try (SessionStore store = open(dir)) {
+      store.saveSession(key, messages);
+      assertEquals(texts(messages), texts(store, key));
+    }
+    Path data;
+    try (Stream<Path> files =
+        Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
+      data = files.findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(data);
+    int e = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("caf") + 3;
+    bytes[e + 1] = (byte) 0x41; // the second byte of \u00e9: no longer UTF-8
+    Files.write(data, bytes);
+    try (SessionStore store = open(dir)) {
+      InvalidInputException damaged =
+          assertThrows(InvalidInputException.class, () -> store.loadSession(key));
+      assertTrue(damaged.getMessage().contains("not valid UTF-8"), damaged.getMessage());
+    }
   }
 
   @Test
