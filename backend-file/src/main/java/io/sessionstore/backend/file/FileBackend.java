@@ -266,7 +266,21 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         pos += n;
       }
     }
+    // One decode of the whole range and a search for each line's end, both done by the JDK's
+    // vectorised code; only text that holds U+FFFD (damage, or a stored U+FFFD) goes line by line.
+    String text = new String(bytes, StandardCharsets.UTF_8);
     List<String> lines = new ArrayList<>();
+    if (text.indexOf('\uFFFD') < 0) {
+      int begin = 0;
+      for (int end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', begin)) {
+        lines.add(text.substring(begin, end));
+        begin = end + 1;
+      }
+      if (begin < text.length()) {
+        lines.add(text.substring(begin));
+      }
+      return lines;
+    }
     int begin = 0;
     for (int i = 0; i < bytes.length; i++) {
       if (bytes[i] == '\n') {
