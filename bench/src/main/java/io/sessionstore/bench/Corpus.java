@@ -23,25 +23,28 @@ final class Corpus {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * Where a line's API message and request ids end, marked in a template: each round of the cycle
-   * makes them new there, so that sessions never share an API message (real ones share one only by
-   * copying history, which a usage report then reads whole to count once).
+   * Where a line's API message and request ids end, marked in a template: each batch of messages
+   * handed out makes them its own there, so that sessions never share an API message (real ones
+   * share one only by copying history, which a usage report then reads whole to count once).
    */
-  private static final String ROUND = "\u0001";
+  private static final String BATCH = "\u0001";
 
-  private static final Pattern API_ID = Pattern.compile("\"((?:msg|req)_[0-9A-Za-z]+)\"");
+  /** API message and request ids, and the placeholders some fixtures have in their place. */
+  private static final Pattern API_ID =
+      Pattern.compile("\"((?:msg|req)_[0-9A-Za-z]+|<MESSAGE_ID>|<REQUEST_ID>)\"");
 
   /** A fixture line split around its top-level uuid value. */
   private record Template(String before, String after, boolean apiIds) {
-    String with(String uuid, long round) {
+    String with(String uuid, long batch) {
       String line = before + uuid + after;
-      return apiIds ? line.replace(ROUND, "_" + Long.toString(round, 36)) : line;
+      return apiIds ? line.replace(BATCH, "_" + Long.toString(batch, 36)) : line;
     }
   }
 
   private final List<Template> templates;
   private final long salt = System.nanoTime();
   private long next;
+  private long batches;
 
   private Corpus(List<Template> templates) {
     this.templates = templates;
@@ -57,19 +60,24 @@ final class Corpus {
     return new Corpus(List.copyOf(templates));
   }
 
-  /** The next message of the cycle, with a fresh uuid. */
+  /** The next message of the cycle, with a fresh uuid and API ids of its own. */
   synchronized Message next() {
-    Template t = templates.get((int) (next % templates.size()));
-    long round = next / templates.size();
-    return Message.of(t.with(new UUID(salt, next++).toString(), round));
+    return next(++batches);
   }
 
-  List<Message> next(int count) {
+  /** The next messages of the cycle, as one session's: API ids shared among them only. */
+  synchronized List<Message> next(int count) {
+    long batch = ++batches;
     List<Message> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      out.add(next());
+      out.add(next(batch));
     }
     return out;
+  }
+
+  private Message next(long batch) {
+    Template t = templates.get((int) (next % templates.size()));
+    return Message.of(t.with(new UUID(salt, next++).toString(), batch));
   }
 
   static long bytes(List<Message> messages) {
@@ -82,8 +90,8 @@ final class Corpus {
 
   private static Template template(String line) {
     String[] around = aroundUuid(line);
-    String before = API_ID.matcher(around[0]).replaceAll("\"$1" + ROUND + "\"");
-    String after = API_ID.matcher(around[1]).replaceAll("\"$1" + ROUND + "\"");
+    String before = API_ID.matcher(around[0]).replaceAll("\"$1" + BATCH + "\"");
+    String after = API_ID.matcher(around[1]).replaceAll("\"$1" + BATCH + "\"");
     return new Template(before, after, !before.equals(around[0]) || !after.equals(around[1]));
   }
 

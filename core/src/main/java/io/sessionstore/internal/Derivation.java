@@ -296,27 +296,15 @@ public record Derivation(
    * from every head).
    */
   static String firstKeyOf(String encoded) {
-    if (encoded == null || encoded.isEmpty()) {
+    // encode() writes it second, right after the version, as hex digits, a dot and hex or '-'.
+    if (encoded == null || !encoded.startsWith(FIRST_KEY_PREFIX)) {
       return null;
     }
-    try (com.fasterxml.jackson.core.JsonParser p =
-        io.sessionstore.spi.JsonStreams.parser(encoded)) {
-      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-        return null;
-      }
-      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        com.fasterxml.jackson.core.JsonToken value = p.nextToken();
-        if ("f".equals(field)) {
-          return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
-        }
-        p.skipChildren();
-      }
-      return null;
-    } catch (java.io.IOException e) {
-      return null; // a damaged state: decode says so where the state is needed
-    }
+    int end = encoded.indexOf('"', FIRST_KEY_PREFIX.length());
+    return end < 0 ? null : encoded.substring(FIRST_KEY_PREFIX.length(), end);
   }
+
+  private static final String FIRST_KEY_PREFIX = "{\"v\":2,\"f\":\"";
 
   /** The working state of one {@link #plus}. */
   private static final class Working {
@@ -447,7 +435,8 @@ public record Derivation(
       open = open.plus(model, row);
       openHour(row);
       last = key == null ? null : new Last(key, u.sidechain(), u.tokens(), model, row, hour);
-      if (firstKey == null && key != null && !u.sidechain()) {
+      // Only a message with a request id can count once across sessions (see exactKey).
+      if (firstKey == null && exactKey(u) != null && !u.sidechain()) {
         firstKey = key;
       }
     }
@@ -596,7 +585,7 @@ public record Derivation(
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("v", 2);
     if (firstKey != null) {
-      n.put("f", firstKey); // early, for firstKeyOf
+      n.put("f", firstKey); // second, where firstKeyOf looks for it
     }
     // What a reader from before usage accounting reads as the transcript's and its runs' costs.
     n.put("ownCost", own().cost());
