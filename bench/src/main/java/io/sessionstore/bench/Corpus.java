@@ -35,14 +35,18 @@ final class Corpus {
 
   /** A fixture line split around its top-level uuid value. */
   private record Template(String before, String after, boolean apiIds) {
-    String with(String uuid, long batch) {
+    String with(String uuid, String ids) {
       String line = before + uuid + after;
-      return apiIds ? line.replace(BATCH, "_" + Long.toString(batch, 36)) : line;
+      return apiIds ? line.replace(BATCH, ids) : line;
     }
   }
 
   private final List<Template> templates;
   private final long salt = System.nanoTime();
+
+  /** This corpus's own start of API ids: two corpora writing to one store never share one. */
+  private final String idPrefix = "_" + Long.toString(salt & 0xffffffL, 36) + "_";
+
   private long next;
   private long batches;
 
@@ -77,7 +81,10 @@ final class Corpus {
 
   private Message next(long batch) {
     Template t = templates.get((int) (next % templates.size()));
-    return Message.of(t.with(new UUID(salt, next++).toString(), batch));
+    // The round too: a batch longer than the cycle holds each line twice, as two API messages.
+    String ids =
+        idPrefix + Long.toString(batch, 36) + "_" + Long.toString(next / templates.size(), 36);
+    return Message.of(t.with(new UUID(salt, next++).toString(), ids));
   }
 
   static long bytes(List<Message> messages) {

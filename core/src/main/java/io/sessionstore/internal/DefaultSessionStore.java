@@ -715,9 +715,11 @@ public final class DefaultSessionStore implements SessionStore {
 
   /**
    * The heads of a report, an API message copied into several of its sessions counted once: in the
-   * earliest created of them. A session resumed or forked begins with a copy of its origin's
-   * history, so only sessions that begin with the same API message ({@link Derivation#firstKey})
-   * are read, whole, and re-derived; the others' heads stand.
+   * oldest of them (created first; of two created at once, as an import of a resumed transcript and
+   * its origin are, the one whose last activity came first). A session resumed or forked begins
+   * with a copy of its origin's history, so only sessions that begin with the same API message
+   * ({@link Derivation#firstKey}) are read; a session that holds copies has what they added taken
+   * off its head's totals and hours. A session replaced or deleted meanwhile keeps its listed head.
    */
   private List<StoredHead> copiesCountedOnce(List<StoredHead> heads) {
     Map<String, List<StoredHead>> byFirst = new HashMap<>();
@@ -735,28 +737,44 @@ public final class DefaultSessionStore implements SessionStore {
       List<StoredHead> oldestFirst = new ArrayList<>(group);
       oldestFirst.sort(
           Comparator.comparing((StoredHead h) -> h.metadata().createdAt())
+              .thenComparing(h -> h.metadata().lastActivityAt())
               .thenComparing(h -> h.key().toString()));
       java.util.Set<String> counted = new java.util.HashSet<>();
       for (StoredHead h : oldestFirst) {
-        java.util.Set<String> own = new java.util.HashSet<>();
-        Derivation d = rederivedSession(h, counted::contains, own);
-        if (!counted.isEmpty()) {
-          SessionMetadata m = h.metadata();
-          recounted.put(
-              h.key(),
-              new StoredHead(
-                  h.key(),
-                  m.withCounts(m.messageCount(), d.totalCost(), m.turns())
-                      .withUsage(d.total().toUsage()),
-                  h.generation(),
-                  d.encode()));
+        try {
+          java.util.Set<String> own = new java.util.HashSet<>();
+          Derivation all = rederivedSession(h, k -> false, own);
+          if (!java.util.Collections.disjoint(own, counted)) {
+            Derivation alone = rederivedSession(h, counted::contains, null);
+            recounted.put(h.key(), withoutCopies(h, all, alone));
+          }
+          counted.addAll(own);
+        } catch (ConflictException | NotFoundException e) {
+          LOG.debug("{} changed while a usage report read it; its listed head counts", h.key());
         }
-        counted.addAll(own);
       }
     }
     return recounted.isEmpty()
         ? heads
         : heads.stream().map(h -> recounted.getOrDefault(h.key(), h)).toList();
+  }
+
+  /**
+   * A head with what its copies of other sessions' API messages added taken off: the difference
+   * between its messages derived with and without them, in all and per hour (copies keep their
+   * lines' own times, so their hours are exact).
+   */
+  private static StoredHead withoutCopies(StoredHead head, Derivation all, Derivation alone) {
+    UsageTally copies = all.total().minus(alone.total());
+    UsageHours copyHours = all.totalHours().minus(alone.totalHours());
+    Derivation d = Derivation.decode(head.derivation());
+    d = d.withSubs(d.subs().minus(copies), d.subsHours().minus(copyHours));
+    SessionMetadata m = head.metadata();
+    return new StoredHead(
+        head.key(),
+        m.withCounts(m.messageCount(), d.totalCost(), m.turns()).withUsage(d.total().toUsage()),
+        head.generation(),
+        d.encode());
   }
 
   /**

@@ -53,9 +53,11 @@ import java.util.function.Predicate;
  * @param settledHours {@code settled} per hour it happened in
  * @param openHours {@code open} per hour it happened in
  * @param subsHours {@code subs} per hour it happened in
- * @param firstKey the {@link #key} of the first API message this transcript counted, or null: a
- *     session resumed or forked from another begins with a copy of its history, so sessions that
- *     share it may hold the same API messages ({@link UsageReports})
+ * @param firstKey the {@link #key} of the first API message with a request id this transcript
+ *     counted, null when it counted none, {@link #FIRST_KEY_UNKNOWN} for a state stored before
+ *     first keys were kept that counted some: a session resumed or forked from another begins with
+ *     a copy of its history, so sessions that share it may hold the same API messages ({@link
+ *     UsageReports})
  */
 public record Derivation(
     UsageTally settled,
@@ -71,6 +73,9 @@ public record Derivation(
     UsageHours openHours,
     UsageHours subsHours,
     String firstKey) {
+
+  /** The first key of a state stored before first keys were kept: never stored, never set. */
+  static final String FIRST_KEY_UNKNOWN = "";
 
   /** How many recent API messages a transcript remembers, for repeats and sidechain copies. */
   public static final int WINDOW = 16;
@@ -383,7 +388,8 @@ public record Derivation(
     private void line(MessageFacts.LineUsage u) {
       String exact = exactKey(u);
       if (exact != null && countedElsewhere.test(exact)) {
-        return; // a copy of an API message another session counts
+        last = null; // a copy of an API message another session counts
+        return;
       }
       String id = u.messageId();
       String key = id == null ? null : key(id, u.requestId());
@@ -581,10 +587,22 @@ public record Derivation(
     }
   }
 
+  /**
+   * The first key of a decoded state: unknown when it has none but counted API messages already
+   * (stored before first keys were kept), so that a later one is never taken for the first.
+   */
+  private static String firstKey(JsonNode n) {
+    if (n.hasNonNull("f")) {
+      return n.get("f").asText();
+    }
+    boolean counted = n.has("w") || n.has("s") || n.has("o") || n.has("l");
+    return counted ? FIRST_KEY_UNKNOWN : null;
+  }
+
   public String encode() {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("v", 2);
-    if (firstKey != null) {
+    if (firstKey != null && !firstKey.equals(FIRST_KEY_UNKNOWN)) {
       n.put("f", firstKey); // second, where firstKeyOf looks for it
     }
     // What a reader from before usage accounting reads as the transcript's and its runs' costs.
@@ -666,7 +684,7 @@ public record Derivation(
             UsageHours.EMPTY,
             UsageHours.EMPTY,
             UsageHours.EMPTY,
-            null);
+            FIRST_KEY_UNKNOWN);
       }
       Last last = null;
       JsonNode l = n.get("l");
@@ -697,7 +715,7 @@ public record Derivation(
           UsageHours.fromJson(n.get("hs")),
           UsageHours.fromJson(n.get("ho")),
           UsageHours.fromJson(n.get("hb")),
-          n.hasNonNull("f") ? n.get("f").asText() : null);
+          firstKey(n));
     } catch (JsonProcessingException | NumberFormatException e) {
       throw new io.sessionstore.api.BackendUnavailableException(
           "Damaged stored head: its derivation state is "

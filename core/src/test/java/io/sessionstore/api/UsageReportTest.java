@@ -136,22 +136,22 @@ class UsageReportTest {
   void anApiMessageCopiedIntoAResumedOrForkedSessionCountsOnceInTheOldest() {
     Map<String, Object> day1 = Map.of("timestamp", "2026-03-01T10:00:00Z");
     Map<String, Object> day2 = Map.of("timestamp", "2026-03-02T09:00:00Z");
+    // Imported together, a resumed transcript and its origin start at the same time (the copied
+    // lines keep theirs): the origin is the one whose last activity came first, whatever the ids.
     clock.now = Instant.parse("2026-03-01T10:00:00Z");
     SessionKey origin = SessionKey.of("p", "origin");
     store.saveSession(
         origin,
         List.of(lines.line("m1", "r1", 100, 0, 0, day1), lines.line("m2", "r2", 200, 0, 0, day1)),
         SaveOptions.NONE);
-    // Resumed the next day: Claude Code writes a new session that begins with the history.
-    clock.now = Instant.parse("2026-03-02T09:00:00Z");
-    SessionKey resumed = SessionKey.of("p", "resumed");
+    SessionKey resumed = SessionKey.of("p", "a-resumed");
     store.saveSession(
         resumed,
         List.of(
             lines.line("m1", "r1", 100, 0, 0, day1),
             lines.line("m2", "r2", 200, 0, 0, day1),
             lines.line("m3", "r3", 50, 0, 0, day2)),
-        SaveOptions.NONE);
+        new SaveOptions(java.util.Set.of("resumed"), null, Map.of(), null));
     store.appendMessages(
         resumed.withSubpath("subagents/agent-a1"), List.of(lines.line("m4", "r4", 7, 0, 0, day2)));
     // Lines without a request id stay counted in each session, as ccusage counts them.
@@ -170,7 +170,7 @@ class UsageReportTest {
     Map<String, Long> tokens = new java.util.HashMap<>();
     sessions.rows().forEach(r -> tokens.put(r.key().get("sessionId"), r.totalTokens()));
     assertEquals(
-        Map.of("origin", 300L, "resumed", 57L, "gateway-1", 1_000L, "gateway-2", 1_000L), tokens);
+        Map.of("origin", 300L, "a-resumed", 57L, "gateway-1", 1_000L, "gateway-2", 1_000L), tokens);
     assertEquals(2_357, sessions.total().totalTokens());
     assertEquals(
         0,
@@ -189,10 +189,7 @@ class UsageReportTest {
     // Reported alone, the resumed session counts all it holds.
     UsageReport alone =
         store.usageReport(
-            SearchQuery.in(Scope.allProjects())
-                .createdAfter(Instant.parse("2026-03-02T00:00:00Z"))
-                .createdBefore(Instant.parse("2026-03-03T00:00:00Z"))
-                .build(),
+            SearchQuery.in(Scope.allProjects()).tags("resumed").build(),
             UsageGrouping.SESSION,
             ZoneOffset.UTC);
     assertEquals(357, alone.total().totalTokens());
