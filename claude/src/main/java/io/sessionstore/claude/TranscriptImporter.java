@@ -46,8 +46,8 @@ import java.util.stream.Stream;
  * read at all; one whose files grew has only the new bytes read, after a check that the line before
  * them is still the one that import read last, and they go in through {@link
  * SessionStore#importSessionTail}. Anything else (no state, a file shortened or rewritten, a
- * session another writer changed) is read whole, as without state. Not thread-safe: one import per
- * instance.
+ * session another writer changed) is read whole, as without state. Sessions are imported by a few
+ * threads at once (each session by one). Not thread-safe: one import per instance.
  */
 final class TranscriptImporter {
   static final String SUBAGENTS = "subagents";
@@ -58,7 +58,10 @@ final class TranscriptImporter {
   private final SessionStore store;
   private final ImportState previous;
   private final Map<SessionKey, SessionState> next = new HashMap<>();
-  private final Map<String, Map<String, SessionMetadata>> listed = new HashMap<>();
+
+  /** Each project's heads, listed once for the whole import (its sessions' importers share it). */
+  private final Map<String, Map<String, SessionMetadata>> listed;
+
   private long files;
   private long filesRead;
   private long bytesRead;
@@ -79,8 +82,19 @@ final class TranscriptImporter {
    * @param previous what an earlier import of the same folder into the same store remembered
    */
   TranscriptImporter(SessionStore store, ImportState previous) {
+    this(store, previous, new java.util.concurrent.ConcurrentHashMap<>());
+  }
+
+  private TranscriptImporter(
+      SessionStore store, ImportState previous, Map<String, Map<String, SessionMetadata>> listed) {
     this.store = store;
     this.previous = previous;
+    this.listed = listed;
+  }
+
+  /** An importer of one session for this import, whose counts {@link #absorb} adds up. */
+  private TranscriptImporter forOneSession() {
+    return new TranscriptImporter(store, previous, listed);
   }
 
   /**
@@ -109,28 +123,107 @@ final class TranscriptImporter {
                     + "its own to take it into that project)"));
       }
     }
-    long done = 0;
-    for (Path folder : folders) {
-      for (Map.Entry<String, Listed> s : sessionsIn(folder).entrySet()) {
-        String id = s.getKey();
-        SessionKey key;
-        try {
-          key = SessionKey.of(folder.getFileName().toString(), id);
-        } catch (InvalidInputException e) {
-          rejected.add(
-              new TranscriptImportResult.Rejection(
-                  folder.resolve(id + ".jsonl"), 0, e.getMessage()));
-          continue;
+    // Sessions are imported by several threads, so that one's reading and parsing overlap
+    // another's forced writes; each into an importer of its own, whose counts, rejections and
+    // state are added here in the order a single thread would have taken the sessions.
+    int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "sessionstore-import-claude");
+              t.setDaemon(true);
+              return t;
+            });
+    java.util.ArrayDeque<Pending> inFlight = new java.util.ArrayDeque<>();
+    try {
+      int folderNumber = 0;
+      for (Path folder : folders) {
+        for (Map.Entry<String, Listed> s : sessionsIn(folder).entrySet()) {
+          String id = s.getKey();
+          TranscriptImporter one = forOneSession();
+          SessionKey key;
+          try {
+            key = SessionKey.of(folder.getFileName().toString(), id);
+          } catch (InvalidInputException e) {
+            one.rejected.add(
+                new TranscriptImportResult.Rejection(
+                    folder.resolve(id + ".jsonl"), 0, e.getMessage()));
+            inFlight.add(
+                new Pending(java.util.concurrent.CompletableFuture.completedFuture(one), 0));
+            continue;
+          }
+          Path transcript = folder.resolve(id + ".jsonl");
+          BasicFileAttributes attributes = s.getValue().transcript();
+          Path subagents = s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null;
+          inFlight.add(
+              new Pending(
+                  pool.submit(() -> one.importSession(key, transcript, attributes, subagents)), 0));
+          while (inFlight.size() > 2 * threads) {
+            absorbNext(inFlight, progress, folders.size());
+          }
         }
-        importSession(
-            key,
-            folder.resolve(id + ".jsonl"),
-            s.getValue().transcript(),
-            s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null);
+        inFlight.add(
+            new Pending(
+                java.util.concurrent.CompletableFuture.completedFuture(null), ++folderNumber));
       }
-      progress.progress(++done, folders.size());
+      while (!inFlight.isEmpty()) {
+        absorbNext(inFlight, progress, folders.size());
+      }
+    } finally {
+      pool.shutdownNow();
     }
     return this;
+  }
+
+  /**
+   * A session being imported, or (with {@code folderNumber} above 0) the end of a project's folder.
+   */
+  private record Pending(
+      java.util.concurrent.Future<TranscriptImporter> session, int folderNumber) {}
+
+  /** Waits for the oldest session in flight and adds what it did; reports a folder's end. */
+  private void absorbNext(
+      java.util.ArrayDeque<Pending> inFlight, ProgressListener progress, int folders) {
+    Pending p = inFlight.removeFirst();
+    TranscriptImporter one;
+    try {
+      one = p.session().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new io.sessionstore.api.BackendUnavailableException(
+          "Interrupted while importing Claude Code transcripts", e);
+    }
+    if (one != null) {
+      absorb(one);
+    }
+    if (p.folderNumber() > 0) {
+      progress.progress(p.folderNumber(), folders);
+    }
+  }
+
+  /** Adds what an importer of one session did to this import's counts, rejections and state. */
+  private void absorb(TranscriptImporter one) {
+    files += one.files;
+    filesRead += one.filesRead;
+    bytesRead += one.bytesRead;
+    created += one.created;
+    extended += one.extended;
+    unchanged += one.unchanged;
+    stored += one.stored;
+    skipped += one.skipped;
+    pending += one.pending;
+    diverged.addAll(one.diverged);
+    rejected.addAll(one.rejected);
+    next.putAll(one.next);
   }
 
   /**

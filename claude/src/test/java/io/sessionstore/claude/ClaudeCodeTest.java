@@ -290,6 +290,46 @@ class ClaudeCodeTest {
   }
 
   @Test
+  void sessionsImportedInParallelAreReportedInTheOrderOfTheFolders() throws IOException {
+    // Every transcript gets a broken line after its real ones: one rejection each, in file order.
+    Map<SessionKey, Path> files = transcripts();
+    List<Path> mains = new java.util.ArrayList<>();
+    for (Map.Entry<SessionKey, Path> f : files.entrySet()) {
+      if (!f.getKey().isSubpath()) {
+        Files.writeString(f.getValue(), "{\"broken\n", java.nio.file.StandardOpenOption.APPEND);
+        mains.add(f.getValue());
+      }
+    }
+    List<Long> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    TranscriptImportResult r =
+        claude().importTranscripts(projects, (done, total) -> progress.add(done));
+    List<Path> byFolderThenId =
+        mains.stream()
+            .sorted(
+                java.util.Comparator.comparing((Path p) -> p.getParent().getFileName().toString())
+                    .thenComparing(p -> p.getFileName().toString()))
+            .toList();
+    assertEquals(
+        byFolderThenId, r.rejected().stream().map(TranscriptImportResult.Rejection::file).toList());
+    assertEquals(mains.size(), r.created());
+    long folders;
+    try (Stream<Path> list = Files.list(projects)) {
+      folders = list.filter(Files::isDirectory).count();
+    }
+    assertEquals(
+        java.util.stream.LongStream.rangeClosed(1, folders).boxed().toList(),
+        progress,
+        "one report per folder, in order");
+    for (Map.Entry<SessionKey, Path> f : files.entrySet()) {
+      List<String> valid = lines(f.getValue());
+      if (!f.getKey().isSubpath()) {
+        valid = valid.subList(0, valid.size() - 1);
+      }
+      assertEquals(valid, stored(f.getKey()), f.getKey().toString());
+    }
+  }
+
+  @Test
   void aReimportRefreshesWhatItDerivedAndKeepsWhatAPersonChanged() throws IOException {
     Path folder = Files.createDirectories(tmp.resolve("live/-home-me-app"));
     Path file = folder.resolve("s.jsonl");

@@ -143,6 +143,64 @@ final class ArchiveImporter {
     return tally.result();
   }
 
+  /**
+   * {@link io.sessionstore.api.SessionStore#importSession}: the session merged as an archive
+   * holding it alone would merge it (its session on line 2, after the header), without writing that
+   * archive and reading it back.
+   *
+   * @throws InvalidInputException when a subpath is invalid (nothing is stored)
+   */
+  ImportResult importOne(
+      SessionMetadata given,
+      List<io.sessionstore.api.Message> messages,
+      Map<String, List<io.sessionstore.api.Message>> subpaths,
+      ImportOptions options) {
+    for (String sub : subpaths.keySet()) {
+      given.key().withSubpath(sub);
+    }
+    Tally tally = new Tally(options.progress());
+    Archived session;
+    try {
+      session = archived(given, messages, subpaths);
+    } catch (InvalidInputException e) {
+      tally.rejected.add(new ImportResult.Rejection(ONE_SESSION_LINE, e.getMessage()));
+      return tally.result();
+    }
+    tally.add(merge(session, options, ONE_SESSION_LINE));
+    return tally.result();
+  }
+
+  /** The line of the session of a one-session archive. */
+  private static final long ONE_SESSION_LINE = 2;
+
+  /** A session given as values, checked and taken as {@link #parse} takes an archived one. */
+  private static Archived archived(
+      SessionMetadata m,
+      List<io.sessionstore.api.Message> messages,
+      Map<String, List<io.sessionstore.api.Message>> subpaths) {
+    new io.sessionstore.api.SaveOptions(Set.copyOf(m.tags()), m.summary(), m.attributes(), null);
+    Instant updated = m.updatedAt().isBefore(m.createdAt()) ? m.createdAt() : m.updatedAt();
+    SessionMetadata metadata =
+        SessionMetadata.of(m.key(), m.createdAt())
+            .withUpdatedAt(updated)
+            .withLastActivityAt(m.lastActivityAt())
+            .withTags(m.tags())
+            .withSummary(m.summary())
+            .withAttributes(m.attributes());
+    Map<String, List<MessageFacts>> subs = new LinkedHashMap<>();
+    new java.util.TreeMap<>(subpaths)
+        .forEach((sub, list) -> subs.put(sub, facts(list, "subpath '" + sub + "'")));
+    return new Archived(metadata, facts(messages, "messages"), subs);
+  }
+
+  private static List<MessageFacts> facts(List<io.sessionstore.api.Message> messages, String what) {
+    List<MessageFacts> out = new ArrayList<>(messages.size());
+    for (io.sessionstore.api.Message m : messages) {
+      out.add(MessageFacts.of(m.json(), "message " + (out.size() + 1) + " of " + what));
+    }
+    return out;
+  }
+
   /** One session line merged: what it came to and how many of its messages were stored. */
   private record Merged(SessionKey key, long line, Outcome outcome, long messages) {}
 

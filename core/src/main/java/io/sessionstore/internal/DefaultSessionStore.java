@@ -1059,6 +1059,20 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   @Override
+  public ImportResult importSession(
+      SessionMetadata metadata,
+      List<Message> messages,
+      Map<String, List<Message>> subpaths,
+      ImportOptions options) {
+    checkOpen();
+    require(metadata, "metadata");
+    require(messages, "messages");
+    require(subpaths, "sub-transcripts' messages");
+    require(options, "import options");
+    return new ArchiveImporter(this, backend).importOne(metadata, messages, subpaths, options);
+  }
+
+  @Override
   public ImportResult importSessionTail(
       SessionMetadata metadata,
       TranscriptTail main,
