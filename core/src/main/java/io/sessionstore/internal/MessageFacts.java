@@ -118,15 +118,7 @@ public record MessageFacts(
               + (bad + 1)
               + "), which has no UTF-8 form");
     }
-    ObjectNode tree = factsOnly(text);
-    if (tree == null) {
-      tree = Json.parseObject(text, what); // it says what is wrong with the text
-    }
-    return fromTree(text, tree);
-  }
-
-  /** The facts of a line's tree: the whole line's, or {@link #factsOnly}'s. */
-  static MessageFacts fromTree(String text, ObjectNode tree) {
+    ObjectNode tree = Json.parseObject(text, what);
     String type = textOf(tree.get("type"));
     JsonNode u = tree.get("uuid");
     String uuid = u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null;
@@ -166,91 +158,6 @@ public record MessageFacts(
         usage,
         runUsage,
         timestamp(tree.get("timestamp")));
-  }
-
-  /** The fields of a line read here; any other is only checked. */
-  private static final java.util.Set<String> LINE_FIELDS =
-      java.util.Set.of(
-          "type",
-          "uuid",
-          "total_cost_usd",
-          "cost_usd",
-          "num_turns",
-          "modelUsage",
-          "usage",
-          "costUSD",
-          "requestId",
-          "isSidechain",
-          "timestamp");
-
-  /** The fields of {@code message} read here. */
-  private static final java.util.Set<String> MESSAGE_FIELDS =
-      java.util.Set.of("id", "model", "usage");
-
-  /**
-   * The line as a tree of only the fields read here ({@code message} with only its id, model and
-   * usage), the text being checked whole as {@link Json#parseObject} checks it, without building
-   * the rest (a message's content and Claude Code's copies of tool output are most of its bytes).
-   * Null when the text is anything but one JSON object that {@code parseObject} reads: it then says
-   * what is wrong.
-   */
-  private static ObjectNode factsOnly(String text) {
-    try (com.fasterxml.jackson.core.JsonParser p = Json.parser(text)) {
-      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-        return null;
-      }
-      ObjectNode line = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        com.fasterxml.jackson.core.JsonToken value = p.nextToken();
-        if (name.equals("message") && value == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-          ObjectNode message =
-              com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-          while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            p.nextToken();
-            if (MESSAGE_FIELDS.contains(field)) {
-              message.set(field, io.sessionstore.spi.JsonStreams.readTree(p));
-            } else {
-              check(p);
-            }
-          }
-          line.set(name, message);
-        } else if (LINE_FIELDS.contains(name) || name.equals("message")) {
-          line.set(name, io.sessionstore.spi.JsonStreams.readTree(p));
-        } else {
-          check(p);
-        }
-      }
-      return p.nextToken() == null ? line : null;
-    } catch (java.io.IOException | NumberFormatException e) {
-      return null;
-    }
-  }
-
-  /**
-   * Reads past the value at the parser, checking it as a tree would be built of it: decimals are
-   * read as the mapper reads them ({@code 1e99999999999999999999} is no number it can hold).
-   */
-  private static void check(com.fasterxml.jackson.core.JsonParser p) throws java.io.IOException {
-    int depth = 0;
-    com.fasterxml.jackson.core.JsonToken t = p.currentToken();
-    while (true) {
-      switch (t) {
-        case START_OBJECT, START_ARRAY -> depth++;
-        case END_OBJECT, END_ARRAY -> depth--;
-        case VALUE_NUMBER_FLOAT -> p.getDecimalValue();
-        case VALUE_NUMBER_INT -> p.getNumberValue();
-        default -> {}
-      }
-      if (depth == 0) {
-        return;
-      }
-      t = p.nextToken();
-      if (t == null) {
-        throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected end of input");
-      }
-    }
   }
 
   /** A message's own time, or null (see {@link #timestamp()}). */
