@@ -17,7 +17,7 @@ import picocli.CommandLine.ParentCommand;
             + "the lines added since, and reads only files that changed (it remembers what it stored in "
             + "sessionstore.claude.import-state).",
     footer = {"", "Example: sessionstore import-claude ~/.claude/projects"})
-final class ImportClaudeCommand implements Callable<Integer>, LongRunning {
+final class ImportClaudeCommand implements Callable<Integer> {
   @ParentCommand SessionstoreCommand root;
 
   @Parameters(
