@@ -136,6 +136,8 @@ final class TranscriptImporter {
               return t;
             });
     java.util.ArrayDeque<Pending> inFlight = new java.util.ArrayDeque<>();
+    java.util.concurrent.atomic.AtomicBoolean stopped =
+        new java.util.concurrent.atomic.AtomicBoolean();
     try {
       int folderNumber = 0;
       for (Path folder : folders) {
@@ -158,7 +160,12 @@ final class TranscriptImporter {
           Path subagents = s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null;
           inFlight.add(
               new Pending(
-                  pool.submit(() -> one.importSession(key, transcript, attributes, subagents)), 0));
+                  pool.submit(
+                      () ->
+                          stopped.get()
+                              ? null
+                              : one.importSession(key, transcript, attributes, subagents)),
+                  0));
           while (inFlight.size() > 2 * threads) {
             absorbNext(inFlight, progress, folders.size());
           }
@@ -171,9 +178,29 @@ final class TranscriptImporter {
         absorbNext(inFlight, progress, folders.size());
       }
     } finally {
-      pool.shutdownNow();
+      // After a failure no further session starts, and those in flight finish (a thread is never
+      // interrupted inside a write) before the failure is thrown.
+      stopped.set(true);
+      pool.shutdown();
+      awaitUninterruptibly(pool);
     }
     return this;
+  }
+
+  private static void awaitUninterruptibly(java.util.concurrent.ExecutorService pool) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
