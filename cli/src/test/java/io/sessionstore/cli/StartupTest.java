@@ -86,8 +86,10 @@ class StartupTest {
   }
 
   /**
-   * ./sessionstore runs every command with C1 alone but those that run for long, which must be the
-   * commands whose classes say so ({@link LongRunning}, which also lets them cache).
+   * ./sessionstore runs every command with C1 alone but those that run for as long as another
+   * program or a server does, which must be among the commands whose classes say they run for long
+   * ({@link LongRunning}, which also lets them cache). Bulk copies run with C1 alone: on a history
+   * of hundreds of megabytes the optimising compiler costs them more than it saves.
    */
   @Test
   void theScriptKeepsTheOptimisingCompilerForTheLongRunningCommandsOnly() throws IOException {
@@ -104,6 +106,7 @@ class StartupTest {
             .filter(LongRunning.class::isAssignableFrom)
             .map(StartupTest::name)
             .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(longRunning, inScript);
+    assertEquals(Set.of("record", "resume", "serve"), inScript);
+    assertTrue(longRunning.containsAll(inScript), longRunning + " holds " + inScript);
   }
 }
