@@ -17,8 +17,18 @@ final class CdsTraining {
   private CdsTraining() {}
 
   /** {@code args[0]}: an empty folder for the store. */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
     String[] store = {"-D", "sessionstore.file.dir=" + Path.of(args[0]).resolve("store")};
+    // A Claude Code projects folder of one session (the bundled sample), for import-claude.
+    Path projects = Path.of(args[0]).resolve("claude-projects");
+    Path folder = projects.resolve("-home-me-app");
+    java.nio.file.Files.createDirectories(folder);
+    try (java.io.InputStream sample =
+        QuickstartCommand.class.getResourceAsStream("samples/stream-json-session.jsonl")) {
+      java.nio.file.Files.copy(
+          java.util.Objects.requireNonNull(sample, "the bundled sample"),
+          folder.resolve("5bd47723-950c-4c20-917e-77acb15dc4ea.jsonl"));
+    }
     String id = QuickstartCommand.SESSION;
     String[][] commands = {
       // quickstart: save, tag, search, info, show and export of the bundled sample session
@@ -36,6 +46,9 @@ final class CdsTraining {
       {"view", id},
       {"describe", id, "--attr", "ticket=T-1"},
       {"append", id},
+      // import-claude, first and again (the cron or hook case)
+      {"import-claude", projects.toString()},
+      {"import-claude", projects.toString()},
       {"backends"},
       {"version"},
       {"--help"},
