@@ -18,7 +18,13 @@ final class CdsTraining {
 
   /** {@code args[0]}: an empty folder for the store. */
   public static void main(String[] args) throws java.io.IOException {
-    String[] store = {"-D", "sessionstore.file.dir=" + Path.of(args[0]).resolve("store")};
+    // Everything the commands write stays in the given folder (import-claude's state too).
+    String[] store = {
+      "-D",
+      "sessionstore.file.dir=" + Path.of(args[0]).resolve("store"),
+      "-D",
+      "sessionstore.claude.import-state=" + Path.of(args[0]).resolve("state")
+    };
     // A Claude Code projects folder of one session (the bundled sample), for import-claude.
     Path projects = Path.of(args[0]).resolve("claude-projects");
     Path folder = projects.resolve("-home-me-app");
