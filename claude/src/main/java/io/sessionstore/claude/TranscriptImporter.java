@@ -161,10 +161,17 @@ final class TranscriptImporter {
           inFlight.add(
               new Pending(
                   pool.submit(
-                      () ->
-                          stopped.get()
-                              ? null
-                              : one.importSession(key, transcript, attributes, subagents)),
+                      () -> {
+                        if (stopped.get()) {
+                          return null;
+                        }
+                        try {
+                          return one.importSession(key, transcript, attributes, subagents);
+                        } catch (RuntimeException | Error e) {
+                          stopped.set(true); // no later session starts, as a single thread
+                          throw e;
+                        }
+                      }),
                   0));
           while (inFlight.size() > 2 * threads) {
             absorbNext(inFlight, progress, folders.size());
@@ -178,13 +185,29 @@ final class TranscriptImporter {
         absorbNext(inFlight, progress, folders.size());
       }
     } finally {
-      // After a failure no further session starts, and those in flight finish (a thread is never
-      // interrupted inside a write) before the failure is thrown.
-      stopped.set(true);
+      // After a session's failure no later session starts; the sessions in flight finish (a thread
+      // is never interrupted inside a write), and what they stored is remembered, before any
+      // failure is thrown.
       pool.shutdown();
       awaitUninterruptibly(pool);
+      absorbStored(inFlight);
     }
     return this;
+  }
+
+  /** After a failure: adds what the sessions that did finish stored; the rest are left out. */
+  private void absorbStored(java.util.ArrayDeque<Pending> inFlight) {
+    for (Pending p : inFlight) {
+      try {
+        TranscriptImporter one = p.session().isDone() ? p.session().get() : null;
+        if (one != null) {
+          absorb(one);
+        }
+      } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+        // that session failed (its failure, or the first one, is the one thrown)
+      }
+    }
+    inFlight.clear();
   }
 
   private static void awaitUninterruptibly(java.util.concurrent.ExecutorService pool) {

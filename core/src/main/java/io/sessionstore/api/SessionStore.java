@@ -1,7 +1,5 @@
 package io.sessionstore.api;
 
-import io.sessionstore.internal.ApiBridge;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -268,18 +266,20 @@ public interface SessionStore extends AutoCloseable {
    * @param metadata the session's key, times and user fields
    * @param messages the messages of its transcript, in order
    * @param subpaths the messages of each of its sub-transcripts, by subpath
+   *     <p>Each message is checked as a message given to {@link #appendMessages} is (a
+   *     pretty-printed one is stored on one line); one that is not a JSON object, the main
+   *     transcript's first, rejects the session (nothing is stored, the rejection names the
+   *     message). The archive format's own limits (the length of a session's line) do not apply.
    * @return the outcome, as for an archive of this one session ({@code created}, {@code extended}
    *     or {@code unchanged} is 1, or the session is listed as diverged or rejected)
-   * @throws InvalidInputException when a subpath is invalid (nothing is stored)
+   * @throws InvalidInputException when a subpath is invalid or an argument is null (nothing is
+   *     stored)
    */
-  default ImportResult importSession(
+  ImportResult importSession(
       SessionMetadata metadata,
       List<Message> messages,
       Map<String, List<Message>> subpaths,
-      ImportOptions options) {
-    return importSessions(
-        new ByteArrayInputStream(ApiBridge.archiveOf(metadata, messages, subpaths)), options);
-  }
+      ImportOptions options);
 
   /**
    * Extends a session that was imported before, without reading what is stored: for a tool whose

@@ -1,6 +1,5 @@
 package io.sessionstore.internal;
 
-import io.sessionstore.api.Message;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -14,7 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -79,24 +77,6 @@ public final class ApiBridge {
   /** {@link SessionStoreConfig#load(Path, Map)}: the configuration values from every source. */
   public static Map<String, String> loadConfig(Path file, Map<String, String> overrides) {
     return ConfigLoader.system().load(file, overrides);
-  }
-
-  /** {@link SessionStore#importSession}: the one-session archive it merges. */
-  public static byte[] archiveOf(
-      SessionMetadata metadata, List<Message> messages, Map<String, List<Message>> subpaths) {
-    Map<String, List<String>> subs = new TreeMap<>();
-    subpaths.forEach(
-        (subpath, list) -> {
-          metadata
-              .key()
-              .withSubpath(subpath); // an invalid subpath is bad input, before anything is merged
-          subs.put(subpath, texts(list));
-        });
-    return ArchiveWriter.archiveOf(metadata, texts(messages), subs);
-  }
-
-  private static List<String> texts(List<Message> messages) {
-    return messages.stream().map(Message::json).toList();
   }
 
   /** {@link StoredHead#derive}: the head of a transcript another tool wrote. */

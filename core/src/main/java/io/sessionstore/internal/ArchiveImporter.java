@@ -187,10 +187,11 @@ final class ArchiveImporter {
             .withTags(m.tags())
             .withSummary(m.summary())
             .withAttributes(m.attributes());
+    List<MessageFacts> main = facts(messages, "messages");
     Map<String, List<MessageFacts>> subs = new LinkedHashMap<>();
     new java.util.TreeMap<>(subpaths)
         .forEach((sub, list) -> subs.put(sub, facts(list, "subpath '" + sub + "'")));
-    return new Archived(metadata, facts(messages, "messages"), subs);
+    return new Archived(metadata, main, subs);
   }
 
   private static List<MessageFacts> facts(List<io.sessionstore.api.Message> messages, String what) {
