@@ -184,15 +184,26 @@ public final class Utf8Lines {
         && (bytes[2] & 0xff) == 0xbf) {
       begin = 3;
     }
+    return strict(bytes, begin, end, number);
+  }
+
+  /**
+   * Bytes {@code [from, to)} decoded as strict UTF-8, as this reader decodes a line: for a backend
+   * that reads the lines it stored another way.
+   *
+   * @param line the line's number, for the error
+   * @throws InvalidInputException when they are not valid UTF-8
+   */
+  public static String strict(byte[] bytes, int from, int to, long line) {
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes, begin, end - begin))
+          .decode(ByteBuffer.wrap(bytes, from, to - from))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new InvalidInputException("Invalid line " + number + ": it is not valid UTF-8");
+      throw new InvalidInputException("Invalid line " + line + ": it is not valid UTF-8");
     }
   }
 }

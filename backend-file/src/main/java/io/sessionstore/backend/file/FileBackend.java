@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
 import io.sessionstore.api.ConflictException;
-import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
@@ -21,8 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -303,16 +300,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     if (s.indexOf('\uFFFD') < 0) {
       return s;
     }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes, from, to - from))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new InvalidInputException("Invalid line " + line + ": it is not valid UTF-8");
-    }
+    return Utf8Lines.strict(bytes, from, to, line);
   }
 
   @Override
