@@ -743,7 +743,7 @@ public final class DefaultSessionStore implements SessionStore {
       for (StoredHead h : oldestFirst) {
         try {
           java.util.Set<String> own = new java.util.HashSet<>();
-          Derivation all = rederivedSession(h, k -> false, own);
+          Derivation all = rederivedSession(h, null, own);
           if (!java.util.Collections.disjoint(own, counted)) {
             Derivation alone = rederivedSession(h, counted::contains, null);
             recounted.put(h.key(), withoutCopies(h, all, alone));
@@ -836,7 +836,7 @@ public final class DefaultSessionStore implements SessionStore {
       return false;
     }
     java.util.Set<String> mainIds = new java.util.HashSet<>();
-    Derivation main = rederived(current.get(), id -> false, k -> false, mainIds, null);
+    Derivation main = rederived(current.get(), id -> false, null, mainIds, null);
     Map<String, StoredHead> subs = new TreeMap<>();
     for (String subpath : backend.subpaths(key)) {
       SessionKey subKey = key.withSubpath(subpath);
@@ -844,7 +844,7 @@ public final class DefaultSessionStore implements SessionStore {
       if (sub.isEmpty()) {
         continue;
       }
-      Derivation d = rederived(sub.get(), mainIds::contains, k -> false, null, null);
+      Derivation d = rederived(sub.get(), mainIds::contains, null, null, null);
       SessionMetadata o = sub.get().metadata();
       StoredHead head =
           new StoredHead(
@@ -880,7 +880,8 @@ public final class DefaultSessionStore implements SessionStore {
   /**
    * A transcript's derivation from its stored messages, read in batches.
    *
-   * @param countedElsewhere API messages another session counts, by {@link Derivation#exactKey}
+   * @param countedElsewhere API messages another session counts, by {@link Derivation#exactKey}, or
+   *     null
    * @param ids collects the main transcript's API messages (by {@link Derivation#idHash}), or null
    * @param keys collects the transcript's API messages by {@link Derivation#exactKey}, or null
    */

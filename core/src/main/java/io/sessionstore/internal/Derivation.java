@@ -155,14 +155,14 @@ public record Derivation(
       PriceTable prices,
       Predicate<String> mainHolds,
       Instant writtenAt) {
-    return plus(messages, prices, mainHolds, k -> false, writtenAt);
+    return plus(messages, prices, mainHolds, null, writtenAt);
   }
 
   /**
    * The same, leaving out the API messages another session counts.
    *
    * @param countedElsewhere whether another session counts an API message, by its {@link
-   *     #exactKey}: none of its lines counts here
+   *     #exactKey}: none of its lines counts here; null when none does (every write)
    */
   Derivation plus(
       List<MessageFacts> messages,
@@ -386,10 +386,12 @@ public record Derivation(
     }
 
     private void line(MessageFacts.LineUsage u) {
-      String exact = exactKey(u);
-      if (exact != null && countedElsewhere.test(exact)) {
-        last = null; // a copy of an API message another session counts
-        return;
+      if (countedElsewhere != null) {
+        String exact = exactKey(u);
+        if (exact != null && countedElsewhere.test(exact)) {
+          last = null; // a copy of an API message another session counts
+          return;
+        }
       }
       String id = u.messageId();
       String key = id == null ? null : key(id, u.requestId());
@@ -442,7 +444,7 @@ public record Derivation(
       openHour(row);
       last = key == null ? null : new Last(key, u.sidechain(), u.tokens(), model, row, hour);
       // Only a message with a request id can count once across sessions (see exactKey).
-      if (firstKey == null && exactKey(u) != null && !u.sidechain()) {
+      if (firstKey == null && key != null && u.requestId() != null && !u.sidechain()) {
         firstKey = key;
       }
     }
