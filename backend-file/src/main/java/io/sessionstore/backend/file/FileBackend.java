@@ -51,8 +51,10 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileBackend.class);
   static final String LAYOUT = "sessionstore-file";
 
-  /** 2: index records that group several heads (layout 1 stores are upgraded when opened). */
-  static final int LAYOUT_VERSION = 2;
+  /**
+   * 2: index records that group several heads; 3: packs (older stores are upgraded when opened).
+   */
+  static final int LAYOUT_VERSION = 3;
 
   private static final String HEAD_SNAPSHOT = "head.json";
 
@@ -60,6 +62,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   private final FileNames names;
   private final FileLocks locks;
   private final IndexLog index;
+  private final Packs packs;
   private volatile boolean closed;
 
   /**
@@ -80,6 +83,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     this.locks = new FileLocks(root.resolve("locks"));
     this.index =
         new IndexLog(root.resolve("index.log"), locks, this::snapshotRecords, compactAfter);
+    this.packs = new Packs(root, index);
   }
 
   /** The directory of the store. */
@@ -178,21 +182,28 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       return Stream.empty();
     }
     Path data = names.transcriptDir(head.key()).resolve(FileNames.dataFileName(head.generation()));
+    long base = 0;
     long[] start = {0, 0};
     try {
       IndexLog.Entry e = index.entry(head.key());
       if (e != null && e.head().generation() == head.generation()) {
+        if (e.pack() != null) {
+          data = packs.file(e.pack());
+          base = e.packOffset();
+        }
         start = e.checkpointAtOrBefore(from);
         if (e.head().messageCount() == head.messageCount()
             && e.bytes() - start[1] <= WHOLE_READ_BYTES) {
           // The committed bytes are known: one read, lines decoded in place.
-          return wholeRange(data, start[1], e.bytes()).stream().skip(from - start[0]).limit(count);
+          return wholeRange(data, base + start[1], base + e.bytes()).stream()
+              .skip(from - start[0])
+              .limit(count);
         }
       }
       FileChannel ch = FileChannel.open(data, StandardOpenOption.READ);
       InputStream in;
       try {
-        ch.position(start[1]);
+        ch.position(base + start[1]);
         in = Channels.newInputStream(ch);
       } catch (IOException | RuntimeException failure) {
         ch.close();
@@ -326,6 +337,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       for (Commit commit : commits) {
         current.add(checked(commit));
       }
+      if (current.stream().allMatch(java.util.Objects::isNull)) {
+        // New transcripts go to a pack, with whatever other new ones are committed meanwhile.
+        packs.commit(commits);
+        return;
+      }
       List<String> records = new ArrayList<>(commits.size());
       long[] bytes = new long[commits.size()];
       int written = 0;
@@ -339,7 +355,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
                 case APPEND -> appendData(dir, commit, current.get(written));
                 case REPLACE -> writeData(dir, commit, current.get(written));
               };
-          records.add(IndexLog.putRecord(commit.head(), bytes[written]));
+          IndexLog.Entry was = current.get(written);
+          records.add(
+              commit.kind() == Commit.Kind.METADATA && was != null && was.pack() != null
+                  ? IndexLog.packRecord(commit.head(), was.pack(), was.packOffset(), was.bytes())
+                  : IndexLog.putRecord(commit.head(), bytes[written]));
         }
         index.append(IndexLog.groupRecord(records));
       } catch (IOException | RuntimeException e) {
@@ -356,12 +376,20 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       }
       for (int i = 0; i < commits.size(); i++) {
         Commit commit = commits.get(i);
+        IndexLog.Entry was = current.get(i);
+        if (was != null && was.pack() != null) {
+          if (commit.kind() == Commit.Kind.METADATA) {
+            packs.snapshot(was.pack(), records.get(i));
+            continue;
+          }
+          packs.left(was.pack(), commit.head().key());
+        }
         afterCommit(
             commit.head().key(),
             names.transcriptDir(commit.head().key()),
             commit,
             bytes[i],
-            current.get(i) == null || commit.kind() == Commit.Kind.REPLACE);
+            was == null || commit.kind() == Commit.Kind.REPLACE);
       }
     } catch (IOException e) {
       throw unavailable("write " + session, e);
@@ -454,6 +482,9 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   private long appendData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
     SecureFiles.createDirectories(dir);
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
+    if (current != null && current.pack() != null) {
+      return moveOutOfPack(dir, data, commit, current);
+    }
     long committed = current == null ? 0 : current.bytes();
     boolean created = !Files.exists(data);
     try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE)) {
@@ -471,6 +502,35 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         SecureFiles.syncDirectory(dir);
       }
       return committed + written;
+    }
+  }
+
+  /**
+   * The first append to a transcript in a pack: its file starts with a copy of its bytes there,
+   * then the new messages.
+   */
+  private long moveOutOfPack(Path dir, Path data, Commit commit, IndexLog.Entry current)
+      throws IOException {
+    tidy(dir, commit.head().generation());
+    try (FileChannel ch =
+            SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel pack = FileChannel.open(packs.file(current.pack()), StandardOpenOption.READ)) {
+      long copied = 0;
+      while (copied < current.bytes()) {
+        long n = pack.transferTo(current.packOffset() + copied, current.bytes() - copied, ch);
+        if (n <= 0) {
+          throw new IOException(
+              "The pack "
+                  + packs.file(current.pack())
+                  + " ends before the bytes of "
+                  + commit.head().key());
+        }
+        copied += n;
+      }
+      long written = write(ch, data, commit.messages(), copied);
+      SecureFiles.force(ch, data);
+      SecureFiles.syncDirectory(dir);
+      return copied + written;
     }
   }
 
@@ -563,9 +623,22 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
             "Cannot delete " + key + ": it is at version " + version + ", not " + expectedVersion);
       }
       boolean exists = current != null || (!key.isSubpath() && !index.subpaths(key).isEmpty());
+      java.util.Set<String> inPacks = new java.util.TreeSet<>();
+      if (current != null && current.pack() != null) {
+        inPacks.add(current.pack());
+      }
+      if (!key.isSubpath()) {
+        for (String sub : index.subpaths(key)) {
+          IndexLog.Entry e = index.entry(key.withSubpath(sub));
+          if (e != null && e.pack() != null) {
+            inPacks.add(e.pack());
+          }
+        }
+      }
       if (exists) {
         index.append(IndexLog.deleteRecord(key));
       }
+      inPacks.forEach(p -> packs.left(p, key));
       // The record committed the delete; the files go after it. A crash or a failure here leaves
       // files no index
       // record refers to: a failure is logged, not reported (the delete happened).
@@ -581,8 +654,27 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     }
   }
 
-  /** The head records of every transcript's snapshot, for rebuilding a lost index. */
+  /**
+   * The head records of every transcript's snapshot, for rebuilding a lost index: those of
+   * transcripts in files of their own, then those the packs hold of transcripts that have none (a
+   * transcript's file is written only when it leaves its pack).
+   */
   private List<String> snapshotRecords() throws IOException {
+    java.util.Map<SessionKey, String> own = new java.util.HashMap<>();
+    for (String record : ownSnapshotRecords()) {
+      IndexLog.replay(record, own);
+    }
+    java.util.Map<SessionKey, String> inPacks = new java.util.HashMap<>();
+    for (String record : packs.snapshotRecords()) {
+      IndexLog.replay(record, inPacks);
+    }
+    inPacks.keySet().removeAll(own.keySet());
+    List<String> records = new ArrayList<>(own.values());
+    records.addAll(inPacks.values());
+    return records;
+  }
+
+  private List<String> ownSnapshotRecords() throws IOException {
     List<String> records = new ArrayList<>();
     Path projects = names.projects();
     if (!Files.isDirectory(projects)) {
@@ -606,6 +698,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   @Override
   public void close() {
     closed = true;
+    packs.close();
   }
 
   private void checkOpen() {

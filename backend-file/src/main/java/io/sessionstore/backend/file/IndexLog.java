@@ -34,12 +34,14 @@ import org.slf4j.LoggerFactory;
  * what other processes added since the last look.
  *
  * <p>One record per line, {@code <crc32> P <bytes> <head json>} (a transcript's new head and how
- * many bytes of its data file are committed), {@code <crc32> G [<P record>, …]} (several
- * transcripts of one session committed as one) or {@code <crc32> D <key json>} (a transcript
- * deleted; a session's main key deletes its sub-transcripts too). A line that ends without {@code
- * \n} is a write cut off by a crash: it never counts and the next writer cuts it off. A complete
- * line whose checksum fails means damage: the log is rebuilt from the transcripts' head snapshots.
- * The log is rewritten without dead records once they outnumber the live ones.
+ * many bytes of its data file are committed), {@code <crc32> B <pack> <offset> <bytes> <head json>}
+ * (the same for a transcript whose messages are the bytes {@code [offset, offset + bytes)} of a
+ * {@link Packs pack}), {@code <crc32> G [<P or B record>, …]} (several transcripts of one session
+ * committed as one) or {@code <crc32> D <key json>} (a transcript deleted; a session's main key
+ * deletes its sub-transcripts too). A line that ends without {@code \n} is a write cut off by a
+ * crash: it never counts and the next writer cuts it off. A complete line whose checksum fails
+ * means damage: the log is rebuilt from the transcripts' head snapshots. The log is rewritten
+ * without dead records once they outnumber the live ones.
  */
 final class IndexLog {
   private static final Logger LOG = LoggerFactory.getLogger(IndexLog.class);
@@ -47,9 +49,10 @@ final class IndexLog {
 
   /**
    * A transcript's committed state, with recent (message count, byte offset) pairs of its data
-   * file.
+   * file; {@code pack} is null for a transcript in a data file of its own, else its messages start
+   * at {@code packOffset} in that pack (and the offsets count from there).
    */
-  record Entry(StoredHead head, long bytes, long[][] checkpoints) {
+  record Entry(StoredHead head, long bytes, long[][] checkpoints, String pack, long packOffset) {
     /**
      * The byte offset at which message {@code index} starts, when known, else the nearest known
      * before it.
@@ -71,6 +74,7 @@ final class IndexLog {
   private final long compactAfter;
   private final Map<SessionKey, Entry> entries = new HashMap<>();
   private final Map<SessionKey, TreeSet<String>> subpaths = new HashMap<>();
+  private final Map<String, Integer> packReferences = new HashMap<>();
   private Object fileKey;
   private long offset;
   private long records;
@@ -94,6 +98,36 @@ final class IndexLog {
   /** Encodes a head record, as in the log and in head snapshots. */
   static String putRecord(StoredHead head, long bytes) {
     return "P " + bytes + " " + HeadCodec.encode(head);
+  }
+
+  /** Encodes the head record of a transcript whose messages are in a pack. */
+  static String packRecord(StoredHead head, String pack, long offset, long bytes) {
+    return "B " + pack + " " + offset + " " + bytes + " " + HeadCodec.encode(head);
+  }
+
+  /** The record that puts the entry's transcript where it is. */
+  static String record(Entry e) {
+    return e.pack() == null
+        ? putRecord(e.head(), e.bytes())
+        : packRecord(e.head(), e.pack(), e.packOffset(), e.bytes());
+  }
+
+  /**
+   * Applies a record to a map of transcripts and their put records, as a rebuild replays what it
+   * reads.
+   */
+  static void replay(String record, Map<SessionKey, String> live) {
+    if (record.startsWith("G ")) {
+      for (JsonNode put : group(record)) {
+        replay(put.textValue(), live);
+      }
+    } else if (record.startsWith("P ") || record.startsWith("B ")) {
+      int json = record.indexOf('{');
+      live.put(HeadCodec.decode(record.substring(json)).key(), record);
+    } else if (record.startsWith("D ")) {
+      SessionKey key = deletedKey(record);
+      live.keySet().removeIf(k -> k.equals(key) || (!key.isSubpath() && k.main().equals(key)));
+    }
   }
 
   /**
@@ -161,6 +195,12 @@ final class IndexLog {
       }
     }
     return out;
+  }
+
+  /** How many transcripts the pack holds now. */
+  synchronized int packReferences(String pack) throws IOException {
+    refresh();
+    return packReferences.getOrDefault(pack, 0);
   }
 
   synchronized List<String> subpaths(SessionKey main) throws IOException {
@@ -248,6 +288,7 @@ final class IndexLog {
   private void clear() {
     entries.clear();
     subpaths.clear();
+    packReferences.clear();
     offset = 0;
     records = 0;
   }
@@ -255,23 +296,29 @@ final class IndexLog {
   private void apply(String record) {
     records++;
     if (record.startsWith("G ")) {
-      JsonNode group;
-      try {
-        group = tree(record.substring(2));
-      } catch (IOException e) {
-        throw new IllegalStateException("Unreadable group record: " + record, e);
-      }
-      for (JsonNode put : group) {
+      for (JsonNode put : group(record)) {
         apply(put.textValue());
         records--;
       }
-    } else if (record.startsWith("P ")) {
-      int space = record.indexOf(' ', 2);
-      long bytes = Long.parseLong(record.substring(2, space));
+    } else if (record.startsWith("P ") || record.startsWith("B ")) {
+      String pack = null;
+      long packOffset = 0;
+      int at = 2;
+      if (record.charAt(0) == 'B') {
+        int space = record.indexOf(' ', at);
+        pack = record.substring(at, space);
+        at = space + 1;
+        space = record.indexOf(' ', at);
+        packOffset = Long.parseLong(record.substring(at, space));
+        at = space + 1;
+      }
+      int space = record.indexOf(' ', at);
+      long bytes = Long.parseLong(record.substring(at, space));
       StoredHead head = HeadCodec.decode(record.substring(space + 1));
       SessionKey key = head.key();
       Entry old = entries.get(key);
       long[][] checkpoints;
+      // Offsets stay valid when a transcript moves out of its pack: its file starts as a copy.
       if (old != null && old.head().generation() == head.generation()) {
         int keep = Math.min(old.checkpoints().length, MAX_CHECKPOINTS - 1);
         checkpoints = new long[keep + 1][];
@@ -280,24 +327,22 @@ final class IndexLog {
       } else {
         checkpoints = new long[][] {{head.messageCount(), bytes}};
       }
-      entries.put(key, new Entry(head, bytes, checkpoints));
+      dropReference(old);
+      if (pack != null) {
+        packReferences.merge(pack, 1, Integer::sum);
+      }
+      entries.put(key, new Entry(head, bytes, checkpoints, pack, packOffset));
       if (key.isSubpath()) {
         subpaths.computeIfAbsent(key.main(), k -> new TreeSet<>()).add(key.subpath());
       }
     } else if (record.startsWith("D ")) {
-      JsonNode a;
-      try {
-        a = tree(record.substring(2));
-      } catch (IOException e) {
-        throw new IllegalStateException("Unreadable delete record: " + record, e);
-      }
-      String sub = a.get(2).isNull() ? null : a.get(2).asText();
-      SessionKey key = new SessionKey(a.get(0).asText(), a.get(1).asText(), sub);
-      entries.remove(key);
+      SessionKey key = deletedKey(record);
+      String sub = key.subpath();
+      dropReference(entries.remove(key));
       if (sub == null) {
         TreeSet<String> subs = subpaths.remove(key);
         if (subs != null) {
-          subs.forEach(s -> entries.remove(key.withSubpath(s)));
+          subs.forEach(s -> dropReference(entries.remove(key.withSubpath(s))));
         }
       } else {
         TreeSet<String> subs = subpaths.get(key.main());
@@ -311,6 +356,31 @@ final class IndexLog {
     } else {
       throw new IllegalStateException("Unknown index record: " + record);
     }
+  }
+
+  private void dropReference(Entry e) {
+    if (e != null && e.pack() != null) {
+      packReferences.computeIfPresent(e.pack(), (p, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  private static JsonNode group(String record) {
+    try {
+      return tree(record.substring(2));
+    } catch (IOException e) {
+      throw new IllegalStateException("Unreadable group record: " + record, e);
+    }
+  }
+
+  private static SessionKey deletedKey(String record) {
+    JsonNode a;
+    try {
+      a = tree(record.substring(2));
+    } catch (IOException e) {
+      throw new IllegalStateException("Unreadable delete record: " + record, e);
+    }
+    String sub = a.get(2).isNull() ? null : a.get(2).asText();
+    return new SessionKey(a.get(0).asText(), a.get(1).asText(), sub);
   }
 
   /**
@@ -337,6 +407,11 @@ final class IndexLog {
    * failures: the change has happened, and compaction is tried again at the next append.
    */
   synchronized void append(String record) throws IOException {
+    append(List.of(record));
+  }
+
+  /** Appends records in one forced write (each its own line, so each counts or not on its own). */
+  synchronized void append(List<String> added) throws IOException {
     try (FileLocks.Held held = locks.index()) {
       if (!tail()) {
         rewrite(snapshotLines());
@@ -352,8 +427,10 @@ final class IndexLog {
           SecureFiles.truncate(ch, file, end);
         }
         try {
+          StringBuilder lines = new StringBuilder();
+          added.forEach(r -> lines.append(line(r)));
           SecureFiles.writeFully(
-              ch, file, ByteBuffer.wrap(line(record).getBytes(StandardCharsets.UTF_8)), end);
+              ch, file, ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8)), end);
           SecureFiles.force(ch, file);
         } catch (IOException | RuntimeException e) {
           try {
@@ -417,7 +494,7 @@ final class IndexLog {
   private String liveLines() {
     StringBuilder out = new StringBuilder();
     for (Entry e : entries.values()) {
-      out.append(line(putRecord(e.head(), e.bytes())));
+      out.append(line(record(e)));
     }
     return out.toString();
   }

@@ -61,6 +61,15 @@ class FileDiskFullTest {
         .toList();
   }
 
+  /**
+   * Saves a session and appends to it, so that its messages are in a data file of its own (a new
+   * session's are in a pack until its first append).
+   */
+  private static void inOwnFile(SessionStore store, SessionKey key, List<Message> messages) {
+    store.saveSession(key, messages.subList(0, 1));
+    store.appendMessages(key, messages.subList(1, messages.size()));
+  }
+
   private static List<String> texts(SessionStore store, SessionKey key) {
     return store.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList();
   }
@@ -114,7 +123,7 @@ class FileDiskFullTest {
       SessionKey a = store.key("a");
       SessionKey b = store.key("b");
       store.saveSession(a, lines("a", 2));
-      store.saveSession(b, lines("b", 2));
+      inOwnFile(store, b, lines("b", 2));
       Path bDir = dir.resolve("projects").resolve("default").resolve("b");
       List<Path> bFiles = dataFiles(bDir);
       diskOf(
@@ -133,7 +142,7 @@ class FileDiskFullTest {
           lines("b", 2).stream().map(Message::json).toList(),
           texts(store, b),
           "the failed save changed nothing");
-      assertEquals(1, store.getMetadata(b).orElseThrow().version());
+      assertEquals(2, store.getMetadata(b).orElseThrow().version());
       store.appendMessages(a, lines("a2-", 1));
       store.saveSession(store.key("c"), lines("c", 1));
       store.saveSession(b, lines("b2-", 3));
@@ -153,7 +162,7 @@ class FileDiskFullTest {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir, 10_000)) {
       SessionKey a = store.key("a");
-      store.saveSession(a, lines("a", 2));
+      inOwnFile(store, a, lines("a", 2));
       Path data = dataFiles(dir.resolve("projects").resolve("default").resolve("a")).get(0);
       long committed = Files.size(data);
       diskOf(dir, usage(dir) + 4096, (op, file) -> file.equals(data));
@@ -173,7 +182,7 @@ class FileDiskFullTest {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir, 10_000)) {
       SessionKey a = store.key("a");
-      store.saveSession(a, lines("a", 2));
+      inOwnFile(store, a, lines("a", 2));
       Path data = dataFiles(dir.resolve("projects").resolve("default").resolve("a")).get(0);
       long committed = Files.size(data);
       long index = Files.size(dir.resolve("index.log"));
@@ -201,7 +210,7 @@ class FileDiskFullTest {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir, 10_000)) {
       SessionKey a = store.key("a");
-      store.saveSession(a, lines("a", 2));
+      inOwnFile(store, a, lines("a", 2));
       Path aDir = dir.resolve("projects").resolve("default").resolve("a");
       List<Path> committed = dataFiles(aDir);
       // What a save killed before its commit point leaves: a new generation's file, never
@@ -210,12 +219,14 @@ class FileDiskFullTest {
       Path newDir = dir.resolve("projects").resolve("default").resolve("n");
       Files.createDirectories(newDir);
       Files.write(newDir.resolve(FileNames.dataFileName(43)), new byte[100_000]);
+      store.saveSession(store.key("n"), lines("n", 1));
       diskOf(dir, usage(dir), (op, file) -> false);
 
-      // The leftovers fill the disk: a new life of the transcript deletes them first.
-      store.saveSession(store.key("n"), lines("n", 1));
+      // The leftovers fill the disk: a new life of the transcript deletes them first (here the
+      // first append of a new session, which moves it out of its pack into a file of its own).
+      store.appendMessages(store.key("n"), lines("n2-", 1));
       assertEquals(1, dataFiles(newDir).size());
-      assertEquals(1, texts(store, store.key("n")).size());
+      assertEquals(2, texts(store, store.key("n")).size());
       store.appendMessages(a, lines("b", 1));
       assertEquals(2, dataFiles(aDir).size(), "an append leaves the directory alone");
       store.saveSession(a, lines("c", 1));

@@ -49,7 +49,7 @@ class FileStoreTest {
         .build();
   }
 
-  private static List<Message> users(String prefix, int n) {
+  static List<Message> users(String prefix, int n) {
     return IntStream.range(0, n)
         .mapToObj(
             i ->
@@ -123,10 +123,13 @@ class FileStoreTest {
   void namesThatDifferOnlyInCaseAreTwoSessionsOnDisk() throws IOException {
     Path dir = tmp.resolve("case");
     try (SessionStore store = open(dir)) {
-      store.appendMessages(SessionKey.of("p", "A"), users("upper", 1));
-      store.appendMessages(SessionKey.of("p", "a"), users("lower", 1));
-      store.appendMessages(SessionKey.of("p", "..%2f..%2fx"), users("odd", 1));
-      assertEquals(texts(store, SessionKey.of("p", "A")).size(), 1);
+      // Twice each: a new session's first write goes to a pack, the next gives it its folder.
+      for (int i = 0; i < 2; i++) {
+        store.appendMessages(SessionKey.of("p", "A"), users("upper" + i, 1));
+        store.appendMessages(SessionKey.of("p", "a"), users("lower" + i, 1));
+        store.appendMessages(SessionKey.of("p", "..%2f..%2fx"), users("odd" + i, 1));
+      }
+      assertEquals(texts(store, SessionKey.of("p", "A")).size(), 2);
       assertTrue(texts(store, SessionKey.of("p", "A")).get(0).contains("upper"));
     }
     try (Stream<Path> sessions = Files.list(dir.resolve("projects").resolve("p"))) {
@@ -140,7 +143,11 @@ class FileStoreTest {
   void aStoreOfANewerLayoutIsRefused() throws IOException {
     Path dir = tmp.resolve("newer");
     open(dir).close();
-    Files.writeString(dir.resolve("format"), "{\"layout\":\"sessionstore-file\",\"version\":3}\n");
+    Files.writeString(
+        dir.resolve("format"),
+        "{\"layout\":\"sessionstore-file\",\"version\":"
+            + (FileBackend.LAYOUT_VERSION + 1)
+            + "}\n");
     ConfigurationException e = assertThrows(ConfigurationException.class, () -> open(dir));
     assertTrue(e.getMessage().contains("newer sessionstore"), e.getMessage());
     Files.writeString(dir.resolve("format"), "something else");
@@ -160,7 +167,7 @@ class FileStoreTest {
       assertEquals(2, texts(store, key).size());
     }
     assertEquals(
-        "{\"layout\":\"sessionstore-file\",\"version\":2}",
+        "{\"layout\":\"sessionstore-file\",\"version\":" + FileBackend.LAYOUT_VERSION + "}",
         Files.readString(dir.resolve("format")).strip());
   }
 
@@ -177,11 +184,7 @@ class FileStoreTest {
       store.saveSession(key, messages);
       assertEquals(texts(messages), texts(store, key));
     }
-    Path data;
-    try (Stream<Path> files =
-        Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
-      data = files.findFirst().orElseThrow();
-    }
+    Path data = onlyPack(dir);
     byte[] bytes = Files.readAllBytes(data);
     int e = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("caf") + 3;
     bytes[e + 1] = (byte) 0x41; // the second byte of \u00e9: no longer UTF-8
@@ -198,7 +201,11 @@ class FileStoreTest {
     Path dir = tmp.resolve("torn-data");
     SessionKey key = SessionKey.of("default", "s");
     try (SessionStore store = open(dir)) {
-      store.appendMessages(key, users("m", 2));
+      // s in a file of its own (its first write went to a pack, the second moved it out), u in a
+      // pack.
+      store.appendMessages(key, users("m", 1));
+      store.appendMessages(key, users("m2-", 1));
+      store.saveSession(SessionKey.of("default", "u"), users("u", 1));
     }
     Path data;
     try (Stream<Path> files =
@@ -206,11 +213,16 @@ class FileStoreTest {
       data = files.findFirst().orElseThrow();
     }
     Files.writeString(data, "{\"type\":\"user\",\"uuid\":\"half", StandardOpenOption.APPEND);
+    Files.writeString(
+        onlyPack(dir), "{\"type\":\"user\",\"uuid\":\"half", StandardOpenOption.APPEND);
     try (SessionStore store = open(dir)) {
-      assertEquals(texts(users("m", 2)), texts(store, key));
+      assertEquals(2, texts(store, key).size());
       store.appendMessages(key, users("n", 1));
       assertEquals(3, texts(store, key).size());
       assertEquals(texts(users("n", 1)).get(0), texts(store, key).get(2));
+      // A new session goes to a pack after the bytes a crashed writer left there.
+      store.saveSession(SessionKey.of("default", "t"), users("t", 2));
+      assertEquals(texts(users("t", 2)), texts(store, SessionKey.of("default", "t")));
     }
   }
 
@@ -340,12 +352,26 @@ class FileStoreTest {
     try (SessionStore store = open(dir)) {
       store.appendMessages(store.key("s"), users("m", 2));
     }
+    String expected = String.join("\n", users("m", 2).stream().map(Message::json).toList()) + "\n";
+    assertEquals(expected, Files.readString(onlyPack(dir), StandardCharsets.UTF_8));
+    try (SessionStore store = open(dir)) {
+      store.appendMessages(store.key("s"), users("n", 1));
+    }
     Path data;
     try (Stream<Path> files =
         Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
       data = files.findFirst().orElseThrow();
     }
-    String expected = String.join("\n", users("m", 2).stream().map(Message::json).toList()) + "\n";
+    expected += users("n", 1).get(0).json() + "\n";
     assertEquals(expected, Files.readString(data, StandardCharsets.UTF_8));
+  }
+
+  /** The one pack of a store: the messages of its new sessions. */
+  private static Path onlyPack(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve(Packs.DIR))) {
+      List<Path> packs = files.filter(p -> p.toString().endsWith(".jsonl")).toList();
+      assertEquals(1, packs.size(), packs.toString());
+      return packs.get(0);
+    }
   }
 }

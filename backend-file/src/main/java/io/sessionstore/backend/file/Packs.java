@@ -1,0 +1,415 @@
+package io.sessionstore.backend.file;
+
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.IoErrors;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pack files: where new transcripts are written, many at once, so that a batch of them costs two
+ * forced writes (the pack's bytes, then the index records that commit them) instead of two or more
+ * per transcript and its folders. A transcript stays in its pack until its first append or
+ * replacement, which moves it into a data file of its own.
+ *
+ * <p>Commits that arrive while a batch is being forced wait and go together in the next one (group
+ * commit): the first of them leads, writing every waiting commit's messages to the pack, forcing it
+ * once and appending one index record per session in one forced write. Each session's record is a
+ * line of its own, so a crash keeps or loses each session whole.
+ *
+ * <p>{@code packs/<name>.jsonl} holds the messages; {@code <name>.heads} the records that put
+ * transcripts in it and take them out, in index record form (not forced: like the head snapshots,
+ * only a rebuild of a lost index reads them); {@code <name>.lock} is held by the process that
+ * writes the pack. A pack no index record refers to, and that nobody writes, is deleted: when its
+ * last transcript leaves it, or when a process looks for a pack to write to.
+ */
+final class Packs implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Packs.class);
+  static final String DIR = "packs";
+
+  /** A pack that has grown past this is not written to again. */
+  private static final long FULL = 64L << 20;
+
+  /**
+   * Lock files this JVM holds. Closing any channel on a file drops the process's lock on it, so a
+   * backend never opens a lock file that another backend of the same JVM holds.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+  private final Path dir;
+  private final IndexLog index;
+
+  private final ArrayDeque<Batch> queue = new ArrayDeque<>();
+  private boolean leading;
+
+  /** The pack this backend writes to; touched by the leader only, or under {@code this}. */
+  private Writing writing;
+
+  private volatile String writingName;
+
+  private static final class Batch {
+    final List<Commit> commits;
+    boolean done;
+    Exception failure;
+
+    Batch(List<Commit> commits) {
+      this.commits = commits;
+    }
+  }
+
+  private static final class Writing {
+    final String name;
+    final FileChannel data;
+    final Held lock;
+    long size;
+
+    Writing(String name, FileChannel data, Held lock, long size) {
+      this.name = name;
+      this.data = data;
+      this.lock = lock;
+      this.size = size;
+    }
+  }
+
+  private record Held(Path file, FileChannel channel, FileLock lock) {
+    void release() throws IOException {
+      try {
+        lock.release();
+        channel.close();
+      } finally {
+        HELD.remove(file);
+      }
+    }
+  }
+
+  Packs(Path root, IndexLog index) {
+    this.dir = root.resolve(DIR);
+    this.index = index;
+  }
+
+  Path file(String pack) {
+    return dir.resolve(pack + ".jsonl");
+  }
+
+  private Path heads(String pack) {
+    return dir.resolve(pack + ".heads");
+  }
+
+  private Path lockFile(String pack) {
+    return dir.resolve(pack + ".lock");
+  }
+
+  // ---- writing
+  // ------------------------------------------------------------------------------------------------
+
+  /**
+   * Commits new transcripts of one session (checked by the caller, under the session's lock) in the
+   * next batch; returns when that batch is durable.
+   */
+  void commit(List<Commit> commits) throws IOException {
+    Batch mine = new Batch(commits);
+    boolean interrupted = false;
+    synchronized (queue) {
+      queue.add(mine);
+      // The outcome must be known before returning, so waiting is not interruptible.
+      while (!mine.done && leading) {
+        try {
+          queue.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (!mine.done) {
+        leading = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (!mine.done) {
+      lead();
+    }
+    if (mine.failure instanceof IOException e) {
+      throw e;
+    }
+    if (mine.failure instanceof RuntimeException e) {
+      throw e;
+    }
+  }
+
+  /** Writes every batch waiting now (this thread's among them) as one, then hands over. */
+  private void lead() {
+    List<Batch> group;
+    synchronized (queue) {
+      group = new ArrayList<>(queue);
+      queue.clear();
+    }
+    Exception failure = null;
+    try {
+      write(group);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+    }
+    synchronized (queue) {
+      for (Batch b : group) {
+        b.failure = failure;
+        b.done = true;
+      }
+      leading = false;
+      queue.notifyAll();
+    }
+  }
+
+  private void write(List<Batch> group) throws IOException {
+    Writing pack = writing();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    List<String> records = new ArrayList<>(group.size());
+    long start = pack.size;
+    for (Batch b : group) {
+      List<String> puts = new ArrayList<>(b.commits.size());
+      for (Commit c : b.commits) {
+        long offset = start + bytes.size();
+        for (String m : c.messages()) {
+          bytes.writeBytes(m.getBytes(StandardCharsets.UTF_8));
+          bytes.write('\n');
+        }
+        puts.add(IndexLog.packRecord(c.head(), pack.name, offset, start + bytes.size() - offset));
+      }
+      records.add(IndexLog.groupRecord(puts));
+    }
+    Path file = file(pack.name);
+    // Bytes written are never written over, even when this batch fails: an index record that a
+    // failed force still wrote may refer to them.
+    pack.size = start + bytes.size();
+    SecureFiles.writeFully(pack.data, file, ByteBuffer.wrap(bytes.toByteArray()), start);
+    SecureFiles.force(pack.data, file);
+    index.append(records);
+    snapshot(pack.name, records);
+    if (pack.size >= FULL) {
+      synchronized (this) {
+        writing = null;
+        writingName = null;
+      }
+      closeQuietly(pack);
+    }
+  }
+
+  /**
+   * The pack to write to: this backend's, else one that another process wrote and left with room,
+   * else a new one. Packs nothing refers to that it passes are deleted.
+   */
+  private synchronized Writing writing() throws IOException {
+    if (writing != null) {
+      return writing;
+    }
+    SecureFiles.createDirectories(dir);
+    try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, "*.jsonl")) {
+      for (Path p : packs) {
+        String name = p.getFileName().toString().replaceFirst("\\.jsonl$", "");
+        Held held = tryLock(name);
+        if (held == null) {
+          continue;
+        }
+        boolean keep = false;
+        try {
+          if (!Files.exists(p) || index.packReferences(name) == 0) {
+            delete(name);
+          } else if (writing == null && Files.size(p) < FULL) {
+            FileChannel data = FileChannel.open(p, StandardOpenOption.WRITE);
+            writing = new Writing(name, data, held, data.size());
+            keep = true;
+          }
+        } finally {
+          if (!keep) {
+            held.release();
+          }
+        }
+      }
+    }
+    if (writing == null) {
+      String name =
+          "p-"
+              + Long.toHexString(System.currentTimeMillis())
+              + "-"
+              + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+      Held held = tryLock(name);
+      if (held == null) {
+        throw new IOException("Cannot lock the new pack " + lockFile(name));
+      }
+      try {
+        FileChannel data =
+            SecureFiles.open(file(name), StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+        SecureFiles.open(heads(name), StandardOpenOption.WRITE).close();
+        SecureFiles.syncDirectory(dir);
+        writing = new Writing(name, data, held, 0);
+      } catch (IOException | RuntimeException e) {
+        held.release();
+        throw e;
+      }
+    }
+    writingName = writing.name;
+    return writing;
+  }
+
+  /** The lock of a pack, when nobody holds it. */
+  private Held tryLock(String pack) throws IOException {
+    Path file = lockFile(pack);
+    if (!HELD.add(file)) {
+      return null;
+    }
+    FileChannel ch = null;
+    try {
+      ch = SecureFiles.open(file, StandardOpenOption.WRITE);
+      FileLock lock = ch.tryLock();
+      if (lock != null) {
+        return new Held(file, ch, lock);
+      }
+    } catch (OverlappingFileLockException e) {
+      // Not possible while HELD is kept; treated as held.
+    } catch (IOException | RuntimeException e) {
+      HELD.remove(file);
+      if (ch != null) {
+        ch.close();
+      }
+      throw e;
+    }
+    ch.close();
+    HELD.remove(file);
+    return null;
+  }
+
+  /** Deletes a pack whose lock is held (or only its lock file, when it was deleted meanwhile). */
+  private void delete(String pack) throws IOException {
+    SecureFiles.delete(file(pack));
+    SecureFiles.delete(heads(pack));
+    SecureFiles.delete(lockFile(pack));
+  }
+
+  // ---- after commits
+  // ------------------------------------------------------------------------------------------------
+
+  /**
+   * Records a change of a transcript that stays in the pack (its metadata) where a rebuild finds
+   * it.
+   */
+  void snapshot(String pack, String record) {
+    snapshot(pack, List.of(record));
+  }
+
+  private void snapshot(String pack, List<String> records) {
+    StringBuilder text = new StringBuilder();
+    records.forEach(r -> text.append(IndexLog.line(r)));
+    try (FileChannel ch = FileChannel.open(heads(pack), StandardOpenOption.APPEND)) {
+      SecureFiles.writeFully(
+          ch, heads(pack), ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)), 0);
+    } catch (NoSuchFileException e) {
+      // The pack is gone: nothing of it is rebuilt.
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Committed, but could not note it in {}: {}", heads(pack), describe(e));
+    }
+  }
+
+  /**
+   * After a commit took a transcript out of a pack (moved to a file of its own, replaced, deleted):
+   * notes it for a rebuild, and deletes the pack once nothing refers to it and nobody writes it. A
+   * failure is logged: the commit has happened.
+   */
+  void left(String pack, SessionKey key) {
+    snapshot(pack, IndexLog.deleteRecord(key));
+    if (pack.equals(writingName)) {
+      return;
+    }
+    try {
+      if (index.packReferences(pack) > 0) {
+        return;
+      }
+      Held held = tryLock(pack);
+      if (held == null) {
+        return;
+      }
+      try {
+        if (!Files.exists(file(pack)) || index.packReferences(pack) == 0) {
+          delete(pack);
+        }
+      } finally {
+        held.release();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Could not delete the pack {} that nothing refers to: {}", file(pack), describe(e));
+    }
+  }
+
+  /**
+   * The records of the transcripts each pack holds, as its {@code .heads} file says, for rebuilding
+   * a lost index.
+   */
+  List<String> snapshotRecords() throws IOException {
+    List<String> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.heads")) {
+      for (Path f : files) {
+        Map<SessionKey, String> live = new HashMap<>();
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+          String record = IndexLog.record(line);
+          if (record != null) {
+            IndexLog.replay(record, live);
+          }
+        }
+        out.addAll(live.values());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized void close() {
+    Writing w = writing;
+    writing = null;
+    writingName = null;
+    if (w != null) {
+      try {
+        if (index.packReferences(w.name) == 0) {
+          delete(w.name);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("Left the unused pack {} for a later sweep: {}", file(w.name), describe(e));
+      }
+      closeQuietly(w);
+    }
+  }
+
+  private void closeQuietly(Writing w) {
+    try {
+      w.data.close();
+      w.lock.release();
+    } catch (IOException e) {
+      LOG.warn("Could not close the pack {}: {}", file(w.name), describe(e));
+    }
+  }
+
+  private static String describe(Exception e) {
+    return e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e);
+  }
+}

@@ -1,0 +1,245 @@
+package io.sessionstore.backend.file;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessionstore.api.Message;
+import io.sessionstore.api.SaveOptions;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** New sessions go to packs: forced together, moved out at their first append, deleted unused. */
+class PacksTest {
+  @TempDir Path tmp;
+
+  @AfterEach
+  void removeHook() {
+    FileFaults.install(null);
+  }
+
+  private static SessionStore open(Path dir) {
+    return SessionStore.builder()
+        .backend(new FileBackend(dir))
+        .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+        .build();
+  }
+
+  private static List<Message> users(String prefix, int n) {
+    return FileStoreTest.users(prefix, n);
+  }
+
+  private static List<String> texts(SessionStore store, SessionKey key) {
+    return store.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList();
+  }
+
+  private static List<String> texts(List<Message> messages) {
+    return messages.stream().map(Message::json).toList();
+  }
+
+  private static Set<String> packFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve(Packs.DIR))) {
+      return new HashSet<>(files.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  private static AtomicInteger countForces() {
+    AtomicInteger forces = new AtomicInteger();
+    FileFaults.install(
+        (op, file) -> {
+          if (op == FileFaults.Op.FORCE) {
+            forces.incrementAndGet();
+          }
+        });
+    return forces;
+  }
+
+  @Test
+  void aNewSessionCostsTwoForcedWritesAndItsFirstAppendMovesItToAFileOfItsOwn() throws IOException {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("first"), users("f", 1));
+      AtomicInteger forces = countForces();
+      store.saveSession(store.key("s"), users("m", 100), SaveOptions.tags("t"));
+      assertEquals(2, forces.get(), "the pack's bytes, then the index record");
+      assertTrue(
+          Files.notExists(dir.resolve("projects").resolve("default").resolve("s")),
+          "no folder for a session in a pack");
+
+      store.appendMessages(store.key("s"), users("n", 1));
+      FileFaults.install(null);
+      Path own;
+      try (Stream<Path> files =
+          Files.list(dir.resolve("projects").resolve("default").resolve("s"))) {
+        own =
+            files
+                .filter(p -> p.getFileName().toString().startsWith("m-"))
+                .findFirst()
+                .orElseThrow();
+      }
+      assertEquals(101, Files.readAllLines(own).size(), "a copy of its messages, then the new one");
+      List<String> expected = new ArrayList<>(texts(users("m", 100)));
+      expected.addAll(texts(users("n", 1)));
+      assertEquals(expected, texts(store, store.key("s")));
+      assertEquals(List.of("t"), store.getMetadata(store.key("s")).orElseThrow().tags());
+    }
+  }
+
+  @Test
+  void newSessionsCommittedWhileABatchIsForcedAreForcedTogetherInTheNextBatch() throws Exception {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("first"), users("f", 1));
+      List<SessionKey> keys = keysOfDistinctLockStripes(store, 8);
+      long indexLines = Files.readAllLines(dir.resolve("index.log")).size();
+      CountDownLatch release = new CountDownLatch(1);
+      AtomicBoolean blocked = new AtomicBoolean();
+      AtomicInteger forces = new AtomicInteger();
+      FileFaults.install(
+          (op, file) -> {
+            if (op != FileFaults.Op.FORCE) {
+              return;
+            }
+            forces.incrementAndGet();
+            if (file.getParent().getFileName().toString().equals(Packs.DIR)
+                && blocked.compareAndSet(false, true)) {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+            }
+          });
+      List<Thread> threads = new ArrayList<>();
+      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      for (SessionKey key : keys) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    store.saveSession(key, users(key.sessionId(), 3));
+                  } catch (Throwable e) {
+                    failures.add(e);
+                  }
+                });
+        threads.add(t);
+        t.start();
+        if (threads.size() == 1) {
+          awaitState(t, Thread.State.WAITING, () -> blocked.get());
+        }
+      }
+      for (Thread t : threads.subList(1, threads.size())) {
+        awaitState(t, Thread.State.WAITING, () -> true);
+      }
+      release.countDown();
+      for (Thread t : threads) {
+        t.join(TimeUnit.MINUTES.toMillis(1));
+      }
+      assertEquals(List.of(), failures);
+      assertEquals(4, forces.get(), "one batch of the first session, one of the seven others");
+      assertEquals(indexLines + 8, Files.readAllLines(dir.resolve("index.log")).size());
+      for (SessionKey key : keys) {
+        assertEquals(texts(users(key.sessionId(), 3)), texts(store, key));
+      }
+    }
+  }
+
+  /** Sessions whose locks are distinct, so that none of their saves waits for another's lock. */
+  private static List<SessionKey> keysOfDistinctLockStripes(SessionStore store, int n) {
+    List<SessionKey> keys = new ArrayList<>();
+    Set<Integer> stripes = new HashSet<>();
+    for (int i = 0; keys.size() < n; i++) {
+      SessionKey key = store.key("g" + i);
+      if (stripes.add(Math.floorMod(("default/" + key.sessionId()).hashCode(), 64))) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  private static void awaitState(
+      Thread t, Thread.State state, java.util.function.BooleanSupplier also)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (t.getState() != state || !also.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(t + " never reached " + state + "; it is " + t.getState());
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void aPackNothingRefersToIsDeletedAndOneWithRoomIsWrittenByTheNextProcess() throws IOException {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("a"), users("a", 2));
+    }
+    Set<String> pack = packFiles(dir);
+    assertEquals(3, pack.size(), "messages, heads and lock: " + pack);
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("b"), users("b", 2));
+      assertEquals(pack, packFiles(dir), "the next process writes to the pack with room");
+      try (SessionStore other = open(dir)) {
+        other.saveSession(other.key("c"), users("c", 2));
+        assertEquals(6, packFiles(dir).size(), "a pack being written is not shared");
+        other.appendMessages(other.key("c"), users("c2-", 1));
+      }
+      assertEquals(pack, packFiles(dir), "the other pack was deleted when it closed unused");
+      store.appendMessages(store.key("a"), users("a2-", 1));
+      store.deleteSession(store.key("b"));
+      assertEquals(3, texts(store, store.key("a")).size());
+    }
+    assertEquals(Set.of(), packFiles(dir), "nothing refers to the first pack any more");
+    try (SessionStore store = open(dir)) {
+      assertEquals(3, texts(store, store.key("a")).size());
+      assertEquals(3, texts(store, store.key("c")).size());
+    }
+  }
+
+  @Test
+  void aLostIndexIsRebuiltFromPacksWithoutTheSessionsThatLeftThem() throws IOException {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("moved"), users("m", 2));
+      store.saveSession(store.key("moved-then-deleted"), users("d", 2));
+      store.saveSession(store.key("deleted"), users("x", 2));
+      store.saveSession(store.key("kept"), users("k", 2));
+      store.appendMessages(store.key("moved"), users("m2-", 1));
+      store.appendMessages(store.key("moved-then-deleted"), users("d2-", 1));
+      store.deleteSession(store.key("moved-then-deleted"));
+      store.deleteSession(store.key("deleted"));
+      store.updateTags(store.key("kept"), Set.of("tagged"), Set.of());
+    }
+    Files.delete(dir.resolve("index.log"));
+    try (SessionStore store = open(dir)) {
+      assertEquals(
+          List.of("kept", "moved"),
+          store.listSessions(Scope.allProjects(), 10, null).items().stream()
+              .map(SessionMetadata::sessionId)
+              .sorted()
+              .toList());
+      assertEquals(texts(users("k", 2)), texts(store, store.key("kept")));
+      assertEquals(List.of("tagged"), store.getMetadata(store.key("kept")).orElseThrow().tags());
+      assertEquals(3, texts(store, store.key("moved")).size());
+    }
+  }
+}
