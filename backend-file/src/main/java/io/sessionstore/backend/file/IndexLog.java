@@ -75,6 +75,7 @@ final class IndexLog {
   private final Map<SessionKey, Entry> entries = new HashMap<>();
   private final Map<SessionKey, TreeSet<String>> subpaths = new HashMap<>();
   private final Map<String, Integer> packReferences = new HashMap<>();
+  private final GroupCommit<List<String>> appends = new GroupCommit<>(this::appendNow);
   private Object fileKey;
   private long offset;
   private long records;
@@ -406,15 +407,31 @@ final class IndexLog {
    * caller). Work after the commit point (reading the record back, compaction) only logs its
    * failures: the change has happened, and compaction is tried again at the next append.
    */
-  synchronized void append(String record) throws IOException {
+  void append(String record) throws IOException {
     append(List.of(record));
   }
 
-  /** Appends records in one forced write (each its own line, so each counts or not on its own). */
-  synchronized void append(List<String> added) throws IOException {
+  /**
+   * Appends records in one forced write, together with those other threads append meanwhile (each
+   * record a line of its own, so each counts or not on its own).
+   */
+  void append(List<String> records) throws IOException {
+    appends.submit(records);
+  }
+
+  /**
+   * Called by one thread at a time ({@link GroupCommit}), under the index lock. The view of the log
+   * is not locked while the records are written and forced, so that other threads read it meanwhile
+   * (and reach the next batch): they may see the records before they are durable, as other
+   * processes may.
+   */
+  private void appendNow(List<List<String>> batch) throws IOException {
+    List<String> added = batch.stream().flatMap(List::stream).toList();
     try (FileLocks.Held held = locks.index()) {
-      if (!tail()) {
-        rewrite(snapshotLines());
+      synchronized (this) {
+        if (!tail()) {
+          rewrite(snapshotLines());
+        }
       }
       try (FileChannel ch =
           SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -442,12 +459,14 @@ final class IndexLog {
         }
       }
       try {
-        if (!tail()) {
-          LOG.warn(
-              "The index {} could not be read back after a commit; it is rebuilt at the next read",
-              file);
-        } else if (records > compactAfter && records > 4L * entries.size()) {
-          rewrite(liveLines());
+        synchronized (this) {
+          if (!tail()) {
+            LOG.warn(
+                "The index {} could not be read back after a commit; it is rebuilt at the next read",
+                file);
+          } else if (records > compactAfter && records > 4L * entries.size()) {
+            rewrite(liveLines());
+          }
         }
       } catch (IOException | RuntimeException e) {
         LOG.warn(

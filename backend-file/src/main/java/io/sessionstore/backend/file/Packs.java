@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * per transcript and its folders. A transcript stays in its pack until its first append or
  * replacement, which moves it into a data file of its own.
  *
- * <p>Commits that arrive while a batch is being forced wait and go together in the next one (group
- * commit): the first of them leads, writing every waiting commit's messages to the pack, forcing it
- * once and appending one index record per session in one forced write. Each session's record is a
- * line of its own, so a crash keeps or loses each session whole.
+ * <p>Commits that arrive while a batch is being forced wait and go together in the next one ({@link
+ * GroupCommit}): every waiting session's messages are written to the pack, which is forced once,
+ * and their index records are appended in one forced write. Each session's record is a line of its
+ * own, so a crash keeps or loses each session whole.
  *
  * <p>{@code packs/<name>.jsonl} holds the messages; {@code <name>.heads} the records that put
  * transcripts in it and take them out, in index record form (not forced: like the head snapshots,
@@ -59,23 +58,12 @@ final class Packs implements AutoCloseable {
   private final Path dir;
   private final IndexLog index;
 
-  private final ArrayDeque<Batch> queue = new ArrayDeque<>();
-  private boolean leading;
+  private final GroupCommit<List<Commit>> batches = new GroupCommit<>(this::write);
 
   /** The pack this backend writes to; touched by the leader only, or under {@code this}. */
   private Writing writing;
 
   private volatile String writingName;
-
-  private static final class Batch {
-    final List<Commit> commits;
-    boolean done;
-    Exception failure;
-
-    Batch(List<Commit> commits) {
-      this.commits = commits;
-    }
-  }
 
   private static final class Writing {
     final String name;
@@ -127,67 +115,17 @@ final class Packs implements AutoCloseable {
    * next batch; returns when that batch is durable.
    */
   void commit(List<Commit> commits) throws IOException {
-    Batch mine = new Batch(commits);
-    boolean interrupted = false;
-    synchronized (queue) {
-      queue.add(mine);
-      // The outcome must be known before returning, so waiting is not interruptible.
-      while (!mine.done && leading) {
-        try {
-          queue.wait();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (!mine.done) {
-        leading = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    if (!mine.done) {
-      lead();
-    }
-    if (mine.failure instanceof IOException e) {
-      throw e;
-    }
-    if (mine.failure instanceof RuntimeException e) {
-      throw e;
-    }
+    batches.submit(commits);
   }
 
-  /** Writes every batch waiting now (this thread's among them) as one, then hands over. */
-  private void lead() {
-    List<Batch> group;
-    synchronized (queue) {
-      group = new ArrayList<>(queue);
-      queue.clear();
-    }
-    Exception failure = null;
-    try {
-      write(group);
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-    }
-    synchronized (queue) {
-      for (Batch b : group) {
-        b.failure = failure;
-        b.done = true;
-      }
-      leading = false;
-      queue.notifyAll();
-    }
-  }
-
-  private void write(List<Batch> group) throws IOException {
+  private void write(List<List<Commit>> group) throws IOException {
     Writing pack = writing();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     List<String> records = new ArrayList<>(group.size());
     long start = pack.size;
-    for (Batch b : group) {
-      List<String> puts = new ArrayList<>(b.commits.size());
-      for (Commit c : b.commits) {
+    for (List<Commit> commits : group) {
+      List<String> puts = new ArrayList<>(commits.size());
+      for (Commit c : commits) {
         long offset = start + bytes.size();
         for (String m : c.messages()) {
           bytes.writeBytes(m.getBytes(StandardCharsets.UTF_8));

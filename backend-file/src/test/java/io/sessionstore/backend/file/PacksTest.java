@@ -18,10 +18,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -110,56 +113,94 @@ class PacksTest {
       store.saveSession(store.key("first"), users("f", 1));
       List<SessionKey> keys = keysOfDistinctLockStripes(store, 8);
       long indexLines = Files.readAllLines(dir.resolve("index.log")).size();
-      CountDownLatch release = new CountDownLatch(1);
-      AtomicBoolean blocked = new AtomicBoolean();
-      AtomicInteger forces = new AtomicInteger();
-      FileFaults.install(
-          (op, file) -> {
-            if (op != FileFaults.Op.FORCE) {
-              return;
-            }
-            forces.incrementAndGet();
-            if (file.getParent().getFileName().toString().equals(Packs.DIR)
-                && blocked.compareAndSet(false, true)) {
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                throw new IOException(e);
-              }
-            }
-          });
-      List<Thread> threads = new ArrayList<>();
-      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-      for (SessionKey key : keys) {
-        Thread t =
-            new Thread(
-                () -> {
-                  try {
-                    store.saveSession(key, users(key.sessionId(), 3));
-                  } catch (Throwable e) {
-                    failures.add(e);
-                  }
-                });
-        threads.add(t);
-        t.start();
-        if (threads.size() == 1) {
-          awaitState(t, Thread.State.WAITING, () -> blocked.get());
-        }
-      }
-      for (Thread t : threads.subList(1, threads.size())) {
-        awaitState(t, Thread.State.WAITING, () -> true);
-      }
-      release.countDown();
-      for (Thread t : threads) {
-        t.join(TimeUnit.MINUTES.toMillis(1));
-      }
-      assertEquals(List.of(), failures);
-      assertEquals(4, forces.get(), "one batch of the first session, one of the seven others");
+      int forces =
+          forcesWhenTheFirstWaits(
+              keys,
+              file -> file.getParent().getFileName().toString().equals(Packs.DIR),
+              key -> store.saveSession(key, users(key.sessionId(), 3)));
+      assertEquals(4, forces, "one batch of the first session, one of the seven others");
       assertEquals(indexLines + 8, Files.readAllLines(dir.resolve("index.log")).size());
       for (SessionKey key : keys) {
         assertEquals(texts(users(key.sessionId(), 3)), texts(store, key));
       }
     }
+  }
+
+  @Test
+  void appendsCommittedWhileAnIndexRecordIsForcedShareTheNextForcedWriteOfTheIndex()
+      throws Exception {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      List<SessionKey> keys = keysOfDistinctLockStripes(store, 8);
+      for (SessionKey key : keys) {
+        store.saveSession(key, users(key.sessionId(), 1));
+        store.appendMessages(key, users(key.sessionId() + "-b", 1));
+      }
+      int forces =
+          forcesWhenTheFirstWaits(
+              keys,
+              file -> file.getFileName().toString().equals("index.log"),
+              key -> store.appendMessages(key, users(key.sessionId() + "-c", 1)));
+      assertEquals(8 + 2, forces, "each data file, then two forced writes of the index");
+      for (SessionKey key : keys) {
+        assertEquals(3, texts(store, key).size());
+      }
+    }
+  }
+
+  /**
+   * Runs a write of each session on a thread of its own: the first waits in its first forced write
+   * of a file that {@code blockAt} matches until every other is waiting too. Returns how many
+   * forced writes they made in all.
+   */
+  private static int forcesWhenTheFirstWaits(
+      List<SessionKey> keys, Predicate<Path> blockAt, Consumer<SessionKey> write) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean blocked = new AtomicBoolean();
+    AtomicInteger forces = new AtomicInteger();
+    FileFaults.install(
+        (op, file) -> {
+          if (op != FileFaults.Op.FORCE) {
+            return;
+          }
+          forces.incrementAndGet();
+          if (blockAt.test(file) && blocked.compareAndSet(false, true)) {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new IOException(e);
+            }
+          }
+        });
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    for (SessionKey key : keys) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  write.accept(key);
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              });
+      t.setDaemon(true);
+      threads.add(t);
+    }
+    try {
+      for (Thread t : threads) {
+        t.start();
+        awaitState(t, Thread.State.WAITING, blocked::get);
+      }
+    } finally {
+      release.countDown();
+    }
+    for (Thread t : threads) {
+      t.join(TimeUnit.MINUTES.toMillis(1));
+    }
+    FileFaults.install(null);
+    assertEquals(List.of(), failures);
+    return forces.get();
   }
 
   /** Sessions whose locks are distinct, so that none of their saves waits for another's lock. */
