@@ -8,6 +8,7 @@ import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
 import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StorageBackend;
@@ -342,7 +343,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         packs.commit(commits);
         return;
       }
-      List<String> records = new ArrayList<>(commits.size());
+      List<IndexLog.Change> records = new ArrayList<>(commits.size());
       long[] bytes = new long[commits.size()];
       int written = 0;
       try {
@@ -358,10 +359,15 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
           IndexLog.Entry was = current.get(written);
           records.add(
               commit.kind() == Commit.Kind.METADATA && was != null && was.pack() != null
-                  ? IndexLog.packRecord(commit.head(), was.pack(), was.packOffset(), was.bytes())
-                  : IndexLog.putRecord(commit.head(), bytes[written]));
+                  ? IndexLog.Change.inPack(
+                      commit.head(),
+                      HeadCodec.encode(commit.head()),
+                      was.pack(),
+                      was.packOffset(),
+                      was.bytes())
+                  : IndexLog.Change.put(commit.head(), bytes[written]));
         }
-        index.append(IndexLog.groupRecord(records));
+        index.append(IndexLog.Change.group(records));
       } catch (IOException | RuntimeException e) {
         for (int i = Math.min(written, commits.size() - 1); i >= 0; i--) {
           Commit commit = commits.get(i);
@@ -379,7 +385,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         IndexLog.Entry was = current.get(i);
         if (was != null && was.pack() != null) {
           if (commit.kind() == Commit.Kind.METADATA) {
-            packs.snapshot(was.pack(), records.get(i));
+            packs.snapshot(was.pack(), records.get(i).text());
             continue;
           }
           packs.left(was.pack(), commit.head().key());
@@ -636,7 +642,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         }
       }
       if (exists) {
-        index.append(IndexLog.deleteRecord(key));
+        index.append(IndexLog.Change.delete(key));
       }
       inPacks.forEach(p -> packs.left(p, key));
       // The record committed the delete; the files go after it. A crash or a failure here leaves

@@ -68,6 +68,44 @@ final class IndexLog {
     }
   }
 
+  /** Where a put record places a transcript's head: its own data file, or a range of a pack. */
+  record Put(StoredHead head, long bytes, String pack, long packOffset) {}
+
+  /**
+   * A record to append, with what it does (the heads it puts, or the key it deletes), so that its
+   * writer applies it to its view without parsing it back.
+   */
+  record Change(String text, List<Put> puts, SessionKey deleted) {
+    static Change put(StoredHead head, long bytes) {
+      return new Change(putRecord(head, bytes), List.of(new Put(head, bytes, null, 0)), null);
+    }
+
+    /**
+     * @param json the head {@link HeadCodec#encode encoded}
+     */
+    static Change inPack(StoredHead head, String json, String pack, long offset, long bytes) {
+      return new Change(
+          "B " + pack + " " + offset + " " + bytes + " " + json,
+          List.of(new Put(head, bytes, pack, offset)),
+          null);
+    }
+
+    /** Several puts that count together: one {@code G} record. */
+    static Change group(List<Change> puts) {
+      if (puts.size() == 1) {
+        return puts.get(0);
+      }
+      return new Change(
+          groupRecord(puts.stream().map(Change::text).toList()),
+          puts.stream().flatMap(c -> c.puts().stream()).toList(),
+          null);
+    }
+
+    static Change delete(SessionKey key) {
+      return new Change(deleteRecord(key), List.of(), key);
+    }
+  }
+
   private final Path file;
   private final FileLocks locks;
   private final Rebuilder rebuilder;
@@ -75,7 +113,7 @@ final class IndexLog {
   private final Map<SessionKey, Entry> entries = new HashMap<>();
   private final Map<SessionKey, TreeSet<String>> subpaths = new HashMap<>();
   private final Map<String, Integer> packReferences = new HashMap<>();
-  private final GroupCommit<List<String>> appends = new GroupCommit<>(this::appendNow);
+  private final GroupCommit<List<Change>> appends = new GroupCommit<>(this::appendNow);
   private Object fileKey;
   private long offset;
   private long records;
@@ -103,7 +141,7 @@ final class IndexLog {
 
   /** Encodes the head record of a transcript whose messages are in a pack. */
   static String packRecord(StoredHead head, String pack, long offset, long bytes) {
-    return "B " + pack + " " + offset + " " + bytes + " " + HeadCodec.encode(head);
+    return Change.inPack(head, HeadCodec.encode(head), pack, offset, bytes).text();
   }
 
   /** The record that puts the entry's transcript where it is. */
@@ -294,6 +332,15 @@ final class IndexLog {
     records = 0;
   }
 
+  private void apply(Change change) {
+    records++;
+    if (change.deleted() != null) {
+      applyDelete(change.deleted());
+    } else {
+      change.puts().forEach(this::applyPut);
+    }
+  }
+
   private void apply(String record) {
     records++;
     if (record.startsWith("G ")) {
@@ -315,47 +362,56 @@ final class IndexLog {
       }
       int space = record.indexOf(' ', at);
       long bytes = Long.parseLong(record.substring(at, space));
-      StoredHead head = HeadCodec.decode(record.substring(space + 1));
-      SessionKey key = head.key();
-      Entry old = entries.get(key);
-      long[][] checkpoints;
-      // Offsets stay valid when a transcript moves out of its pack: its file starts as a copy.
-      if (old != null && old.head().generation() == head.generation()) {
-        int keep = Math.min(old.checkpoints().length, MAX_CHECKPOINTS - 1);
-        checkpoints = new long[keep + 1][];
-        System.arraycopy(old.checkpoints(), old.checkpoints().length - keep, checkpoints, 0, keep);
-        checkpoints[keep] = new long[] {head.messageCount(), bytes};
-      } else {
-        checkpoints = new long[][] {{head.messageCount(), bytes}};
-      }
-      dropReference(old);
-      if (pack != null) {
-        packReferences.merge(pack, 1, Integer::sum);
-      }
-      entries.put(key, new Entry(head, bytes, checkpoints, pack, packOffset));
-      if (key.isSubpath()) {
-        subpaths.computeIfAbsent(key.main(), k -> new TreeSet<>()).add(key.subpath());
-      }
+      applyPut(new Put(HeadCodec.decode(record.substring(space + 1)), bytes, pack, packOffset));
     } else if (record.startsWith("D ")) {
-      SessionKey key = deletedKey(record);
-      String sub = key.subpath();
-      dropReference(entries.remove(key));
-      if (sub == null) {
-        TreeSet<String> subs = subpaths.remove(key);
-        if (subs != null) {
-          subs.forEach(s -> dropReference(entries.remove(key.withSubpath(s))));
-        }
-      } else {
-        TreeSet<String> subs = subpaths.get(key.main());
-        if (subs != null) {
-          subs.remove(sub);
-          if (subs.isEmpty()) {
-            subpaths.remove(key.main());
-          }
-        }
-      }
+      applyDelete(deletedKey(record));
     } else {
       throw new IllegalStateException("Unknown index record: " + record);
+    }
+  }
+
+  private void applyPut(Put put) {
+    StoredHead head = put.head();
+    long bytes = put.bytes();
+    String pack = put.pack();
+    SessionKey key = head.key();
+    Entry old = entries.get(key);
+    long[][] checkpoints;
+    // Offsets stay valid when a transcript moves out of its pack: its file starts as a copy.
+    if (old != null && old.head().generation() == head.generation()) {
+      int keep = Math.min(old.checkpoints().length, MAX_CHECKPOINTS - 1);
+      checkpoints = new long[keep + 1][];
+      System.arraycopy(old.checkpoints(), old.checkpoints().length - keep, checkpoints, 0, keep);
+      checkpoints[keep] = new long[] {head.messageCount(), bytes};
+    } else {
+      checkpoints = new long[][] {{head.messageCount(), bytes}};
+    }
+    dropReference(old);
+    if (pack != null) {
+      packReferences.merge(pack, 1, Integer::sum);
+    }
+    entries.put(key, new Entry(head, bytes, checkpoints, pack, put.packOffset()));
+    if (key.isSubpath()) {
+      subpaths.computeIfAbsent(key.main(), k -> new TreeSet<>()).add(key.subpath());
+    }
+  }
+
+  private void applyDelete(SessionKey key) {
+    String sub = key.subpath();
+    dropReference(entries.remove(key));
+    if (sub == null) {
+      TreeSet<String> subs = subpaths.remove(key);
+      if (subs != null) {
+        subs.forEach(s -> dropReference(entries.remove(key.withSubpath(s))));
+      }
+    } else {
+      TreeSet<String> subs = subpaths.get(key.main());
+      if (subs != null) {
+        subs.remove(sub);
+        if (subs.isEmpty()) {
+          subpaths.remove(key.main());
+        }
+      }
     }
   }
 
@@ -407,16 +463,16 @@ final class IndexLog {
    * caller). Work after the commit point (reading the record back, compaction) only logs its
    * failures: the change has happened, and compaction is tried again at the next append.
    */
-  void append(String record) throws IOException {
-    append(List.of(record));
+  void append(Change change) throws IOException {
+    append(List.of(change));
   }
 
   /**
    * Appends records in one forced write, together with those other threads append meanwhile (each
    * record a line of its own, so each counts or not on its own).
    */
-  void append(List<String> records) throws IOException {
-    appends.submit(records);
+  void append(List<Change> changes) throws IOException {
+    appends.submit(changes);
   }
 
   /**
@@ -425,8 +481,10 @@ final class IndexLog {
    * (and reach the next batch): they may see the records before they are durable, as other
    * processes may.
    */
-  private void appendNow(List<List<String>> batch) throws IOException {
-    List<String> added = batch.stream().flatMap(List::stream).toList();
+  private void appendNow(List<List<Change>> batch) throws IOException {
+    List<Change> added = batch.stream().flatMap(List::stream).toList();
+    long end;
+    byte[] bytes;
     try (FileLocks.Held held = locks.index()) {
       synchronized (this) {
         if (!tail()) {
@@ -435,7 +493,7 @@ final class IndexLog {
       }
       try (FileChannel ch =
           SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-        long end = validEnd(ch);
+        end = validEnd(ch);
         if (end < ch.size()) {
           LOG.warn(
               "Cutting off an unfinished index record at byte {} of {} (a writer crashed)",
@@ -445,9 +503,9 @@ final class IndexLog {
         }
         try {
           StringBuilder lines = new StringBuilder();
-          added.forEach(r -> lines.append(line(r)));
-          SecureFiles.writeFully(
-              ch, file, ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8)), end);
+          added.forEach(c -> lines.append(line(c.text())));
+          bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
+          SecureFiles.writeFully(ch, file, ByteBuffer.wrap(bytes), end);
           SecureFiles.force(ch, file);
         } catch (IOException | RuntimeException e) {
           try {
@@ -460,6 +518,11 @@ final class IndexLog {
       }
       try {
         synchronized (this) {
+          if (offset == end) {
+            // Nobody read them back meanwhile: applied as they are, without parsing the heads.
+            added.forEach(this::apply);
+            offset += bytes.length;
+          }
           if (!tail()) {
             LOG.warn(
                 "The index {} could not be read back after a commit; it is rebuilt at the next read",

@@ -2,6 +2,7 @@ package io.sessionstore.backend.file;
 
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,7 +59,27 @@ final class Packs implements AutoCloseable {
   private final Path dir;
   private final IndexLog index;
 
-  private final GroupCommit<List<Commit>> batches = new GroupCommit<>(this::write);
+  private final GroupCommit<Prepared> batches = new GroupCommit<>(this::write);
+
+  /**
+   * A session's new transcripts, their messages and heads encoded by the committing thread (the
+   * writer of a batch only puts them together).
+   */
+  private record Prepared(List<Commit> commits, List<byte[]> data, List<String> heads) {
+    static Prepared of(List<Commit> commits) {
+      List<byte[]> data = new ArrayList<>(commits.size());
+      List<String> heads = new ArrayList<>(commits.size());
+      for (Commit c : commits) {
+        StringBuilder text = new StringBuilder();
+        for (String m : c.messages()) {
+          text.append(m).append('\n');
+        }
+        data.add(text.toString().getBytes(StandardCharsets.UTF_8));
+        heads.add(HeadCodec.encode(c.head()));
+      }
+      return new Prepared(commits, data, heads);
+    }
+  }
 
   /** The pack this backend writes to; touched by the leader only, or under {@code this}. */
   private Writing writing;
@@ -115,25 +136,28 @@ final class Packs implements AutoCloseable {
    * next batch; returns when that batch is durable.
    */
   void commit(List<Commit> commits) throws IOException {
-    batches.submit(commits);
+    batches.submit(Prepared.of(commits));
   }
 
-  private void write(List<List<Commit>> group) throws IOException {
+  private void write(List<Prepared> group) throws IOException {
     Writing pack = writing();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    List<String> records = new ArrayList<>(group.size());
+    List<IndexLog.Change> records = new ArrayList<>(group.size());
     long start = pack.size;
-    for (List<Commit> commits : group) {
-      List<String> puts = new ArrayList<>(commits.size());
-      for (Commit c : commits) {
+    for (Prepared session : group) {
+      List<IndexLog.Change> puts = new ArrayList<>(session.commits().size());
+      for (int i = 0; i < session.commits().size(); i++) {
         long offset = start + bytes.size();
-        for (String m : c.messages()) {
-          bytes.writeBytes(m.getBytes(StandardCharsets.UTF_8));
-          bytes.write('\n');
-        }
-        puts.add(IndexLog.packRecord(c.head(), pack.name, offset, start + bytes.size() - offset));
+        bytes.writeBytes(session.data().get(i));
+        puts.add(
+            IndexLog.Change.inPack(
+                session.commits().get(i).head(),
+                session.heads().get(i),
+                pack.name,
+                offset,
+                session.data().get(i).length));
       }
-      records.add(IndexLog.groupRecord(puts));
+      records.add(IndexLog.Change.group(puts));
     }
     Path file = file(pack.name);
     // Bytes written are never written over, even when this batch fails: an index record that a
@@ -142,7 +166,7 @@ final class Packs implements AutoCloseable {
     SecureFiles.writeFully(pack.data, file, ByteBuffer.wrap(bytes.toByteArray()), start);
     SecureFiles.force(pack.data, file);
     index.append(records);
-    snapshot(pack.name, records);
+    snapshot(pack.name, records.stream().map(IndexLog.Change::text).toList());
     if (pack.size >= FULL) {
       synchronized (this) {
         writing = null;
