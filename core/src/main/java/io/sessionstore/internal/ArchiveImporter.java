@@ -93,20 +93,22 @@ final class ArchiveImporter {
   }
 
   /**
-   * Reads and checks the lines on the caller's thread and merges up to {@link Pipeline#SESSIONS}
-   * sessions at once, never two lines of one session (a later line may extend what an earlier one
-   * stored); the outcomes are counted and reported in the order of the lines.
+   * Reads the lines on the caller's thread and parses, checks and merges up to {@link
+   * Pipeline#SESSIONS} sessions at once, never two lines of one session (a later line may extend
+   * what an earlier one stored); the outcomes are counted and reported in the order of the lines.
+   * The caller reads only each line's key ({@link #keyOf}); a line whose key it cannot read is
+   * parsed on the caller's thread, for the reason of its rejection.
    */
   private ImportResult read(Utf8Lines lines, ImportOptions options) {
     checkHeader(lines.next());
     Tally tally = new Tally(options.progress());
+    long number = 0;
     try (Pipeline<Merged> merges = new Pipeline<>("import")) {
-      while (true) {
-        Archived session;
-        long number;
-        long chars;
+      while (tally.rejected.size() < MAX_REJECTED) {
+        String line;
+        SessionKey key;
         try {
-          String line = lines.next();
+          line = lines.next();
           number = lines.number();
           if (line == null) {
             break;
@@ -114,33 +116,76 @@ final class ArchiveImporter {
           if (line.isBlank()) {
             continue;
           }
-          chars = line.length();
-          session = parse(line);
+          key = keyOf(line);
+          if (key == null) {
+            key = parse(line).metadata().key();
+          }
         } catch (InvalidInputException e) {
           tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
-          if (tally.rejected.size() >= MAX_REJECTED) {
-            tally.rejected.add(
-                new ImportResult.Rejection(
-                    lines.number(),
-                    "Stopped reading after "
-                        + MAX_REJECTED
-                        + " rejected lines: is this a sessionstore archive?"));
-            break;
-          }
           continue;
         }
-        SessionKey key = session.metadata().key();
+        long chars = line.length();
         while (merges.pending() > 0
             && (!merges.hasRoom() || merges.working(key) || !merges.fits(chars))) {
           tally.add(merges.take());
         }
-        merges.submit(key, chars, ticket -> merge(session, options, number));
+        SessionKey lineKey = key;
+        long lineNumber = number;
+        merges.submit(key, chars, ticket -> parseAndMerge(line, lineKey, options, lineNumber));
       }
       while (merges.pending() > 0) {
         tally.add(merges.take());
       }
     }
+    if (tally.rejected.size() >= MAX_REJECTED) {
+      tally.rejected.add(
+          new ImportResult.Rejection(
+              number,
+              "Stopped reading after "
+                  + MAX_REJECTED
+                  + " rejected lines: is this a sessionstore archive?"));
+    }
     return tally.result();
+  }
+
+  private Merged parseAndMerge(String line, SessionKey key, ImportOptions options, long number) {
+    Archived session;
+    try {
+      session = parse(line);
+    } catch (InvalidInputException e) {
+      return Merged.rejected(key, number, e.getMessage());
+    }
+    if (!session.metadata().key().equals(key)) {
+      return Merged.rejected(key, number, "'project' or 'sessionId' is given twice");
+    }
+    return merge(session, options, number);
+  }
+
+  /**
+   * The session key of a line that begins with its {@code project} (or null) and {@code sessionId},
+   * as archives are written, read without parsing the rest; null for any other line.
+   */
+  private SessionKey keyOf(String line) {
+    try (JsonParser p = ArchiveJson.parser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT
+          || p.nextToken() != JsonToken.FIELD_NAME
+          || !p.currentName().equals("project")) {
+        return null;
+      }
+      JsonToken project = p.nextToken();
+      if (project != JsonToken.VALUE_STRING && project != JsonToken.VALUE_NULL) {
+        return null;
+      }
+      String projectName = project == JsonToken.VALUE_NULL ? store.defaultProject() : p.getText();
+      if (p.nextToken() != JsonToken.FIELD_NAME
+          || !p.currentName().equals("sessionId")
+          || p.nextToken() != JsonToken.VALUE_STRING) {
+        return null;
+      }
+      return SessionKey.of(projectName, p.getText());
+    } catch (IOException | InvalidInputException e) {
+      return null;
+    }
   }
 
   /**
@@ -202,8 +247,20 @@ final class ArchiveImporter {
     return out;
   }
 
-  /** One session line merged: what it came to and how many of its messages were stored. */
-  private record Merged(SessionKey key, long line, Outcome outcome, long messages) {}
+  /**
+   * One session line merged: what it came to and how many of its messages were stored; or why it
+   * was rejected.
+   */
+  private record Merged(
+      SessionKey key, long line, Outcome outcome, long messages, String rejection) {
+    Merged(SessionKey key, long line, Outcome outcome, long messages) {
+      this(key, line, outcome, messages, null);
+    }
+
+    static Merged rejected(SessionKey key, long line, String reason) {
+      return new Merged(key, line, null, 0, reason);
+    }
+  }
 
   /** An import's outcomes so far, in the order of the lines. */
   private static final class Tally {
@@ -221,6 +278,10 @@ final class ArchiveImporter {
     }
 
     void add(Merged m) {
+      if (m.rejection() != null) {
+        rejected.add(new ImportResult.Rejection(m.line(), m.rejection()));
+        return;
+      }
       messages += m.messages();
       switch (m.outcome()) {
         case CREATED -> created++;

@@ -204,6 +204,36 @@ class RejectedInputTest {
     assertEquals(List.of(), store.search(SearchQuery.in(Scope.allProjects()).build()).items());
   }
 
+  /**
+   * The importer reads a line's key from its first fields and parses the rest elsewhere: a key
+   * given again later in the line is refused, and a line in another field order is read whole.
+   */
+  @Test
+  void aLineWhoseKeyIsGivenTwiceIsRejectedAndOneInAnotherOrderImported() {
+    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
+    String message = "{\"type\":\"user\",\"uuid\":\"u1\"}";
+    String archive =
+        header
+            + "{\"project\":\"tck\",\"sessionId\":\"a\","
+            + times
+            + ",\"messages\":["
+            + message
+            + "],\"sessionId\":\"b\"}\n"
+            + "{"
+            + times
+            + ",\"messages\":["
+            + message
+            + "],\"sessionId\":\"c\",\"project\":\"tck\"}\n";
+    ImportResult r = importBytes(archive.getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of(2L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    assertTrue(r.rejected().get(0).reason().contains("given twice"), r.rejected().toString());
+    assertEquals(1, r.created());
+    assertEquals(List.of(message), texts(SessionKey.of("tck", "c")));
+    assertTrue(store.getMetadata(SessionKey.of("tck", "a")).isEmpty());
+    assertTrue(store.getMetadata(SessionKey.of("tck", "b")).isEmpty());
+  }
+
   @Test
   void anInputOfManyBadLinesIsGivenUpAfterAHundred() {
     StringBuilder archive =
