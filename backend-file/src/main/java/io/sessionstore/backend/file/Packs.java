@@ -4,7 +4,6 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -141,14 +140,18 @@ final class Packs implements AutoCloseable {
 
   private void write(List<Prepared> group) throws IOException {
     Writing pack = writing();
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    // Each session's bytes are written where they go, not copied together first: a batch may hold
+    // a large share of the import's memory budget.
+    List<ByteBuffer> chunks = new ArrayList<>();
+    long end = pack.size;
     List<IndexLog.Change> records = new ArrayList<>(group.size());
     long start = pack.size;
     for (Prepared session : group) {
       List<IndexLog.Change> puts = new ArrayList<>(session.commits().size());
       for (int i = 0; i < session.commits().size(); i++) {
-        long offset = start + bytes.size();
-        bytes.writeBytes(session.data().get(i));
+        long offset = end;
+        chunks.add(ByteBuffer.wrap(session.data().get(i)));
+        end += session.data().get(i).length;
         puts.add(
             IndexLog.Change.inPack(
                 session.commits().get(i).head(),
@@ -162,8 +165,13 @@ final class Packs implements AutoCloseable {
     Path file = file(pack.name);
     // Bytes written are never written over, even when this batch fails: an index record that a
     // failed force still wrote may refer to them.
-    pack.size = start + bytes.size();
-    SecureFiles.writeFully(pack.data, file, ByteBuffer.wrap(bytes.toByteArray()), start);
+    pack.size = end;
+    long at = start;
+    for (ByteBuffer chunk : chunks) {
+      long length = chunk.remaining();
+      SecureFiles.writeFully(pack.data, file, chunk, at);
+      at += length;
+    }
     SecureFiles.force(pack.data, file);
     index.append(records);
     snapshot(pack.name, records.stream().map(IndexLog.Change::text).toList());
