@@ -183,33 +183,22 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       return Stream.empty();
     }
     Path data = names.transcriptDir(head.key()).resolve(FileNames.dataFileName(head.generation()));
-    long base = 0;
     long[] start = {0, 0};
     try {
       IndexLog.Entry e = index.entry(head.key());
-      if (e != null && e.head().generation() == head.generation()) {
-        if (e.pack() != null) {
-          data = packs.file(e.pack());
-          base = e.packOffset();
-        }
+      if (e == null || e.head().generation() != head.generation()) {
+        e = null;
+      } else {
         start = e.checkpointAtOrBefore(from);
         if (e.head().messageCount() == head.messageCount()
             && e.bytes() - start[1] <= WHOLE_READ_BYTES) {
           // The committed bytes are known: one read, lines decoded in place.
-          return wholeRange(data, base + start[1], base + e.bytes()).stream()
+          return wholeRange(ranges(e, data, start[1], e.bytes())).stream()
               .skip(from - start[0])
               .limit(count);
         }
       }
-      FileChannel ch = FileChannel.open(data, StandardOpenOption.READ);
-      InputStream in;
-      try {
-        ch.position(base + start[1]);
-        in = Channels.newInputStream(ch);
-      } catch (IOException | RuntimeException failure) {
-        ch.close();
-        throw failure;
-      }
+      InputStream in = stream(e, data, start[1]);
       // Lines end at '\n' only: a message may hold a lone '\r' between its tokens.
       Utf8Lines lines = new Utf8Lines(in, false);
       Iterator<String> it =
@@ -257,22 +246,102 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
    */
   private static final long WHOLE_READ_BYTES = 8L << 20;
 
+  /** Bytes {@code [from, to)} of a file. */
+  private record Range(Path file, long from, long to) {}
+
   /**
-   * The lines of a data file's bytes {@code [from, to)}, read in one go: each ends at {@code \n}
-   * and is strict UTF-8, as {@link Utf8Lines} reads the lines a backend stored.
+   * Where the transcript's bytes {@code [from, to)} are: in its pack (its first {@code packed}
+   * bytes), then in its data file.
    */
-  private static List<String> wholeRange(Path data, long from, long to) throws IOException {
-    byte[] bytes = new byte[(int) (to - from)];
-    try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      long pos = from;
-      while (buf.hasRemaining()) {
-        int n = ch.read(buf, pos);
-        if (n < 0) {
-          throw new IOException(
-              "The data file " + data + " ends before its committed length " + to);
+  private List<Range> ranges(IndexLog.Entry e, Path data, long from, long to) {
+    if (e.pack() == null) {
+      return List.of(new Range(data, from, to));
+    }
+    List<Range> ranges = new ArrayList<>(2);
+    if (from < e.packed()) {
+      ranges.add(
+          new Range(
+              packs.file(e.pack()),
+              e.packOffset() + from,
+              e.packOffset() + Math.min(to, e.packed())));
+    }
+    if (to > e.packed()) {
+      ranges.add(new Range(data, Math.max(from, e.packed()) - e.packed(), to - e.packed()));
+    }
+    return ranges;
+  }
+
+  /**
+   * The transcript's bytes from {@code from} to the end of its data file (its committed end is not
+   * known, or too far to read at once).
+   */
+  private InputStream stream(IndexLog.Entry e, Path data, long from) throws IOException {
+    if (e == null || e.pack() == null) {
+      return open(data, from);
+    }
+    InputStream rest = from <= e.packed() ? open(data, 0) : open(data, from - e.packed());
+    if (from >= e.packed()) {
+      return rest;
+    }
+    InputStream packed = open(packs.file(e.pack()), e.packOffset() + from);
+    long length = e.packed() - from;
+    InputStream bounded =
+        new java.io.FilterInputStream(packed) {
+          private long left = length;
+
+          @Override
+          public int read() throws IOException {
+            if (left <= 0) {
+              return -1;
+            }
+            int b = super.read();
+            left -= b < 0 ? 0 : 1;
+            return b;
+          }
+
+          @Override
+          public int read(byte[] buf, int off, int len) throws IOException {
+            if (left <= 0) {
+              return -1;
+            }
+            int n = super.read(buf, off, (int) Math.min(len, left));
+            left -= Math.max(n, 0);
+            return n;
+          }
+        };
+    return new java.io.SequenceInputStream(bounded, rest);
+  }
+
+  private static InputStream open(Path file, long from) throws IOException {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      ch.position(from);
+      return Channels.newInputStream(ch);
+    } catch (IOException | RuntimeException failure) {
+      ch.close();
+      throw failure;
+    }
+  }
+
+  /**
+   * The lines of the bytes of these ranges, read in one go: each ends at {@code \n} and is strict
+   * UTF-8, as {@link Utf8Lines} reads the lines a backend stored.
+   */
+  private static List<String> wholeRange(List<Range> ranges) throws IOException {
+    byte[] bytes = new byte[(int) ranges.stream().mapToLong(r -> r.to() - r.from()).sum()];
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    for (Range r : ranges) {
+      buf.limit(buf.position() + (int) (r.to() - r.from()));
+      try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
+        long pos = r.from();
+        while (buf.hasRemaining()) {
+          int n = ch.read(buf, pos);
+          if (n < 0) {
+            throw new IOException(
+                "The data file " + r.file() + " ends before its committed length " + r.to());
+          }
+          pos += n;
         }
-        pos += n;
       }
     }
     // One decode of the whole range and a search for each line's end, both done by the JDK's
@@ -358,13 +427,14 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
               };
           IndexLog.Entry was = current.get(written);
           records.add(
-              commit.kind() == Commit.Kind.METADATA && was != null && was.pack() != null
+              commit.kind() != Commit.Kind.REPLACE && was != null && was.pack() != null
                   ? IndexLog.Change.inPack(
                       commit.head(),
                       HeadCodec.encode(commit.head()),
                       was.pack(),
                       was.packOffset(),
-                      was.bytes())
+                      was.packed(),
+                      bytes[written])
                   : IndexLog.Change.put(commit.head(), bytes[written]));
         }
         index.append(IndexLog.Change.group(records));
@@ -384,17 +454,19 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         Commit commit = commits.get(i);
         IndexLog.Entry was = current.get(i);
         if (was != null && was.pack() != null) {
-          if (commit.kind() == Commit.Kind.METADATA) {
+          if (commit.kind() == Commit.Kind.REPLACE) {
+            packs.left(was.pack(), commit.head().key());
+          } else if (bytes[i] == was.packed()) {
+            // No data file yet, so no folder for a snapshot: the pack keeps it.
             packs.snapshot(was.pack(), records.get(i).text());
             continue;
           }
-          packs.left(was.pack(), commit.head().key());
         }
         afterCommit(
             commit.head().key(),
             names.transcriptDir(commit.head().key()),
             commit,
-            bytes[i],
+            records.get(i).text(),
             was == null || commit.kind() == Commit.Kind.REPLACE);
       }
     } catch (IOException e) {
@@ -441,7 +513,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
       if (commit.kind() == Commit.Kind.APPEND && current != null) {
         try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
-          SecureFiles.truncate(ch, data, current.bytes());
+          SecureFiles.truncate(ch, data, current.bytes() - current.packed());
         }
       } else if (commit.kind() != Commit.Kind.METADATA) {
         SecureFiles.delete(data);
@@ -460,11 +532,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
    * tried again at the transcript's next commit.
    */
   private void afterCommit(
-      SessionKey key, Path dir, Commit commit, long bytes, boolean newGeneration) {
+      SessionKey key, Path dir, Commit commit, String record, boolean newGeneration) {
     try {
       SecureFiles.replace(
           dir.resolve(HEAD_SNAPSHOT),
-          IndexLog.line(IndexLog.putRecord(commit.head(), bytes)).getBytes(StandardCharsets.UTF_8),
+          IndexLog.line(record).getBytes(StandardCharsets.UTF_8),
           false);
       if (newGeneration || untidy.remove(dir)) {
         removeOtherGenerations(dir, commit.head().generation());
@@ -488,55 +560,25 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   private long appendData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
     SecureFiles.createDirectories(dir);
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
-    if (current != null && current.pack() != null) {
-      return moveOutOfPack(dir, data, commit, current);
-    }
     long committed = current == null ? 0 : current.bytes();
+    // A transcript in a pack keeps its first bytes there: its data file holds what came after.
+    long packed = current == null ? 0 : current.packed();
     boolean created = !Files.exists(data);
     try (FileChannel ch = SecureFiles.open(data, StandardOpenOption.WRITE)) {
-      if (current == null) {
+      if (committed == packed) {
         // Data files a crashed writer left here, for this or an earlier life of the transcript.
         tidy(dir, commit.head().generation());
       }
-      if (ch.size() != committed) {
+      if (ch.size() != committed - packed) {
         // Bytes of a write that crashed before its commit: not part of the transcript.
-        SecureFiles.truncate(ch, data, committed);
+        SecureFiles.truncate(ch, data, committed - packed);
       }
-      long written = write(ch, data, commit.messages(), committed);
+      long written = write(ch, data, commit.messages(), committed - packed);
       SecureFiles.force(ch, data);
       if (created) {
         SecureFiles.syncDirectory(dir);
       }
       return committed + written;
-    }
-  }
-
-  /**
-   * The first append to a transcript in a pack: its file starts with a copy of its bytes there,
-   * then the new messages.
-   */
-  private long moveOutOfPack(Path dir, Path data, Commit commit, IndexLog.Entry current)
-      throws IOException {
-    tidy(dir, commit.head().generation());
-    try (FileChannel ch =
-            SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        FileChannel pack = FileChannel.open(packs.file(current.pack()), StandardOpenOption.READ)) {
-      long copied = 0;
-      while (copied < current.bytes()) {
-        long n = pack.transferTo(current.packOffset() + copied, current.bytes() - copied, ch);
-        if (n <= 0) {
-          throw new IOException(
-              "The pack "
-                  + packs.file(current.pack())
-                  + " ends before the bytes of "
-                  + commit.head().key());
-        }
-        copied += n;
-      }
-      long written = write(ch, data, commit.messages(), copied);
-      SecureFiles.force(ch, data);
-      SecureFiles.syncDirectory(dir);
-      return copied + written;
     }
   }
 

@@ -34,25 +34,31 @@ import org.slf4j.LoggerFactory;
  * what other processes added since the last look.
  *
  * <p>One record per line, {@code <crc32> P <bytes> <head json>} (a transcript's new head and how
- * many bytes of its data file are committed), {@code <crc32> B <pack> <offset> <bytes> <head json>}
- * (the same for a transcript whose messages are the bytes {@code [offset, offset + bytes)} of a
- * {@link Packs pack}), {@code <crc32> G [<P or B record>, …]} (several transcripts of one session
- * committed as one) or {@code <crc32> D <key json>} (a transcript deleted; a session's main key
- * deletes its sub-transcripts too). A line that ends without {@code \n} is a write cut off by a
- * crash: it never counts and the next writer cuts it off. A complete line whose checksum fails
- * means damage: the log is rebuilt from the transcripts' head snapshots. The log is rewritten
- * without dead records once they outnumber the live ones.
+ * many bytes of its data file are committed), {@code <crc32> B <pack> <offset> <packed> <bytes>
+ * <head json>} (the same for a transcript whose first {@code packed} bytes are at {@code offset} in
+ * a {@link Packs pack}, the rest in its data file), {@code <crc32> G [<P or B record>, …]} (several
+ * transcripts of one session committed as one) or {@code <crc32> D <key json>} (a transcript
+ * deleted; a session's main key deletes its sub-transcripts too). A line that ends without {@code
+ * \n} is a write cut off by a crash: it never counts and the next writer cuts it off. A complete
+ * line whose checksum fails means damage: the log is rebuilt from the transcripts' head snapshots.
+ * The log is rewritten without dead records once they outnumber the live ones.
  */
 final class IndexLog {
   private static final Logger LOG = LoggerFactory.getLogger(IndexLog.class);
   private static final int MAX_CHECKPOINTS = 16;
 
   /**
-   * A transcript's committed state, with recent (message count, byte offset) pairs of its data
-   * file; {@code pack} is null for a transcript in a data file of its own, else its messages start
-   * at {@code packOffset} in that pack (and the offsets count from there).
+   * A transcript's committed state, with recent (message count, byte offset) pairs of its bytes;
+   * {@code pack} is null for a transcript in a data file of its own, else its first {@code packed}
+   * bytes are at {@code packOffset} in that pack and the rest (appended later) in its data file.
    */
-  record Entry(StoredHead head, long bytes, long[][] checkpoints, String pack, long packOffset) {
+  record Entry(
+      StoredHead head,
+      long bytes,
+      long[][] checkpoints,
+      String pack,
+      long packOffset,
+      long packed) {
     /**
      * The byte offset at which message {@code index} starts, when known, else the nearest known
      * before it.
@@ -69,7 +75,7 @@ final class IndexLog {
   }
 
   /** Where a put record places a transcript's head: its own data file, or a range of a pack. */
-  record Put(StoredHead head, long bytes, String pack, long packOffset) {}
+  record Put(StoredHead head, long bytes, String pack, long packOffset, long packed) {}
 
   /**
    * A record to append, with what it does (the heads it puts, or the key it deletes), so that its
@@ -77,16 +83,17 @@ final class IndexLog {
    */
   record Change(String text, List<Put> puts, SessionKey deleted) {
     static Change put(StoredHead head, long bytes) {
-      return new Change(putRecord(head, bytes), List.of(new Put(head, bytes, null, 0)), null);
+      return new Change(putRecord(head, bytes), List.of(new Put(head, bytes, null, 0, 0)), null);
     }
 
     /**
      * @param json the head {@link HeadCodec#encode encoded}
      */
-    static Change inPack(StoredHead head, String json, String pack, long offset, long bytes) {
+    static Change inPack(
+        StoredHead head, String json, String pack, long offset, long packed, long bytes) {
       return new Change(
-          "B " + pack + " " + offset + " " + bytes + " " + json,
-          List.of(new Put(head, bytes, pack, offset)),
+          "B " + pack + " " + offset + " " + packed + " " + bytes + " " + json,
+          List.of(new Put(head, bytes, pack, offset, packed)),
           null);
     }
 
@@ -140,15 +147,15 @@ final class IndexLog {
   }
 
   /** Encodes the head record of a transcript whose messages are in a pack. */
-  static String packRecord(StoredHead head, String pack, long offset, long bytes) {
-    return Change.inPack(head, HeadCodec.encode(head), pack, offset, bytes).text();
+  static String packRecord(StoredHead head, String pack, long offset, long packed, long bytes) {
+    return Change.inPack(head, HeadCodec.encode(head), pack, offset, packed, bytes).text();
   }
 
   /** The record that puts the entry's transcript where it is. */
   static String record(Entry e) {
     return e.pack() == null
         ? putRecord(e.head(), e.bytes())
-        : packRecord(e.head(), e.pack(), e.packOffset(), e.bytes());
+        : packRecord(e.head(), e.pack(), e.packOffset(), e.packed(), e.bytes());
   }
 
   /**
@@ -351,6 +358,7 @@ final class IndexLog {
     } else if (record.startsWith("P ") || record.startsWith("B ")) {
       String pack = null;
       long packOffset = 0;
+      long packed = 0;
       int at = 2;
       if (record.charAt(0) == 'B') {
         int space = record.indexOf(' ', at);
@@ -359,10 +367,14 @@ final class IndexLog {
         space = record.indexOf(' ', at);
         packOffset = Long.parseLong(record.substring(at, space));
         at = space + 1;
+        space = record.indexOf(' ', at);
+        packed = Long.parseLong(record.substring(at, space));
+        at = space + 1;
       }
       int space = record.indexOf(' ', at);
       long bytes = Long.parseLong(record.substring(at, space));
-      applyPut(new Put(HeadCodec.decode(record.substring(space + 1)), bytes, pack, packOffset));
+      applyPut(
+          new Put(HeadCodec.decode(record.substring(space + 1)), bytes, pack, packOffset, packed));
     } else if (record.startsWith("D ")) {
       applyDelete(deletedKey(record));
     } else {
@@ -377,7 +389,6 @@ final class IndexLog {
     SessionKey key = head.key();
     Entry old = entries.get(key);
     long[][] checkpoints;
-    // Offsets stay valid when a transcript moves out of its pack: its file starts as a copy.
     if (old != null && old.head().generation() == head.generation()) {
       int keep = Math.min(old.checkpoints().length, MAX_CHECKPOINTS - 1);
       checkpoints = new long[keep + 1][];
@@ -390,7 +401,7 @@ final class IndexLog {
     if (pack != null) {
       packReferences.merge(pack, 1, Integer::sum);
     }
-    entries.put(key, new Entry(head, bytes, checkpoints, pack, put.packOffset()));
+    entries.put(key, new Entry(head, bytes, checkpoints, pack, put.packOffset(), put.packed()));
     if (key.isSubpath()) {
       subpaths.computeIfAbsent(key.main(), k -> new TreeSet<>()).add(key.subpath());
     }

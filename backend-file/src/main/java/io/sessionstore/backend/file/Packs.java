@@ -158,6 +158,7 @@ final class Packs implements AutoCloseable {
                 session.heads().get(i),
                 pack.name,
                 offset,
+                session.data().get(i).length,
                 session.data().get(i).length));
       }
       records.add(IndexLog.Change.group(puts));

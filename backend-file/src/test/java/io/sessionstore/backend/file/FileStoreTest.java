@@ -362,8 +362,8 @@ class FileStoreTest {
         Files.find(dir, 6, (p, a) -> p.getFileName().toString().startsWith("m-"))) {
       data = files.findFirst().orElseThrow();
     }
-    expected += users("n", 1).get(0).json() + "\n";
-    assertEquals(expected, Files.readString(data, StandardCharsets.UTF_8));
+    assertEquals(
+        users("n", 1).get(0).json() + "\n", Files.readString(data, StandardCharsets.UTF_8));
   }
 
   /** The one pack of a store: the messages of its new sessions. */

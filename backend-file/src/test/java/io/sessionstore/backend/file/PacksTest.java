@@ -25,12 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** New sessions go to packs: forced together, moved out at their first append, deleted unused. */
+/** New sessions go to packs: forced together, appended to in files of their own, deleted unused. */
 class PacksTest {
   @TempDir Path tmp;
 
@@ -76,7 +77,7 @@ class PacksTest {
   }
 
   @Test
-  void aNewSessionCostsTwoForcedWritesAndItsFirstAppendMovesItToAFileOfItsOwn() throws IOException {
+  void aNewSessionCostsTwoForcedWritesAndWhatIsAppendedGoesToAFileOfItsOwn() throws IOException {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir)) {
       store.saveSession(store.key("first"), users("f", 1));
@@ -98,11 +99,46 @@ class PacksTest {
                 .findFirst()
                 .orElseThrow();
       }
-      assertEquals(101, Files.readAllLines(own).size(), "a copy of its messages, then the new one");
+      assertEquals(texts(users("n", 1)), Files.readAllLines(own), "only what was appended");
+      store.appendMessages(store.key("s"), users("o", 1));
       List<String> expected = new ArrayList<>(texts(users("m", 100)));
       expected.addAll(texts(users("n", 1)));
+      expected.addAll(texts(users("o", 1)));
       assertEquals(expected, texts(store, store.key("s")));
+      assertEquals(
+          expected.subList(99, 102),
+          store.loadMessages(store.key("s"), 99, 10).stream().map(Message::json).toList(),
+          "a read across the pack and the file");
       assertEquals(List.of("t"), store.getMetadata(store.key("s")).orElseThrow().tags());
+    }
+  }
+
+  @Test
+  void aTranscriptTooLongToReadAtOnceIsStreamedFromItsPackThenItsFile() throws IOException {
+    Path dir = tmp.resolve("store");
+    String pad = "x".repeat(100_000);
+    List<Message> long100 =
+        IntStream.range(0, 100)
+            .mapToObj(
+                i ->
+                    Message.of(
+                        "{\"type\":\"user\",\"uuid\":\"l"
+                            + i
+                            + "\",\"message\":{\"content\":\""
+                            + pad
+                            + "\"}}"))
+            .toList();
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("long"), long100);
+      store.appendMessages(store.key("long"), users("after", 2));
+    }
+    List<String> expected = new ArrayList<>(texts(long100));
+    expected.addAll(texts(users("after", 2)));
+    try (SessionStore store = open(dir)) {
+      assertEquals(expected, texts(store, store.key("long")));
+      assertEquals(
+          expected.subList(98, 102),
+          store.loadMessages(store.key("long"), 98, 10).stream().map(Message::json).toList());
     }
   }
 
@@ -242,10 +278,12 @@ class PacksTest {
       try (SessionStore other = open(dir)) {
         other.saveSession(other.key("c"), users("c", 2));
         assertEquals(6, packFiles(dir).size(), "a pack being written is not shared");
-        other.appendMessages(other.key("c"), users("c2-", 1));
+        other.saveSession(other.key("c"), users("c2-", 3));
       }
       assertEquals(pack, packFiles(dir), "the other pack was deleted when it closed unused");
       store.appendMessages(store.key("a"), users("a2-", 1));
+      assertEquals(pack, packFiles(dir), "what is appended goes elsewhere: a stays in its pack");
+      store.saveSession(store.key("a"), users("a3-", 3));
       store.deleteSession(store.key("b"));
       assertEquals(3, texts(store, store.key("a")).size());
     }
@@ -260,27 +298,30 @@ class PacksTest {
   void aLostIndexIsRebuiltFromPacksWithoutTheSessionsThatLeftThem() throws IOException {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir)) {
-      store.saveSession(store.key("moved"), users("m", 2));
-      store.saveSession(store.key("moved-then-deleted"), users("d", 2));
+      store.saveSession(store.key("appended"), users("m", 2));
+      store.saveSession(store.key("appended-then-deleted"), users("d", 2));
       store.saveSession(store.key("deleted"), users("x", 2));
       store.saveSession(store.key("kept"), users("k", 2));
-      store.appendMessages(store.key("moved"), users("m2-", 1));
-      store.appendMessages(store.key("moved-then-deleted"), users("d2-", 1));
-      store.deleteSession(store.key("moved-then-deleted"));
+      store.saveSession(store.key("replaced"), users("r", 2));
+      store.appendMessages(store.key("appended"), users("m2-", 1));
+      store.appendMessages(store.key("appended-then-deleted"), users("d2-", 1));
+      store.deleteSession(store.key("appended-then-deleted"));
+      store.saveSession(store.key("replaced"), users("r2-", 1));
       store.deleteSession(store.key("deleted"));
       store.updateTags(store.key("kept"), Set.of("tagged"), Set.of());
     }
     Files.delete(dir.resolve("index.log"));
     try (SessionStore store = open(dir)) {
       assertEquals(
-          List.of("kept", "moved"),
+          List.of("appended", "kept", "replaced"),
           store.listSessions(Scope.allProjects(), 10, null).items().stream()
               .map(SessionMetadata::sessionId)
               .sorted()
               .toList());
       assertEquals(texts(users("k", 2)), texts(store, store.key("kept")));
       assertEquals(List.of("tagged"), store.getMetadata(store.key("kept")).orElseThrow().tags());
-      assertEquals(3, texts(store, store.key("moved")).size());
+      assertEquals(3, texts(store, store.key("appended")).size());
+      assertEquals(texts(users("r2-", 1)), texts(store, store.key("replaced")));
     }
   }
 }
