@@ -558,7 +558,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
    * length.
    */
   private long appendData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
-    SecureFiles.createDirectories(dir);
+    List<Path> changed = SecureFiles.createDirectoriesUnsynced(dir);
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
     long committed = current == null ? 0 : current.bytes();
     // A transcript in a pack keeps its first bytes there: its data file holds what came after.
@@ -574,16 +574,16 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         SecureFiles.truncate(ch, data, committed - packed);
       }
       long written = write(ch, data, commit.messages(), committed - packed);
-      SecureFiles.force(ch, data);
       if (created) {
-        SecureFiles.syncDirectory(dir);
+        changed.add(dir);
       }
+      SecureFiles.forceTogether(ch, data, changed);
       return committed + written;
     }
   }
 
   private long writeData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
-    SecureFiles.createDirectories(dir);
+    List<Path> changed = SecureFiles.createDirectoriesUnsynced(dir);
     // Only the committed generation counts: others are leftovers of writes that failed or crashed
     // before their commit.
     tidy(dir, current == null ? commit.head().generation() : current.head().generation());
@@ -591,8 +591,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     try (FileChannel ch =
         SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       long written = write(ch, data, commit.messages(), 0);
-      SecureFiles.force(ch, data);
-      SecureFiles.syncDirectory(dir);
+      changed.add(dir);
+      SecureFiles.forceTogether(ch, data, changed);
       return written;
     }
   }

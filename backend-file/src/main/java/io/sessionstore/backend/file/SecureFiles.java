@@ -11,7 +11,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * File operations of the file backend: everything it creates is private to its owner (directories
@@ -42,22 +48,103 @@ final class SecureFiles {
    * back.
    */
   static void createDirectories(Path dir) throws IOException {
+    for (Path parent : createDirectoriesUnsynced(dir)) {
+      syncDirectory(parent);
+    }
+  }
+
+  /**
+   * Creates the directory and any missing parents, each {@code 0700}; returns the directories that
+   * got a new entry, to be {@link #forceTogether forced} before anything refers to them.
+   */
+  static List<Path> createDirectoriesUnsynced(Path dir) throws IOException {
+    List<Path> changed = new ArrayList<>();
+    create(dir, changed);
+    return changed;
+  }
+
+  private static void create(Path dir, List<Path> changed) throws IOException {
     if (Files.isDirectory(dir)) {
       return;
     }
     Path parent = dir.getParent();
     if (parent != null) {
-      createDirectories(parent);
+      create(parent, changed);
     }
     try {
       Files.createDirectory(dir, DIR_ATTRS);
       if (parent != null) {
-        syncDirectory(parent);
+        changed.add(parent);
       }
     } catch (java.nio.file.FileAlreadyExistsException e) {
       if (!Files.isDirectory(dir)) {
         throw e;
       }
+    }
+  }
+
+  /** Forces to disk at once for {@link #forceTogether}; daemon threads, made when first needed. */
+  private static final ExecutorService FORCING =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "sessionstore-file-force");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * Forces a file's data and the entries of these directories to disk, all at once (a journaling
+   * file system commits what is forced meanwhile together, so this costs about one forced write,
+   * not one per file), and returns when every one is durable.
+   */
+  static void forceTogether(FileChannel ch, Path file, List<Path> dirs) throws IOException {
+    if (dirs.isEmpty() || !POSIX) {
+      force(ch, file);
+      for (Path d : dirs) {
+        syncDirectory(d);
+      }
+      return;
+    }
+    List<Future<Void>> others = new ArrayList<>(dirs.size());
+    for (Path d : dirs) {
+      others.add(
+          FORCING.submit(
+              () -> {
+                syncDirectory(d);
+                return null;
+              }));
+    }
+    IOException failure = null;
+    try {
+      force(ch, file);
+    } catch (IOException e) {
+      failure = e;
+    }
+    boolean interrupted = false;
+    for (Future<Void> f : others) {
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          IOException cause =
+              e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+          if (failure == null) {
+            failure = cause;
+          } else {
+            failure.addSuppressed(cause);
+          }
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
