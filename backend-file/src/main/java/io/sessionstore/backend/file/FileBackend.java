@@ -279,10 +279,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     if (e == null || e.pack() == null) {
       return open(data, from);
     }
-    InputStream rest = from <= e.packed() ? open(data, 0) : open(data, from - e.packed());
     if (from >= e.packed()) {
-      return rest;
+      return open(data, from - e.packed());
     }
+    // No data file until something is appended.
+    InputStream rest = e.bytes() > e.packed() ? open(data, 0) : InputStream.nullInputStream();
     InputStream packed = open(packs.file(e.pack()), e.packOffset() + from);
     long length = e.packed() - from;
     InputStream bounded =
@@ -455,7 +456,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         IndexLog.Entry was = current.get(i);
         if (was != null && was.pack() != null) {
           if (commit.kind() == Commit.Kind.REPLACE) {
-            packs.left(was.pack(), commit.head().key());
+            packs.left(was.pack(), commit.head().key(), false);
           } else if (bytes[i] == was.packed()) {
             // No data file yet, so no folder for a snapshot: the pack keeps it.
             packs.snapshot(was.pack(), records.get(i).text());
@@ -574,16 +575,27 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         SecureFiles.truncate(ch, data, committed - packed);
       }
       long written = write(ch, data, commit.messages(), committed - packed);
-      if (created) {
-        changed.add(dir);
-      }
-      SecureFiles.forceTogether(ch, data, changed);
+      SecureFiles.forceTogether(
+          ch, data, committed == packed ? folders(dir) : created ? List.of(dir) : changed);
       return committed + written;
     }
   }
 
+  /**
+   * A transcript's folder and those above it, up to the store's: the entries a transcript's first
+   * data file needs on disk. A write that failed or was killed may have made some of them without
+   * forcing them, so they are forced each time a transcript gets its first data file.
+   */
+  private List<Path> folders(Path dir) {
+    List<Path> out = new ArrayList<>();
+    for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
+      out.add(d);
+    }
+    return out;
+  }
+
   private long writeData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
-    List<Path> changed = SecureFiles.createDirectoriesUnsynced(dir);
+    SecureFiles.createDirectoriesUnsynced(dir);
     // Only the committed generation counts: others are leftovers of writes that failed or crashed
     // before their commit.
     tidy(dir, current == null ? commit.head().generation() : current.head().generation());
@@ -591,8 +603,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     try (FileChannel ch =
         SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       long written = write(ch, data, commit.messages(), 0);
-      changed.add(dir);
-      SecureFiles.forceTogether(ch, data, changed);
+      SecureFiles.forceTogether(
+          ch, data, current == null || current.pack() != null ? folders(dir) : List.of(dir));
       return written;
     }
   }
@@ -686,7 +698,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       if (exists) {
         index.append(IndexLog.Change.delete(key));
       }
-      inPacks.forEach(p -> packs.left(p, key));
+      inPacks.forEach(p -> packs.left(p, key, true));
       // The record committed the delete; the files go after it. A crash or a failure here leaves
       // files no index
       // record refers to: a failure is logged, not reported (the delete happened).

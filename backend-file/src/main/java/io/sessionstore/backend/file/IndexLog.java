@@ -173,6 +173,8 @@ final class IndexLog {
     } else if (record.startsWith("D ")) {
       SessionKey key = deletedKey(record);
       live.keySet().removeIf(k -> k.equals(key) || (!key.isSubpath() && k.main().equals(key)));
+    } else if (record.startsWith("L ")) {
+      live.remove(deletedKey(record));
     }
   }
 
@@ -189,10 +191,22 @@ final class IndexLog {
     return "G " + a;
   }
 
+  /** In a pack's heads only: the transcript left the pack (replaced), its sub-transcripts stay. */
+  static String leftRecord(SessionKey key) {
+    return "L " + keyJson(key);
+  }
+
   static String deleteRecord(SessionKey key) {
-    ArrayNode a =
-        Json.MAPPER.createArrayNode().add(key.project()).add(key.sessionId()).add(key.subpath());
-    return "D " + a;
+    return "D " + keyJson(key);
+  }
+
+  private static String keyJson(SessionKey key) {
+    return Json.MAPPER
+        .createArrayNode()
+        .add(key.project())
+        .add(key.sessionId())
+        .add(key.subpath())
+        .toString();
   }
 
   static String line(String record) {
@@ -227,40 +241,72 @@ final class IndexLog {
   // ---- reading
   // ------------------------------------------------------------------------------------------------
 
-  synchronized Entry entry(SessionKey key) throws IOException {
-    refresh();
-    return entries.get(key);
-  }
+  // Locks are taken in one order: the index lock (threads and processes), then this object's
+  // monitor (this process's view). Readers take the monitor alone, and the index lock only to
+  // rebuild.
 
-  synchronized List<StoredHead> mainHeads() throws IOException {
+  Entry entry(SessionKey key) throws IOException {
     refresh();
-    List<StoredHead> out = new ArrayList<>();
-    for (Entry e : entries.values()) {
-      if (!e.head().key().isSubpath()) {
-        out.add(e.head());
-      }
+    synchronized (this) {
+      return entries.get(key);
     }
-    return out;
   }
 
-  /** How many transcripts the pack holds now. */
-  synchronized int packReferences(String pack) throws IOException {
+  List<StoredHead> mainHeads() throws IOException {
     refresh();
-    return packReferences.getOrDefault(pack, 0);
-  }
-
-  synchronized List<String> subpaths(SessionKey main) throws IOException {
-    refresh();
-    TreeSet<String> s = subpaths.get(main);
-    return s == null ? List.of() : List.copyOf(s);
+    synchronized (this) {
+      List<StoredHead> out = new ArrayList<>();
+      for (Entry e : entries.values()) {
+        if (!e.head().key().isSubpath()) {
+          out.add(e.head());
+        }
+      }
+      return out;
+    }
   }
 
   /**
-   * Reads what other processes appended since the last look; a missing or damaged log is rebuilt.
+   * How many transcripts the pack holds, as forced to disk: the caller holds the {@link #lock()
+   * index lock}, so no record is being written meanwhile.
    */
-  synchronized void refresh() throws IOException {
+  synchronized int packReferencesLocked(String pack) throws IOException {
     if (!tail()) {
-      rebuild();
+      rewrite(snapshotLines());
+    }
+    return packReferences.getOrDefault(pack, 0);
+  }
+
+  /** The index lock, held by whoever writes to the log. */
+  FileLocks.Held lock() throws IOException {
+    return locks.index();
+  }
+
+  List<String> subpaths(SessionKey main) throws IOException {
+    refresh();
+    synchronized (this) {
+      TreeSet<String> s = subpaths.get(main);
+      return s == null ? List.of() : List.copyOf(s);
+    }
+  }
+
+  /**
+   * Reads what other processes appended since the last look; a missing or damaged log is rebuilt
+   * (under the index lock, after which another process may have repaired it already).
+   */
+  void refresh() throws IOException {
+    synchronized (this) {
+      if (tail()) {
+        return;
+      }
+    }
+    try (FileLocks.Held held = locks.index()) {
+      synchronized (this) {
+        clear();
+        fileKey = null;
+        if (!tail()) {
+          rewrite(snapshotLines());
+        }
+      }
     }
   }
 
@@ -569,19 +615,6 @@ final class IndexLog {
       pos -= chunk;
     }
     return 0;
-  }
-
-  /** Rebuilds a missing or damaged log from the transcripts' head snapshots. */
-  private void rebuild() throws IOException {
-    try (FileLocks.Held held = locks.index()) {
-      // Another process may have repaired it while we waited for the lock.
-      clear();
-      fileKey = null;
-      if (tail()) {
-        return;
-      }
-      rewrite(snapshotLines());
-    }
   }
 
   private String liveLines() {

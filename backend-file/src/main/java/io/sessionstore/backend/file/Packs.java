@@ -65,6 +65,9 @@ final class Packs implements AutoCloseable {
    * writer of a batch only puts them together).
    */
   private record Prepared(List<Commit> commits, List<byte[]> data, List<String> heads) {
+    /** Closes the packs, in turn with the batches. */
+    static final Prepared CLOSE = new Prepared(null, null, null);
+
     static Prepared of(List<Commit> commits) {
       List<byte[]> data = new ArrayList<>(commits.size());
       List<String> heads = new ArrayList<>(commits.size());
@@ -84,6 +87,9 @@ final class Packs implements AutoCloseable {
   private Writing writing;
 
   private volatile String writingName;
+
+  /** Guarded by this. */
+  private boolean closed;
 
   private static final class Writing {
     final String name;
@@ -138,7 +144,26 @@ final class Packs implements AutoCloseable {
     batches.submit(Prepared.of(commits));
   }
 
-  private void write(List<Prepared> group) throws IOException {
+  private void write(List<Prepared> all) throws IOException {
+    List<Prepared> group = all.stream().filter(p -> p != Prepared.CLOSE).toList();
+    if (!group.isEmpty()) {
+      writeBatch(group);
+    }
+    if (group.size() < all.size()) {
+      Writing w;
+      synchronized (this) {
+        closed = true;
+        w = writing;
+        writing = null;
+        writingName = null;
+      }
+      if (w != null) {
+        retire(w);
+      }
+    }
+  }
+
+  private void writeBatch(List<Prepared> group) throws IOException {
     Writing pack = writing();
     // Each session's bytes are written where they go, not copied together first: a batch may hold
     // a large share of the import's memory budget.
@@ -167,13 +192,25 @@ final class Packs implements AutoCloseable {
     // Bytes written are never written over, even when this batch fails: an index record that a
     // failed force still wrote may refer to them.
     pack.size = end;
-    long at = start;
-    for (ByteBuffer chunk : chunks) {
-      long length = chunk.remaining();
-      SecureFiles.writeFully(pack.data, file, chunk, at);
-      at += length;
+    try {
+      long at = start;
+      for (ByteBuffer chunk : chunks) {
+        long length = chunk.remaining();
+        SecureFiles.writeFully(pack.data, file, chunk, at);
+        at += length;
+      }
+      SecureFiles.force(pack.data, file);
+    } catch (IOException | RuntimeException e) {
+      if (!pack.data.isOpen()) {
+        // An interrupt closes the channel: the next batch opens the pack again.
+        synchronized (this) {
+          writing = null;
+          writingName = null;
+        }
+        retire(pack);
+      }
+      throw e;
     }
-    SecureFiles.force(pack.data, file);
     index.append(records);
     snapshot(pack.name, records.stream().map(IndexLog.Change::text).toList());
     if (pack.size >= FULL) {
@@ -181,7 +218,39 @@ final class Packs implements AutoCloseable {
         writing = null;
         writingName = null;
       }
-      closeQuietly(pack);
+      retire(pack);
+    }
+  }
+
+  /**
+   * Stops writing a pack: deleted when nothing refers to it (as forced to disk: under the index
+   * lock, no record is being written), else left for readers and later writers.
+   */
+  private void retire(Writing w) {
+    try {
+      deleteIfUnused(w.name);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "Could not delete the pack {} that nothing refers to: {}", file(w.name), describe(e));
+    }
+    try {
+      w.data.close();
+    } catch (IOException e) {
+      LOG.debug("Could not close the pack {}: {}", file(w.name), describe(e));
+    }
+    try {
+      w.lock.release();
+    } catch (IOException e) {
+      LOG.warn("Could not release the lock of the pack {}: {}", file(w.name), describe(e));
+    }
+  }
+
+  /** Deletes a pack whose lock is held when no index record refers to it any more. */
+  private void deleteIfUnused(String name) throws IOException {
+    try (FileLocks.Held ix = index.lock()) {
+      if (!Files.exists(file(name)) || index.packReferencesLocked(name) == 0) {
+        delete(name);
+      }
     }
   }
 
@@ -190,6 +259,9 @@ final class Packs implements AutoCloseable {
    * else a new one. Packs nothing refers to that it passes are deleted.
    */
   private synchronized Writing writing() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("The file backend on " + dir.getParent() + " is closed");
+    }
     if (writing != null) {
       return writing;
     }
@@ -203,7 +275,7 @@ final class Packs implements AutoCloseable {
         }
         boolean keep = false;
         try {
-          if (!Files.exists(p) || index.packReferences(name) == 0) {
+          if (!Files.exists(p)) {
             delete(name);
           } else if (writing == null && Files.size(p) < FULL) {
             FileChannel data = FileChannel.open(p, StandardOpenOption.WRITE);
@@ -212,6 +284,11 @@ final class Packs implements AutoCloseable {
           }
         } finally {
           if (!keep) {
+            try {
+              deleteIfUnused(name);
+            } catch (IOException | RuntimeException e) {
+              LOG.warn("Could not delete the pack {} that nothing refers to: {}", p, describe(e));
+            }
             held.release();
           }
         }
@@ -244,7 +321,8 @@ final class Packs implements AutoCloseable {
 
   /** The lock of a pack, when nobody holds it. */
   private Held tryLock(String pack) throws IOException {
-    Path file = lockFile(pack);
+    // By its real path: one directory reached by two paths is one set of locks.
+    Path file = dir.toRealPath().resolve(pack + ".lock");
     if (!HELD.add(file)) {
       return null;
     }
@@ -291,8 +369,11 @@ final class Packs implements AutoCloseable {
     StringBuilder text = new StringBuilder();
     records.forEach(r -> text.append(IndexLog.line(r)));
     try (FileChannel ch = FileChannel.open(heads(pack), StandardOpenOption.APPEND)) {
-      SecureFiles.writeFully(
-          ch, heads(pack), ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)), 0);
+      FileFaults.before(FileFaults.Op.WRITE, heads(pack));
+      ByteBuffer buf = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
     } catch (NoSuchFileException e) {
       // The pack is gone: nothing of it is rebuilt.
     } catch (IOException | RuntimeException e) {
@@ -301,27 +382,22 @@ final class Packs implements AutoCloseable {
   }
 
   /**
-   * After a commit took a transcript out of a pack (moved to a file of its own, replaced, deleted):
-   * notes it for a rebuild, and deletes the pack once nothing refers to it and nobody writes it. A
-   * failure is logged: the commit has happened.
+   * After a commit took a transcript out of a pack (replaced, or deleted with its sub-transcripts
+   * when it is a session's main one): notes it for a rebuild, and deletes the pack once nothing
+   * refers to it and nobody writes it. A failure is logged: the commit has happened.
    */
-  void left(String pack, SessionKey key) {
-    snapshot(pack, IndexLog.deleteRecord(key));
+  void left(String pack, SessionKey key, boolean deleted) {
+    snapshot(pack, deleted ? IndexLog.deleteRecord(key) : IndexLog.leftRecord(key));
     if (pack.equals(writingName)) {
       return;
     }
     try {
-      if (index.packReferences(pack) > 0) {
-        return;
-      }
       Held held = tryLock(pack);
       if (held == null) {
         return;
       }
       try {
-        if (!Files.exists(file(pack)) || index.packReferences(pack) == 0) {
-          delete(pack);
-        }
+        deleteIfUnused(pack);
       } finally {
         held.release();
       }
@@ -354,29 +430,13 @@ final class Packs implements AutoCloseable {
     return out;
   }
 
+  /** Closes the pack this backend writes, after the batch being written, if any. */
   @Override
-  public synchronized void close() {
-    Writing w = writing;
-    writing = null;
-    writingName = null;
-    if (w != null) {
-      try {
-        if (index.packReferences(w.name) == 0) {
-          delete(w.name);
-        }
-      } catch (IOException | RuntimeException e) {
-        LOG.debug("Left the unused pack {} for a later sweep: {}", file(w.name), describe(e));
-      }
-      closeQuietly(w);
-    }
-  }
-
-  private void closeQuietly(Writing w) {
+  public void close() {
     try {
-      w.data.close();
-      w.lock.release();
-    } catch (IOException e) {
-      LOG.warn("Could not close the pack {}: {}", file(w.name), describe(e));
+      batches.submit(Prepared.CLOSE);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Could not close the pack of {}: {}", dir, describe(e));
     }
   }
 

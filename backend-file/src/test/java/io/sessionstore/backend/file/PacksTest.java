@@ -114,6 +114,66 @@ class PacksTest {
   }
 
   @Test
+  void anIndexLostWhileARecordIsForcedIsRebuiltOnceTheWriteIsDone() throws Exception {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("a"), users("a", 1));
+      CountDownLatch forcing = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      FileFaults.install(
+          (op, file) -> {
+            if (op == FileFaults.Op.FORCE
+                && file.getFileName().toString().equals("index.log")
+                && forcing.getCount() > 0) {
+              forcing.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+            }
+          });
+      Thread writer = new Thread(() -> store.appendMessages(store.key("a"), users("w", 1)));
+      writer.setDaemon(true);
+      writer.start();
+      assertTrue(forcing.await(30, TimeUnit.SECONDS));
+      Files.delete(dir.resolve("index.log"));
+      Thread reader = new Thread(() -> store.getMetadata(store.key("a")));
+      reader.setDaemon(true);
+      reader.start();
+      awaitState(reader, Thread.State.WAITING, () -> true);
+      release.countDown();
+      writer.join(TimeUnit.SECONDS.toMillis(30));
+      reader.join(TimeUnit.SECONDS.toMillis(30));
+      assertTrue(!writer.isAlive() && !reader.isAlive(), "neither waits for the other for good");
+      FileFaults.install(null);
+      assertEquals(2, texts(store, store.key("a")).size());
+    }
+  }
+
+  @Test
+  void aSaveInterruptedWhileItsBatchIsWrittenLeavesThePacksUsable() throws Exception {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("first"), users("f", 1));
+      Thread saver =
+          new Thread(
+              () -> {
+                Thread.currentThread().interrupt();
+                try {
+                  store.saveSession(store.key("interrupted"), users("i", 1));
+                } catch (RuntimeException expected) {
+                  // An interrupted write may fail; the next ones must not.
+                }
+              });
+      saver.start();
+      saver.join(TimeUnit.SECONDS.toMillis(30));
+      store.saveSession(store.key("next"), users("n", 2));
+      assertEquals(texts(users("n", 2)), texts(store, store.key("next")));
+    }
+  }
+
+  @Test
   void aTranscriptTooLongToReadAtOnceIsStreamedFromItsPackThenItsFile() throws IOException {
     Path dir = tmp.resolve("store");
     String pad = "x".repeat(100_000);
@@ -130,6 +190,9 @@ class PacksTest {
             .toList();
     try (SessionStore store = open(dir)) {
       store.saveSession(store.key("long"), long100);
+    }
+    try (SessionStore store = open(dir)) {
+      assertEquals(texts(long100), texts(store, store.key("long")), "from its pack alone");
       store.appendMessages(store.key("long"), users("after", 2));
     }
     List<String> expected = new ArrayList<>(texts(long100));
@@ -302,7 +365,13 @@ class PacksTest {
       store.saveSession(store.key("appended-then-deleted"), users("d", 2));
       store.saveSession(store.key("deleted"), users("x", 2));
       store.saveSession(store.key("kept"), users("k", 2));
-      store.saveSession(store.key("replaced"), users("r", 2));
+      // One session with a sub-transcript, both in the pack.
+      store.importSession(
+          SessionMetadata.of(
+              store.key("replaced"), java.time.Instant.parse("2026-01-01T00:00:00Z")),
+          users("r", 2),
+          Map.of("subagents/a", users("ra", 1)),
+          io.sessionstore.api.ImportOptions.DEFAULTS);
       store.appendMessages(store.key("appended"), users("m2-", 1));
       store.appendMessages(store.key("appended-then-deleted"), users("d2-", 1));
       store.deleteSession(store.key("appended-then-deleted"));
@@ -322,6 +391,10 @@ class PacksTest {
       assertEquals(List.of("tagged"), store.getMetadata(store.key("kept")).orElseThrow().tags());
       assertEquals(3, texts(store, store.key("appended")).size());
       assertEquals(texts(users("r2-", 1)), texts(store, store.key("replaced")));
+      assertEquals(
+          List.of("subagents/a"),
+          store.listSubpaths(store.key("replaced")),
+          "a replaced main transcript keeps its sub-transcripts");
     }
   }
 }
