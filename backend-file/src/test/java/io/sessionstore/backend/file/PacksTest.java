@@ -156,18 +156,31 @@ class PacksTest {
     Path dir = tmp.resolve("store");
     try (SessionStore store = open(dir)) {
       store.saveSession(store.key("first"), users("f", 1));
+      // Interrupted right before its pack write: the JDK closes the pack's channel.
+      AtomicBoolean interrupted = new AtomicBoolean();
+      FileFaults.install(
+          (op, file) -> {
+            if (op == FileFaults.Op.WRITE
+                && file.getParent().getFileName().toString().equals(Packs.DIR)
+                && interrupted.compareAndSet(false, true)) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
       Thread saver =
           new Thread(
               () -> {
-                Thread.currentThread().interrupt();
                 try {
                   store.saveSession(store.key("interrupted"), users("i", 1));
-                } catch (RuntimeException expected) {
-                  // An interrupted write may fail; the next ones must not.
+                } catch (RuntimeException e) {
+                  failures.add(e);
                 }
               });
       saver.start();
       saver.join(TimeUnit.SECONDS.toMillis(30));
+      FileFaults.install(null);
+      assertTrue(interrupted.get());
+      assertEquals(1, failures.size(), "the interrupted save failed: " + failures);
       store.saveSession(store.key("next"), users("n", 2));
       assertEquals(texts(users("n", 2)), texts(store, store.key("next")));
     }
