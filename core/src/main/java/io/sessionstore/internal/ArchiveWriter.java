@@ -87,22 +87,6 @@ public final class ArchiveWriter {
   }
 
   /**
-   * An archive of one session: its messages, or -1 when it does not exist. Its text is counted on
-   * the ticket.
-   */
-  long writeOne(SessionKey key, OutputStream target, Pipeline.Ticket ticket) {
-    try (JsonGenerator g = generator(target)) {
-      writeHeader(g);
-      Snapshot s = snapshot(key, ticket);
-      long written = s == null ? -1 : writeLine(g, s.metadata(), s.main(), s.subs());
-      g.flush();
-      return written;
-    } catch (IOException e) {
-      throw new BackendUnavailableException("Cannot write the archive: " + e.getMessage(), e);
-    }
-  }
-
-  /**
    * The keys of every session the query matches, read before any is exported: paging in updated
    * order while exporting would skip sessions updated meanwhile.
    */
@@ -138,7 +122,7 @@ public final class ArchiveWriter {
    * The session read whole, or null when it was deleted meanwhile; read again if it was replaced
    * meanwhile, since a line once started cannot be retracted.
    */
-  private Snapshot snapshot(SessionKey key, Pipeline.Ticket ticket) {
+  Snapshot snapshot(SessionKey key, Pipeline.Ticket ticket) {
     return Retry.onConflict(
         key,
         () -> {
@@ -221,8 +205,8 @@ public final class ArchiveWriter {
   }
 
   /** A session as one read saw it. */
-  private record Snapshot(
-      SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
+  /** A session read whole: its head's metadata and the messages of each transcript. */
+  record Snapshot(SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
 
   /** The session's metadata and messages, or null when it does not exist. */
   private Snapshot read(SessionKey key, Pipeline.Ticket ticket) {

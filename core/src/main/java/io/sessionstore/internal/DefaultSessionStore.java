@@ -1048,7 +1048,7 @@ public final class DefaultSessionStore implements SessionStore {
     if (target == this) {
       throw new InvalidInputException("Cannot migrate a store to itself");
     }
-    return new Migration(this, new ArchiveWriter(this, backend)).run(target, query, progress);
+    return new Migration(new ArchiveWriter(this, backend)).run(target, query, progress);
   }
 
   @Override

@@ -9,15 +9,15 @@ import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -30,11 +30,12 @@ import java.util.stream.Stream;
  * reported per session.
  */
 final class Migration {
-  private final SessionStore source;
   private final ArchiveWriter writer;
 
-  Migration(SessionStore source, ArchiveWriter writer) {
-    this.source = source;
+  /**
+   * @param writer the source's archive writer, which reads its sessions
+   */
+  Migration(ArchiveWriter writer) {
     this.writer = writer;
   }
 
@@ -90,15 +91,16 @@ final class Migration {
   private Copy copy(SessionKey key, SessionStore target, Pipeline.Ticket ticket) {
     long messages = 0;
     try {
-      ByteArrayOutputStream archive = new ByteArrayOutputStream();
-      if (writer.writeOne(key, archive, ticket) < 0) {
+      ArchiveWriter.Snapshot session = writer.snapshot(key, ticket);
+      if (session == null) {
         return new Copy(key, Outcome.GONE, 0, null);
       }
-      // Counted once more: the archive and the target's parse of it hold the text twice meanwhile.
-      ticket.hold(archive.size());
+      // Merged as an archive of this session would be, without writing and parsing that archive.
+      Map<String, List<io.sessionstore.api.Message>> subs = new LinkedHashMap<>();
+      session.subs().forEach((sub, lines) -> subs.put(sub, messages(lines)));
       ImportResult r =
-          target.importSessions(
-              new ByteArrayInputStream(archive.toByteArray()), ImportOptions.DEFAULTS);
+          target.importSession(
+              session.metadata(), messages(session.main()), subs, ImportOptions.DEFAULTS);
       messages = r.messages();
       if (!r.rejected().isEmpty()) {
         return new Copy(key, Outcome.FAILED, messages, r.rejected().get(0).reason());
@@ -109,7 +111,7 @@ final class Migration {
       if (r.created() + r.extended() == 0) {
         return new Copy(key, Outcome.SKIPPED, messages, null);
       }
-      String mismatch = mismatch(key, target);
+      String mismatch = mismatch(key, session, target);
       return mismatch == null
           ? new Copy(key, Outcome.COPIED, messages, null)
           : new Copy(key, Outcome.FAILED, messages, mismatch);
@@ -120,26 +122,31 @@ final class Migration {
     }
   }
 
+  private static List<io.sessionstore.api.Message> messages(List<String> lines) {
+    return lines.stream().map(io.sessionstore.api.Message::of).toList();
+  }
+
   /**
-   * Why the target's copy differs from the source's, or null when every transcript of the target
-   * starts with the source's messages (it may hold more: a target ahead of the source is extended
-   * by nothing).
+   * Why the target's copy differs from what was read from the source, or null when every transcript
+   * of the target starts with those messages (it may hold more: a target ahead of the source is
+   * extended by nothing). The source is not read again.
    */
-  private String mismatch(SessionKey key, SessionStore target) {
-    List<SessionKey> transcripts = new ArrayList<>();
-    transcripts.add(key);
-    source.listSubpaths(key).forEach(s -> transcripts.add(key.withSubpath(s)));
-    for (SessionKey k : transcripts) {
-      Digest here = Digest.of(source, k, Long.MAX_VALUE);
-      Digest there = Digest.of(target, k, here.count());
+  private static String mismatch(
+      SessionKey key, ArchiveWriter.Snapshot session, SessionStore target) {
+    Map<SessionKey, List<String>> transcripts = new LinkedHashMap<>();
+    transcripts.put(key, session.main());
+    session.subs().forEach((sub, lines) -> transcripts.put(key.withSubpath(sub), lines));
+    for (Map.Entry<SessionKey, List<String>> t : transcripts.entrySet()) {
+      Digest here = Digest.of(t.getValue());
+      Digest there = Digest.of(target, t.getKey(), here.count());
       if (!here.equals(there)) {
         return "verification failed for "
-            + k
+            + t.getKey()
             + ": "
             + here
-            + " in the source, "
+            + " read from the source, "
             + there
-            + " in the target (was it written during the copy? run the migration again)";
+            + " in the target (run the migration again)";
       }
     }
     return null;
@@ -149,6 +156,15 @@ final class Migration {
    * The count of a transcript's first messages and a SHA-256 over them, each followed by a newline.
    */
   record Digest(long count, String sha256) {
+    static Digest of(List<String> messages) {
+      MessageDigest sha = newSha256();
+      for (String m : messages) {
+        sha.update(m.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) '\n');
+      }
+      return new Digest(messages.size(), HexFormat.of().formatHex(sha.digest()));
+    }
+
     static Digest of(SessionStore store, SessionKey key, long limit) {
       MessageDigest sha = newSha256();
       long count = 0;
