@@ -135,7 +135,7 @@ final class S3Index {
     }
     for (int attempt = 0; attempt < 1000; attempt++) {
       long next = seq + 1;
-      if (store.putIfAbsent(layout.indexEntry(next), record.getBytes(StandardCharsets.UTF_8))) {
+      if (store.putIfAbsent(layout.indexEntry(next), compressed(record))) {
         apply(record);
         seq = next;
         if (seq % SNAPSHOT_EVERY == 0) {
@@ -199,8 +199,7 @@ final class S3Index {
       rebuild();
       if (!live.isEmpty()) {
         // Shared with every process as snapshot 0: later entries follow it.
-        store.putIfAbsent(
-            layout.indexSnapshot(0), snapshotText(false).getBytes(StandardCharsets.UTF_8));
+        store.putIfAbsent(layout.indexSnapshot(0), compressed(snapshotText(false)));
         load();
       }
       return;
@@ -250,12 +249,39 @@ final class S3Index {
     return newest;
   }
 
+  /**
+   * An index object's body: gzip, since heads are JSON that compresses several times over (the
+   * index would otherwise weigh a tenth of the messages it describes).
+   */
+  static byte[] compressed(String text) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+      gz.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The text of an index object: gzip, or plain as layout version 2 wrote it. */
+  static String text(byte[] body) {
+    if (body.length < 2 || body[0] != (byte) 0x1f || body[1] != (byte) 0x8b) {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+    try (java.util.zip.GZIPInputStream gz =
+        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+      return new String(gz.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new BackendUnavailableException("Damaged index object: " + e.getMessage(), e);
+    }
+  }
+
   /** Applies a snapshot or delta; false when it vanished (compacted) since it was listed. */
   private boolean read(String key) {
     Optional<byte[]> body = store.get(key);
     body.ifPresent(
         b -> {
-          for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+          for (String line : text(b).split("\n")) {
             if (!line.isEmpty()) {
               apply(line);
             }
@@ -275,7 +301,7 @@ final class S3Index {
       if (body.isEmpty()) {
         return false;
       }
-      apply(new String(body.get(), StandardCharsets.UTF_8));
+      apply(text(body.get()));
       seq = n;
     }
     return true;
@@ -291,7 +317,7 @@ final class S3Index {
     try {
       store.putIfAbsent(
           whole ? layout.indexSnapshot(seq) : layout.indexDelta(seq),
-          snapshotText(!whole).getBytes(StandardCharsets.UTF_8));
+          compressed(snapshotText(!whole)));
       if (whole) {
         snapshotSeq = seq;
         touched.clear();
@@ -351,8 +377,7 @@ final class S3Index {
    * the previous snapshot covered.
    */
   private void snapshot() {
-    store.putIfAbsent(
-        layout.indexSnapshot(seq), snapshotText(false).getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(layout.indexSnapshot(seq), compressed(snapshotText(false)));
     snapshotSeq = checkpointSeq = seq;
     touched.clear();
     List<String> old = new ArrayList<>();

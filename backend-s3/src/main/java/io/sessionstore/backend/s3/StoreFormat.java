@@ -19,8 +19,9 @@ final class StoreFormat {
    * 2: commit markers no longer carry their messages, and are no longer removed when a later commit
    * replaces or deletes their transcript. Processes of version 1 removed them, which writers of
    * version 2 do not expect, so a bucket once written by version 2 refuses version 1 at start-up.
+   * 3: the metadata index's objects are gzip-compressed (and read either way).
    */
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
 
   private StoreFormat() {}
 
@@ -52,8 +53,8 @@ final class StoreFormat {
               + "marker is not one sessionstore wrote");
     }
     int version = marker.path("version").canConvertToInt() ? marker.path("version").intValue() : -1;
-    if (version == 1) {
-      // Its markers still read; from now on version 1 processes refuse it.
+    if (version >= 1 && version < VERSION) {
+      // What older versions wrote still reads; from now on they refuse the store.
       store.put(layout.formatMarker(), format);
       return;
     }

@@ -23,9 +23,9 @@ class S3FormatTest {
   private final Map<String, String> config = S3TestServer.freshStorage();
 
   @Test
-  void aNewStoreIsVersionTwoAndAVersionOneStoreIsUpgradedAndStillReads() {
+  void aNewStoreIsVersionThreeAndAVersionOneStoreIsUpgradedAndStillReads() {
     open().close();
-    assertEquals("{\"layout\":\"sessionstore-s3\",\"version\":2}\n", format());
+    assertEquals("{\"layout\":\"sessionstore-s3\",\"version\":3}\n", format());
 
     // A store that version 1 made: a session whose marker carries its messages, and whose writer
     // died before the part.
@@ -52,17 +52,32 @@ class S3FormatTest {
       assertEquals(
           lines, s.loadSession(key).orElseThrow().messages().stream().map(Message::json).toList());
     }
-    assertEquals("{\"layout\":\"sessionstore-s3\",\"version\":2}\n", format());
+    assertEquals("{\"layout\":\"sessionstore-s3\",\"version\":3}\n", format());
     assertEquals(
         String.join("\n", lines) + "\n", read("p/old/" + part), "its part written from it");
   }
 
   @Test
+  void indexObjectsAreCompressedAndAVersionTwoStoreWithPlainOnesStillReads() {
+    String snapshot = "P 1 {\"project\":\"p\",\"sessionId\":\"s\"}\n".repeat(200);
+    byte[] packed = S3Index.compressed(snapshot);
+    assertTrue(packed.length * 10 < snapshot.length(), packed.length + " bytes");
+    assertEquals(snapshot, S3Index.text(packed));
+    assertEquals(
+        snapshot, S3Index.text(snapshot.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+    open().close();
+    putFormat("{\"layout\":\"sessionstore-s3\",\"version\":2}");
+    open().close();
+    assertEquals("{\"layout\":\"sessionstore-s3\",\"version\":3}\n", format());
+  }
+
+  @Test
   void aNewerVersionOrAForeignMarkerIsRefusedAtStartUp() {
     open().close();
-    putFormat("{\"version\":2,  \"layout\":\"sessionstore-s3\"}");
+    putFormat("{\"version\":3,  \"layout\":\"sessionstore-s3\"}");
     open().close();
-    putFormat("{\"layout\":\"sessionstore-s3\",\"version\":3}");
+    putFormat("{\"layout\":\"sessionstore-s3\",\"version\":4}");
     ConfigurationException newer = assertThrows(ConfigurationException.class, this::open);
     assertTrue(newer.getMessage().contains("newer sessionstore"), newer.getMessage());
     putFormat(
