@@ -204,7 +204,6 @@ public final class ArchiveWriter {
     texts.putAll(read);
   }
 
-  /** A session as one read saw it. */
   /** A session read whole: its head's metadata and the messages of each transcript. */
   record Snapshot(SessionMetadata metadata, List<String> main, Map<String, List<String>> subs) {}
 
@@ -226,9 +225,8 @@ public final class ArchiveWriter {
   }
 
   /**
-   * An archive of one session that is not stored: its metadata's identity, times and user fields,
-   * and the messages of its transcript and of each sub-transcript ({@link
-   * io.sessionstore.api.SessionStore#importSession}).
+   * An archive of one session given as values, written line for line as an export writes it: the
+   * sequential reference that the tests compare a parallel export with.
    */
   static byte[] archiveOf(
       SessionMetadata m, List<String> messages, Map<String, List<String>> subpaths) {

@@ -559,7 +559,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
    * length.
    */
   private long appendData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
-    List<Path> changed = SecureFiles.createDirectoriesUnsynced(dir);
+    // The folders' entries are forced with the data below.
+    SecureFiles.createDirectoriesUnsynced(dir);
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
     long committed = current == null ? 0 : current.bytes();
     // A transcript in a pack keeps its first bytes there: its data file holds what came after.
@@ -576,7 +577,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       }
       long written = write(ch, data, commit.messages(), committed - packed);
       SecureFiles.forceTogether(
-          ch, data, committed == packed ? folders(dir) : created ? List.of(dir) : changed);
+          ch, data, committed == packed ? folders(dir) : created ? List.of(dir) : List.of());
       return committed + written;
     }
   }
@@ -595,6 +596,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   private long writeData(Path dir, Commit commit, IndexLog.Entry current) throws IOException {
+    // The folders' entries are forced with the data below.
     SecureFiles.createDirectoriesUnsynced(dir);
     // Only the committed generation counts: others are leftovers of writes that failed or crashed
     // before their commit.
@@ -611,13 +613,18 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
 
   private static long write(FileChannel ch, Path data, List<String> messages, long position)
       throws IOException {
+    byte[] bytes = jsonLines(messages);
+    SecureFiles.writeFully(ch, data, ByteBuffer.wrap(bytes), position);
+    return bytes.length;
+  }
+
+  /** Messages as stored in a data file or a pack: one per line, UTF-8. */
+  static byte[] jsonLines(List<String> messages) {
     StringBuilder text = new StringBuilder();
     for (String m : messages) {
       text.append(m).append('\n');
     }
-    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-    SecureFiles.writeFully(ch, data, ByteBuffer.wrap(bytes), position);
-    return bytes.length;
+    return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**

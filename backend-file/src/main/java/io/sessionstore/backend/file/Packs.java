@@ -72,11 +72,7 @@ final class Packs implements AutoCloseable {
       List<byte[]> data = new ArrayList<>(commits.size());
       List<String> heads = new ArrayList<>(commits.size());
       for (Commit c : commits) {
-        StringBuilder text = new StringBuilder();
-        for (String m : c.messages()) {
-          text.append(m).append('\n');
-        }
-        data.add(text.toString().getBytes(StandardCharsets.UTF_8));
+        data.add(FileBackend.jsonLines(c.messages()));
         heads.add(HeadCodec.encode(c.head()));
       }
       return new Prepared(commits, data, heads);
@@ -154,11 +150,9 @@ final class Packs implements AutoCloseable {
       synchronized (this) {
         closed = true;
         w = writing;
-        writing = null;
-        writingName = null;
       }
       if (w != null) {
-        retire(w);
+        stopWriting(w);
       }
     }
   }
@@ -203,23 +197,26 @@ final class Packs implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       if (!pack.data.isOpen()) {
         // An interrupt closes the channel: the next batch opens the pack again.
-        synchronized (this) {
-          writing = null;
-          writingName = null;
-        }
-        retire(pack);
+        stopWriting(pack);
       }
       throw e;
     }
     index.append(records);
     snapshot(pack.name, records.stream().map(IndexLog.Change::text).toList());
     if (pack.size >= FULL) {
-      synchronized (this) {
+      stopWriting(pack);
+    }
+  }
+
+  /** No later batch goes to this pack. */
+  private void stopWriting(Writing w) {
+    synchronized (this) {
+      if (writing == w) {
         writing = null;
         writingName = null;
       }
-      retire(pack);
     }
+    retire(w);
   }
 
   /**
