@@ -1,5 +1,6 @@
 package io.sessionstore.claude;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
@@ -58,6 +59,11 @@ final class TranscriptFile {
   /** The valid lines read (by {@link #readFrom}: the new ones only). */
   final List<Message> lines;
 
+  /**
+   * What {@link TranscriptMetadata} reads of each of {@link #lines}, parsed as they were checked.
+   */
+  final List<ObjectNode> fields;
+
   /** The lines read that are not JSON objects; nothing of them is stored. */
   final List<TranscriptImportResult.Rejection> rejected;
 
@@ -76,6 +82,7 @@ final class TranscriptFile {
   private TranscriptFile(
       Path path,
       List<Message> lines,
+      List<ObjectNode> fields,
       List<TranscriptImportResult.Rejection> rejected,
       boolean pending,
       long size,
@@ -83,6 +90,7 @@ final class TranscriptFile {
       long bytesRead) {
     this.path = path;
     this.lines = lines;
+    this.fields = fields;
     this.rejected = rejected;
     this.pending = pending;
     this.size = size;
@@ -122,6 +130,7 @@ final class TranscriptFile {
   private static TranscriptFile read(Path path, FileChannel ch, Mark from, long bytesBefore)
       throws IOException {
     List<Message> lines = new ArrayList<>();
+    List<ObjectNode> fields = new ArrayList<>();
     List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
     ch.position(from.end());
     InputStream in = Channels.newInputStream(ch);
@@ -166,7 +175,8 @@ final class TranscriptFile {
         lastLine = line;
         if (!line.isBlank()) {
           try {
-            lines.add(Message.parse(line));
+            fields.add(TranscriptMetadata.fields(line));
+            lines.add(Message.of(line));
           } catch (InvalidInputException e) {
             rejected.add(
                 new TranscriptImportResult.Rejection(path, reader.number(), e.getMessage()));
@@ -194,6 +204,7 @@ final class TranscriptFile {
     return new TranscriptFile(
         path,
         lines,
+        fields,
         rejected,
         pending,
         size,

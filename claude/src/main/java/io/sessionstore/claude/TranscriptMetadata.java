@@ -1,8 +1,10 @@
 package io.sessionstore.claude;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sessionstore.api.Message;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.spi.JsonStreams;
+import io.sessionstore.spi.Timestamps;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
@@ -32,6 +34,21 @@ record TranscriptMetadata(
     Map<String, String> attributes) {
   private static final int SUMMARY_LENGTH = 200;
 
+  /** The fields of a line read here; the rest is only checked. */
+  private static final JsonStreams.Fields FIELDS =
+      JsonStreams.Fields.of(
+              "type",
+              "timestamp",
+              "summary",
+              "isMeta",
+              "isCompactSummary",
+              "cwd",
+              "gitBranch",
+              "version")
+          .and(
+              "message",
+              JsonStreams.Fields.of("model").and("content", JsonStreams.Fields.of("type", "text")));
+
   /** The metadata of no lines. */
   static final TranscriptMetadata EMPTY =
       new TranscriptMetadata(
@@ -45,7 +62,17 @@ record TranscriptMetadata(
     attributes = Collections.unmodifiableMap(new TreeMap<>(attributes));
   }
 
-  static TranscriptMetadata of(List<Message> lines) {
+  /**
+   * What is read here of a line, which is checked whole.
+   *
+   * @throws io.sessionstore.api.InvalidInputException when it is not one JSON object
+   */
+  static ObjectNode fields(String line) {
+    return JsonStreams.parseObject(line, "message", FIELDS);
+  }
+
+  /** The metadata of lines given by their {@link #fields}. */
+  static TranscriptMetadata of(List<ObjectNode> lines) {
     return EMPTY.plus(lines);
   }
 
@@ -55,14 +82,13 @@ record TranscriptMetadata(
   }
 
   /** The metadata of these lines and then {@code lines}. */
-  TranscriptMetadata plus(List<Message> lines) {
+  TranscriptMetadata plus(List<ObjectNode> lines) {
     Instant first = this.first;
     Instant last = this.last;
     String summaryLine = this.summaryLine;
     String prompt = this.prompt;
     Map<String, String> attributes = new TreeMap<>(this.attributes);
-    for (Message m : lines) {
-      JsonNode line = m.tree();
+    for (ObjectNode line : lines) {
       Instant t = timestamp(line);
       if (t != null) {
         first = first == null || t.isBefore(first) ? t : first;
@@ -150,8 +176,9 @@ record TranscriptMetadata(
     if (t == null || !t.isTextual()) {
       return null;
     }
+    Instant utc = Timestamps.utc(t.textValue());
     try {
-      return Instant.parse(t.textValue());
+      return utc != null ? utc : Instant.parse(t.textValue());
     } catch (DateTimeParseException e) {
       return null;
     }

@@ -3,6 +3,7 @@ package io.sessionstore.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -25,6 +26,8 @@ public final class Message {
 
   private record Scanned(String type, String uuid) {}
 
+  private static final JsonStreams.Fields SCANNED = JsonStreams.Fields.of("type", "uuid");
+
   private Message(String json) {
     this.json = Objects.requireNonNull(json, "json is null");
   }
@@ -41,7 +44,7 @@ public final class Message {
    */
   public static Message parse(String json) {
     Message message = new Message(json);
-    message.scanned = scan(Json.parseObject(json, "message"));
+    message.scanned = scan(JsonStreams.parseObject(json, "message", SCANNED));
     return message;
   }
 
@@ -76,7 +79,7 @@ public final class Message {
   private Scanned scanned() {
     Scanned s = scanned;
     if (s == null) {
-      s = scan(tree());
+      s = scan(JsonStreams.parseObject(json, "message", SCANNED));
       scanned = s;
     }
     return s;

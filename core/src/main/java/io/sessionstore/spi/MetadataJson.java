@@ -9,9 +9,6 @@ import io.sessionstore.api.Usage;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.Month;
-import java.time.Year;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -153,59 +150,14 @@ public final class MetadataJson {
   }
 
   /**
-   * {@link Instant#parse}, with a short way for the forms {@link Instant#toString} gives a time
-   * kept to the millisecond ({@code 2026-01-31T12:00:00Z}, {@code 2026-01-31T12:00:00.123Z}): a
-   * command that lists a thousand sessions reads two thousand of them, and the formatter takes a
-   * good part of its start-up. Anything else goes to {@link Instant#parse}, so the result, and the
-   * error, are always its.
+   * {@link Instant#parse}, with {@link Timestamps#utc}'s short way for the forms {@link
+   * Instant#toString} gives: a command that lists a thousand sessions reads two thousand of them,
+   * and the formatter takes a good part of its start-up. The result, and the error, are always
+   * {@link Instant#parse}'s.
    */
   static Instant parseInstant(String v) {
-    int n = v.length();
-    if ((n == 20 || (n == 24 && v.charAt(19) == '.'))
-        && v.charAt(4) == '-'
-        && v.charAt(7) == '-'
-        && v.charAt(10) == 'T'
-        && v.charAt(13) == ':'
-        && v.charAt(16) == ':'
-        && v.charAt(n - 1) == 'Z') {
-      int year = digits(v, 0, 4);
-      int month = digits(v, 5, 2);
-      int day = digits(v, 8, 2);
-      int hour = digits(v, 11, 2);
-      int minute = digits(v, 14, 2);
-      int second = digits(v, 17, 2);
-      int milli = n == 24 ? digits(v, 20, 3) : 0;
-      if (year >= 0
-          && month >= 1
-          && month <= 12
-          && day >= 1
-          && day <= Month.of(month).length(Year.isLeap(year))
-          && hour >= 0
-          && hour < 24
-          && minute >= 0
-          && minute < 60
-          && second >= 0
-          && second < 60
-          && milli >= 0) {
-        long days = LocalDate.of(year, month, day).toEpochDay();
-        return Instant.ofEpochSecond(
-            days * 86_400 + hour * 3_600L + minute * 60L + second, milli * 1_000_000L);
-      }
-    }
-    return Instant.parse(v);
-  }
-
-  /** The number the ASCII digits at {@code from} spell, or -1 when one is not a digit. */
-  private static int digits(String s, int from, int count) {
-    int value = 0;
-    for (int i = from; i < from + count; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
+    Instant utc = Timestamps.utc(v);
+    return utc != null ? utc : Instant.parse(v);
   }
 
   static BigDecimal cost(JsonNode v) {

@@ -20,6 +20,66 @@ class Utf8LinesTest {
     return new Utf8Lines(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), max);
   }
 
+  /**
+   * Lines decoded where they lie in the buffer and lines gathered across reads decode alike, and
+   * exactly what a reporting decoder rejects is rejected (U+FFFD written as UTF-8 is valid).
+   */
+  @Test
+  void linesAreDecodedAsAStrictDecoderDecodesThem() throws IOException {
+    java.util.Random r = new java.util.Random(8);
+    byte[][] pieces = {
+      "a".getBytes(StandardCharsets.UTF_8),
+      "é€😀".getBytes(StandardCharsets.UTF_8),
+      "\uFFFD".getBytes(StandardCharsets.UTF_8),
+      {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+      {(byte) 0xc0, (byte) 0xaf},
+      {(byte) 0xe2, (byte) 0x82},
+      {(byte) 0xff},
+      {'\r'},
+      {'\n'}
+    };
+    ByteArrayOutputStream input = new ByteArrayOutputStream();
+    for (int i = 0; i < 200_000; i++) {
+      int p = r.nextInt(100) < 90 ? 0 : r.nextInt(pieces.length);
+      input.write(pieces[p]);
+      if (r.nextInt(1000) == 0) {
+        input.write("x".repeat(70_000).getBytes(StandardCharsets.UTF_8)); // longer than the buffer
+      }
+    }
+    byte[] bytes = input.toByteArray();
+    Utf8Lines reader = new Utf8Lines(new ByteArrayInputStream(bytes));
+    int start = 0;
+    int valid = 0;
+    int invalid = 0;
+    for (int end = 0; end < bytes.length; end++) {
+      if (bytes[end] != '\n') {
+        continue;
+      }
+      int to = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
+      String expected;
+      try {
+        expected =
+            StandardCharsets.UTF_8
+                .newDecoder()
+                .decode(java.nio.ByteBuffer.wrap(bytes, start, to - start))
+                .toString();
+        valid++;
+      } catch (java.nio.charset.CharacterCodingException e) {
+        expected = "rejected";
+        invalid++;
+      }
+      String actual;
+      try {
+        actual = reader.next();
+      } catch (InvalidInputException e) {
+        actual = "rejected";
+      }
+      assertEquals(expected, actual, "line " + reader.number());
+      start = end + 1;
+    }
+    assertTrue(valid > 100 && invalid > 100, valid + " valid, " + invalid + " invalid");
+  }
+
   @Test
   void aLineOverTheLimitIsRejectedAndTheNextOneIsRead() {
     Utf8Lines r = lines("short\n" + "x".repeat(100) + "\nnext\r\n", 10);
