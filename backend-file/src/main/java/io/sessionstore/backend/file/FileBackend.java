@@ -620,11 +620,22 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
 
   /** Messages as stored in a data file or a pack: one per line, UTF-8. */
   static byte[] jsonLines(List<String> messages) {
-    StringBuilder text = new StringBuilder();
-    for (String m : messages) {
-      text.append(m).append('\n');
+    // Each message encoded on its own: one text of them all would be copied twice more, and made
+    // two bytes a character by the first message that is not Latin-1.
+    byte[][] lines = new byte[messages.size()][];
+    int size = 0;
+    for (int i = 0; i < lines.length; i++) {
+      lines[i] = messages.get(i).getBytes(StandardCharsets.UTF_8);
+      size = Math.addExact(size, lines[i].length + 1);
     }
-    return text.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[size];
+    int at = 0;
+    for (byte[] line : lines) {
+      System.arraycopy(line, 0, out, at, line.length);
+      at += line.length;
+      out[at++] = '\n';
+    }
+    return out;
   }
 
   /**
