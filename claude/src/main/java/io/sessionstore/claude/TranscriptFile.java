@@ -1,6 +1,5 @@
 package io.sessionstore.claude;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
@@ -59,10 +58,8 @@ final class TranscriptFile {
   /** The valid lines read (by {@link #readFrom}: the new ones only). */
   final List<Message> lines;
 
-  /**
-   * What {@link TranscriptMetadata} reads of each of {@link #lines}, parsed as they were checked.
-   */
-  final List<ObjectNode> fields;
+  /** What {@link TranscriptMetadata} takes from each of {@link #lines}, read as it was checked. */
+  final List<TranscriptMetadata.Line> lineMetadata;
 
   /** The lines read that are not JSON objects; nothing of them is stored. */
   final List<TranscriptImportResult.Rejection> rejected;
@@ -82,7 +79,7 @@ final class TranscriptFile {
   private TranscriptFile(
       Path path,
       List<Message> lines,
-      List<ObjectNode> fields,
+      List<TranscriptMetadata.Line> lineMetadata,
       List<TranscriptImportResult.Rejection> rejected,
       boolean pending,
       long size,
@@ -90,7 +87,7 @@ final class TranscriptFile {
       long bytesRead) {
     this.path = path;
     this.lines = lines;
-    this.fields = fields;
+    this.lineMetadata = lineMetadata;
     this.rejected = rejected;
     this.pending = pending;
     this.size = size;
@@ -130,7 +127,7 @@ final class TranscriptFile {
   private static TranscriptFile read(Path path, FileChannel ch, Mark from, long bytesBefore)
       throws IOException {
     List<Message> lines = new ArrayList<>();
-    List<ObjectNode> fields = new ArrayList<>();
+    List<TranscriptMetadata.Line> lineMetadata = new ArrayList<>();
     List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
     ch.position(from.end());
     InputStream in = Channels.newInputStream(ch);
@@ -175,7 +172,7 @@ final class TranscriptFile {
         lastLine = line;
         if (!line.isBlank()) {
           try {
-            fields.add(TranscriptMetadata.fields(line));
+            lineMetadata.add(TranscriptMetadata.line(line));
             lines.add(Message.of(line));
           } catch (InvalidInputException e) {
             rejected.add(
@@ -204,7 +201,7 @@ final class TranscriptFile {
     return new TranscriptFile(
         path,
         lines,
-        fields,
+        lineMetadata,
         rejected,
         pending,
         size,

@@ -1,6 +1,5 @@
 package io.sessionstore.claude;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
@@ -518,13 +517,13 @@ final class TranscriptImporter {
       derived = null;
     } else if (mainStep.was() == null) {
       earlier = TranscriptMetadata.EMPTY;
-      derived = TranscriptMetadata.of(mainStep.read().fields);
+      derived = TranscriptMetadata.of(mainStep.read().lineMetadata);
     } else {
       earlier = mainStep.was().derived();
       derived =
           earlier == null || mainStep.read() == null
               ? earlier
-              : earlier.plus(mainStep.read().fields);
+              : earlier.plus(mainStep.read().lineMetadata);
     }
     if (derived == null || derived.first() == null) {
       // Without timestamps in the transcript the times come from the sub-agents' lines or the
@@ -719,7 +718,8 @@ final class TranscriptImporter {
     long lines = mainLines.size() + subs.values().stream().mapToLong(f -> f.lines.size()).sum();
     Map<String, List<Message>> subpaths = new TreeMap<>();
     subs.forEach((name, f) -> subpaths.put(name, f.lines));
-    TranscriptMetadata derived = TranscriptMetadata.of(main == null ? List.of() : main.fields);
+    TranscriptMetadata derived =
+        TranscriptMetadata.of(main == null ? List.of() : main.lineMetadata);
     SessionMetadata metadata =
         metadata(key, mainLines.isEmpty() ? null : main, derived, subs, store.getMetadata(key));
     ImportResult r = store.importSession(metadata, mainLines, subpaths, OPTIONS);
@@ -842,7 +842,7 @@ final class TranscriptImporter {
       TranscriptMetadata derived,
       Map<String, TranscriptFile> subs,
       Optional<SessionMetadata> before) {
-    List<ObjectNode> lines = main == null ? List.of() : main.fields;
+    List<TranscriptMetadata.Line> lines = main == null ? List.of() : main.lineMetadata;
     TranscriptMetadata earlier = null;
     if (before.isPresent() && before.get().messageCount() <= lines.size()) {
       earlier = TranscriptMetadata.of(lines.subList(0, (int) before.get().messageCount()));
@@ -852,7 +852,7 @@ final class TranscriptImporter {
     if (first == null) {
       // No timestamps in the transcript: the sub-agents' lines, else when the files were written.
       for (TranscriptFile f : subs.values()) {
-        TranscriptMetadata s = TranscriptMetadata.of(f.fields);
+        TranscriptMetadata s = TranscriptMetadata.of(f.lineMetadata);
         first = earliest(first, s.first());
         last = latest(last, s.last());
       }

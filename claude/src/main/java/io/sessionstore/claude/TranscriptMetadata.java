@@ -3,7 +3,7 @@ package io.sessionstore.claude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.SessionMetadata;
-import io.sessionstore.spi.JsonStreams;
+import io.sessionstore.spi.Json;
 import io.sessionstore.spi.Timestamps;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -34,21 +34,6 @@ record TranscriptMetadata(
     Map<String, String> attributes) {
   private static final int SUMMARY_LENGTH = 200;
 
-  /** The fields of a line read here; the rest is only checked. */
-  private static final JsonStreams.Fields FIELDS =
-      JsonStreams.Fields.of(
-              "type",
-              "timestamp",
-              "summary",
-              "isMeta",
-              "isCompactSummary",
-              "cwd",
-              "gitBranch",
-              "version")
-          .and(
-              "message",
-              JsonStreams.Fields.of("model").and("content", JsonStreams.Fields.of("type", "text")));
-
   /** The metadata of no lines. */
   static final TranscriptMetadata EMPTY =
       new TranscriptMetadata(
@@ -63,16 +48,49 @@ record TranscriptMetadata(
   }
 
   /**
-   * What is read here of a line, which is checked whole.
+   * What the metadata takes from one line, read when the line is checked: kept for each line of a
+   * transcript instead of its tree, a few fields against many times its text.
+   *
+   * @param time its {@code timestamp}, or null
+   * @param summary the summary of a {@code summary} line, as one line, or null
+   * @param promptText the text of a prompt a person typed (a {@code user} line), not yet made one
+   *     line (only the first is), or null
+   * @param attributes the attributes it sets
+   */
+  record Line(Instant time, String summary, String promptText, Map<String, String> attributes) {}
+
+  /**
+   * Checks one line and reads what the metadata takes from it.
    *
    * @throws io.sessionstore.api.InvalidInputException when it is not one JSON object
    */
-  static ObjectNode fields(String line) {
-    return JsonStreams.parseObject(line, "message", FIELDS);
+  static Line line(String text) {
+    ObjectNode line = Json.parseObject(text, "message");
+    String type = line.path("type").asText("");
+    String summary = null;
+    if (type.equals("summary") && line.path("summary").isTextual()) {
+      summary = oneLine(line.get("summary").textValue());
+    }
+    Map<String, String> attributes = new TreeMap<>();
+    copy(line.get("cwd"), "cwd", attributes);
+    copy(line.get("gitBranch"), "gitBranch", attributes);
+    copy(line.get("version"), "claudeCodeVersion", attributes);
+    if (type.equals("assistant")) {
+      JsonNode model = line.path("message").get("model");
+      // Claude Code marks lines it wrote itself with the model "<synthetic>".
+      if (model != null && model.isTextual() && !model.textValue().startsWith("<")) {
+        copy(model, "model", attributes);
+      }
+    }
+    return new Line(
+        timestamp(line),
+        summary,
+        type.equals("user") ? promptText(line) : null,
+        attributes.isEmpty() ? Map.of() : attributes);
   }
 
-  /** The metadata of lines given by their {@link #fields}. */
-  static TranscriptMetadata of(List<ObjectNode> lines) {
+  /** The metadata of these lines. */
+  static TranscriptMetadata of(List<Line> lines) {
     return EMPTY.plus(lines);
   }
 
@@ -82,47 +100,33 @@ record TranscriptMetadata(
   }
 
   /** The metadata of these lines and then {@code lines}. */
-  TranscriptMetadata plus(List<ObjectNode> lines) {
+  TranscriptMetadata plus(List<Line> lines) {
     Instant first = this.first;
     Instant last = this.last;
     String summaryLine = this.summaryLine;
     String prompt = this.prompt;
     Map<String, String> attributes = new TreeMap<>(this.attributes);
-    for (ObjectNode line : lines) {
-      Instant t = timestamp(line);
+    for (Line line : lines) {
+      Instant t = line.time();
       if (t != null) {
         first = first == null || t.isBefore(first) ? t : first;
         last = last == null || t.isAfter(last) ? t : last;
       }
-      String type = line.path("type").asText("");
-      if (type.equals("summary") && line.path("summary").isTextual()) {
-        String s = oneLine(line.get("summary").textValue());
-        summaryLine = s != null ? s : summaryLine;
+      summaryLine = line.summary() != null ? line.summary() : summaryLine;
+      if (prompt == null && line.promptText() != null) {
+        prompt = oneLine(line.promptText());
       }
-      if (prompt == null && type.equals("user")) {
-        prompt = typedPrompt(line);
-      }
-      copy(line.get("cwd"), "cwd", attributes);
-      copy(line.get("gitBranch"), "gitBranch", attributes);
-      copy(line.get("version"), "claudeCodeVersion", attributes);
-      if (type.equals("assistant")) {
-        JsonNode model = line.path("message").get("model");
-        // Claude Code marks lines it wrote itself with the model "<synthetic>".
-        if (model != null && model.isTextual() && !model.textValue().startsWith("<")) {
-          copy(model, "model", attributes);
-        }
-      }
+      attributes.putAll(line.attributes());
     }
     attributes.put(SessionMetadata.FORMAT, SessionMetadata.FORMAT_CLAUDE_TRANSCRIPT);
     return new TranscriptMetadata(first, last, summaryLine, prompt, attributes);
   }
 
   /**
-   * The text of a prompt a person typed, as one line: not a meta or compaction line, not a tool
-   * result, not one of Claude Code's {@code <command-name>}-style wrappers, no control characters
-   * but line breaks and tabs.
+   * The text of a prompt a person typed: not a meta or compaction line, not a tool result, not one
+   * of Claude Code's {@code <command-name>}-style wrappers.
    */
-  private static String typedPrompt(JsonNode line) {
+  private static String promptText(JsonNode line) {
     if (line.path("isMeta").asBoolean(false) || line.path("isCompactSummary").asBoolean(false)) {
       return null;
     }
@@ -141,10 +145,7 @@ record TranscriptMetadata(
         }
       }
     }
-    if (text == null || text.strip().startsWith("<")) {
-      return null;
-    }
-    return oneLine(text);
+    return text == null || text.strip().startsWith("<") ? null : text;
   }
 
   /**

@@ -3,7 +3,6 @@ package io.sessionstore.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.spi.Json;
-import io.sessionstore.spi.JsonStreams;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -26,8 +25,6 @@ public final class Message {
 
   private record Scanned(String type, String uuid) {}
 
-  private static final JsonStreams.Fields SCANNED = JsonStreams.Fields.of("type", "uuid");
-
   private Message(String json) {
     this.json = Objects.requireNonNull(json, "json is null");
   }
@@ -44,7 +41,7 @@ public final class Message {
    */
   public static Message parse(String json) {
     Message message = new Message(json);
-    message.scanned = scan(JsonStreams.parseObject(json, "message", SCANNED));
+    message.scanned = scan(Json.parseObject(json, "message"));
     return message;
   }
 
@@ -79,7 +76,7 @@ public final class Message {
   private Scanned scanned() {
     Scanned s = scanned;
     if (s == null) {
-      s = scan(JsonStreams.parseObject(json, "message", SCANNED));
+      s = scan(tree());
       scanned = s;
     }
     return s;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sessionstore.spi.Json;
-import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +42,7 @@ public final class Messages {
       if (line.isBlank()) {
         continue;
       }
-      JsonStreams.parseObject(line, "line " + lines.number(), JsonStreams.Fields.of());
+      Json.parseObject(line, "line " + lines.number());
       out.add(Message.of(line));
     }
     return out;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
 import io.sessionstore.spi.Json;
-import io.sessionstore.spi.JsonStreams;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,22 +69,6 @@ public record MessageFacts(
     }
   }
 
-  /** The fields read here; the rest of a message is only checked. */
-  private static final JsonStreams.Fields FIELDS =
-      JsonStreams.Fields.of(
-              "type",
-              "uuid",
-              "timestamp",
-              "total_cost_usd",
-              "cost_usd",
-              "num_turns",
-              "costUSD",
-              "requestId",
-              "isSidechain",
-              "modelUsage",
-              "usage")
-          .and("message", JsonStreams.Fields.of("id", "model", "usage"));
-
   /** The most tokens of one kind one line may report and still count. */
   static final long MAX_TOKENS = 1_000_000_000_000L;
 
@@ -135,7 +118,7 @@ public record MessageFacts(
               + (bad + 1)
               + "), which has no UTF-8 form");
     }
-    ObjectNode tree = JsonStreams.parseObject(text, what, FIELDS);
+    ObjectNode tree = Json.parseObject(text, what);
     String type = textOf(tree.get("type"));
     JsonNode u = tree.get("uuid");
     String uuid = u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null;

@@ -16,8 +16,6 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * {@link Json}'s settings for streaming, without its object mapper: parsers and generators of the
@@ -116,130 +114,6 @@ public final class JsonStreams {
       t = p.nextToken();
     }
     return null;
-  }
-
-  /**
-   * Which fields of a JSON object {@link #parseObject(String, String, Fields)} keeps: some whole,
-   * some (objects, or arrays of objects) with only some of their own fields. Immutable.
-   */
-  public static final class Fields {
-    private static final Fields WHOLE = new Fields(Map.of());
-    private final Map<String, Fields> kept;
-
-    private Fields(Map<String, Fields> kept) {
-      this.kept = kept;
-    }
-
-    /** These fields, whole. */
-    public static Fields of(String... names) {
-      Map<String, Fields> kept = new HashMap<>();
-      for (String name : names) {
-        kept.put(name, WHOLE);
-      }
-      return new Fields(Map.copyOf(kept));
-    }
-
-    /**
-     * These fields and {@code name} with only {@code nested}'s fields when its value is an object,
-     * or in each object of an array; any other value is kept whole.
-     */
-    public Fields and(String name, Fields nested) {
-      Map<String, Fields> kept = new HashMap<>(this.kept);
-      kept.put(name, nested);
-      return new Fields(Map.copyOf(kept));
-    }
-
-    /** What a full tree holds of these fields. */
-    ObjectNode of(ObjectNode full) {
-      ObjectNode out = JsonNodeFactory.instance.objectNode();
-      full.properties()
-          .forEach(
-              e -> {
-                Fields nested = kept.get(e.getKey());
-                if (nested != null) {
-                  out.replace(e.getKey(), nested.of(e.getValue()));
-                }
-              });
-      return out;
-    }
-
-    private JsonNode of(JsonNode value) {
-      if (this == WHOLE) {
-        return value;
-      }
-      if (value instanceof ObjectNode o) {
-        return of(o);
-      }
-      if (value instanceof ArrayNode a) {
-        ArrayNode out = JsonNodeFactory.instance.arrayNode(a.size());
-        a.forEach(e -> out.add(e instanceof ObjectNode o ? of(o) : e));
-        return out;
-      }
-      return value;
-    }
-  }
-
-  /**
-   * Parses text that must be exactly one JSON object, as {@link Json#parseObject(String, String)}
-   * does (the same text is accepted, with the same error otherwise), and keeps only some of its
-   * fields. The rest is checked without being built, which makes reading a few fields of a long
-   * message several times faster than reading its tree.
-   *
-   * @throws io.sessionstore.api.InvalidInputException when it is not one valid JSON object
-   */
-  public static ObjectNode parseObject(String text, String what, Fields keep) {
-    ObjectNode sparse;
-    try (JsonParser p = parser(text)) {
-      sparse = p.nextToken() == JsonToken.START_OBJECT ? readFields(p, keep) : null;
-      if (sparse != null && p.nextToken() != null) {
-        sparse = null;
-      }
-    } catch (IOException | NumberFormatException e) {
-      sparse = null;
-    }
-    // What is not valid is parsed again in full, so that its error is the one it always was.
-    return sparse != null ? sparse : keep.of(Json.parseObject(text, what));
-  }
-
-  /** The kept fields of the object whose start the parser is on; it is left on the object's end. */
-  private static ObjectNode readFields(JsonParser p, Fields keep) throws IOException {
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String name = p.currentName();
-      JsonToken t = p.nextToken();
-      Fields nested = keep.kept.get(name);
-      if (nested == null) {
-        skipValue(p, t);
-      } else if (nested != Fields.WHOLE && t == JsonToken.START_OBJECT) {
-        out.replace(name, readFields(p, nested));
-      } else if (nested != Fields.WHOLE && t == JsonToken.START_ARRAY) {
-        ArrayNode array = JsonNodeFactory.instance.arrayNode();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          array.add(
-              p.currentToken() == JsonToken.START_OBJECT ? readFields(p, nested) : readTree(p));
-        }
-        out.replace(name, array);
-      } else {
-        out.replace(name, readTree(p));
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Passes over the value at the parser's token, checking it as {@link #readTree} would: every
-   * decimal is read, since one {@link BigDecimal} cannot hold ({@code 1e99999999999}) fails it.
-   */
-  private static void skipValue(JsonParser p, JsonToken t) throws IOException {
-    int depth = 0;
-    do {
-      switch (t) {
-        case START_OBJECT, START_ARRAY -> depth++;
-        case END_OBJECT, END_ARRAY -> depth--;
-        case VALUE_NUMBER_FLOAT -> p.getDecimalValue();
-        default -> {}
-      }
-    } while (depth > 0 && (t = p.nextToken()) != null);
   }
 
   /** A new factory with these settings; {@link Json#MAPPER} has one of its own. */
