@@ -2,8 +2,10 @@ package io.sessionstore.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
@@ -13,6 +15,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.TranscriptTail;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
@@ -710,7 +713,20 @@ final class ArchiveImporter {
             "message " + (out.size() + 1) + " of " + what + " is not a JSON object");
       }
       int start = (int) p.currentTokenLocation().getCharOffset();
-      p.skipChildren();
+      String which = "message " + (out.size() + 1) + " of " + what;
+      // The message's tree is read here, so that its text is parsed once. A number no decimal can
+      // hold fails the tree: the message is then passed over and checked on its own, which reports
+      // it as a message read by itself would be.
+      JsonStreamContext array = p.getParsingContext().getParent();
+      ObjectNode tree;
+      try {
+        tree = (ObjectNode) JsonStreams.readTree(p);
+      } catch (NumberFormatException e) {
+        tree = null;
+        while (p.currentToken() != JsonToken.END_OBJECT || p.getParsingContext() != array) {
+          p.nextToken();
+        }
+      }
       int end = (int) p.currentLocation().getCharOffset();
       // A stored message may have whitespace around its object, which the writer wrote as it is:
       // keep it.
@@ -720,9 +736,8 @@ final class ArchiveImporter {
       while (end < line.length() && isJsonSpace(line.charAt(end))) {
         end++;
       }
-      out.add(
-          MessageFacts.of(
-              line.substring(start, end), "message " + (out.size() + 1) + " of " + what));
+      String text = line.substring(start, end);
+      out.add(tree == null ? MessageFacts.of(text, which) : MessageFacts.parsed(text, tree, which));
     }
     return out;
   }

@@ -107,6 +107,20 @@ public record MessageFacts(
   /** The facts of one message text. */
   public static MessageFacts of(String json, String what) {
     String text = Json.oneLine(json);
+    checkEncodable(text, what);
+    return of(text, Json.parseObject(text, what));
+  }
+
+  /**
+   * The facts of a message whose text a caller has parsed already, as part of a larger document:
+   * {@code tree} is what {@link Json#parseObject} makes of {@code text}, which is on one line.
+   */
+  static MessageFacts parsed(String text, ObjectNode tree, String what) {
+    checkEncodable(text, what);
+    return of(text, tree);
+  }
+
+  private static void checkEncodable(String text, String what) {
     int bad = MessageText.unpairedSurrogate(text);
     if (bad >= 0) {
       throw new InvalidInputException(
@@ -118,7 +132,9 @@ public record MessageFacts(
               + (bad + 1)
               + "), which has no UTF-8 form");
     }
-    ObjectNode tree = Json.parseObject(text, what);
+  }
+
+  private static MessageFacts of(String text, ObjectNode tree) {
     String type = textOf(tree.get("type"));
     JsonNode u = tree.get("uuid");
     String uuid = u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null;

@@ -205,6 +205,45 @@ class RejectedInputTest {
   }
 
   /**
+   * An archive's messages are parsed with their line; one holding a number no decimal can hold is
+   * rejected with the reason a save gives it, and the lines after it are read on.
+   */
+  @Test
+  void anArchivedMessageWithANumberOutOfRangeIsRejectedAsASaveRejectsIt() {
+    String bad = "{\"type\":\"user\",\"n\":{\"deep\":[1e99999999999999999999,2]},\"uuid\":\"u\"}";
+    String reason =
+        assertThrows(
+                InvalidInputException.class,
+                () -> store.saveSession(SessionKey.of("tck", "saved"), List.of(Message.of(bad))))
+            .getMessage()
+            .replace("message 1", "message 2 of messages");
+    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
+    String good = "{\"type\":\"user\",\"cost\":0.50,\"uuid\":\"g\"}";
+    String archive =
+        header
+            + "{\"project\":\"tck\",\"sessionId\":\"a\","
+            + times
+            + ",\"messages\":["
+            + good
+            + ", "
+            + bad
+            + ","
+            + good
+            + "]}\n"
+            + "{\"project\":\"tck\",\"sessionId\":\"b\","
+            + times
+            + ",\"messages\":["
+            + good
+            + "]}\n";
+    ImportResult r = importBytes(archive.getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of(2L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    assertTrue(r.rejected().get(0).reason().endsWith(reason), r.rejected() + " / " + reason);
+    assertEquals(1, r.created());
+    assertEquals(List.of(good), texts(SessionKey.of("tck", "b")));
+  }
+
+  /**
    * The importer reads a line's key from its first fields and parses the rest elsewhere: a key
    * given again later in the line is refused, and a line in another field order is read whole.
    */
