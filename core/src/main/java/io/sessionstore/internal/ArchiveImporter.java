@@ -99,8 +99,9 @@ final class ArchiveImporter {
    * Reads the lines on the caller's thread and parses, checks and merges up to {@link
    * Pipeline#SESSIONS} sessions at once, never two lines of one session (a later line may extend
    * what an earlier one stored); the outcomes are counted and reported in the order of the lines.
-   * The caller reads only each line's key ({@link #keyOf}); a line whose key it cannot read is
-   * parsed on the caller's thread, for the reason of its rejection.
+   * The caller splits the lines and reads only each line's key ({@link #keyOf}), from its bytes: a
+   * line is decoded and parsed on the import's threads. A line whose key it cannot read is parsed
+   * on the caller's thread, for the reason of its rejection.
    */
   private ImportResult read(Utf8Lines lines, ImportOptions options) {
     checkHeader(lines.next());
@@ -108,26 +109,31 @@ final class ArchiveImporter {
     long number = 0;
     try (Pipeline<Merged> merges = new Pipeline<>("import")) {
       while (tally.rejected.size() < MAX_REJECTED) {
-        String line;
+        byte[] line;
         SessionKey key;
         try {
-          line = lines.next();
+          line = lines.nextBytes();
           number = lines.number();
           if (line == null) {
             break;
           }
-          if (line.isBlank()) {
+          if (isBlank(line)) {
             continue;
           }
           key = keyOf(line);
           if (key == null) {
-            key = parse(line).metadata().key();
+            key = parse(Utf8Lines.strict(line, 0, line.length, number)).metadata().key();
           }
         } catch (InvalidInputException e) {
+          // After the outcomes of the lines before it, which may be rejections too.
+          while (merges.pending() > 0) {
+            tally.add(merges.take());
+          }
           tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
           continue;
         }
-        long chars = line.length();
+        // Bytes, as many as the characters or more: the text budget is kept.
+        long chars = line.length;
         while (merges.pending() > 0
             && (!merges.hasRoom() || merges.working(key) || !merges.fits(chars))) {
           tally.add(merges.take());
@@ -151,10 +157,10 @@ final class ArchiveImporter {
     return tally.result();
   }
 
-  private Merged parseAndMerge(String line, SessionKey key, ImportOptions options, long number) {
+  private Merged parseAndMerge(byte[] line, SessionKey key, ImportOptions options, long number) {
     Archived session;
     try {
-      session = parse(line);
+      session = parse(Utf8Lines.strict(line, 0, line.length, number));
     } catch (InvalidInputException e) {
       return Merged.rejected(key, number, e.getMessage());
     }
@@ -168,7 +174,7 @@ final class ArchiveImporter {
    * The session key of a line that begins with its {@code project} (or null) and {@code sessionId},
    * as archives are written, read without parsing the rest; null for any other line.
    */
-  private SessionKey keyOf(String line) {
+  private SessionKey keyOf(byte[] line) {
     try (JsonParser p = ArchiveJson.parser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT
           || p.nextToken() != JsonToken.FIELD_NAME
@@ -692,6 +698,19 @@ final class ArchiveImporter {
             .withSummary(summary)
             .withAttributes(attributes);
     return new Archived(metadata, messages, subpaths);
+  }
+
+  /** Whether the line is blank as {@link String#isBlank} has it. */
+  private static boolean isBlank(byte[] line) {
+    for (byte b : line) {
+      if (b < 0) {
+        return new String(line, java.nio.charset.StandardCharsets.UTF_8).isBlank();
+      }
+      if (!Character.isWhitespace(b)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isJsonSpace(char c) {

@@ -35,6 +35,10 @@ final class ArchiveJson {
     return FACTORY.createParser(line);
   }
 
+  static JsonParser parser(byte[] line) throws IOException {
+    return FACTORY.createParser(line);
+  }
+
   /** Reads the value at the parser's current token, leaving the parser after it. */
   static JsonNode readValue(JsonParser p) throws IOException {
     return VALUE_READER.readTree(p);

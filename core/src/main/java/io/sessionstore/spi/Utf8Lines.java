@@ -105,6 +105,26 @@ public final class Utf8Lines {
    *     stream, say: the lines read so far stand, and the reader is at its end from then on)
    */
   public String next() {
+    return nextLine((bytes, from, to) -> strict(bytes, from, to, number));
+  }
+
+  /**
+   * The next line's bytes, not yet decoded, or null at the end: for a reader that decodes its lines
+   * on other threads. {@link #strict strict(bytes, 0, bytes.length, number())} decodes them as
+   * {@link #next} would have.
+   *
+   * @throws InvalidInputException as {@link #next} does, but for a line that is not valid UTF-8
+   */
+  public byte[] nextBytes() {
+    return nextLine(java.util.Arrays::copyOfRange);
+  }
+
+  /** What a line's bytes {@code [from, to)} make. */
+  private interface LineMaker<T> {
+    T make(byte[] bytes, int from, int to);
+  }
+
+  private <T> T nextLine(LineMaker<T> maker) {
     if (damaged) {
       return null;
     }
@@ -125,7 +145,7 @@ public final class Utf8Lines {
         lastHadNewline = true;
         throw tooLong(inBuffer - start);
       }
-      return decoded(buffer, start, inBuffer, true);
+      return line(buffer, start, inBuffer, true, maker);
     }
     try {
       while (true) {
@@ -178,7 +198,7 @@ public final class Utf8Lines {
       return null;
     }
     byte[] bytes = line.toByteArray();
-    return decoded(bytes, 0, bytes.length, sawNewline);
+    return line(bytes, 0, bytes.length, sawNewline, maker);
   }
 
   private InvalidInputException tooLong(long length) {
@@ -193,7 +213,7 @@ public final class Utf8Lines {
   }
 
   /** The next line, bytes {@code [begin, end)} without their newline. */
-  private String decoded(byte[] bytes, int begin, int end, boolean sawNewline) {
+  private <T> T line(byte[] bytes, int begin, int end, boolean sawNewline, LineMaker<T> maker) {
     number++;
     lastHadNewline = sawNewline;
     if (crlf && sawNewline && end > begin && bytes[end - 1] == '\r') {
@@ -207,7 +227,7 @@ public final class Utf8Lines {
         && (bytes[begin + 2] & 0xff) == 0xbf) {
       begin += 3;
     }
-    return strict(bytes, begin, end, number);
+    return maker.make(bytes, begin, end);
   }
 
   /**

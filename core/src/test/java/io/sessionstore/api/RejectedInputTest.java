@@ -205,6 +205,43 @@ class RejectedInputTest {
   }
 
   /**
+   * Archive lines are split as bytes and decoded on the import's threads: a line that is not UTF-8
+   * (its key readable or not) and a blank one are reported or skipped in place, the lines around
+   * them imported.
+   */
+  @Test
+  void anArchiveLineThatIsNotUtf8IsRejectedInItsPlace() throws java.io.IOException {
+    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
+    String message = "{\"type\":\"user\",\"uuid\":\"u\"}";
+    java.io.ByteArrayOutputStream archive = new java.io.ByteArrayOutputStream();
+    archive.write(
+        "{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
+    for (String id : List.of("a", "b", "c", "d")) {
+      String line =
+          "{\"project\":\"tck\",\"sessionId\":\""
+              + (id.equals("c") ? "c\u00ff" : id)
+              + "\","
+              + times
+              + ",\"messages\":["
+              + message.replace("\"u\"", id.equals("b") ? "\"u\u00ff\"" : "\"u\"")
+              + "]}\n";
+      // b's message and c's key hold a byte that is not UTF-8 (ISO-8859-1 \u00ff)
+      archive.write(line.getBytes(StandardCharsets.ISO_8859_1));
+      if (id.equals("a")) {
+        archive.write(" \t\u3000\n".getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    ImportResult r = importBytes(archive.toByteArray());
+    assertEquals(List.of(4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    for (ImportResult.Rejection rejection : r.rejected()) {
+      assertEquals(
+          "Invalid line " + rejection.line() + ": it is not valid UTF-8", rejection.reason());
+    }
+    assertEquals(2, r.created());
+    assertEquals(List.of(message), texts(SessionKey.of("tck", "d")));
+  }
+
+  /**
    * An archive's messages are parsed with their line; one holding a number no decimal can hold is
    * rejected with the reason a save gives it, and the lines after it are read on.
    */
