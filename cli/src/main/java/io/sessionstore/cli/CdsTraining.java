@@ -25,15 +25,21 @@ final class CdsTraining {
       "-D",
       "sessionstore.claude.import-state=" + Path.of(args[0]).resolve("state")
     };
-    // A Claude Code projects folder of one session (the bundled sample), for import-claude.
+    // A Claude Code projects folder of one session with a sub-agent's transcript (the bundled
+    // sample, twice), for import-claude.
     Path projects = Path.of(args[0]).resolve("claude-projects");
     Path folder = projects.resolve("-home-me-app");
-    java.nio.file.Files.createDirectories(folder);
-    try (java.io.InputStream sample =
-        QuickstartCommand.class.getResourceAsStream("samples/stream-json-session.jsonl")) {
-      java.nio.file.Files.copy(
-          java.util.Objects.requireNonNull(sample, "the bundled sample"),
-          folder.resolve("5bd47723-950c-4c20-917e-77acb15dc4ea.jsonl"));
+    String session = "5bd47723-950c-4c20-917e-77acb15dc4ea";
+    java.nio.file.Files.createDirectories(folder.resolve(session).resolve("subagents"));
+    for (Path transcript :
+        List.of(
+            folder.resolve(session + ".jsonl"),
+            folder.resolve(session).resolve("subagents").resolve("agent-1.jsonl"))) {
+      try (java.io.InputStream sample =
+          QuickstartCommand.class.getResourceAsStream("samples/stream-json-session.jsonl")) {
+        java.nio.file.Files.copy(
+            java.util.Objects.requireNonNull(sample, "the bundled sample"), transcript);
+      }
     }
     String id = QuickstartCommand.SESSION;
     String[][] commands = {
