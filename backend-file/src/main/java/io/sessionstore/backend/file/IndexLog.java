@@ -123,6 +123,10 @@ final class IndexLog {
   private final GroupCommit<List<Change>> appends = new GroupCommit<>(this::appendNow);
   private Object fileKey;
   private long offset;
+  // Where the records this process is writing start, until they are forced (else -1): they are not
+  // read before, so a reader never sees a record whose write may still fail and be cut off, and the
+  // writer applies its own changes without parsing them back.
+  private long writing = -1;
   private long records;
 
   /** Reads the transcripts' head snapshots when the log is missing or damaged. */
@@ -326,7 +330,8 @@ final class IndexLog {
       clear();
       fileKey = attrs.fileKey();
     }
-    if (attrs.size() == offset) {
+    long readable = writing >= 0 ? Math.min(attrs.size(), writing) : attrs.size();
+    if (readable == offset) {
       return true;
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -335,7 +340,7 @@ final class IndexLog {
           Files.readAttributes(file, BasicFileAttributes.class).fileKey(), fileKey)) {
         return tail();
       }
-      long size = ch.size();
+      long size = writing >= 0 ? Math.min(ch.size(), writing) : ch.size();
       ByteBuffer buf =
           ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 16, Math.max(0, size - offset)));
       long pos = offset;
@@ -548,52 +553,62 @@ final class IndexLog {
           rewrite(snapshotLines());
         }
       }
-      try (FileChannel ch =
-          SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-        end = validEnd(ch);
-        if (end < ch.size()) {
-          LOG.warn(
-              "Cutting off an unfinished index record at byte {} of {} (a writer crashed)",
-              end,
-              file);
-          SecureFiles.truncate(ch, file, end);
+      try {
+        try (FileChannel ch =
+            SecureFiles.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          end = validEnd(ch);
+          if (end < ch.size()) {
+            LOG.warn(
+                "Cutting off an unfinished index record at byte {} of {} (a writer crashed)",
+                end,
+                file);
+            SecureFiles.truncate(ch, file, end);
+          }
+          synchronized (this) {
+            writing = end;
+          }
+          try {
+            StringBuilder lines = new StringBuilder();
+            added.forEach(c -> lines.append(line(c.text())));
+            bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
+            SecureFiles.writeFully(ch, file, ByteBuffer.wrap(bytes), end);
+            SecureFiles.force(ch, file);
+          } catch (IOException | RuntimeException e) {
+            try {
+              SecureFiles.truncate(ch, file, end);
+            } catch (IOException | RuntimeException cleanup) {
+              e.addSuppressed(cleanup);
+            }
+            throw e;
+          }
         }
         try {
-          StringBuilder lines = new StringBuilder();
-          added.forEach(c -> lines.append(line(c.text())));
-          bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
-          SecureFiles.writeFully(ch, file, ByteBuffer.wrap(bytes), end);
-          SecureFiles.force(ch, file);
+          synchronized (this) {
+            writing = -1;
+            if (offset == end) {
+              // Nobody read them back meanwhile: applied as they are, without parsing the heads.
+              added.forEach(this::apply);
+              offset += bytes.length;
+            }
+            if (!tail()) {
+              LOG.warn(
+                  "The index {} could not be read back after a commit; it is rebuilt at the next read",
+                  file);
+            } else if (records > compactAfter && records > 4L * entries.size()) {
+              rewrite(liveLines());
+            }
+          }
         } catch (IOException | RuntimeException e) {
-          try {
-            SecureFiles.truncate(ch, file, end);
-          } catch (IOException | RuntimeException cleanup) {
-            e.addSuppressed(cleanup);
-          }
-          throw e;
+          LOG.warn(
+              "Committed a change, but could not read back or compact the index {} (tried again at the next "
+                  + "write): {}",
+              file,
+              e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e));
         }
-      }
-      try {
+      } finally {
         synchronized (this) {
-          if (offset == end) {
-            // Nobody read them back meanwhile: applied as they are, without parsing the heads.
-            added.forEach(this::apply);
-            offset += bytes.length;
-          }
-          if (!tail()) {
-            LOG.warn(
-                "The index {} could not be read back after a commit; it is rebuilt at the next read",
-                file);
-          } else if (records > compactAfter && records > 4L * entries.size()) {
-            rewrite(liveLines());
-          }
+          writing = -1;
         }
-      } catch (IOException | RuntimeException e) {
-        LOG.warn(
-            "Committed a change, but could not read back or compact the index {} (tried again at the next "
-                + "write): {}",
-            file,
-            e instanceof IOException io ? IoErrors.describe(io) : String.valueOf(e));
       }
     }
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.SaveOptions;
 import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -154,6 +155,69 @@ class PacksTest {
       assertTrue(rebuilt.size() <= 2, rebuilt.toString());
       store.appendMessages(store.key("a"), users("after", 1));
       assertEquals(rebuilt.size() + 1, texts(store, store.key("a")).size());
+    }
+  }
+
+  /**
+   * A record is read, by this process too, only once it is forced: while an append's record waits
+   * for its forced write the session reads as before it, and when that write fails the append is
+   * not seen at all.
+   */
+  private static List<Long> counts(SessionStore store) {
+    return store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
+        .map(SessionMetadata::messageCount)
+        .toList();
+  }
+
+  @Test
+  void aRecordIsReadOnlyOnceForcedAndOneWhoseForceFailsIsNeverSeen() throws Exception {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("a"), users("a", 1));
+      CountDownLatch forcing = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      FileFaults.install(
+          (op, file) -> {
+            if (op == FileFaults.Op.FORCE
+                && file.getFileName().toString().equals("index.log")
+                && forcing.getCount() > 0) {
+              forcing.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+              throw new IOException("the disk failed the forced write");
+            }
+          });
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  store.appendMessages(store.key("a"), users("w", 1));
+                } catch (RuntimeException e) {
+                  failures.add(e);
+                }
+              });
+      writer.setDaemon(true);
+      writer.start();
+      List<Long> whileForced;
+      try {
+        assertTrue(forcing.await(30, TimeUnit.SECONDS));
+        // A listing: it does not wait for the session's writer, as a read of the session does.
+        whileForced = counts(store);
+      } finally {
+        release.countDown();
+        writer.join(TimeUnit.SECONDS.toMillis(30));
+        FileFaults.install(null);
+      }
+      assertEquals(List.of(1L), whileForced);
+      assertEquals(1, failures.size(), failures.toString());
+      assertEquals(List.of(1L), counts(store));
+      assertEquals(texts(users("a", 1)), texts(store, store.key("a")));
+      store.appendMessages(store.key("a"), users("after", 1));
+      assertEquals(2, texts(store, store.key("a")).size());
     }
   }
 
