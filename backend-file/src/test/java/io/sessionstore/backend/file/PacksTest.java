@@ -121,19 +121,7 @@ class PacksTest {
       store.saveSession(store.key("a"), users("a", 1));
       CountDownLatch forcing = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      FileFaults.install(
-          (op, file) -> {
-            if (op == FileFaults.Op.FORCE
-                && file.getFileName().toString().equals("index.log")
-                && forcing.getCount() > 0) {
-              forcing.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                throw new IOException(e);
-              }
-            }
-          });
+      holdFirstIndexForce(forcing, release, false);
       Thread writer = new Thread(() -> store.appendMessages(store.key("a"), users("w", 1)));
       writer.setDaemon(true);
       writer.start();
@@ -158,17 +146,41 @@ class PacksTest {
     }
   }
 
-  /**
-   * A record is read, by this process too, only once it is forced: while an append's record waits
-   * for its forced write the session reads as before it, and when that write fails the append is
-   * not seen at all.
-   */
   private static List<Long> counts(SessionStore store) {
     return store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
         .map(SessionMetadata::messageCount)
         .toList();
   }
 
+  /**
+   * Holds the index's first forced write from now on until {@code release}, counting down {@code
+   * forcing} when it starts; then fails it, when {@code fail}.
+   */
+  private static void holdFirstIndexForce(
+      CountDownLatch forcing, CountDownLatch release, boolean fail) {
+    FileFaults.install(
+        (op, file) -> {
+          if (op == FileFaults.Op.FORCE
+              && file.getFileName().toString().equals("index.log")
+              && forcing.getCount() > 0) {
+            forcing.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new IOException(e);
+            }
+            if (fail) {
+              throw new IOException("the disk failed the forced write");
+            }
+          }
+        });
+  }
+
+  /**
+   * A record is read, by this process too, only once it is forced: while an append's record waits
+   * for its forced write the session reads as before it, and when that write fails the append is
+   * not seen at all.
+   */
   @Test
   void aRecordIsReadOnlyOnceForcedAndOneWhoseForceFailsIsNeverSeen() throws Exception {
     Path dir = tmp.resolve("store");
@@ -176,20 +188,7 @@ class PacksTest {
       store.saveSession(store.key("a"), users("a", 1));
       CountDownLatch forcing = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      FileFaults.install(
-          (op, file) -> {
-            if (op == FileFaults.Op.FORCE
-                && file.getFileName().toString().equals("index.log")
-                && forcing.getCount() > 0) {
-              forcing.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                throw new IOException(e);
-              }
-              throw new IOException("the disk failed the forced write");
-            }
-          });
+      holdFirstIndexForce(forcing, release, true);
       List<Throwable> failures = new CopyOnWriteArrayList<>();
       Thread writer =
           new Thread(
