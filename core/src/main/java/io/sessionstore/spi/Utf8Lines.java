@@ -131,7 +131,7 @@ public final class Utf8Lines {
     ByteArrayOutputStream line = null;
     boolean sawNewline = false;
     long length = 0;
-    // A line whole in the buffer is decoded from there; a longer one is gathered first.
+    // A line whole in the buffer is taken from there; a longer one is gathered first.
     int inBuffer = pos;
     while (inBuffer < limit && buffer[inBuffer] != '\n') {
       inBuffer++;
