@@ -182,14 +182,14 @@ public record MessageFacts(
       return null;
     }
     java.time.Instant t = io.sessionstore.spi.Timestamps.utc(v.textValue());
-    try {
-      t =
-          t != null
-              ? t
-              : java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(
-                  v.textValue(), java.time.Instant::from);
-    } catch (java.time.DateTimeException e) {
-      return null;
+    if (t == null) {
+      try {
+        t =
+            java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(
+                v.textValue(), java.time.Instant::from);
+      } catch (java.time.DateTimeException e) {
+        return null;
+      }
     }
     return t.isBefore(io.sessionstore.api.SessionMetadata.MIN_TIME)
             || t.isAfter(io.sessionstore.api.SessionMetadata.MAX_TIME)

@@ -276,52 +276,59 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
    * known, or too far to read at once).
    */
   private InputStream stream(IndexLog.Entry e, Path data, long from) throws IOException {
-    if (e == null || e.pack() == null) {
-      return open(data, from);
+    if (e == null) {
+      return open(new Range(data, from, Long.MAX_VALUE));
     }
-    if (from >= e.packed()) {
-      return open(data, from - e.packed());
+    // A transcript in a pack has no data file until something is appended to it.
+    long to = e.pack() != null && e.bytes() == e.packed() ? e.packed() : Long.MAX_VALUE;
+    InputStream in = InputStream.nullInputStream();
+    for (Range r : ranges(e, data, from, to)) {
+      InputStream next;
+      try {
+        next = open(r);
+      } catch (IOException | RuntimeException failure) {
+        in.close();
+        throw failure;
+      }
+      in = new java.io.SequenceInputStream(in, next);
     }
-    // No data file until something is appended.
-    InputStream rest = e.bytes() > e.packed() ? open(data, 0) : InputStream.nullInputStream();
-    InputStream packed = open(packs.file(e.pack()), e.packOffset() + from);
-    long length = e.packed() - from;
-    InputStream bounded =
-        new java.io.FilterInputStream(packed) {
-          private long left = length;
-
-          @Override
-          public int read() throws IOException {
-            if (left <= 0) {
-              return -1;
-            }
-            int b = super.read();
-            left -= b < 0 ? 0 : 1;
-            return b;
-          }
-
-          @Override
-          public int read(byte[] buf, int off, int len) throws IOException {
-            if (left <= 0) {
-              return -1;
-            }
-            int n = super.read(buf, off, (int) Math.min(len, left));
-            left -= Math.max(n, 0);
-            return n;
-          }
-        };
-    return new java.io.SequenceInputStream(bounded, rest);
+    return in;
   }
 
-  private static InputStream open(Path file, long from) throws IOException {
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+  /** A stream of the range's bytes (to the end of the file, when it ends past it). */
+  private static InputStream open(Range r) throws IOException {
+    FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ);
+    InputStream in;
     try {
-      ch.position(from);
-      return Channels.newInputStream(ch);
+      ch.position(r.from());
+      in = Channels.newInputStream(ch);
     } catch (IOException | RuntimeException failure) {
       ch.close();
       throw failure;
     }
+    return new java.io.FilterInputStream(in) {
+      private long left = r.to() - r.from();
+
+      @Override
+      public int read() throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int b = super.read();
+        left -= b < 0 ? 0 : 1;
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int n = super.read(buf, off, (int) Math.min(len, left));
+        left -= Math.max(n, 0);
+        return n;
+      }
+    };
   }
 
   /**

@@ -330,8 +330,7 @@ final class IndexLog {
       clear();
       fileKey = attrs.fileKey();
     }
-    long readable = writing >= 0 ? Math.min(attrs.size(), writing) : attrs.size();
-    if (readable == offset) {
+    if (readable(attrs.size()) == offset) {
       return true;
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -340,7 +339,7 @@ final class IndexLog {
           Files.readAttributes(file, BasicFileAttributes.class).fileKey(), fileKey)) {
         return tail();
       }
-      long size = writing >= 0 ? Math.min(ch.size(), writing) : ch.size();
+      long size = readable(ch.size());
       ByteBuffer buf =
           ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 16, Math.max(0, size - offset)));
       long pos = offset;
@@ -371,6 +370,11 @@ final class IndexLog {
       return false;
     }
     return true;
+  }
+
+  /** How much of a log of this size may be read: not the records this process is forcing. */
+  private long readable(long size) {
+    return writing >= 0 ? Math.min(size, writing) : size;
   }
 
   private static boolean lastLine(byte[] bytes, int newline, int len) {
