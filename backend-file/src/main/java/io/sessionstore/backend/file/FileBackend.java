@@ -352,27 +352,16 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         }
       }
     }
-    // One decode of the whole range and a search for each line's end, both done by the JDK's
-    // vectorised code; only text that holds U+FFFD (damage, or a stored U+FFFD) goes line by line.
-    String text = new String(bytes, StandardCharsets.UTF_8);
+    // Each line's end is found in a Latin-1 copy of the bytes and each line decoded on its own,
+    // all with the JDK's vectorised code. Decoding the range as one text would be slower: a single
+    // character beyond Latin-1 anywhere makes the whole text two bytes a character, decoded byte by
+    // byte.
+    String latin1 = new String(bytes, StandardCharsets.ISO_8859_1);
     List<String> lines = new ArrayList<>();
-    if (text.indexOf('\uFFFD') < 0) {
-      int begin = 0;
-      for (int end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', begin)) {
-        lines.add(text.substring(begin, end));
-        begin = end + 1;
-      }
-      if (begin < text.length()) {
-        lines.add(text.substring(begin));
-      }
-      return lines;
-    }
     int begin = 0;
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == '\n') {
-        lines.add(utf8(bytes, begin, i, lines.size() + 1));
-        begin = i + 1;
-      }
+    for (int end = latin1.indexOf('\n'); end >= 0; end = latin1.indexOf('\n', begin)) {
+      lines.add(utf8(bytes, begin, end, lines.size() + 1));
+      begin = end + 1;
     }
     if (begin < bytes.length) {
       lines.add(utf8(bytes, begin, bytes.length, lines.size() + 1));
