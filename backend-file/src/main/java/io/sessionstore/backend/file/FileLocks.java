@@ -20,10 +20,17 @@ final class FileLocks {
   // Static: two backends of one JVM on the same directory must exclude each other too.
   private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
-  private final Path dir;
+  /** The stripes' lock files and the index's, as keys of {@link #JVM_LOCKS}. */
+  private final Path[] stripes = new Path[STRIPES];
+
+  private final Path index;
 
   FileLocks(Path dir) {
-    this.dir = dir;
+    Path absolute = dir.toAbsolutePath().normalize();
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = absolute.resolve((i < 10 ? "s0" : "s") + i + ".lock");
+    }
+    index = absolute.resolve("index.lock");
   }
 
   /** Holds a lock until closed. */
@@ -36,16 +43,15 @@ final class FileLocks {
     SessionKey main = key.main();
     // String.hashCode is specified, so every process picks the same stripe.
     int stripe = Math.floorMod((main.project() + "/" + main.sessionId()).hashCode(), STRIPES);
-    return acquire(dir.resolve(String.format("s%02d.lock", stripe)));
+    return acquire(stripes[stripe]);
   }
 
   Held index() throws IOException {
-    return acquire(dir.resolve("index.lock"));
+    return acquire(index);
   }
 
   private static Held acquire(Path file) throws IOException {
-    ReentrantLock jvm =
-        JVM_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new ReentrantLock());
+    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(file, p -> new ReentrantLock());
     jvm.lock();
     FileChannel ch = null;
     try {
