@@ -629,7 +629,7 @@ final class ArchiveImporter {
 
   /** Parses one session line, keeping each message's exact source text. */
   private Archived parse(String line) {
-    Map<String, JsonNode> fields = new LinkedHashMap<>();
+    ObjectNode node = Json.MAPPER.createObjectNode();
     List<MessageFacts> messages = List.of();
     Map<String, List<MessageFacts>> subpaths = new LinkedHashMap<>();
     try (JsonParser p = ArchiveJson.parser(line)) {
@@ -648,7 +648,7 @@ final class ArchiveImporter {
             subpaths.put(sub, messageArray(p, line, "subpath '" + sub + "'"));
           }
         } else {
-          fields.put(name, ArchiveJson.readValue(p));
+          node.set(name, ArchiveJson.readValue(p));
         }
       }
       if (p.nextToken() != null) {
@@ -661,7 +661,6 @@ final class ArchiveImporter {
     } catch (IOException e) {
       throw new InvalidInputException("unreadable (" + e.getMessage() + ")");
     }
-    JsonNode node = Json.MAPPER.valueToTree(fields);
     JsonNode project = node.get("project");
     if (project != null && !project.isNull() && !project.isTextual()) {
       throw new InvalidInputException("'project' is not a string");
