@@ -275,14 +275,23 @@ public record Derivation(
 
   /** A short, stable hash of a {@code message.id}. */
   public static String idHash(String messageId) {
-    return String.format("%08x", messageId.hashCode());
+    return hex(messageId.hashCode(), 8);
   }
 
   /** The key of an API message: its id's and its request id's hashes. */
   static String key(String messageId, String requestId) {
     return idHash(messageId)
         + "."
-        + (requestId == null ? "-" : String.format("%04x", requestId.hashCode() & 0xffff));
+        + (requestId == null ? "-" : hex(requestId.hashCode() & 0xffff, 4));
+  }
+
+  /**
+   * {@code String.format("%0" + digits + "x", v)} without a {@code Formatter}, which costs more
+   * than the rest of a message's accounting.
+   */
+  private static String hex(int v, int digits) {
+    String s = Integer.toHexString(v);
+    return s.length() >= digits ? s : "0".repeat(digits - s.length()) + s;
   }
 
   /**

@@ -51,4 +51,21 @@ class DerivationFirstKeyTest {
     assertNull(Derivation.firstKeyOf(appended.encode()));
     assertNull(Derivation.firstKeyOf("{\"ownCost\":0}"), "stored before usage accounting");
   }
+
+  @Test
+  void aKeyIsItsIdsHashesInFixedWidthHexAsStoredHeadsHoldThem() {
+    // Stored derivations hold these keys: they must stay what String.format wrote.
+    for (String id : List.of("", "a", "msg_01ABC", "r-1", "\u00e9t\u00e9", "polygenelubricants")) {
+      assertEquals(String.format("%08x", id.hashCode()), Derivation.idHash(id), id);
+      assertEquals(
+          String.format("%08x.%04x", id.hashCode(), "req".hashCode() & 0xffff),
+          Derivation.key(id, "req"),
+          id);
+      assertEquals(
+          String.format("%08x.%04x", "m".hashCode(), id.hashCode() & 0xffff),
+          Derivation.key("m", id),
+          id);
+    }
+    assertEquals(String.format("%08x", "a".hashCode()) + ".-", Derivation.key("a", null));
+  }
 }
