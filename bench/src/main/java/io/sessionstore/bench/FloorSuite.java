@@ -62,7 +62,7 @@ final class FloorSuite {
     // The floor has no cache: a warm load's floor is the same read as a cold one's.
     for (String workload : List.of(LOAD_COLD, LOAD_WARM)) {
       Stats stats =
-          Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.read(prefix + i % n));
+          Sampler.time(sizes.loadWarmup(), sizes.iterations(), i -> floor.read(prefix + i % n));
       report(workload, stats, bytes / n);
     }
   }

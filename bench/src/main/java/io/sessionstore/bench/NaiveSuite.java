@@ -79,7 +79,7 @@ final class NaiveSuite {
       store.save("load-" + k, messages, List.of(), Instant.now());
     }
     Stats stats =
-        Sampler.time(sizes.warmup(), sizes.iterations(), i -> store.load("load-" + i % n));
+        Sampler.time(sizes.loadWarmup(), sizes.iterations(), i -> store.load("load-" + i % n));
     report(LOAD_COLD, stats, bytes / n);
   }
 

@@ -39,6 +39,16 @@ public record Sizes(
     int recordingLength,
     int textMessages) {
 
+  /**
+   * The warm-up of the load series (store, naive and floor alike): twenty times the others'. A load
+   * takes a tenth of a millisecond, so a hundred of them end before the JIT has compiled the read
+   * path, and the row measured the compiler instead of the load (a store of a long-running process
+   * loads with compiled code; the {@code fresh-*} rows measure a new process).
+   */
+  public int loadWarmup() {
+    return warmup * 20;
+  }
+
   /** The sizes the issue names. A few minutes per backend on two cores. */
   public static Sizes full() {
     return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200, 300);

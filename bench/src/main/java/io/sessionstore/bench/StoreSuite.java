@@ -131,7 +131,7 @@ final class StoreSuite {
       }
       Stats warm =
           Sampler.time(
-              sizes.warmup(),
+              sizes.loadWarmup(),
               sizes.iterations(),
               i -> ns.store.loadSession(ns.store.key("load-" + i % n)).orElseThrow());
       report(LOAD_WARM, warm, bytes / n);
@@ -139,7 +139,7 @@ final class StoreSuite {
           Target.open(Target.with(ns.config, "sessionstore.cache.enabled", "false"))) {
         Stats stats =
             Sampler.time(
-                sizes.warmup(),
+                sizes.loadWarmup(),
                 sizes.iterations(),
                 i -> cold.loadSession(cold.key("load-" + i % n)).orElseThrow());
         report(LOAD_COLD, stats, bytes / n);
