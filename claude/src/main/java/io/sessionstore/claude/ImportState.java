@@ -2,11 +2,10 @@ package io.sessionstore.claude;
 
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +121,7 @@ final class ImportState {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ImportState s && s.sessions.equals(sessions);
+    return o == this || (o instanceof ImportState s && s.sessions.equals(sessions));
   }
 
   @Override
@@ -150,23 +149,23 @@ final class ImportState {
     }
     CRC32 crc = new CRC32();
     crc.update(bytes, 0, bytes.length - 8);
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+    // A ByteBuffer, not a DataInputStream: that reads a ByteArrayInputStream a synchronised call
+    // per byte of each number.
+    ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - 8);
     try {
-      in.skipNBytes(bytes.length - 8);
-      if (in.readLong() != crc.getValue()) {
+      if (ByteBuffer.wrap(bytes).getLong(bytes.length - 8) != crc.getValue()) {
         return EMPTY;
       }
-      in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 8));
-      if (in.readInt() != MAGIC || in.readInt() != VERSION || !identity.equals(string(in))) {
+      if (in.getInt() != MAGIC || in.getInt() != VERSION || !identity.equals(string(in))) {
         return EMPTY;
       }
-      int n = in.readInt();
+      int n = in.getInt();
       Map<SessionKey, SessionState> sessions = new HashMap<>();
       for (int i = 0; i < n; i++) {
         SessionKey key = SessionKey.of(string(in), string(in));
         Head head = head(in);
-        FileState main = in.readBoolean() ? file(in) : null;
-        int subCount = in.readInt();
+        FileState main = bool(in) ? file(in) : null;
+        int subCount = in.getInt();
         Map<String, FileState> subs = new TreeMap<>();
         for (int j = 0; j < subCount; j++) {
           subs.put(string(in), file(in));
@@ -180,32 +179,32 @@ final class ImportState {
     }
   }
 
-  private static Head head(DataInputStream in) throws IOException {
-    if (!in.readBoolean()) {
+  private static Head head(ByteBuffer in) throws IOException {
+    if (!bool(in)) {
       return null;
     }
-    return new Head(in.readLong(), in.readLong(), instant(in));
+    return new Head(in.getLong(), in.getLong(), instant(in));
   }
 
-  private static FileState file(DataInputStream in) throws IOException {
-    Stat stat = new Stat(in.readLong(), in.readLong(), optionalString(in));
+  private static FileState file(ByteBuffer in) throws IOException {
+    Stat stat = new Stat(in.getLong(), in.getLong(), optionalString(in));
     TranscriptFile.Mark mark =
-        new TranscriptFile.Mark(in.readLong(), in.readLong(), in.readLong(), string(in));
-    long messages = in.readLong();
-    boolean pending = in.readBoolean();
-    int n = in.readInt();
+        new TranscriptFile.Mark(in.getLong(), in.getLong(), in.getLong(), string(in));
+    long messages = in.getLong();
+    boolean pending = bool(in);
+    int n = in.getInt();
     List<Rejected> rejected = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      rejected.add(new Rejected(in.readLong(), string(in)));
+      rejected.add(new Rejected(in.getLong(), string(in)));
     }
     Head head = head(in);
     TranscriptMetadata derived = null;
-    if (in.readBoolean()) {
-      Instant first = in.readBoolean() ? instant(in) : null;
-      Instant last = in.readBoolean() ? instant(in) : null;
+    if (bool(in)) {
+      Instant first = bool(in) ? instant(in) : null;
+      Instant last = bool(in) ? instant(in) : null;
       String summaryLine = optionalString(in);
       String prompt = optionalString(in);
-      int count = in.readInt();
+      int count = in.getInt();
       Map<String, String> attributes = new TreeMap<>();
       for (int i = 0; i < count; i++) {
         attributes.put(string(in), string(in));
@@ -215,20 +214,29 @@ final class ImportState {
     return new FileState(stat, mark, messages, pending, rejected, head, derived);
   }
 
-  private static Instant instant(DataInputStream in) throws IOException {
-    return Instant.ofEpochSecond(in.readLong(), in.readInt());
+  /** A boolean as {@link DataOutputStream#writeBoolean} wrote it. */
+  private static boolean bool(ByteBuffer in) {
+    return in.get() != 0;
   }
 
-  private static String string(DataInputStream in) throws IOException {
-    int length = in.readInt();
-    if (length < 0 || length > in.available()) {
+  private static Instant instant(ByteBuffer in) {
+    return Instant.ofEpochSecond(in.getLong(), in.getInt());
+  }
+
+  /** A string as {@link #string(DataOutputStream, String)} wrote it. */
+  private static String string(ByteBuffer in) throws IOException {
+    int length = in.getInt();
+    if (length < 0 || length > in.remaining()) {
       throw new IOException("damaged: a string of " + length + " bytes");
     }
-    return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    String s =
+        new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+    in.position(in.position() + length);
+    return s;
   }
 
-  private static String optionalString(DataInputStream in) throws IOException {
-    return in.readBoolean() ? string(in) : null;
+  private static String optionalString(ByteBuffer in) throws IOException {
+    return bool(in) ? string(in) : null;
   }
 
   /** The state as the file holds it. */

@@ -807,6 +807,12 @@ final class TranscriptImporter {
    * sessions it did not reach.
    */
   ImportState state(boolean complete) {
+    // Nothing changed (the cron or hook case): the earlier state itself, which the caller then does
+    // not compare field by field.
+    if ((!complete || next.size() == previous.sessions().size())
+        && next.entrySet().stream().allMatch(e -> previous.get(e.getKey()) == e.getValue())) {
+      return previous;
+    }
     Map<SessionKey, SessionState> out = new HashMap<>();
     if (!complete) {
       out.putAll(previous.sessions());

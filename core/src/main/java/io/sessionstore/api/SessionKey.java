@@ -75,6 +75,22 @@ public record SessionKey(String project, String sessionId, String subpath) {
     return of(project, sessionId, subpath);
   }
 
+  // equals and hashCode written out: a record's are bound through method handles on first use,
+  // which a short command pays for, and a key is hashed wherever sessions are kept in a map.
+  @Override
+  public boolean equals(Object o) {
+    return o == this
+        || (o instanceof SessionKey k
+            && project.equals(k.project)
+            && sessionId.equals(k.sessionId)
+            && Objects.equals(subpath, k.subpath));
+  }
+
+  @Override
+  public int hashCode() {
+    return (project.hashCode() * 31 + sessionId.hashCode()) * 31 + Objects.hashCode(subpath);
+  }
+
   /**
    * {@code project/sessionId} or {@code project/sessionId [subpath]}: for messages a person reads.
    */

@@ -665,7 +665,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   public Stream<StoredHead> list(Scope scope) {
     checkOpen();
     try {
-      return index.mainHeads().stream().filter(h -> scope.includes(h.key().project()));
+      return (scope.isAllProjects() ? index.mainHeads() : index.mainHeads(scope.project()))
+          .stream();
     } catch (IOException e) {
       throw unavailable("list sessions", e);
     }

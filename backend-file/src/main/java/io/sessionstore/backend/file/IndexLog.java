@@ -20,9 +20,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -119,6 +121,8 @@ final class IndexLog {
   private final long compactAfter;
   private final Map<SessionKey, Entry> entries = new HashMap<>();
   private final Map<SessionKey, TreeSet<String>> subpaths = new HashMap<>();
+  // The sessions of each project, so that a project's listing does not go through every entry.
+  private final Map<String, Set<SessionKey>> projects = new HashMap<>();
   private final Map<String, Integer> packReferences = new HashMap<>();
   private final GroupCommit<List<Change>> appends = new GroupCommit<>(this::appendNow);
   private Object fileKey;
@@ -269,6 +273,18 @@ final class IndexLog {
     }
   }
 
+  /** The heads of one project's sessions (not their sub-transcripts'). */
+  List<StoredHead> mainHeads(String project) throws IOException {
+    refresh();
+    synchronized (this) {
+      List<StoredHead> out = new ArrayList<>();
+      for (SessionKey key : projects.getOrDefault(project, Set.of())) {
+        out.add(entries.get(key).head());
+      }
+      return out;
+    }
+  }
+
   /**
    * How many transcripts the pack holds, as forced to disk: the caller holds the {@link #lock()
    * index lock}, so no record is being written meanwhile.
@@ -389,6 +405,7 @@ final class IndexLog {
   private void clear() {
     entries.clear();
     subpaths.clear();
+    projects.clear();
     packReferences.clear();
     offset = 0;
     records = 0;
@@ -459,6 +476,8 @@ final class IndexLog {
     entries.put(key, new Entry(head, bytes, checkpoints, pack, put.packOffset(), put.packed()));
     if (key.isSubpath()) {
       subpaths.computeIfAbsent(key.main(), k -> new TreeSet<>()).add(key.subpath());
+    } else {
+      projects.computeIfAbsent(key.project(), k -> new HashSet<>()).add(key);
     }
   }
 
@@ -466,6 +485,10 @@ final class IndexLog {
     String sub = key.subpath();
     dropReference(entries.remove(key));
     if (sub == null) {
+      Set<SessionKey> sessions = projects.get(key.project());
+      if (sessions != null && sessions.remove(key) && sessions.isEmpty()) {
+        projects.remove(key.project());
+      }
       TreeSet<String> subs = subpaths.remove(key);
       if (subs != null) {
         subs.forEach(s -> dropReference(entries.remove(key.withSubpath(s))));
