@@ -731,7 +731,6 @@ final class ArchiveImporter {
             "message " + (out.size() + 1) + " of " + what + " is not a JSON object");
       }
       int start = (int) p.currentTokenLocation().getCharOffset();
-      String which = "message " + (out.size() + 1) + " of " + what;
       // The message's tree is read here, so that its text is parsed once. A number no decimal can
       // hold fails the tree: the message is then passed over and checked on its own, which reports
       // it as a message read by itself would be.
@@ -755,7 +754,10 @@ final class ArchiveImporter {
         end++;
       }
       String text = line.substring(start, end);
-      out.add(tree == null ? MessageFacts.of(text, which) : MessageFacts.parsed(text, tree, which));
+      out.add(
+          tree == null
+              ? MessageFacts.of(text, "message " + (out.size() + 1) + " of " + what)
+              : MessageFacts.parsed(text, tree));
     }
     return out;
   }

@@ -242,6 +242,28 @@ class RejectedInputTest {
   }
 
   /**
+   * A lone surrogate written the way UTF-8 would write one (ED A0 80, which strict UTF-8 refuses)
+   * rejects its line before its messages are parsed: a message cut from a decoded line therefore
+   * never holds one, and the import does not scan for them.
+   */
+  @Test
+  void anArchivedMessageHoldingALoneSurrogatesBytesIsRejectedAsNotUtf8() throws IOException {
+    java.io.ByteArrayOutputStream archive = new java.io.ByteArrayOutputStream();
+    archive.write(
+        ("{\"format\":\"sessionstore-archive\",\"version\":1}\n"
+                + "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\"2020-01-01T00:00:00Z\","
+                + "\"updatedAt\":\"2020-01-01T00:00:00Z\",\"messages\":[{\"type\":\"user\",\"x\":\"")
+            .getBytes(StandardCharsets.UTF_8));
+    archive.write(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80});
+    archive.write("\"}]}\n".getBytes(StandardCharsets.UTF_8));
+    ImportResult r = importBytes(archive.toByteArray());
+    assertEquals(1, r.rejected().size());
+    assertEquals("Invalid line 2: it is not valid UTF-8", r.rejected().get(0).reason());
+    assertEquals(0, r.created());
+    assertTrue(store.getMetadata(SessionKey.of("tck", "s")).isEmpty());
+  }
+
+  /**
    * An archive's messages are parsed with their line; one holding a number no decimal can hold is
    * rejected with the reason a save gives it, and the lines after it are read on.
    */
