@@ -39,6 +39,13 @@ class RejectedInputTest {
     store.close();
   }
 
+  /** An archive's first line. */
+  private static final String HEADER = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+
+  /** An archived session's times, as JSON fields. */
+  private static final String TIMES =
+      "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
+
   private static SessionKey key(String id) {
     return SessionKey.of("tck", id);
   }
@@ -184,20 +191,15 @@ class RejectedInputTest {
 
   @Test
   void archiveFieldsOfTheWrongTypeAreRejectedLines() {
-    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
-    String times =
-        "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\",\"messages\":[]";
+    String rest = TIMES + ",\"messages\":[]}\n";
     String archive =
-        header
+        HEADER
             + "{\"project\":1e1000,\"sessionId\":\"a\","
-            + times
-            + "}\n"
+            + rest
             + "{\"project\":\"tck\",\"sessionId\":\"b\",\"summary\":7,"
-            + times
-            + "}\n"
+            + rest
             + "{\"project\":\"tck\",\"sessionId\":\"c\",\"tags\":[1],"
-            + times
-            + "}\n";
+            + rest;
     ImportResult r = importBytes(archive.getBytes(StandardCharsets.UTF_8));
     assertEquals(
         List.of(2L, 3L, 4L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
@@ -210,18 +212,16 @@ class RejectedInputTest {
    * them imported.
    */
   @Test
-  void anArchiveLineThatIsNotUtf8IsRejectedInItsPlace() throws java.io.IOException {
-    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
+  void anArchiveLineThatIsNotUtf8IsRejectedInItsPlace() throws IOException {
     String message = "{\"type\":\"user\",\"uuid\":\"u\"}";
-    java.io.ByteArrayOutputStream archive = new java.io.ByteArrayOutputStream();
-    archive.write(
-        "{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    archive.write(HEADER.getBytes(StandardCharsets.UTF_8));
     for (String id : List.of("a", "b", "c", "d")) {
       String line =
           "{\"project\":\"tck\",\"sessionId\":\""
               + (id.equals("c") ? "c\u00ff" : id)
               + "\","
-              + times
+              + TIMES
               + ",\"messages\":["
               + message.replace("\"u\"", id.equals("b") ? "\"u\u00ff\"" : "\"u\"")
               + "]}\n";
@@ -248,11 +248,12 @@ class RejectedInputTest {
    */
   @Test
   void anArchivedMessageHoldingALoneSurrogatesBytesIsRejectedAsNotUtf8() throws IOException {
-    java.io.ByteArrayOutputStream archive = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
     archive.write(
-        ("{\"format\":\"sessionstore-archive\",\"version\":1}\n"
-                + "{\"project\":\"tck\",\"sessionId\":\"s\",\"createdAt\":\"2020-01-01T00:00:00Z\","
-                + "\"updatedAt\":\"2020-01-01T00:00:00Z\",\"messages\":[{\"type\":\"user\",\"x\":\"")
+        (HEADER
+                + "{\"project\":\"tck\",\"sessionId\":\"s\","
+                + TIMES
+                + ",\"messages\":[{\"type\":\"user\",\"x\":\"")
             .getBytes(StandardCharsets.UTF_8));
     archive.write(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80});
     archive.write("\"}]}\n".getBytes(StandardCharsets.UTF_8));
@@ -276,13 +277,11 @@ class RejectedInputTest {
                 () -> store.saveSession(SessionKey.of("tck", "saved"), List.of(Message.of(bad))))
             .getMessage()
             .replace("message 1", "message 2 of messages");
-    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
-    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
     String good = "{\"type\":\"user\",\"cost\":0.50,\"uuid\":\"g\"}";
     String archive =
-        header
+        HEADER
             + "{\"project\":\"tck\",\"sessionId\":\"a\","
-            + times
+            + TIMES
             + ",\"messages\":["
             + good
             + ", "
@@ -291,7 +290,7 @@ class RejectedInputTest {
             + good
             + "]}\n"
             + "{\"project\":\"tck\",\"sessionId\":\"b\","
-            + times
+            + TIMES
             + ",\"messages\":["
             + good
             + "]}\n";
@@ -308,18 +307,16 @@ class RejectedInputTest {
    */
   @Test
   void aLineWhoseKeyIsGivenTwiceIsRejectedAndOneInAnotherOrderImported() {
-    String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
-    String times = "\"createdAt\":\"2020-01-01T00:00:00Z\",\"updatedAt\":\"2020-01-01T00:00:00Z\"";
     String message = "{\"type\":\"user\",\"uuid\":\"u1\"}";
     String archive =
-        header
+        HEADER
             + "{\"project\":\"tck\",\"sessionId\":\"a\","
-            + times
+            + TIMES
             + ",\"messages\":["
             + message
             + "],\"sessionId\":\"b\"}\n"
             + "{"
-            + times
+            + TIMES
             + ",\"messages\":["
             + message
             + "],\"sessionId\":\"c\",\"project\":\"tck\"}\n";
@@ -334,8 +331,7 @@ class RejectedInputTest {
 
   @Test
   void anInputOfManyBadLinesIsGivenUpAfterAHundred() {
-    StringBuilder archive =
-        new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
+    StringBuilder archive = new StringBuilder(HEADER);
     archive.append("x\n".repeat(5_000));
     ImportResult r = importBytes(archive.toString().getBytes(StandardCharsets.UTF_8));
     assertEquals(101, r.rejected().size());
@@ -347,8 +343,7 @@ class RejectedInputTest {
   void aGzipBombStopsTheImportWithOneRejection() throws IOException {
     ByteArrayOutputStream zipped = new ByteArrayOutputStream();
     try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
-      gz.write(
-          "{\"format\":\"sessionstore-archive\",\"version\":1}\n".getBytes(StandardCharsets.UTF_8));
+      gz.write(HEADER.getBytes(StandardCharsets.UTF_8));
       byte[] block = new byte[1 << 20];
       java.util.Arrays.fill(block, (byte) ' ');
       for (int i = 0; i < 1024; i++) {

@@ -360,25 +360,13 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     List<String> lines = new ArrayList<>();
     int begin = 0;
     for (int end = latin1.indexOf('\n'); end >= 0; end = latin1.indexOf('\n', begin)) {
-      lines.add(utf8(bytes, begin, end, lines.size() + 1));
+      lines.add(Utf8Lines.strict(bytes, begin, end, lines.size() + 1));
       begin = end + 1;
     }
     if (begin < bytes.length) {
-      lines.add(utf8(bytes, begin, bytes.length, lines.size() + 1));
+      lines.add(Utf8Lines.strict(bytes, begin, bytes.length, lines.size() + 1));
     }
     return lines;
-  }
-
-  /**
-   * Decodes a line with the JDK's fast path, which replaces what is not UTF-8 with U+FFFD; only a
-   * line that then holds U+FFFD is decoded again strictly, to tell a stored U+FFFD from damage.
-   */
-  private static String utf8(byte[] bytes, int from, int to, int line) {
-    String s = new String(bytes, from, to - from, StandardCharsets.UTF_8);
-    if (s.indexOf('\uFFFD') < 0) {
-      return s;
-    }
-    return Utf8Lines.strict(bytes, from, to, line);
   }
 
   @Override
