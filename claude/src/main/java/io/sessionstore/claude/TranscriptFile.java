@@ -172,8 +172,10 @@ final class TranscriptFile {
         lastLine = line;
         if (!line.isBlank()) {
           try {
-            lineMetadata.add(TranscriptMetadata.line(line));
-            lines.add(Message.of(line));
+            Message.Parsed<TranscriptMetadata.Line> parsed =
+                Message.parse(line, TranscriptMetadata::line);
+            lineMetadata.add(parsed.read());
+            lines.add(parsed.message());
           } catch (InvalidInputException e) {
             rejected.add(
                 new TranscriptImportResult.Rejection(path, reader.number(), e.getMessage()));

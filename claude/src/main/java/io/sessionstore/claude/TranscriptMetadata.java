@@ -3,7 +3,6 @@ package io.sessionstore.claude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.SessionMetadata;
-import io.sessionstore.spi.Json;
 import io.sessionstore.spi.Timestamps;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -59,13 +58,8 @@ record TranscriptMetadata(
    */
   record Line(Instant time, String summary, String promptText, Map<String, String> attributes) {}
 
-  /**
-   * Checks one line and reads what the metadata takes from it.
-   *
-   * @throws io.sessionstore.api.InvalidInputException when it is not one JSON object
-   */
-  static Line line(String text) {
-    ObjectNode line = Json.parseObject(text, "message");
+  /** What the metadata takes from one line's tree. */
+  static Line line(ObjectNode line) {
     String type = line.path("type").asText("");
     String summary = null;
     if (type.equals("summary") && line.path("summary").isTextual()) {

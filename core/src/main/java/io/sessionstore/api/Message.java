@@ -1,10 +1,13 @@
 package io.sessionstore.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sessionstore.internal.ApiBridge;
 import io.sessionstore.spi.Json;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One message of a session: a JSON object, kept as its exact original text. Whatever the message
@@ -14,16 +17,22 @@ import java.util.Optional;
  * <p>{@link #of(String)} does not parse; the store validates every message when it is written, so
  * an invalid one is rejected by {@code saveSession} or {@code appendMessages} with an {@link
  * InvalidInputException} and nothing of that call is stored. {@link #parse(String)} validates at
- * once. Instances are immutable and thread-safe; two messages are equal when their texts are.
+ * once, and the store does not parse such a message again when it is written: a caller that parses
+ * its messages anyway (to read fields of its own, with {@link #parse(String, Function)}) pays for
+ * one parse, not two. Instances are immutable and thread-safe; two messages are equal when their
+ * texts are.
  */
 public final class Message {
-  private final String json;
-  // Derived from the text on first use. One immutable holder, so a thread that sees it sees all of
-  // it; a race only
-  // computes the same value twice.
-  private Scanned scanned;
+  static {
+    // The store reads what a message was parsed with through this, not through a public method.
+    ApiBridge.connectMessages(m -> m.facts);
+  }
 
-  private record Scanned(String type, String uuid) {}
+  private final String json;
+  // What the store reads of the text (opaque here): set by parse, else on first use of type() or
+  // uuid(). One immutable object, so a thread that sees it sees all of it; a race only computes it
+  // twice.
+  private Object facts;
 
   private Message(String json) {
     this.json = Objects.requireNonNull(json, "json is null");
@@ -35,15 +44,37 @@ public final class Message {
   }
 
   /**
-   * A message with the given JSON text, validated now.
+   * A message with the given JSON text, validated now as the store validates what it writes.
    *
-   * @throws InvalidInputException when the text is not exactly one JSON object
+   * @throws InvalidInputException when the text is not exactly one JSON object, or holds an
+   *     unpaired surrogate (which has no UTF-8 form)
    */
   public static Message parse(String json) {
-    Message message = new Message(json);
-    message.scanned = scan(Json.parseObject(json, "message"));
-    return message;
+    return parse(json, tree -> null).message();
   }
+
+  /**
+   * As {@link #parse(String)}, and reads what the caller needs of the message from the same parse:
+   * {@code read} gets the message's tree (a fresh one, which it may change) and its result comes
+   * back with the message.
+   *
+   * @throws InvalidInputException as {@link #parse(String)}
+   */
+  public static <T> Parsed<T> parse(String json, Function<? super ObjectNode, T> read) {
+    Objects.requireNonNull(read, "read is null");
+    Message message = new Message(json);
+    List<T> result = new ArrayList<>(1);
+    message.facts = ApiBridge.parseMessage(json, tree -> result.add(read.apply(tree)));
+    return new Parsed<>(message, result.get(0));
+  }
+
+  /**
+   * A message made by {@link #parse(String, Function)}, and what the caller read of it.
+   *
+   * @param message the message
+   * @param read what the caller's function returned
+   */
+  public record Parsed<T>(Message message, T read) {}
 
   /** The message's JSON text exactly as given. */
   public String json() {
@@ -63,31 +94,29 @@ public final class Message {
   /**
    * The message's {@code type} field ({@code system}, {@code user}, {@code assistant}, {@code
    * result}, …), or null.
+   *
+   * @throws InvalidInputException when the message is not valid (see {@link #parse(String)})
    */
   public String type() {
-    return scanned().type();
+    return ApiBridge.messageType(facts());
   }
 
-  /** The message's {@code uuid} field when it is a non-empty string. */
+  /**
+   * The message's {@code uuid} field when it is a non-empty string.
+   *
+   * @throws InvalidInputException when the message is not valid (see {@link #parse(String)})
+   */
   public Optional<String> uuid() {
-    return Optional.ofNullable(scanned().uuid());
+    return Optional.ofNullable(ApiBridge.messageUuid(facts()));
   }
 
-  private Scanned scanned() {
-    Scanned s = scanned;
-    if (s == null) {
-      s = scan(tree());
-      scanned = s;
+  private Object facts() {
+    Object f = facts;
+    if (f == null) {
+      f = ApiBridge.parseMessage(json, tree -> {});
+      facts = f;
     }
-    return s;
-  }
-
-  private static Scanned scan(ObjectNode tree) {
-    JsonNode t = tree.get("type");
-    JsonNode u = tree.get("uuid");
-    return new Scanned(
-        t != null && t.isTextual() ? t.textValue() : null,
-        u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null);
+    return f;
   }
 
   @Override

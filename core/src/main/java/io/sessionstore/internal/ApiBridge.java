@@ -115,4 +115,34 @@ public final class ApiBridge {
             .withVersion(o.version() + 1);
     return new StoredHead(head.key(), m, head.generation(), d.encode());
   }
+
+  /**
+   * {@link io.sessionstore.api.Message#parse(String, java.util.function.Function)}: the text
+   * validated as the store validates what it writes, and its facts, which the message keeps for the
+   * store; then its tree goes to {@code alsoRead}.
+   */
+  public static Object parseMessage(
+      String json,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> alsoRead) {
+    return MessageFacts.of(json, "message", alsoRead);
+  }
+
+  /** {@link io.sessionstore.api.Message#type()}, from what {@link #parseMessage} returned. */
+  public static String messageType(Object facts) {
+    return ((MessageFacts) facts).type();
+  }
+
+  /** {@link io.sessionstore.api.Message#uuid()}, from what {@link #parseMessage} returned. */
+  public static String messageUuid(Object facts) {
+    return ((MessageFacts) facts).uuid();
+  }
+
+  /**
+   * Called once, by {@link io.sessionstore.api.Message} as its class is initialised (before any
+   * message exists): how the store reads the facts a message keeps (null until it was parsed).
+   */
+  public static void connectMessages(
+      java.util.function.Function<io.sessionstore.api.Message, Object> reader) {
+    MessageFacts.connect(m -> (MessageFacts) reader.apply(m));
+  }
 }

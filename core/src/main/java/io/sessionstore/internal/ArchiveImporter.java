@@ -249,11 +249,7 @@ final class ArchiveImporter {
   }
 
   private static List<MessageFacts> facts(List<io.sessionstore.api.Message> messages, String what) {
-    List<MessageFacts> out = new ArrayList<>(messages.size());
-    for (io.sessionstore.api.Message m : messages) {
-      out.add(MessageFacts.of(m.json(), "message " + (out.size() + 1) + " of " + what));
-    }
-    return out;
+    return MessageFacts.of(messages, "message ", " of " + what);
   }
 
   /**

@@ -8,6 +8,8 @@ import io.sessionstore.spi.Json;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What metadata derivation needs of one message, read once when the message is written.
@@ -16,7 +18,7 @@ import java.util.List;
  * @param uuid the {@code uuid} when it is a non-empty string, else null
  * @param cost the cost it reports, or null
  * @param numTurns the {@code num_turns} of a {@code result} message, or null
- * @param assistant whether it is an {@code assistant} message
+ * @param type its {@code type} when that is a string, else null
  * @param assistantMessageId the {@code message.id} of an assistant message, or null
  * @param usage the tokens an assistant line reports ({@code message.usage}), or null
  * @param runUsage the tokens a {@code result} reports for its run ({@code modelUsage} per model,
@@ -29,7 +31,7 @@ public record MessageFacts(
     String uuid,
     BigDecimal cost,
     Long numTurns,
-    boolean assistant,
+    String type,
     String assistantMessageId,
     LineUsage usage,
     List<LineUsage> runUsage,
@@ -81,8 +83,25 @@ public record MessageFacts(
   /** The largest {@code num_turns} one result may report and still count. */
   static final long MAX_TURNS = 1_000_000_000L;
 
+  // What a Message was parsed with (see connect).
+  private static volatile Function<Message, MessageFacts> parsedWith;
+
+  /** {@link ApiBridge#connectMessages}. */
+  static void connect(Function<Message, MessageFacts> reader) {
+    if (parsedWith != null) {
+      throw new IllegalStateException("Message is connected already");
+    }
+    parsedWith = reader;
+  }
+
+  /** Whether it is an {@code assistant} message. */
+  public boolean assistant() {
+    return "assistant".equals(type);
+  }
+
   /**
-   * Validates every message and reads its facts; the first invalid one fails the whole list.
+   * Validates every message and reads its facts (a message {@link Message#parse parsed} already is
+   * not parsed again); the first invalid one fails the whole list.
    *
    * @throws InvalidInputException naming the message's position (from 1)
    */
@@ -92,7 +111,20 @@ public record MessageFacts(
         throw new InvalidInputException("Invalid message " + (i + 1) + ": it is null");
       }
     }
-    return ofTexts(messages.stream().map(Message::json).toList());
+    return of(messages, "message ", "");
+  }
+
+  /**
+   * As {@link #of(List)} for messages known not to be null, whose errors name them {@code prefix
+   * <position> suffix}.
+   */
+  static List<MessageFacts> of(List<Message> messages, String prefix, String suffix) {
+    List<MessageFacts> out = new ArrayList<>(messages.size());
+    for (Message m : messages) {
+      MessageFacts known = parsedWith.apply(m);
+      out.add(known != null ? known : of(m.json(), prefix + (out.size() + 1) + suffix));
+    }
+    return out;
   }
 
   /** As {@link #of(List)}, for message texts. */
@@ -106,9 +138,20 @@ public record MessageFacts(
 
   /** The facts of one message text. */
   public static MessageFacts of(String json, String what) {
+    return of(json, what, tree -> {});
+  }
+
+  /**
+   * The facts of one message text, whose tree is then given to {@code alsoRead} (which may change
+   * it).
+   */
+  static MessageFacts of(String json, String what, Consumer<ObjectNode> alsoRead) {
     String text = Json.oneLine(json);
     checkEncodable(text, what);
-    return of(text, Json.parseObject(text, what));
+    ObjectNode tree = Json.parseObject(text, what);
+    MessageFacts facts = of(text, tree);
+    alsoRead.accept(tree);
+    return facts;
   }
 
   /**
@@ -144,7 +187,6 @@ public record MessageFacts(
     String messageId = null;
     LineUsage usage = null;
     List<LineUsage> runUsage = null;
-    boolean assistant = "assistant".equals(type);
     if ("result".equals(type)) {
       runUsage = runUsage(tree);
       cost = cost(tree.get("total_cost_usd"));
@@ -159,7 +201,7 @@ public record MessageFacts(
           && turns.longValue() <= MAX_TURNS) {
         numTurns = turns.longValue();
       }
-    } else if (assistant) {
+    } else if ("assistant".equals(type)) {
       cost = cost(tree.get("costUSD"));
       JsonNode message = tree.get("message");
       messageId = message != null && message.isObject() ? textOf(message.get("id")) : null;
@@ -170,7 +212,7 @@ public record MessageFacts(
         uuid,
         cost,
         numTurns,
-        assistant,
+        type,
         messageId,
         usage,
         runUsage,

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +40,29 @@ class MessageTest {
     Message noType = Message.parse("{\"uuid\":\"\"}");
     assertNull(noType.type());
     assertTrue(noType.uuid().isEmpty(), "an empty uuid is no uuid");
+  }
+
+  @Test
+  void parseRejectsWhatTheStoreRejectsBeforeTheCallerReadsAnything() {
+    List<String> read = new ArrayList<>();
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> Message.parse("{\"text\":\"\ud800\"}", tree -> read.add(tree.toString())));
+    assertTrue(e.getMessage().contains("unpaired surrogate (U+D800"), e.getMessage());
+    assertThrows(
+        InvalidInputException.class, () -> Message.parse("[1]", tree -> read.add("array")));
+    assertEquals(List.of(), read);
+  }
+
+  @Test
+  void parseGivesTheCallerTheTreeAndTheMessageKeepsItsExactText() {
+    String pretty = "{\n  \"type\": \"user\",\n  \"cwd\": \"/w\"\n}";
+    Message.Parsed<String> p = Message.parse(pretty, tree -> tree.path("cwd").asText());
+    assertEquals("/w", p.read());
+    assertEquals(pretty, p.message().json());
+    assertEquals("user", p.message().type());
+    assertEquals(Message.of(pretty), p.message());
   }
 
   @Test

@@ -147,6 +147,28 @@ class UsageAccountingTest {
   }
 
   @Test
+  void aParsedLineIsCountedFromItsTextWhateverItsReaderDidToTheTree() {
+    Message.Parsed<String> parsed =
+        Message.parse(
+            REAL,
+            tree -> {
+              String model = tree.path("message").path("model").asText();
+              tree.removeAll();
+              return model;
+            });
+    assertEquals(HAIKU, parsed.read());
+    assertEquals(REAL, parsed.message().json());
+    SessionMetadata m = store.appendMessages(key("parsed"), List.of(parsed.message())).metadata();
+    assertTokens(m, 10, 8, 7756, 10351);
+    assertCost("0.0165971", m);
+    assertEquals(
+        List.of(REAL),
+        store.loadSession(key("parsed")).orElseThrow().messages().stream()
+            .map(Message::json)
+            .toList());
+  }
+
+  @Test
   void aStreamedReplyCountsOnceWithItsMostTokens() {
     List<Message> lines = new ArrayList<>();
     for (long out : new long[] {4, 4, 120}) {
