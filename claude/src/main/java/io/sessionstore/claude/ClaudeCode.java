@@ -232,7 +232,8 @@ public final class ClaudeCode {
     }
     ImportState previous =
         stateFile == null ? ImportState.EMPTY : ImportState.load(stateFile, identity);
-    TranscriptImporter importer = new TranscriptImporter(store, previous);
+    TranscriptImporter importer =
+        new TranscriptImporter(store, previous, store.changeToken().orElse(null));
     boolean complete = false;
     try {
       importer.importProjects(projectsDir, progress);

@@ -26,14 +26,17 @@ import java.util.zip.CRC32;
  * What earlier imports of one projects folder into one store stored of each transcript file (the
  * README's "import-claude"): per file its size, time and identity as a {@code stat} gives them,
  * where the last read stopped with a hash of the last line before that, how many lines it gave the
- * store, and the transcript's head as the store had it after the import. Only ever a hint: every
- * use checks it against the store's heads and the file's bytes, and anything that does not match is
- * imported as if there were no state. Immutable.
+ * store, and the transcript's head as the store had it after the import; and the store's {@link
+ * io.sessionstore.api.SessionStore#changeToken change token} as that import found it. Only ever a
+ * hint: every use checks it against the store's heads (or finds the store unchanged since an import
+ * that checked them all) and the file's bytes, and anything that does not match is imported as if
+ * there were no state. Immutable.
  */
 final class ImportState {
-  static final int VERSION = 1;
+  /** The format written; version 1 (without the change token) is still read. */
+  static final int VERSION = 2;
 
-  static final ImportState EMPTY = new ImportState(Map.of());
+  static final ImportState EMPTY = new ImportState(Map.of(), null);
 
   /**
    * A stored transcript as an import left it: any write since changes its version or count, and a
@@ -106,9 +109,30 @@ final class ImportState {
   }
 
   private final Map<SessionKey, SessionState> sessions;
+  private final String changeToken;
 
-  ImportState(Map<SessionKey, SessionState> sessions) {
+  /**
+   * @param changeToken the store's change token when an import began that checked every session of
+   *     {@code sessions} against the store (so they all held at that moment), else null
+   */
+  ImportState(Map<SessionKey, SessionState> sessions, String changeToken) {
     this.sessions = Map.copyOf(sessions);
+    this.changeToken = changeToken;
+  }
+
+  /**
+   * Whether the store is as it was when every session here was checked against it: its change token
+   * (null when it has none) is the one remembered.
+   */
+  boolean storeUnchanged(String changeToken) {
+    return changeToken != null && changeToken.equals(this.changeToken);
+  }
+
+  /** This state, remembering another change token. */
+  ImportState withChangeToken(String changeToken) {
+    return Objects.equals(changeToken, this.changeToken)
+        ? this
+        : new ImportState(sessions, changeToken);
   }
 
   SessionState get(SessionKey key) {
@@ -121,7 +145,10 @@ final class ImportState {
 
   @Override
   public boolean equals(Object o) {
-    return o == this || (o instanceof ImportState s && s.sessions.equals(sessions));
+    return o == this
+        || (o instanceof ImportState s
+            && s.sessions.equals(sessions)
+            && Objects.equals(s.changeToken, changeToken));
   }
 
   @Override
@@ -135,7 +162,8 @@ final class ImportState {
   /*
    * The file is binary, not JSON: it is read on every import, and a cron or hook import of a
    * thousand sessions should cost little more than its stats. A magic number and version, the
-   * identity it was written for, the sessions, and a CRC-32 of all of it last.
+   * identity it was written for, the change token (from version 2), the sessions, and a CRC-32 of
+   * all of it last.
    */
   private static final int MAGIC = 0x53534943; // "SSIC"
 
@@ -156,9 +184,14 @@ final class ImportState {
       if (ByteBuffer.wrap(bytes).getLong(bytes.length - 8) != crc.getValue()) {
         return EMPTY;
       }
-      if (in.getInt() != MAGIC || in.getInt() != VERSION || !identity.equals(string(in))) {
+      if (in.getInt() != MAGIC) {
         return EMPTY;
       }
+      int version = in.getInt();
+      if ((version != 1 && version != VERSION) || !identity.equals(string(in))) {
+        return EMPTY;
+      }
+      String changeToken = version == 1 ? null : optionalString(in);
       int n = in.getInt();
       Map<SessionKey, SessionState> sessions = new HashMap<>();
       for (int i = 0; i < n; i++) {
@@ -172,7 +205,7 @@ final class ImportState {
         }
         sessions.put(key, new SessionState(head, main, subs));
       }
-      return new ImportState(sessions);
+      return new ImportState(sessions, changeToken);
     } catch (IOException | RuntimeException damaged) {
       // A damaged state costs a whole import, nothing more.
       return EMPTY;
@@ -247,6 +280,7 @@ final class ImportState {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
       string(out, identity);
+      optionalString(out, changeToken);
       List<SessionKey> keys = new ArrayList<>(sessions.keySet());
       keys.sort(Comparator.comparing(SessionKey::project).thenComparing(SessionKey::sessionId));
       out.writeInt(keys.size());

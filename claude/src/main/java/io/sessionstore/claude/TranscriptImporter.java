@@ -43,11 +43,13 @@ import java.util.stream.Stream;
  *
  * <p>With the {@link ImportState} of an earlier import, a session whose files have not changed
  * since, and whose stored transcripts are still at the versions that import left them at, is not
- * read at all; one whose files grew has only the new bytes read, after a check that the line before
- * them is still the one that import read last, and they go in through {@link
- * SessionStore#importSessionTail}. Anything else (no state, a file shortened or rewritten, a
- * session another writer changed) is read whole, as without state. Sessions are imported by a few
- * threads at once (each session by one). Not thread-safe: one import per instance.
+ * read at all (those versions are not even looked up when the store's change token is the one an
+ * earlier import began with, that import having checked them all); one whose files grew has only
+ * the new bytes read, after a check that the line before them is still the one that import read
+ * last, and they go in through {@link SessionStore#importSessionTail}. Anything else (no state, a
+ * file shortened or rewritten, a session another writer changed) is read whole, as without state.
+ * Sessions are imported by a few threads at once (each session by one). Not thread-safe: one import
+ * per instance.
  */
 final class TranscriptImporter {
   static final String SUBAGENTS = "subagents";
@@ -57,6 +59,10 @@ final class TranscriptImporter {
 
   private final SessionStore store;
   private final ImportState previous;
+  // The store's change token when this import began (null: it has none), and whether it is the one
+  // the state remembers.
+  private final String changeToken;
+  private final boolean storeUnchanged;
   private final Map<SessionKey, SessionState> next = new HashMap<>();
 
   /** Each project's heads, listed once for the whole import (its sessions' importers share it). */
@@ -75,26 +81,33 @@ final class TranscriptImporter {
   private final List<TranscriptImportResult.Rejection> rejected = new ArrayList<>();
 
   TranscriptImporter(SessionStore store) {
-    this(store, ImportState.EMPTY);
+    this(store, ImportState.EMPTY, null);
   }
 
   /**
    * @param previous what an earlier import of the same folder into the same store remembered
+   * @param changeToken the store's {@link SessionStore#changeToken change token}, read before
+   *     anything else of the store, or null
    */
-  TranscriptImporter(SessionStore store, ImportState previous) {
-    this(store, previous, new java.util.concurrent.ConcurrentHashMap<>());
+  TranscriptImporter(SessionStore store, ImportState previous, String changeToken) {
+    this(store, previous, changeToken, new java.util.concurrent.ConcurrentHashMap<>());
   }
 
   private TranscriptImporter(
-      SessionStore store, ImportState previous, Map<String, Map<String, SessionMetadata>> listed) {
+      SessionStore store,
+      ImportState previous,
+      String changeToken,
+      Map<String, Map<String, SessionMetadata>> listed) {
     this.store = store;
     this.previous = previous;
+    this.changeToken = changeToken;
+    this.storeUnchanged = previous.storeUnchanged(changeToken);
     this.listed = listed;
   }
 
   /** An importer of one session for this import, whose counts {@link #absorb} adds up. */
   private TranscriptImporter forOneSession() {
-    return new TranscriptImporter(store, previous, listed);
+    return new TranscriptImporter(store, previous, changeToken, listed);
   }
 
   /**
@@ -458,8 +471,10 @@ final class TranscriptImporter {
     if (!valid.stream().map(Found::subpath).toList().containsAll(was.subs().keySet())) {
       return false;
     }
-    SessionMetadata before = listed(key);
-    if (!was.head().matches(before)) {
+    // Unless nothing changed in the store since an import that checked every session, the
+    // session must be as the state has it.
+    SessionMetadata before = storeUnchanged ? null : listed(key);
+    if (!storeUnchanged && !was.head().matches(before)) {
       return false;
     }
     List<Step> steps = new ArrayList<>();
@@ -469,10 +484,12 @@ final class TranscriptImporter {
     for (Found f : valid) {
       FileState fs = was.subs().get(f.subpath());
       // The sub-transcript must be as the state has it (absent when its file gave nothing yet).
-      Optional<SessionMetadata> sub = store.getMetadata(key.withSubpath(f.subpath()));
       Head head = fs == null ? null : fs.head();
-      if (head == null ? sub.isPresent() : !head.matches(sub.orElse(null))) {
-        return false;
+      if (!storeUnchanged) {
+        Optional<SessionMetadata> sub = store.getMetadata(key.withSubpath(f.subpath()));
+        if (head == null ? sub.isPresent() : !head.matches(sub.orElse(null))) {
+          return false;
+        }
       }
       steps.add(new Step(f, fs, null));
     }
@@ -529,6 +546,13 @@ final class TranscriptImporter {
       // Without timestamps in the transcript the times come from the sub-agents' lines or the
       // files' times: read whole.
       return false;
+    }
+    if (storeUnchanged) {
+      // Looked up only now that it is needed (and checked, as the store may have changed since).
+      before = listed(key);
+      if (!was.head().matches(before)) {
+        return false;
+      }
     }
     SessionMetadata metadata = metadata(key, derived, earlier, before);
     List<Message> mainTail = mainStep.read() == null ? List.of() : mainStep.read().lines;
@@ -807,18 +831,21 @@ final class TranscriptImporter {
    * sessions it did not reach.
    */
   ImportState state(boolean complete) {
+    // Only a complete import checked every session it remembers (the others are an earlier
+    // import's, checked against the store as it was then).
+    String token = complete ? changeToken : null;
     // Nothing changed (the cron or hook case): the earlier state itself, which the caller then does
     // not compare field by field.
     if ((!complete || next.size() == previous.sessions().size())
         && next.entrySet().stream().allMatch(e -> previous.get(e.getKey()) == e.getValue())) {
-      return previous;
+      return previous.withChangeToken(token);
     }
     Map<SessionKey, SessionState> out = new HashMap<>();
     if (!complete) {
       out.putAll(previous.sessions());
     }
     out.putAll(next);
-    return new ImportState(out);
+    return new ImportState(out, token);
   }
 
   private TranscriptFile read(Path file) {

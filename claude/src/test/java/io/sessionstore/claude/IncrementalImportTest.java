@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sessionstore.api.Message;
 import io.sessionstore.api.MetadataUpdate;
 import io.sessionstore.api.ProgressListener;
+import io.sessionstore.api.Scope;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.backend.file.FileBackend;
+import io.sessionstore.spi.StoredHead;
 import io.sessionstore.tck.Fixtures;
+import io.sessionstore.tck.ForwardingBackend;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +28,11 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -352,6 +360,27 @@ class IncrementalImportTest {
   }
 
   @Test
+  void aStateWrittenBeforeTheChangeTokenIsStillUsed() throws IOException {
+    importAgain();
+    String identity = "store the store\nsource " + projects.toRealPath();
+    ImportState remembered = ImportState.load(stateFile(), identity);
+    // Format version 1 is version 2 without the token's presence byte after the identity.
+    byte[] now = new ImportState(remembered.sessions(), null).toBytes(identity);
+    int token = 12 + identity.getBytes(StandardCharsets.UTF_8).length;
+    byte[] first = new byte[now.length - 1];
+    System.arraycopy(now, 0, first, 0, token);
+    System.arraycopy(now, token + 1, first, token, now.length - token - 1);
+    ByteBuffer.wrap(first).putInt(4, 1);
+    CRC32 crc = new CRC32();
+    crc.update(first, 0, first.length - 8);
+    ByteBuffer.wrap(first).putLong(first.length - 8, crc.getValue());
+    Files.write(stateFile(), first);
+
+    assertEquals(remembered.sessions(), ImportState.load(stateFile(), identity).sessions());
+    assertEquals(0, importAgain().filesRead());
+  }
+
+  @Test
   void aMissingOrDamagedStateCostsAWholeReadWithTheSameResult() throws IOException {
     TranscriptImportResult first = importAgain();
     TranscriptImportResult unchanged = importAgain();
@@ -388,7 +417,7 @@ class IncrementalImportTest {
                       v.main(),
                       v.subs()));
             });
-    Files.write(stateFile(), new ImportState(wrong).toBytes(identity));
+    Files.write(stateFile(), new ImportState(wrong, null).toBytes(identity));
     TranscriptImportResult wrongly = importAgain();
     assertEquals(first.files(), wrongly.filesRead());
     assertEquals(report(unchanged), report(wrongly));
@@ -489,6 +518,55 @@ class IncrementalImportTest {
     assertEquals(good, stored(store, t.getKey()));
     assertAWholeReadChangesNothing();
     assertEquals(report(importWhole(store)), report(grown));
+  }
+
+  /** A file backend on the test's store that counts the calls that read heads. */
+  private static final class CountingBackend extends ForwardingBackend {
+    final AtomicInteger headReads = new AtomicInteger();
+
+    CountingBackend(Path dir) {
+      super(new FileBackend(dir));
+    }
+
+    @Override
+    public Optional<StoredHead> head(SessionKey key) {
+      headReads.incrementAndGet();
+      return super.head(key);
+    }
+
+    @Override
+    public Stream<StoredHead> list(Scope scope) {
+      headReads.incrementAndGet();
+      return super.list(scope);
+    }
+  }
+
+  @Test
+  void aStoreUnchangedSinceAnImportThatCheckedItIsNotReadAndAChangedOneIsCheckedAgain()
+      throws IOException {
+    CountingBackend backend = new CountingBackend(tmp.resolve("store"));
+    try (SessionStore counted = SessionStore.builder().backend(backend).build()) {
+      importAgain(counted, "the store");
+      // The first import wrote, so the store changed since the token it began with: this one
+      // checks every session against the store, writes nothing, and remembers that token.
+      assertEquals(0, importAgain(counted, "the store").linesStored());
+      assertTrue(backend.headReads.get() > 0);
+
+      backend.headReads.set(0);
+      TranscriptImportResult again = importAgain(counted, "the store");
+      assertEquals(0, backend.headReads.get(), "no head read when nothing changed");
+      assertEquals(0, again.filesRead());
+      assertEquals(report(importWhole(store)), report(again));
+
+      // Another writer deletes a session: the token moves, and every session is checked again.
+      Map.Entry<SessionKey, Path> t = withSubagents();
+      store.deleteSession(t.getKey());
+      backend.headReads.set(0);
+      TranscriptImportResult r = importAgain(counted, "the store");
+      assertTrue(backend.headReads.get() > 0);
+      assertEquals(1, r.created());
+      assertStoredAsTheFiles();
+    }
   }
 
   @Test

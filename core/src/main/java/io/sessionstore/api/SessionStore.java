@@ -334,6 +334,17 @@ public interface SessionStore extends AutoCloseable {
    */
   long reindexUsage(Scope scope, boolean all, ProgressListener progress);
 
+  /**
+   * An opaque token that changes whenever anything the store holds changes (a transcript written,
+   * its metadata updated, a session deleted), by this process or another, and stays the same while
+   * nothing does: two equal tokens mean that nothing changed in between, learnt without reading a
+   * session ({@code import-claude} so skips checking every session it remembers). Empty when the
+   * backend cannot tell cheaply (of those bundled, only the file backend can).
+   *
+   * @throws BackendUnavailableException when the storage cannot be reached
+   */
+  Optional<String> changeToken();
+
   /** Stops the scheduled cleanup and releases the cache and the backend. */
   @Override
   void close();

@@ -692,6 +692,12 @@ public final class DefaultSessionStore implements SessionStore {
   }
 
   @Override
+  public Optional<String> changeToken() {
+    checkOpen();
+    return backend.changeToken();
+  }
+
+  @Override
   public long adoptSessions(Scope scope, ProgressListener progress) {
     checkOpen();
     require(scope, "scope");

@@ -94,6 +94,16 @@ public interface StorageBackend extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * An opaque token that changes whenever a commit or delete changes what this storage holds, from
+   * this process or another, and stays equal while nothing does; empty when the backend cannot tell
+   * without reading what it holds. It must cost no more than a look at one object or file: callers
+   * ask for it to skip work when nothing changed.
+   */
+  default Optional<String> changeToken() {
+    return Optional.empty();
+  }
+
   /** For {@link #delete}: delete whatever version is stored. */
   long ANY_VERSION = -1;
 

@@ -51,6 +51,11 @@ public abstract class ForwardingBackend implements StorageBackend {
   }
 
   @Override
+  public Optional<String> changeToken() {
+    return delegate.changeToken();
+  }
+
+  @Override
   public boolean delete(SessionKey key, long expectedVersion) {
     return delegate.delete(key, expectedVersion);
   }

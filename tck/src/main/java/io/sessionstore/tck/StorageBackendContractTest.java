@@ -49,8 +49,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -110,7 +112,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@link CleanupAndHousekeeping}: removal of old sessions, and {@link SupportsHousekeeping}
  *       when declared;
  *   <li>{@link BatchReads}: {@link SupportsBatchReads}, when declared;
- *   <li>{@link AtomicCommits}: {@link SupportsAtomicCommits}, when declared.
+ *   <li>{@link AtomicCommits}: {@link SupportsAtomicCommits}, when declared;
+ *   <li>{@link ChangeToken}: the store's change token moves with every write, from any instance,
+ *       and with nothing else (or the backend has none).
  * </ul>
  *
  * <p>Input the core refuses before any backend call (invalid names, tags or messages, archives that
@@ -2719,6 +2723,50 @@ public abstract class StorageBackendContractTest {
           m.attributes(),
           m.subpaths(),
           version);
+    }
+  }
+
+  @Nested
+  public class ChangeToken {
+    /** The token now; a backend that has none must never have one. */
+    private String token(SessionStore from) {
+      return from.changeToken().orElseThrow(() -> new AssertionError("the token went away"));
+    }
+
+    @Test
+    void everyWriteMovesItAndNothingElseDoes() {
+      if (store.changeToken().isEmpty()) {
+        store.appendMessages(key("s"), users("m", 2));
+        assertEquals(Optional.empty(), store.changeToken(), "a backend without a token has none");
+        return;
+      }
+      SessionStore other = open(openAnother(), false);
+      SessionKey sub = key("s").withSubpath("subagents/a");
+      Map<String, Runnable> writes = new LinkedHashMap<>();
+      writes.put("a save", () -> store.saveSession(key("s"), users("a", 2)));
+      writes.put("an append", () -> store.appendMessages(key("s"), users("b", 1)));
+      writes.put("a sub-transcript's append", () -> store.appendMessages(sub, users("c", 1)));
+      writes.put("a tag", () -> store.updateTags(key("s"), Set.of("t"), Set.of()));
+      writes.put(
+          "a summary", () -> store.updateMetadata(key("s"), MetadataUpdate.summary("about")));
+      writes.put("another instance's append", () -> other.appendMessages(key("s"), users("d", 1)));
+      writes.put("a sub-transcript's delete", () -> store.deleteSession(sub));
+      writes.put("a session's delete", () -> store.deleteSession(key("s")));
+      Set<String> seen = new HashSet<>(Set.of(token(store)));
+      for (Map.Entry<String, Runnable> write : writes.entrySet()) {
+        write.getValue().run();
+        String now = token(store);
+        assertTrue(seen.add(now), write.getKey() + " left the token as an earlier one: " + now);
+        assertEquals(now, token(other), "another instance sees the same token");
+        store.loadSession(key("s"));
+        store.getMetadata(key("s"));
+        store.search(SearchQuery.in(Scope.allProjects()).build());
+        other.loadSession(sub);
+        assertThrows(
+            InvalidInputException.class,
+            () -> store.appendMessages(key("s"), List.of(Message.of("{\"broken\""))));
+        assertEquals(now, token(store), "reads and a refused write after " + write.getKey());
+      }
     }
   }
 }

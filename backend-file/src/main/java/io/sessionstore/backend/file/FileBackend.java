@@ -98,9 +98,19 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       SecureFiles.createDirectories(root);
       SecureFiles.createDirectories(root.resolve("locks"));
       checkFormat();
-      index.refresh();
+      // The index is read at the first call that needs it: a command that asks only whether
+      // anything changed (changeToken) never decodes its heads.
     } catch (IOException e) {
       throw unavailable("open the file store", e);
+    }
+  }
+
+  @Override
+  public Optional<String> changeToken() {
+    try {
+      return Optional.of(index.changeToken());
+    } catch (IOException e) {
+      throw unavailable("read the index of the file store", e);
     }
   }
 

@@ -640,6 +640,40 @@ final class IndexLog {
     }
   }
 
+  /**
+   * What changes with every commit and with nothing else: the log's identity (a compaction or a
+   * rebuild replaces it), the end of its last complete record (a commit appends one; an unfinished
+   * one does not count) and its modification time (a record cut off and another of the same length
+   * written in its place). A stat and a read of the log's last bytes, no record parsed.
+   */
+  String changeToken() throws IOException {
+    while (true) {
+      BasicFileAttributes before;
+      try {
+        before = Files.readAttributes(file, BasicFileAttributes.class);
+      } catch (NoSuchFileException e) {
+        return "none"; // rebuilt at the first read, which replaces the log
+      }
+      long end;
+      BasicFileAttributes after;
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        end = validEnd(ch);
+        after = Files.readAttributes(file, BasicFileAttributes.class);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      // Else the log was replaced or written to meanwhile: look again.
+      if (Objects.equals(before.fileKey(), after.fileKey())
+          && before.lastModifiedTime().equals(after.lastModifiedTime())) {
+        return after.fileKey()
+            + " "
+            + end
+            + " "
+            + after.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
   /** The length of the log without an unfinished last line. */
   private static long validEnd(FileChannel ch) throws IOException {
     long size = ch.size();
