@@ -232,21 +232,32 @@ public final class ClaudeCode {
     }
     ImportState previous =
         stateFile == null ? ImportState.EMPTY : ImportState.load(stateFile, identity);
-    TranscriptImporter importer =
-        new TranscriptImporter(store, previous, store.changeToken().orElse(null));
+    TranscriptImporter importer = new TranscriptImporter(store, previous, changeTokenNow());
     boolean complete = false;
     try {
       importer.importProjects(projectsDir, progress);
       complete = true;
     } finally {
       if (stateFile != null) {
-        ImportState now = importer.state(complete);
+        ImportState now = importer.state(complete, complete ? changeTokenNow() : null);
         if (!now.equals(previous)) {
           saveState(stateFile, now.toBytes(identity));
         }
       }
     }
     return importer.result();
+  }
+
+  /**
+   * The store's change token, or null when it has none or it cannot be read (the next import then
+   * checks every session against the store).
+   */
+  private String changeTokenNow() {
+    try {
+      return store.changeToken().orElse(null);
+    } catch (BackendUnavailableException e) {
+      return null;
+    }
   }
 
   /**

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -829,11 +830,15 @@ final class TranscriptImporter {
    * What this import found, for the next one: the sessions it imported or found unchanged; with
    * {@code complete} false (the import stopped early), also what the earlier state said of the
    * sessions it did not reach.
+   *
+   * @param tokenAtEnd the store's change token once the import ended, or null
    */
-  ImportState state(boolean complete) {
-    // Only a complete import checked every session it remembers (the others are an earlier
-    // import's, checked against the store as it was then).
-    String token = complete ? changeToken : null;
+  ImportState state(boolean complete, String tokenAtEnd) {
+    // The token is remembered when this import checked every session it remembers against the
+    // store as that token shows it: it ran to its end (else some are an earlier import's, checked
+    // against the store as it was then) and the store has the same token as when it began (so the
+    // import wrote nothing, and nobody else did meanwhile).
+    String token = complete && Objects.equals(changeToken, tokenAtEnd) ? changeToken : null;
     // Nothing changed (the cron or hook case): the earlier state itself, which the caller then does
     // not compare field by field.
     if ((!complete || next.size() == previous.sessions().size())

@@ -1,6 +1,7 @@
 package io.sessionstore.claude;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.Message;
@@ -558,8 +559,20 @@ class IncrementalImportTest {
       assertEquals(0, again.filesRead());
       assertEquals(report(importWhole(store)), report(again));
 
-      // Another writer deletes a session: the token moves, and every session is checked again.
+      // A transcript grows: only its session's head is read, and checked, before its lines go in.
       Map.Entry<SessionKey, Path> t = withSubagents();
+      Files.writeString(
+          t.getValue(),
+          "{\"type\":\"user\",\"uuid\":\"later-1\",\"timestamp\":\"2030-01-02T03:04:05Z\"}\n",
+          StandardOpenOption.APPEND);
+      backend.headReads.set(0);
+      TranscriptImportResult grown = importAgain(counted, "the store");
+      assertEquals(1, grown.extended());
+      assertEquals(1, grown.linesStored());
+      assertTrue(backend.headReads.get() > 0);
+      assertStoredAsTheFiles();
+
+      // Another writer deletes a session: the token moves, and every session is checked again.
       store.deleteSession(t.getKey());
       backend.headReads.set(0);
       TranscriptImportResult r = importAgain(counted, "the store");
@@ -567,6 +580,22 @@ class IncrementalImportTest {
       assertEquals(1, r.created());
       assertStoredAsTheFiles();
     }
+  }
+
+  @Test
+  void onlyAnImportThatRanToItsEndWithTheStoreUnchangedRemembersTheToken() {
+    TranscriptImporter importer = new TranscriptImporter(store, ImportState.EMPTY, "t1");
+    assertTrue(importer.state(true, "t1").storeUnchanged("t1"));
+    // It wrote, or another writer did meanwhile: its sessions may not be as the store holds them.
+    assertFalse(importer.state(true, "t2").storeUnchanged("t1"));
+    assertFalse(importer.state(true, "t2").storeUnchanged("t2"));
+    // Cut short: the sessions it did not reach are an earlier import's, checked against another
+    // store.
+    assertFalse(importer.state(false, "t1").storeUnchanged("t1"));
+    assertFalse(
+        new TranscriptImporter(store, ImportState.EMPTY, null)
+            .state(true, null)
+            .storeUnchanged(null));
   }
 
   @Test

@@ -336,10 +336,11 @@ public interface SessionStore extends AutoCloseable {
 
   /**
    * An opaque token that changes whenever anything the store holds changes (a transcript written,
-   * its metadata updated, a session deleted), by this process or another, and stays the same while
-   * nothing does: two equal tokens mean that nothing changed in between, learnt without reading a
-   * session ({@code import-claude} so skips checking every session it remembers). Empty when the
-   * backend cannot tell cheaply (of those bundled, only the file backend can).
+   * its metadata updated, a session deleted), by this process or another: two equal tokens mean
+   * that nothing changed in between, learnt without reading a session ({@code import-claude} so
+   * skips checking every session it remembers). It may also move when the backend reorganises its
+   * storage without a change. Empty when the backend cannot tell cheaply (of those bundled, only
+   * the file backend can, and not while its index is missing).
    *
    * @throws BackendUnavailableException when the storage cannot be reached
    */

@@ -20,7 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code io.sessionstore.spi} call this class and nothing else of {@code internal} (the build's
  * architecture test enforces it). The api has to create the implementation somewhere, and the spi's
  * head derivation is the core's own; each method here is the body of the public method its javadoc
- * names, so this class adds no API.
+ * names, so this class adds no API; {@link #connectMessages} is the hook through which {@link
+ * io.sessionstore.api.Message} hands the store what it parsed (called by Message alone, once).
  */
 public final class ApiBridge {
   private ApiBridge() {}

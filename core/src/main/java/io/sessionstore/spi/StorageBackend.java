@@ -96,9 +96,10 @@ public interface StorageBackend extends AutoCloseable {
 
   /**
    * An opaque token that changes whenever a commit or delete changes what this storage holds, from
-   * this process or another, and stays equal while nothing does; empty when the backend cannot tell
-   * without reading what it holds. It must cost no more than a look at one object or file: callers
-   * ask for it to skip work when nothing changed.
+   * this process or another, and never comes back to an earlier value; empty when the backend
+   * cannot tell (now) without reading what it holds. Reorganising the storage without changing what
+   * it holds (compaction, a rebuild) may move it too: it errs towards "changed". It must cost no
+   * more than a look at one object or file: callers ask for it to skip work when nothing changed.
    */
   default Optional<String> changeToken() {
     return Optional.empty();

@@ -107,8 +107,9 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
 
   @Override
   public Optional<String> changeToken() {
+    checkOpen();
     try {
-      return Optional.of(index.changeToken());
+      return Optional.ofNullable(index.changeToken());
     } catch (IOException e) {
       throw unavailable("read the index of the file store", e);
     }

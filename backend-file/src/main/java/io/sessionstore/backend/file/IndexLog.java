@@ -641,10 +641,12 @@ final class IndexLog {
   }
 
   /**
-   * What changes with every commit and with nothing else: the log's identity (a compaction or a
-   * rebuild replaces it), the end of its last complete record (a commit appends one; an unfinished
-   * one does not count) and its modification time (a record cut off and another of the same length
-   * written in its place). A stat and a read of the log's last bytes, no record parsed.
+   * What changes with every commit: the log's identity (a compaction or a rebuild replaces it), the
+   * end of its last complete record (a commit appends one) and its modification time (a record
+   * written, then cut off again when its force failed, and another of the same length written in
+   * its place: told apart when the file system's clock ticked in between). A stat and a read of the
+   * log's last bytes, no record parsed; null while the log is missing (what the store holds is then
+   * not known until a read rebuilds it).
    */
   String changeToken() throws IOException {
     while (true) {
@@ -652,7 +654,7 @@ final class IndexLog {
       try {
         before = Files.readAttributes(file, BasicFileAttributes.class);
       } catch (NoSuchFileException e) {
-        return "none"; // rebuilt at the first read, which replaces the log
+        return null;
       }
       long end;
       BasicFileAttributes after;

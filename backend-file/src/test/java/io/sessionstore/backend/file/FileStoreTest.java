@@ -23,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -90,6 +91,24 @@ class FileStoreTest {
     }
     assertTrue(
         Files.exists(tmp.resolve("s").resolve("index.log")), "the configured directory is used");
+  }
+
+  @Test
+  void aLostIndexGivesNoChangeTokenUntilAReadRebuildsIt() throws IOException {
+    Path dir = tmp.resolve("token");
+    try (SessionStore store = open(dir)) {
+      store.appendMessages(store.key("a"), users("a", 2));
+      assertTrue(store.changeToken().isPresent());
+    }
+    Files.delete(dir.resolve("index.log"));
+    try (SessionStore store = open(dir)) {
+      // Opening the store reads no index, so it is still missing: what the store holds is unknown.
+      assertEquals(Optional.empty(), store.changeToken());
+      assertEquals(2, store.getMetadata(store.key("a")).orElseThrow().messageCount(), "rebuilt");
+      String rebuilt = store.changeToken().orElseThrow();
+      store.loadSession(store.key("a"));
+      assertEquals(rebuilt, store.changeToken().orElseThrow());
+    }
   }
 
   @Test
