@@ -6,9 +6,12 @@ import io.sessionstore.api.ProgressListener;
 import io.sessionstore.claude.ClaudeCode;
 import io.sessionstore.claude.TranscriptImportResult;
 import io.sessionstore.tck.Fixtures;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +45,7 @@ final class ClaudeImportSuite {
       bytes += Files.size(f);
     }
     int iterations = Math.max(3, sizes.bulkIterations() * 3);
-    firstImports(projects, files.size(), bytes);
+    firstImports(projects, files, bytes);
     try (Namespace ns = Namespace.open(target)) {
       ClaudeCode claude =
           new ClaudeCode(ns.store, List.of("claude"), dir.resolve("claude-config"))
@@ -79,7 +82,8 @@ final class ClaudeImportSuite {
    * {@code import-claude}: the whole history imported into an empty store, each time into a new
    * namespace (usage accounting included: what it adds is in the bench README).
    */
-  private void firstImports(Path projects, int files, long bytes) throws Exception {
+  private void firstImports(Path projects, List<Path> transcripts, long bytes) throws Exception {
+    int files = transcripts.size();
     int iterations = Math.max(2, sizes.bulkIterations());
     long[] nanos = new long[iterations];
     for (int i = 0; i < iterations; i++) {
@@ -94,6 +98,31 @@ final class ClaudeImportSuite {
       }
     }
     out.accept(Row.throughput(IMPORT_CLAUDE, target.name(), SESSIONSTORE, new Stats(nanos), bytes));
+    // The floor (the issue's `cp -r` and `sync`): every transcript read and its bytes written into
+    // one file, forced to disk once.
+    Path copy = dir.resolve("floor-copy");
+    Stats floor =
+        Sampler.time(
+            1,
+            iterations,
+            i -> {
+              try (FileChannel ch =
+                  FileChannel.open(
+                      copy,
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.WRITE,
+                      StandardOpenOption.TRUNCATE_EXISTING)) {
+                for (Path f : transcripts) {
+                  ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(f));
+                  while (buf.hasRemaining()) {
+                    ch.write(buf);
+                  }
+                }
+                ch.force(true);
+              }
+            });
+    Files.delete(copy);
+    out.accept(Row.throughput(IMPORT_CLAUDE, target.name(), FLOOR, floor, bytes));
   }
 
   /** Writes the history; returns its transcript files. */

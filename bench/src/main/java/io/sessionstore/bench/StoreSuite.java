@@ -226,6 +226,22 @@ final class StoreSuite {
         stored < 0 ? importRow : importRow.withStoredRatio((double) stored / archive.length));
     report(CLEANUP, new Stats(cleanups), 0);
     migration(archive);
+    bulkFloors(archive);
+  }
+
+  /**
+   * The bulk rows' floor: the archive's bytes written once, durably, as one object of the backend's
+   * plain driver (an import or a migration stores at least those bytes), and read back once (an
+   * export reads at least them).
+   */
+  private void bulkFloors(byte[] archive) throws Exception {
+    Floor floor = target.floor();
+    String prefix = "bulk-" + archive.length + "-";
+    Stats writes = Sampler.time(1, sizes.bulkIterations(), i -> floor.write(prefix + i, archive));
+    out.accept(Row.throughput(IMPORT, target.name(), FLOOR, writes, archive.length));
+    out.accept(Row.throughput(MIGRATE, target.name(), FLOOR, writes, archive.length));
+    Stats reads = Sampler.time(1, sizes.bulkIterations(), i -> floor.read(prefix + i));
+    out.accept(Row.throughput(EXPORT, target.name(), FLOOR, reads, archive.length));
   }
 
   /**
