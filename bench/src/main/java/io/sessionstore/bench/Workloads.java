@@ -106,12 +106,24 @@ final class Workloads {
   static final List<String> LIST_FLOOR = List.of(USAGE_BY_DAY);
 
   /**
-   * What the floor has an equivalent of on the file backend only: one {@code stat} per file; for
-   * full-text search, what the store does without the index (reading every message, a metadata
-   * search, an append).
+   * What the floor has an equivalent of in bulk on every backend: the archive's bytes written once
+   * as one object (imports, migrations) or read back once (exports).
+   */
+  static final List<String> BULK_FLOOR = List.of(EXPORT, IMPORT, MIGRATE);
+
+  /**
+   * What the floor has an equivalent of on the file backend only: the transcripts copied into one
+   * file forced once, one {@code stat} per file; for full-text search, what the store does without
+   * the index (reading every message, a metadata search, an append).
    */
   static final List<String> FILE_FLOOR =
-      List.of(IMPORT_CLAUDE_AGAIN, TEXT_INDEX, TEXT_QUERY, TEXT_QUERY_FRESH, TEXT_CATCH_UP);
+      List.of(
+          IMPORT_CLAUDE,
+          IMPORT_CLAUDE_AGAIN,
+          TEXT_INDEX,
+          TEXT_QUERY,
+          TEXT_QUERY_FRESH,
+          TEXT_CATCH_UP);
 
   /**
    * What the naive design runs: writes, a cold load, and search and listing by reading every file.
