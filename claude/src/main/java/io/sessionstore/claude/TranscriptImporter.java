@@ -45,12 +45,12 @@ import java.util.stream.Stream;
  * <p>With the {@link ImportState} of an earlier import, a session whose files have not changed
  * since, and whose stored transcripts are still at the versions that import left them at, is not
  * read at all (those versions are not even looked up when the store's change token is the one an
- * earlier import began with, that import having checked them all); one whose files grew has only
- * the new bytes read, after a check that the line before them is still the one that import read
- * last, and they go in through {@link SessionStore#importSessionTail}. Anything else (no state, a
- * file shortened or rewritten, a session another writer changed) is read whole, as without state.
- * Sessions are imported by a few threads at once (each session by one). Not thread-safe: one import
- * per instance.
+ * earlier import found at its start and its end, so that every version it remembers holds); one
+ * whose files grew has only the new bytes read, after a check that the line before them is still
+ * the one that import read last, and they go in through {@link SessionStore#importSessionTail}.
+ * Anything else (no state, a file shortened or rewritten, a session another writer changed) is read
+ * whole, as without state. Sessions are imported by a few threads at once (each session by one).
+ * Not thread-safe: one import per instance.
  */
 final class TranscriptImporter {
   static final String SUBAGENTS = "subagents";
@@ -834,10 +834,11 @@ final class TranscriptImporter {
    * @param tokenAtEnd the store's change token once the import ended, or null
    */
   ImportState state(boolean complete, String tokenAtEnd) {
-    // The token is remembered when this import checked every session it remembers against the
-    // store as that token shows it: it ran to its end (else some are an earlier import's, checked
-    // against the store as it was then) and the store has the same token as when it began (so the
-    // import wrote nothing, and nobody else did meanwhile).
+    // The token is remembered when every session this state remembers is as the store holds it
+    // under that token (checked by this import, or by an earlier one whose token the store still
+    // had): the import ran to its end (else some are an earlier import's, checked against the
+    // store as it was then) and the store has the same token as when it began (so the import
+    // wrote nothing, and nobody else did meanwhile).
     String token = complete && Objects.equals(changeToken, tokenAtEnd) ? changeToken : null;
     // Nothing changed (the cron or hook case): the earlier state itself, which the caller then does
     // not compare field by field.
