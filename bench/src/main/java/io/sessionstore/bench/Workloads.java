@@ -112,18 +112,13 @@ final class Workloads {
   static final List<String> BULK_FLOOR = List.of(EXPORT, IMPORT, MIGRATE);
 
   /**
-   * What the floor has an equivalent of on the file backend only: the transcripts copied into one
-   * file forced once, one {@code stat} per file; for full-text search, what the store does without
-   * the index (reading every message, a metadata search, an append).
+   * What the floor has an equivalent of on the file backend only: every file-only workload but the
+   * session browser's (the transcripts copied into one file forced once, one {@code stat} per file;
+   * for full-text search, what the store does without the index: reading every message, a metadata
+   * search, an append).
    */
   static final List<String> FILE_FLOOR =
-      List.of(
-          IMPORT_CLAUDE,
-          IMPORT_CLAUDE_AGAIN,
-          TEXT_INDEX,
-          TEXT_QUERY,
-          TEXT_QUERY_FRESH,
-          TEXT_CATCH_UP);
+      FILE_ONLY.stream().filter(w -> !List.of(SERVE_FIRST_PAGE, SERVE_SEARCH).contains(w)).toList();
 
   /**
    * What the naive design runs: writes, a cold load, and search and listing by reading every file.

@@ -474,8 +474,8 @@ final class TranscriptImporter {
     }
     // Unless nothing changed in the store since an import that checked every session, the
     // session must be as the state has it.
-    SessionMetadata before = storeUnchanged ? null : listed(key);
-    if (!storeUnchanged && !was.head().matches(before)) {
+    SessionMetadata before = null;
+    if (!storeUnchanged && (before = asRemembered(key, was)) == null) {
       return false;
     }
     List<Step> steps = new ArrayList<>();
@@ -548,12 +548,10 @@ final class TranscriptImporter {
       // files' times: read whole.
       return false;
     }
-    if (storeUnchanged) {
-      // Looked up only now that it is needed (and checked, as the store may have changed since).
-      before = listed(key);
-      if (!was.head().matches(before)) {
-        return false;
-      }
+    // Looked up only now that it is needed when the store was unchanged (and checked, as the store
+    // may have changed since).
+    if (before == null && (before = asRemembered(key, was)) == null) {
+      return false;
     }
     SessionMetadata metadata = metadata(key, derived, earlier, before);
     List<Message> mainTail = mainStep.read() == null ? List.of() : mainStep.read().lines;
@@ -684,6 +682,12 @@ final class TranscriptImporter {
    * The session's head as a listing of its project gives it: one listing per project, not one read
    * per session.
    */
+  /** The session's stored metadata when it is still as the state has it, else null. */
+  private SessionMetadata asRemembered(SessionKey key, SessionState was) {
+    SessionMetadata stored = listed(key);
+    return was.head().matches(stored) ? stored : null;
+  }
+
   private SessionMetadata listed(SessionKey key) {
     Map<String, SessionMetadata> heads =
         listed.computeIfAbsent(

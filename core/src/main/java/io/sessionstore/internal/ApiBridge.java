@@ -144,6 +144,6 @@ public final class ApiBridge {
    */
   public static void connectMessages(
       java.util.function.Function<io.sessionstore.api.Message, Object> reader) {
-    MessageFacts.connect(m -> (MessageFacts) reader.apply(m));
+    MessageFacts.connect(reader);
   }
 }

@@ -83,11 +83,11 @@ public record MessageFacts(
   /** The largest {@code num_turns} one result may report and still count. */
   static final long MAX_TURNS = 1_000_000_000L;
 
-  // What a Message was parsed with (see connect).
-  private static volatile Function<Message, MessageFacts> parsedWith;
+  // What a Message was parsed with (see connect): the facts it keeps, or null.
+  private static volatile Function<Message, Object> parsedWith;
 
   /** {@link ApiBridge#connectMessages}. */
-  static void connect(Function<Message, MessageFacts> reader) {
+  static void connect(Function<Message, Object> reader) {
     if (parsedWith != null) {
       throw new IllegalStateException("Message is connected already");
     }
@@ -121,7 +121,7 @@ public record MessageFacts(
   static List<MessageFacts> of(List<Message> messages, String prefix, String suffix) {
     List<MessageFacts> out = new ArrayList<>(messages.size());
     for (Message m : messages) {
-      MessageFacts known = parsedWith.apply(m);
+      MessageFacts known = (MessageFacts) parsedWith.apply(m);
       out.add(known != null ? known : of(m.json(), prefix + (out.size() + 1) + suffix));
     }
     return out;
