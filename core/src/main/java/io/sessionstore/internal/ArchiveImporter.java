@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ImportOptions;
@@ -600,7 +601,7 @@ final class ArchiveImporter {
     }
     JsonNode h;
     try {
-      h = Json.MAPPER.readTree(header);
+      h = Json.mapper().readTree(header);
     } catch (JsonProcessingException e) {
       h = null;
     }
@@ -625,7 +626,7 @@ final class ArchiveImporter {
 
   /** Parses one session line, keeping each message's exact source text. */
   private Archived parse(String line) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
     List<MessageFacts> messages = List.of();
     Map<String, List<MessageFacts>> subpaths = new LinkedHashMap<>();
     try (JsonParser p = ArchiveJson.parser(line)) {

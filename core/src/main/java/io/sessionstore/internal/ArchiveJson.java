@@ -27,7 +27,7 @@ final class ArchiveJson {
           .build();
 
   private static final ObjectReader VALUE_READER =
-      Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ArchiveJson() {}
 

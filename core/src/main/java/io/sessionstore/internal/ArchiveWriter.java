@@ -104,7 +104,7 @@ public final class ArchiveWriter {
   }
 
   private static JsonGenerator generator(OutputStream out) throws IOException {
-    JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8);
+    JsonGenerator g = Json.mapper().getFactory().createGenerator(out, JsonEncoding.UTF8);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.setRootValueSeparator(null);
     return g;

@@ -3,10 +3,12 @@ package io.sessionstore.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.ModelPrice;
 import io.sessionstore.api.PriceTable;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -611,7 +613,7 @@ public record Derivation(
   }
 
   public String encode() {
-    ObjectNode n = Json.MAPPER.createObjectNode();
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
     n.put("v", 2);
     if (firstKey != null && !firstKey.equals(FIRST_KEY_UNKNOWN)) {
       n.put("f", firstKey); // second, where firstKeyOf looks for it
@@ -663,7 +665,7 @@ public record Derivation(
       ArrayNode w = n.putArray("w");
       recent.forEach(w::add);
     }
-    return n.toString();
+    return JsonStreams.write(n);
   }
 
   public static Derivation decode(String text) {

@@ -1,8 +1,8 @@
 package io.sessionstore.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sessionstore.spi.Json;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -196,7 +196,7 @@ record UsageHours(
 
   /** As a head keeps it: {@code {"h": {hour: row}, "d": {day: row}, "m": {month: row}}}. */
   ObjectNode toJson() {
-    ObjectNode n = Json.MAPPER.createObjectNode();
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
     put(n, "h", hours);
     put(n, "d", days);
     put(n, "m", months);

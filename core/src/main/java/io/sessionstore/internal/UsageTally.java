@@ -2,10 +2,10 @@ package io.sessionstore.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.CostSource;
 import io.sessionstore.api.Usage;
-import io.sessionstore.spi.Json;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -277,7 +277,7 @@ record UsageTally(SortedMap<String, Row> rows, boolean unknown) {
   }
 
   ObjectNode toJson() {
-    ObjectNode n = Json.MAPPER.createObjectNode();
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
     ObjectNode m = n.putObject("m");
     rows.forEach((model, r) -> r.writeTo(m.putArray(model)));
     if (unknown) {

@@ -1,33 +1,47 @@
 package io.sessionstore.spi;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
- * The one Jackson set-up of the store (and {@link JsonStreams} its streaming side, which does not
- * start the mapper): strict JSON (nothing after the value), exact decimals (a cost read back is the
- * cost written), no limit on the size of a string, nesting up to {@link #MAX_MESSAGE_DEPTH}. A
- * backend that keeps its own JSON (an index, a marker) uses it, so that whatever the store accepts
- * it can read back. Thread-safe.
+ * The one Jackson set-up of the store (and {@link JsonStreams} its streaming side): strict JSON
+ * (nothing after the value), exact decimals (a cost read back is the cost written), no limit on the
+ * size of a string, nesting up to {@link #MAX_MESSAGE_DEPTH}. A backend that keeps its own JSON (an
+ * index, a marker) uses it, so that whatever the store accepts it can read back. Only {@link
+ * #mapper()} starts Jackson's object mapper, which costs a short-lived process tens of
+ * milliseconds: validating and writing messages and heads does without it. Thread-safe.
  */
 public final class Json {
   /** How deeply a message may nest arrays and objects. */
   public static final int MAX_MESSAGE_DEPTH = 5_000;
 
-  /** The shared mapper with these settings; never reconfigure it (copy it for other settings). */
-  public static final ObjectMapper MAPPER =
-      JsonMapper.builder(JsonStreams.factory())
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
-
   private Json() {}
+
+  /**
+   * The shared object mapper with these settings, made on first use; never reconfigure it (copy it
+   * for other settings).
+   */
+  public static ObjectMapper mapper() {
+    return Mapper.INSTANCE;
+  }
+
+  private static final class Mapper {
+    static final ObjectMapper INSTANCE =
+        JsonMapper.builder(JsonStreams.factory())
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+  }
 
   /**
    * Parses text that must be exactly one JSON object.
@@ -37,14 +51,21 @@ public final class Json {
    */
   public static ObjectNode parseObject(String text, String what) {
     JsonNode node;
-    try {
-      node = MAPPER.readTree(text);
+    try (JsonParser p = JsonStreams.parser(text)) {
+      node = JsonStreams.readTree(p);
+      JsonToken after = p.nextToken();
+      if (after != null) {
+        throw new JsonParseException(
+            p, "Trailing token (of type " + after + ") found after the value");
+      }
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("Invalid " + what + ": not valid JSON (" + describe(e) + ")");
     } catch (NumberFormatException e) {
       throw numberOutOfRange(what, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read a string", e);
     }
-    if (node == null || node.isMissingNode()) {
+    if (node == null) {
       throw new InvalidInputException("Invalid " + what + ": it is empty");
     }
     if (!node.isObject()) {

@@ -12,10 +12,12 @@ import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
+import java.util.Map;
 
 /**
  * {@link Json}'s settings for streaming, without its object mapper: parsers and generators of the
@@ -114,6 +116,57 @@ public final class JsonStreams {
       t = p.nextToken();
     }
     return null;
+  }
+
+  /**
+   * The tree as compact JSON, as {@link JsonNode#toString()} writes it (which starts an object
+   * mapper of its own): numbers as their nodes hold them, strings escaped as the generator does.
+   *
+   * @throws IllegalArgumentException for a node that is not plain JSON (a POJO or binary node)
+   */
+  public static String write(JsonNode tree) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = generator(out)) {
+      write(g, tree);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write to a string", e);
+    }
+    return out.toString();
+  }
+
+  /** Writes the tree with the generator. */
+  public static void write(JsonGenerator g, JsonNode tree) throws IOException {
+    switch (tree.getNodeType()) {
+      case OBJECT -> {
+        g.writeStartObject();
+        for (Map.Entry<String, JsonNode> e : tree.properties()) {
+          g.writeFieldName(e.getKey());
+          write(g, e.getValue());
+        }
+        g.writeEndObject();
+      }
+      case ARRAY -> {
+        g.writeStartArray();
+        for (JsonNode element : tree) {
+          write(g, element);
+        }
+        g.writeEndArray();
+      }
+      case STRING -> g.writeString(tree.textValue());
+      case NUMBER -> {
+        switch (tree.numberType()) {
+          case INT -> g.writeNumber(tree.intValue());
+          case LONG -> g.writeNumber(tree.longValue());
+          case BIG_INTEGER -> g.writeNumber(tree.bigIntegerValue());
+          case BIG_DECIMAL -> g.writeNumber(tree.decimalValue());
+          case FLOAT -> g.writeNumber(tree.floatValue());
+          case DOUBLE -> g.writeNumber(tree.doubleValue());
+        }
+      }
+      case BOOLEAN -> g.writeBoolean(tree.booleanValue());
+      case NULL -> g.writeNull();
+      default -> throw new IllegalArgumentException("Not a JSON node: " + tree.getNodeType());
+    }
   }
 
   /** A new factory with these settings; {@link Json#MAPPER} has one of its own. */

@@ -398,7 +398,7 @@ class BulkOverlapTest {
       List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
       assertEquals(1 + 5, lines.size(), "the header and the sessions before the failed one");
       for (int i = 0; i < 5; i++) {
-        var line = Json.MAPPER.readTree(lines.get(i + 1));
+        var line = Json.mapper().readTree(lines.get(i + 1));
         assertEquals(order.get(i).sessionId(), line.get("sessionId").asText());
       }
       assertTrue(out.toString(StandardCharsets.UTF_8).endsWith("\n"), "no line half-written");

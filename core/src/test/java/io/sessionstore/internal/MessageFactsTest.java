@@ -68,4 +68,24 @@ class MessageFactsTest {
     e = assertThrows(InvalidInputException.class, () -> MessageFacts.of(List.of(Message.of("[]"))));
     assertTrue(e.getMessage().contains("must be a JSON object"), e.getMessage());
   }
+
+  @Test
+  void whatFollowsTheObjectAndEmptyTextAreNamedAsSuch() {
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> MessageFacts.of(List.of(Message.of("{\"a\":1} {\"b\":2}"))));
+    assertEquals(
+        "Invalid message 1: not valid JSON (Trailing token (of type START_OBJECT) found after the"
+            + " value at column 10)",
+        e.getMessage());
+    e =
+        assertThrows(
+            InvalidInputException.class, () -> MessageFacts.of(List.of(Message.of("{} x"))));
+    assertTrue(
+        e.getMessage().startsWith("Invalid message 1: not valid JSON (Unrecognized"),
+        e.getMessage());
+    e = assertThrows(InvalidInputException.class, () -> MessageFacts.of(List.of(Message.of(" "))));
+    assertEquals("Invalid message 1: it is empty", e.getMessage());
+  }
 }

@@ -3,10 +3,10 @@ package io.sessionstore.backend.file;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
-import io.sessionstore.spi.Json;
 import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
@@ -194,9 +194,9 @@ final class IndexLog {
     if (putRecords.size() == 1) {
       return putRecords.get(0);
     }
-    ArrayNode a = Json.MAPPER.createArrayNode();
+    ArrayNode a = JsonNodeFactory.instance.arrayNode();
     putRecords.forEach(a::add);
-    return "G " + a;
+    return "G " + JsonStreams.write(a);
   }
 
   /** In a pack's heads only: the transcript left the pack (replaced), its sub-transcripts stay. */
@@ -209,12 +209,12 @@ final class IndexLog {
   }
 
   private static String keyJson(SessionKey key) {
-    return Json.MAPPER
-        .createArrayNode()
-        .add(key.project())
-        .add(key.sessionId())
-        .add(key.subpath())
-        .toString();
+    return JsonStreams.write(
+        JsonNodeFactory.instance
+            .arrayNode()
+            .add(key.project())
+            .add(key.sessionId())
+            .add(key.subpath()));
   }
 
   static String line(String record) {

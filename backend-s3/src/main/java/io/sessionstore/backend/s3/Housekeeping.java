@@ -1,9 +1,11 @@
 package io.sessionstore.backend.s3;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -123,7 +125,7 @@ final class Housekeeping {
         return new State(0, Map.of(), null, -1, Map.of());
       }
       try {
-        JsonNode n = Json.MAPPER.readTree(bytes.get());
+        JsonNode n = Json.mapper().readTree(bytes.get());
         JsonNode run = n.path("run");
         return new State(
             n.path("watermark").asLong(0),
@@ -378,7 +380,7 @@ final class Housekeeping {
 
     /** Saves the progress: where this run is ({@code after}), or that it finished (null). */
     private void write(String after) {
-      ObjectNode n = Json.MAPPER.createObjectNode();
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
       if (after == null) {
         n.put("watermark", next);
         State.write(n, "revisit", found);
@@ -390,7 +392,9 @@ final class Housekeeping {
         run.put("next", next);
         State.write(run, "found", found);
       }
-      store.put(layout.housekeepingState(), (n.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+      store.put(
+          layout.housekeepingState(),
+          (JsonStreams.write(n) + "\n").getBytes(StandardCharsets.UTF_8));
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
@@ -167,7 +168,7 @@ record Marker(
    */
   byte[] encode() {
     StringWriter control = new StringWriter(512);
-    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(control)) {
+    try (JsonGenerator g = JsonStreams.generator(control)) {
       g.writeStartObject();
       g.writeStringField("kind", kind);
       g.writeNumberField("base", base);
@@ -285,7 +286,7 @@ record Marker(
 
   private static JsonNode read(String json, String where) {
     try {
-      return Json.MAPPER.readTree(json);
+      return Json.mapper().readTree(json);
     } catch (IOException e) {
       throw damaged(where, e.getMessage());
     }

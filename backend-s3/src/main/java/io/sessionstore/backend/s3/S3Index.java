@@ -2,10 +2,12 @@ package io.sessionstore.backend.s3;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -121,8 +123,8 @@ final class S3Index {
 
   /** Records that a session was deleted at a marker. */
   void delete(SessionKey key, long marker) {
-    ArrayNode a = Json.MAPPER.createArrayNode().add(key.project()).add(key.sessionId());
-    append("D " + marker + " " + a);
+    ArrayNode a = JsonNodeFactory.instance.arrayNode().add(key.project()).add(key.sessionId());
+    append("D " + marker + " " + JsonStreams.write(a));
   }
 
   private synchronized void append(String record) {
@@ -414,7 +416,9 @@ final class S3Index {
             out.append("D ")
                 .append(m)
                 .append(' ')
-                .append(Json.MAPPER.createArrayNode().add(k.project()).add(k.sessionId()))
+                .append(
+                    JsonStreams.write(
+                        JsonNodeFactory.instance.arrayNode().add(k.project()).add(k.sessionId())))
                 .append('\n');
           }
         });
@@ -468,7 +472,7 @@ final class S3Index {
 
   private static JsonNode parse(String json) {
     try {
-      return Json.MAPPER.readTree(json);
+      return Json.mapper().readTree(json);
     } catch (IOException e) {
       throw new BackendUnavailableException("Damaged index entry: " + e.getMessage(), e);
     }

@@ -39,7 +39,7 @@ final class StoreFormat {
     }
     JsonNode marker;
     try {
-      marker = Json.MAPPER.readTree(found.orElse(new byte[0]));
+      marker = Json.mapper().readTree(found.orElse(new byte[0]));
     } catch (IOException e) {
       marker = null;
     }

@@ -1,12 +1,9 @@
 package io.sessionstore.claude.view;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.spi.JsonStreams;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -115,7 +112,7 @@ final class Lines {
   /** The input of a call that matters to a reader (see {@link ViewEntry.ToolCall#summary()}). */
   static String callSummary(String tool, JsonNode input) {
     if (input == null || !input.isObject()) {
-      return input == null ? "" : cut(compactJson(input), NOTICE_CHARS);
+      return input == null ? "" : cut(JsonStreams.write(input), NOTICE_CHARS);
     }
     switch (tool) {
       case "Grep" -> {
@@ -159,41 +156,6 @@ final class Lines {
         return brief(e.getValue().textValue());
       }
     }
-    return cut(compactJson(input), NOTICE_CHARS);
-  }
-
-  /** The node as compact JSON, written without the object mapper. */
-  static String compactJson(JsonNode node) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = JsonStreams.generator(out)) {
-      write(g, node);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write to a string", e);
-    }
-    return out.toString();
-  }
-
-  private static void write(JsonGenerator g, JsonNode n) throws IOException {
-    switch (n.getNodeType()) {
-      case OBJECT -> {
-        g.writeStartObject();
-        for (Map.Entry<String, JsonNode> e : n.properties()) {
-          g.writeFieldName(e.getKey());
-          write(g, e.getValue());
-        }
-        g.writeEndObject();
-      }
-      case ARRAY -> {
-        g.writeStartArray();
-        for (JsonNode e : n) {
-          write(g, e);
-        }
-        g.writeEndArray();
-      }
-      case STRING -> g.writeString(n.textValue());
-      case NUMBER -> g.writeNumber(n.decimalValue());
-      case BOOLEAN -> g.writeBoolean(n.booleanValue());
-      default -> g.writeNull();
-    }
+    return cut(JsonStreams.write(input), NOTICE_CHARS);
   }
 }

@@ -9,6 +9,7 @@ import io.sessionstore.api.SessionStore;
 import io.sessionstore.claude.view.ViewEntry.Kind;
 import io.sessionstore.claude.view.ViewEntry.Notice;
 import io.sessionstore.claude.view.ViewEntry.Source;
+import io.sessionstore.spi.JsonStreams;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -443,7 +444,7 @@ final class Walk implements Iterator<ViewEntry>, AutoCloseable {
                   Lines.callSummary(name, input),
                   input == null
                       ? ""
-                      : Lines.cut(Lines.compactJson(input), TranscriptView.MAX_INPUT_CHARS)));
+                      : Lines.cut(JsonStreams.write(input), TranscriptView.MAX_INPUT_CHARS)));
         }
         default -> items.add(new Notice(s, Kind.UNKNOWN, "[unknown block: " + type + "]", false));
       }

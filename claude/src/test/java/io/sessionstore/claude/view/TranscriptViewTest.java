@@ -14,6 +14,7 @@ import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.claude.ClaudeCode;
 import io.sessionstore.claude.view.ViewEntry.Kind;
 import io.sessionstore.claude.view.ViewEntry.Notice;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.tck.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,7 @@ class TranscriptViewTest {
     // The single messages are pretty-printed: stored as one line each.
     List<Message> singles =
         Fixtures.singleMessages().stream()
-            .map(f -> Message.of(Lines.compactJson(Lines.parse(Fixtures.text(f)))))
+            .map(f -> Message.of(JsonStreams.write(Lines.parse(Fixtures.text(f)))))
             .toList();
     SessionKey stream = SessionKey.of("fixtures", STREAM);
     // Imported with fixed times, so that its header is the same on every run.

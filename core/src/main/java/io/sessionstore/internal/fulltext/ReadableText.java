@@ -23,7 +23,7 @@ final class ReadableText {
 
   /** Reads the message object in the middle of a line: the line's other fields follow it. */
   private static final ObjectReader MESSAGE =
-      Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** A tool call's input values past this are cut, like tool results. */
   private final int toolResultChars;
@@ -70,7 +70,7 @@ final class ReadableText {
     JsonNode message = null;
     // Streamed, keeping only the fields read here: Claude Code repeats a tool's output in fields
     // such as toolUseResult, which would otherwise be built into a tree for nothing.
-    try (JsonParser parser = Json.MAPPER.createParser(json)) {
+    try (JsonParser parser = Json.mapper().createParser(json)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return new Line(List.of(), null);
       }
