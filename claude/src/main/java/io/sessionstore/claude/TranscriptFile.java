@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -136,47 +135,32 @@ final class TranscriptFile {
     long lastStart = from.lastStart();
     long end = from.end();
     long numbered = from.lines();
-    // The last complete line as read, when it was valid UTF-8 (else null).
-    String lastLine = null;
+    // The last complete line's bytes as read.
+    byte[] lastLine = null;
     boolean pending = false;
     try {
       while (true) {
         long before = from.end() + reader.position();
-        String line;
-        try {
-          line = reader.next();
-        } catch (InvalidInputException notUtf8) {
-          if (!reader.lastHadNewline()) {
-            // a character cut in two by a write still going on
-            pending = true;
-            break;
-          }
-          rejected.add(
-              new TranscriptImportResult.Rejection(path, reader.number(), notUtf8.getMessage()));
-          lastStart = before;
-          end = from.end() + reader.position();
-          numbered = reader.number();
-          lastLine = null;
-          continue;
-        }
+        byte[] line = reader.nextBytes();
         if (line == null) {
           break;
         }
         if (!reader.lastHadNewline()) {
-          pending = !line.isBlank();
+          // still being written (a character may be cut in two)
+          pending = !blank(line);
           break;
         }
         lastStart = before;
         end = from.end() + reader.position();
         numbered = reader.number();
         lastLine = line;
-        if (!line.isBlank()) {
-          try {
-            Message.Parsed<TranscriptMetadata.Line> parsed =
-                Message.parse(line, TranscriptMetadata::line);
-            lineMetadata.add(parsed.read());
-            lines.add(parsed.message());
-          } catch (InvalidInputException e) {
+        try {
+          Message.Parsed<TranscriptMetadata.Line> parsed =
+              Message.parse(line, TranscriptMetadata::line);
+          lineMetadata.add(parsed.read());
+          lines.add(parsed.message());
+        } catch (InvalidInputException e) {
+          if (!blank(line)) {
             rejected.add(
                 new TranscriptImportResult.Rejection(path, reader.number(), e.getMessage()));
           }
@@ -192,8 +176,9 @@ final class TranscriptFile {
       // A valid line is its UTF-8 bytes and a newline unless it had a '\r' or a byte-order mark,
       // which make it longer than that: then its bytes are read again.
       long checked = new Mark(lastStart, end, numbered, null).checkedStart();
-      byte[] bytes = lastLine == null ? null : (lastLine + "\n").getBytes(StandardCharsets.UTF_8);
-      if (bytes != null && bytes.length == end - lastStart) {
+      if (lastLine != null && lastLine.length + 1 == end - lastStart) {
+        byte[] bytes = Arrays.copyOf(lastLine, lastLine.length + 1);
+        bytes[lastLine.length] = '\n';
         lastHash = hash(Arrays.copyOfRange(bytes, (int) (checked - lastStart), bytes.length));
       } else {
         lastHash = hash(ch, checked, end);
@@ -209,6 +194,23 @@ final class TranscriptFile {
         size,
         new Mark(lastStart, end, numbered, lastHash),
         bytesRead);
+  }
+
+  /**
+   * Whether a line is blank (ignored) as its text would be: ASCII white space alone, or text of
+   * white space, decoded only when it is not plainly a JSON object's start.
+   */
+  private static boolean blank(byte[] line) {
+    for (byte b : line) {
+      if (b < 0) {
+        String text = Utf8Lines.strictOrNull(line, 0, line.length);
+        return text != null && text.isBlank();
+      }
+      if (!Character.isWhitespace(b)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The hash of the bytes from {@code start} to {@code end}. */

@@ -431,6 +431,28 @@ class ClaudeCodeTest {
   }
 
   @Test
+  void aLineThatIsNotUtf8IsRejectedAndOneOfUnicodeWhiteSpaceIsBlank() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("bytes/-tmp-w"));
+    java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+    file.writeBytes("{\"type\":\"user\",\"uuid\":\"1\"}\n".getBytes(StandardCharsets.UTF_8));
+    // U+D800 encoded as if it were a character: UTF-8 has no form for it
+    file.writeBytes(
+        new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xed, (byte) 0xa0, (byte) 0x80});
+    file.writeBytes(
+        "\"}\n\u2003\u3000 \t\n{\"type\":\"user\",\"uuid\":\"2\"}\n"
+            .getBytes(StandardCharsets.UTF_8));
+    Files.write(folder.resolve("s.jsonl"), file.toByteArray());
+    TranscriptImportResult r =
+        claude().importTranscripts(tmp.resolve("bytes"), io.sessionstore.api.ProgressListener.NONE);
+    assertEquals(1, r.rejected().size(), r.rejected().toString());
+    assertEquals(2, r.rejected().get(0).line());
+    assertEquals("Invalid message: it is not valid UTF-8", r.rejected().get(0).reason());
+    assertEquals(
+        List.of("{\"type\":\"user\",\"uuid\":\"1\"}", "{\"type\":\"user\",\"uuid\":\"2\"}"),
+        stored(SessionKey.of("-tmp-w", "s")));
+  }
+
+  @Test
   void aTranscriptWithoutAValidLineMakesNoSession() throws IOException {
     Path folder = Files.createDirectories(tmp.resolve("bare").resolve("-tmp-bare"));
     Files.writeString(folder.resolve("empty.jsonl"), "");

@@ -3,6 +3,7 @@ package io.sessionstore.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.internal.ApiBridge;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.Utf8Lines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -66,6 +67,37 @@ public final class Message {
     List<T> result = new ArrayList<>(1);
     message.facts = ApiBridge.parseMessage(json, tree -> result.add(read.apply(tree)));
     return new Parsed<>(message, result.get(0));
+  }
+
+  /**
+   * As {@link #parse(String, Function)}, for the UTF-8 bytes of the text (a line of JSON Lines
+   * without its terminator, as {@link io.sessionstore.spi.Utf8Lines#nextBytes()} gives it), decoded
+   * strictly: a reader of files pays for no scan of the text that {@link #parse(String)} owes a
+   * {@code String}, which may hold a surrogate UTF-8 cannot encode.
+   *
+   * @throws InvalidInputException when the bytes are not valid UTF-8 or not exactly one JSON object
+   */
+  public static <T> Parsed<T> parse(byte[] utf8, Function<? super ObjectNode, T> read) {
+    Objects.requireNonNull(read, "read is null");
+    String text = Utf8Lines.strictOrNull(utf8, 0, utf8.length);
+    if (text == null) {
+      throw new InvalidInputException("Invalid message: it is not valid UTF-8");
+    }
+    Message message = new Message(text);
+    List<T> result = new ArrayList<>(1);
+    message.facts =
+        ApiBridge.parseDecodedMessage(text, "message", tree -> result.add(read.apply(tree)));
+    return new Parsed<>(message, result.get(0));
+  }
+
+  /**
+   * A message of text decoded from strict UTF-8, validated now (errors name it {@code what}): for
+   * {@link Messages#read}.
+   */
+  static Message parseDecoded(String decoded, String what) {
+    Message message = new Message(decoded);
+    message.facts = ApiBridge.parseDecodedMessage(decoded, what, tree -> {});
+    return message;
   }
 
   /**

@@ -42,8 +42,7 @@ public final class Messages {
       if (line.isBlank()) {
         continue;
       }
-      Json.parseObject(line, "line " + lines.number());
-      out.add(Message.of(line));
+      out.add(Message.parseDecoded(line, "line " + lines.number()));
     }
     return out;
   }

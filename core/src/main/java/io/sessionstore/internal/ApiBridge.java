@@ -128,6 +128,17 @@ public final class ApiBridge {
     return MessageFacts.of(json, "message", alsoRead);
   }
 
+  /**
+   * As {@link #parseMessage}, for a text decoded from strict UTF-8, which is not scanned for
+   * unpaired surrogates; errors name it {@code what}.
+   */
+  public static Object parseDecodedMessage(
+      String decoded,
+      String what,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> alsoRead) {
+    return MessageFacts.ofDecoded(decoded, what, alsoRead);
+  }
+
   /** {@link io.sessionstore.api.Message#type()}, from what {@link #parseMessage} returned. */
   public static String messageType(Object facts) {
     return ((MessageFacts) facts).type();

@@ -238,6 +238,18 @@ public final class Utf8Lines {
    * @throws InvalidInputException when they are not valid UTF-8
    */
   public static String strict(byte[] bytes, int from, int to, long line) {
+    String text = strictOrNull(bytes, from, to);
+    if (text == null) {
+      throw new InvalidInputException("Invalid line " + line + ": it is not valid UTF-8");
+    }
+    return text;
+  }
+
+  /**
+   * Bytes {@code [from, to)} decoded as strict UTF-8, or null when they are not valid UTF-8. The
+   * text holds no unpaired surrogate: UTF-8 has no form for one.
+   */
+  public static String strictOrNull(byte[] bytes, int from, int to) {
     // The String constructor is many times faster than a decoder, and replaces with U+FFFD exactly
     // what the decoder would report: without a U+FFFD in its result, the bytes were valid.
     String fast = new String(bytes, from, to - from, StandardCharsets.UTF_8);
@@ -252,7 +264,7 @@ public final class Utf8Lines {
           .decode(ByteBuffer.wrap(bytes, from, to - from))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new InvalidInputException("Invalid line " + line + ": it is not valid UTF-8");
+      return null;
     }
   }
 }

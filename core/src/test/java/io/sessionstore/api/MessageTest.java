@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,6 +64,43 @@ class MessageTest {
     assertEquals(pretty, p.message().json());
     assertEquals("user", p.message().type());
     assertEquals(Message.of(pretty), p.message());
+  }
+
+  @Test
+  void parseOfUtf8BytesIsParseOfTheirText() {
+    String json = "{\"type\":\"user\",\"uuid\":\"u\",\"text\":\"é😀\"}";
+    Message.Parsed<String> p =
+        Message.parse(
+            json.getBytes(StandardCharsets.UTF_8),
+            tree -> tree.put("type", "changed by the reader").path("text").asText());
+    assertEquals("é😀", p.read());
+    assertEquals(Message.parse(json), p.message());
+    assertEquals("user", p.message().type(), "the store's facts are read before the caller's");
+    List<String> read = new ArrayList<>();
+    List<byte[]> refused =
+        List.of(
+            new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff, '"', '}'},
+            // U+D800 encoded as if it were a character: UTF-8 has no form for it
+            new byte[] {
+              '{', '"', 'a', '"', ':', '"', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '"', '}'
+            },
+            "[1]".getBytes(StandardCharsets.UTF_8),
+            " ".getBytes(StandardCharsets.UTF_8));
+    List<String> errors = new ArrayList<>();
+    for (byte[] bad : refused) {
+      errors.add(
+          assertThrows(
+                  InvalidInputException.class, () -> Message.parse(bad, tree -> read.add("read")))
+              .getMessage());
+    }
+    assertEquals(
+        List.of(
+            "Invalid message: it is not valid UTF-8",
+            "Invalid message: it is not valid UTF-8",
+            "Invalid message: a message must be a JSON object, this is an array",
+            "Invalid message: it is empty"),
+        errors);
+    assertEquals(List.of(), read);
   }
 
   @Test
