@@ -600,9 +600,12 @@ final class ArchiveImporter {
               + "{\"format\":\"sessionstore-archive\",\"version\":1})");
     }
     JsonNode h;
-    try {
-      h = Json.mapper().readTree(header);
-    } catch (JsonProcessingException e) {
+    try (JsonParser p = JsonStreams.parser(header)) {
+      h = JsonStreams.readTree(p);
+      if (p.nextToken() != null) {
+        h = null;
+      }
+    } catch (IOException | NumberFormatException e) {
       h = null;
     }
     if (h == null || !h.isObject() || !ArchiveWriter.FORMAT.equals(h.path("format").asText(null))) {

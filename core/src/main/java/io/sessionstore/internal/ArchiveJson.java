@@ -3,10 +3,9 @@ package io.sessionstore.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import java.io.IOException;
 
 /**
@@ -26,9 +25,6 @@ final class ArchiveJson {
                   .build())
           .build();
 
-  private static final ObjectReader VALUE_READER =
-      Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
   private ArchiveJson() {}
 
   static JsonParser parser(String line) throws IOException {
@@ -41,6 +37,6 @@ final class ArchiveJson {
 
   /** Reads the value at the parser's current token, leaving the parser after it. */
   static JsonNode readValue(JsonParser p) throws IOException {
-    return VALUE_READER.readTree(p);
+    return JsonStreams.readTree(p);
   }
 }

@@ -1,6 +1,5 @@
 package io.sessionstore.internal;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ExportResult;
@@ -10,7 +9,7 @@ import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
-import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
@@ -104,7 +103,7 @@ public final class ArchiveWriter {
   }
 
   private static JsonGenerator generator(OutputStream out) throws IOException {
-    JsonGenerator g = Json.mapper().getFactory().createGenerator(out, JsonEncoding.UTF8);
+    JsonGenerator g = JsonStreams.generator(out);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.setRootValueSeparator(null);
     return g;

@@ -1,5 +1,6 @@
 package io.sessionstore.spi;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -37,6 +39,15 @@ public final class JsonStreams {
       return FACTORY.createParser(text);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read a string", e);
+    }
+  }
+
+  /** A generator writing UTF-8 to {@code out}. */
+  public static JsonGenerator generator(OutputStream out) {
+    try {
+      return FACTORY.createGenerator(out, JsonEncoding.UTF8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write to a stream", e);
     }
   }
 

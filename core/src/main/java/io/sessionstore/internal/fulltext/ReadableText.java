@@ -2,10 +2,8 @@ package io.sessionstore.internal.fulltext;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,10 +18,6 @@ import java.util.List;
 final class ReadableText {
   /** Runs of base64 at least this long are payloads, not words. */
   private static final int BASE64_RUN = 200;
-
-  /** Reads the message object in the middle of a line: the line's other fields follow it. */
-  private static final ObjectReader MESSAGE =
-      Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** A tool call's input values past this are cut, like tool results. */
   private final int toolResultChars;
@@ -70,7 +64,7 @@ final class ReadableText {
     JsonNode message = null;
     // Streamed, keeping only the fields read here: Claude Code repeats a tool's output in fields
     // such as toolUseResult, which would otherwise be built into a tree for nothing.
-    try (JsonParser parser = Json.mapper().createParser(json)) {
+    try (JsonParser parser = JsonStreams.parser(json)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return new Line(List.of(), null);
       }
@@ -78,7 +72,7 @@ final class ReadableText {
         String field = parser.currentName();
         JsonToken value = parser.nextToken();
         if ("message".equals(field) && value == JsonToken.START_OBJECT) {
-          message = MESSAGE.readTree(parser);
+          message = JsonStreams.readTree(parser);
           continue;
         }
         String text = value == JsonToken.VALUE_STRING ? parser.getText() : null;
