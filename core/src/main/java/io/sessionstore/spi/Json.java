@@ -1,9 +1,7 @@
 package io.sessionstore.spi;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,12 +50,7 @@ public final class Json {
   public static ObjectNode parseObject(String text, String what) {
     JsonNode node;
     try (JsonParser p = JsonStreams.parser(text)) {
-      node = JsonStreams.readTree(p);
-      JsonToken after = p.nextToken();
-      if (after != null) {
-        throw new JsonParseException(
-            p, "Trailing token (of type " + after + ") found after the value");
-      }
+      node = JsonStreams.readWhole(p);
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("Invalid " + what + ": not valid JSON (" + describe(e) + ")");
     } catch (NumberFormatException e) {
@@ -65,7 +58,7 @@ public final class Json {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read a string", e);
     }
-    if (node == null) {
+    if (node.isMissingNode()) {
       throw new InvalidInputException("Invalid " + what + ": it is empty");
     }
     if (!node.isObject()) {

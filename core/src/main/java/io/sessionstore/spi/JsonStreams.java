@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,6 +41,61 @@ public final class JsonStreams {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read a string", e);
     }
+  }
+
+  /** A parser of the UTF-8 bytes. */
+  public static JsonParser parser(byte[] utf8) {
+    try {
+      return FACTORY.createParser(utf8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read bytes", e);
+    }
+  }
+
+  /**
+   * The one JSON value of the text, as {@link Json#mapper()} reads it ({@code readTree}): a missing
+   * node when the text holds none, a failure when anything follows the value.
+   *
+   * @throws IOException when the text is not one JSON value (a number out of range included)
+   */
+  public static JsonNode readTree(String text) throws IOException {
+    try (JsonParser p = parser(text)) {
+      return readWholeOrOutOfRange(p);
+    }
+  }
+
+  /** As {@link #readTree(String)}, of UTF-8 bytes. */
+  public static JsonNode readTree(byte[] utf8) throws IOException {
+    try (JsonParser p = parser(utf8)) {
+      return readWholeOrOutOfRange(p);
+    }
+  }
+
+  private static JsonNode readWholeOrOutOfRange(JsonParser p) throws IOException {
+    try {
+      return readWhole(p);
+    } catch (NumberFormatException e) {
+      throw new JsonParseException(p, "A number is out of range: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The parser's one value, a missing node when there is none.
+   *
+   * @throws IOException when it is not one JSON value
+   * @throws NumberFormatException when a number in it is out of range
+   */
+  static JsonNode readWhole(JsonParser p) throws IOException {
+    JsonNode tree = readTree(p);
+    if (tree == null) {
+      return MissingNode.getInstance();
+    }
+    JsonToken after = p.nextToken();
+    if (after != null) {
+      throw new JsonParseException(
+          p, "Trailing token (of type " + after + ") found after the value");
+    }
+    return tree;
   }
 
   /** A generator writing UTF-8 to {@code out}. */

@@ -3,6 +3,7 @@ package io.sessionstore.spi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -48,6 +49,23 @@ class JsonStreamsTest {
     }
     for (String text : texts) {
       assertEquals(mappers(text), ours(text), text);
+    }
+  }
+
+  /**
+   * A whole text read as the mapper reads it: its value, nothing after it, a missing node for none.
+   */
+  @Test
+  void aWholeTextIsReadAsTheMapperReadsIt() throws IOException {
+    String text = "{\"a\":[1,2.50,\"é\"],\"b\":{\"c\":null}}";
+    assertEquals(Json.mapper().readTree(text), JsonStreams.readTree(text));
+    assertEquals(
+        Json.mapper().readTree(text),
+        JsonStreams.readTree(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(Json.mapper().readTree("  "), JsonStreams.readTree("  "));
+    assertTrue(JsonStreams.readTree(new byte[0]).isMissingNode());
+    for (String bad : List.of("{} {}", "{} x", "{\"a\":", "{\"x\":1e999999999999999999}")) {
+      assertThrows(IOException.class, () -> JsonStreams.readTree(bad), bad);
     }
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
-import io.sessionstore.spi.Json;
 import io.sessionstore.spi.JsonStreams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +124,7 @@ final class Housekeeping {
         return new State(0, Map.of(), null, -1, Map.of());
       }
       try {
-        JsonNode n = Json.mapper().readTree(bytes.get());
+        JsonNode n = JsonStreams.readTree(bytes.get());
         JsonNode run = n.path("run");
         return new State(
             n.path("watermark").asLong(0),

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.spi.HeadCodec;
-import io.sessionstore.spi.Json;
 import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.Utf8Lines;
@@ -286,7 +285,7 @@ record Marker(
 
   private static JsonNode read(String json, String where) {
     try {
-      return Json.mapper().readTree(json);
+      return JsonStreams.readTree(json);
     } catch (IOException e) {
       throw damaged(where, e.getMessage());
     }

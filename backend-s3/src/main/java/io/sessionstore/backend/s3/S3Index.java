@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.HeadCodec;
-import io.sessionstore.spi.Json;
 import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
@@ -472,7 +471,7 @@ final class S3Index {
 
   private static JsonNode parse(String json) {
     try {
-      return Json.mapper().readTree(json);
+      return JsonStreams.readTree(json);
     } catch (IOException e) {
       throw new BackendUnavailableException("Damaged index entry: " + e.getMessage(), e);
     }

@@ -2,7 +2,7 @@ package io.sessionstore.backend.s3;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.ConfigurationException;
-import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -39,7 +39,7 @@ final class StoreFormat {
     }
     JsonNode marker;
     try {
-      marker = Json.mapper().readTree(found.orElse(new byte[0]));
+      marker = JsonStreams.readTree(found.orElse(new byte[0]));
     } catch (IOException e) {
       marker = null;
     }
