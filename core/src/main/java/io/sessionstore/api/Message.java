@@ -85,8 +85,7 @@ public final class Message {
     }
     Message message = new Message(text);
     List<T> result = new ArrayList<>(1);
-    message.facts =
-        ApiBridge.parseDecodedMessage(text, "message", tree -> result.add(read.apply(tree)));
+    message.facts = ApiBridge.parseMessageBytes(utf8, text, tree -> result.add(read.apply(tree)));
     return new Parsed<>(message, result.get(0));
   }
 

@@ -139,6 +139,14 @@ public final class ApiBridge {
     return MessageFacts.ofDecoded(decoded, what, alsoRead);
   }
 
+  /** As {@link #parseDecodedMessage}, parsing the UTF-8 bytes the text was decoded from. */
+  public static Object parseMessageBytes(
+      byte[] utf8,
+      String decoded,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> alsoRead) {
+    return MessageFacts.ofUtf8(utf8, decoded, "message", alsoRead);
+  }
+
   /** {@link io.sessionstore.api.Message#type()}, from what {@link #parseMessage} returned. */
   public static String messageType(Object facts) {
     return ((MessageFacts) facts).type();

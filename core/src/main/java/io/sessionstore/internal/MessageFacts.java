@@ -1,10 +1,14 @@
 package io.sessionstore.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
 import io.sessionstore.spi.Json;
+import io.sessionstore.spi.JsonStreams;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,9 +150,8 @@ public record MessageFacts(
    * it).
    */
   static MessageFacts of(String json, String what, Consumer<ObjectNode> alsoRead) {
-    String text = Json.oneLine(json);
-    checkEncodable(text, what);
-    return read(text, what, alsoRead);
+    checkEncodable(json, what);
+    return read(json, JsonStreams.parser(json), what, alsoRead);
   }
 
   /**
@@ -157,12 +160,48 @@ public record MessageFacts(
    * (a tenth of {@code import-claude}'s CPU).
    */
   static MessageFacts ofDecoded(String decoded, String what, Consumer<ObjectNode> alsoRead) {
-    return read(Json.oneLine(decoded), what, alsoRead);
+    return read(decoded, JsonStreams.parser(decoded), what, alsoRead);
   }
 
-  private static MessageFacts read(String text, String what, Consumer<ObjectNode> alsoRead) {
-    ObjectNode tree = Json.parseObject(text, what);
-    MessageFacts facts = of(text, tree);
+  /** As {@link #ofDecoded}, parsing the UTF-8 bytes the text was decoded from. */
+  static MessageFacts ofUtf8(
+      byte[] utf8, String decoded, String what, Consumer<ObjectNode> alsoRead) {
+    return read(
+        decoded,
+        readAsUtf8(utf8) ? JsonStreams.parser(utf8) : JsonStreams.parser(decoded),
+        what,
+        alsoRead);
+  }
+
+  /**
+   * Whether Jackson reads these bytes as the UTF-8 they are: it guesses UTF-16 or UTF-32 from a
+   * zero among the first four bytes, and skips a byte-order mark, where the text's parser refuses
+   * both.
+   */
+  private static boolean readAsUtf8(byte[] utf8) {
+    return utf8.length >= 4
+        && utf8[0] != 0
+        && utf8[1] != 0
+        && utf8[2] != 0
+        && utf8[3] != 0
+        && !(utf8[0] == (byte) 0xef && utf8[1] == (byte) 0xbb && utf8[2] == (byte) 0xbf);
+  }
+
+  private static MessageFacts read(
+      String text, JsonParser parser, String what, Consumer<ObjectNode> alsoRead) {
+    ObjectNode tree;
+    String line = text;
+    try (JsonParser p = parser) {
+      tree = Json.parseObject(p, what);
+      // A line break can only come between tokens, which the parser counted: only a text that
+      // spans lines is looked at again, to be put on one.
+      if (p.currentLocation().getLineNr() > 1) {
+        line = Json.oneLine(text);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + what, e);
+    }
+    MessageFacts facts = of(line, tree);
     alsoRead.accept(tree);
     return facts;
   }

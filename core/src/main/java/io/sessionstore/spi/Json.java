@@ -1,5 +1,6 @@
 package io.sessionstore.spi;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -48,15 +49,30 @@ public final class Json {
    * @throws InvalidInputException when it is not valid JSON or not an object
    */
   public static ObjectNode parseObject(String text, String what) {
-    JsonNode node;
     try (JsonParser p = JsonStreams.parser(text)) {
+      return parseObject(p, what);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read a string", e);
+    }
+  }
+
+  /**
+   * The parser's whole input as one JSON object, checked as {@link #parseObject(String, String)}
+   * checks a text. The parser is left at the input's end, where its location tells how many lines
+   * the text spans.
+   *
+   * @throws InvalidInputException when it is not valid JSON or not an object
+   */
+  public static ObjectNode parseObject(JsonParser p, String what) {
+    JsonNode node;
+    try {
       node = JsonStreams.readWhole(p);
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("Invalid " + what + ": not valid JSON (" + describe(e) + ")");
     } catch (NumberFormatException e) {
       throw numberOutOfRange(what, e);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read a string", e);
+      throw new UncheckedIOException("Cannot read " + what, e);
     }
     if (node.isMissingNode()) {
       throw new InvalidInputException("Invalid " + what + ": it is empty");
@@ -88,9 +104,13 @@ public final class Json {
    */
   public static String describe(JsonProcessingException e) {
     String reason = shortLine(e.getOriginalMessage());
-    return e.getLocation() == null
-        ? reason
-        : reason + " at column " + e.getLocation().getColumnNr();
+    JsonLocation at = e.getLocation();
+    if (at == null) {
+      return reason;
+    }
+    return at.getLineNr() > 1
+        ? reason + " at line " + at.getLineNr() + ", column " + at.getColumnNr()
+        : reason + " at column " + at.getColumnNr();
   }
 
   /** A parser's reason on one line, cut to 160 characters. */

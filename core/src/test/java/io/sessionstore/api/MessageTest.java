@@ -85,6 +85,9 @@ class MessageTest {
               '{', '"', 'a', '"', ':', '"', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '"', '}'
             },
             "[1]".getBytes(StandardCharsets.UTF_8),
+            // what Jackson would read as a byte-order mark, or as UTF-16: "{}" in UTF-16LE
+            "\uFEFF{}".getBytes(StandardCharsets.UTF_8),
+            new byte[] {'{', 0, '}', 0},
             " ".getBytes(StandardCharsets.UTF_8));
     List<String> errors = new ArrayList<>();
     for (byte[] bad : refused) {
@@ -98,6 +101,11 @@ class MessageTest {
             "Invalid message: it is not valid UTF-8",
             "Invalid message: it is not valid UTF-8",
             "Invalid message: a message must be a JSON object, this is an array",
+            "Invalid message: not valid JSON (Unexpected character ('\uFEFF' (code 65279 / 0xfeff)):"
+                + " expected a valid value (JSON String, Number, Array, Object or token 'null', 'true'"
+                + " or 'false') at column 1)",
+            "Invalid message: not valid JSON (Illegal character ((CTRL-CHAR, code 0)): only regular"
+                + " white space (\\r, \\n, \\t) is allowed between tokens at column 3)",
             "Invalid message: it is empty"),
         errors);
     assertEquals(List.of(), read);

@@ -88,4 +88,24 @@ class MessageFactsTest {
     e = assertThrows(InvalidInputException.class, () -> MessageFacts.of(List.of(Message.of(" "))));
     assertEquals("Invalid message 1: it is empty", e.getMessage());
   }
+
+  @Test
+  void aTextOnSeveralLinesIsStoredOnOneAndItsErrorsNameTheLine() {
+    String pretty = "{\r\n  \"type\": \"user\",\r\n  \"uuid\": \"a b\"\r\n}\n";
+    assertEquals("{\"type\":\"user\",\"uuid\":\"a b\"}", MessageFacts.of(pretty, "message").text());
+    assertEquals(
+        "{\"type\":\"user\",\"uuid\":\"a b\"}",
+        MessageFacts.ofUtf8(
+                pretty.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                pretty,
+                "message",
+                t -> {})
+            .text());
+    assertEquals("{\"a\":1,\r\"b\":2}", MessageFacts.of("{\"a\":1,\r\"b\":2}", "message").text());
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> MessageFacts.of("{\n  \"a\": 1,\n  \"b\": x\n}", "message"));
+    assertTrue(e.getMessage().contains("at line 3, column 8"), e.getMessage());
+  }
 }
