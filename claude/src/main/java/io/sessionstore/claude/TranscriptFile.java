@@ -147,7 +147,7 @@ final class TranscriptFile {
         }
         if (!reader.lastHadNewline()) {
           // still being written (a character may be cut in two)
-          pending = !blank(line);
+          pending = !Utf8Lines.blank(line);
           break;
         }
         lastStart = before;
@@ -160,7 +160,7 @@ final class TranscriptFile {
           lineMetadata.add(parsed.read());
           lines.add(parsed.message());
         } catch (InvalidInputException e) {
-          if (!blank(line)) {
+          if (!Utf8Lines.blank(line)) {
             rejected.add(
                 new TranscriptImportResult.Rejection(path, reader.number(), e.getMessage()));
           }
@@ -194,23 +194,6 @@ final class TranscriptFile {
         size,
         new Mark(lastStart, end, numbered, lastHash),
         bytesRead);
-  }
-
-  /**
-   * Whether a line is blank (ignored) as its text would be: ASCII white space alone, or text of
-   * white space, decoded only when it is not plainly a JSON object's start.
-   */
-  private static boolean blank(byte[] line) {
-    for (byte b : line) {
-      if (b < 0) {
-        String text = Utf8Lines.strictOrNull(line, 0, line.length);
-        return text != null && text.isBlank();
-      }
-      if (!Character.isWhitespace(b)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The hash of the bytes from {@code start} to {@code end}. */

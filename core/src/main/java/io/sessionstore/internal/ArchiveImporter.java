@@ -118,7 +118,7 @@ final class ArchiveImporter {
           if (line == null) {
             break;
           }
-          if (isBlank(line)) {
+          if (Utf8Lines.blank(line)) {
             continue;
           }
           key = keyOf(line);
@@ -697,19 +697,6 @@ final class ArchiveImporter {
             .withSummary(summary)
             .withAttributes(attributes);
     return new Archived(metadata, messages, subpaths);
-  }
-
-  /** Whether the line is blank as {@link String#isBlank} has it. */
-  private static boolean isBlank(byte[] line) {
-    for (byte b : line) {
-      if (b < 0) {
-        return new String(line, java.nio.charset.StandardCharsets.UTF_8).isBlank();
-      }
-      if (!Character.isWhitespace(b)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static boolean isJsonSpace(char c) {

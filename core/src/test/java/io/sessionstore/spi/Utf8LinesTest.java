@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -146,5 +147,38 @@ class Utf8LinesTest {
     Utf8Lines r = lines("\ufeff\ufeff{}\n\ufeff{}\n", 100);
     assertEquals("\ufeff{}", r.next());
     assertEquals("\ufeff{}", r.next());
+  }
+
+  /** Every newline is found wherever it falls in an eight-byte word, among bytes of any value. */
+  @Test
+  void newlinesAreFoundAtEveryOffset() {
+    java.util.Random random = new java.util.Random(1130);
+    for (int trial = 0; trial < 20_000; trial++) {
+      byte[] bytes = new byte[random.nextInt(40)];
+      random.nextBytes(bytes);
+      for (int i = 0; i < bytes.length; i++) {
+        if (bytes[i] == '\n' || random.nextInt(10) == 0) {
+          bytes[i] = (byte) (random.nextBoolean() ? 0x0b : 0x8a);
+        }
+      }
+      int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+      int expected = bytes.length;
+      if (bytes.length > from && random.nextBoolean()) {
+        expected = from + random.nextInt(bytes.length - from);
+        bytes[expected] = '\n';
+        if (expected + 1 < bytes.length && random.nextBoolean()) {
+          bytes[expected + 1] = '\n';
+        }
+      }
+      assertEquals(expected, Utf8Lines.newline(bytes, from, bytes.length), Arrays.toString(bytes));
+    }
+  }
+
+  @Test
+  void aLineIsBlankAsItsTextIs() {
+    for (String text : List.of("", " \t\r", "\u2003\u3000 ", " {}", "\u00a0", "x")) {
+      assertEquals(text.isBlank(), Utf8Lines.blank(text.getBytes(StandardCharsets.UTF_8)), text);
+    }
+    assertEquals(false, Utf8Lines.blank(new byte[] {' ', (byte) 0xff}));
   }
 }
