@@ -141,7 +141,23 @@ final class TranscriptFile {
     try {
       while (true) {
         long before = from.end() + reader.position();
-        byte[] line = reader.nextBytes();
+        byte[] line;
+        try {
+          line = reader.nextBytes();
+        } catch (InvalidInputException tooLong) {
+          if (!reader.lastHadNewline()) {
+            // still being written
+            pending = true;
+            break;
+          }
+          rejected.add(
+              new TranscriptImportResult.Rejection(path, reader.number(), tooLong.getMessage()));
+          lastStart = before;
+          end = from.end() + reader.position();
+          numbered = reader.number();
+          lastLine = null;
+          continue;
+        }
         if (line == null) {
           break;
         }

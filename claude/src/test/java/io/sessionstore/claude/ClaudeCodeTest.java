@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -450,6 +451,48 @@ class ClaudeCodeTest {
     assertEquals(
         List.of("{\"type\":\"user\",\"uuid\":\"1\"}", "{\"type\":\"user\",\"uuid\":\"2\"}"),
         stored(SessionKey.of("-tmp-w", "s")));
+  }
+
+  @Test
+  void aLineOverTheLimitIsRejectedAndTheRestImportedOrPendingWhenLast() throws IOException {
+    byte[] first = "{\"type\":\"user\",\"uuid\":\"1\"}\n".getBytes(StandardCharsets.UTF_8);
+    byte[] last = "{\"type\":\"user\",\"uuid\":\"3\"}\n".getBytes(StandardCharsets.UTF_8);
+    byte[] chunk = new byte[1 << 20];
+    Arrays.fill(chunk, (byte) 'x');
+    for (String name : List.of("mid", "end")) {
+      Path file =
+          Files.createDirectories(tmp.resolve("huge-" + name + "/-tmp-w")).resolve("s.jsonl");
+      try (java.io.OutputStream out = Files.newOutputStream(file)) {
+        out.write(first);
+        out.write("{\"a\":\"".getBytes(StandardCharsets.UTF_8));
+        for (long n = 0; n <= io.sessionstore.spi.Utf8Lines.MAX_LINE_BYTES; n += chunk.length) {
+          out.write(chunk);
+        }
+        if (name.equals("mid")) {
+          out.write("\"}\n".getBytes(StandardCharsets.UTF_8));
+          out.write(last);
+        }
+      }
+      TranscriptImportResult r =
+          claude()
+              .importTranscripts(
+                  tmp.resolve("huge-" + name), io.sessionstore.api.ProgressListener.NONE);
+      SessionKey key = SessionKey.of("-tmp-w", "s");
+      if (name.equals("mid")) {
+        assertEquals(1, r.rejected().size(), r.rejected().toString());
+        assertEquals(2, r.rejected().get(0).line());
+        assertTrue(r.rejected().get(0).reason().contains("bytes long"), r.rejected().toString());
+        assertEquals(
+            List.of(
+                new String(first, StandardCharsets.UTF_8).strip(),
+                new String(last, StandardCharsets.UTF_8).strip()),
+            stored(key));
+      } else {
+        assertTrue(r.rejected().isEmpty(), r.rejected().toString());
+        assertEquals(1, r.linesPending());
+      }
+      store.deleteSession(key);
+    }
   }
 
   @Test

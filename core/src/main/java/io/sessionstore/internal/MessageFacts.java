@@ -151,7 +151,7 @@ public record MessageFacts(
    */
   static MessageFacts of(String json, String what, Consumer<ObjectNode> alsoRead) {
     checkEncodable(json, what);
-    return read(json, JsonStreams.parser(json), what, alsoRead);
+    return facts(parse(json, JsonStreams.parser(json), what), alsoRead);
   }
 
   /**
@@ -160,17 +160,24 @@ public record MessageFacts(
    * (a tenth of {@code import-claude}'s CPU).
    */
   static MessageFacts ofDecoded(String decoded, String what, Consumer<ObjectNode> alsoRead) {
-    return read(decoded, JsonStreams.parser(decoded), what, alsoRead);
+    return facts(parse(decoded, JsonStreams.parser(decoded), what), alsoRead);
   }
 
   /** As {@link #ofDecoded}, parsing the UTF-8 bytes the text was decoded from. */
   static MessageFacts ofUtf8(
       byte[] utf8, String decoded, String what, Consumer<ObjectNode> alsoRead) {
-    return read(
-        decoded,
-        readAsUtf8(utf8) ? JsonStreams.parser(utf8) : JsonStreams.parser(decoded),
-        what,
-        alsoRead);
+    Parsed parsed = null;
+    if (readAsUtf8(utf8)) {
+      try {
+        parsed = parse(decoded, JsonStreams.parser(utf8), what);
+      } catch (InvalidInputException e) {
+        // refused again below, in the text parser's words: characters, not bytes
+      }
+    }
+    if (parsed == null) {
+      parsed = parse(decoded, JsonStreams.parser(decoded), what);
+    }
+    return facts(parsed, alsoRead);
   }
 
   /**
@@ -187,22 +194,23 @@ public record MessageFacts(
         && !(utf8[0] == (byte) 0xef && utf8[1] == (byte) 0xbb && utf8[2] == (byte) 0xbf);
   }
 
-  private static MessageFacts read(
-      String text, JsonParser parser, String what, Consumer<ObjectNode> alsoRead) {
-    ObjectNode tree;
-    String line = text;
+  /** A message's text on one line, and its tree. */
+  private record Parsed(String line, ObjectNode tree) {}
+
+  private static Parsed parse(String text, JsonParser parser, String what) {
     try (JsonParser p = parser) {
-      tree = Json.parseObject(p, what);
+      ObjectNode tree = Json.parseObject(p, what);
       // A line break can only come between tokens, which the parser counted: only a text that
       // spans lines is looked at again, to be put on one.
-      if (p.currentLocation().getLineNr() > 1) {
-        line = Json.oneLine(text);
-      }
+      return new Parsed(p.currentLocation().getLineNr() > 1 ? Json.oneLine(text) : text, tree);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + what, e);
     }
-    MessageFacts facts = of(line, tree);
-    alsoRead.accept(tree);
+  }
+
+  private static MessageFacts facts(Parsed parsed, Consumer<ObjectNode> alsoRead) {
+    MessageFacts facts = of(parsed.line(), parsed.tree());
+    alsoRead.accept(parsed.tree());
     return facts;
   }
 

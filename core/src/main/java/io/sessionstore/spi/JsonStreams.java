@@ -93,7 +93,9 @@ public final class JsonStreams {
     JsonToken after = p.nextToken();
     if (after != null) {
       throw new JsonParseException(
-          p, "Trailing token (of type " + after + ") found after the value");
+          p,
+          "Trailing token (of type " + after + ") found after the value",
+          p.currentTokenLocation());
     }
     return tree;
   }
@@ -118,8 +120,8 @@ public final class JsonStreams {
 
   /**
    * The value at the parser's current token (or its next one, at the start) as a tree: the nodes
-   * {@link Json#MAPPER} makes of it (decimals exact, without trailing zeros; the last of two equal
-   * keys wins), without starting the mapper. The parser is left on the value's last token.
+   * {@link Json#mapper()} makes of it (decimals exact, without trailing zeros; the last of two
+   * equal keys wins), without starting the mapper. The parser is left on the value's last token.
    *
    * @return null at the end of the input
    */
@@ -236,7 +238,7 @@ public final class JsonStreams {
     }
   }
 
-  /** A new factory with these settings; {@link Json#MAPPER} has one of its own. */
+  /** A new factory with these settings; {@link Json#mapper()} has one of its own. */
   static JsonFactory factory() {
     return JsonFactory.builder()
         .streamReadConstraints(

@@ -23,7 +23,7 @@ import java.util.Map;
  * accounting), timestamps ISO-8601 UTC, cost an exact number. Heads ({@link HeadCodec}), archives
  * and {@link SessionMetadata#toJson()} use it; a backend that keeps metadata in JSON of its own may
  * too. The form is stable: a key may be added, none removed. Write it with a generator of {@link
- * JsonStreams} (or {@link Json#MAPPER}'s) so the cost stays exact. Stateless and thread-safe.
+ * JsonStreams} (or {@link Json#mapper()}'s) so the cost stays exact. Stateless and thread-safe.
  */
 public final class MetadataJson {
   private MetadataJson() {}

@@ -109,6 +109,14 @@ class MessageTest {
             "Invalid message: it is empty"),
         errors);
     assertEquals(List.of(), read);
+    String accented = "{\"cwd\":\"/home/josé\",\"a\":1é}";
+    assertEquals(
+        assertThrows(InvalidInputException.class, () -> Message.parse(accented)).getMessage(),
+        assertThrows(
+                InvalidInputException.class,
+                () -> Message.parse(accented.getBytes(StandardCharsets.UTF_8), tree -> "read"))
+            .getMessage(),
+        "an error is told in characters, not bytes");
   }
 
   @Test

@@ -77,7 +77,7 @@ class MessageFactsTest {
             () -> MessageFacts.of(List.of(Message.of("{\"a\":1} {\"b\":2}"))));
     assertEquals(
         "Invalid message 1: not valid JSON (Trailing token (of type START_OBJECT) found after the"
-            + " value at column 10)",
+            + " value at column 9)",
         e.getMessage());
     e =
         assertThrows(
