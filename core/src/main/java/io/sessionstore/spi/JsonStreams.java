@@ -203,8 +203,7 @@ public final class JsonStreams {
     return out.toString();
   }
 
-  /** Writes the tree with the generator. */
-  public static void write(JsonGenerator g, JsonNode tree) throws IOException {
+  private static void write(JsonGenerator g, JsonNode tree) throws IOException {
     switch (tree.getNodeType()) {
       case OBJECT -> {
         g.writeStartObject();
