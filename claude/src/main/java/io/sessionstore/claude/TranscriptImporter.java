@@ -678,16 +678,16 @@ final class TranscriptImporter {
     return new Stat(read.size, before.modified(), before.fileKey());
   }
 
-  /**
-   * The session's head as a listing of its project gives it: one listing per project, not one read
-   * per session.
-   */
   /** The session's stored metadata when it is still as the state has it, else null. */
   private SessionMetadata asRemembered(SessionKey key, SessionState was) {
     SessionMetadata stored = listed(key);
     return was.head().matches(stored) ? stored : null;
   }
 
+  /**
+   * The session's head as a listing of its project gives it: one listing per project, not one read
+   * per session.
+   */
   private SessionMetadata listed(SessionKey key) {
     Map<String, SessionMetadata> heads =
         listed.computeIfAbsent(

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -63,10 +64,7 @@ public final class Message {
    */
   public static <T> Parsed<T> parse(String json, Function<? super ObjectNode, T> read) {
     Objects.requireNonNull(read, "read is null");
-    Message message = new Message(json);
-    List<T> result = new ArrayList<>(1);
-    message.facts = ApiBridge.parseMessage(json, tree -> result.add(read.apply(tree)));
-    return new Parsed<>(message, result.get(0));
+    return parsed(new Message(json), read, alsoRead -> ApiBridge.parseMessage(json, alsoRead));
   }
 
   /**
@@ -83,9 +81,20 @@ public final class Message {
     if (text == null) {
       throw new InvalidInputException("Invalid message: it is not valid UTF-8");
     }
-    Message message = new Message(text);
+    return parsed(
+        new Message(text), read, alsoRead -> ApiBridge.parseMessageBytes(utf8, text, alsoRead));
+  }
+
+  /**
+   * The message with the facts {@code parser} reads of it, and what {@code read} takes of the tree
+   * the parser hands on.
+   */
+  private static <T> Parsed<T> parsed(
+      Message message,
+      Function<? super ObjectNode, T> read,
+      Function<Consumer<ObjectNode>, Object> parser) {
     List<T> result = new ArrayList<>(1);
-    message.facts = ApiBridge.parseMessageBytes(utf8, text, tree -> result.add(read.apply(tree)));
+    message.facts = parser.apply(tree -> result.add(read.apply(tree)));
     return new Parsed<>(message, result.get(0));
   }
 

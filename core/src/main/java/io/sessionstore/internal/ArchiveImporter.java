@@ -600,12 +600,9 @@ final class ArchiveImporter {
               + "{\"format\":\"sessionstore-archive\",\"version\":1})");
     }
     JsonNode h;
-    try (JsonParser p = JsonStreams.parser(header)) {
-      h = JsonStreams.readTree(p);
-      if (p.nextToken() != null) {
-        h = null;
-      }
-    } catch (IOException | NumberFormatException e) {
+    try {
+      h = JsonStreams.readTree(header);
+    } catch (IOException e) {
       h = null;
     }
     if (h == null || !h.isObject() || !ArchiveWriter.FORMAT.equals(h.path("format").asText(null))) {

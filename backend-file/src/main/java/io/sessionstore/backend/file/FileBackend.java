@@ -1,6 +1,5 @@
 package io.sessionstore.backend.file;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.ConfigurationException;
@@ -133,11 +132,8 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
       return;
     }
     JsonNode n;
-    try (JsonParser p = JsonStreams.parser(Files.readString(marker))) {
-      n = JsonStreams.readTree(p);
-      if (p.nextToken() != null) {
-        n = null;
-      }
+    try {
+      n = JsonStreams.readTree(Files.readString(marker));
     } catch (IOException e) {
       n = null;
     }

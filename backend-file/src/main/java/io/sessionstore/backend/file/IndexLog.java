@@ -1,6 +1,5 @@
 package io.sessionstore.backend.file;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -533,13 +532,11 @@ final class IndexLog {
    * A record's JSON, read without starting the object mapper (a command's start reads them all).
    */
   private static JsonNode tree(String json) throws IOException {
-    try (JsonParser p = JsonStreams.parser(json)) {
-      JsonNode n = JsonStreams.readTree(p);
-      if (n == null || p.nextToken() != null) {
-        throw new IOException("not one JSON value");
-      }
-      return n;
+    JsonNode n = JsonStreams.readTree(json);
+    if (n.isMissingNode()) {
+      throw new IOException("not one JSON value");
     }
+    return n;
   }
 
   // ---- writing
