@@ -50,13 +50,17 @@ public final class S3Backend
   @Override
   public void start() {
     store = new ObjectStore(S3Clients.build(settings, requests), settings);
+    boolean made;
     try {
-      StoreFormat.check(store, layout, settings);
+      made = StoreFormat.check(store, layout, settings);
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
     index = new S3Index(store, layout);
+    if (made) {
+      index.startEmpty();
+    }
     MarkerLog log = new MarkerLog(store, layout, index);
     CommitCompletion completion =
         new CommitCompletion(store, layout, index, log, settings.commitTimeout());

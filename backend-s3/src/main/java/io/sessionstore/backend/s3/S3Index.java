@@ -76,6 +76,15 @@ final class S3Index {
     this.layout = layout;
   }
 
+  /**
+   * Takes the index of a store this process has just made as read, and empty: its first commits,
+   * whose markers a first look would find before any entry, are not taken for a lost index.
+   */
+  synchronized void startEmpty() {
+    loaded = true;
+    lookedAtNanos = System.nanoTime();
+  }
+
   synchronized List<StoredHead> heads() {
     refresh();
     List<StoredHead> out = new ArrayList<>(live.size());

@@ -25,14 +25,19 @@ final class StoreFormat {
 
   private StoreFormat() {}
 
-  static void check(ObjectStore store, S3Layout layout, S3Settings settings) {
+  /**
+   * Checks the marker, or writes it when the store is new.
+   *
+   * @return whether this call made the store: nothing of sessionstore's is in it yet
+   */
+  static boolean check(ObjectStore store, S3Layout layout, S3Settings settings) {
     Optional<byte[]> found = store.readAtStartUp(layout.formatMarker());
     byte[] format =
         ("{\"layout\":\"" + LAYOUT + "\",\"version\":" + VERSION + "}\n")
             .getBytes(StandardCharsets.UTF_8);
     if (found.isEmpty()) {
       if (store.putIfAbsent(layout.formatMarker(), format)) {
-        return;
+        return true;
       }
       // Another process made the store at the same moment: check what it wrote.
       found = store.get(layout.formatMarker());
@@ -56,7 +61,7 @@ final class StoreFormat {
     if (version >= 1 && version < VERSION) {
       // What older versions wrote still reads; from now on they refuse the store.
       store.put(layout.formatMarker(), format);
-      return;
+      return false;
     }
     if (version != VERSION) {
       throw new ConfigurationException(
@@ -67,5 +72,6 @@ final class StoreFormat {
               + ": it was "
               + "written by a newer sessionstore; upgrade sessionstore");
     }
+    return false;
   }
 }

@@ -48,6 +48,23 @@ class S3RequestBudgetTest {
   }
 
   @Test
+  void aNewStoreFilledBySeveralThreadsReadsNoMarkerToRebuildItsIndex() {
+    Map<String, String> config = S3TestServer.freshStorage();
+    // The import works on many sessions at once: their markers are there before any index entry.
+    Map<String, Long> filled = fresh(config, s -> importArchive(s, 64));
+    // Only start-up's look for the format marker: no commit marker is read back, as rebuilding an
+    // index thought lost would (one GET per session found, and a warning).
+    assertEquals(1L, filled.get("GET"), filled.toString());
+    // The format marker, then per session its commit marker, its part and its index entry.
+    assertEquals(1L + 3 * 64, filled.get("PUT"), filled.toString());
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+      assertEquals(
+          64, store.search(SearchQuery.in(Scope.allProjects()).limit(100).build()).items().size());
+    }
+  }
+
+  @Test
   void anAppendByAWriterThatHasTheHeadIsThreePuts() {
     Map<String, String> config = S3TestServer.freshStorage();
     StorageBackend backend = S3TestServer.backend(config);
@@ -211,10 +228,17 @@ class S3RequestBudgetTest {
     }
   }
 
-  /**
-   * Sessions of three messages in five projects, every other one tagged, imported as one archive.
-   */
   private static void populate(Map<String, String> config, int sessions) {
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+      importArchive(store, sessions);
+    }
+  }
+
+  /**
+   * Imports sessions of three messages in five projects, every other one tagged, as one archive.
+   */
+  private static void importArchive(SessionStore store, int sessions) {
     StringBuilder archive =
         new StringBuilder("{\"format\":\"sessionstore-archive\",\"version\":1}\n");
     for (int i = 0; i < sessions; i++) {
@@ -232,13 +256,10 @@ class S3RequestBudgetTest {
           .append(i)
           .append("},{\"type\":\"assistant\"},{\"type\":\"user\"}]}\n");
     }
-    try (SessionStore store =
-        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
-      ImportResult r =
-          store.importSessions(
-              new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
-              ImportOptions.DEFAULTS);
-      assertEquals(sessions, r.created(), r.rejected().toString());
-    }
+    ImportResult r =
+        store.importSessions(
+            new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
+            ImportOptions.DEFAULTS);
+    assertEquals(sessions, r.created(), r.rejected().toString());
   }
 }
