@@ -12,6 +12,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads lines of strict UTF-8 from a stream: {@code \n} or {@code \r\n} ends a line and is not part
@@ -242,6 +244,19 @@ public final class Utf8Lines {
     return i;
   }
 
+  /** Whether {@code bytes[from, to)} are all ASCII, looked at eight at a time. */
+  static boolean ascii(byte[] bytes, int from, int to) {
+    int i = from;
+    long high = 0;
+    for (; i + 8 <= to; i += 8) {
+      high |= (long) LONGS.get(bytes, i);
+    }
+    for (; i < to; i++) {
+      high |= bytes[i];
+    }
+    return (high & HIGH_BITS) == 0;
+  }
+
   private InvalidInputException tooLong(long length) {
     return new InvalidInputException(
         "Invalid line "
@@ -291,6 +306,65 @@ public final class Utf8Lines {
    * text holds no unpaired surrogate: UTF-8 has no form for one.
    */
   public static String strictOrNull(byte[] bytes, int from, int to) {
+    if (ascii(bytes, from, to)) {
+      // Most lines of real transcripts are ASCII (95% of their bytes), which the Latin-1 decoder
+      // copies without the UTF-8 decoder's byte-at-a-time scan for high bits (under C1, not
+      // vectorised: a tenth of import-claude's CPU).
+      return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+    return beyondAsciiOrNull(bytes, from, to);
+  }
+
+  /**
+   * The lines of {@code bytes}, each ended by {@code \n} but the last, which may lack it, decoded
+   * as strict UTF-8: how a backend that stored lines reads many of them at once. One pass finds
+   * each line's end and whether it is ASCII.
+   *
+   * @throws InvalidInputException naming the first line (from 1) that is not valid UTF-8
+   */
+  public static List<String> strictLines(byte[] bytes) {
+    List<String> lines = new ArrayList<>();
+    int n = bytes.length;
+    int begin = 0;
+    while (begin < n) {
+      int i = begin;
+      int end = -1;
+      long high = 0;
+      for (; i + 8 <= n; i += 8) {
+        long word = (long) LONGS.get(bytes, i);
+        long v = word ^ NEWLINES;
+        long zero = (v - LOW_BITS) & ~v & HIGH_BITS;
+        if (zero != 0) {
+          end = i + (Long.numberOfTrailingZeros(zero) >>> 3);
+          break;
+        }
+        high |= word;
+      }
+      if (end < 0) {
+        for (; i < n && bytes[i] != '\n'; i++) {
+          high |= bytes[i];
+        }
+        end = i;
+      } else {
+        for (; i < end; i++) {
+          high |= bytes[i];
+        }
+      }
+      String line =
+          (high & HIGH_BITS) == 0
+              ? new String(bytes, begin, end - begin, StandardCharsets.ISO_8859_1)
+              : beyondAsciiOrNull(bytes, begin, end);
+      if (line == null) {
+        throw new InvalidInputException(
+            "Invalid line " + (lines.size() + 1) + ": it is not valid UTF-8");
+      }
+      lines.add(line);
+      begin = end + 1;
+    }
+    return lines;
+  }
+
+  private static String beyondAsciiOrNull(byte[] bytes, int from, int to) {
     // The String constructor is many times faster than a decoder, and replaces with U+FFFD exactly
     // what the decoder would report: without a U+FFFD in its result, the bytes were valid.
     String fast = new String(bytes, from, to - from, StandardCharsets.UTF_8);

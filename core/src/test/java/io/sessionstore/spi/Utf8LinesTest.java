@@ -174,6 +174,77 @@ class Utf8LinesTest {
     }
   }
 
+  /** A byte beyond ASCII is seen wherever it falls in an eight-byte word or in the tail. */
+  @Test
+  void aByteBeyondAsciiIsFoundAtEveryOffset() {
+    java.util.Random random = new java.util.Random(1201);
+    for (int trial = 0; trial < 20_000; trial++) {
+      byte[] bytes = new byte[random.nextInt(40)];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = (byte) random.nextInt(128);
+      }
+      if (bytes.length > 0 && random.nextBoolean()) {
+        bytes[random.nextInt(bytes.length)] = (byte) (0x80 + random.nextInt(128));
+      }
+      int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+      int to = from + random.nextInt(bytes.length - from + 1);
+      boolean expected = true;
+      for (int i = from; i < to; i++) {
+        expected &= bytes[i] >= 0;
+      }
+      assertEquals(expected, Utf8Lines.ascii(bytes, from, to), Arrays.toString(bytes));
+      String text = Utf8Lines.strictOrNull(bytes, from, to);
+      if (expected) {
+        assertEquals(new String(bytes, from, to - from, StandardCharsets.UTF_8), text);
+      }
+    }
+  }
+
+  /** Lines split in one pass are the lines one reader reads, and the first invalid one is named. */
+  @Test
+  void strictLinesAreTheLinesOfAReader() throws IOException {
+    java.util.Random random = new java.util.Random(1202);
+    byte[][] pieces = {
+      "abcdefgh".getBytes(StandardCharsets.UTF_8),
+      "a".getBytes(StandardCharsets.UTF_8),
+      "é€😀".getBytes(StandardCharsets.UTF_8),
+      {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+      {(byte) 0xc0, (byte) 0xaf},
+      {'\r'},
+      {'\n'},
+      {'\n', '\n'}
+    };
+    for (int trial = 0; trial < 20_000; trial++) {
+      ByteArrayOutputStream input = new ByteArrayOutputStream();
+      for (int i = random.nextInt(12); i > 0; i--) {
+        int p = random.nextInt(100);
+        input.write(pieces[p < 40 ? 0 : p < 60 ? 1 : p < 70 ? 6 : 2 + random.nextInt(6)]);
+      }
+      byte[] bytes = input.toByteArray();
+      List<String> expected = new java.util.ArrayList<>();
+      String error = null;
+      Utf8Lines reader = new Utf8Lines(new ByteArrayInputStream(bytes), false);
+      while (true) {
+        try {
+          String line = reader.next();
+          if (line == null) {
+            break;
+          }
+          expected.add(line);
+        } catch (InvalidInputException e) {
+          error = e.getMessage();
+          break;
+        }
+      }
+      try {
+        assertEquals(expected, Utf8Lines.strictLines(bytes), Arrays.toString(bytes));
+        assertEquals(null, error, Arrays.toString(bytes));
+      } catch (InvalidInputException e) {
+        assertEquals(error, e.getMessage(), Arrays.toString(bytes));
+      }
+    }
+  }
+
   @Test
   void aLineIsBlankAsItsTextIs() {
     for (String text : List.of("", " \t\r", "\u2003\u3000 ", " {}", "\u00a0", "x")) {

@@ -359,21 +359,7 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
         }
       }
     }
-    // Each line's end is found in a Latin-1 copy of the bytes and each line decoded on its own,
-    // all with the JDK's vectorised code. Decoding the range as one text would be slower: a single
-    // character beyond Latin-1 anywhere makes the whole text two bytes a character, decoded byte by
-    // byte.
-    String latin1 = new String(bytes, StandardCharsets.ISO_8859_1);
-    List<String> lines = new ArrayList<>();
-    int begin = 0;
-    for (int end = latin1.indexOf('\n'); end >= 0; end = latin1.indexOf('\n', begin)) {
-      lines.add(Utf8Lines.strict(bytes, begin, end, lines.size() + 1));
-      begin = end + 1;
-    }
-    if (begin < bytes.length) {
-      lines.add(Utf8Lines.strict(bytes, begin, bytes.length, lines.size() + 1));
-    }
-    return lines;
+    return Utf8Lines.strictLines(bytes);
   }
 
   @Override
