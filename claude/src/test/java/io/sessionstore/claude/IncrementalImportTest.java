@@ -582,6 +582,63 @@ class IncrementalImportTest {
     }
   }
 
+  /** As S3 and MongoDB: a backend that has no change token, counting sub-transcripts' reads. */
+  private static final class TokenlessBackend extends ForwardingBackend {
+    final AtomicInteger subHeadReads = new AtomicInteger();
+
+    TokenlessBackend(Path dir) {
+      super(new FileBackend(dir));
+    }
+
+    @Override
+    public Optional<String> changeToken() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<StoredHead> head(SessionKey key) {
+      if (key.isSubpath()) {
+        subHeadReads.incrementAndGet();
+      }
+      return super.head(key);
+    }
+  }
+
+  @Test
+  void withoutATokenASessionAsRememberedHasItsSubTranscriptsTakenAsRememberedToo()
+      throws IOException {
+    try (SessionStore tokenless =
+        SessionStore.builder().backend(new TokenlessBackend(tmp.resolve("store"))).build()) {
+      importAgain(tokenless, "the store");
+      importAgain(tokenless, "the store");
+    }
+    // A new process: nothing cached.
+    TokenlessBackend backend = new TokenlessBackend(tmp.resolve("store"));
+    try (SessionStore tokenless = SessionStore.builder().backend(backend).build()) {
+      TranscriptImportResult again = importAgain(tokenless, "the store");
+      assertEquals(0, again.filesRead());
+      assertEquals(0, backend.subHeadReads.get(), "no sub-transcript read one by one");
+      assertEquals(report(importWhole(store)), report(again));
+    }
+
+    // Another writer appends to a sub-transcript: its session's head moves, so the session is read
+    // whole, and nothing is stored (the stored lines go on past the file's).
+    Map.Entry<SessionKey, Path> t = withSubagents();
+    SessionKey sub =
+        transcripts().keySet().stream()
+            .filter(k -> k.isSubpath() && k.main().equals(t.getKey()))
+            .findFirst()
+            .orElseThrow();
+    store.appendMessages(sub, List.of(Message.parse("{\"type\":\"user\",\"uuid\":\"o\"}")));
+    try (SessionStore tokenless =
+        SessionStore.builder().backend(new TokenlessBackend(tmp.resolve("store"))).build()) {
+      TranscriptImportResult r = importAgain(tokenless, "the store");
+      assertTrue(r.filesRead() > 0, "the changed session is read");
+      assertEquals(0, r.linesStored());
+      assertEquals(List.of(), r.diverged());
+    }
+  }
+
   @Test
   void onlyAnImportThatRanToItsEndWithTheStoreUnchangedRemembersTheToken() {
     TranscriptImporter importer = new TranscriptImporter(store, ImportState.EMPTY, "t1");
