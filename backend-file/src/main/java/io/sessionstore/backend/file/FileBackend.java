@@ -654,6 +654,24 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   @Override
+  public Stream<StoredHead> findSessions(String sessionId) {
+    return findSessionsByPrefix(Scope.allProjects(), sessionId)
+        .filter(h -> h.key().sessionId().equals(sessionId));
+  }
+
+  @Override
+  public Stream<StoredHead> findSessionsByPrefix(Scope scope, String prefix) {
+    checkOpen();
+    try {
+      return index
+          .mainHeadsWithIdPrefix(scope.isAllProjects() ? null : scope.project(), prefix)
+          .stream();
+    } catch (IOException e) {
+      throw unavailable("find sessions", e);
+    }
+  }
+
+  @Override
   public Optional<Path> localDirectory() {
     return Optional.of(root);
   }

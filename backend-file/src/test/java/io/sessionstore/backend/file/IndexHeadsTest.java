@@ -1,0 +1,116 @@
+package io.sessionstore.backend.file;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.Message;
+import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
+import io.sessionstore.api.SessionStore;
+import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.HeadCodec;
+import io.sessionstore.spi.StoredHead;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The index reads of each head only what keeping it needs, and decodes the rest when asked. */
+class IndexHeadsTest {
+  @TempDir Path tmp;
+
+  private static StoredHead head(SessionKey key, long messages, long generation) {
+    SessionMetadata m =
+        SessionMetadata.of(key, Instant.parse("2026-11-01T10:00:00Z"))
+            .withCounts(messages, java.math.BigDecimal.ONE, 3)
+            .withTags(java.util.Set.of("t"))
+            .withAttributes(Map.of("metadata", "\"metadata\":{\"messageCount\":7}"))
+            .withVersion(4);
+    return new StoredHead(key, m, generation, "{\"v\":2,\"metadata\":{\"messageCount\":9}}");
+  }
+
+  @Test
+  void aRecordedHeadIsWhatItsDecodingIsWhateverTheFieldsOrder() {
+    for (StoredHead h :
+        List.of(
+            head(SessionKey.of("p", "s"), 12, 77),
+            head(SessionKey.of("p", "s", "subagents/a"), 0, -5),
+            head(SessionKey.of("-home-me-x", "s2"), Long.MAX_VALUE, Long.MIN_VALUE))) {
+      String json = HeadCodec.encode(h);
+      IndexLog.RecordedHead read = IndexLog.RecordedHead.read(json);
+      assertEquals(h.key(), read.key());
+      assertEquals(h.generation(), read.generation());
+      assertEquals(h.messageCount(), read.messageCount());
+      assertEquals(h, read.head());
+
+      // Fields in another order, as another writer might put them: decoded whole, the same.
+      String metadataFirst =
+          "{\"metadata\":"
+              + json.substring(json.indexOf("\"metadata\":") + 11, json.length() - 1)
+              + ","
+              + json.substring(1, json.indexOf(",\"metadata\":"))
+              + "}";
+      IndexLog.RecordedHead reordered = IndexLog.RecordedHead.read(metadataFirst);
+      assertEquals(h.key(), reordered.key());
+      assertEquals(h, reordered.head());
+    }
+    assertThrows(
+        BackendUnavailableException.class, () -> IndexLog.RecordedHead.read("{\"project\":"));
+  }
+
+  /**
+   * A head damaged past what the index reads of it (its record's checksum intact, as only a faulty
+   * writer leaves it) fails only the reads of its own session.
+   */
+  @Test
+  void aHeadIsDecodedOnlyWhenItsSessionIsRead() throws IOException {
+    Path dir = tmp.resolve("store");
+    Map<String, String> config =
+        Map.of(
+            "sessionstore.backend", "file",
+            "sessionstore.file.dir", dir.toString(),
+            "sessionstore.cache.enabled", "false");
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+      store.saveSession(
+          SessionKey.of("p", "damaged"), List.of(Message.of("{\"type\":\"user\",\"n\":1}")));
+      store.saveSession(
+          SessionKey.of("p", "intact"), List.of(Message.of("{\"type\":\"user\",\"n\":2}")));
+    }
+    Path log = dir.resolve("index.log");
+    List<String> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      String record = IndexLog.record(line);
+      if (record.contains("\"sessionId\":\"damaged\"")) {
+        record = record.replaceFirst("\"createdAt\":\"[^\"]+\"", "\"createdAt\":\"yesterday\"");
+        assertTrue(record.contains("yesterday"), record);
+      }
+      lines.add(IndexLog.line(record));
+    }
+    Files.writeString(log, String.join("", lines), StandardCharsets.UTF_8);
+
+    try (SessionStore store =
+        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+      assertEquals(
+          1, store.loadSession(SessionKey.of("p", "intact")).orElseThrow().messages().size());
+      assertEquals(List.of("intact"), ids(store.findSessions("intact")));
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () -> store.getMetadata(SessionKey.of("p", "damaged")));
+      assertTrue(e.getMessage().startsWith("Damaged stored head"), e.getMessage());
+    }
+  }
+
+  private static List<String> ids(List<SessionMetadata> found) {
+    return found.stream().map(SessionMetadata::sessionId).toList();
+  }
+}
