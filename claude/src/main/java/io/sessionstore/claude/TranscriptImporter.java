@@ -473,11 +473,7 @@ final class TranscriptImporter {
       return false;
     }
     // Unless nothing changed in the store since an import that checked every session, the
-    // session must be as the state has it. Its sub-transcripts then are too: the store moves a
-    // session's head with every change of one of them, so they are not read one by one (on S3
-    // three requests each). One changed by a writer that died before the session's head followed,
-    // or by the Claude Agent SDK, is found when its file grows: the new lines go in only on the
-    // version the state has.
+    // session must be as the state has it.
     SessionMetadata before = null;
     if (!storeUnchanged && (before = asRemembered(key, was)) == null) {
       return false;
@@ -487,7 +483,16 @@ final class TranscriptImporter {
       steps.add(new Step(main, was.main(), null));
     }
     for (Found f : valid) {
-      steps.add(new Step(f, was.subs().get(f.subpath()), null));
+      FileState fs = was.subs().get(f.subpath());
+      // The sub-transcript must be as the state has it (absent when its file gave nothing yet).
+      Head head = fs == null ? null : fs.head();
+      if (!storeUnchanged) {
+        Optional<SessionMetadata> sub = store.getMetadata(key.withSubpath(f.subpath()));
+        if (head == null ? sub.isPresent() : !head.matches(sub.orElse(null))) {
+          return false;
+        }
+      }
+      steps.add(new Step(f, fs, null));
     }
     boolean changed = false;
     for (int i = 0; i < steps.size(); i++) {
