@@ -59,7 +59,7 @@ public final class S3Backend
     }
     index = new S3Index(store, layout);
     if (made) {
-      index.startEmpty();
+      index.madeHere();
     }
     MarkerLog log = new MarkerLog(store, layout, index);
     CommitCompletion completion =

@@ -71,18 +71,22 @@ final class S3Index {
 
   private boolean loaded;
 
+  /** Whether this process made the store and has not looked at the index yet. */
+  private boolean madeHere;
+
   S3Index(ObjectStore store, S3Layout layout) {
     this.store = store;
     this.layout = layout;
   }
 
   /**
-   * Takes the index of a store this process has just made as read, and empty: its first commits,
-   * whose markers a first look would find before any entry, are not taken for a lost index.
+   * Tells the index that this process made the store: at its first look, an index with neither a
+   * snapshot nor an entry is new, not lost, though the first commits' markers (written before any
+   * entry, by this process or another that started with it) are there. A snapshot or entry another
+   * process wrote meanwhile is still read; a later loss is rebuilt as ever.
    */
-  synchronized void startEmpty() {
-    loaded = true;
-    lookedAtNanos = System.nanoTime();
+  synchronized void madeHere() {
+    madeHere = true;
   }
 
   synchronized List<StoredHead> heads() {
@@ -199,12 +203,15 @@ final class S3Index {
     loaded = true;
     lookedAtNanos = System.nanoTime();
     List<String> keys = store.numbered(layout.indexRoot(), null);
+    boolean isNew = madeHere;
+    madeHere = false;
     long snap = newest(keys, layout.indexSnapshots());
     long delta = newest(keys, layout.indexDeltas());
     List<String> entries = keys.stream().filter(k -> k.startsWith(layout.indexEntries())).toList();
     if (snap < 0
         && delta < 0
-        && (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1)) {
+        && (entries.isEmpty() || S3Layout.markerNumber(entries.get(0)) != 1)
+        && !(isNew && entries.isEmpty())) {
       // Without a snapshot the log must start at entry 1; anything else means the index was lost.
       rebuild();
       if (!live.isEmpty()) {

@@ -64,6 +64,42 @@ class S3RequestBudgetTest {
     }
   }
 
+  /**
+   * The process that made the store still reads what another process wrote to the index before its
+   * first look: here a snapshot of a rebuild holding a session whose own index entry is gone (its
+   * writer died before it, or its append failed).
+   */
+  @Test
+  void theProcessThatMadeTheStoreReadsTheIndexAnotherWroteBeforeItsFirstLook() {
+    Map<String, String> config = S3TestServer.freshStorage();
+    SessionStoreConfig c =
+        SessionStoreConfig.of(config).with("sessionstore.cache.enabled", "false");
+    try (S3Client raw = S3TestServer.rawClient(config);
+        SessionStore maker = SessionStore.builder().config(c).build()) {
+      try (SessionStore other = SessionStore.builder().config(c).build()) {
+        other.appendMessages(SessionKey.of("p", "x"), List.of(Message.of("{\"type\":\"user\"}")));
+      }
+      List<String> entries = new RawBucket(raw, config).keys(".sessionstore/index/log/");
+      raw.deleteObject(
+          b -> b.bucket(config.get("sessionstore.s3.bucket")).key(entries.get(entries.size() - 1)));
+      for (int i = 0; i < 3; i++) {
+        maker.appendMessages(
+            SessionKey.of("q", "a" + i), List.of(Message.of("{\"type\":\"user\"}")));
+      }
+      assertEquals(List.of("a0", "a1", "a2", "x"), allIds(maker));
+    }
+    try (SessionStore fresh = SessionStore.builder().config(c).build()) {
+      assertEquals(List.of("a0", "a1", "a2", "x"), allIds(fresh));
+    }
+  }
+
+  private static List<String> allIds(SessionStore store) {
+    return store.search(SearchQuery.in(Scope.allProjects()).limit(100).build()).items().stream()
+        .map(SessionMetadata::sessionId)
+        .sorted()
+        .toList();
+  }
+
   @Test
   void anAppendByAWriterThatHasTheHeadIsThreePuts() {
     Map<String, String> config = S3TestServer.freshStorage();
