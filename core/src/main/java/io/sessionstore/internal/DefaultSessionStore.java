@@ -30,6 +30,7 @@ import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAdoption;
 import io.sessionstore.spi.SupportsAtomicCommits;
 import io.sessionstore.spi.SupportsHousekeeping;
+import io.sessionstore.spi.SupportsOrderedListing;
 import io.sessionstore.spi.SupportsSearch;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -632,6 +633,11 @@ public final class DefaultSessionStore implements SessionStore {
     }
     if (backend instanceof SupportsSearch native_) {
       return Search.page(native_.search(query), query);
+    }
+    if (backend instanceof SupportsOrderedListing ordered) {
+      try (Stream<StoredHead> heads = ordered.listInOrder(query.scope())) {
+        return Search.runInOrder(heads.map(StoredHead::metadata), query);
+      }
     }
     try (Stream<StoredHead> heads = backend.list(query.scope())) {
       return Search.run(heads.map(StoredHead::metadata), query);

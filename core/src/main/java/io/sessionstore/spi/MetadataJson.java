@@ -155,7 +155,7 @@ public final class MetadataJson {
    * and the formatter takes a good part of its start-up. The result, and the error, are always
    * {@link Instant#parse}'s.
    */
-  static Instant parseInstant(String v) {
+  public static Instant parseInstant(String v) {
     Instant utc = Timestamps.utc(v);
     return utc != null ? utc : Instant.parse(v);
   }

@@ -38,6 +38,7 @@ import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAtomicCommits;
 import io.sessionstore.spi.SupportsBatchReads;
 import io.sessionstore.spi.SupportsHousekeeping;
+import io.sessionstore.spi.SupportsOrderedListing;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,6 +49,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,7 +103,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@link ReplaceAndGenerations}: a save replaces a transcript with a new generation, and
  *       nothing written or read for an old generation reaches the new one;
  *   <li>{@link Delete}: cascading and single deletes, and deletes conditioned on a version;
- *   <li>{@link Listing}: listing without sub-transcripts, and pagination;
+ *   <li>{@link Listing}: listing without sub-transcripts, pagination, and {@link
+ *       SupportsOrderedListing} when declared;
  *   <li>{@link Search}: filters and order, on non-ASCII text as the core does them, also for a
  *       backend that implements {@link io.sessionstore.spi.SupportsSearch};
  *   <li>{@link DurabilityAndCaching}: what one instance wrote another reads, and a caching store
@@ -1243,6 +1246,34 @@ public abstract class StorageBackendContractTest {
               .sorted()
               .toList());
       assertTrue(store.findSessions("absent-id").isEmpty());
+    }
+
+    /** {@link SupportsOrderedListing}, when declared: the list's heads, in the search order. */
+    @Test
+    void anOrderedListingIsTheListInTheSearchOrder() {
+      Assumptions.assumeTrue(
+          backend instanceof SupportsOrderedListing,
+          "the backend does not declare ordered listing");
+      SupportsOrderedListing ordered = (SupportsOrderedListing) backend;
+      for (int i = 0; i < 12; i++) {
+        clock.set(START.plusSeconds(i % 3));
+        store.appendMessages(SessionKey.of(i % 2 == 0 ? "tck" : "other", "s" + i), users("m", 1));
+      }
+      store.appendMessages(key("s0").withSubpath("subagents/a"), users("a", 1));
+      Comparator<StoredHead> order =
+          Comparator.comparing(
+                  (StoredHead h) -> h.metadata().updatedAt(), Comparator.reverseOrder())
+              .thenComparing(h -> h.key().project())
+              .thenComparing(h -> h.key().sessionId());
+      for (Scope scope : List.of(Scope.project("tck"), Scope.allProjects())) {
+        List<StoredHead> expected;
+        try (Stream<StoredHead> heads = backend.list(scope)) {
+          expected = heads.sorted(order).toList();
+        }
+        try (Stream<StoredHead> heads = ordered.listInOrder(scope)) {
+          assertEquals(expected, heads.toList(), scope.toString());
+        }
+      }
     }
 
     @Test

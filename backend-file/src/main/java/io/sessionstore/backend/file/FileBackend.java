@@ -13,6 +13,7 @@ import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.SupportsOrderedListing;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,8 @@ import java.util.stream.StreamSupport;
  * the index record leaves bytes past the committed length, which are never read and are cut off by
  * the next write. Appending costs the size of the new messages.
  */
-public final class FileBackend implements StorageBackend, SupportsAtomicCommits {
+public final class FileBackend
+    implements StorageBackend, SupportsAtomicCommits, SupportsOrderedListing {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileBackend.class);
   static final String LAYOUT = "sessionstore-file";
 
@@ -193,11 +195,11 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     long[] start = {0, 0};
     try {
       IndexLog.Entry e = index.entry(head.key());
-      if (e == null || e.head().generation() != head.generation()) {
+      if (e == null || e.recorded().generation() != head.generation()) {
         e = null;
       } else {
         start = e.checkpointAtOrBefore(from);
-        if (e.head().messageCount() == head.messageCount()
+        if (e.recorded().messageCount() == head.messageCount()
             && e.bytes() - start[1] <= WHOLE_READ_BYTES) {
           // The committed bytes are known: one read, lines decoded in place.
           return wholeRange(ranges(e, data, start[1], e.bytes())).stream()
@@ -654,6 +656,17 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
   }
 
   @Override
+  public Stream<StoredHead> listInOrder(Scope scope) {
+    checkOpen();
+    try {
+      return index.mainHeadsInOrder(scope.isAllProjects() ? null : scope.project()).stream()
+          .map(IndexLog.RecordedHead::head);
+    } catch (IOException e) {
+      throw unavailable("list sessions", e);
+    }
+  }
+
+  @Override
   public Stream<StoredHead> findSessions(String sessionId) {
     return findSessionsByPrefix(Scope.allProjects(), sessionId)
         .filter(h -> h.key().sessionId().equals(sessionId));
@@ -691,7 +704,9 @@ public final class FileBackend implements StorageBackend, SupportsAtomicCommits 
     checkOpen();
     try (FileLocks.Held held = locks.session(key)) {
       IndexLog.Entry current = index.entry(key);
-      long version = current == null ? 0 : current.head().version();
+      // Any version: the head is not decoded, so that even a damaged one can be deleted.
+      long version =
+          current == null || expectedVersion == ANY_VERSION ? 0 : current.head().version();
       if (expectedVersion != ANY_VERSION && version != expectedVersion) {
         throw new ConflictException(
             "Cannot delete " + key + ": it is at version " + version + ", not " + expectedVersion);

@@ -9,6 +9,7 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
 import io.sessionstore.spi.JsonStreams;
+import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +20,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -83,33 +86,48 @@ final class IndexLog {
 
   /**
    * A head as a record holds it: its key, generation and message count, which keeping the index
-   * needs, read at once; the rest decoded when first asked for. A process that answers about one
-   * session ({@code info}, {@code show}) so decodes one head, not every head of the store (under
-   * C1, cold, 75 against 200 ms for 1,200 heads).
+   * needs, and its update time, which orders listings, read at once; the rest decoded when first
+   * asked for. A process that answers about one session ({@code info}, {@code show}) or shows a
+   * page of a listing so decodes those heads, not every head of the store (under C1, cold, 75
+   * against 200 ms for 1,200 heads).
    */
   static final class RecordedHead {
     private final String json;
     private final SessionKey key;
     private final long generation;
     private final long messageCount;
+    private final Instant updatedAt;
     private volatile StoredHead decoded;
 
     private RecordedHead(
-        String json, SessionKey key, long generation, long messageCount, StoredHead decoded) {
+        String json,
+        SessionKey key,
+        long generation,
+        long messageCount,
+        Instant updatedAt,
+        StoredHead decoded) {
       this.json = json;
       this.key = key;
       this.generation = generation;
       this.messageCount = messageCount;
+      this.updatedAt = updatedAt;
       this.decoded = decoded;
     }
 
     static RecordedHead of(StoredHead head) {
-      return new RecordedHead(null, head.key(), head.generation(), head.messageCount(), head);
+      return new RecordedHead(
+          null,
+          head.key(),
+          head.generation(),
+          head.messageCount(),
+          head.metadata().updatedAt(),
+          head);
     }
 
     /**
      * Reads what the index needs of a head {@link HeadCodec#encode} wrote, which puts the key and
-     * generation before the metadata and its message count; anything else is decoded whole now.
+     * generation before the metadata, and the metadata's update time before its message count;
+     * anything else is decoded whole now.
      *
      * @throws io.sessionstore.api.BackendUnavailableException when it is not such a head
      */
@@ -138,16 +156,23 @@ final class IndexLog {
                           ? p.getLongValue()
                           : null;
               case "metadata" -> {
-                Long count = value == JsonToken.START_OBJECT ? messageCount(p) : null;
-                if (count != null
-                    && project != null
-                    && sessionId != null
-                    && subpathSeen
-                    && generation != null) {
-                  return new RecordedHead(
-                      json, new SessionKey(project, sessionId, subpath), generation, count, null);
+                Instant[] updated = new Instant[1];
+                Long count = value == JsonToken.START_OBJECT ? messageCount(p, updated) : null;
+                if (count == null
+                    || updated[0] == null
+                    || project == null
+                    || sessionId == null
+                    || !subpathSeen
+                    || generation == null) {
+                  return of(HeadCodec.decode(json));
                 }
-                p.skipChildren();
+                return new RecordedHead(
+                    json,
+                    new SessionKey(project, sessionId, subpath),
+                    generation,
+                    count,
+                    updated[0],
+                    null);
               }
               default -> p.skipChildren();
             }
@@ -159,12 +184,17 @@ final class IndexLog {
       return of(HeadCodec.decode(json));
     }
 
-    /** The metadata's message count, when it comes before anything that is not a plain value. */
-    private static Long messageCount(JsonParser p) throws IOException {
+    /**
+     * The metadata's message count, and its update time into {@code updated}, when they come before
+     * anything that is not a plain value.
+     */
+    private static Long messageCount(JsonParser p, Instant[] updated) throws IOException {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
-        if (field.equals("messageCount")) {
+        if (field.equals("updatedAt") && value == JsonToken.VALUE_STRING) {
+          updated[0] = MetadataJson.parseInstant(p.getText());
+        } else if (field.equals("messageCount")) {
           return value == JsonToken.VALUE_NUMBER_INT
                   && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
               ? p.getLongValue()
@@ -175,6 +205,11 @@ final class IndexLog {
         }
       }
       return null;
+    }
+
+    /** The head's JSON as its record holds it; null for a head this process wrote. */
+    String json() {
+      return json;
     }
 
     SessionKey key() {
@@ -189,13 +224,19 @@ final class IndexLog {
       return messageCount;
     }
 
+    Instant updatedAt() {
+      return updatedAt;
+    }
+
     StoredHead head() {
       StoredHead h = decoded;
       if (h == null) {
         h = HeadCodec.decode(json);
         if (!h.key().equals(key)
+            || !h.metadata().key().equals(key.main())
             || h.generation() != generation
-            || h.messageCount() != messageCount) {
+            || h.messageCount() != messageCount
+            || !h.metadata().updatedAt().equals(updatedAt)) {
           throw new io.sessionstore.api.BackendUnavailableException(
               "Damaged stored head of "
                   + key
@@ -226,7 +267,7 @@ final class IndexLog {
     static Change inPack(
         StoredHead head, String json, String pack, long offset, long packed, long bytes) {
       return new Change(
-          "B " + pack + " " + offset + " " + packed + " " + bytes + " " + json,
+          packText(json, pack, offset, packed, bytes),
           List.of(new Put(RecordedHead.of(head), bytes, pack, offset, packed)),
           null);
     }
@@ -283,7 +324,11 @@ final class IndexLog {
 
   /** Encodes a head record, as in the log and in head snapshots. */
   static String putRecord(StoredHead head, long bytes) {
-    return "P " + bytes + " " + HeadCodec.encode(head);
+    return putText(HeadCodec.encode(head), bytes);
+  }
+
+  private static String putText(String json, long bytes) {
+    return "P " + bytes + " " + json;
   }
 
   /** Encodes the head record of a transcript whose messages are in a pack. */
@@ -293,9 +338,18 @@ final class IndexLog {
 
   /** The record that puts the entry's transcript where it is. */
   static String record(Entry e) {
+    // A head read from a record is written as it was read: not decoded and encoded again.
+    String json = e.recorded().json();
+    if (json == null) {
+      json = HeadCodec.encode(e.head());
+    }
     return e.pack() == null
-        ? putRecord(e.head(), e.bytes())
-        : packRecord(e.head(), e.pack(), e.packOffset(), e.packed(), e.bytes());
+        ? putText(json, e.bytes())
+        : packText(json, e.pack(), e.packOffset(), e.packed(), e.bytes());
+  }
+
+  private static String packText(String json, String pack, long offset, long packed, long bytes) {
+    return "B " + pack + " " + offset + " " + packed + " " + bytes + " " + json;
   }
 
   /**
@@ -422,6 +476,29 @@ final class IndexLog {
       }
       return out;
     }
+  }
+
+  /**
+   * The recorded heads of the sessions (not their sub-transcripts) of one project or (null) of all,
+   * in the search order: updated time descending, then project, then session id.
+   */
+  List<RecordedHead> mainHeadsInOrder(String project) throws IOException {
+    refresh();
+    List<RecordedHead> out = new ArrayList<>();
+    synchronized (this) {
+      Iterable<SessionKey> keys =
+          project == null ? entries.keySet() : projects.getOrDefault(project, Set.of());
+      for (SessionKey key : keys) {
+        if (!key.isSubpath()) {
+          out.add(entries.get(key).recorded());
+        }
+      }
+    }
+    out.sort(
+        Comparator.comparing(RecordedHead::updatedAt, Comparator.reverseOrder())
+            .thenComparing(h -> h.key().project())
+            .thenComparing(h -> h.key().sessionId()));
+    return out;
   }
 
   /** The heads of one project's sessions (not their sub-transcripts'). */

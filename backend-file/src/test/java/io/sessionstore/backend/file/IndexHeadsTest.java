@@ -9,7 +9,6 @@ import io.sessionstore.api.Message;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
-import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
@@ -66,25 +65,13 @@ class IndexHeadsTest {
         BackendUnavailableException.class, () -> IndexLog.RecordedHead.read("{\"project\":"));
   }
 
-  /**
-   * A head damaged past what the index reads of it (its record's checksum intact, as only a faulty
-   * writer leaves it) fails only the reads of its own session.
-   */
-  @Test
-  void aHeadIsDecodedOnlyWhenItsSessionIsRead() throws IOException {
-    Path dir = tmp.resolve("store");
-    Map<String, String> config =
-        Map.of(
-            "sessionstore.backend", "file",
-            "sessionstore.file.dir", dir.toString(),
-            "sessionstore.cache.enabled", "false");
-    try (SessionStore store =
-        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
-      store.saveSession(
-          SessionKey.of("p", "damaged"), List.of(Message.of("{\"type\":\"user\",\"n\":1}")));
-      store.saveSession(
-          SessionKey.of("p", "intact"), List.of(Message.of("{\"type\":\"user\",\"n\":2}")));
-    }
+  /** Saves two sessions and damages one's head past what the index reads of it. */
+  private static void twoSessionsOneDamaged(Path dir, SessionStore store) throws IOException {
+    store.saveSession(
+        SessionKey.of("p", "damaged"), List.of(Message.of("{\"type\":\"user\",\"n\":1}")));
+    store.saveSession(
+        SessionKey.of("p", "intact"), List.of(Message.of("{\"type\":\"user\",\"n\":2}")));
+    store.close();
     Path log = dir.resolve("index.log");
     List<String> lines = new ArrayList<>();
     for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
@@ -96,9 +83,17 @@ class IndexHeadsTest {
       lines.add(IndexLog.line(record));
     }
     Files.writeString(log, String.join("", lines), StandardCharsets.UTF_8);
+  }
 
-    try (SessionStore store =
-        SessionStore.builder().config(SessionStoreConfig.of(config)).build()) {
+  /**
+   * A head damaged past what the index reads of it (its record's checksum intact, as only a faulty
+   * writer leaves it) fails only the reads of its own session.
+   */
+  @Test
+  void aHeadIsDecodedOnlyWhenItsSessionIsRead() throws IOException {
+    Path dir = tmp.resolve("store");
+    twoSessionsOneDamaged(dir, SessionStore.builder().backend(new FileBackend(dir)).build());
+    try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir)).build()) {
       assertEquals(
           1, store.loadSession(SessionKey.of("p", "intact")).orElseThrow().messages().size());
       assertEquals(List.of("intact"), ids(store.findSessions("intact")));
@@ -107,6 +102,25 @@ class IndexHeadsTest {
               BackendUnavailableException.class,
               () -> store.getMetadata(SessionKey.of("p", "damaged")));
       assertTrue(e.getMessage().startsWith("Damaged stored head"), e.getMessage());
+    }
+  }
+
+  /** Such a head is carried over as it is when the log is compacted, and can be deleted. */
+  @Test
+  void aDamagedHeadNeitherStopsCompactionNorItsDelete() throws IOException {
+    Path dir = tmp.resolve("store");
+    twoSessionsOneDamaged(dir, SessionStore.builder().backend(new FileBackend(dir, 20)).build());
+    try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir, 20)).build()) {
+      for (int i = 0; i < 100; i++) {
+        store.appendMessages(
+            SessionKey.of("p", "intact"),
+            List.of(Message.of("{\"type\":\"user\",\"i\":" + i + "}")));
+      }
+      assertTrue(Files.readAllLines(dir.resolve("index.log")).size() < 50, "compacted");
+      assertTrue(store.deleteSession(SessionKey.of("p", "damaged")));
+      assertEquals(List.of(), ids(store.findSessions("damaged")));
+      assertEquals(
+          101, store.loadSession(SessionKey.of("p", "intact")).orElseThrow().messages().size());
     }
   }
 
