@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sessionstore.api.SessionKey;
+import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.spi.HeadCodec;
 import io.sessionstore.spi.IoErrors;
 import io.sessionstore.spi.JsonStreams;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -185,6 +187,23 @@ final class IndexLog {
     }
 
     /**
+     * The update time the metadata's decoding gives ({@link SessionMetadata} keeps milliseconds);
+     * {@link SessionMetadata#MIN_TIME} for one it refuses, so that only a read of that head fails,
+     * not the index.
+     */
+    private static Instant storedTime(String text) {
+      try {
+        Instant t = MetadataJson.parseInstant(text);
+        if (!t.isBefore(SessionMetadata.MIN_TIME) && !t.isAfter(SessionMetadata.MAX_TIME)) {
+          return t.truncatedTo(ChronoUnit.MILLIS);
+        }
+      } catch (RuntimeException e) {
+        // refused by the head's decoding too, when it is read
+      }
+      return SessionMetadata.MIN_TIME;
+    }
+
+    /**
      * The metadata's message count, and its update time into {@code updated}, when they come before
      * anything that is not a plain value.
      */
@@ -192,8 +211,8 @@ final class IndexLog {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
-        if (field.equals("updatedAt") && value == JsonToken.VALUE_STRING) {
-          updated[0] = MetadataJson.parseInstant(p.getText());
+        if (field.equals("updatedAt")) {
+          updated[0] = storedTime(value == JsonToken.VALUE_STRING ? p.getText() : null);
         } else if (field.equals("messageCount")) {
           return value == JsonToken.VALUE_NUMBER_INT
                   && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.Message;
+import io.sessionstore.api.Scope;
+import io.sessionstore.api.SearchQuery;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
@@ -65,8 +67,12 @@ class IndexHeadsTest {
         BackendUnavailableException.class, () -> IndexLog.RecordedHead.read("{\"project\":"));
   }
 
-  /** Saves two sessions and damages one's head past what the index reads of it. */
-  private static void twoSessionsOneDamaged(Path dir, SessionStore store) throws IOException {
+  /**
+   * Saves two sessions, then rewrites one's head in the log (its record's checksum made anew, as
+   * only a faulty or older writer leaves it): {@code from} replaced by {@code to}.
+   */
+  private static void twoSessionsOneRewritten(Path dir, SessionStore store, String from, String to)
+      throws IOException {
     store.saveSession(
         SessionKey.of("p", "damaged"), List.of(Message.of("{\"type\":\"user\",\"n\":1}")));
     store.saveSession(
@@ -77,31 +83,68 @@ class IndexHeadsTest {
     for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
       String record = IndexLog.record(line);
       if (record.contains("\"sessionId\":\"damaged\"")) {
-        record = record.replaceFirst("\"createdAt\":\"[^\"]+\"", "\"createdAt\":\"yesterday\"");
-        assertTrue(record.contains("yesterday"), record);
+        record = record.replaceFirst(from, to);
+        assertTrue(record.contains(to), record);
       }
       lines.add(IndexLog.line(record));
     }
     Files.writeString(log, String.join("", lines), StandardCharsets.UTF_8);
   }
 
+  private static void twoSessionsOneDamaged(Path dir, SessionStore store) throws IOException {
+    twoSessionsOneRewritten(dir, store, "\"createdAt\":\"[^\"]+\"", "\"createdAt\":\"yesterday\"");
+  }
+
   /**
    * A head damaged past what the index reads of it (its record's checksum intact, as only a faulty
-   * writer leaves it) fails only the reads of its own session.
+   * writer leaves it) fails only the reads of its own session; so does a damaged update time, which
+   * the index reads.
    */
   @Test
   void aHeadIsDecodedOnlyWhenItsSessionIsRead() throws IOException {
+    for (String field : List.of("createdAt", "updatedAt")) {
+      Path dir = tmp.resolve("store-" + field);
+      twoSessionsOneRewritten(
+          dir,
+          SessionStore.builder().backend(new FileBackend(dir)).build(),
+          "\"" + field + "\":\"[^\"]+\"",
+          "\"" + field + "\":\"yesterday\"");
+      try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir)).build()) {
+        assertEquals(
+            1, store.loadSession(SessionKey.of("p", "intact")).orElseThrow().messages().size());
+        assertEquals(List.of("intact"), ids(store.findSessions("intact")));
+        BackendUnavailableException e =
+            assertThrows(
+                BackendUnavailableException.class,
+                () -> store.getMetadata(SessionKey.of("p", "damaged")));
+        assertTrue(e.getMessage().startsWith("Damaged stored head"), e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * A head written before times were kept to the millisecond (its update time finer) is read,
+   * listed in order and loaded as its decoding gives it.
+   */
+  @Test
+  void aHeadWithAFinerUpdateTimeReadsAsItsDecodingGivesIt() throws IOException {
     Path dir = tmp.resolve("store");
-    twoSessionsOneDamaged(dir, SessionStore.builder().backend(new FileBackend(dir)).build());
+    twoSessionsOneRewritten(
+        dir,
+        SessionStore.builder().backend(new FileBackend(dir)).build(),
+        "\"updatedAt\":\"[^\"]+\"",
+        "\"updatedAt\":\"2030-01-01T00:00:00.123456Z\"");
     try (SessionStore store = SessionStore.builder().backend(new FileBackend(dir)).build()) {
       assertEquals(
-          1, store.loadSession(SessionKey.of("p", "intact")).orElseThrow().messages().size());
-      assertEquals(List.of("intact"), ids(store.findSessions("intact")));
-      BackendUnavailableException e =
-          assertThrows(
-              BackendUnavailableException.class,
-              () -> store.getMetadata(SessionKey.of("p", "damaged")));
-      assertTrue(e.getMessage().startsWith("Damaged stored head"), e.getMessage());
+          Instant.parse("2030-01-01T00:00:00.123Z"),
+          store.getMetadata(SessionKey.of("p", "damaged")).orElseThrow().updatedAt());
+      assertEquals(
+          List.of("damaged", "intact"),
+          store.search(SearchQuery.in(Scope.allProjects()).build()).items().stream()
+              .map(SessionMetadata::sessionId)
+              .toList());
+      assertEquals(
+          1, store.loadSession(SessionKey.of("p", "damaged")).orElseThrow().messages().size());
     }
   }
 
