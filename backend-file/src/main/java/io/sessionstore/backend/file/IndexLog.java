@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.sessionstore.api.BackendUnavailableException;
 import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.spi.HeadCodec;
@@ -131,7 +132,7 @@ final class IndexLog {
      * generation before the metadata, and the metadata's update time before its message count;
      * anything else is decoded whole now.
      *
-     * @throws io.sessionstore.api.BackendUnavailableException when it is not such a head
+     * @throws BackendUnavailableException when it is not such a head
      */
     static RecordedHead read(String json) {
       String project = null;
@@ -256,7 +257,7 @@ final class IndexLog {
             || h.generation() != generation
             || h.messageCount() != messageCount
             || !h.metadata().updatedAt().equals(updatedAt)) {
-          throw new io.sessionstore.api.BackendUnavailableException(
+          throw new BackendUnavailableException(
               "Damaged stored head of "
                   + key
                   + ": it names another transcript or state than its record was read as");
