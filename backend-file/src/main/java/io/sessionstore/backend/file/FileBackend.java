@@ -647,23 +647,15 @@ public final class FileBackend
   @Override
   public Stream<StoredHead> list(Scope scope) {
     checkOpen();
-    try {
-      return (scope.isAllProjects() ? index.mainHeads() : index.mainHeads(scope.project()))
-          .stream();
-    } catch (IOException e) {
-      throw unavailable("list sessions", e);
-    }
+    return mainHeads(scope).stream().map(IndexLog.RecordedHead::head);
   }
 
   @Override
   public Stream<StoredHead> listInOrder(Scope scope) {
     checkOpen();
-    try {
-      return index.mainHeadsInOrder(scope.isAllProjects() ? null : scope.project()).stream()
-          .map(IndexLog.RecordedHead::head);
-    } catch (IOException e) {
-      throw unavailable("list sessions", e);
-    }
+    List<IndexLog.RecordedHead> heads = mainHeads(scope);
+    heads.sort(IndexLog.RecordedHead.SEARCH_ORDER);
+    return heads.stream().map(IndexLog.RecordedHead::head);
   }
 
   @Override
@@ -672,15 +664,21 @@ public final class FileBackend
         .filter(h -> h.key().sessionId().equals(sessionId));
   }
 
+  /** Only the heads whose id matches are decoded. */
   @Override
   public Stream<StoredHead> findSessionsByPrefix(Scope scope, String prefix) {
     checkOpen();
+    return mainHeads(scope).stream()
+        .filter(h -> h.key().sessionId().startsWith(prefix))
+        .map(IndexLog.RecordedHead::head);
+  }
+
+  /** The scope's sessions as the index records them, not decoded. */
+  private List<IndexLog.RecordedHead> mainHeads(Scope scope) {
     try {
-      return index
-          .mainHeadsWithIdPrefix(scope.isAllProjects() ? null : scope.project(), prefix)
-          .stream();
+      return index.mainHeads(scope.isAllProjects() ? null : scope.project());
     } catch (IOException e) {
-      throw unavailable("find sessions", e);
+      throw unavailable("list sessions", e);
     }
   }
 

@@ -95,6 +95,12 @@ final class IndexLog {
    * against 200 ms for 1,200 heads).
    */
   static final class RecordedHead {
+    /** The search order: updated time descending, then project, then session id. */
+    static final Comparator<RecordedHead> SEARCH_ORDER =
+        Comparator.comparing(RecordedHead::updatedAt, Comparator.reverseOrder())
+            .thenComparing(h -> h.key().project())
+            .thenComparing(h -> h.key().sessionId());
+
     private final String json;
     private final SessionKey key;
     private final long generation;
@@ -351,11 +357,6 @@ final class IndexLog {
     return "P " + bytes + " " + json;
   }
 
-  /** Encodes the head record of a transcript whose messages are in a pack. */
-  static String packRecord(StoredHead head, String pack, long offset, long packed, long bytes) {
-    return Change.inPack(head, HeadCodec.encode(head), pack, offset, packed, bytes).text();
-  }
-
   /** The record that puts the entry's transcript where it is. */
   static String record(Entry e) {
     // A head read from a record is written as it was read: not decoded and encoded again.
@@ -466,68 +467,24 @@ final class IndexLog {
     }
   }
 
-  List<StoredHead> mainHeads() throws IOException {
-    refresh();
-    synchronized (this) {
-      List<StoredHead> out = new ArrayList<>();
-      for (Entry e : entries.values()) {
-        if (!e.recorded().key().isSubpath()) {
-          out.add(e.head());
-        }
-      }
-      return out;
-    }
-  }
-
   /**
-   * The heads of the sessions (not their sub-transcripts) whose id starts with {@code prefix}, of
-   * one project or (null) of all: only theirs are decoded. An id is its own prefix.
+   * The recorded heads of the sessions (not their sub-transcripts) of one project or (null) of all;
+   * a caller decodes those it needs.
    */
-  List<StoredHead> mainHeadsWithIdPrefix(String project, String prefix) throws IOException {
+  List<RecordedHead> mainHeads(String project) throws IOException {
     refresh();
     synchronized (this) {
-      List<StoredHead> out = new ArrayList<>();
-      Iterable<SessionKey> keys =
-          project == null ? entries.keySet() : projects.getOrDefault(project, Set.of());
-      for (SessionKey key : keys) {
-        if (!key.isSubpath() && key.sessionId().startsWith(prefix)) {
-          out.add(entries.get(key).head());
+      List<RecordedHead> out = new ArrayList<>();
+      if (project == null) {
+        for (Entry e : entries.values()) {
+          if (!e.recorded().key().isSubpath()) {
+            out.add(e.recorded());
+          }
         }
-      }
-      return out;
-    }
-  }
-
-  /**
-   * The recorded heads of the sessions (not their sub-transcripts) of one project or (null) of all,
-   * in the search order: updated time descending, then project, then session id.
-   */
-  List<RecordedHead> mainHeadsInOrder(String project) throws IOException {
-    refresh();
-    List<RecordedHead> out = new ArrayList<>();
-    synchronized (this) {
-      Iterable<SessionKey> keys =
-          project == null ? entries.keySet() : projects.getOrDefault(project, Set.of());
-      for (SessionKey key : keys) {
-        if (!key.isSubpath()) {
+      } else {
+        for (SessionKey key : projects.getOrDefault(project, Set.of())) {
           out.add(entries.get(key).recorded());
         }
-      }
-    }
-    out.sort(
-        Comparator.comparing(RecordedHead::updatedAt, Comparator.reverseOrder())
-            .thenComparing(h -> h.key().project())
-            .thenComparing(h -> h.key().sessionId()));
-    return out;
-  }
-
-  /** The heads of one project's sessions (not their sub-transcripts'). */
-  List<StoredHead> mainHeads(String project) throws IOException {
-    refresh();
-    synchronized (this) {
-      List<StoredHead> out = new ArrayList<>();
-      for (SessionKey key : projects.getOrDefault(project, Set.of())) {
-        out.add(entries.get(key).head());
       }
       return out;
     }
