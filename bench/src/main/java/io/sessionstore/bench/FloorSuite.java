@@ -39,14 +39,14 @@ final class FloorSuite {
   }
 
   private void writes(String workload, int messages) throws Exception {
-    int operations = sizes.warmup() + sizes.iterations();
+    int warmup = workload.equals(SAVE) ? sizes.saveWarmup() : sizes.warmup();
+    int operations = warmup + sizes.iterations();
     byte[][] data = new byte[operations][];
     for (int i = 0; i < operations; i++) {
       data[i] = lines(corpus.next(messages));
     }
     String prefix = workload + "-" + ++names + "-";
-    Stats stats =
-        Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.write(prefix + i, data[i]));
+    Stats stats = Sampler.time(warmup, sizes.iterations(), i -> floor.write(prefix + i, data[i]));
     report(workload, stats, bytes(data) / operations);
   }
 

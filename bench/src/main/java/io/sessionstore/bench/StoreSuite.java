@@ -64,7 +64,7 @@ final class StoreSuite {
     try (Namespace ns = Namespace.open(target)) {
       Stats stats =
           Sampler.time(
-              sizes.warmup(),
+              sizes.saveWarmup(),
               sizes.iterations(),
               i -> ns.store.saveSession(ns.store.key("save-" + i), messages));
       report(SAVE, stats, Corpus.bytes(messages));

@@ -108,4 +108,53 @@ class MessageFactsTest {
             () -> MessageFacts.of("{\n  \"a\": 1,\n  \"b\": x\n}", "message"));
     assertTrue(e.getMessage().contains("at line 3, column 8"), e.getMessage());
   }
+
+  @Test
+  void aLongWriteIsParsedInPiecesIntoTheSameFactsAndFailsOnItsFirstInvalidMessage() {
+    java.util.ArrayList<Message> messages = new java.util.ArrayList<>();
+    String padding = "x".repeat(400);
+    for (int i = 0; i < 300; i++) {
+      messages.add(
+          Message.of(
+              i % 3 == 0
+                  ? "{\"type\":\"result\",\"uuid\":\"r"
+                      + i
+                      + "\",\"total_cost_usd\":0."
+                      + i
+                      + ",\"num_turns\":"
+                      + i
+                      + ",\"pad\":\""
+                      + padding
+                      + "\"}"
+                  : "{\"type\":\"assistant\",\"uuid\":\"a"
+                      + i
+                      + "\",\"requestId\":\"q"
+                      + i
+                      + "\",\"timestamp\":\"2026-11-01T10:00:00.000Z\",\"message\":{\"id\":\"m"
+                      + i
+                      + "\",\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":"
+                      + i
+                      + ",\"output_tokens\":2},\"content\":\""
+                      + padding
+                      + "\"}}"));
+    }
+    assertEquals(MessageFacts.of(messages), MessageFacts.ofWrite(messages));
+
+    messages.set(250, Message.of("{\"type\":"));
+    messages.set(40, Message.of("[1]"));
+    InvalidInputException sequential =
+        assertThrows(InvalidInputException.class, () -> MessageFacts.of(messages));
+    InvalidInputException split =
+        assertThrows(InvalidInputException.class, () -> MessageFacts.ofWrite(messages));
+    assertEquals(
+        "Invalid message 41: a message must be a JSON object, this is an array",
+        sequential.getMessage());
+    assertEquals(sequential.getMessage(), split.getMessage());
+
+    messages.set(7, null);
+    assertEquals(
+        "Invalid message 8: it is null",
+        assertThrows(InvalidInputException.class, () -> MessageFacts.ofWrite(messages))
+            .getMessage());
+  }
 }
