@@ -87,6 +87,17 @@ final class Corpus {
     return Message.of(t.with(new UUID(salt, next++).toString(), ids));
   }
 
+  /**
+   * The messages as JSON Lines, each line ended by a newline: what a plain write of them stores.
+   */
+  static byte[] lines(List<Message> messages) {
+    StringBuilder sb = new StringBuilder();
+    for (Message m : messages) {
+      sb.append(m.json()).append('\n');
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
   static long bytes(List<Message> messages) {
     return messages.stream().mapToLong(Corpus::bytes).sum();
   }

@@ -28,9 +28,8 @@ final class FloorSuite {
   }
 
   void run() throws Exception {
-    writes(SAVE, sizes.saveMessages());
-    // An append adds one message whatever the session's length: the floor is one write of that
-    // message.
+    // save-100's floor runs interleaved with the saves (StoreSuite). An append adds one message
+    // whatever the session's length: the floor is one write of that message.
     writes(APPEND_SHORT, 1);
     writes(APPEND_MID, 1);
     writes(APPEND_LONG, 1);
@@ -39,14 +38,14 @@ final class FloorSuite {
   }
 
   private void writes(String workload, int messages) throws Exception {
-    int warmup = workload.equals(SAVE) ? sizes.saveWarmup() : sizes.warmup();
-    int operations = warmup + sizes.iterations();
+    int operations = sizes.warmup() + sizes.iterations();
     byte[][] data = new byte[operations][];
     for (int i = 0; i < operations; i++) {
-      data[i] = lines(corpus.next(messages));
+      data[i] = Corpus.lines(corpus.next(messages));
     }
     String prefix = workload + "-" + ++names + "-";
-    Stats stats = Sampler.time(warmup, sizes.iterations(), i -> floor.write(prefix + i, data[i]));
+    Stats stats =
+        Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.write(prefix + i, data[i]));
     report(workload, stats, bytes(data) / operations);
   }
 
@@ -55,7 +54,7 @@ final class FloorSuite {
     String prefix = "load-" + ++names + "-";
     long bytes = 0;
     for (int k = 0; k < n; k++) {
-      byte[] session = lines(corpus.next(sizes.saveMessages()));
+      byte[] session = Corpus.lines(corpus.next(sizes.saveMessages()));
       bytes += session.length;
       floor.write(prefix + k, session);
     }
@@ -83,7 +82,7 @@ final class FloorSuite {
         floor.write(prefix + r + "-" + j, data);
         nanos[op++] = System.nanoTime() - start;
       }
-      byte[] whole = lines(messages);
+      byte[] whole = Corpus.lines(messages);
       bytes += whole.length;
       floor.write(prefix + r, whole);
     }
@@ -93,14 +92,6 @@ final class FloorSuite {
       nanos[op++] = System.nanoTime() - start;
     }
     report(RECORDING, new Stats(nanos), bytes);
-  }
-
-  private static byte[] lines(List<Message> messages) {
-    StringBuilder sb = new StringBuilder();
-    for (Message m : messages) {
-      sb.append(m.json()).append('\n');
-    }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static long bytes(byte[][] data) {

@@ -147,7 +147,7 @@ public final class DefaultSessionStore implements SessionStore {
               + ": tags, summary and attributes belong to the session,"
               + " not to a sub-transcript");
     }
-    List<MessageFacts> facts = MessageFacts.ofWrite(messages);
+    List<MessageFacts> facts = MessageFacts.of(messages);
     return withLock(
         key,
         () ->
@@ -204,7 +204,7 @@ public final class DefaultSessionStore implements SessionStore {
   public WriteResult appendMessages(SessionKey key, List<Message> messages) {
     requireKey(key);
     require(messages, "messages");
-    List<MessageFacts> facts = MessageFacts.ofWrite(messages);
+    List<MessageFacts> facts = MessageFacts.of(messages);
     if (facts.isEmpty()) {
       return new WriteResult(0, 0, getMetadata(key).orElse(null));
     }

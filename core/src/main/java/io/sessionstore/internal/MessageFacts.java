@@ -11,11 +11,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * What metadata derivation needs of one message, read once when the message is written.
@@ -121,63 +119,16 @@ public record MessageFacts(
   }
 
   /**
-   * As {@link #of(List)}, on several cores (the common fork-join pool's and the caller's) when the
-   * messages are many and long: parsing them is most of the CPU of a save or an append, for which
-   * the caller waits. The error is the same: the first invalid message's.
-   */
-  public static List<MessageFacts> ofWrite(List<Message> messages) {
-    long chars = 0;
-    for (int i = 0; i < messages.size(); i++) {
-      if (messages.get(i) == null) {
-        throw new InvalidInputException("Invalid message " + (i + 1) + ": it is null");
-      }
-      chars += messages.get(i).json().length();
-    }
-    if (messages.size() < SPLIT_MIN_MESSAGES
-        || chars < SPLIT_MIN_CHARS
-        || Runtime.getRuntime().availableProcessors() < 2) {
-      return of(messages, "message ", "");
-    }
-    MessageFacts[] out = new MessageFacts[messages.size()];
-    RuntimeException[] failed = new RuntimeException[messages.size()];
-    IntStream.range(0, messages.size())
-        .parallel()
-        .forEach(
-            i -> {
-              try {
-                out[i] = one(messages.get(i), "message " + (i + 1));
-              } catch (RuntimeException e) {
-                failed[i] = e;
-              }
-            });
-    for (RuntimeException e : failed) {
-      if (e != null) {
-        throw e;
-      }
-    }
-    return Arrays.asList(out);
-  }
-
-  // Below these a save or an append is parsed on the caller's thread alone: handing work to
-  // another thread costs more than it saves.
-  private static final int SPLIT_MIN_MESSAGES = 16;
-  private static final long SPLIT_MIN_CHARS = 32 * 1024;
-
-  /**
    * As {@link #of(List)} for messages known not to be null, whose errors name them {@code prefix
    * <position> suffix}.
    */
   static List<MessageFacts> of(List<Message> messages, String prefix, String suffix) {
     List<MessageFacts> out = new ArrayList<>(messages.size());
     for (Message m : messages) {
-      out.add(one(m, prefix + (out.size() + 1) + suffix));
+      MessageFacts known = (MessageFacts) parsedWith.apply(m);
+      out.add(known != null ? known : of(m.json(), prefix + (out.size() + 1) + suffix));
     }
     return out;
-  }
-
-  private static MessageFacts one(Message m, String what) {
-    MessageFacts known = (MessageFacts) parsedWith.apply(m);
-    return known != null ? known : of(m.json(), what);
   }
 
   /** As {@link #of(List)}, for message texts. */
