@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The floor of one backend on the same data: each write-like workload as one plain write of the
- * bytes it adds (a session, a message), each load as one plain read of a session's bytes.
+ * The floor of {@code recording-100x200} on one backend: one plain write per message, one plain
+ * read per session. (The floors of the saves, appends and loads run interleaved with them, in
+ * {@link StoreSuite}.)
  */
 final class FloorSuite {
   private final Target target;
@@ -17,7 +18,6 @@ final class FloorSuite {
   private final Sizes sizes;
   private final Corpus corpus;
   private final Consumer<Row> out;
-  private int names;
 
   FloorSuite(Target target, Sizes sizes, Corpus corpus, Consumer<Row> out) {
     this.target = target;
@@ -28,49 +28,14 @@ final class FloorSuite {
   }
 
   void run() throws Exception {
-    // save-100's floor runs interleaved with the saves (StoreSuite). An append adds one message
-    // whatever the session's length: the floor is one write of that message.
-    writes(APPEND_SHORT, 1);
-    writes(APPEND_MID, 1);
-    writes(APPEND_LONG, 1);
-    reads();
     recording();
-  }
-
-  private void writes(String workload, int messages) throws Exception {
-    int operations = sizes.warmup() + sizes.iterations();
-    byte[][] data = new byte[operations][];
-    for (int i = 0; i < operations; i++) {
-      data[i] = Corpus.lines(corpus.next(messages));
-    }
-    String prefix = workload + "-" + ++names + "-";
-    Stats stats =
-        Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.write(prefix + i, data[i]));
-    report(workload, stats, bytes(data) / operations);
-  }
-
-  private void reads() throws Exception {
-    int n = sizes.loadSessions();
-    String prefix = "load-" + ++names + "-";
-    long bytes = 0;
-    for (int k = 0; k < n; k++) {
-      byte[] session = Corpus.lines(corpus.next(sizes.saveMessages()));
-      bytes += session.length;
-      floor.write(prefix + k, session);
-    }
-    // The floor has no cache: a warm load's floor is the same read as a cold one's.
-    for (String workload : List.of(LOAD_COLD, LOAD_WARM)) {
-      Stats stats =
-          Sampler.time(sizes.loadWarmup(), sizes.iterations(), i -> floor.read(prefix + i % n));
-      report(workload, stats, bytes / n);
-    }
   }
 
   /** Each message written as its own object, then each session read back as one object. */
   private void recording() throws Exception {
     int sessions = sizes.recordingSessions();
     int length = sizes.recordingLength();
-    String prefix = "recording-" + ++names + "-";
+    String prefix = "recording-";
     long[] nanos = new long[sessions * length + sessions];
     int op = 0;
     long bytes = 0;
@@ -92,14 +57,6 @@ final class FloorSuite {
       nanos[op++] = System.nanoTime() - start;
     }
     report(RECORDING, new Stats(nanos), bytes);
-  }
-
-  private static long bytes(byte[][] data) {
-    long sum = 0;
-    for (byte[] d : data) {
-      sum += d.length;
-    }
-    return sum;
   }
 
   private void report(String workload, Stats stats, long bytes) {

@@ -83,6 +83,8 @@ final class StoreSuite {
 
   /**
    * The three append series, interleaved: their ratio is what the performance contract is about.
+   * With them, their floor: one plain write of one message (what an append adds, whatever the
+   * session's length).
    */
   private void appends() throws Exception {
     List<String> workloads = List.of(APPEND_SHORT, APPEND_MID, APPEND_LONG);
@@ -97,9 +99,26 @@ final class StoreSuite {
         namespaces.add(ns);
         series.add(appendSeries(ns.store, length, operations, bytes));
       }
+      byte[][] floorData = new byte[operations][];
+      for (int i = 0; i < operations; i++) {
+        floorData[i] = Corpus.lines(List.of(corpus.next()));
+      }
+      Floor floor = target.floor();
+      series.add(i -> floor.write("append-floor-" + i, floorData[i]));
       List<Stats> stats = Sampler.interleaved(sizes.warmup(), sizes.iterations(), series);
+      long floorBytes = 0;
+      for (byte[] d : floorData) {
+        floorBytes += d.length;
+      }
       for (int j = 0; j < workloads.size(); j++) {
         report(workloads.get(j), stats.get(j), bytes.get(j));
+        out.accept(
+            Row.of(
+                workloads.get(j),
+                target.name(),
+                FLOOR,
+                stats.get(workloads.size()),
+                floorBytes / operations));
       }
     } finally {
       for (Namespace ns : namespaces) {
@@ -128,16 +147,19 @@ final class StoreSuite {
 
   /**
    * Warm: through the cache a user has by default. Cold: a second store on the same data, cache
-   * off.
+   * off, interleaved with its floor: one plain read of the same session's bytes. The floor has no
+   * cache, so it is the warm load's floor too.
    */
   private void loads() throws Exception {
     int n = sizes.loadSessions();
     long bytes = 0;
+    Floor floor = target.floor();
     try (Namespace ns = Namespace.open(target)) {
       for (int k = 0; k < n; k++) {
         List<Message> messages = corpus.next(sizes.saveMessages());
         bytes += Corpus.bytes(messages);
         ns.store.saveSession(ns.store.key("load-" + k), messages);
+        floor.write("load-floor-" + k, Corpus.lines(messages));
       }
       Stats warm =
           Sampler.time(
@@ -147,12 +169,17 @@ final class StoreSuite {
       report(LOAD_WARM, warm, bytes / n);
       try (SessionStore cold =
           Target.open(Target.with(ns.config, "sessionstore.cache.enabled", "false"))) {
-        Stats stats =
-            Sampler.time(
+        List<Stats> stats =
+            Sampler.interleaved(
                 sizes.loadWarmup(),
                 sizes.iterations(),
-                i -> cold.loadSession(cold.key("load-" + i % n)).orElseThrow());
-        report(LOAD_COLD, stats, bytes / n);
+                List.of(
+                    i -> cold.loadSession(cold.key("load-" + i % n)).orElseThrow(),
+                    i -> floor.read("load-floor-" + i % n)));
+        report(LOAD_COLD, stats.get(0), bytes / n);
+        for (String workload : List.of(LOAD_COLD, LOAD_WARM)) {
+          out.accept(Row.of(workload, target.name(), FLOOR, stats.get(1), bytes / n));
+        }
       }
     }
   }
