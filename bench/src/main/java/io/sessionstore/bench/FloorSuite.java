@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The floor of {@code recording-100x200} on one backend: one plain write per message, one plain
- * read per session. (The floors of the saves, appends and loads run interleaved with them, in
- * {@link StoreSuite}.)
+ * The floors of the appends and of {@code recording-100x200} on one backend: one plain write per
+ * message, one plain read per session. (The floors of {@code save-100} and the loads run
+ * interleaved with them, in {@link StoreSuite}.)
  */
 final class FloorSuite {
   private final Target target;
@@ -28,7 +28,26 @@ final class FloorSuite {
   }
 
   void run() throws Exception {
+    // An append adds one message whatever the session's length: the floor is one write of that
+    // message.
+    writes(APPEND_SHORT);
+    writes(APPEND_MID);
+    writes(APPEND_LONG);
     recording();
+  }
+
+  private void writes(String workload) throws Exception {
+    int operations = sizes.warmup() + sizes.iterations();
+    byte[][] data = new byte[operations][];
+    long bytes = 0;
+    for (int i = 0; i < operations; i++) {
+      data[i] = Corpus.lines(List.of(corpus.next()));
+      bytes += data[i].length;
+    }
+    String prefix = workload + "-";
+    Stats stats =
+        Sampler.time(sizes.warmup(), sizes.iterations(), i -> floor.write(prefix + i, data[i]));
+    report(workload, stats, bytes / operations);
   }
 
   /** Each message written as its own object, then each session read back as one object. */
