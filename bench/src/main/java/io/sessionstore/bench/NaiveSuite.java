@@ -47,7 +47,7 @@ final class NaiveSuite {
     List<Message> messages = corpus.next(sizes.saveMessages());
     Stats stats =
         Sampler.time(
-            sizes.saveWarmup(),
+            sizes.warmup(),
             sizes.iterations(),
             i -> store.save("save-" + i, messages, List.of(), Instant.now()));
     report(SAVE, stats, Corpus.bytes(messages));

@@ -49,17 +49,6 @@ public record Sizes(
     return warmup * 20;
   }
 
-  /**
-   * The warm-up of the {@code save-100} series: ten times the others'. The store's is the first
-   * series of a run, and a hundred saves (a fifth of a second) ended while the JIT was still
-   * compiling the write path on both cores, so the row measured the compiler (a long-running
-   * process saves with compiled code; the {@code fresh-*} rows and the CLI's start-up figures
-   * measure a new process). Every system's save warms up as long, so that they stay comparable.
-   */
-  public int saveWarmup() {
-    return warmup * 10;
-  }
-
   /** The sizes the issue names. A few minutes per backend on two cores. */
   public static Sizes full() {
     return new Sizes(100, 500, 3, 100, 10, 1_000, 10_000, 20, 1_000, 10_000, 4, 100, 200, 300);
