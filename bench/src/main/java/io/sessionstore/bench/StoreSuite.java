@@ -54,8 +54,8 @@ final class StoreSuite {
   void run() throws Exception {
     // The appends' and loads' set-up saves sessions: save-100, measured after them, meets a write
     // path the JIT has compiled. As a run's first series, its 100 warm-up saves ended while the
-    // JIT was still compiling on both cores; with a warm-up ten times longer (150 MB written just
-    // before them), the appends ran at half their rate in two full runs of two.
+    // JIT was still compiling on both cores; a warm-up ten times longer wrote 150 MB just before
+    // the appends, which then ran at half their rate in both full runs that had it.
     appends();
     loads();
     save();
@@ -87,8 +87,8 @@ final class StoreSuite {
 
   /**
    * The three append series, interleaved: their ratio is what the performance contract is about.
-   * Their floor runs on its own ({@link FloorSuite}): between appends, its new files made each
-   * append's forced writes commit the file system's journal for them, and halved the appends' rate.
+   * Their floor runs on its own ({@link FloorSuite}): interleaved with them, it writes a new file
+   * between two appends, whose forced writes may then commit the file system's journal for it.
    */
   private void appends() throws Exception {
     List<String> workloads = List.of(APPEND_SHORT, APPEND_MID, APPEND_LONG);
