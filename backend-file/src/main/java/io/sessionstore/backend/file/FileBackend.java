@@ -703,11 +703,17 @@ public final class FileBackend
     try (FileLocks.Held held = locks.session(key)) {
       IndexLog.Entry current = index.entry(key);
       // Any version: the head is not decoded, so that even a damaged one can be deleted.
-      long version =
-          current == null || expectedVersion == ANY_VERSION ? 0 : current.head().version();
-      if (expectedVersion != ANY_VERSION && version != expectedVersion) {
-        throw new ConflictException(
-            "Cannot delete " + key + ": it is at version " + version + ", not " + expectedVersion);
+      if (expectedVersion != ANY_VERSION) {
+        long version = current == null ? 0 : current.head().version();
+        if (version != expectedVersion) {
+          throw new ConflictException(
+              "Cannot delete "
+                  + key
+                  + ": it is at version "
+                  + version
+                  + ", not "
+                  + expectedVersion);
+        }
       }
       boolean exists = current != null || (!key.isSubpath() && !index.subpaths(key).isEmpty());
       java.util.Set<String> inPacks = new java.util.TreeSet<>();
@@ -727,8 +733,7 @@ public final class FileBackend
       }
       inPacks.forEach(p -> packs.left(p, key, true));
       // The record committed the delete; the files go after it. A crash or a failure here leaves
-      // files no index
-      // record refers to: a failure is logged, not reported (the delete happened).
+      // files no index record refers to: a failure is logged, not reported (the delete happened).
       Path dir = key.isSubpath() ? names.transcriptDir(key) : names.sessionDir(key);
       try {
         SecureFiles.deleteTree(dir);
