@@ -81,7 +81,7 @@ final class StoreSuite {
                   i -> ns.store.saveSession(ns.store.key("save-" + i), messages),
                   i -> floor.write("save-floor-" + i, bytes)));
       report(SAVE, stats.get(0), Corpus.bytes(messages));
-      out.accept(Row.of(SAVE, target.name(), FLOOR, stats.get(1), bytes.length));
+      reportFloor(SAVE, stats.get(1), bytes.length);
     }
   }
 
@@ -165,7 +165,7 @@ final class StoreSuite {
                     i -> floor.read("load-floor-" + i % n)));
         report(LOAD_COLD, stats.get(0), bytes / n);
         for (String workload : List.of(LOAD_COLD, LOAD_WARM)) {
-          out.accept(Row.of(workload, target.name(), FLOOR, stats.get(1), bytes / n));
+          reportFloor(workload, stats.get(1), bytes / n);
         }
       }
     }
@@ -473,5 +473,9 @@ final class StoreSuite {
 
   private void report(String workload, Stats stats, long bytes) {
     out.accept(Row.of(workload, target.name(), SESSIONSTORE, stats, bytes));
+  }
+
+  private void reportFloor(String workload, Stats stats, long bytes) {
+    out.accept(Row.of(workload, target.name(), FLOOR, stats, bytes));
   }
 }
