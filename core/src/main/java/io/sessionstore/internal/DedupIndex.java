@@ -1,23 +1,29 @@
 package io.sessionstore.internal;
 
 import io.sessionstore.api.SessionKey;
-import io.sessionstore.internal.MessageText.Digest;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
- * Which (uuid, bytes) pairs each recently written transcript holds, so that an append can skip a
- * message it already stored without reading the whole transcript. An entry is tied to a head's
- * generation and message count; when another process has appended since, only the new messages are
- * read to bring it up to date, and a replaced transcript is read again from the start. Bounded by
- * the total number of uuids held; least recently used transcripts are dropped first.
+ * Which uuids each recently written transcript holds, where, and a checksum of each such message's
+ * bytes, so that an append can skip a message it already stored (same uuid, same bytes) without
+ * reading the whole transcript. A checksum only tells which stored messages may be the same: those
+ * are read and compared byte for byte, so a collision costs a read, never a message. An entry is
+ * tied to a head's generation and message count; when another process has appended since, only the
+ * new messages are read to bring it up to date, and a replaced transcript is read again from the
+ * start. Bounded by the total number of uuids held; least recently used transcripts are dropped
+ * first.
  *
  * <p>Callers hold the store's lock of the session while they use an entry.
  */
@@ -30,8 +36,16 @@ final class DedupIndex {
     this.maxUuids = maxUuids;
   }
 
-  /** The uuids of the transcript as of the head, reading from the backend what is not known yet. */
-  Entry current(StorageBackend backend, StoredHead head) {
+  /**
+   * The messages the transcript, as of the head, does not hold already with the same uuid and the
+   * same bytes, and its entry brought up to the head. Reads the messages the entry does not know
+   * yet (all of them when it knows none); then, when an appended message may equal an older stored
+   * one (same uuid, length and checksum), reads once from the first such position to the last.
+   *
+   * @throws io.sessionstore.api.ConflictException when the transcript was replaced or deleted
+   *     meanwhile
+   */
+  Checked notStored(StorageBackend backend, StoredHead head, List<MessageFacts> messages) {
     SessionKey key = head.key();
     Entry e;
     synchronized (this) {
@@ -40,17 +54,72 @@ final class DedupIndex {
     if (e == null || e.generation != head.generation() || e.count > head.messageCount()) {
       e = new Entry(head.generation());
     }
+    // Equal texts have equal uuids (the uuid is read from the text): a stored text found among
+    // these is a message to skip.
+    Set<String> appended = new HashSet<>();
+    for (MessageFacts m : messages) {
+      if (m.uuid() != null) {
+        appended.add(m.text());
+      }
+    }
+    Set<String> found = new HashSet<>();
+    long known = e.count;
     if (e.count < head.messageCount()) {
       try (Stream<String> tail = backend.messages(head, e.count)) {
         Iterator<String> it = tail.iterator();
         while (it.hasNext()) {
-          e.add(it.next());
+          String text = it.next();
+          String uuid = MessageText.uuid(text);
+          if (uuid != null && appended.contains(text)) {
+            found.add(text);
+          }
+          e.add(uuid, text);
         }
       }
     }
-    remember(key, e);
-    return e;
+    // A backend that gave fewer messages than the head counts would shift every later position.
+    boolean complete = e.count == head.messageCount();
+    if (complete) {
+      remember(key, e);
+    } else {
+      forget(key);
+    }
+    Set<Long> candidates = new HashSet<>();
+    for (MessageFacts m : messages) {
+      if (m.uuid() != null && !found.contains(m.text())) {
+        e.positions(m.uuid(), textKey(m.text()), known, candidates);
+      }
+    }
+    if (!candidates.isEmpty()) {
+      long first = candidates.stream().mapToLong(Long::longValue).min().orElseThrow();
+      long last = candidates.stream().mapToLong(Long::longValue).max().orElseThrow();
+      try (Stream<String> stored = backend.messages(head, first)) {
+        Iterator<String> it = stored.limit(last - first + 1).iterator();
+        for (long p = first; it.hasNext(); p++) {
+          String text = it.next();
+          if (candidates.contains(p) && appended.contains(text)) {
+            found.add(text);
+          }
+        }
+      }
+    }
+    List<MessageFacts> out = new ArrayList<>(messages.size());
+    for (MessageFacts m : messages) {
+      if (m.uuid() == null || !found.contains(m.text())) {
+        out.add(m);
+      }
+    }
+    return new Checked(complete ? e : null, out);
   }
+
+  /**
+   * What {@link #notStored} found.
+   *
+   * @param entry the transcript's entry, for {@link #committed}; null when the transcript could not
+   *     be read whole
+   * @param notStored the messages to store
+   */
+  record Checked(Entry entry, List<MessageFacts> notStored) {}
 
   /** Records messages just committed, moving the entry to the new head. */
   void committed(StoredHead newHead, Entry previous, List<MessageFacts> stored) {
@@ -59,7 +128,7 @@ final class DedupIndex {
             ? previous
             : new Entry(newHead.generation());
     for (MessageFacts m : stored) {
-      e.add(m.text(), m.uuid());
+      e.add(m.uuid(), m.text());
     }
     remember(newHead.key(), e);
   }
@@ -67,7 +136,7 @@ final class DedupIndex {
   synchronized void forget(SessionKey key) {
     Entry e = entries.remove(key);
     if (e != null) {
-      totalUuids -= e.size;
+      totalUuids -= e.sizeWhenCounted;
     }
   }
 
@@ -89,10 +158,27 @@ final class DedupIndex {
     }
   }
 
+  /**
+   * A message text's UTF-8 length and CRC-32C, which tell apart texts that differ (a SHA-256 of
+   * every message cost a save of 100 messages about 70 µs; this, a tenth of it, with the JVM's
+   * intrinsic).
+   */
+  private static long textKey(String text) {
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    CRC32C crc = new CRC32C();
+    crc.update(utf8, 0, utf8.length);
+    return ((long) utf8.length << 32) | crc.getValue();
+  }
+
+  /** A stored message with a uuid: its position (from 0) and its text's {@link #textKey}. */
+  private record Stored(long position, long textKey) {}
+
   /** The uuids of one transcript up to a message count. */
   static final class Entry {
     private final long generation;
-    private final Map<String, List<Digest>> uuids = new HashMap<>();
+    // Each uuid's first message, and the later ones of a uuid that repeats.
+    private final Map<String, Stored> first = new HashMap<>();
+    private final Map<String, List<Stored>> later = new HashMap<>();
     private long count;
     private long size;
     private long sizeWhenCounted;
@@ -101,25 +187,31 @@ final class DedupIndex {
       this.generation = generation;
     }
 
-    private void add(String text) {
-      add(text, MessageText.uuid(text));
-    }
-
-    private void add(String text, String uuid) {
-      count++;
+    private void add(String uuid, String text) {
       if (uuid != null) {
-        uuids.computeIfAbsent(uuid, u -> new ArrayList<>(1)).add(MessageText.digest(text));
+        Stored s = new Stored(count, textKey(text));
+        if (first.putIfAbsent(uuid, s) != null) {
+          later.computeIfAbsent(uuid, u -> new ArrayList<>(1)).add(s);
+        }
         size++;
       }
+      count++;
     }
 
-    /** Whether the transcript holds a message with this uuid and exactly these bytes. */
-    boolean contains(MessageFacts m) {
-      if (m.uuid() == null) {
-        return false;
+    /** Adds the positions before {@code before} of the messages with this uuid and text key. */
+    private void positions(String uuid, long textKey, long before, Set<Long> out) {
+      Stored s = first.get(uuid);
+      if (s == null) {
+        return;
       }
-      List<Digest> digests = uuids.get(m.uuid());
-      return digests != null && digests.contains(MessageText.digest(m.text()));
+      if (s.position() < before && s.textKey() == textKey) {
+        out.add(s.position());
+      }
+      for (Stored more : later.getOrDefault(uuid, List.of())) {
+        if (more.position() < before && more.textKey() == textKey) {
+          out.add(more.position());
+        }
+      }
     }
   }
 }

@@ -221,23 +221,30 @@ public final class DefaultSessionStore implements SessionStore {
           // Only messages with a uuid can be skipped: without any, the transcript need not be read.
           boolean anyUuid = facts.stream().anyMatch(f -> f.uuid() != null);
           for (int attempt = 1; ; attempt++) {
-            DedupIndex.Entry known;
+            DedupIndex.Entry known = null;
+            List<MessageFacts> toStore = facts;
             try {
-              known = anyUuid ? current.map(h -> dedup.current(backend, h)).orElse(null) : null;
+              if (anyUuid && current.isPresent()) {
+                DedupIndex.Checked checked = dedup.notStored(backend, current.get(), facts);
+                known = checked.entry();
+                toStore = checked.notStored();
+              }
             } catch (ConflictException e) {
               Retry.backOff(attempt, key, e);
               current = backend.head(key);
               fresh = true;
               continue;
             }
-            List<MessageFacts> toStore =
-                known == null ? facts : facts.stream().filter(m -> !known.contains(m)).toList();
             int skipped = facts.size() - toStore.size();
             if (toStore.isEmpty()) {
               if (!fresh) {
-                current = backend.head(key);
+                // Skips judged against a cached head stand only if the stored head is the same.
+                Optional<StoredHead> stored = backend.head(key);
                 fresh = true;
-                continue;
+                if (!sameTranscript(stored, current)) {
+                  current = stored;
+                  continue;
+                }
               }
               return new WriteResult(0, skipped, current.orElseThrow().metadata());
             }
@@ -267,6 +274,14 @@ public final class DefaultSessionStore implements SessionStore {
             return new WriteResult(toStore.size(), skipped, head.metadata());
           }
         });
+  }
+
+  /** Whether two heads are of the same transcript as it was at one version. */
+  private static boolean sameTranscript(Optional<StoredHead> a, Optional<StoredHead> b) {
+    return a.isPresent()
+        && b.isPresent()
+        && a.get().generation() == b.get().generation()
+        && a.get().version() == b.get().version();
   }
 
   /** The head after appending messages to a transcript (absent: created now). */

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sessionstore.spi.Json;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /** Helpers on a message's JSON text that never re-encode it. */
 public final class MessageText {
@@ -52,27 +49,4 @@ public final class MessageText {
       return null;
     }
   }
-
-  /** 128 bits of the SHA-256 of the text's UTF-8 bytes: identifies the exact bytes of a message. */
-  public static Digest digest(String json) {
-    byte[] d = sha256().digest(json.getBytes(StandardCharsets.UTF_8));
-    long hi = 0;
-    long lo = 0;
-    for (int i = 0; i < 8; i++) {
-      hi = (hi << 8) | (d[i] & 0xff);
-      lo = (lo << 8) | (d[i + 8] & 0xff);
-    }
-    return new Digest(hi, lo);
-  }
-
-  public static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
-  }
-
-  /** A 128-bit digest of a message's bytes. */
-  public record Digest(long hi, long lo) {}
 }

@@ -806,6 +806,27 @@ public abstract class StorageBackendContractTest {
     }
 
     @Test
+    void aUuidStoredWithTwoTextsSkipsEitherAndOnlyThose() {
+      List<Message> batch = users("m", 5);
+      store.appendMessages(key("s"), batch);
+      store.appendMessages(key("s"), List.of(user("m-1", "another text")));
+      WriteResult retry =
+          store.appendMessages(
+              key("s"),
+              List.of(
+                  batch.get(4),
+                  user("m-1", "another text"),
+                  user("m-1", "a third text"),
+                  batch.get(1),
+                  batch.get(0)));
+      assertEquals(1, retry.stored());
+      assertEquals(4, retry.skipped());
+      List<String> stored = texts(key("s"));
+      assertEquals(7, stored.size());
+      assertEquals(user("m-1", "a third text").json(), stored.get(6));
+    }
+
+    @Test
     void messagesOfOneCallAreNotComparedWithEachOther() {
       Message m = user("dup", "twice in one call");
       assertEquals(2, store.appendMessages(key("s"), List.of(m, m)).stored());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.clearInvocations;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.spy;
@@ -100,6 +101,46 @@ class CachingTest {
       assertEquals(
           2, store.getMetadata(store.key("s")).orElseThrow().messageCount(), "'a' was skipped");
     }
+  }
+
+  @Test
+  void anAppendReadsOnlyTheStoredMessagesWhoseUuidItRepeats() {
+    try (SessionStore store = store(Map.of())) {
+      SessionKey key = store.key("s");
+      store.saveSession(
+          key, List.of(one("a").get(0), one("b").get(0), one("c").get(0), one("d").get(0)));
+      clearInvocations(backend);
+      store.appendMessages(key, one("e"));
+      verify(backend, never()).messages(any(), anyLong());
+      Message otherBytes = Message.of("{\"type\":\"user\",\"uuid\":\"c\",\"x\":1}");
+      assertEquals(1, store.appendMessages(key, List.of(otherBytes, one("c").get(0))).skipped());
+      verify(backend, times(1)).messages(any(), eq(2L));
+      verify(backend, times(1)).messages(any(), anyLong());
+      assertEquals(6, store.getMetadata(key).orElseThrow().messageCount(), "c was skipped");
+    }
+  }
+
+  @Test
+  void aPlaceholderUuidWithOtherBytesIsStoredWithoutARead() {
+    try (SessionStore store = store(Map.of())) {
+      SessionKey key = store.key("s");
+      store.saveSession(key, List.of(placeholder(1), placeholder(2), placeholder(3)));
+      clearInvocations(backend);
+      for (int i = 4; i <= 6; i++) {
+        assertEquals(1, store.appendMessages(key, List.of(placeholder(i))).stored());
+      }
+      verify(backend, never()).messages(any(), anyLong());
+      assertEquals(1, store.appendMessages(key, List.of(placeholder(5))).skipped());
+      verify(backend, times(1)).messages(any(), eq(4L));
+      assertEquals(6, store.getMetadata(key).orElseThrow().messageCount());
+    }
+  }
+
+  private static Message placeholder(int n) {
+    return Message.of(
+        "{\"type\":\"progress\",\"uuid\":\"00000000-0000-0000-0000-000000000000\",\"n\":"
+            + n
+            + "}");
   }
 
   @Test
