@@ -110,8 +110,19 @@ record UsageTally(SortedMap<String, Row> rows, boolean unknown) {
           input, output, cacheWrite5m, cacheWrite1h, cacheRead, BigDecimal.ZERO, cost, 0, 1, 0);
     }
 
+    // Not equals(ZERO): a record's equals is bound through method handles on first use, which a
+    // short command pays for, and this is asked of every message's usage.
     boolean isZero() {
-      return equals(ZERO);
+      return input == 0
+          && output == 0
+          && cacheWrite5m == 0
+          && cacheWrite1h == 0
+          && cacheRead == 0
+          && estimated.equals(ZERO.estimated)
+          && reported.equals(ZERO.reported)
+          && estimatedLines == 0
+          && reportedLines == 0
+          && unpricedLines == 0;
     }
 
     /** As a head keeps it: the ten numbers in order. */
