@@ -87,7 +87,7 @@ final class DedupIndex {
     Set<Long> candidates = new HashSet<>();
     for (MessageFacts m : messages) {
       if (m.uuid() != null && !found.contains(m.text())) {
-        e.positions(m.uuid(), textKey(m.text()), known, candidates);
+        e.positions(m.uuid(), m.text(), known, candidates);
       }
     }
     if (!candidates.isEmpty()) {
@@ -198,12 +198,16 @@ final class DedupIndex {
       count++;
     }
 
-    /** Adds the positions before {@code before} of the messages with this uuid and text key. */
-    private void positions(String uuid, long textKey, long before, Set<Long> out) {
+    /**
+     * Adds the positions before {@code before} of the messages with this uuid and the text's key
+     * (computed only for a uuid held: an append of a new message costs no encoding here).
+     */
+    private void positions(String uuid, String text, long before, Set<Long> out) {
       Stored s = first.get(uuid);
       if (s == null) {
         return;
       }
+      long textKey = textKey(text);
       if (s.position() < before && s.textKey() == textKey) {
         out.add(s.position());
       }
