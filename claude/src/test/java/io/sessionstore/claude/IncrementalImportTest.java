@@ -254,6 +254,63 @@ class IncrementalImportTest {
     assertAWholeReadChangesNothing();
   }
 
+  /** A backend whose commits to one session fail, as a disk that fills up would make them. */
+  private static final class FailingBackend extends ForwardingBackend {
+    private final SessionKey failing;
+
+    FailingBackend(Path dir, SessionKey failing) {
+      super(new FileBackend(dir));
+      this.failing = failing;
+    }
+
+    @Override
+    public void commit(io.sessionstore.spi.Commit commit) {
+      if (commit.head().key().equals(failing)) {
+        throw new io.sessionstore.api.BackendUnavailableException("no space left on the device");
+      }
+      super.commit(commit);
+    }
+  }
+
+  @Test
+  void anImportThatFailsMidwayLeavesWhatTheNextImportCompletes() throws IOException {
+    importAgain();
+    store.close();
+    // Grown sessions are read on other threads, unchanged ones where the folders are listed: a
+    // failure of one grown session amid both.
+    List<SessionKey> mains = transcripts().keySet().stream().filter(k -> !k.isSubpath()).toList();
+    assertTrue(mains.size() >= 3, mains.toString());
+    SessionKey failing = mains.get(1);
+    for (SessionKey k : List.of(mains.get(0), failing, mains.get(mains.size() - 1))) {
+      Files.writeString(
+          transcripts().get(k),
+          "{\"type\":\"user\",\"uuid\":\"later-"
+              + k.sessionId()
+              + "\",\"timestamp\":\"2030-01-02T03:04:05.678Z\","
+              + "\"message\":{\"role\":\"user\",\"content\":\"and now?\"}}\n",
+          StandardOpenOption.APPEND);
+    }
+    try (SessionStore broken =
+        SessionStore.builder()
+            .backend(new FailingBackend(tmp.resolve("store"), failing))
+            .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
+            .build()) {
+      io.sessionstore.api.BackendUnavailableException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.sessionstore.api.BackendUnavailableException.class,
+              () -> importAgain(broken, "the store"));
+      assertTrue(e.getMessage().contains("no space left"), e.getMessage());
+      // The session before it in the import's order was stored.
+      assertEquals(lines(transcripts().get(mains.get(0))), stored(broken, mains.get(0)));
+    }
+    store = open("store");
+    TranscriptImportResult r = importAgain();
+    assertTrue(r.linesStored() >= 1, r.toString());
+    assertStoredAsTheFiles();
+    assertAWholeReadChangesNothing();
+    assertEquals(0, importAgain().filesRead());
+  }
+
   @Test
   void aGrownSubagentTranscriptAndANewOneAreReadAloneAndStored() throws IOException {
     importAgain();

@@ -208,7 +208,15 @@ final class Fuzz {
    * Runs the CLI in this process on the file store in {@code dir}, with the given standard input.
    */
   static Cli cli(Path dir, byte[] stdin, String... args) {
-    List<String> all = new ArrayList<>(List.of("-D", "sessionstore.file.dir=" + dir));
+    // import-claude's state beside the store, not in the user's ~/.local/state.
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "-D",
+                "sessionstore.file.dir=" + dir,
+                "-D",
+                "sessionstore.claude.import-state="
+                    + dir.resolveSibling(dir.getFileName() + "-import-state")));
     all.addAll(List.of(args));
     return cliRaw(stdin, all.toArray(String[]::new));
   }
