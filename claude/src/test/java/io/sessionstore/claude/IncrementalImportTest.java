@@ -265,50 +265,106 @@ class IncrementalImportTest {
 
     @Override
     public void commit(io.sessionstore.spi.Commit commit) {
-      if (commit.head().key().equals(failing)) {
+      if (commit.head().key().main().equals(failing)) {
         throw new io.sessionstore.api.BackendUnavailableException("no space left on the device");
       }
       super.commit(commit);
     }
   }
 
+  private static void grow(Path file, String uuid) throws IOException {
+    Files.writeString(
+        file,
+        "{\"type\":\"user\",\"uuid\":\""
+            + uuid
+            + "\",\"timestamp\":\"2030-01-02T03:04:05.678Z\","
+            + "\"message\":{\"role\":\"user\",\"content\":\"and now?\"}}\n",
+        StandardOpenOption.APPEND);
+  }
+
+  /** The lines of every transcript file that its stored transcript does not hold yet. */
+  private long linesNotStored(SessionStore from) throws IOException {
+    long n = 0;
+    for (Map.Entry<SessionKey, Path> f : transcripts().entrySet()) {
+      n += lines(f.getValue()).size() - stored(from, f.getKey()).size();
+    }
+    return n;
+  }
+
   @Test
-  void anImportThatFailsMidwayLeavesWhatTheNextImportCompletes() throws IOException {
+  void anImportThatFailsMidwayStoresTheSessionsBeforeTheFailureAndTheNextCompletesIt()
+      throws IOException {
     importAgain();
     store.close();
-    // Grown sessions are read on other threads, unchanged ones where the folders are listed: a
-    // failure of one grown session amid both.
-    List<SessionKey> mains = transcripts().keySet().stream().filter(k -> !k.isSubpath()).toList();
-    assertTrue(mains.size() >= 3, mains.toString());
-    SessionKey failing = mains.get(1);
-    for (SessionKey k : List.of(mains.get(0), failing, mains.get(mains.size() - 1))) {
-      Files.writeString(
-          transcripts().get(k),
-          "{\"type\":\"user\",\"uuid\":\"later-"
-              + k.sessionId()
-              + "\",\"timestamp\":\"2030-01-02T03:04:05.678Z\","
-              + "\"message\":{\"role\":\"user\",\"content\":\"and now?\"}}\n",
-          StandardOpenOption.APPEND);
-    }
+    // The sessions in the import's order (project folder, then id). The failing one has only a
+    // sub-agent's transcript grown: its own file is as the state remembers it, so it goes to a
+    // thread with the sessions that most likely need no reading. The sessions around it grew, and
+    // go to threads on their own.
+    List<SessionKey> mains =
+        transcripts().keySet().stream()
+            .filter(k -> !k.isSubpath())
+            .sorted(Comparator.comparing(SessionKey::project).thenComparing(SessionKey::sessionId))
+            .toList();
+    SessionKey sub =
+        transcripts().keySet().stream()
+            .filter(k -> k.isSubpath() && mains.indexOf(k.main()) > 0)
+            .findFirst()
+            .orElseThrow();
+    SessionKey failing = sub.main();
+    SessionKey before = mains.get(mains.indexOf(failing) - 1);
+    SessionKey last = mains.get(mains.size() - 1);
+    assertTrue(last != failing && last != before, mains.toString());
+    grow(transcripts().get(before), "later-before");
+    grow(transcripts().get(sub), "later-sub");
+    grow(transcripts().get(last), "later-last");
+    List<String> subStored;
     try (SessionStore broken =
         SessionStore.builder()
             .backend(new FailingBackend(tmp.resolve("store"), failing))
             .config(SessionStoreConfig.of(Map.of("sessionstore.cache.enabled", "false")))
             .build()) {
+      subStored = stored(broken, sub);
       io.sessionstore.api.BackendUnavailableException e =
           org.junit.jupiter.api.Assertions.assertThrows(
               io.sessionstore.api.BackendUnavailableException.class,
               () -> importAgain(broken, "the store"));
       assertTrue(e.getMessage().contains("no space left"), e.getMessage());
-      // The session before it in the import's order was stored.
-      assertEquals(lines(transcripts().get(mains.get(0))), stored(broken, mains.get(0)));
+      // Every session before the failing one was imported, as a single thread would have.
+      assertEquals(lines(transcripts().get(before)), stored(broken, before));
+      assertEquals(subStored, stored(broken, sub));
     }
     store = open("store");
+    long missing = linesNotStored(store);
+    assertTrue(missing >= 1, "the failing session's line is missing");
     TranscriptImportResult r = importAgain();
-    assertTrue(r.linesStored() >= 1, r.toString());
+    assertEquals(missing, r.linesStored());
     assertStoredAsTheFiles();
     assertAWholeReadChangesNothing();
     assertEquals(0, importAgain().filesRead());
+  }
+
+  @Test
+  void anInterruptedImportStartsNoSessionAndKeepsTheFlag() throws IOException {
+    importAgain();
+    for (SessionKey k : transcripts().keySet()) {
+      if (!k.isSubpath()) {
+        grow(transcripts().get(k), "later-" + k.sessionId());
+      }
+    }
+    long missing = linesNotStored(store);
+    Thread.currentThread().interrupt();
+    try {
+      io.sessionstore.api.BackendUnavailableException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.sessionstore.api.BackendUnavailableException.class, this::importAgain);
+      assertTrue(e.getMessage().contains("Interrupted"), e.getMessage());
+      assertTrue(Thread.currentThread().isInterrupted());
+    } finally {
+      Thread.interrupted();
+    }
+    assertEquals(missing, linesNotStored(store));
+    assertEquals(missing, importAgain().linesStored());
+    assertStoredAsTheFiles();
   }
 
   @Test
