@@ -220,18 +220,21 @@ public final class ClaudeCode {
    */
   public TranscriptImportResult importTranscripts(Path projectsDir, ProgressListener progress) {
     Path stateFile = null;
+    Path earlierStateFile = null;
     String identity = null;
+    ImportState previous = ImportState.EMPTY;
     if (importStateDir != null && Files.isDirectory(projectsDir)) {
       identity = "store " + storeName + "\nsource " + realPath(projectsDir);
-      stateFile =
-          importStateDir
-              .resolve("import-claude")
-              .resolve(
-                  TranscriptFile.hash(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 32)
-                      + ".state");
+      Path dir = importStateDir.resolve("import-claude");
+      stateFile = dir.resolve(stateFileName(identity));
+      previous = ImportState.load(stateFile, identity);
+      if (previous == ImportState.EMPTY && !Files.exists(stateFile)) {
+        // A state an earlier version wrote under its name: taken up, and removed once this
+        // import's is written.
+        earlierStateFile = dir.resolve(earlierStateFileName(identity));
+        previous = ImportState.load(earlierStateFile, identity);
+      }
     }
-    ImportState previous =
-        stateFile == null ? ImportState.EMPTY : ImportState.load(stateFile, identity);
     TranscriptImporter importer = new TranscriptImporter(store, previous, changeTokenNow());
     boolean complete = false;
     try {
@@ -240,8 +243,10 @@ public final class ClaudeCode {
     } finally {
       if (stateFile != null) {
         ImportState now = importer.state(complete, complete ? changeTokenNow() : null);
-        if (!now.equals(previous)) {
-          saveState(stateFile, now.toBytes(identity));
+        if ((earlierStateFile != null || !now.equals(previous))
+            && saveState(stateFile, now.toBytes(identity))
+            && earlierStateFile != null) {
+          deleteQuietly(earlierStateFile);
         }
       }
     }
@@ -261,15 +266,47 @@ public final class ClaudeCode {
   }
 
   /**
-   * Writes the import state; a failure only costs the next import a whole read, so it is logged.
+   * The name of the file of an import's state: a 64-bit FNV-1a hash of its identity (the store and
+   * the projects folder), in hex. Not a SHA-256: the JDK's first digest costs a command 20 ms of
+   * start-up (its security providers), most of what an import that finds nothing changed does.
    */
-  private static void saveState(Path file, byte[] bytes) {
+  static String stateFileName(String identity) {
+    long hash = 0xcbf29ce484222325L;
+    for (byte b : identity.getBytes(StandardCharsets.UTF_8)) {
+      hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    String hex = Long.toHexString(hash);
+    return "0".repeat(16 - hex.length()) + hex + ".state";
+  }
+
+  /** The name versions before 2026-12-01 gave that file: the first half of a SHA-256, in hex. */
+  static String earlierStateFileName(String identity) {
+    return TranscriptFile.hash(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 32)
+        + ".state";
+  }
+
+  /**
+   * Writes the import state; a failure only costs the next import a whole read, so it is logged.
+   *
+   * @return whether it was written
+   */
+  private static boolean saveState(Path file, byte[] bytes) {
     try {
       writeFile(file, bytes, false);
+      return true;
     } catch (BackendUnavailableException e) {
       LOG.warn(
           "Cannot remember what this import stored ({}): the next import reads every transcript",
           e.getMessage());
+      return false;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("Cannot remove {}, an import state no longer used: {}", file, e.getMessage());
     }
   }
 

@@ -495,6 +495,29 @@ class IncrementalImportTest {
   }
 
   @Test
+  void theMarkOfAFileWithNoLineHoldsTheHashOfNoBytes() {
+    assertEquals(TranscriptFile.hash(new byte[0]), TranscriptFile.Mark.START.lastHash());
+  }
+
+  @Test
+  void aStateUnderTheNameOfEarlierVersionsIsTakenUpAndReplaced() throws IOException {
+    importAgain();
+    String identity = "store the store\nsource " + projects.toRealPath();
+    Path now = stateFile();
+    assertEquals(ClaudeCode.stateFileName(identity), now.getFileName().toString());
+    assertTrue(now.getFileName().toString().matches("[0-9a-f]{16}\\.state"), now.toString());
+    Path earlier = now.resolveSibling(ClaudeCode.earlierStateFileName(identity));
+    Files.move(now, earlier);
+
+    // Nothing changed: the earlier state is used (no file read), then written under the name of
+    // this version, and the earlier file removed.
+    assertEquals(0, importAgain().filesRead());
+    assertEquals(now, stateFile());
+    assertFalse(Files.exists(earlier));
+    assertEquals(0, importAgain().filesRead());
+  }
+
+  @Test
   void aMissingOrDamagedStateCostsAWholeReadWithTheSameResult() throws IOException {
     TranscriptImportResult first = importAgain();
     TranscriptImportResult unchanged = importAgain();
