@@ -291,6 +291,9 @@ public final class ClaudeCode {
    * @return whether it was written
    */
   private static boolean saveState(Path file, byte[] bytes) {
+    // An interrupted import remembers what it stored too: the flag, which would close the file's
+    // channel, is set again once it is written.
+    boolean interrupted = Thread.interrupted();
     try {
       writeFile(file, bytes, false);
       return true;
@@ -299,6 +302,10 @@ public final class ClaudeCode {
           "Cannot remember what this import stored ({}): the next import reads every transcript",
           e.getMessage());
       return false;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

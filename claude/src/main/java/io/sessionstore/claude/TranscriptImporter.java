@@ -168,25 +168,28 @@ final class TranscriptImporter {
           }
           String id = s.getKey();
           TranscriptImporter one = forOneSession();
-          SessionKey key;
+          Numbered session;
+          boolean likelyUnchanged;
           try {
-            key = SessionKey.of(folder.getFileName().toString(), id);
+            SessionKey key = SessionKey.of(folder.getFileName().toString(), id);
+            Path transcript = folder.resolve(id + ".jsonl");
+            BasicFileAttributes attributes = s.getValue().transcript();
+            Path subagents =
+                s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null;
+            session =
+                new Numbered(
+                    number++, () -> one.importSession(key, transcript, attributes, subagents));
+            likelyUnchanged = likelyUnchanged(key, attributes);
           } catch (InvalidInputException e) {
             one.rejected.add(
                 new TranscriptImportResult.Rejection(
                     folder.resolve(id + ".jsonl"), 0, e.getMessage()));
-            run.add(new Numbered(number++, () -> one));
-            continue;
+            session = new Numbered(number++, () -> one);
+            likelyUnchanged = true;
           }
-          Path transcript = folder.resolve(id + ".jsonl");
-          BasicFileAttributes attributes = s.getValue().transcript();
-          Path subagents = s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null;
-          Numbered session =
-              new Numbered(
-                  number++, () -> one.importSession(key, transcript, attributes, subagents));
-          if (likelyUnchanged(key, attributes)) {
+          if (likelyUnchanged) {
             run.add(session);
-            if (run.size() == UNCHANGED_RUN) {
+            if (run.size() >= UNCHANGED_RUN) {
               handOver(run, pool, inFlight, firstFailed);
             }
           } else {
@@ -210,7 +213,8 @@ final class TranscriptImporter {
     } finally {
       // After a session's failure no later session starts; the sessions in flight finish (a thread
       // is never interrupted inside a write), and what they stored is remembered, before any
-      // failure is thrown.
+      // failure is thrown. (On a failure of this thread, too: none that waits starts.)
+      firstFailed.set(-1);
       pool.shutdown();
       awaitUninterruptibly(pool);
       absorbStored(inFlight);
@@ -323,7 +327,9 @@ final class TranscriptImporter {
       ProgressListener progress,
       int folders,
       java.util.concurrent.atomic.AtomicLong firstFailed) {
-    Pending p = inFlight.removeFirst();
+    // Left in flight until it is absorbed, so that what it stored is remembered when waiting for it
+    // is interrupted.
+    Pending p = inFlight.peekFirst();
     Ran ran;
     try {
       ran = p.sessions().get();
@@ -334,6 +340,7 @@ final class TranscriptImporter {
       Thread.currentThread().interrupt();
       throw interrupted(e);
     }
+    inFlight.removeFirst();
     ran.done().forEach(this::absorb);
     if (ran.failure() != null) {
       throw unchecked(ran.failure());

@@ -495,6 +495,28 @@ class IncrementalImportTest {
   }
 
   @Test
+  void anInterruptedImportStillWritesItsState() throws IOException {
+    importAgain();
+    String identity = "store the store\nsource " + projects.toRealPath();
+    Path now = stateFile();
+    Path earlier = now.resolveSibling(ClaudeCode.earlierStateFileName(identity));
+    Files.move(now, earlier);
+    // Taken from the earlier file, the state is written under this version's name even by an
+    // import interrupted before its first session: the interrupt must not close that write.
+    Thread.currentThread().interrupt();
+    try {
+      org.junit.jupiter.api.Assertions.assertThrows(
+          io.sessionstore.api.BackendUnavailableException.class, this::importAgain);
+      assertTrue(Thread.currentThread().isInterrupted());
+    } finally {
+      Thread.interrupted();
+    }
+    assertTrue(Files.exists(now), "the state under this version's name");
+    assertFalse(Files.exists(earlier));
+    assertEquals(0, importAgain().filesRead());
+  }
+
+  @Test
   void theMarkOfAFileWithNoLineHoldsTheHashOfNoBytes() {
     assertEquals(TranscriptFile.hash(new byte[0]), TranscriptFile.Mark.START.lastHash());
   }
