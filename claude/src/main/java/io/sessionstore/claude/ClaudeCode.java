@@ -231,8 +231,11 @@ public final class ClaudeCode {
       if (previous == ImportState.EMPTY && !Files.exists(stateFile)) {
         // A state an earlier version wrote under its name: taken up, and removed once this
         // import's is written.
-        earlierStateFile = dir.resolve(earlierStateFileName(identity));
-        previous = ImportState.load(earlierStateFile, identity);
+        Path earlier = dir.resolve(earlierStateFileName(identity));
+        if (Files.exists(earlier)) {
+          earlierStateFile = earlier;
+          previous = ImportState.load(earlier, identity);
+        }
       }
     }
     TranscriptImporter importer = new TranscriptImporter(store, previous, changeTokenNow());

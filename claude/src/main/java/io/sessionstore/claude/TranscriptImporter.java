@@ -163,7 +163,6 @@ final class TranscriptImporter {
       for (Path folder : folders) {
         for (Map.Entry<String, Listed> s : sessionsIn(folder).entrySet()) {
           if (Thread.currentThread().isInterrupted()) {
-            firstFailed.set(-1);
             throw interrupted(null);
           }
           String id = s.getKey();
@@ -198,7 +197,7 @@ final class TranscriptImporter {
             handOver(run, pool, inFlight, firstFailed);
           }
           while (inFlight.size() > 2 * threads) {
-            absorbNext(inFlight, progress, folders.size(), firstFailed);
+            absorbNext(inFlight, progress, folders.size());
           }
         }
         handOver(run, pool, inFlight, firstFailed);
@@ -208,12 +207,13 @@ final class TranscriptImporter {
                 ++folderNumber));
       }
       while (!inFlight.isEmpty()) {
-        absorbNext(inFlight, progress, folders.size(), firstFailed);
+        absorbNext(inFlight, progress, folders.size());
       }
     } finally {
       // After a session's failure no later session starts; the sessions in flight finish (a thread
       // is never interrupted inside a write), and what they stored is remembered, before any
-      // failure is thrown. (On a failure of this thread, too: none that waits starts.)
+      // failure is thrown. (On a failure or an interrupt of this thread, too: none that waits
+      // starts.)
       firstFailed.set(-1);
       pool.shutdown();
       awaitUninterruptibly(pool);
@@ -320,13 +320,10 @@ final class TranscriptImporter {
 
   /**
    * Waits for the oldest sessions in flight and adds what they did, then throws the failure of one
-   * of them, if one failed; reports a folder's end. Interrupted, it lets no further session start.
+   * of them, if one failed; reports a folder's end.
    */
   private void absorbNext(
-      java.util.ArrayDeque<Pending> inFlight,
-      ProgressListener progress,
-      int folders,
-      java.util.concurrent.atomic.AtomicLong firstFailed) {
+      java.util.ArrayDeque<Pending> inFlight, ProgressListener progress, int folders) {
     // Left in flight until it is absorbed, so that what it stored is remembered when waiting for it
     // is interrupted.
     Pending p = inFlight.peekFirst();
@@ -336,7 +333,6 @@ final class TranscriptImporter {
     } catch (java.util.concurrent.ExecutionException e) {
       throw unchecked(e.getCause());
     } catch (InterruptedException e) {
-      firstFailed.set(-1);
       Thread.currentThread().interrupt();
       throw interrupted(e);
     }
