@@ -80,6 +80,12 @@ class ScriptIT {
 
   private static Run script(Path root, String stdin, String... args)
       throws IOException, InterruptedException {
+    return scriptWith("", root, stdin, args);
+  }
+
+  /** The same, with these options in {@code SESSIONSTORE_JAVA_OPTS} too. */
+  private static Run scriptWith(String javaOpts, Path root, String stdin, String... args)
+      throws IOException, InterruptedException {
     Path classes = Files.createTempFile(tmp, "classes", ".log");
     List<String> command =
         new ArrayList<>(
@@ -98,7 +104,7 @@ class ScriptIT {
     Map<String, String> env = b.environment();
     // The java that made the archive, so that the script finds it fitting.
     env.put("PATH", archiveJavaHome().resolve("bin") + ":" + env.get("PATH"));
-    env.put("SESSIONSTORE_JAVA_OPTS", "-Xlog:class+load:file=" + classes);
+    env.put("SESSIONSTORE_JAVA_OPTS", javaOpts + " -Xlog:class+load:file=" + classes);
     env.remove("SESSIONSTORE_CONFIG");
     env.remove(Plugins.VARIABLE);
     Process p = b.start();
@@ -179,6 +185,25 @@ class ScriptIT {
     assertEquals(0, saved.result().code(), saved.result().err());
     assertEquals("", saved.result().err());
     assertEquals(session.lines().toList(), cli().run("show", "s2").lines());
+  }
+
+  @Test
+  void shortCommandsRunOnTheSerialCollectorUnlessTheOptionsNameOne() throws Exception {
+    assumeTrue(
+        !System.getProperty("java.vm.name").contains("OpenJ9"), "the collectors are HotSpot's");
+    Path root = repository("collector", false, Files.readString(ARCHIVE_JVM));
+    Path log = tmp.resolve("gc.log");
+    for (String[] optsAndCollector :
+        List.of(
+            new String[] {"", "Serial"},
+            new String[] {"-XX:+UseG1GC", "G1"},
+            new String[] {"-XX:+UseParallelGC", "Parallel"})) {
+      Run run = scriptWith(optsAndCollector[0] + " -Xlog:gc:file=" + log, root, "", "info", "s1");
+      assertEquals(cli().run("info", "s1"), run.result(), optsAndCollector[0]);
+      assertTrue(
+          Files.readString(log).contains("Using " + optsAndCollector[1]),
+          optsAndCollector[0] + ": " + Files.readString(log));
+    }
   }
 
   @Test
