@@ -37,6 +37,7 @@ import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -812,6 +813,20 @@ class IncrementalImportTest {
         new TranscriptImporter(store, ImportState.EMPTY, null)
             .state(true, null)
             .storeUnchanged(null));
+  }
+
+  @Test
+  @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void sessionsLargerThanWhatAnImportMayHoldAtOnceAreImportedOneAtATime() throws IOException {
+    // 1 KiB, less than any session's files: each waits for all of it, and goes on alone.
+    TranscriptImportResult small =
+        new TranscriptImporter(store, ImportState.EMPTY, null, 1)
+            .importProjects(projects, ProgressListener.NONE)
+            .result();
+    assertStoredAsTheFiles();
+    try (SessionStore fresh = open("fresh")) {
+      assertEquals(report(importWhole(fresh)), report(small));
+    }
   }
 
   @Test
