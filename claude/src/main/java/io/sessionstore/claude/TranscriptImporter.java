@@ -209,9 +209,12 @@ final class TranscriptImporter {
             BasicFileAttributes attributes = s.getValue().transcript();
             Path subagents =
                 s.getValue().subagents() ? folder.resolve(id).resolve(SUBAGENTS) : null;
+            long n = number++;
             session =
                 new Numbered(
-                    number++, () -> one.importSession(key, transcript, attributes, subagents));
+                    n,
+                    () ->
+                        one.importSession(key, transcript, attributes, subagents, n, firstFailed));
             likelyUnchanged = likelyUnchanged(key, attributes);
           } catch (InvalidInputException e) {
             one.rejected.add(
@@ -259,7 +262,10 @@ final class TranscriptImporter {
   /** The most sessions that most likely need no reading handed to a thread at once. */
   private static final int UNCHANGED_RUN = 16;
 
-  /** A session to import, and its number in the import's order. */
+  /**
+   * A session to import, and its number in the import's order; the session gives null when, by the
+   * time it could start, it was no longer wanted.
+   */
   private record Numbered(long number, java.util.function.Supplier<TranscriptImporter> session) {}
 
   /**
@@ -296,7 +302,11 @@ final class TranscriptImporter {
         break;
       }
       try {
-        done.add(s.session().get());
+        TranscriptImporter one = s.session().get();
+        if (one == null) {
+          break;
+        }
+        done.add(one);
       } catch (RuntimeException | Error e) {
         firstFailed.accumulateAndGet(s.number(), Math::min);
         return new Ran(done, e);
@@ -462,7 +472,9 @@ final class TranscriptImporter {
         key,
         transcript,
         attributes(transcript),
-        dir != null && dir.isDirectory() ? subagentsDir : null);
+        dir != null && dir.isDirectory() ? subagentsDir : null,
+        0,
+        new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE));
   }
 
   /**
@@ -470,9 +482,18 @@ final class TranscriptImporter {
    *
    * @param attributes the transcript file's, or null when there is none
    * @param subagentsDir the sub-agents' folder, or null when there is none
+   * @param number the session's in the import's order
+   * @param firstFailed the number of the first session that failed: a session after it does not
+   *     start, though it may have waited to hold its files' bytes since before that failure
+   * @return this, or null when it did not start
    */
   private TranscriptImporter importSession(
-      SessionKey key, Path transcript, BasicFileAttributes attributes, Path subagentsDir) {
+      SessionKey key,
+      Path transcript,
+      BasicFileAttributes attributes,
+      Path subagentsDir,
+      long number,
+      java.util.concurrent.atomic.AtomicLong firstFailed) {
     Found main = null;
     if (attributes != null && attributes.isRegularFile()) {
       main = new Found(transcript, null, Stat.of(attributes));
@@ -486,10 +507,17 @@ final class TranscriptImporter {
     int kib = (int) Math.min(holdingKib, (bytes + 1023) >> 10);
     holding.acquireUninterruptibly(kib);
     try {
+      if (number > firstFailed.get()) {
+        return null;
+      }
       SessionState was = complete ? previous.get(key) : null;
       if (was == null || !incremental(key, was, main, subFiles)) {
         full(key, transcript, main, subFiles, complete);
       }
+    } catch (RuntimeException | Error e) {
+      // Before the bytes are released: the session that takes them next must see the failure.
+      firstFailed.accumulateAndGet(number, Math::min);
+      throw e;
     } finally {
       holding.release(kib);
     }

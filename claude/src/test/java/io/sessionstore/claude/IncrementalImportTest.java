@@ -256,7 +256,7 @@ class IncrementalImportTest {
   }
 
   /** A backend whose commits to one session fail, as a disk that fills up would make them. */
-  private static final class FailingBackend extends ForwardingBackend {
+  private static class FailingBackend extends ForwardingBackend {
     private final SessionKey failing;
 
     FailingBackend(Path dir, SessionKey failing) {
@@ -818,14 +818,78 @@ class IncrementalImportTest {
   @Test
   @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void sessionsLargerThanWhatAnImportMayHoldAtOnceAreImportedOneAtATime() throws IOException {
-    // 1 KiB, less than any session's files: each waits for all of it, and goes on alone.
-    TranscriptImportResult small =
-        new TranscriptImporter(store, ImportState.EMPTY, null, 1)
-            .importProjects(projects, ProgressListener.NONE)
-            .result();
-    assertStoredAsTheFiles();
-    try (SessionStore fresh = open("fresh")) {
-      assertEquals(report(importWhole(fresh)), report(small));
+    OverlapBackend backend = new OverlapBackend(tmp.resolve("watched"));
+    try (SessionStore watched = SessionStore.builder().backend(backend).build()) {
+      // 1 KiB, less than any session's files: each waits for all of it, and goes on alone.
+      TranscriptImportResult small =
+          new TranscriptImporter(watched, ImportState.EMPTY, null, 1)
+              .importProjects(projects, ProgressListener.NONE)
+              .result();
+      assertEquals(1, backend.mostAtOnce.get(), "sessions whose commits overlapped");
+      for (Map.Entry<SessionKey, Path> f : transcripts().entrySet()) {
+        assertEquals(lines(f.getValue()), stored(watched, f.getKey()), f.getKey().toString());
+      }
+      assertEquals(report(importWhole(store)), report(small));
+    }
+  }
+
+  @Test
+  @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void noSessionWaitingForWhatAnImportMayHoldStartsAfterAFailure() throws IOException {
+    SessionKey failing =
+        transcripts().keySet().stream()
+            .filter(k -> !k.isSubpath())
+            .min(Comparator.comparing(SessionKey::project).thenComparing(SessionKey::sessionId))
+            .orElseThrow();
+    List<SessionKey> committed = java.util.Collections.synchronizedList(new ArrayList<>());
+    ForwardingBackend backend =
+        new FailingBackend(tmp.resolve("broken"), failing) {
+          @Override
+          public void commit(io.sessionstore.spi.Commit commit) {
+            committed.add(commit.head().key().main());
+            super.commit(commit);
+          }
+        };
+    try (SessionStore broken = SessionStore.builder().backend(backend).build()) {
+      // The first session fails while the others wait for the whole of a 1 KiB budget.
+      TranscriptImporter importer = new TranscriptImporter(broken, ImportState.EMPTY, null, 1);
+      org.junit.jupiter.api.Assertions.assertThrows(
+          io.sessionstore.api.BackendUnavailableException.class,
+          () -> importer.importProjects(projects, ProgressListener.NONE));
+    }
+    assertEquals(failing, committed.get(committed.size() - 1), committed.toString());
+  }
+
+  /**
+   * A file backend whose commits take a while, and that counts the most sessions with a commit
+   * under way at once.
+   */
+  private static final class OverlapBackend extends ForwardingBackend {
+    final AtomicInteger mostAtOnce = new AtomicInteger();
+    private final Map<SessionKey, Integer> committing = new HashMap<>();
+
+    OverlapBackend(Path dir) {
+      super(new FileBackend(dir));
+    }
+
+    @Override
+    public void commit(io.sessionstore.spi.Commit commit) {
+      SessionKey session = commit.head().key().main();
+      synchronized (committing) {
+        committing.merge(session, 1, Integer::sum);
+        mostAtOnce.accumulateAndGet(committing.size(), Math::max);
+      }
+      try {
+        Thread.sleep(20);
+        super.commit(commit);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } finally {
+        synchronized (committing) {
+          committing.computeIfPresent(session, (k, n) -> n == 1 ? null : n - 1);
+        }
+      }
     }
   }
 
