@@ -70,10 +70,10 @@ final class TranscriptImporter {
   private final Map<String, Map<String, SessionMetadata>> listed;
 
   /**
-   * The files' bytes the sessions being imported may hold at once, in KiB: each session takes its
-   * files' size, read or not, before it starts (a larger one waits for the whole budget and goes on
-   * alone), so that more threads do not hold more than this of a history however large its
-   * sessions.
+   * The files' bytes the sessions being imported may hold at once, in KiB: each session takes the
+   * size of the files it may read before it starts (a larger one waits for the whole budget and
+   * goes on alone), so that more threads do not hold more than this of a history however large its
+   * sessions. A session whose files all have the {@code stat} the state remembers takes nothing.
    */
   private final java.util.concurrent.Semaphore holding;
 
@@ -111,18 +111,25 @@ final class TranscriptImporter {
    *     anything else of the store, or null
    */
   TranscriptImporter(SessionStore store, ImportState previous, String changeToken) {
-    this(store, previous, changeToken, HOLDING_KIB);
+    this(store, previous, changeToken, new java.util.concurrent.Semaphore(HOLDING_KIB, true));
   }
 
-  /** As above, with the sessions held at once bounded by {@code holdingKib} of their files. */
-  TranscriptImporter(SessionStore store, ImportState previous, String changeToken, int holdingKib) {
+  /**
+   * As above, with the sessions held at once bounded by the permits {@code holding} has now, one a
+   * KiB of their files.
+   */
+  TranscriptImporter(
+      SessionStore store,
+      ImportState previous,
+      String changeToken,
+      java.util.concurrent.Semaphore holding) {
     this(
         store,
         previous,
         changeToken,
         new java.util.concurrent.ConcurrentHashMap<>(),
-        new java.util.concurrent.Semaphore(holdingKib, true),
-        holdingKib);
+        holding,
+        holding.availablePermits());
   }
 
   private TranscriptImporter(
@@ -500,28 +507,58 @@ final class TranscriptImporter {
     }
     List<Found> subFiles = new ArrayList<>();
     boolean complete = subagentsDir == null || subagents(key, subagentsDir, subFiles);
-    long bytes = main == null ? 0 : main.stat().size();
-    for (Found f : subFiles) {
-      bytes += f.stat() == null ? 0 : f.stat().size();
+    SessionState was = complete ? previous.get(key) : null;
+    List<Found> files = new ArrayList<>(subFiles);
+    if (main != null) {
+      files.add(main);
     }
-    int kib = (int) Math.min(holdingKib, (bytes + 1023) >> 10);
-    holding.acquireUninterruptibly(kib);
+    long all = 0;
+    long changed = 0;
+    for (Found f : files) {
+      long size = f.stat() == null ? 0 : f.stat().size();
+      all += size;
+      changed += was != null && f.stat() != null && f.stat().equals(remembered(was, f)) ? 0 : size;
+    }
+    int held = kib(changed);
+    holding.acquireUninterruptibly(held);
     try {
       if (number > firstFailed.get()) {
         return null;
       }
-      SessionState was = complete ? previous.get(key) : null;
-      if (was == null || !incremental(key, was, main, subFiles)) {
-        full(key, transcript, main, subFiles, complete);
+      if (was != null && incremental(key, was, main, subFiles)) {
+        return this;
       }
+      if (held < kib(all)) {
+        // The state no longer holds: every file is read. Nothing held while waiting, so that two
+        // sessions never wait for each other's share.
+        holding.release(held);
+        held = 0;
+        holding.acquireUninterruptibly(kib(all));
+        held = kib(all);
+        if (number > firstFailed.get()) {
+          return null;
+        }
+      }
+      full(key, transcript, main, subFiles, complete);
     } catch (RuntimeException | Error e) {
       // Before the bytes are released: the session that takes them next must see the failure.
       firstFailed.accumulateAndGet(number, Math::min);
       throw e;
     } finally {
-      holding.release(kib);
+      holding.release(held);
     }
     return this;
+  }
+
+  /** Permits for that many bytes of files: one a KiB, at most the whole budget. */
+  private int kib(long bytes) {
+    return (int) Math.min(holdingKib, (bytes + 1023) >> 10);
+  }
+
+  /** The {@code stat} the state remembers of a session's file, or null. */
+  private static Stat remembered(SessionState was, Found f) {
+    FileState fs = f.subpath() == null ? was.main() : was.subs().get(f.subpath());
+    return fs == null ? null : fs.stat();
   }
 
   /**

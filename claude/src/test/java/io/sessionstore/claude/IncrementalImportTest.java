@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
@@ -822,7 +823,7 @@ class IncrementalImportTest {
     try (SessionStore watched = SessionStore.builder().backend(backend).build()) {
       // 1 KiB, less than any session's files: each waits for all of it, and goes on alone.
       TranscriptImportResult small =
-          new TranscriptImporter(watched, ImportState.EMPTY, null, 1)
+          new TranscriptImporter(watched, ImportState.EMPTY, null, new Semaphore(1))
               .importProjects(projects, ProgressListener.NONE)
               .result();
       assertEquals(1, backend.mostAtOnce.get(), "sessions whose commits overlapped");
@@ -831,6 +832,22 @@ class IncrementalImportTest {
       }
       assertEquals(report(importWhole(store)), report(small));
     }
+  }
+
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void sessionsWhoseFilesAreAsRememberedDoNotWaitForWhatAnImportMayHold() {
+    ImportState remembered =
+        new TranscriptImporter(store, ImportState.EMPTY, null)
+            .importProjects(projects, ProgressListener.NONE)
+            .state(true, null);
+    Semaphore holding = new Semaphore(1);
+    TranscriptImporter again = new TranscriptImporter(store, remembered, null, holding);
+    // Held elsewhere, as by a large session being read: a session that reads waits until the end.
+    holding.acquireUninterruptibly();
+    TranscriptImportResult r = again.importProjects(projects, ProgressListener.NONE).result();
+    assertEquals(0, r.filesRead());
+    assertEquals(report(importWhole(store)), report(r));
   }
 
   @Test
@@ -852,7 +869,8 @@ class IncrementalImportTest {
         };
     try (SessionStore broken = SessionStore.builder().backend(backend).build()) {
       // The first session fails while the others wait for the whole of a 1 KiB budget.
-      TranscriptImporter importer = new TranscriptImporter(broken, ImportState.EMPTY, null, 1);
+      TranscriptImporter importer =
+          new TranscriptImporter(broken, ImportState.EMPTY, null, new Semaphore(1));
       org.junit.jupiter.api.Assertions.assertThrows(
           io.sessionstore.api.BackendUnavailableException.class,
           () -> importer.importProjects(projects, ProgressListener.NONE));
