@@ -520,7 +520,10 @@ final class TranscriptImporter {
       changed += was != null && f.stat() != null && f.stat().equals(remembered(was, f)) ? 0 : size;
     }
     int held = kib(changed);
-    holding.acquireUninterruptibly(held);
+    if (held > 0) {
+      // Not for none: a fair semaphore queues even a request for no permits behind those waiting.
+      holding.acquireUninterruptibly(held);
+    }
     try {
       if (number > firstFailed.get()) {
         return null;

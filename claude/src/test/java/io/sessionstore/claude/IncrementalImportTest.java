@@ -841,13 +841,22 @@ class IncrementalImportTest {
         new TranscriptImporter(store, ImportState.EMPTY, null)
             .importProjects(projects, ProgressListener.NONE)
             .state(true, null);
-    Semaphore holding = new Semaphore(1);
+    // Fair, as the importer's own: a request queues behind those waiting.
+    Semaphore holding = new Semaphore(1, true);
     TranscriptImporter again = new TranscriptImporter(store, remembered, null, holding);
-    // Held elsewhere, as by a large session being read: a session that reads waits until the end.
+    // Held by a session being read, and waited for by a large one: any session that reads, or
+    // that asks for its share at all, waits until the end of the test.
     holding.acquireUninterruptibly();
+    Thread large = new Thread(() -> holding.acquireUninterruptibly(1));
+    large.setDaemon(true);
+    large.start();
+    while (!holding.hasQueuedThreads()) {
+      Thread.onSpinWait();
+    }
     TranscriptImportResult r = again.importProjects(projects, ProgressListener.NONE).result();
     assertEquals(0, r.filesRead());
     assertEquals(report(importWhole(store)), report(r));
+    holding.release();
   }
 
   @Test
