@@ -161,7 +161,7 @@ final class ArchiveImporter {
   private Merged parseAndMerge(byte[] line, SessionKey key, ImportOptions options, long number) {
     Archived session;
     try {
-      session = parse(Utf8Lines.strict(line, 0, line.length, number));
+      session = parse(line, number);
     } catch (InvalidInputException e) {
       return Merged.rejected(key, number, e.getMessage());
     }
@@ -624,12 +624,84 @@ final class ArchiveImporter {
     }
   }
 
+  /**
+   * Parses one session line from its bytes: only its messages are decoded, each on its own, so that
+   * most are ASCII, copied as Latin-1, where the whole line, with a character beyond Latin-1 in any
+   * of them, would be two bytes a character (and each message cut from it compressed back). A line
+   * the bytes' parser refuses is parsed again as text, for the reason in the text parser's words.
+   *
+   * @throws InvalidInputException as {@link #parse(String)}, and when the line is not valid UTF-8
+   */
+  private Archived parse(byte[] line, long number) {
+    if (MessageFacts.readAsUtf8(line)) {
+      try {
+        return parse(new SessionLine(null, line));
+      } catch (InvalidInputException e) {
+        // refused again below
+      }
+    }
+    return parse(Utf8Lines.strict(line, 0, line.length, number));
+  }
+
   /** Parses one session line, keeping each message's exact source text. */
   private Archived parse(String line) {
+    return parse(new SessionLine(line, null));
+  }
+
+  /**
+   * A session line as its text or as its UTF-8 bytes, and the exact text of a message in it. Read
+   * as bytes, each message is decoded as strict UTF-8 on its own; the parser of bytes refuses the
+   * same bytes elsewhere in the line (a test holds it to that).
+   */
+  private static final class SessionLine {
+    private final String text;
+    private final byte[] bytes;
+
+    SessionLine(String text, byte[] bytes) {
+      this.text = text;
+      this.bytes = bytes;
+    }
+
+    JsonParser parser() throws IOException {
+      return text != null ? ArchiveJson.parser(text) : ArchiveJson.parser(bytes);
+    }
+
+    int offset(com.fasterxml.jackson.core.JsonLocation at) {
+      return (int) (text != null ? at.getCharOffset() : at.getByteOffset());
+    }
+
+    /**
+     * The message whose object spans {@code [start, end)}, with the whitespace around it, which the
+     * writer wrote as it was: keep it.
+     */
+    String message(int start, int end) {
+      int length = text != null ? text.length() : bytes.length;
+      while (start > 0 && isJsonSpace(at(start - 1))) {
+        start--;
+      }
+      while (end < length && isJsonSpace(at(end))) {
+        end++;
+      }
+      if (text != null) {
+        return text.substring(start, end);
+      }
+      String message = Utf8Lines.strictOrNull(bytes, start, end);
+      if (message == null) {
+        throw new InvalidInputException("not valid UTF-8");
+      }
+      return message;
+    }
+
+    private char at(int i) {
+      return text != null ? text.charAt(i) : (char) bytes[i];
+    }
+  }
+
+  private Archived parse(SessionLine line) {
     ObjectNode node = JsonNodeFactory.instance.objectNode();
     List<MessageFacts> messages = List.of();
     Map<String, List<MessageFacts>> subpaths = new LinkedHashMap<>();
-    try (JsonParser p = ArchiveJson.parser(line)) {
+    try (JsonParser p = line.parser()) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidInputException("not a JSON object");
       }
@@ -700,7 +772,7 @@ final class ArchiveImporter {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
   }
 
-  private static List<MessageFacts> messageArray(JsonParser p, String line, String what)
+  private static List<MessageFacts> messageArray(JsonParser p, SessionLine line, String what)
       throws IOException {
     if (p.currentToken() == JsonToken.VALUE_NULL) {
       return List.of();
@@ -714,7 +786,7 @@ final class ArchiveImporter {
         throw new InvalidInputException(
             "message " + (out.size() + 1) + " of " + what + " is not a JSON object");
       }
-      int start = (int) p.currentTokenLocation().getCharOffset();
+      int start = line.offset(p.currentTokenLocation());
       // The message's tree is read here, so that its text is parsed once. A number no decimal can
       // hold fails the tree: the message is then passed over and checked on its own, which reports
       // it as a message read by itself would be.
@@ -728,16 +800,7 @@ final class ArchiveImporter {
           p.nextToken();
         }
       }
-      int end = (int) p.currentLocation().getCharOffset();
-      // A stored message may have whitespace around its object, which the writer wrote as it is:
-      // keep it.
-      while (start > 0 && isJsonSpace(line.charAt(start - 1))) {
-        start--;
-      }
-      while (end < line.length() && isJsonSpace(line.charAt(end))) {
-        end++;
-      }
-      String text = line.substring(start, end);
+      String text = line.message(start, line.offset(p.currentLocation()));
       out.add(
           tree == null
               ? MessageFacts.of(text, "message " + (out.size() + 1) + " of " + what)

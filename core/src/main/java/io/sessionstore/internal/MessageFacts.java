@@ -185,7 +185,7 @@ public record MessageFacts(
    * zero among the first four bytes, and skips a byte-order mark, where the text's parser refuses
    * both.
    */
-  private static boolean readAsUtf8(byte[] utf8) {
+  static boolean readAsUtf8(byte[] utf8) {
     return utf8.length >= 4
         && utf8[0] != 0
         && utf8[1] != 0

@@ -265,6 +265,77 @@ class RejectedInputTest {
   }
 
   /**
+   * An archive line is parsed from its bytes and only its messages are decoded: a byte that is not
+   * UTF-8 anywhere else (between messages, in a field after them, in a subpath's name) still
+   * rejects the line, and text beyond ASCII, in the messages and around them, comes back exactly,
+   * with the whitespace the writer left around a message.
+   */
+  @Test
+  void anArchiveLineReadAsBytesIsCheckedWholeAndKeepsItsText() throws IOException {
+    String plain = "{\"type\":\"user\",\"uuid\":\"p\"}";
+    String wide =
+        "{\"type\":\"user\",\"uuid\":\"w\",\"text\":\"\u65e5\u672c \ud83d\ude00 \u00e9\"}";
+    String escaped = "{\"type\":\"user\",\"uuid\":\"e\",\"text\":\"\\u00e9\\ud83d\\ude00\"}";
+    String head = "{\"project\":\"tck\",\"sessionId\":\"";
+    String good =
+        head
+            + "\u00e9t\u00e9\","
+            + TIMES
+            + ",\"summary\":\"r\u00e9sum\u00e9 \ud83d\ude00\",\"messages\":[ "
+            + plain
+            + " ,\t"
+            + wide
+            + ","
+            + escaped
+            + "],\"subpaths\":{\"agent-\u00e9\":["
+            + wide
+            + "]},\"tags\":[\"\u65e5\"]}\n";
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    archive.write((HEADER + good).getBytes(StandardCharsets.UTF_8));
+    // A lone surrogate written as UTF-8 would write one (ED A0 80), which strict UTF-8 refuses and
+    // JSON parsers of bytes may take: between the messages and the subpaths, in a tag after them,
+    // in a
+    // subpath's name
+    for (String at : List.of("between", "after", "subpath")) {
+      String line =
+          head
+              + at
+              + "\","
+              + TIMES
+              + ",\"messages\":["
+              + plain
+              + ","
+              + wide
+              + (at.equals("between") ? "],\"summary\":\"s\u00ff\"" : "]")
+              + ",\"subpaths\":{\""
+              + (at.equals("subpath") ? "a\u00ff" : "a")
+              + "\":["
+              + plain
+              + "]},\"tags\":[\""
+              + (at.equals("after") ? "t\u00ff" : "t")
+              + "\"]}\n";
+      int cut = line.indexOf('\u00ff');
+      archive.write(line.substring(0, cut).getBytes(StandardCharsets.UTF_8));
+      archive.write(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80});
+      archive.write(line.substring(cut + 1).getBytes(StandardCharsets.UTF_8));
+    }
+    ImportResult r = importBytes(archive.toByteArray());
+    assertEquals(
+        List.of(3L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+    for (ImportResult.Rejection rejection : r.rejected()) {
+      assertEquals(
+          "Invalid line " + rejection.line() + ": it is not valid UTF-8", rejection.reason());
+    }
+    assertEquals(1, r.created());
+    SessionKey key = key("\u00e9t\u00e9");
+    assertEquals(List.of(" " + plain + " ", "\t" + wide, escaped), texts(key));
+    assertEquals(List.of(wide), texts(key.withSubpath("agent-\u00e9")));
+    SessionMetadata m = store.getMetadata(key).orElseThrow();
+    assertEquals("r\u00e9sum\u00e9 \ud83d\ude00", m.summary());
+    assertEquals(List.of("\u65e5"), List.copyOf(m.tags()));
+  }
+
+  /**
    * An archive's messages are parsed with their line; one holding a number no decimal can hold is
    * rejected with the reason a save gives it, and the lines after it are read on.
    */
