@@ -650,12 +650,15 @@ final class ArchiveImporter {
 
   /**
    * A session line as its text or as its UTF-8 bytes, and the exact text of a message in it. Read
-   * as bytes, each message is decoded as strict UTF-8 on its own; the parser of bytes refuses the
-   * same bytes elsewhere in the line (a test holds it to that).
+   * as bytes, the line is checked to be strict UTF-8 piece by piece: each message as it is decoded,
+   * the rest in between (a message starts and ends at ASCII, so no character is cut in two). Not
+   * left to the parser: the Jackson an application runs with may be older than 2.23, which took
+   * surrogates, overlong forms and bytes beyond U+10FFFF.
    */
   private static final class SessionLine {
     private final String text;
     private final byte[] bytes;
+    private int checkedTo;
 
     SessionLine(String text, byte[] bytes) {
       this.text = text;
@@ -685,11 +688,27 @@ final class ArchiveImporter {
       if (text != null) {
         return text.substring(start, end);
       }
+      checkUtf8(start);
       String message = Utf8Lines.strictOrNull(bytes, start, end);
       if (message == null) {
         throw new InvalidInputException("not valid UTF-8");
       }
+      checkedTo = end;
       return message;
+    }
+
+    /** Checks that the rest of the line, after the last message, is valid UTF-8. */
+    void checkRest() {
+      if (bytes != null) {
+        checkUtf8(bytes.length);
+      }
+    }
+
+    private void checkUtf8(int to) {
+      if (to > checkedTo && Utf8Lines.strictOrNull(bytes, checkedTo, to) == null) {
+        throw new InvalidInputException("not valid UTF-8");
+      }
+      checkedTo = Math.max(checkedTo, to);
     }
 
     private char at(int i) {
@@ -723,6 +742,7 @@ final class ArchiveImporter {
       if (p.nextToken() != null) {
         throw new InvalidInputException("unexpected text after the session object");
       }
+      line.checkRest();
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("not valid JSON (" + Json.describe(e) + ")");
     } catch (NumberFormatException e) {

@@ -215,10 +215,11 @@ public record MessageFacts(
   }
 
   /**
-   * The facts of a message whose text a caller has parsed already, as part of a larger document
-   * that was decoded as strict UTF-8: {@code tree} is what {@link Json#parseObject} makes of {@code
-   * text}, which is on one line and was cut from that document at JSON structure (ASCII). So it
-   * holds no unpaired surrogate, and is not scanned for one (a fifth of an archive import's CPU).
+   * The facts of a message whose text a caller has parsed already, as part of a larger document:
+   * {@code tree} is what {@link Json#parseObject} makes of {@code text}, which is on one line, was
+   * cut from that document at JSON structure (ASCII) and was decoded as strict UTF-8 (with the
+   * document or on its own). So it holds no unpaired surrogate, and is not scanned for one (a fifth
+   * of an archive import's CPU).
    */
   static MessageFacts parsed(String text, ObjectNode tree) {
     return of(text, tree);

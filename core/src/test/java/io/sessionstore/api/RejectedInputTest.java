@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -292,36 +293,46 @@ class RejectedInputTest {
             + "]},\"tags\":[\"\u65e5\"]}\n";
     ByteArrayOutputStream archive = new ByteArrayOutputStream();
     archive.write((HEADER + good).getBytes(StandardCharsets.UTF_8));
-    // A lone surrogate written as UTF-8 would write one (ED A0 80), which strict UTF-8 refuses and
-    // JSON parsers of bytes may take: between the messages and the subpaths, in a tag after them,
-    // in a
-    // subpath's name
-    for (String at : List.of("between", "after", "subpath")) {
-      String line =
-          head
-              + at
-              + "\","
-              + TIMES
-              + ",\"messages\":["
-              + plain
-              + ","
-              + wide
-              + (at.equals("between") ? "],\"summary\":\"s\u00ff\"" : "]")
-              + ",\"subpaths\":{\""
-              + (at.equals("subpath") ? "a\u00ff" : "a")
-              + "\":["
-              + plain
-              + "]},\"tags\":[\""
-              + (at.equals("after") ? "t\u00ff" : "t")
-              + "\"]}\n";
-      int cut = line.indexOf('\u00ff');
-      archive.write(line.substring(0, cut).getBytes(StandardCharsets.UTF_8));
-      archive.write(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80});
-      archive.write(line.substring(cut + 1).getBytes(StandardCharsets.UTF_8));
+    // Bytes strict UTF-8 refuses and older parsers of bytes took: a lone surrogate as UTF-8 would
+    // write one, a code point beyond U+10FFFF, an overlong NUL, a byte never in UTF-8; between the
+    // messages and the subpaths, in a tag after them, in a subpath's name, in a field's name.
+    List<byte[]> notUtf8 =
+        List.of(
+            new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+            new byte[] {(byte) 0xC0, (byte) 0x80},
+            new byte[] {(byte) 0xFF});
+    List<String> places = List.of("between", "after", "subpath", "name");
+    for (byte[] bad : notUtf8) {
+      for (String at : places) {
+        String line =
+            head
+                + at
+                + "\","
+                + TIMES
+                + (at.equals("name") ? ",\"summ\u00ffary\":\"s\"" : "")
+                + ",\"messages\":["
+                + plain
+                + ","
+                + wide
+                + (at.equals("between") ? "],\"summary\":\"s\u00ff\"" : "]")
+                + ",\"subpaths\":{\""
+                + (at.equals("subpath") ? "a\u00ff" : "a")
+                + "\":["
+                + plain
+                + "]},\"tags\":[\""
+                + (at.equals("after") ? "t\u00ff" : "t")
+                + "\"]}\n";
+        int cut = line.indexOf('\u00ff');
+        archive.write(line.substring(0, cut).getBytes(StandardCharsets.UTF_8));
+        archive.write(bad);
+        archive.write(line.substring(cut + 1).getBytes(StandardCharsets.UTF_8));
+      }
     }
     ImportResult r = importBytes(archive.toByteArray());
     assertEquals(
-        List.of(3L, 4L, 5L), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+        LongStream.rangeClosed(3, 2 + notUtf8.size() * places.size()).boxed().toList(),
+        r.rejected().stream().map(ImportResult.Rejection::line).toList());
     for (ImportResult.Rejection rejection : r.rejected()) {
       assertEquals(
           "Invalid line " + rejection.line() + ": it is not valid UTF-8", rejection.reason());
