@@ -267,9 +267,9 @@ class RejectedInputTest {
 
   /**
    * An archive line is parsed from its bytes and only its messages are decoded: a byte that is not
-   * UTF-8 anywhere else (between messages, in a field after them, in a subpath's name) still
-   * rejects the line, and text beyond ASCII, in the messages and around them, comes back exactly,
-   * with the whitespace the writer left around a message.
+   * UTF-8 anywhere else (between messages, in a field after them, in a subpath's or a field's name)
+   * still rejects the line, and text beyond ASCII, in the messages and around them, comes back
+   * exactly, with the whitespace the writer left around a message.
    */
   @Test
   void anArchiveLineReadAsBytesIsCheckedWholeAndKeepsItsText() throws IOException {
