@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
 import io.sessionstore.api.InvalidInputException;
@@ -20,6 +21,7 @@ import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.MetadataJson;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsBatchCommits;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -103,12 +105,22 @@ final class ArchiveImporter {
    * The caller splits the lines and reads only each line's key ({@link #keyOf}), from its bytes: a
    * line is decoded and parsed on the import's threads. A line whose key it cannot read is parsed
    * on the caller's thread, for the reason of its rejection.
+   *
+   * <p>On a backend that {@link SupportsBatchCommits commits batches}, the import's threads only
+   * decide each session's writes, and the caller commits the sessions whose writes are ready as one
+   * batch whenever it would otherwise wait for the next one ({@link Batch}).
    */
   private ImportResult read(Utf8Lines lines, ImportOptions options) {
     checkHeader(lines.next());
     Tally tally = new Tally(options.progress());
+    Batch batch = new Batch(tally, options);
     long number = 0;
-    try (Pipeline<Merged> merges = new Pipeline<>("import")) {
+    // With batches the work only computes: one thread per core keeps every core busy.
+    int threads =
+        batch.enabled()
+            ? Math.min(Pipeline.SESSIONS, Runtime.getRuntime().availableProcessors())
+            : Pipeline.SESSIONS;
+    try (Pipeline<Step> merges = new Pipeline<>("import", threads)) {
       while (tally.rejected.size() < MAX_REJECTED) {
         byte[] line;
         SessionKey key;
@@ -128,8 +140,9 @@ final class ArchiveImporter {
         } catch (InvalidInputException e) {
           // After the outcomes of the lines before it, which may be rejections too.
           while (merges.pending() > 0) {
-            tally.add(merges.take());
+            batch.add(merges, merges.take());
           }
+          batch.commit();
           tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
           continue;
         }
@@ -137,15 +150,22 @@ final class ArchiveImporter {
         long chars = line.length;
         while (merges.pending() > 0
             && (!merges.hasRoom() || merges.working(key) || !merges.fits(chars))) {
-          tally.add(merges.take());
+          batch.add(merges, merges.take());
+        }
+        if (batch.holds(key)) {
+          batch.commit();
         }
         SessionKey lineKey = key;
         long lineNumber = number;
-        merges.submit(key, chars, ticket -> parseAndMerge(line, lineKey, options, lineNumber));
+        merges.submit(
+            key,
+            chars,
+            ticket -> parseAndMerge(line, lineKey, options, lineNumber, batch.enabled()));
       }
       while (merges.pending() > 0) {
-        tally.add(merges.take());
+        batch.add(merges, merges.take());
       }
+      batch.commit();
     }
     if (tally.rejected.size() >= MAX_REJECTED) {
       tally.rejected.add(
@@ -158,7 +178,97 @@ final class ArchiveImporter {
     return tally.result();
   }
 
-  private Merged parseAndMerge(byte[] line, SessionKey key, ImportOptions options, long number) {
+  /** What the work on one session line gives the caller. */
+  private sealed interface Step permits Merged, Ready {}
+
+  /** A session's writes, decided and not yet applied: its plans and their changes. */
+  private record Ready(
+      SessionKey key,
+      long line,
+      long chars,
+      Archived session,
+      List<Plan> plans,
+      List<DefaultSessionStore.ImportChange> changes)
+      implements Step {}
+
+  /**
+   * The sessions whose writes are ready, committed together: when the caller would wait for the
+   * next result, before a line of a session it holds, when it holds {@link #TEXT} characters, and
+   * at the end. Outcomes wait here too, so that they are counted in the order of the lines. A
+   * session whose commit met another writer's is merged again on its own.
+   */
+  private final class Batch {
+    /** Characters of message text a batch holds at most, besides the import's budget. */
+    static final long TEXT = Pipeline.TEXT_BUDGET / 4;
+
+    private final Tally tally;
+    private final ImportOptions options;
+    private final SupportsBatchCommits backend;
+    private final List<Step> waiting = new ArrayList<>();
+    private final Set<SessionKey> keys = new HashSet<>();
+    private long chars;
+
+    Batch(Tally tally, ImportOptions options) {
+      this.tally = tally;
+      this.options = options;
+      this.backend = ArchiveImporter.this.backend instanceof SupportsBatchCommits b ? b : null;
+    }
+
+    boolean enabled() {
+      return backend != null;
+    }
+
+    boolean holds(SessionKey key) {
+      return keys.contains(key.main());
+    }
+
+    /** Takes a result; commits what is ready first when the next result is not done yet. */
+    void add(Pipeline<Step> merges, Step step) {
+      if (step instanceof Ready ready) {
+        waiting.add(ready);
+        keys.add(ready.key());
+        chars += ready.chars();
+      } else if (waiting.isEmpty()) {
+        tally.add((Merged) step);
+      } else {
+        waiting.add(step);
+      }
+      if (chars >= TEXT || (merges.pending() > 0 && !merges.nextDone())) {
+        commit();
+      }
+    }
+
+    void commit() {
+      List<Ready> ready =
+          waiting.stream().filter(Ready.class::isInstance).map(Ready.class::cast).toList();
+      List<ConflictException> conflicts =
+          ready.isEmpty()
+              ? List.of()
+              : store.applyImports(backend, ready.stream().map(Ready::changes).toList());
+      int next = 0;
+      for (Step step : waiting) {
+        if (step instanceof Ready r) {
+          ConflictException conflict = conflicts.get(next++);
+          tally.add(
+              conflict == null
+                  ? applied(r.key(), r.line(), r.plans())
+                  : merge(r.session(), options, r.line()));
+        } else {
+          tally.add((Merged) step);
+        }
+      }
+      waiting.clear();
+      keys.clear();
+      chars = 0;
+    }
+  }
+
+  /**
+   * Parses a session line and merges it, or when {@code batched} only decides its writes ({@link
+   * #prepare}).
+   */
+  private Step parseAndMerge(
+      byte[] line, SessionKey key, ImportOptions options, long number, boolean batched) {
     Archived session;
     try {
       session = parse(line, number);
@@ -168,7 +278,30 @@ final class ArchiveImporter {
     if (!session.metadata().key().equals(key)) {
       return Merged.rejected(key, number, "'project' or 'sessionId' is given twice");
     }
-    return merge(session, options, number);
+    return batched
+        ? prepare(session, line.length, options, number)
+        : merge(session, options, number);
+  }
+
+  /**
+   * Decides a session's writes without applying them; a session that needs none (unchanged,
+   * diverged) or whose stored messages changed while they were read is done here.
+   */
+  private Step prepare(Archived session, long chars, ImportOptions options, long number) {
+    SessionKey key = session.metadata().key();
+    try {
+      List<Plan> plans = plan(session, options);
+      if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
+        return new Merged(key, number, Outcome.DIVERGED, 0);
+      }
+      List<DefaultSessionStore.ImportChange> changes = changes(plans, options, mainHolds(session));
+      if (changes.isEmpty()) {
+        return applied(key, number, plans);
+      }
+      return new Ready(key, number, chars, session, plans, changes);
+    } catch (ConflictException e) {
+      return merge(session, options, number);
+    }
   }
 
   /**
@@ -257,8 +390,8 @@ final class ArchiveImporter {
    * One session line merged: what it came to and how many of its messages were stored; or why it
    * was rejected.
    */
-  private record Merged(
-      SessionKey key, long line, Outcome outcome, long messages, String rejection) {
+  private record Merged(SessionKey key, long line, Outcome outcome, long messages, String rejection)
+      implements Step {
     Merged(SessionKey key, long line, Outcome outcome, long messages) {
       this(key, line, outcome, messages, null);
     }
@@ -337,6 +470,13 @@ final class ArchiveImporter {
     if (plans.stream().anyMatch(p -> p.outcome() == Outcome.DIVERGED)) {
       return new Merged(key, line, Outcome.DIVERGED, 0);
     }
+    store.applyImport(changes(plans, options, mainHolds));
+    return applied(key, line, plans);
+  }
+
+  /** The changes the plans of a session's transcripts make, none of them diverged. */
+  private List<DefaultSessionStore.ImportChange> changes(
+      List<Plan> plans, ImportOptions options, Predicate<String> mainHolds) {
     List<DefaultSessionStore.ImportChange> changes = new ArrayList<>();
     for (Plan p : plans) {
       DefaultSessionStore.ImportChange change =
@@ -345,7 +485,11 @@ final class ArchiveImporter {
         changes.add(change);
       }
     }
-    store.applyImport(changes);
+    return changes;
+  }
+
+  /** A session's outcome once what its plans say is written. */
+  private Merged applied(SessionKey key, long line, List<Plan> plans) {
     long stored = 0;
     for (Plan p : plans) {
       stored += p.messages().size();

@@ -29,6 +29,7 @@ import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAdoption;
 import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.SupportsBatchCommits;
 import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsOrderedListing;
 import io.sessionstore.spi.SupportsSearch;
@@ -1240,31 +1241,78 @@ public final class DefaultSessionStore implements SessionStore {
     withLock(
         mainKey,
         () -> {
-          List<Commit> subs = new ArrayList<>();
-          Optional<Commit> session = Optional.empty();
-          for (ImportChange c : changes) {
-            if (c.commit().head().key().isSubpath()) {
-              subs.add(c.commit());
-            } else {
-              session = Optional.of(c.commit());
-            }
-          }
-          if (!subs.isEmpty()) {
-            session = sessionHeadOf(mainKey, changes);
-          }
-          List<Commit> commits = new ArrayList<>(subs);
-          session.ifPresent(commits::add);
+          List<Commit> commits = commitsOf(mainKey, changes);
           if (backend instanceof SupportsAtomicCommits atomic && commits.size() > 1) {
             atomic.commitAll(commits);
           } else {
             commits.forEach(backend::commit);
           }
-          for (Commit c : commits) {
-            cache.written(c.head());
-            dedup.forget(c.head().key());
-          }
+          written(commits);
           return null;
         });
+  }
+
+  /**
+   * Applies the import's changes of many sessions, each as {@link #applyImport} applies it, in one
+   * batch of the backend: the whole batch is made durable together.
+   *
+   * @param sessions each session's changes (not empty), no session twice
+   * @return for each session in turn, {@code null} when its changes were applied, or the conflict
+   *     with another writer that left it unchanged
+   */
+  List<ConflictException> applyImports(
+      SupportsBatchCommits batch, List<List<ImportChange>> sessions) {
+    List<SessionKey> keys =
+        sessions.stream().map(c -> c.get(0).commit().head().key().main()).toList();
+    List<ReentrantLock> held = locks.lockAll(keys);
+    try {
+      List<List<Commit>> commits = new ArrayList<>(sessions.size());
+      for (int i = 0; i < sessions.size(); i++) {
+        commits.add(commitsOf(keys.get(i), sessions.get(i)));
+      }
+      List<ConflictException> conflicts = batch.commitSessions(commits);
+      for (int i = 0; i < commits.size(); i++) {
+        if (conflicts.get(i) == null) {
+          written(commits.get(i));
+        }
+      }
+      return conflicts;
+    } finally {
+      keys.forEach(locks::written);
+      for (int i = held.size() - 1; i >= 0; i--) {
+        held.get(i).unlock();
+      }
+    }
+  }
+
+  /**
+   * A session's commits for an import's changes: the sub-transcripts' first, then the session's
+   * head, which lists them (changed itself, or only for them).
+   */
+  private List<Commit> commitsOf(SessionKey mainKey, List<ImportChange> changes) {
+    List<Commit> subs = new ArrayList<>();
+    Optional<Commit> session = Optional.empty();
+    for (ImportChange c : changes) {
+      if (c.commit().head().key().isSubpath()) {
+        subs.add(c.commit());
+      } else {
+        session = Optional.of(c.commit());
+      }
+    }
+    if (!subs.isEmpty()) {
+      session = sessionHeadOf(mainKey, changes);
+    }
+    List<Commit> commits = new ArrayList<>(subs);
+    session.ifPresent(commits::add);
+    return commits;
+  }
+
+  /** What the cache and the uuid index learn from committed commits. */
+  private void written(List<Commit> commits) {
+    for (Commit c : commits) {
+      cache.written(c.head());
+      dedup.forget(c.head().key());
+    }
   }
 
   /**

@@ -1,6 +1,10 @@
 package io.sessionstore.internal;
 
 import io.sessionstore.api.SessionKey;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -25,6 +29,21 @@ final class KeyLocks {
 
   ReentrantLock of(SessionKey key) {
     return stripes[stripe(key)];
+  }
+
+  /**
+   * Locks the stripes of all these sessions, each once, in ascending order (as every thread that
+   * holds more than one does); returns them in the order taken.
+   */
+  List<ReentrantLock> lockAll(Collection<SessionKey> keys) {
+    TreeSet<Integer> wanted = new TreeSet<>();
+    keys.forEach(k -> wanted.add(stripe(k)));
+    List<ReentrantLock> held = new ArrayList<>(wanted.size());
+    for (int stripe : wanted) {
+      stripes[stripe].lock();
+      held.add(stripes[stripe]);
+    }
+    return held;
   }
 
   long epoch(SessionKey key) {

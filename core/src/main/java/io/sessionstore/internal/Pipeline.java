@@ -63,11 +63,20 @@ final class Pipeline<R> implements AutoCloseable {
    * @param operation names the threads ({@code sessionstore-export-1}, …) and the errors
    */
   Pipeline(String operation) {
+    this(operation, SESSIONS);
+  }
+
+  /**
+   * @param operation names the threads ({@code sessionstore-export-1}, …) and the errors
+   * @param threads how many threads do the work: fewer than {@link #SESSIONS} when the work does
+   *     not wait (only computes), so that no more threads take turns on the cores than they have
+   */
+  Pipeline(String operation, int threads) {
     this.operation = operation;
     AtomicInteger count = new AtomicInteger();
     this.threads =
         Executors.newFixedThreadPool(
-            SESSIONS,
+            threads,
             r -> {
               Thread t = new Thread(r, "sessionstore-" + operation + "-" + count.incrementAndGet());
               t.setDaemon(true);
@@ -86,6 +95,11 @@ final class Pipeline<R> implements AutoCloseable {
   /** How many results are not taken yet. */
   int pending() {
     return pending.size();
+  }
+
+  /** Whether the oldest result not taken is there, so that {@link #take} would not wait. */
+  boolean nextDone() {
+    return !pending.isEmpty() && pending.peekFirst().result().isDone();
   }
 
   /** Whether work on this session (its main key) is submitted and its result not taken. */

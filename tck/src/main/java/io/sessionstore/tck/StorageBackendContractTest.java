@@ -36,6 +36,7 @@ import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
 import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.SupportsBatchCommits;
 import io.sessionstore.spi.SupportsBatchReads;
 import io.sessionstore.spi.SupportsHousekeeping;
 import io.sessionstore.spi.SupportsOrderedListing;
@@ -116,6 +117,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       when declared;
  *   <li>{@link BatchReads}: {@link SupportsBatchReads}, when declared;
  *   <li>{@link AtomicCommits}: {@link SupportsAtomicCommits}, when declared;
+ *   <li>{@link BatchCommits}: {@link SupportsBatchCommits}, when declared;
  *   <li>{@link ChangeToken}: the store's change token moves with every write, from any instance,
  *       and with nothing else (or the backend has none).
  * </ul>
@@ -2775,6 +2777,177 @@ public abstract class StorageBackendContractTest {
           m.attributes(),
           m.subpaths(),
           version);
+    }
+  }
+
+  /**
+   * A backend that declares {@link SupportsBatchCommits} applies each session of a batch on its
+   * own, and an import through it merges again a session another writer changed meanwhile.
+   */
+  @Nested
+  public class BatchCommits {
+    @Test
+    void eachSessionOfABatchIsAppliedOrRefusedOnItsOwn() {
+      Assumptions.assumeTrue(
+          backend instanceof SupportsBatchCommits, "the backend does not declare batch commits");
+      SupportsBatchCommits batch = (SupportsBatchCommits) backend;
+      store.appendMessages(key("old"), users("m", 1));
+      store.appendMessages(key("taken"), users("t", 1));
+      StoredHead old = backend.head(key("old")).orElseThrow();
+      StoredHead taken = backend.head(key("taken")).orElseThrow();
+      SessionKey sub = key("b").withSubpath("subagents/a");
+      Commit append =
+          new Commit(
+              Commit.Kind.APPEND,
+              old.version(),
+              List.of(user("n", "n").json()),
+              new StoredHead(
+                  old.key(),
+                  metadata("old", 2, List.of(), old.version() + 1),
+                  old.generation(),
+                  old.derivation()));
+
+      List<ConflictException> outcome =
+          batch.commitSessions(
+              List.of(
+                  List.of(created(key("a"), 2, List.of(), 11)),
+                  List.of(
+                      created(sub, 1, List.of(), 12),
+                      created(key("b"), 1, List.of("subagents/a"), 13)),
+                  List.of(append),
+                  List.of(created(key("taken"), 1, List.of(), 14))));
+
+      assertEquals(4, outcome.size());
+      assertNull(outcome.get(0), "a new session");
+      assertNull(outcome.get(1), "a new session with a sub-transcript");
+      assertNull(outcome.get(2), "an append");
+      assertNotNull(outcome.get(3), "a new session that exists already");
+      assertEquals(taken, backend.head(key("taken")).orElseThrow(), "the refused one is unchanged");
+      SessionStore other = open(openAnother(), false);
+      assertEquals(2, other.loadSession(key("a")).orElseThrow().messages().size());
+      assertEquals(List.of("subagents/a"), other.getMetadata(key("b")).orElseThrow().subpaths());
+      assertEquals(1, other.loadSession(sub).orElseThrow().messages().size());
+      assertEquals(
+          List.of(users("m", 1).get(0).json(), user("n", "n").json()),
+          other.loadSession(key("old")).orElseThrow().messages().stream()
+              .map(Message::json)
+              .toList());
+
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              batch.commitSessions(
+                  List.of(
+                      List.of(created(key("twice"), 1, List.of(), 15)),
+                      List.of(created(key("twice"), 1, List.of(), 16)))));
+      assertTrue(backend.head(key("twice")).isEmpty(), "a refused batch writes nothing");
+    }
+
+    @Test
+    void anImportMergesAgainASessionChangedBetweenItsPlanAndItsBatch() {
+      Assumptions.assumeTrue(
+          backend instanceof SupportsBatchCommits, "the backend does not declare batch commits");
+      store.appendMessages(key("busy"), users("m", 1));
+      SessionStore other = open(openAnother(), false);
+      ChangedBeforeBatch interposed =
+          new ChangedBeforeBatch(
+              openAnother(), key("busy"), () -> other.appendMessages(key("busy"), users("x", 1)));
+      SessionStore importing = open(interposed, false);
+      String header = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
+      StringBuilder archive = new StringBuilder(header);
+      for (String id : List.of("fresh", "busy")) {
+        archive
+            .append("{\"project\":\"tck\",\"sessionId\":\"")
+            .append(id)
+            .append("\",\"createdAt\":\"")
+            .append(START)
+            .append("\",\"updatedAt\":\"")
+            .append(START)
+            .append("\",\"tags\":[],\"messages\":[")
+            .append(users("m", 2).get(0).json())
+            .append(',')
+            .append(users("m", 2).get(1).json())
+            .append("]}\n");
+      }
+
+      ImportResult result =
+          importing.importSessions(
+              new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
+              ImportOptions.DEFAULTS);
+
+      assertTrue(interposed.changed, "the other writer changed the session before the batch");
+      assertEquals(1, result.created(), "the new session");
+      assertEquals(
+          List.of(key("busy")),
+          result.diverged(),
+          "merged again with what the other writer stored, the archive no longer extends it");
+      assertEquals(
+          List.of(users("m", 1).get(0).json(), users("x", 1).get(0).json()),
+          store.loadSession(key("busy")).orElseThrow().messages().stream()
+              .map(Message::json)
+              .toList());
+      assertEquals(2, store.loadSession(key("fresh")).orElseThrow().messages().size());
+    }
+
+    /** A commit that creates a transcript with {@code count} messages. */
+    private Commit created(SessionKey key, int count, List<String> subpaths, long generation) {
+      List<String> messages =
+          users(key.sessionId() + (key.isSubpath() ? "-sub" : ""), count).stream()
+              .map(Message::json)
+              .toList();
+      return new Commit(
+          Commit.Kind.REPLACE,
+          0,
+          messages,
+          new StoredHead(key, metadata(key.sessionId(), count, subpaths, 1), generation, ""));
+    }
+
+    private static SessionMetadata metadata(
+        String id, long count, List<String> subpaths, long version) {
+      return new SessionMetadata(
+          "tck",
+          id,
+          START,
+          START,
+          count,
+          BigDecimal.ZERO,
+          0,
+          List.of(),
+          null,
+          Map.of(),
+          subpaths,
+          version);
+    }
+  }
+
+  /** A batch backend that lets another writer change one session just before its batch. */
+  private static final class ChangedBeforeBatch extends ForwardingBackend
+      implements SupportsBatchCommits {
+    private final SupportsBatchCommits batches;
+    private final SessionKey session;
+    private final Runnable change;
+    volatile boolean changed;
+
+    ChangedBeforeBatch(StorageBackend delegate, SessionKey session, Runnable change) {
+      super(delegate);
+      this.batches = (SupportsBatchCommits) delegate;
+      this.session = session;
+      this.change = change;
+    }
+
+    @Override
+    public void commitAll(List<Commit> commits) {
+      batches.commitAll(commits);
+    }
+
+    @Override
+    public List<ConflictException> commitSessions(List<List<Commit>> sessions) {
+      if (!changed
+          && sessions.stream().anyMatch(c -> c.get(0).head().key().main().equals(session))) {
+        changed = true;
+        change.run();
+      }
+      return batches.commitSessions(sessions);
     }
   }
 

@@ -12,7 +12,7 @@ import io.sessionstore.spi.IoErrors;
 import io.sessionstore.spi.JsonStreams;
 import io.sessionstore.spi.StorageBackend;
 import io.sessionstore.spi.StoredHead;
-import io.sessionstore.spi.SupportsAtomicCommits;
+import io.sessionstore.spi.SupportsBatchCommits;
 import io.sessionstore.spi.SupportsOrderedListing;
 import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
@@ -28,6 +28,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +51,7 @@ import java.util.stream.StreamSupport;
  * the next write. Appending costs the size of the new messages.
  */
 public final class FileBackend
-    implements StorageBackend, SupportsAtomicCommits, SupportsOrderedListing {
+    implements StorageBackend, SupportsBatchCommits, SupportsOrderedListing {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileBackend.class);
   static final String LAYOUT = "sessionstore-file";
 
@@ -376,81 +378,135 @@ public final class FileBackend
   @Override
   public void commitAll(List<Commit> commits) {
     checkOpen();
+    SessionKey session = sessionOf(commits);
+    try (FileLocks.Held held = locks.session(session)) {
+      List<IndexLog.Entry> current = checked(commits);
+      if (current.stream().allMatch(java.util.Objects::isNull)) {
+        // New transcripts go to a pack, with whatever other new ones are committed meanwhile.
+        packs.commit(List.of(commits));
+        return;
+      }
+      commitLocked(commits, current);
+    } catch (IOException e) {
+      throw unavailable("write " + session, e);
+    }
+  }
+
+  /**
+   * Under the locks of all the sessions: the new ones go to a pack together (two forced writes for
+   * the batch), each other one is committed as {@link #commitAll} commits it.
+   */
+  @Override
+  public List<ConflictException> commitSessions(List<List<Commit>> sessions) {
+    checkOpen();
+    List<SessionKey> keys = sessions.stream().map(FileBackend::sessionOf).toList();
+    if (new HashSet<>(keys).size() != keys.size()) {
+      throw new IllegalArgumentException("A batch of commits holds a session twice");
+    }
+    ConflictException[] conflicts = new ConflictException[sessions.size()];
+    try (FileLocks.Held held = locks.sessions(keys)) {
+      List<List<Commit>> fresh = new ArrayList<>();
+      for (int i = 0; i < sessions.size(); i++) {
+        List<IndexLog.Entry> current;
+        try {
+          current = checked(sessions.get(i));
+        } catch (ConflictException e) {
+          conflicts[i] = e;
+          continue;
+        }
+        if (current.stream().allMatch(java.util.Objects::isNull)) {
+          fresh.add(sessions.get(i));
+        } else {
+          commitLocked(sessions.get(i), current);
+        }
+      }
+      if (!fresh.isEmpty()) {
+        packs.commit(fresh);
+      }
+    } catch (IOException e) {
+      throw unavailable("write a batch of " + sessions.size() + " sessions", e);
+    }
+    return Arrays.asList(conflicts);
+  }
+
+  /** The session of commits applied as one. */
+  private static SessionKey sessionOf(List<Commit> commits) {
     SessionKey session = commits.get(0).head().key().main();
     if (commits.stream().map(c -> c.head().key()).distinct().count() != commits.size()
         || commits.stream().anyMatch(c -> !c.head().key().main().equals(session))) {
       throw new IllegalArgumentException(
           "Commits applied as one must be for distinct transcripts of one session");
     }
-    try (FileLocks.Held held = locks.session(session)) {
-      List<IndexLog.Entry> current = new ArrayList<>(commits.size());
-      for (Commit commit : commits) {
-        current.add(checked(commit));
+    return session;
+  }
+
+  /** The committed state of each commit's transcript, when every commit may be applied to it. */
+  private List<IndexLog.Entry> checked(List<Commit> commits) throws IOException {
+    List<IndexLog.Entry> current = new ArrayList<>(commits.size());
+    for (Commit commit : commits) {
+      current.add(checked(commit));
+    }
+    return current;
+  }
+
+  /** Commits changes of a session that has transcripts already, under its lock. */
+  private void commitLocked(List<Commit> commits, List<IndexLog.Entry> current) throws IOException {
+    List<IndexLog.Change> records = new ArrayList<>(commits.size());
+    long[] bytes = new long[commits.size()];
+    int written = 0;
+    try {
+      for (; written < commits.size(); written++) {
+        Commit commit = commits.get(written);
+        Path dir = names.transcriptDir(commit.head().key());
+        bytes[written] =
+            switch (commit.kind()) {
+              case METADATA -> current.get(written) == null ? 0 : current.get(written).bytes();
+              case APPEND -> appendData(dir, commit, current.get(written));
+              case REPLACE -> writeData(dir, commit, current.get(written));
+            };
+        IndexLog.Entry was = current.get(written);
+        records.add(
+            commit.kind() != Commit.Kind.REPLACE && was != null && was.pack() != null
+                ? IndexLog.Change.inPack(
+                    commit.head(),
+                    HeadCodec.encode(commit.head()),
+                    was.pack(),
+                    was.packOffset(),
+                    was.packed(),
+                    bytes[written])
+                : IndexLog.Change.put(commit.head(), bytes[written]));
       }
-      if (current.stream().allMatch(java.util.Objects::isNull)) {
-        // New transcripts go to a pack, with whatever other new ones are committed meanwhile.
-        packs.commit(commits);
-        return;
-      }
-      List<IndexLog.Change> records = new ArrayList<>(commits.size());
-      long[] bytes = new long[commits.size()];
-      int written = 0;
-      try {
-        for (; written < commits.size(); written++) {
-          Commit commit = commits.get(written);
-          Path dir = names.transcriptDir(commit.head().key());
-          bytes[written] =
-              switch (commit.kind()) {
-                case METADATA -> current.get(written) == null ? 0 : current.get(written).bytes();
-                case APPEND -> appendData(dir, commit, current.get(written));
-                case REPLACE -> writeData(dir, commit, current.get(written));
-              };
-          IndexLog.Entry was = current.get(written);
-          records.add(
-              commit.kind() != Commit.Kind.REPLACE && was != null && was.pack() != null
-                  ? IndexLog.Change.inPack(
-                      commit.head(),
-                      HeadCodec.encode(commit.head()),
-                      was.pack(),
-                      was.packOffset(),
-                      was.packed(),
-                      bytes[written])
-                  : IndexLog.Change.put(commit.head(), bytes[written]));
-        }
-        index.append(IndexLog.Change.group(records));
-      } catch (IOException | RuntimeException e) {
-        for (int i = Math.min(written, commits.size() - 1); i >= 0; i--) {
-          Commit commit = commits.get(i);
-          discard(
-              commit.head().key(),
-              names.transcriptDir(commit.head().key()),
-              commit,
-              current.get(i),
-              e);
-        }
-        throw e;
-      }
-      for (int i = 0; i < commits.size(); i++) {
+      index.append(IndexLog.Change.group(records));
+    } catch (IOException | RuntimeException e) {
+      for (int i = Math.min(written, commits.size() - 1); i >= 0; i--) {
         Commit commit = commits.get(i);
-        IndexLog.Entry was = current.get(i);
-        if (was != null && was.pack() != null) {
-          if (commit.kind() == Commit.Kind.REPLACE) {
-            packs.left(was.pack(), commit.head().key(), false);
-          } else if (bytes[i] == was.packed()) {
-            // No data file yet, so no folder for a snapshot: the pack keeps it.
-            packs.snapshot(was.pack(), records.get(i).text());
-            continue;
-          }
-        }
-        afterCommit(
+        discard(
             commit.head().key(),
             names.transcriptDir(commit.head().key()),
             commit,
-            records.get(i).text(),
-            was == null || commit.kind() == Commit.Kind.REPLACE);
+            current.get(i),
+            e);
       }
-    } catch (IOException e) {
-      throw unavailable("write " + session, e);
+      throw e;
+    }
+    for (int i = 0; i < commits.size(); i++) {
+      Commit commit = commits.get(i);
+      IndexLog.Entry was = current.get(i);
+      if (was != null && was.pack() != null) {
+        if (commit.kind() == Commit.Kind.REPLACE) {
+          packs.left(was.pack(), commit.head().key(), false);
+        } else if (bytes[i] == was.packed()) {
+          // No data file yet, so no folder for a snapshot: the pack keeps it.
+          packs.snapshot(was.pack(), records.get(i).text());
+          continue;
+        }
+      }
+      afterCommit(
+          commit.head().key(),
+          names.transcriptDir(commit.head().key()),
+          commit,
+          records.get(i).text(),
+          was == null || commit.kind() == Commit.Kind.REPLACE);
     }
   }
 

@@ -6,6 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,10 +43,56 @@ final class FileLocks {
   }
 
   Held session(SessionKey key) throws IOException {
+    return acquire(stripes[stripe(key)]);
+  }
+
+  /**
+   * Holds the locks of all these sessions. Their stripes are taken in ascending order, each once (a
+   * second lock on a file this JVM holds would throw), and before the index's lock, as a thread
+   * that holds one session's lock takes no other but the index's: no two threads wait for each
+   * other.
+   */
+  Held sessions(Collection<SessionKey> keys) throws IOException {
+    TreeSet<Integer> wanted = new TreeSet<>();
+    keys.forEach(k -> wanted.add(stripe(k)));
+    ArrayDeque<Held> held = new ArrayDeque<>(wanted.size());
+    Held all =
+        () -> {
+          IOException failure = null;
+          while (!held.isEmpty()) {
+            try {
+              held.pop().close();
+            } catch (IOException e) {
+              if (failure == null) {
+                failure = e;
+              } else {
+                failure.addSuppressed(e);
+              }
+            }
+          }
+          if (failure != null) {
+            throw failure;
+          }
+        };
+    try {
+      for (int stripe : wanted) {
+        held.push(acquire(stripes[stripe]));
+      }
+      return all;
+    } catch (IOException | RuntimeException e) {
+      try {
+        all.close();
+      } catch (IOException released) {
+        e.addSuppressed(released);
+      }
+      throw e;
+    }
+  }
+
+  private static int stripe(SessionKey key) {
     SessionKey main = key.main();
     // String.hashCode is specified, so every process picks the same stripe.
-    int stripe = Math.floorMod((main.project() + "/" + main.sessionId()).hashCode(), STRIPES);
-    return acquire(stripes[stripe]);
+    return Math.floorMod((main.project() + "/" + main.sessionId()).hashCode(), STRIPES);
   }
 
   Held index() throws IOException {

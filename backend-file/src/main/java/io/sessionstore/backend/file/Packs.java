@@ -58,7 +58,8 @@ final class Packs implements AutoCloseable {
   private final Path dir;
   private final IndexLog index;
 
-  private final GroupCommit<Prepared> batches = new GroupCommit<>(this::write);
+  /** Each thread hands in the sessions it commits: one, or a caller's whole batch. */
+  private final GroupCommit<List<Prepared>> batches = new GroupCommit<>(this::write);
 
   /**
    * A session's new transcripts, their messages and heads encoded by the committing thread (the
@@ -133,14 +134,15 @@ final class Packs implements AutoCloseable {
   // ------------------------------------------------------------------------------------------------
 
   /**
-   * Commits new transcripts of one session (checked by the caller, under the session's lock) in the
-   * next batch; returns when that batch is durable.
+   * Commits new transcripts of sessions (each session's commits checked by the caller, under the
+   * session's lock) in the next batch; returns when that batch is durable.
    */
-  void commit(List<Commit> commits) throws IOException {
-    batches.submit(Prepared.of(commits));
+  void commit(List<List<Commit>> sessions) throws IOException {
+    batches.submit(sessions.stream().map(Prepared::of).toList());
   }
 
-  private void write(List<Prepared> all) throws IOException {
+  private void write(List<List<Prepared>> handedIn) throws IOException {
+    List<Prepared> all = handedIn.stream().flatMap(List::stream).toList();
     List<Prepared> group = all.stream().filter(p -> p != Prepared.CLOSE).toList();
     if (!group.isEmpty()) {
       writeBatch(group);
@@ -431,7 +433,7 @@ final class Packs implements AutoCloseable {
   @Override
   public void close() {
     try {
-      batches.submit(Prepared.CLOSE);
+      batches.submit(List.of(Prepared.CLOSE));
     } catch (IOException | RuntimeException e) {
       LOG.warn("Could not close the pack of {}: {}", dir, describe(e));
     }

@@ -11,9 +11,12 @@ import io.sessionstore.api.SessionKey;
 import io.sessionstore.api.SessionMetadata;
 import io.sessionstore.api.SessionStore;
 import io.sessionstore.api.SessionStoreConfig;
+import io.sessionstore.spi.Commit;
+import io.sessionstore.spi.StoredHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -111,6 +114,38 @@ class PacksTest {
           store.loadMessages(store.key("s"), 99, 10).stream().map(Message::json).toList(),
           "a read across the pack and the file");
       assertEquals(List.of("t"), store.getMetadata(store.key("s")).orElseThrow().tags());
+    }
+  }
+
+  @Test
+  void aBatchOfNewSessionsCostsTwoForcedWrites() throws IOException {
+    Path dir = tmp.resolve("store");
+    try (SessionStore store = open(dir)) {
+      store.saveSession(store.key("first"), users("f", 1));
+    }
+    List<List<Commit>> sessions = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      SessionKey key = SessionKey.of("default", "s" + i);
+      List<String> messages = texts(users("m" + i, 3));
+      SessionMetadata m =
+          SessionMetadata.of(key, Instant.parse("2026-01-01T00:00:00Z"))
+              .withCounts(3, java.math.BigDecimal.ZERO, 0)
+              .withVersion(1);
+      sessions.add(
+          List.of(new Commit(Commit.Kind.REPLACE, 0, messages, new StoredHead(key, m, i + 1, ""))));
+    }
+    try (FileBackend backend = new FileBackend(dir)) {
+      backend.start();
+      AtomicInteger forces = countForces();
+      List<?> conflicts = backend.commitSessions(sessions);
+      assertEquals(2, forces.get(), "the pack's bytes, then the index records");
+      assertTrue(conflicts.stream().allMatch(java.util.Objects::isNull), "all applied");
+    }
+    FileFaults.install(null);
+    try (SessionStore store = open(dir)) {
+      for (int i = 0; i < 50; i++) {
+        assertEquals(texts(users("m" + i, 3)), texts(store, store.key("s" + i)));
+      }
     }
   }
 

@@ -200,8 +200,11 @@ class MessageFuzzTest {
 
   private static Arbitrary<List<CliLine>> cliBatches(Arbitrary<Line> lines) {
     Arbitrary<String> terminator = Arbitraries.of("\n", "\r\n");
+    // An input whose first character is '[' is the one-JSON-array form of save and append (tested
+    // in CliTest and MessagesTest): "[]" alone is a valid empty batch there, not an invalid line.
     Arbitrary<CliLine> text =
-        net.jqwik.api.Combinators.combine(lines, terminator)
+        net.jqwik.api.Combinators.combine(
+                lines.filter(l -> !l.text().strip().startsWith("[")), terminator)
             .as((l, t) -> new CliLine(l.kind(), Fuzz.utf8(l.text()), t));
     // bytes that are not UTF-8: 0xff, an overlong '/', an encoded surrogate (CESU-8), a cut
     // character
