@@ -35,6 +35,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -406,27 +413,107 @@ public final class FileBackend
     ConflictException[] conflicts = new ConflictException[sessions.size()];
     try (FileLocks.Held held = locks.sessions(keys)) {
       List<List<Commit>> fresh = new ArrayList<>();
+      List<Future<Void>> others = new ArrayList<>();
       for (int i = 0; i < sessions.size(); i++) {
+        List<Commit> commits = sessions.get(i);
         List<IndexLog.Entry> current;
         try {
-          current = checked(sessions.get(i));
+          current = checked(commits);
         } catch (ConflictException e) {
           conflicts[i] = e;
           continue;
         }
         if (current.stream().allMatch(java.util.Objects::isNull)) {
-          fresh.add(sessions.get(i));
+          fresh.add(commits);
         } else {
-          commitLocked(sessions.get(i), current);
+          // On threads of their own, so that their forced writes overlap and their index records
+          // share the index's (group commit), as those of concurrent writers do.
+          others.add(
+              COMMITTING.submit(
+                  () -> {
+                    commitLocked(commits, current);
+                    return null;
+                  }));
         }
       }
-      if (!fresh.isEmpty()) {
-        packs.commit(fresh);
+      Throwable failure = null;
+      try {
+        if (!fresh.isEmpty()) {
+          packs.commit(fresh);
+        }
+      } catch (IOException | RuntimeException e) {
+        failure = e;
       }
+      awaitAll(others, failure);
     } catch (IOException e) {
       throw unavailable("write a batch of " + sessions.size() + " sessions", e);
     }
     return Arrays.asList(conflicts);
+  }
+
+  /**
+   * Commits of a batch's sessions that have transcripts already: a few at once (each waits for its
+   * forced writes), on daemon threads that end when idle.
+   */
+  private static final ExecutorService COMMITTING = committingThreads();
+
+  private static ExecutorService committingThreads() {
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            16,
+            16,
+            10,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "sessionstore-file-commit-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /**
+   * Waits for every commit, whatever happens (each must be done before the sessions' locks are
+   * released; an interrupt is kept for later), then throws the first failure, the others added to
+   * it.
+   */
+  private static void awaitAll(List<Future<Void>> commits, Throwable failure) throws IOException {
+    boolean interrupted = false;
+    for (Future<Void> f : commits) {
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure = e.getCause();
+          } else {
+            failure.addSuppressed(e.getCause());
+          }
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure instanceof IOException e) {
+      throw e;
+    }
+    if (failure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    if (failure != null) {
+      throw new IllegalStateException(failure);
+    }
   }
 
   /** The session of commits applied as one. */
