@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -444,7 +443,7 @@ public final class FileBackend
       } catch (IOException | RuntimeException e) {
         failure = e;
       }
-      awaitAll(others, failure);
+      SecureFiles.awaitAll(others, failure);
     } catch (IOException e) {
       throw unavailable("write a batch of " + sessions.size() + " sessions", e);
     }
@@ -473,47 +472,6 @@ public final class FileBackend
             });
     pool.allowCoreThreadTimeOut(true);
     return pool;
-  }
-
-  /**
-   * Waits for every commit, whatever happens (each must be done before the sessions' locks are
-   * released; an interrupt is kept for later), then throws the first failure, the others added to
-   * it.
-   */
-  private static void awaitAll(List<Future<Void>> commits, Throwable failure) throws IOException {
-    boolean interrupted = false;
-    for (Future<Void> f : commits) {
-      while (true) {
-        try {
-          f.get();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause();
-          } else {
-            failure.addSuppressed(e.getCause());
-          }
-          break;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    if (failure instanceof IOException e) {
-      throw e;
-    }
-    if (failure instanceof RuntimeException e) {
-      throw e;
-    }
-    if (failure instanceof Error e) {
-      throw e;
-    }
-    if (failure != null) {
-      throw new IllegalStateException(failure);
-    }
   }
 
   /** The session of commits applied as one. */

@@ -120,8 +120,17 @@ final class SecureFiles {
     } catch (IOException e) {
       failure = e;
     }
+    awaitAll(others, failure);
+  }
+
+  /**
+   * Waits for every task, whatever happens (each must be done before the caller goes on, which may
+   * release locks; an interrupt is kept for later), then throws the first failure, the others added
+   * to it.
+   */
+  static void awaitAll(List<Future<Void>> tasks, Throwable failure) throws IOException {
     boolean interrupted = false;
-    for (Future<Void> f : others) {
+    for (Future<Void> f : tasks) {
       while (true) {
         try {
           f.get();
@@ -129,12 +138,10 @@ final class SecureFiles {
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
-          IOException cause =
-              e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
           if (failure == null) {
-            failure = cause;
+            failure = e.getCause();
           } else {
-            failure.addSuppressed(cause);
+            failure.addSuppressed(e.getCause());
           }
           break;
         }
@@ -143,8 +150,17 @@ final class SecureFiles {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    if (failure instanceof IOException e) {
+      throw e;
+    }
+    if (failure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
     if (failure != null) {
-      throw failure;
+      throw new IllegalStateException(failure);
     }
   }
 
