@@ -222,7 +222,10 @@ final class ArchiveImporter {
       return keys.contains(key.main());
     }
 
-    /** Takes a result; commits what is ready first when the next result is not done yet. */
+    /**
+     * Takes a result in; commits the batch when the next result is not done yet (rather than wait
+     * for it) or the batch holds {@link #TEXT} characters.
+     */
     void add(Pipeline<Step> merges, Step step) {
       if (step instanceof Ready ready) {
         waiting.add(ready);
