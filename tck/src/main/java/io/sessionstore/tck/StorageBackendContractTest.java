@@ -2680,6 +2680,27 @@ public abstract class StorageBackendContractTest {
     }
   }
 
+  /**
+   * The metadata of a head written through the SPI directly: project {@code tck}, times {@link
+   * #START}, no cost, tags or user fields.
+   */
+  private static SessionMetadata headMetadata(
+      String id, long count, List<String> subpaths, long version) {
+    return new SessionMetadata(
+        "tck",
+        id,
+        START,
+        START,
+        count,
+        BigDecimal.ZERO,
+        0,
+        List.of(),
+        null,
+        Map.of(),
+        subpaths,
+        version);
+  }
+
   /** A backend that declares {@link SupportsAtomicCommits} applies a set of commits all or none. */
   @Nested
   public class AtomicCommits {
@@ -2691,20 +2712,7 @@ public abstract class StorageBackendContractTest {
       store.appendMessages(key("s"), users("m", 1));
       StoredHead main = backend.head(key("s")).orElseThrow();
       SessionKey sub = key("s").withSubpath("subagents/a");
-      SessionMetadata subMetadata =
-          new SessionMetadata(
-              "tck",
-              "s",
-              START,
-              START,
-              1,
-              BigDecimal.ZERO,
-              0,
-              List.of(),
-              null,
-              Map.of(),
-              List.of(),
-              1);
+      SessionMetadata subMetadata = headMetadata("s", 1, List.of(), 1);
       Commit subCommit =
           new Commit(
               Commit.Kind.REPLACE,
@@ -2803,7 +2811,7 @@ public abstract class StorageBackendContractTest {
               List.of(user("n", "n").json()),
               new StoredHead(
                   old.key(),
-                  metadata("old", 2, List.of(), old.version() + 1),
+                  headMetadata("old", 2, List.of(), old.version() + 1),
                   old.generation(),
                   old.derivation()));
 
@@ -2899,24 +2907,7 @@ public abstract class StorageBackendContractTest {
           Commit.Kind.REPLACE,
           0,
           messages,
-          new StoredHead(key, metadata(key.sessionId(), count, subpaths, 1), generation, ""));
-    }
-
-    private static SessionMetadata metadata(
-        String id, long count, List<String> subpaths, long version) {
-      return new SessionMetadata(
-          "tck",
-          id,
-          START,
-          START,
-          count,
-          BigDecimal.ZERO,
-          0,
-          List.of(),
-          null,
-          Map.of(),
-          subpaths,
-          version);
+          new StoredHead(key, headMetadata(key.sessionId(), count, subpaths, 1), generation, ""));
     }
   }
 
