@@ -30,7 +30,11 @@ public final class Message {
     ApiBridge.connectMessages(m -> m.facts);
   }
 
-  private final String json;
+  // The text, or null until json() decodes it from utf8: a String, immutable, so a race only
+  // decodes it twice.
+  private String json;
+  // The bytes a message parsed from UTF-8 was given as (a copy), else null: the store writes them.
+  private final byte[] utf8;
   // What the store reads of the text (opaque here): set by parse, else on first use of type() or
   // uuid(). One immutable object, so a thread that sees it sees all of it; a race only computes it
   // twice.
@@ -38,6 +42,11 @@ public final class Message {
 
   private Message(String json) {
     this.json = Objects.requireNonNull(json, "json is null");
+    this.utf8 = null;
+  }
+
+  private Message(byte[] utf8) {
+    this.utf8 = utf8;
   }
 
   /** A message with the given JSON text, validated when it is stored. */
@@ -77,12 +86,13 @@ public final class Message {
    */
   public static <T> Parsed<T> parse(byte[] utf8, Function<? super ObjectNode, T> read) {
     Objects.requireNonNull(read, "read is null");
-    String text = Utf8Lines.strictOrNull(utf8, 0, utf8.length);
-    if (text == null) {
+    // A copy, which the store writes as it is: the text is decoded only if someone asks for it.
+    byte[] bytes = utf8.clone();
+    if (!Utf8Lines.isStrict(bytes, 0, bytes.length)) {
       throw new InvalidInputException("Invalid message: it is not valid UTF-8");
     }
     return parsed(
-        new Message(text), read, alsoRead -> ApiBridge.parseMessageBytes(utf8, text, alsoRead));
+        new Message(bytes), read, alsoRead -> ApiBridge.parseMessageBytes(bytes, alsoRead));
   }
 
   /**
@@ -118,7 +128,12 @@ public final class Message {
 
   /** The message's JSON text exactly as given. */
   public String json() {
-    return json;
+    String j = json;
+    if (j == null) {
+      j = Utf8Lines.strictOrNull(utf8, 0, utf8.length);
+      json = j;
+    }
+    return j;
   }
 
   /**
@@ -128,7 +143,7 @@ public final class Message {
    * @throws InvalidInputException when the text is not a JSON object
    */
   public ObjectNode tree() {
-    return Json.parseObject(json, "message");
+    return Json.parseObject(json(), "message");
   }
 
   /**
@@ -153,7 +168,7 @@ public final class Message {
   private Object facts() {
     Object f = facts;
     if (f == null) {
-      f = ApiBridge.parseMessage(json, tree -> {});
+      f = ApiBridge.parseMessage(json(), tree -> {});
       facts = f;
     }
     return f;
@@ -161,16 +176,16 @@ public final class Message {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Message m && json.equals(m.json);
+    return o instanceof Message m && json().equals(m.json());
   }
 
   @Override
   public int hashCode() {
-    return json.hashCode();
+    return json().hashCode();
   }
 
   @Override
   public String toString() {
-    return json;
+    return json();
   }
 }

@@ -139,12 +139,14 @@ public final class ApiBridge {
     return MessageFacts.ofDecoded(decoded, what, alsoRead);
   }
 
-  /** As {@link #parseDecodedMessage}, parsing the UTF-8 bytes the text was decoded from. */
+  /**
+   * As {@link #parseMessage}, for a message's UTF-8 bytes, valid UTF-8, which its facts may keep
+   * (the caller never changes them).
+   */
   public static Object parseMessageBytes(
       byte[] utf8,
-      String decoded,
       java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> alsoRead) {
-    return MessageFacts.ofUtf8(utf8, decoded, "message", alsoRead);
+    return MessageFacts.ofUtf8(utf8, "message", alsoRead);
   }
 
   /** {@link io.sessionstore.api.Message#type()}, from what {@link #parseMessage} returned. */

@@ -821,10 +821,12 @@ final class ArchiveImporter {
     }
 
     /**
-     * The message whose object spans {@code [start, end)}, with the whitespace around it, which the
-     * writer wrote as it was: keep it.
+     * The facts of the message whose object spans {@code [start, end)}, with the whitespace around
+     * it, which the writer wrote as it was: keep it. Read as bytes, its bytes go with it to the
+     * store, which writes them instead of encoding the text again. {@code tree} is its parsed tree,
+     * or null when it is to be checked on its own (errors name it {@code what}).
      */
-    String message(int start, int end) {
+    MessageFacts message(int start, int end, ObjectNode tree, String what) {
       int length = text != null ? text.length() : bytes.length;
       while (start > 0 && isJsonSpace(at(start - 1))) {
         start--;
@@ -833,15 +835,20 @@ final class ArchiveImporter {
         end++;
       }
       if (text != null) {
-        return text.substring(start, end);
+        String message = text.substring(start, end);
+        return tree == null ? MessageFacts.of(message, what) : MessageFacts.parsed(message, tree);
       }
-      checkUtf8(start);
-      String message = Utf8Lines.strictOrNull(bytes, start, end);
-      if (message == null) {
-        throw new InvalidInputException("not valid UTF-8");
+      if (tree == null) {
+        checkUtf8(start);
+        String message = Utf8Lines.strictOrNull(bytes, start, end);
+        if (message == null) {
+          throw new InvalidInputException("not valid UTF-8");
+        }
+        checkedTo = end;
+        return MessageFacts.of(message, what);
       }
-      checkedTo = end;
-      return message;
+      checkUtf8(end);
+      return MessageFacts.parsedUtf8(java.util.Arrays.copyOfRange(bytes, start, end), tree);
     }
 
     /** Checks that the rest of the line, after the last message, is valid UTF-8. */
@@ -852,7 +859,7 @@ final class ArchiveImporter {
     }
 
     private void checkUtf8(int to) {
-      if (to > checkedTo && Utf8Lines.strictOrNull(bytes, checkedTo, to) == null) {
+      if (to > checkedTo && !Utf8Lines.isStrict(bytes, checkedTo, to)) {
         throw new InvalidInputException("not valid UTF-8");
       }
       checkedTo = Math.max(checkedTo, to);
@@ -967,11 +974,12 @@ final class ArchiveImporter {
           p.nextToken();
         }
       }
-      String text = line.message(start, line.offset(p.currentLocation()));
       out.add(
-          tree == null
-              ? MessageFacts.of(text, "message " + (out.size() + 1) + " of " + what)
-              : MessageFacts.parsed(text, tree));
+          line.message(
+              start,
+              line.offset(p.currentLocation()),
+              tree,
+              "message " + (out.size() + 1) + " of " + what));
     }
     return out;
   }

@@ -35,6 +35,7 @@ import io.sessionstore.spi.SupportsOrderedListing;
 import io.sessionstore.spi.SupportsSearch;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -192,7 +193,7 @@ public final class DefaultSessionStore implements SessionStore {
                   StoredHead head =
                       new StoredHead(key, metadata, newGeneration(), derivation.encode());
                   commitTranscript(
-                      new Commit(Commit.Kind.REPLACE, version, texts(facts), head),
+                      commitOf(Commit.Kind.REPLACE, version, facts, head),
                       current.orElse(null),
                       now);
                   cache.written(head);
@@ -252,10 +253,10 @@ public final class DefaultSessionStore implements SessionStore {
             StoredHead head = appended(key, current.orElse(null), toStore, now());
             try {
               commitTranscript(
-                  new Commit(
+                  commitOf(
                       Commit.Kind.APPEND,
                       current.map(StoredHead::version).orElse(0L),
-                      texts(toStore),
+                      toStore,
                       head),
                   current.orElse(null),
                   head.metadata().updatedAt());
@@ -1170,7 +1171,7 @@ public final class DefaultSessionStore implements SessionStore {
             .withVersion((o == null ? 0 : o.version()) + 1);
     StoredHead head = new StoredHead(key, m, newGeneration(), d.encode());
     return new ImportChange(
-        new Commit(Commit.Kind.REPLACE, o == null ? 0 : o.version(), texts(facts), head),
+        commitOf(Commit.Kind.REPLACE, o == null ? 0 : o.version(), facts, head),
         archived.updatedAt());
   }
 
@@ -1215,11 +1216,8 @@ public final class DefaultSessionStore implements SessionStore {
     }
     StoredHead head = new StoredHead(current.key(), m, current.generation(), d.encode());
     return new ImportChange(
-        new Commit(
-            tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND,
-            o.version(),
-            texts(tail),
-            head),
+        commitOf(
+            tail.isEmpty() ? Commit.Kind.METADATA : Commit.Kind.APPEND, o.version(), tail, head),
         updated);
   }
 
@@ -1349,6 +1347,7 @@ public final class DefaultSessionStore implements SessionStore {
             own != null ? own.commit().kind() : Commit.Kind.METADATA,
             expected,
             own != null ? own.commit().messages() : List.of(),
+            own != null ? own.commit().messagesUtf8() : List.of(),
             head));
   }
 
@@ -1415,6 +1414,22 @@ public final class DefaultSessionStore implements SessionStore {
 
   private static List<String> texts(List<MessageFacts> facts) {
     return facts.stream().map(MessageFacts::text).toList();
+  }
+
+  /**
+   * The commit of these messages: of their UTF-8 bytes when some were read as bytes (the others are
+   * encoded here), else of their texts.
+   */
+  private static Commit commitOf(
+      Commit.Kind kind, long expectedVersion, List<MessageFacts> facts, StoredHead head) {
+    if (facts.stream().allMatch(f -> f.utf8() == null)) {
+      return new Commit(kind, expectedVersion, texts(facts), head);
+    }
+    List<byte[]> utf8 =
+        facts.stream()
+            .map(f -> f.utf8() != null ? f.utf8() : f.text().getBytes(StandardCharsets.UTF_8))
+            .toList();
+    return Commit.ofUtf8(kind, expectedVersion, utf8, head);
   }
 
   private Instant now() {

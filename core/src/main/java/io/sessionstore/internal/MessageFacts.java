@@ -7,6 +7,7 @@ import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
 import io.sessionstore.spi.Json;
 import io.sessionstore.spi.JsonStreams;
+import io.sessionstore.spi.Utf8Lines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -18,7 +19,10 @@ import java.util.function.Function;
 /**
  * What metadata derivation needs of one message, read once when the message is written.
  *
- * @param text the exact one-line text to store
+ * @param text the exact one-line text to store, or null when it is kept as {@code utf8} only
+ *     ({@link #text()} decodes it)
+ * @param utf8 the text's UTF-8 bytes when it was read as bytes and is written as them, else null
+ *     (shared, never changed)
  * @param uuid the {@code uuid} when it is a non-empty string, else null
  * @param cost the cost it reports, or null
  * @param numTurns the {@code num_turns} of a {@code result} message, or null
@@ -32,6 +36,7 @@ import java.util.function.Function;
  */
 public record MessageFacts(
     String text,
+    byte[] utf8,
     String uuid,
     BigDecimal cost,
     Long numTurns,
@@ -96,6 +101,12 @@ public record MessageFacts(
       throw new IllegalStateException("Message is connected already");
     }
     parsedWith = reader;
+  }
+
+  /** The exact one-line text to store: decoded anew from {@link #utf8()} when kept as bytes. */
+  @Override
+  public String text() {
+    return text != null ? text : Utf8Lines.strictOrNull(utf8, 0, utf8.length);
   }
 
   /** Whether it is an {@code assistant} message. */
@@ -163,21 +174,34 @@ public record MessageFacts(
     return facts(parse(decoded, JsonStreams.parser(decoded), what), alsoRead);
   }
 
-  /** As {@link #ofDecoded}, parsing the UTF-8 bytes the text was decoded from. */
-  static MessageFacts ofUtf8(
-      byte[] utf8, String decoded, String what, Consumer<ObjectNode> alsoRead) {
-    Parsed parsed = null;
+  /**
+   * The facts of a message given as UTF-8 bytes, valid UTF-8 (not copied: the caller never changes
+   * them), kept as those bytes when they are its one-line text (a line of JSON Lines is): the store
+   * then writes them as they are, never decoding them unless the text is asked for.
+   */
+  static MessageFacts ofUtf8(byte[] utf8, String what, Consumer<ObjectNode> alsoRead) {
     if (readAsUtf8(utf8)) {
-      try {
-        parsed = parse(decoded, JsonStreams.parser(utf8), what);
+      ObjectNode tree = null;
+      boolean oneLine = false;
+      try (JsonParser p = JsonStreams.parser(utf8)) {
+        tree = Json.parseObject(p, what);
+        oneLine = p.currentLocation().getLineNr() == 1;
       } catch (InvalidInputException e) {
         // refused again below, in the text parser's words: characters, not bytes
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read " + what, e);
+      }
+      if (tree != null) {
+        String decoded = oneLine ? null : Utf8Lines.strictOrNull(utf8, 0, utf8.length);
+        String line = oneLine ? null : Json.oneLine(decoded);
+        MessageFacts facts =
+            oneLine || line == decoded ? of(null, utf8, tree) : of(line, null, tree);
+        alsoRead.accept(tree);
+        return facts;
       }
     }
-    if (parsed == null) {
-      parsed = parse(decoded, JsonStreams.parser(decoded), what);
-    }
-    return facts(parsed, alsoRead);
+    String decoded = Utf8Lines.strictOrNull(utf8, 0, utf8.length);
+    return facts(parse(decoded, JsonStreams.parser(decoded), what), alsoRead);
   }
 
   /**
@@ -209,7 +233,7 @@ public record MessageFacts(
   }
 
   private static MessageFacts facts(Parsed parsed, Consumer<ObjectNode> alsoRead) {
-    MessageFacts facts = of(parsed.line(), parsed.tree());
+    MessageFacts facts = of(parsed.line(), null, parsed.tree());
     alsoRead.accept(parsed.tree());
     return facts;
   }
@@ -222,7 +246,15 @@ public record MessageFacts(
    * of an archive import's CPU).
    */
   static MessageFacts parsed(String text, ObjectNode tree) {
-    return of(text, tree);
+    return of(text, null, tree);
+  }
+
+  /**
+   * As {@link #parsed(String, ObjectNode)}, for a message kept as the bytes it was cut from, valid
+   * UTF-8: they are written as they are, never decoded unless its text is asked for.
+   */
+  static MessageFacts parsedUtf8(byte[] utf8, ObjectNode tree) {
+    return of(null, utf8, tree);
   }
 
   private static void checkEncodable(String text, String what) {
@@ -239,7 +271,7 @@ public record MessageFacts(
     }
   }
 
-  private static MessageFacts of(String text, ObjectNode tree) {
+  private static MessageFacts of(String text, byte[] utf8, ObjectNode tree) {
     String type = textOf(tree.get("type"));
     JsonNode u = tree.get("uuid");
     String uuid = u != null && u.isTextual() && !u.textValue().isEmpty() ? u.textValue() : null;
@@ -270,6 +302,7 @@ public record MessageFacts(
     }
     return new MessageFacts(
         text,
+        utf8,
         uuid,
         cost,
         numTurns,

@@ -322,6 +322,11 @@ public final class Utf8Lines {
     return beyondAsciiOrNull(bytes, from, to);
   }
 
+  /** Whether bytes {@code [from, to)} are strict UTF-8, as {@link #strictOrNull} decodes them. */
+  public static boolean isStrict(byte[] bytes, int from, int to) {
+    return ascii(bytes, from, to) || beyondAsciiOrNull(bytes, from, to) != null;
+  }
+
   /**
    * The lines of {@code bytes}, each ended by {@code \n} but the last, which may lack it, decoded
    * as strict UTF-8: how a backend that stored lines reads many of them at once.

@@ -96,10 +96,7 @@ class MessageFactsTest {
     assertEquals(
         "{\"type\":\"user\",\"uuid\":\"a b\"}",
         MessageFacts.ofUtf8(
-                pretty.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                pretty,
-                "message",
-                t -> {})
+                pretty.getBytes(java.nio.charset.StandardCharsets.UTF_8), "message", t -> {})
             .text());
     assertEquals("{\"a\":1,\r\"b\":2}", MessageFacts.of("{\"a\":1,\r\"b\":2}", "message").text());
     InvalidInputException e =

@@ -323,6 +323,27 @@ public abstract class StorageBackendContractTest {
       assertTrue(n >= 30, "the fixtures hold at least 30 transcripts");
     }
 
+    /**
+     * Messages read as UTF-8 reach the backend as those bytes ({@link Commit#utf8(int)}, its {@link
+     * Commit#messages()} a view decoding them): stored the same.
+     */
+    @Test
+    void realTranscriptsReadAsBytesRoundTripByteForByte() {
+      int n = 0;
+      for (String file : Fixtures.jsonLinesFiles()) {
+        SessionKey key = SessionKey.of("fixtures", "b" + n++);
+        List<String> lines = Fixtures.lines(file);
+        store.saveSession(
+            key,
+            lines.stream()
+                .map(l -> Message.parse(l.getBytes(StandardCharsets.UTF_8), tree -> null))
+                .map(Message.Parsed::message)
+                .toList());
+        assertEquals(lines, texts(key), file);
+      }
+      assertTrue(n >= 30, "the fixtures hold at least 30 transcripts");
+    }
+
     @Test
     void aTranscriptWithSubagentsRoundTripsWithItsSubpaths() {
       String transcript = Fixtures.transcriptWithSubagents();

@@ -655,7 +655,7 @@ public final class FileBackend
         // Bytes of a write that crashed before its commit: not part of the transcript.
         SecureFiles.truncate(ch, data, committed - packed);
       }
-      long written = write(ch, data, commit.messages(), committed - packed);
+      long written = write(ch, data, commit, committed - packed);
       SecureFiles.forceTogether(
           ch, data, committed == packed ? folders(dir) : created ? List.of(dir) : List.of());
       return committed + written;
@@ -684,28 +684,28 @@ public final class FileBackend
     Path data = dir.resolve(FileNames.dataFileName(commit.head().generation()));
     try (FileChannel ch =
         SecureFiles.open(data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      long written = write(ch, data, commit.messages(), 0);
+      long written = write(ch, data, commit, 0);
       SecureFiles.forceTogether(
           ch, data, current == null || current.pack() != null ? folders(dir) : List.of(dir));
       return written;
     }
   }
 
-  private static long write(FileChannel ch, Path data, List<String> messages, long position)
+  private static long write(FileChannel ch, Path data, Commit commit, long position)
       throws IOException {
-    byte[] bytes = jsonLines(messages);
+    byte[] bytes = jsonLines(commit);
     SecureFiles.writeFully(ch, data, ByteBuffer.wrap(bytes), position);
     return bytes.length;
   }
 
-  /** Messages as stored in a data file or a pack: one per line, UTF-8. */
-  static byte[] jsonLines(List<String> messages) {
-    // Each message encoded on its own: one text of them all would be copied twice more, and made
-    // two bytes a character by the first message that is not Latin-1.
-    byte[][] lines = new byte[messages.size()][];
+  /** A commit's messages as stored in a data file or a pack: one per line, UTF-8. */
+  static byte[] jsonLines(Commit commit) {
+    // Each message encoded on its own (or as the core read it): one text of them all would be
+    // copied twice more, and made two bytes a character by the first message that is not Latin-1.
+    byte[][] lines = new byte[commit.messages().size()][];
     int size = 0;
     for (int i = 0; i < lines.length; i++) {
-      lines[i] = messages.get(i).getBytes(StandardCharsets.UTF_8);
+      lines[i] = commit.utf8(i);
       size = Math.addExact(size, lines[i].length + 1);
     }
     byte[] out = new byte[size];

@@ -73,7 +73,7 @@ final class Packs implements AutoCloseable {
       List<byte[]> data = new ArrayList<>(commits.size());
       List<String> heads = new ArrayList<>(commits.size());
       for (Commit c : commits) {
-        data.add(FileBackend.jsonLines(c.messages()));
+        data.add(FileBackend.jsonLines(c));
         heads.add(HeadCodec.encode(c.head()));
       }
       return new Prepared(commits, data, heads);
