@@ -30,11 +30,12 @@ public final class Message {
     ApiBridge.connectMessages(m -> m.facts);
   }
 
-  // The text, or null until json() decodes it from utf8: a String, immutable, so a race only
-  // decodes it twice.
-  private String json;
-  // The bytes a message parsed from UTF-8 was given as (a copy), else null: the store writes them.
+  // The text as given, or null for a message parsed from UTF-8: then utf8 holds a copy of its
+  // bytes, which the store writes as they are, and json() decodes them into decoded (a String, so
+  // a race only decodes them twice).
+  private final String json;
   private final byte[] utf8;
+  private String decoded;
   // What the store reads of the text (opaque here): set by parse, else on first use of type() or
   // uuid(). One immutable object, so a thread that sees it sees all of it; a race only computes it
   // twice.
@@ -46,6 +47,7 @@ public final class Message {
   }
 
   private Message(byte[] utf8) {
+    this.json = null;
     this.utf8 = utf8;
   }
 
@@ -128,10 +130,13 @@ public final class Message {
 
   /** The message's JSON text exactly as given. */
   public String json() {
-    String j = json;
+    if (json != null) {
+      return json;
+    }
+    String j = decoded;
     if (j == null) {
       j = Utf8Lines.strictOrNull(utf8, 0, utf8.length);
-      json = j;
+      decoded = j;
     }
     return j;
   }

@@ -55,11 +55,15 @@ final class DedupIndex {
       e = new Entry(head.generation());
     }
     // Equal texts have equal uuids (the uuid is read from the text): a stored text found among
-    // these is a message to skip.
+    // these is a message to skip. Only the texts of messages with a uuid, each taken once (a
+    // message kept as bytes decodes it).
+    List<String> texts = new ArrayList<>(messages.size());
     Set<String> appended = new HashSet<>();
     for (MessageFacts m : messages) {
-      if (m.uuid() != null) {
-        appended.add(m.text());
+      String text = m.uuid() != null ? m.text() : null;
+      texts.add(text);
+      if (text != null) {
+        appended.add(text);
       }
     }
     Set<String> found = new HashSet<>();
@@ -85,9 +89,10 @@ final class DedupIndex {
       forget(key);
     }
     Set<Long> candidates = new HashSet<>();
-    for (MessageFacts m : messages) {
-      if (m.uuid() != null && !found.contains(m.text())) {
-        e.positions(m.uuid(), m.text(), known, candidates);
+    for (int i = 0; i < messages.size(); i++) {
+      MessageFacts m = messages.get(i);
+      if (m.uuid() != null && !found.contains(texts.get(i))) {
+        e.positions(m, texts.get(i), known, candidates);
       }
     }
     if (!candidates.isEmpty()) {
@@ -104,9 +109,9 @@ final class DedupIndex {
       }
     }
     List<MessageFacts> out = new ArrayList<>(messages.size());
-    for (MessageFacts m : messages) {
-      if (m.uuid() == null || !found.contains(m.text())) {
-        out.add(m);
+    for (int i = 0; i < messages.size(); i++) {
+      if (texts.get(i) == null || !found.contains(texts.get(i))) {
+        out.add(messages.get(i));
       }
     }
     return new Checked(complete ? e : null, out);
@@ -128,7 +133,7 @@ final class DedupIndex {
             ? previous
             : new Entry(newHead.generation());
     for (MessageFacts m : stored) {
-      e.add(m.uuid(), m.text());
+      e.add(m.uuid(), m.uuid() == null ? 0 : textKey(m, null));
     }
     remember(newHead.key(), e);
   }
@@ -164,7 +169,15 @@ final class DedupIndex {
    * intrinsic).
    */
   private static long textKey(String text) {
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    return textKey(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The key of a message's text: of the bytes it is kept as, else of {@code text} or its own. */
+  private static long textKey(MessageFacts m, String text) {
+    return m.utf8() != null ? textKey(m.utf8()) : textKey(text != null ? text : m.text());
+  }
+
+  private static long textKey(byte[] utf8) {
     CRC32C crc = new CRC32C();
     crc.update(utf8, 0, utf8.length);
     return ((long) utf8.length << 32) | crc.getValue();
@@ -188,8 +201,13 @@ final class DedupIndex {
     }
 
     private void add(String uuid, String text) {
+      add(uuid, uuid == null ? 0 : textKey(text));
+    }
+
+    /** Adds the next message, whose text has this {@link #textKey} when it has a uuid. */
+    private void add(String uuid, long textKey) {
       if (uuid != null) {
-        Stored s = new Stored(count, textKey(text));
+        Stored s = new Stored(count, textKey);
         if (first.putIfAbsent(uuid, s) != null) {
           later.computeIfAbsent(uuid, u -> new ArrayList<>(1)).add(s);
         }
@@ -199,15 +217,17 @@ final class DedupIndex {
     }
 
     /**
-     * Adds the positions before {@code before} of the messages with this uuid and the text's key
-     * (computed only for a uuid held: an append of a new message costs no encoding here).
+     * Adds the positions before {@code before} of the messages with the uuid and the text of {@code
+     * m} (its text is {@code text}); its key is computed only for a uuid held: an append of a new
+     * message costs no encoding here.
      */
-    private void positions(String uuid, String text, long before, Set<Long> out) {
+    private void positions(MessageFacts m, String text, long before, Set<Long> out) {
+      String uuid = m.uuid();
       Stored s = first.get(uuid);
       if (s == null) {
         return;
       }
-      long textKey = textKey(text);
+      long textKey = textKey(m, text);
       if (s.position() < before && s.textKey() == textKey) {
         out.add(s.position());
       }

@@ -60,7 +60,8 @@ public record Commit(
 
   /**
    * A commit of messages given as their UTF-8 bytes, each the exact text of one message (valid
-   * UTF-8, one line, no line terminator); {@link #messages()} decodes them when read.
+   * UTF-8, one line, no line terminator: the core's to ensure, not checked here); {@link
+   * #messages()} decodes them when read.
    */
   public static Commit ofUtf8(
       Kind kind, long expectedVersion, List<byte[]> messagesUtf8, StoredHead head) {
@@ -78,20 +79,44 @@ public record Commit(
         : messagesUtf8.get(index);
   }
 
+  /** Equal when their texts are, whether given as text or as bytes. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Commit c
+        && kind == c.kind
+        && expectedVersion == c.expectedVersion
+        && messages.equals(c.messages)
+        && head.equals(c.head);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(kind, expectedVersion, messages, head);
+  }
+
   /**
-   * Messages as the text of UTF-8 bytes no one changes: decoded when read, as a backend reads it.
+   * Messages as the text of UTF-8 bytes no one changes: each decoded when first read (a backend
+   * that writes bytes never reads them), then kept.
    */
   private static final class Decoded extends AbstractList<String> implements RandomAccess {
     private final List<byte[]> utf8;
+    // Strings, immutable: a race only decodes one twice.
+    private final String[] texts;
 
     Decoded(List<byte[]> utf8) {
       this.utf8 = utf8;
+      this.texts = new String[utf8.size()];
     }
 
     @Override
     public String get(int index) {
-      byte[] bytes = utf8.get(index);
-      return Utf8Lines.strict(bytes, 0, bytes.length, index + 1);
+      String text = texts[index];
+      if (text == null) {
+        byte[] bytes = utf8.get(index);
+        text = Utf8Lines.strict(bytes, 0, bytes.length, index + 1);
+        texts[index] = text;
+      }
+      return text;
     }
 
     @Override

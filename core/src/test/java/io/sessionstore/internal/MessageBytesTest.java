@@ -98,6 +98,25 @@ class MessageBytesTest {
   }
 
   @Test
+  void anAppendOfMessagesParsedFromBytesSkipsThoseStoredAlready() {
+    MemoryBackend backend = new MemoryBackend();
+    try (SessionStore store = open(backend)) {
+      store.saveSession(KEY, parsedFromBytes(TEXTS.subList(0, 2)));
+      // Again, and one more: only the new one is stored, for uuids and bytes that are the same.
+      store.appendMessages(KEY, parsedFromBytes(TEXTS));
+      assertEquals(TEXTS, stored(store));
+      store.appendMessages(KEY, parsedFromBytes(TEXTS));
+      assertEquals(TEXTS, stored(store));
+    }
+  }
+
+  private static List<Message> parsedFromBytes(List<String> texts) {
+    return texts.stream()
+        .map(t -> Message.parse(t.getBytes(StandardCharsets.UTF_8), tree -> null).message())
+        .toList();
+  }
+
+  @Test
   void bytesOnSeveralLinesAreStoredOnOne() {
     String pretty = "{\n  \"type\": \"user\",\n  \"uuid\": \"u1\"\n}";
     Message m = Message.parse(pretty.getBytes(StandardCharsets.UTF_8), tree -> null).message();
@@ -129,6 +148,8 @@ class MessageBytesTest {
     Commit ofText = new Commit(Commit.Kind.APPEND, expected, TEXTS, head);
     assertEquals(List.of(), ofText.messagesUtf8());
     assertArrayEquals(utf8.get(0), ofText.utf8(0));
+    assertEquals(ofText, ofBytes, "commits of the same texts are equal, as bytes or as text");
+    assertEquals(ofText.hashCode(), ofBytes.hashCode());
 
     assertThrows(
         IllegalArgumentException.class,

@@ -85,8 +85,7 @@ final class Commits {
             partTime,
             lastPart,
             c.head(),
-            // Decoded once here when the core gave them as bytes: the marker reads them twice.
-            List.copyOf(c.messages()),
+            c.messages(),
             s == null ? 0 : s.control().id());
     if (newGeneration) {
       // A generation that starts with a part counts it as merged already: a session saved whole is
