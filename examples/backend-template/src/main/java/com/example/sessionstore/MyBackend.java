@@ -66,7 +66,8 @@ public final class MyBackend implements StorageBackend {
         throw new ConflictException("Cannot write " + key + ": it changed (now at version " + version + ")");
       }
       return new Transcript(commit.head(), switch (commit.kind()) {
-        case REPLACE -> commit.messages();
+        // A copy of the texts: a commit of messages the core read as bytes holds those too.
+        case REPLACE -> List.copyOf(commit.messages());
         case APPEND -> {
           List<String> all = new ArrayList<>(current == null ? List.of() : current.messages());
           all.addAll(commit.messages());

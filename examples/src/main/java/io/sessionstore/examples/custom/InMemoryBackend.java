@@ -68,7 +68,8 @@ public final class InMemoryBackend implements StorageBackend {
           }
           List<String> messages =
               switch (commit.kind()) {
-                case REPLACE -> commit.messages();
+                // A copy of the texts: a commit of messages the core read as bytes holds those too.
+                case REPLACE -> List.copyOf(commit.messages());
                 case APPEND -> {
                   List<String> all =
                       new ArrayList<>(current == null ? List.of() : current.messages());
