@@ -14,7 +14,7 @@ import java.util.RandomAccess;
  * @param expectedVersion the version the core read; {@code 0} means the transcript must not exist
  * @param messages the messages to append or to replace the transcript with, each the exact JSON
  *     text of one message (one line, no line terminator); empty for {@link Kind#METADATA}. Of a
- *     commit {@link #ofUtf8 made of bytes}, a view that decodes a message each time it is read.
+ *     commit {@link #ofUtf8 made of bytes}, a view that decodes each message when it is first read.
  * @param messagesUtf8 empty, or for each message the UTF-8 bytes of its text, when the core read
  *     the messages as bytes (an import): a backend that stores bytes takes them through {@link
  *     #utf8(int)}, neither decoding nor encoding the text. The arrays are shared, never changed.
