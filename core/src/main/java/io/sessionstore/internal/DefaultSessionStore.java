@@ -1412,10 +1412,6 @@ public final class DefaultSessionStore implements SessionStore {
     }
   }
 
-  private static List<String> texts(List<MessageFacts> facts) {
-    return facts.stream().map(MessageFacts::text).toList();
-  }
-
   /**
    * The commit of these messages: of their UTF-8 bytes when some were read as bytes (the others are
    * encoded here), else of their texts.
@@ -1423,7 +1419,8 @@ public final class DefaultSessionStore implements SessionStore {
   private static Commit commitOf(
       Commit.Kind kind, long expectedVersion, List<MessageFacts> facts, StoredHead head) {
     if (facts.stream().allMatch(f -> f.utf8() == null)) {
-      return new Commit(kind, expectedVersion, texts(facts), head);
+      return new Commit(
+          kind, expectedVersion, facts.stream().map(MessageFacts::text).toList(), head);
     }
     List<byte[]> utf8 =
         facts.stream()

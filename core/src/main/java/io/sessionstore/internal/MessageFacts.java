@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What metadata derivation needs of one message, read once when the message is written.
@@ -162,7 +163,7 @@ public record MessageFacts(
    */
   static MessageFacts of(String json, String what, Consumer<ObjectNode> alsoRead) {
     checkEncodable(json, what);
-    return facts(parse(json, JsonStreams.parser(json), what), alsoRead);
+    return facts(parse(JsonStreams.parser(json), () -> json, what), json, null, alsoRead);
   }
 
   /**
@@ -171,7 +172,7 @@ public record MessageFacts(
    * (a tenth of {@code import-claude}'s CPU).
    */
   static MessageFacts ofDecoded(String decoded, String what, Consumer<ObjectNode> alsoRead) {
-    return facts(parse(decoded, JsonStreams.parser(decoded), what), alsoRead);
+    return facts(parse(JsonStreams.parser(decoded), () -> decoded, what), decoded, null, alsoRead);
   }
 
   /**
@@ -180,28 +181,20 @@ public record MessageFacts(
    * then writes them as they are, never decoding them unless the text is asked for.
    */
   static MessageFacts ofUtf8(byte[] utf8, String what, Consumer<ObjectNode> alsoRead) {
+    Supplier<String> decoded = () -> Utf8Lines.strictOrNull(utf8, 0, utf8.length);
     if (readAsUtf8(utf8)) {
-      ObjectNode tree = null;
-      boolean oneLine = false;
-      try (JsonParser p = JsonStreams.parser(utf8)) {
-        tree = Json.parseObject(p, what);
-        oneLine = p.currentLocation().getLineNr() == 1;
+      Parsed parsed = null;
+      try {
+        parsed = parse(JsonStreams.parser(utf8), decoded, what);
       } catch (InvalidInputException e) {
         // refused again below, in the text parser's words: characters, not bytes
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot read " + what, e);
       }
-      if (tree != null) {
-        String decoded = oneLine ? null : Utf8Lines.strictOrNull(utf8, 0, utf8.length);
-        String line = oneLine ? null : Json.oneLine(decoded);
-        MessageFacts facts =
-            oneLine || line == decoded ? of(null, utf8, tree) : of(line, null, tree);
-        alsoRead.accept(tree);
-        return facts;
+      if (parsed != null) {
+        return facts(parsed, null, utf8, alsoRead);
       }
     }
-    String decoded = Utf8Lines.strictOrNull(utf8, 0, utf8.length);
-    return facts(parse(decoded, JsonStreams.parser(decoded), what), alsoRead);
+    String text = decoded.get();
+    return facts(parse(JsonStreams.parser(text), () -> text, what), text, null, alsoRead);
   }
 
   /**
@@ -218,22 +211,35 @@ public record MessageFacts(
         && !(utf8[0] == (byte) 0xef && utf8[1] == (byte) 0xbb && utf8[2] == (byte) 0xbf);
   }
 
-  /** A message's text on one line, and its tree. */
-  private record Parsed(String line, ObjectNode tree) {}
+  /** A message's tree, and its text put on one line when that changed it (else null). */
+  private record Parsed(ObjectNode tree, String oneLine) {}
 
-  private static Parsed parse(String text, JsonParser parser, String what) {
+  private static Parsed parse(JsonParser parser, Supplier<String> text, String what) {
     try (JsonParser p = parser) {
       ObjectNode tree = Json.parseObject(p, what);
       // A line break can only come between tokens, which the parser counted: only a text that
       // spans lines is looked at again, to be put on one.
-      return new Parsed(p.currentLocation().getLineNr() > 1 ? Json.oneLine(text) : text, tree);
+      if (p.currentLocation().getLineNr() == 1) {
+        return new Parsed(tree, null);
+      }
+      String given = text.get();
+      String line = Json.oneLine(given);
+      return new Parsed(tree, line == given ? null : line);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + what, e);
     }
   }
 
-  private static MessageFacts facts(Parsed parsed, Consumer<ObjectNode> alsoRead) {
-    MessageFacts facts = of(parsed.line(), null, parsed.tree());
+  /**
+   * The facts of a parsed message whose text is {@code text} or {@code utf8} (one of them), unless
+   * it was put on one line; then its tree goes to {@code alsoRead}.
+   */
+  private static MessageFacts facts(
+      Parsed parsed, String text, byte[] utf8, Consumer<ObjectNode> alsoRead) {
+    MessageFacts facts =
+        parsed.oneLine() != null
+            ? of(parsed.oneLine(), null, parsed.tree())
+            : of(text, utf8, parsed.tree());
     alsoRead.accept(parsed.tree());
     return facts;
   }
