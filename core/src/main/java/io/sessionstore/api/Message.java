@@ -63,7 +63,9 @@ public final class Message {
    *     unpaired surrogate (which has no UTF-8 form)
    */
   public static Message parse(String json) {
-    return parse(json, tree -> null).message();
+    Message message = new Message(json);
+    message.facts = ApiBridge.parseMessage(json, null);
+    return message;
   }
 
   /**
@@ -116,7 +118,7 @@ public final class Message {
    */
   static Message parseDecoded(String decoded, String what) {
     Message message = new Message(decoded);
-    message.facts = ApiBridge.parseDecodedMessage(decoded, what, tree -> {});
+    message.facts = ApiBridge.parseDecodedMessage(decoded, what);
     return message;
   }
 
@@ -173,7 +175,7 @@ public final class Message {
   private Object facts() {
     Object f = facts;
     if (f == null) {
-      f = ApiBridge.parseMessage(json(), tree -> {});
+      f = ApiBridge.parseMessage(json(), null);
       facts = f;
     }
     return f;

@@ -120,7 +120,8 @@ public final class ApiBridge {
   /**
    * {@link io.sessionstore.api.Message#parse(String, java.util.function.Function)}: the text
    * validated as the store validates what it writes, and its facts, which the message keeps for the
-   * store; then its tree goes to {@code alsoRead}.
+   * store; then its tree goes to {@code alsoRead}, unless that is null (then no whole tree is
+   * made).
    */
   public static Object parseMessage(
       String json,
@@ -132,11 +133,8 @@ public final class ApiBridge {
    * As {@link #parseMessage}, for a text decoded from strict UTF-8, which is not scanned for
    * unpaired surrogates; errors name it {@code what}.
    */
-  public static Object parseDecodedMessage(
-      String decoded,
-      String what,
-      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> alsoRead) {
-    return MessageFacts.ofDecoded(decoded, what, alsoRead);
+  public static Object parseDecodedMessage(String decoded, String what) {
+    return MessageFacts.ofDecoded(decoded, what);
   }
 
   /**

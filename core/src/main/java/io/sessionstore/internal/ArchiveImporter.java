@@ -961,13 +961,13 @@ final class ArchiveImporter {
             "message " + (out.size() + 1) + " of " + what + " is not a JSON object");
       }
       int start = line.offset(p.currentTokenLocation());
-      // The message's tree is read here, so that its text is parsed once. A number no decimal can
-      // hold fails the tree: the message is then passed over and checked on its own, which reports
-      // it as a message read by itself would be.
+      // The message is checked and the fields its facts come from read here, so that its text is
+      // parsed once. A number no decimal can hold fails it: the message is then passed over and
+      // checked on its own, which reports it as a message read by itself would be.
       JsonStreamContext array = p.getParsingContext().getParent();
       ObjectNode tree;
       try {
-        tree = (ObjectNode) JsonStreams.readTree(p);
+        tree = (ObjectNode) MessageFacts.readFactFields(p);
       } catch (NumberFormatException e) {
         tree = null;
         while (p.currentToken() != JsonToken.END_OBJECT || p.getParsingContext() != array) {

@@ -1,7 +1,10 @@
 package io.sessionstore.internal;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sessionstore.api.InvalidInputException;
 import io.sessionstore.api.Message;
@@ -154,25 +157,26 @@ public record MessageFacts(
 
   /** The facts of one message text. */
   public static MessageFacts of(String json, String what) {
-    return of(json, what, tree -> {});
+    return of(json, what, null);
   }
 
   /**
-   * The facts of one message text, whose tree is then given to {@code alsoRead} (which may change
-   * it).
+   * The facts of one message text, whose whole tree is then given to {@code alsoRead} (which may
+   * change it), unless that is null: then only the fields the facts come from are made into a tree.
    */
   static MessageFacts of(String json, String what, Consumer<ObjectNode> alsoRead) {
     checkEncodable(json, what);
-    return facts(parse(JsonStreams.parser(json), () -> json, what), json, null, alsoRead);
+    return facts(parse(JsonStreams.parser(json), () -> json, what, alsoRead), json, null, alsoRead);
   }
 
   /**
-   * As {@link #of(String, String, Consumer)}, for a text decoded from strict UTF-8 ({@link
+   * As {@link #of(String, String)}, for a text decoded from strict UTF-8 ({@link
    * io.sessionstore.spi.Utf8Lines}): it holds no unpaired surrogate, so it is not scanned for one
    * (a tenth of {@code import-claude}'s CPU).
    */
-  static MessageFacts ofDecoded(String decoded, String what, Consumer<ObjectNode> alsoRead) {
-    return facts(parse(JsonStreams.parser(decoded), () -> decoded, what), decoded, null, alsoRead);
+  static MessageFacts ofDecoded(String decoded, String what) {
+    return facts(
+        parse(JsonStreams.parser(decoded), () -> decoded, what, null), decoded, null, null);
   }
 
   /**
@@ -185,7 +189,7 @@ public record MessageFacts(
     if (readAsUtf8(utf8)) {
       Parsed parsed = null;
       try {
-        parsed = parse(JsonStreams.parser(utf8), decoded, what);
+        parsed = parse(JsonStreams.parser(utf8), decoded, what, alsoRead);
       } catch (InvalidInputException e) {
         // refused again below, in the text parser's words: characters, not bytes
       }
@@ -194,7 +198,7 @@ public record MessageFacts(
       }
     }
     String text = decoded.get();
-    return facts(parse(JsonStreams.parser(text), () -> text, what), text, null, alsoRead);
+    return facts(parse(JsonStreams.parser(text), () -> text, what, alsoRead), text, null, alsoRead);
   }
 
   /**
@@ -214,9 +218,15 @@ public record MessageFacts(
   /** A message's tree, and its text put on one line when that changed it (else null). */
   private record Parsed(ObjectNode tree, String oneLine) {}
 
-  private static Parsed parse(JsonParser parser, Supplier<String> text, String what) {
+  /**
+   * Parses a message: into its whole tree when {@code alsoRead} reads it, else its facts' fields.
+   */
+  private static Parsed parse(
+      JsonParser parser, Supplier<String> text, String what, Consumer<ObjectNode> alsoRead) {
     try (JsonParser p = parser) {
-      ObjectNode tree = Json.parseObject(p, what);
+      ObjectNode tree =
+          Json.parseObject(
+              p, what, alsoRead != null ? JsonStreams::readTree : MessageFacts::readFactFields);
       // A line break can only come between tokens, which the parser counted: only a text that
       // spans lines is looked at again, to be put on one.
       if (p.currentLocation().getLineNr() == 1) {
@@ -232,7 +242,7 @@ public record MessageFacts(
 
   /**
    * The facts of a parsed message whose text is {@code text} or {@code utf8} (one of them), unless
-   * it was put on one line; then its tree goes to {@code alsoRead}.
+   * it was put on one line; then its tree goes to {@code alsoRead}, if not null.
    */
   private static MessageFacts facts(
       Parsed parsed, String text, byte[] utf8, Consumer<ObjectNode> alsoRead) {
@@ -240,7 +250,9 @@ public record MessageFacts(
         parsed.oneLine() != null
             ? of(parsed.oneLine(), null, parsed.tree())
             : of(text, utf8, parsed.tree());
-    alsoRead.accept(parsed.tree());
+    if (alsoRead != null) {
+      alsoRead.accept(parsed.tree());
+    }
     return facts;
   }
 
@@ -274,6 +286,88 @@ public record MessageFacts(
               + " at "
               + (bad + 1)
               + "), which has no UTF-8 form");
+    }
+  }
+
+  /**
+   * The message at the parser (at its first token, or before it), checked whole as {@link
+   * JsonStreams#readTree(JsonParser)} checks it, as a tree of only the fields {@link #of(String,
+   * byte[], ObjectNode)} reads: the rest, most of a message, is passed over without strings or
+   * nodes made of it. A value that is not an object is read whole. Leaves the parser on the
+   * message's last token.
+   *
+   * @return null at the end of the input
+   * @throws NumberFormatException when a number in it is out of range
+   */
+  static JsonNode readFactFields(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken() != null ? p.currentToken() : p.nextToken();
+    if (t != JsonToken.START_OBJECT) {
+      return JsonStreams.readTree(p);
+    }
+    ObjectNode tree = JsonNodeFactory.instance.objectNode();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      switch (name) {
+        // replaced when a key comes again: the last one counts, as in a whole tree
+        case "type",
+            "uuid",
+            "timestamp",
+            "costUSD",
+            "requestId",
+            "isSidechain",
+            "total_cost_usd",
+            "cost_usd",
+            "num_turns",
+            "usage",
+            "modelUsage" ->
+            tree.replace(name, JsonStreams.readTree(p));
+        case "message" ->
+            tree.replace(
+                name,
+                p.currentToken() == JsonToken.START_OBJECT
+                    ? assistantFields(p)
+                    : JsonStreams.readTree(p));
+        default -> pass(p);
+      }
+    }
+    return tree;
+  }
+
+  /** The fields of an assistant line's {@code message} that its facts come from. */
+  private static ObjectNode assistantFields(JsonParser p) throws IOException {
+    ObjectNode message = JsonNodeFactory.instance.objectNode();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      switch (name) {
+        case "id", "model", "usage" -> message.replace(name, JsonStreams.readTree(p));
+        default -> pass(p);
+      }
+    }
+    return message;
+  }
+
+  /**
+   * Passes over the value at the parser, checking it as a tree's reading would: the parser checks
+   * its syntax and strings, and a decimal is read, since one no {@code BigDecimal} holds fails.
+   */
+  private static void pass(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    for (int depth = 0; ; t = p.nextToken()) {
+      if (t == null) {
+        throw new JsonParseException(p, "Unexpected end of input");
+      }
+      if (t.isStructStart()) {
+        depth++;
+      } else if (t.isStructEnd()) {
+        depth--;
+      } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+        p.getDecimalValue();
+      }
+      if (depth == 0) {
+        return;
+      }
     }
   }
 

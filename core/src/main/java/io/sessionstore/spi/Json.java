@@ -64,9 +64,17 @@ public final class Json {
    * @throws InvalidInputException when it is not valid JSON or not an object
    */
   public static ObjectNode parseObject(JsonParser p, String what) {
+    return parseObject(p, what, JsonStreams::readTree);
+  }
+
+  /**
+   * As {@link #parseObject(JsonParser, String)}, with the object read by {@code reader}: one that
+   * keeps only some of its fields still checks all of it.
+   */
+  public static ObjectNode parseObject(JsonParser p, String what, JsonStreams.TreeReader reader) {
     JsonNode node;
     try {
-      node = JsonStreams.readWhole(p);
+      node = JsonStreams.readWhole(p, reader);
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("Invalid " + what + ": not valid JSON (" + describe(e) + ")");
     } catch (NumberFormatException e) {

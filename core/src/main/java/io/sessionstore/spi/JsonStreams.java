@@ -73,20 +73,35 @@ public final class JsonStreams {
 
   private static JsonNode readWholeOrOutOfRange(JsonParser p) throws IOException {
     try {
-      return readWhole(p);
+      return readWhole(p, JsonStreams::readTree);
     } catch (NumberFormatException e) {
       throw new JsonParseException(p, "A number is out of range: " + e.getMessage());
     }
   }
 
   /**
-   * The parser's one value, a missing node when there is none.
+   * Reads the value at a parser's current token (or its next one, at the start) as {@link
+   * #readTree(JsonParser)} does, checking all of it, into a tree of all or part of it; leaves the
+   * parser on the value's last token.
+   */
+  @FunctionalInterface
+  public interface TreeReader {
+    /**
+     * @return null at the end of the input
+     * @throws IOException when the value is not JSON
+     * @throws NumberFormatException when a number in it is out of range
+     */
+    JsonNode read(JsonParser p) throws IOException;
+  }
+
+  /**
+   * The parser's one value as {@code reader} reads it, a missing node when there is none.
    *
    * @throws IOException when it is not one JSON value
    * @throws NumberFormatException when a number in it is out of range
    */
-  static JsonNode readWhole(JsonParser p) throws IOException {
-    JsonNode tree = readTree(p);
+  static JsonNode readWhole(JsonParser p, TreeReader reader) throws IOException {
+    JsonNode tree = reader.read(p);
     if (tree == null) {
       return MissingNode.getInstance();
     }
