@@ -34,6 +34,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -107,20 +111,21 @@ final class ArchiveImporter {
    * on the caller's thread, for the reason of its rejection.
    *
    * <p>On a backend that {@link SupportsBatchCommits commits batches}, the import's threads only
-   * decide each session's writes, and the caller commits the sessions whose writes are ready as one
-   * batch whenever it would otherwise wait for the next one ({@link Batch}).
+   * decide each session's writes, and the sessions whose writes are ready are committed as one
+   * batch, on a thread of their own, while the caller reads on ({@link Batch}).
    */
   private ImportResult read(Utf8Lines lines, ImportOptions options) {
     checkHeader(lines.next());
     Tally tally = new Tally(options.progress());
-    Batch batch = new Batch(tally, options);
     long number = 0;
-    // With batches the work only computes: one thread per core keeps every core busy.
-    int threads =
-        batch.enabled()
-            ? Math.min(Pipeline.SESSIONS, Runtime.getRuntime().availableProcessors())
-            : Pipeline.SESSIONS;
-    try (Pipeline<Step> merges = new Pipeline<>("import", threads)) {
+    try (Batch batch = new Batch(tally, options);
+        // With batches the work only computes: one thread per core keeps every core busy.
+        Pipeline<Step> merges =
+            new Pipeline<>(
+                "import",
+                batch.enabled()
+                    ? Math.min(Pipeline.SESSIONS, Runtime.getRuntime().availableProcessors())
+                    : Pipeline.SESSIONS)) {
       while (tally.rejected.size() < MAX_REJECTED) {
         byte[] line;
         SessionKey key;
@@ -142,7 +147,7 @@ final class ArchiveImporter {
           while (merges.pending() > 0) {
             batch.add(merges, merges.take());
           }
-          batch.commit();
+          batch.flush();
           tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
           continue;
         }
@@ -153,7 +158,7 @@ final class ArchiveImporter {
           batch.add(merges, merges.take());
         }
         if (batch.holds(key)) {
-          batch.commit();
+          batch.flush();
         }
         SessionKey lineKey = key;
         long lineNumber = number;
@@ -165,7 +170,7 @@ final class ArchiveImporter {
       while (merges.pending() > 0) {
         batch.add(merges, merges.take());
       }
-      batch.commit();
+      batch.flush();
     }
     if (tally.rejected.size() >= MAX_REJECTED) {
       tally.rejected.add(
@@ -192,64 +197,145 @@ final class ArchiveImporter {
       implements Step {}
 
   /**
-   * The sessions whose writes are ready, committed together: when the caller would wait for the
-   * next result, before a line of a session it holds, when it holds {@link #TEXT} characters, and
-   * at the end. Outcomes wait here too, so that they are counted in the order of the lines. A
-   * session whose commit met another writer's is merged again on its own.
+   * The sessions whose writes are ready, committed together on the batch's own thread while the
+   * caller reads on: a batch goes when the committing thread is idle and the caller would wait for
+   * the next result, or (after the batch before it) when it holds {@link #TEXT} characters; before
+   * a line of a session it holds or commits, and at the end, the caller waits for all of it ({@link
+   * #flush}). So the disk's time overlaps the reading, and the sessions that come while a batch is
+   * forced go together in the next. Outcomes wait here too, and are counted on the caller's thread
+   * once their batch is committed, in the order of the lines. A session whose commit met another
+   * writer's is merged again on its own.
    */
-  private final class Batch {
+  private final class Batch implements AutoCloseable {
     /** Characters of message text a batch holds at most, besides the import's budget. */
     static final long TEXT = Pipeline.TEXT_BUDGET / 4;
 
     private final Tally tally;
     private final ImportOptions options;
     private final SupportsBatchCommits backend;
+    private final ExecutorService committer;
     private final List<Step> waiting = new ArrayList<>();
     private final Set<SessionKey> keys = new HashSet<>();
     private long chars;
+    // The batch being committed (null when none): its conflicts to come, its steps and sessions.
+    private Future<List<ConflictException>> committing;
+    private List<Step> committingSteps = List.of();
+    private Set<SessionKey> committingKeys = Set.of();
 
     Batch(Tally tally, ImportOptions options) {
       this.tally = tally;
       this.options = options;
       this.backend = ArchiveImporter.this.backend instanceof SupportsBatchCommits b ? b : null;
+      this.committer =
+          backend == null
+              ? null
+              : Executors.newSingleThreadExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "sessionstore-import-commit");
+                    t.setDaemon(true);
+                    return t;
+                  });
     }
 
     boolean enabled() {
       return backend != null;
     }
 
+    /** Whether a session of the key waits in the batch or is being committed. */
     boolean holds(SessionKey key) {
-      return keys.contains(key.main());
+      return keys.contains(key.main()) || committingKeys.contains(key.main());
     }
 
-    /**
-     * Takes a result in; commits the batch when the next result is not done yet (rather than wait
-     * for it) or the batch holds {@link #TEXT} characters.
-     */
+    /** Takes a result in; commits the batch when it would otherwise wait or holds too much. */
     void add(Pipeline<Step> merges, Step step) {
       if (step instanceof Ready ready) {
         waiting.add(ready);
         keys.add(ready.key());
         chars += ready.chars();
-      } else if (waiting.isEmpty()) {
+      } else if (waiting.isEmpty() && idle()) {
         tally.add((Merged) step);
       } else {
         waiting.add(step);
       }
-      if (chars >= TEXT || (merges.pending() > 0 && !merges.nextDone())) {
-        commit();
+      if (chars >= TEXT) {
+        commit(true);
+      } else if (merges.pending() > 0 && !merges.nextDone()) {
+        commit(false);
       }
     }
 
-    void commit() {
-      List<Ready> ready =
-          waiting.stream().filter(Ready.class::isInstance).map(Ready.class::cast).toList();
-      List<ConflictException> conflicts =
-          ready.isEmpty()
-              ? List.of()
-              : store.applyImports(backend, ready.stream().map(Ready::changes).toList());
+    /** Commits and counts all that waits, and waits for it. */
+    void flush() {
+      commit(true);
+      finishCommitting();
+    }
+
+    /**
+     * Hands what waits to the committer, after the batch it is on: at once when it is idle, else
+     * only when {@code wait}.
+     */
+    private void commit(boolean wait) {
+      if (!wait && !idle()) {
+        return;
+      }
+      finishCommitting();
+      if (waiting.isEmpty()) {
+        return;
+      }
+      committingSteps = List.copyOf(waiting);
+      committingKeys = Set.copyOf(keys);
+      waiting.clear();
+      keys.clear();
+      chars = 0;
+      List<List<DefaultSessionStore.ImportChange>> changes =
+          committingSteps.stream()
+              .filter(Ready.class::isInstance)
+              .map(step -> ((Ready) step).changes())
+              .toList();
+      committing =
+          committer.submit(
+              () -> changes.isEmpty() ? List.of() : store.applyImports(backend, changes));
+    }
+
+    /** Whether the committer is idle; its batch, if done, is then finished here. */
+    private boolean idle() {
+      if (committing != null && committing.isDone()) {
+        finishCommitting();
+      }
+      return committing == null;
+    }
+
+    /**
+     * Waits for the committer's batch, if any, even when interrupted (the interrupt is kept), and
+     * counts its steps in order; its failure is thrown here.
+     */
+    private void finishCommitting() {
+      if (committing == null) {
+        return;
+      }
+      List<Step> steps = committingSteps;
+      List<ConflictException> conflicts = null;
+      boolean interrupted = false;
+      try {
+        while (conflicts == null) {
+          try {
+            conflicts = committing.get();
+          } catch (InterruptedException e) {
+            interrupted = true;
+          } catch (ExecutionException e) {
+            throw Pipeline.failureOf(e);
+          }
+        }
+      } finally {
+        committing = null;
+        committingSteps = List.of();
+        committingKeys = Set.of();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
       int next = 0;
-      for (Step step : waiting) {
+      for (Step step : steps) {
         if (step instanceof Ready r) {
           ConflictException conflict = conflicts.get(next++);
           tally.add(
@@ -260,9 +346,22 @@ final class ArchiveImporter {
           tally.add((Merged) step);
         }
       }
-      waiting.clear();
-      keys.clear();
-      chars = 0;
+    }
+
+    /**
+     * Lets the batch being committed finish (its failure, on the way out of a failed import, is
+     * then only the first's companion) and stops the committer.
+     */
+    @Override
+    public void close() {
+      if (committer == null) {
+        return;
+      }
+      try {
+        finishCommitting();
+      } finally {
+        committer.shutdown();
+      }
     }
   }
 

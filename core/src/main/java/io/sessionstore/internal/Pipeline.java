@@ -247,14 +247,16 @@ final class Pipeline<R> implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw interrupted();
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
+      throw failureOf(e);
     }
+  }
+
+  /** The failure of a task, as it was thrown (an {@link Error} is thrown from here). */
+  static RuntimeException failureOf(ExecutionException e) {
+    if (e.getCause() instanceof Error err) {
+      throw err;
+    }
+    return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
   }
 
   private void checkNotInterrupted() {

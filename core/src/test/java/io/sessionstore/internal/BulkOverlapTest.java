@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessionstore.api.BackendUnavailableException;
+import io.sessionstore.api.ConflictException;
 import io.sessionstore.api.ExportResult;
 import io.sessionstore.api.ImportOptions;
 import io.sessionstore.api.ImportResult;
@@ -23,6 +24,7 @@ import io.sessionstore.api.SessionStoreConfig;
 import io.sessionstore.spi.Commit;
 import io.sessionstore.spi.Json;
 import io.sessionstore.spi.StoredHead;
+import io.sessionstore.spi.SupportsBatchCommits;
 import io.sessionstore.spi.SupportsBatchReads;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -456,6 +458,34 @@ class BulkOverlapTest {
 
   private static final String HEADER = "{\"format\":\"sessionstore-archive\",\"version\":1}\n";
 
+  /** An archive of sessions s000… with {@code messages} messages each. */
+  private static String archiveOf(int sessions, int messages) {
+    StringBuilder archive = new StringBuilder(HEADER);
+    for (int i = 0; i < sessions; i++) {
+      archive.append(archiveLine(id(i), messages(id(i), messages)));
+    }
+    return archive.toString();
+  }
+
+  /** What an operation's progress reported, and on which threads. */
+  private static final class Progress implements ProgressListener {
+    final List<Long> done = new ArrayList<>();
+    final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void progress(long done, long total) {
+      this.done.add(done);
+      threads.add(Thread.currentThread());
+    }
+  }
+
+  private static ImportResult importArchive(
+      SessionStore store, String archive, ProgressListener progress) {
+    return store.importSessions(
+        new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
+        new ImportOptions(false, progress));
+  }
+
   @Test
   void anImportMergesSeveralSessionsAtOnce() throws InterruptedException {
     CountDownLatch together = new CountDownLatch(K);
@@ -471,15 +501,9 @@ class BulkOverlapTest {
             return super.head(key);
           }
         };
-    StringBuilder archive = new StringBuilder(HEADER);
-    for (int i = 0; i < 3 * K; i++) {
-      archive.append(archiveLine(id(i), messages(id(i), 3)));
-    }
+    String archive = archiveOf(3 * K, 3);
     try (SessionStore store = open(backend)) {
-      ImportResult r =
-          store.importSessions(
-              new ByteArrayInputStream(archive.toString().getBytes(StandardCharsets.UTF_8)),
-              ImportOptions.DEFAULTS);
+      ImportResult r = importArchive(store, archive, ProgressListener.NONE);
       assertEquals(3 * K, r.created());
       assertEquals(9 * K, r.messages());
     }
@@ -519,19 +543,10 @@ class BulkOverlapTest {
     String archive = HEADER + String.join("", lines);
     long lastLine = lines.size() + 1;
 
-    List<Long> progress = new ArrayList<>();
-    Set<Thread> progressThreads = ConcurrentHashMap.newKeySet();
+    Progress progress = new Progress();
     try (SessionStore store = open(backend)) {
       store.saveSession(key("c"), messages("other", 2));
-      ImportResult r =
-          store.importSessions(
-              new ByteArrayInputStream(archive.getBytes(StandardCharsets.UTF_8)),
-              new ImportOptions(
-                  false,
-                  (done, total) -> {
-                    progress.add(done);
-                    progressThreads.add(Thread.currentThread());
-                  }));
+      ImportResult r = importArchive(store, archive, progress);
       assertEquals(
           List.of(3L, 6L, lastLine - 1),
           r.rejected().stream().map(ImportResult.Rejection::line).toList());
@@ -545,8 +560,8 @@ class BulkOverlapTest {
       List<Long> merged = new ArrayList<>(List.of(2L, 4L, 5L, 7L, 9L));
       merged.addAll(range(10, 10 + 2 * K - 1));
       merged.add(lastLine);
-      assertEquals(merged, progress, "each merged line, in order");
-      assertEquals(Set.of(Thread.currentThread()), progressThreads);
+      assertEquals(merged, progress.done, "each merged line, in order");
+      assertEquals(Set.of(Thread.currentThread()), progress.threads);
     }
   }
 
@@ -599,6 +614,123 @@ class BulkOverlapTest {
           assertEquals(texts(messages(id(i), 2)), texts(store, k));
           assertEquals(
               texts(messages(id(i) + "-sub", 1)), texts(store, k.withSubpath("subagents/a")));
+        }
+      }
+    }
+    assertNoThreadsLeft("import");
+  }
+
+  /**
+   * A backend that commits batches ({@link SupportsBatchCommits}): slowly, as a disk forcing its
+   * writes, so that the import reads on while a batch is committed. It records the threads that
+   * commit and how many batches there were.
+   */
+  private static class SlowBatches extends MemoryBackend implements SupportsBatchCommits {
+    final Set<Thread> committers = ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.atomic.AtomicInteger batches =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final Set<SessionKey> committed = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public synchronized void commitAll(List<Commit> commits) {
+      for (Commit c : commits) {
+        long current = head(c.head().key()).map(StoredHead::version).orElse(0L);
+        if (c.expectedVersion() != current) {
+          throw new ConflictException("Cannot write " + c.head().key() + ": it changed");
+        }
+      }
+      commits.forEach(super::commit);
+    }
+
+    @Override
+    public List<ConflictException> commitSessions(List<List<Commit>> sessions) {
+      committers.add(Thread.currentThread());
+      batches.incrementAndGet();
+      pause(20);
+      List<ConflictException> out = new ArrayList<>();
+      for (List<Commit> session : sessions) {
+        try {
+          commitAll(session);
+          committed.add(session.get(0).head().key().main());
+          out.add(null);
+        } catch (ConflictException e) {
+          out.add(e);
+        }
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void batchesAreCommittedBesideTheReadingAndCountedInOrderOnTheCallersThread() {
+    SlowBatches backend = new SlowBatches();
+    List<String> lines = new ArrayList<>();
+    lines.add(archiveLine("a", messages("a", 2))); // line 2: created
+    for (int i = 0; i < 3 * K; i++) {
+      lines.add(archiveLine(id(i), messages(id(i), 2))); // 3…: created
+      if (i == K) {
+        lines.add("not json\n"); // rejected between batches
+      }
+    }
+    lines.add(archiveLine("a", messages("a", 3))); // extends line 2's, committed by then
+    lines.add(archiveLine(id(1), messages(id(1), 2))); // unchanged
+    String archive = HEADER + String.join("", lines);
+    long rejectedLine = 2 + 1 + K + 1;
+    long lastLine = lines.size() + 1;
+
+    Progress progress = new Progress();
+    try (SessionStore store = open(backend)) {
+      ImportResult r = importArchive(store, archive, progress);
+
+      assertEquals(
+          List.of(rejectedLine), r.rejected().stream().map(ImportResult.Rejection::line).toList());
+      assertEquals(1 + 3 * K, r.created());
+      assertEquals(1, r.extended());
+      assertEquals(1, r.unchanged());
+      assertEquals(texts(messages("a", 3)), texts(store, key("a")));
+      assertEquals(texts(messages(id(2 * K), 2)), texts(store, key(id(2 * K))));
+      List<Long> merged = new ArrayList<>();
+      for (long line = 2; line <= lastLine; line++) {
+        if (line != rejectedLine) {
+          merged.add(line);
+        }
+      }
+      assertEquals(merged, progress.done, "each merged line, in order");
+      assertEquals(Set.of(Thread.currentThread()), progress.threads);
+      assertTrue(backend.batches.get() > 1, "several batches: " + backend.batches.get());
+      assertFalse(
+          backend.committers.contains(Thread.currentThread()),
+          "the batches are committed beside the caller's reading");
+    }
+  }
+
+  @Test
+  void aFailedBatchIsThrownAfterTheBatchesBeforeItAndNoThreadOutlivesTheImport()
+      throws InterruptedException {
+    SessionKey failing = key(id(2 * K));
+    SlowBatches backend =
+        new SlowBatches() {
+          @Override
+          public List<ConflictException> commitSessions(List<List<Commit>> sessions) {
+            if (sessions.stream().anyMatch(s -> s.get(0).head().key().equals(failing))) {
+              throw new BackendUnavailableException("planted: the disk is gone");
+            }
+            return super.commitSessions(sessions);
+          }
+        };
+    String archive = archiveOf(4 * K, 2);
+    try (SessionStore store = open(backend)) {
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () -> importArchive(store, archive, ProgressListener.NONE));
+      assertEquals("planted: the disk is gone", e.getMessage());
+      assertFalse(backend.committed.contains(failing));
+      for (int i = 0; i < 4 * K; i++) {
+        SessionKey k = key(id(i));
+        assertEquals(backend.committed.contains(k), store.getMetadata(k).isPresent(), k.toString());
+        if (backend.committed.contains(k)) {
+          assertEquals(texts(messages(id(i), 2)), texts(store, k), k + " is whole");
         }
       }
     }
