@@ -117,7 +117,6 @@ final class ArchiveImporter {
   private ImportResult read(Utf8Lines lines, ImportOptions options) {
     checkHeader(lines.next());
     Tally tally = new Tally(options.progress());
-    long number = 0;
     try (Batch batch = new Batch(tally, options);
         // With batches the work only computes: one thread per core keeps every core busy.
         Pipeline<Step> merges =
@@ -126,61 +125,70 @@ final class ArchiveImporter {
                 batch.enabled()
                     ? Math.min(Pipeline.SESSIONS, Runtime.getRuntime().availableProcessors())
                     : Pipeline.SESSIONS)) {
-      while (tally.rejected.size() < MAX_REJECTED) {
-        byte[] line;
-        SessionKey key;
-        try {
-          line = lines.nextBytes();
-          number = lines.number();
-          if (line == null) {
-            break;
-          }
-          if (Utf8Lines.blank(line)) {
-            continue;
-          }
-          key = keyOf(line);
-          if (key == null) {
-            key = parse(Utf8Lines.strict(line, 0, line.length, number)).metadata().key();
-          }
-        } catch (InvalidInputException e) {
-          // After the outcomes of the lines before it, which may be rejections too.
-          while (merges.pending() > 0) {
-            batch.add(merges, merges.take());
-          }
-          batch.flush();
-          tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
-          continue;
-        }
-        // Bytes, as many as the characters or more: the text budget is kept.
-        long chars = line.length;
-        while (merges.pending() > 0
-            && (!merges.hasRoom() || merges.working(key) || !merges.fits(chars))) {
-          batch.add(merges, merges.take());
-        }
-        if (batch.holds(key)) {
-          batch.flush();
-        }
-        SessionKey lineKey = key;
-        long lineNumber = number;
-        merges.submit(
-            key,
-            chars,
-            ticket -> parseAndMerge(line, lineKey, options, lineNumber, batch.enabled()));
+      try {
+        readLines(lines, options, tally, batch, merges);
+      } catch (RuntimeException e) {
+        throw batch.failed(e);
       }
-      while (merges.pending() > 0) {
-        batch.add(merges, merges.take());
-      }
-      batch.flush();
     }
     if (tally.rejected.size() >= MAX_REJECTED) {
       tally.rejected.add(
           new ImportResult.Rejection(
-              number,
+              lines.number(),
               "Stopped reading after "
                   + MAX_REJECTED
                   + " rejected lines: is this a sessionstore archive?"));
     }
     return tally.result();
+  }
+
+  /** The loop of {@link #read(Utf8Lines, ImportOptions)}. */
+  private void readLines(
+      Utf8Lines lines, ImportOptions options, Tally tally, Batch batch, Pipeline<Step> merges) {
+    while (tally.rejected.size() + batch.rejectionsHeld() < MAX_REJECTED) {
+      byte[] line;
+      SessionKey key;
+      long number;
+      try {
+        line = lines.nextBytes();
+        number = lines.number();
+        if (line == null) {
+          break;
+        }
+        if (Utf8Lines.blank(line)) {
+          continue;
+        }
+        key = keyOf(line);
+        if (key == null) {
+          key = parse(Utf8Lines.strict(line, 0, line.length, number)).metadata().key();
+        }
+      } catch (InvalidInputException e) {
+        // After the outcomes of the lines before it, which may be rejections too.
+        while (merges.pending() > 0) {
+          batch.add(merges, merges.take());
+        }
+        batch.flush();
+        tally.rejected.add(new ImportResult.Rejection(lines.number(), e.getMessage()));
+        continue;
+      }
+      // Bytes, as many as the characters or more: the text budget is kept.
+      long chars = line.length;
+      while (merges.pending() > 0
+          && (!merges.hasRoom() || merges.working(key) || !merges.fits(chars))) {
+        batch.add(merges, merges.take());
+      }
+      if (batch.holds(key)) {
+        batch.flush();
+      }
+      SessionKey lineKey = key;
+      long lineNumber = number;
+      merges.submit(
+          key, chars, ticket -> parseAndMerge(line, lineKey, options, lineNumber, batch.enabled()));
+    }
+    while (merges.pending() > 0) {
+      batch.add(merges, merges.take());
+    }
+    batch.flush();
   }
 
   /** What the work on one session line gives the caller. */
@@ -217,10 +225,16 @@ final class ArchiveImporter {
     private final List<Step> waiting = new ArrayList<>();
     private final Set<SessionKey> keys = new HashSet<>();
     private long chars;
-    // The batch being committed (null when none): its conflicts to come, its steps and sessions.
+    // Rejections among the steps that wait, not yet counted.
+    private int waitingRejections;
+    // The batch being committed (null when none): its conflicts to come, its steps, sessions and
+    // rejections.
     private Future<List<ConflictException>> committing;
     private List<Step> committingSteps = List.of();
     private Set<SessionKey> committingKeys = Set.of();
+    private int committingRejections;
+    // Whether a batch failed: nothing is committed after it.
+    private boolean failed;
 
     Batch(Tally tally, ImportOptions options) {
       this.tally = tally;
@@ -256,12 +270,20 @@ final class ArchiveImporter {
         tally.add((Merged) step);
       } else {
         waiting.add(step);
+        if (((Merged) step).rejection() != null) {
+          waitingRejections++;
+        }
       }
       if (chars >= TEXT) {
         commit(true);
       } else if (merges.pending() > 0 && !merges.nextDone()) {
         commit(false);
       }
+    }
+
+    /** The rejections taken in and not yet counted: the reading stops at too many. */
+    int rejectionsHeld() {
+      return waitingRejections + committingRejections;
     }
 
     /** Commits and counts all that waits, and waits for it. */
@@ -271,30 +293,67 @@ final class ArchiveImporter {
     }
 
     /**
+     * The failure to throw for one that stopped the reading: the sessions of the lines before it
+     * whose writes are ready are committed and counted first, as one line after the other would
+     * have; a batch's failure, on earlier lines, comes before it.
+     */
+    RuntimeException failed(RuntimeException failure) {
+      if (failed) {
+        return failure;
+      }
+      try {
+        finishCommitting();
+        hand();
+        finishCommitting();
+        return failure;
+      } catch (RuntimeException first) {
+        if (first != failure) {
+          first.addSuppressed(failure);
+        }
+        return first;
+      }
+    }
+
+    /**
      * Hands what waits to the committer, after the batch it is on: at once when it is idle, else
-     * only when {@code wait}.
+     * only when {@code wait}. An interrupt of the caller stops the import here.
      */
     private void commit(boolean wait) {
       if (!wait && !idle()) {
         return;
       }
       finishCommitting();
+      if (Thread.currentThread().isInterrupted()) {
+        throw Pipeline.interrupted("import");
+      }
+      hand();
+    }
+
+    /** Hands what waits to the idle committer; steps with nothing to commit are counted here. */
+    private void hand() {
       if (waiting.isEmpty()) {
         return;
       }
-      committingSteps = List.copyOf(waiting);
-      committingKeys = Set.copyOf(keys);
+      List<Step> steps = List.copyOf(waiting);
+      int rejections = waitingRejections;
+      Set<SessionKey> sessions = Set.copyOf(keys);
       waiting.clear();
       keys.clear();
       chars = 0;
+      waitingRejections = 0;
       List<List<DefaultSessionStore.ImportChange>> changes =
-          committingSteps.stream()
+          steps.stream()
               .filter(Ready.class::isInstance)
               .map(step -> ((Ready) step).changes())
               .toList();
-      committing =
-          committer.submit(
-              () -> changes.isEmpty() ? List.of() : store.applyImports(backend, changes));
+      if (changes.isEmpty()) {
+        count(steps, List.of());
+        return;
+      }
+      committingSteps = steps;
+      committingKeys = sessions;
+      committingRejections = rejections;
+      committing = committer.submit(() -> store.applyImports(backend, changes));
     }
 
     /** Whether the committer is idle; its batch, if done, is then finished here. */
@@ -323,6 +382,7 @@ final class ArchiveImporter {
           } catch (InterruptedException e) {
             interrupted = true;
           } catch (ExecutionException e) {
+            failed = true;
             throw Pipeline.failureOf(e);
           }
         }
@@ -330,10 +390,16 @@ final class ArchiveImporter {
         committing = null;
         committingSteps = List.of();
         committingKeys = Set.of();
+        committingRejections = 0;
         if (interrupted) {
           Thread.currentThread().interrupt();
         }
       }
+      count(steps, conflicts);
+    }
+
+    /** Counts the steps of a batch in order, given its sessions' conflicts. */
+    private void count(List<Step> steps, List<ConflictException> conflicts) {
       int next = 0;
       for (Step step : steps) {
         if (step instanceof Ready r) {
@@ -349,8 +415,8 @@ final class ArchiveImporter {
     }
 
     /**
-     * Lets the batch being committed finish (its failure, on the way out of a failed import, is
-     * then only the first's companion) and stops the committer.
+     * Lets the batch being committed finish (on the way out of an {@link Error}) and stops the
+     * committer; keeps an interrupt that arrives meanwhile for later.
      */
     @Override
     public void close() {
@@ -360,7 +426,7 @@ final class ArchiveImporter {
       try {
         finishCommitting();
       } finally {
-        committer.shutdown();
+        Pipeline.stop(committer);
       }
     }
   }

@@ -168,6 +168,14 @@ final class Pipeline<R> implements AutoCloseable {
       closed = true;
       notifyAll();
     }
+    stop(threads);
+  }
+
+  /**
+   * Shuts the threads down and waits until the work they run has finished; keeps an interrupt that
+   * arrives meanwhile for later.
+   */
+  static void stop(ExecutorService threads) {
     threads.shutdown();
     boolean interrupted = false;
     while (true) {
@@ -266,6 +274,11 @@ final class Pipeline<R> implements AutoCloseable {
   }
 
   private BackendUnavailableException interrupted() {
+    return interrupted(operation);
+  }
+
+  /** What an interrupted caller of the operation gets. */
+  static BackendUnavailableException interrupted(String operation) {
     return new BackendUnavailableException(
         "The " + operation + " was interrupted: it stopped after the sessions in flight");
   }

@@ -737,6 +737,155 @@ class BulkOverlapTest {
     assertNoThreadsLeft("import");
   }
 
+  /** A batch backend whose {@code head} of one session fails, as a storage gone mid-import. */
+  private static SlowBatches failingHead(SessionKey failing, String message) {
+    return new SlowBatches() {
+      @Override
+      public Optional<StoredHead> head(SessionKey key) {
+        if (key.equals(failing)) {
+          throw new BackendUnavailableException(message);
+        }
+        return super.head(key);
+      }
+    };
+  }
+
+  @Test
+  void aFailureOnALineComesAfterTheReadySessionsBeforeItAreCommitted() throws InterruptedException {
+    SessionKey failing = key(id(20));
+    SlowBatches backend = failingHead(failing, "planted: gone at s020");
+    try (SessionStore store = open(backend)) {
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () -> importArchive(store, archiveOf(40, 2), ProgressListener.NONE));
+      assertEquals("planted: gone at s020", e.getMessage());
+      for (int i = 0; i < 20; i++) {
+        assertEquals(texts(messages(id(i), 2)), texts(store, key(id(i))), id(i) + " is stored");
+      }
+    }
+    assertNoThreadsLeft("import");
+  }
+
+  @Test
+  void aBatchThatFailsIsTheFailureThrownBeforeALaterLinesOwn() {
+    SessionKey inFirstBatch = key(id(0));
+    SessionKey later = key(id(3 * K));
+    SlowBatches backend =
+        new SlowBatches() {
+          @Override
+          public Optional<StoredHead> head(SessionKey key) {
+            if (key.equals(later)) {
+              throw new BackendUnavailableException("planted: a later line's failure");
+            }
+            return super.head(key);
+          }
+
+          @Override
+          public List<ConflictException> commitSessions(List<List<Commit>> sessions) {
+            if (sessions.stream().anyMatch(s -> s.get(0).head().key().equals(inFirstBatch))) {
+              pause(300);
+              throw new BackendUnavailableException("planted: the first batch's failure");
+            }
+            return super.commitSessions(sessions);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () -> importArchive(store, archiveOf(4 * K, 2), ProgressListener.NONE));
+      assertEquals("planted: the first batch's failure", e.getMessage());
+      assertTrue(
+          backend.committed.isEmpty(), "nothing after the failed batch: " + backend.committed);
+    }
+  }
+
+  @Test
+  void anInterruptStopsTheReadingAndTheSessionsReadyFinish() throws InterruptedException {
+    // Reading slower than committing: the interrupt, at the first batch's outcome, comes early.
+    SlowBatches backend =
+        new SlowBatches() {
+          @Override
+          public Optional<StoredHead> head(SessionKey key) {
+            pause(3);
+            return super.head(key);
+          }
+        };
+    String archive = archiveOf(8 * K, 2);
+    try (SessionStore store = open(backend)) {
+      ProgressListener interruptOnce = interruptingOnce();
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () -> importArchive(store, archive, interruptOnce));
+      assertTrue(Thread.interrupted(), "the interrupt flag is kept");
+      assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+      long stored =
+          IntStream.range(0, 8 * K).filter(i -> store.getMetadata(key(id(i))).isPresent()).count();
+      assertTrue(stored < 8 * K, "the import stopped: " + stored + " sessions stored");
+      assertEquals(backend.committed.size(), stored, "each committed session whole, no other");
+    }
+    assertNoThreadsLeft("import");
+  }
+
+  /** A listener that interrupts the caller at the first outcome. */
+  private static ProgressListener interruptingOnce() {
+    Thread caller = Thread.currentThread();
+    return new ProgressListener() {
+      private boolean done;
+
+      @Override
+      public void progress(long line, long total) {
+        if (!done) {
+          done = true;
+          caller.interrupt();
+        }
+      }
+    };
+  }
+
+  @Test
+  void anInterruptAfterTheLastLineIsReportedAndTheReadySessionsFinish() {
+    SlowBatches backend = new SlowBatches();
+    try (SessionStore store = open(backend)) {
+      BackendUnavailableException e =
+          assertThrows(
+              BackendUnavailableException.class,
+              () -> importArchive(store, archiveOf(3, 2), interruptingOnce()));
+      assertTrue(Thread.interrupted(), "the interrupt flag is kept");
+      assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+      for (int i = 0; i < 3; i++) {
+        assertEquals(texts(messages(id(i), 2)), texts(store, key(id(i))), id(i) + " is stored");
+      }
+    }
+  }
+
+  @Test
+  void theReadingStopsAtTooManyRejectionsWhileBatchesAreCommitted() {
+    SlowBatches backend = new SlowBatches();
+    StringBuilder archive = new StringBuilder(archiveOf(3, 2));
+    for (int i = 0; i < 2_000; i++) {
+      archive
+          .append("{\"project\":\"bulk\",\"sessionId\":\"r")
+          .append(i)
+          .append("\",\"messages\":[1]}\n");
+    }
+    for (int i = 0; i < 47; i++) {
+      archive.append(archiveLine("late" + i, messages("late" + i, 1)));
+    }
+    try (SessionStore store = open(backend)) {
+      ImportResult r = importArchive(store, archive.toString(), ProgressListener.NONE);
+      assertEquals(3, r.created(), "nothing after the rejections that stop the reading");
+      int rejected = r.rejected().size();
+      assertTrue(
+          rejected > ArchiveImporter.MAX_REJECTED
+              && rejected <= ArchiveImporter.MAX_REJECTED + K + 1,
+          rejected + " rejections");
+      assertTrue(r.rejected().get(rejected - 1).reason().startsWith("Stopped reading after"));
+    }
+  }
+
   // ---- migration
 
   @Test
