@@ -233,7 +233,7 @@ final class ArchiveImporter {
     private List<Step> committingSteps = List.of();
     private Set<SessionKey> committingKeys = Set.of();
     private int committingRejections;
-    // Whether a batch failed: nothing is committed after it.
+    // Whether a batch, or counting its outcomes, failed: nothing is committed after it.
     private boolean failed;
 
     Batch(Tally tally, ImportOptions options) {
@@ -395,7 +395,13 @@ final class ArchiveImporter {
           Thread.currentThread().interrupt();
         }
       }
-      count(steps, conflicts);
+      try {
+        count(steps, conflicts);
+      } catch (RuntimeException e) {
+        // a session merged again, or the caller's progress listener, failed: later lines wait
+        failed = true;
+        throw e;
+      }
     }
 
     /** Counts the steps of a batch in order, given its sessions' conflicts. */

@@ -630,6 +630,7 @@ class BulkOverlapTest {
     final java.util.concurrent.atomic.AtomicInteger batches =
         new java.util.concurrent.atomic.AtomicInteger();
     final Set<SessionKey> committed = ConcurrentHashMap.newKeySet();
+    final List<List<SessionKey>> given = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public synchronized void commitAll(List<Commit> commits) {
@@ -646,6 +647,7 @@ class BulkOverlapTest {
     public List<ConflictException> commitSessions(List<List<Commit>> sessions) {
       committers.add(Thread.currentThread());
       batches.incrementAndGet();
+      given.add(sessions.stream().map(s -> s.get(0).head().key().main()).toList());
       pause(20);
       List<ConflictException> out = new ArrayList<>();
       for (List<Commit> session : sessions) {
@@ -858,6 +860,35 @@ class BulkOverlapTest {
       for (int i = 0; i < 3; i++) {
         assertEquals(texts(messages(id(i), 2)), texts(store, key(id(i))), id(i) + " is stored");
       }
+    }
+  }
+
+  @Test
+  void aProgressListenerThatFailsStopsTheImportAndNoLaterSessionIsCommitted() {
+    SlowBatches backend =
+        new SlowBatches() {
+          @Override
+          public Optional<StoredHead> head(SessionKey key) {
+            pause(3);
+            return super.head(key);
+          }
+        };
+    try (SessionStore store = open(backend)) {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  importArchive(
+                      store,
+                      archiveOf(4 * K, 2),
+                      (line, total) -> {
+                        throw new IllegalStateException("planted: the listener fails");
+                      }));
+      assertEquals("planted: the listener fails", e.getMessage());
+      assertEquals(
+          Set.copyOf(backend.given.get(0)),
+          backend.committed,
+          "only the first batch, whose first outcome failed to be counted, was committed");
     }
   }
 
