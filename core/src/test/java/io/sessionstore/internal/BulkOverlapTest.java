@@ -739,6 +739,17 @@ class BulkOverlapTest {
     assertNoThreadsLeft("import");
   }
 
+  /** A batch backend read more slowly than it commits: batches are done long before the end. */
+  private static SlowBatches slowReading() {
+    return new SlowBatches() {
+      @Override
+      public Optional<StoredHead> head(SessionKey key) {
+        pause(3);
+        return super.head(key);
+      }
+    };
+  }
+
   /** A batch backend whose {@code head} of one session fails, as a storage gone mid-import. */
   private static SlowBatches failingHead(SessionKey failing, String message) {
     return new SlowBatches() {
@@ -805,15 +816,8 @@ class BulkOverlapTest {
 
   @Test
   void anInterruptStopsTheReadingAndTheSessionsReadyFinish() throws InterruptedException {
-    // Reading slower than committing: the interrupt, at the first batch's outcome, comes early.
-    SlowBatches backend =
-        new SlowBatches() {
-          @Override
-          public Optional<StoredHead> head(SessionKey key) {
-            pause(3);
-            return super.head(key);
-          }
-        };
+    // The interrupt, at the first batch's outcome, comes early.
+    SlowBatches backend = slowReading();
     String archive = archiveOf(8 * K, 2);
     try (SessionStore store = open(backend)) {
       ProgressListener interruptOnce = interruptingOnce();
@@ -865,14 +869,7 @@ class BulkOverlapTest {
 
   @Test
   void aProgressListenerThatFailsStopsTheImportAndNoLaterSessionIsCommitted() {
-    SlowBatches backend =
-        new SlowBatches() {
-          @Override
-          public Optional<StoredHead> head(SessionKey key) {
-            pause(3);
-            return super.head(key);
-          }
-        };
+    SlowBatches backend = slowReading();
     try (SessionStore store = open(backend)) {
       IllegalStateException e =
           assertThrows(
